@@ -1,0 +1,48 @@
+/* Tremplin: progressive enhancement for every page (navigation, confirmations, live badge).
+   No inline scripts (CSP): pages opt in through data- attributes. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  document.body.classList.add("js");
+
+  // Mobile navigation toggle.
+  var toggle = document.querySelector(".nav-toggle");
+  var nav = document.getElementById("site-nav");
+  if (toggle && nav) {
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // <select data-autosubmit> submits its form on change (language switch).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // <form data-confirm="..."> asks before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  }, true);
+
+  // Live notification badge (members only): one shared socket for the whole page.
+  function setUnread(count) {
+    var badge = document.getElementById("notification-count");
+    if (!badge) { return; }
+    badge.firstChild.nodeValue = String(count);
+    badge.hidden = !count;
+    var bell = badge.closest(".bell");
+    if (bell) { bell.setAttribute("data-unread", String(count)); }
+  }
+  window.Tremplin = window.Tremplin || {};
+  window.Tremplin.setUnread = setUnread;
+  if (document.body.getAttribute("data-member") === "1" && typeof window.io === "function") {
+    var socket = window.io({ transports: ["websocket", "polling"] });
+    window.Tremplin.socket = socket;
+    socket.on("notifications:count", function (data) { setUnread(data.unread || 0); });
+    socket.on("connect", function () { document.body.setAttribute("data-socket", "connected"); });
+    socket.on("disconnect", function () { document.body.setAttribute("data-socket", "disconnected"); });
+  }
+})();

@@ -1,0 +1,11 @@
+"""Test kit. Fixtures live in tests/kit/ (one plugin per concern) and are loaded here.
+
+Run the database tests on PostgreSQL with TREMPLIN_TEST_DATABASE=postgresql (what
+`make test` does when PostgreSQL answers, and what CI requires).
+"""
+pytest_plugins = [
+    "tests.kit.app",
+    "tests.kit.live",
+    "tests.kit.browser",
+    "tests.kit.factories",
+]

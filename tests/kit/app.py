@@ -1,0 +1,214 @@
+"""The app, its database, a CSRF-aware test client, `auth` and a statement counter."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, event, text
+
+from tremplin import create_app
+from tremplin.platform.extensions import db as _db
+
+TEST_DATABASE = os.environ.get("TREMPLIN_TEST_DATABASE", "sqlite")
+PG_URL = os.environ.get("TREMPLIN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CI = os.environ.get("CI", "").lower() == "true"
+SECRET = "test-secret-key-not-for-production"
+
+
+def pg_sqlalchemy_url() -> str:
+    return "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that touches the app's database is a `db` test (run on both databases)."""
+    for item in items:
+        if {"app", "db", "client", "live_server"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+def base_config(tmp_path: Path, database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "TREMPLIN_BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "MAIL_SERVER": None,
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "SEARCH_INDEX_IN_RAM": True,
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "STRIPE_SECRET_KEY": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> Iterator[str]:
+    """Build the schema once per run: a template SQLite file (copied per test), or the
+    PostgreSQL database (emptied after each test)."""
+    if TEST_DATABASE == "postgresql":
+        url = pg_sqlalchemy_url()
+        app = create_app(base_config(tmp_path_factory.mktemp("pg"), url))
+        with app.app_context():
+            _db.drop_all()
+            with _db.engine.begin() as conn:  # tables left by an older schema
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            _db.create_all()
+            _db.engine.dispose()
+        yield url
+    else:
+        folder = tmp_path_factory.mktemp("template")
+        path = folder / "template.sqlite3"
+        app = create_app(base_config(folder, f"sqlite:///{path}"))
+        with app.app_context():
+            _db.create_all()
+            _db.engine.dispose()
+        yield str(path)
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path, database_template) -> dict:
+    """Override entries in this dict (fixture) before `app` is built."""
+    if TEST_DATABASE == "postgresql":
+        uri = database_template
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(database_template, path)
+        uri = f"sqlite:///{path}"
+    return base_config(tmp_path, uri)
+
+
+@pytest.fixture
+def app(app_config, database_template):
+    application = create_app(app_config)
+
+    @application.before_request
+    def forget_previous_request_user():
+        # The test keeps one app context open, so `g` outlives a request; a browser's next
+        # request would start from nothing: drop Flask-Login's cached user.
+        g.pop("_login_user", None)
+
+    ctx = application.app_context()
+    ctx.push()
+    yield application
+    _db.session.remove()
+    ctx.pop()
+    with application.app_context():
+        _db.engine.dispose()
+    if TEST_DATABASE == "postgresql":
+        _truncate_all(database_template)
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+class CSRFClient(FlaskClient):
+    """A test client that adds a valid CSRF token to form posts, like a browser would.
+    Pass `csrf=False` to send a post without one."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as sess:
+            raw = sess.get("csrf_token")
+            if not raw:
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()
+                sess["csrf_token"] = raw
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        data = kwargs.get("data")
+        if csrf and method in {"POST", "PUT", "PATCH", "DELETE"} and not kwargs.get("json"):
+            if data is None:
+                data = {}
+            if isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = CSRFClient
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str, remember: bool = False):
+        """Log in through the real form (rate-limited like any visitor)."""
+        return self.client.post("/connexion", data={
+            "email": email, "password": password, "remember": "y" if remember else ""})
+
+    def login_as(self, user):
+        """Open a session for `user` without the form (fast; no rate limit involved)."""
+        with self.client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+        return user
+
+    def logout(self):
+        return self.client.post("/deconnexion")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class StatementCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app):
+    """`with count_statements() as counter: ...; counter.count` (SQL statements issued)."""
+
+    @contextmanager
+    def counting():
+        counter = StatementCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            stripped = statement.strip().upper()
+            if not stripped.startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
+
+
+def session_cookie_for(app, user) -> str:
+    """A signed session cookie value logging `user` in (for socket and browser clients)."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})

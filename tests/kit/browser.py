@@ -1,0 +1,56 @@
+"""Playwright driving Debian's Chromium (/usr/bin/chromium), headless."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.kit.app import CI
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-features=Translate,MediaRouter",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        message = f"Chromium is missing at {CHROMIUM} (apt-get install -y chromium)"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(viewport=(w, h)) -> a Page in a fresh browser context (its own cookies)."""
+    contexts = []
+
+    def make(viewport=(1280, 900), locale="fr-FR"):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                      locale=locale, base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()

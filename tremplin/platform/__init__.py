@@ -1,0 +1,123 @@
+"""The platform: the application factory and what every module shares.
+
+`create_app` reads as the ordered list of steps below. The platform imports domain modules
+only here, to register their blueprints, CLI groups and socket handlers.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from tremplin.platform.config import PROJECT_ROOT, load_config
+
+bp = Blueprint("platform", __name__)
+
+# Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
+MODULES: tuple[str, ...] = ("tremplin.platform",)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "tremplin",
+        root_path=str(PROJECT_ROOT),
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    for step in INIT_STEPS:
+        step(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def configure_database(app: Flask) -> None:
+    from tremplin.platform import database
+
+    database.init_app(app)
+
+
+def configure_accounts(app: Flask) -> None:
+    from tremplin.platform import auth
+    from tremplin.platform.extensions import csrf
+
+    csrf.init_app(app)
+    auth.init_app(app)
+
+
+def configure_i18n(app: Flask) -> None:
+    from tremplin.platform import i18n
+
+    i18n.init_app(app)
+
+
+def configure_rate_limits(app: Flask) -> None:
+    from tremplin.platform.extensions import limiter
+
+    limiter.init_app(app)
+
+
+def configure_realtime(app: Flask) -> None:
+    from tremplin.platform import realtime
+
+    realtime.init_app(app)
+
+
+def configure_security(app: Flask) -> None:
+    from tremplin.platform import security
+
+    security.init_app(app)
+
+
+def configure_templates(app: Flask) -> None:
+    from tremplin.platform import templating
+
+    templating.init_app(app)
+
+
+def configure_errors(app: Flask) -> None:
+    from tremplin.platform import errors
+
+    errors.init_app(app)
+
+
+def register_modules(app: Flask) -> None:
+    for name in MODULES:
+        module = importlib.import_module(name)
+        init = getattr(module, "init_module", None)
+        if init:
+            init(app)
+        app.register_blueprint(module.bp)
+
+
+def init_module(app: Flask) -> None:
+    """The platform's own routes, CLI and socket handlers."""
+    from tremplin.platform import cli, events, routes  # noqa: F401  (routes attach to bp)
+
+    cli.init_app(app)
+
+
+INIT_STEPS: list[Callable[[Flask], None]] = [
+    configure_logging,
+    configure_database,
+    configure_accounts,
+    configure_i18n,
+    configure_rate_limits,
+    configure_realtime,
+    configure_security,
+    configure_templates,
+    configure_errors,
+    register_modules,
+]

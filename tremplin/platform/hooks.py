@@ -1,0 +1,87 @@
+"""Registries through which domain modules plug into the shared layout.
+
+The platform never imports a domain module to draw its navigation or the member's home:
+each module registers its navigation entries and dashboard panels here when imported.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any  # a lazy string
+    order: int = 50
+    members_only: bool = False
+    organisers_only: bool = False
+    active_prefix: str = ""  # the URL prefix under which the entry shows as current
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A block on the member's home: `loader(user)` returns the template's context."""
+
+    template: str
+    loader: Callable[[Any], dict | None]
+    order: int = 50
+    wide: bool = False
+
+
+@dataclass
+class Registry:
+    nav_items: list[NavItem] = field(default_factory=list)
+    dashboard_panels: list[DashboardPanel] = field(default_factory=list)
+    # kind -> lazy label, for the per-kind e-mail consent settings
+    email_kinds: dict[str, Any] = field(default_factory=dict)
+    # called with the user when an account is deleted (erase personal data module by module)
+    on_account_deleted: list[Callable[[Any], None]] = field(default_factory=list)
+    # called with the user, returns a dict merged into "download my data"
+    data_exporters: list[Callable[[Any], dict]] = field(default_factory=list)
+    # (order, loader): `loader(ctx)` adds a module's demo objects; returns {label: count}
+    demo_loaders: list[tuple[int, Callable[[Any], dict]]] = field(default_factory=list)
+
+
+registry = Registry()
+
+
+def register_nav_item(item: NavItem) -> None:
+    if item not in registry.nav_items:
+        registry.nav_items.append(item)
+        registry.nav_items.sort(key=lambda i: i.order)
+
+
+def register_dashboard_panel(panel: DashboardPanel) -> None:
+    if panel not in registry.dashboard_panels:
+        registry.dashboard_panels.append(panel)
+        registry.dashboard_panels.sort(key=lambda p: p.order)
+
+
+def register_email_kind(kind: str, label: Any) -> None:
+    registry.email_kinds[kind] = label
+
+
+def on_account_deleted(func: Callable[[Any], None]) -> Callable[[Any], None]:
+    if func not in registry.on_account_deleted:
+        registry.on_account_deleted.append(func)
+    return func
+
+
+def data_exporter(func: Callable[[Any], dict]) -> Callable[[Any], dict]:
+    if func not in registry.data_exporters:
+        registry.data_exporters.append(func)
+    return func
+
+
+def demo_loader(order: int) -> Callable[[Callable[[Any], dict]], Callable[[Any], dict]]:
+    """Register a module's demo data; loaders run by increasing `order` (platform is 0)."""
+
+    def decorator(func: Callable[[Any], dict]) -> Callable[[Any], dict]:
+        if all(existing is not func for _, existing in registry.demo_loaders):
+            registry.demo_loaders.append((order, func))
+            registry.demo_loaders.sort(key=lambda pair: pair[0])
+        return func
+
+    return decorator

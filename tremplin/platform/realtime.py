@@ -1,0 +1,50 @@
+"""Socket.IO wiring and the rule "stored first, then emitted".
+
+Services call `emit_after_commit`; the event leaves only once the transaction that stored
+what it announces has committed, and is dropped if that transaction rolls back. With
+REDIS_URL set, emits go through Redis so every process (and CLI jobs) reach every client.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tremplin.platform.extensions import socketio
+
+_PENDING = "tremplin_pending_emits"
+
+
+def init_app(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS_OVERRIDE"),
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def emit_after_commit(session: Session, event_name: str, data: Any, *, room: str,
+                      namespace: str = "/", skip_sid: str | None = None) -> None:
+    session.info.setdefault(_PENDING, []).append((event_name, data, room, namespace, skip_sid))
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_emits(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    for event_name, data, room, namespace, skip_sid in pending or ():
+        payload = data() if callable(data) else data
+        socketio.emit(event_name, payload, to=room, namespace=namespace, skip_sid=skip_sid)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_emits(session: Session) -> None:
+    session.info.pop(_PENDING, None)

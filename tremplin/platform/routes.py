@@ -1,0 +1,93 @@
+"""Home, language switch, notifications and health check."""
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tremplin.platform import account_routes, bp, notifications  # noqa: F401
+from tremplin.platform.account_routes import safe_next
+from tremplin.platform.extensions import db
+from tremplin.platform.forms import EmptyForm, LanguageForm
+from tremplin.platform.hooks import registry
+from tremplin.platform.models import Notification
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("platform/home_visitor.html")
+    panels = []
+    for panel in registry.dashboard_panels:
+        context = panel.loader(current_user)
+        if context is not None:
+            panels.append((panel, context))
+    return render_template("platform/home_member.html", panels=panels)
+
+
+@bp.route("/langue", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            from tremplin.platform import accounts
+
+            accounts.set_locale(current_user, form.lang.data)
+    return redirect(safe_next(form.next.data))
+
+
+@bp.route("/notifications")
+@login_required
+def notification_list():
+    page = db.paginate(
+        select(Notification).where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        per_page=30, max_per_page=100)
+    return render_template("platform/notifications.html", page=page, form=EmptyForm())
+
+
+@bp.route("/notifications/lues", methods=["POST"])
+@login_required
+def mark_notifications_read():
+    if EmptyForm().validate_on_submit():
+        notifications.mark_read(current_user)
+        flash(_("Toutes les notifications sont marquées comme lues."), "success")
+    return redirect(url_for("platform.notification_list"))
+
+
+@bp.route("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    note = db.first_or_404(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == current_user.id))
+    notifications.mark_read(current_user, [note.id])
+    return redirect(safe_next(note.url, "platform.notification_list"))
+
+
+@bp.route("/api/notifications/count")
+@login_required
+def notification_count():
+    return jsonify(unread=notifications.unread_count(current_user))
+
+
+@bp.route("/healthz")
+def health():
+    db.session.execute(select(1))
+    return jsonify(status="ok")
+
+
+@bp.app_context_processor
+def layout_context():
+    unread = 0
+    if current_user.is_authenticated:
+        unread = notifications.unread_count(current_user)
+    return {
+        "current_locale": str(get_locale() or "fr"),
+        "nav_items": registry.nav_items,
+        "unread_notifications": unread,
+        "language_form": LanguageForm(lang=session.get("lang", "fr"), next=request.full_path.rstrip("?")),
+        "logout_form": EmptyForm(),
+    }
