@@ -43,23 +43,32 @@ def socket_client(app, live_server):
     Every client records the events it receives in `client.received` (name, data)."""
     clients = []
 
-    def connect(user=None, wait: bool = True):
+    def connect(user=None, wait: bool = True, cookie: str | None = None):
         client = socketio_client.Client(reconnection=False)
         client.received = []
         client.on("*", lambda event, data=None: client.received.append((event, data)))
         headers = {}
-        if user is not None:
+        if user is not None or cookie is not None:
             cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
-            headers["Cookie"] = f"{cookie_name}={session_cookie_for(app, user)}"
+            headers["Cookie"] = f"{cookie_name}={cookie or session_cookie_for(app, user)}"
         client.connect(live_server.url, headers=headers, transports=["websocket"],
                        wait=wait, wait_timeout=5)
         clients.append(client)
         return client
 
+    connect.cookie_for = lambda user: session_cookie_for(app, user)
     yield connect
     for client in clients:
-        if client.connected:
-            client.disconnect()
+        drop(client)
+
+
+def drop(client) -> None:
+    """Cut a client's connection at once, as a network failure would. (A polite
+    `disconnect()` waits up to 3 s for the server's websocket close frame.)"""
+    if client.eio.ws is not None:
+        client.eio.ws.shutdown()
+    if client.connected or client.eio.state == "connected":
+        client.eio.disconnect(abort=True)
 
 
 def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):

@@ -72,7 +72,7 @@ def configure_rate_limits(app: Flask) -> None:
 def configure_realtime(app: Flask) -> None:
     from tremplin.platform import realtime
 
-    realtime.init_app(app)
+    realtime.init_app(app, MODULES)
 
 
 def configure_security(app: Flask) -> None:
@@ -104,7 +104,7 @@ def register_modules(app: Flask) -> None:
 
 def init_module(app: Flask) -> None:
     """The platform's own routes, CLI and socket handlers."""
-    from tremplin.platform import cli, events, routes  # noqa: F401  (routes attach to bp)
+    from tremplin.platform import cli, routes  # noqa: F401  (routes attach to bp)
 
     cli.init_app(app)
 

@@ -80,7 +80,7 @@ def password_problems(password: str, user_inputs: list[str] | tuple[str, ...] = 
                 inputs.append(value)
                 inputs.extend(re.split(r"[@.\s_\-+]+", value.lower()))
                 inputs.append(value.split("@")[0])
-        result = zxcvbn(password[:100], user_inputs=inputs)
+        result = zxcvbn(password[:72], user_inputs=inputs)  # its own ceiling
         if result["score"] < 3:
             problems.append(_(
                 "Ce mot de passe est trop facile à deviner. Essayez une phrase de plusieurs "

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import ConnectionRefusedError, join_room
 
 from tremplin.platform import notifications
 from tremplin.platform.extensions import socketio

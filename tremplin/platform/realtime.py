@@ -6,6 +6,7 @@ REDIS_URL set, emits go through Redis so every process (and CLI jobs) reach ever
 """
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Flask
@@ -17,7 +18,16 @@ from tremplin.platform.extensions import socketio
 _PENDING = "tremplin_pending_emits"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, modules: tuple[str, ...] = ()) -> None:
+    # Socket handlers must be declared before the first init_app: Flask-SocketIO replays
+    # the handlers it has collected onto each new app's server, but a handler declared
+    # once a server exists is bound to that server alone.
+    for name in modules:
+        try:
+            importlib.import_module(f"{name}.events")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.events":
+                raise
     socketio.init_app(
         app,
         async_mode="threading",
@@ -37,11 +47,23 @@ def emit_after_commit(session: Session, event_name: str, data: Any, *, room: str
     session.info.setdefault(_PENDING, []).append((event_name, data, room, namespace, skip_sid))
 
 
+@event.listens_for(Session, "before_commit")
+def _resolve_payloads(session: Session) -> None:
+    # Callables compute their payload from the state about to be committed (the session
+    # cannot query any more once committed).
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.flush()
+        session.info[_PENDING] = [
+            (name, data() if callable(data) else data, room, namespace, skip_sid)
+            for name, data, room, namespace, skip_sid in pending
+        ]
+
+
 @event.listens_for(Session, "after_commit")
 def _flush_emits(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
-    for event_name, data, room, namespace, skip_sid in pending or ():
-        payload = data() if callable(data) else data
+    for event_name, payload, room, namespace, skip_sid in pending or ():
         socketio.emit(event_name, payload, to=room, namespace=namespace, skip_sid=skip_sid)
 
 
