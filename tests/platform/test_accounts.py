@@ -146,7 +146,7 @@ def test_reset_link_is_single_use_and_expires(app, client, db, make_member, outb
 
 
 def test_password_change_ends_every_other_session(app, db, make_member):
-    user = make_member("Awa", email="awa@exemple.fr")
+    make_member("Awa", email="awa@exemple.fr")
     from tests.kit.app import CSRFClient
     app.test_client_class = CSRFClient
     laptop, phone = app.test_client(), app.test_client()

@@ -18,6 +18,9 @@ class NavItem:
     members_only: bool = False
     organisers_only: bool = False
     active_prefix: str = ""  # the URL prefix under which the entry shows as current
+    # badge(user) -> int shown next to the label for members (e.g. unread messages); the
+    # element carries data-nav-badge="<endpoint>" so pages can update it live.
+    badge: Callable[[Any], int] | None = None
 
 
 @dataclass(frozen=True)

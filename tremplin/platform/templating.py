@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, format_decimal
+from werkzeug.routing import BuildError
 
 from tremplin.platform.text import plain_excerpt, render_markdown
+from tremplin.platform.vocabulary import LANGUAGE_LABELS, THEME_LABELS, departement_label
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -35,7 +37,21 @@ def euros(cents: int | None, with_cents: bool | None = None) -> str:
     return f"{text}\u00a0€"
 
 
+def member_url(user) -> str | None:
+    """The profile page of a member, when the members module serves one (the platform
+    does not depend on it) and the member still exists."""
+    if user is None or getattr(user, "is_deleted", False):
+        return None
+    try:
+        return url_for("members.profile", user_id=user.id)
+    except BuildError:
+        return None
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(member_url=member_url, theme_label=THEME_LABELS.get,
+                                 language_label=LANGUAGE_LABELS.get,
+                                 departement_label=departement_label)
     app.jinja_env.filters.update(
         markdown=render_markdown,
         excerpt=plain_excerpt,

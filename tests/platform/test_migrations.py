@@ -1,0 +1,43 @@
+"""The Alembic revisions build exactly the schema the models describe, on both databases."""
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, text
+
+from tests.kit.app import TEST_DATABASE, base_config, pg_sqlalchemy_url
+from tremplin import create_app
+from tremplin.platform.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    if TEST_DATABASE != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    admin = create_engine(pg_sqlalchemy_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS tremplin_migrations"))
+        conn.execute(text("CREATE DATABASE tremplin_migrations"))
+    yield pg_sqlalchemy_url().rsplit("/", 1)[0] + "/tremplin_migrations"
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS tremplin_migrations WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.mark.db
+def test_migrations_build_the_models_schema_and_downgrade_cleanly(tmp_path, empty_database_url):
+    app = create_app(base_config(tmp_path, empty_database_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == [], "models and migrations differ: run `flask db migrate`"
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
+        assert tables == set()
+        db.engine.dispose()
