@@ -24,8 +24,8 @@ deps: $(VENV)/.installed static/vendor/socket.io.min.js translations
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -37,12 +37,12 @@ static/vendor/socket.io.min.js: node_modules/.installed
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --quiet -d translations
+	$(BIN)/pybabel compile -d translations
 
 # Refresh the message catalogues after adding strings to the code or templates.
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i translations/messages.pot -d translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import flask_babel
 from flask import g
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
@@ -105,6 +106,7 @@ def app(app_config, database_template):
         # The test keeps one app context open, so `g` outlives a request; a browser's next
         # request would start from nothing: drop Flask-Login's cached user.
         g.pop("_login_user", None)
+        flask_babel.refresh()  # likewise for the locale Flask-Babel caches on `g`
 
     ctx = application.app_context()
     ctx.push()

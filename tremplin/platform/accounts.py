@@ -12,6 +12,7 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -29,16 +30,15 @@ _DUMMY_HASH = generate_password_hash("tremplin-dummy-password-for-timing")
 
 
 class InvalidCredentials(DomainError):
-    """Adresse e-mail ou mot de passe incorrect."""
+    default_message = _l("Adresse e-mail ou mot de passe incorrect.")
 
 
 class EmailNotConfirmed(DomainError):
-    """Confirmez d'abord votre adresse e-mail : nous venons de vous renvoyer le lien."""
+    default_message = _l("Confirmez d'abord votre adresse e-mail : nous venons de vous renvoyer le lien.")
 
 
 class WrongPassword(DomainError):
-    """Mot de passe actuel incorrect."""
-
+    default_message = _l("Mot de passe actuel incorrect.")
     field = "current_password"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -12,13 +13,14 @@ from tremplin.platform.extensions import db
 
 
 class DomainError(Exception):
-    """A rule of the domain was broken. The message is for people; `field` names the form
-    field it belongs to, when there is one."""
+    """A rule of the domain was broken. The message is for people (`default_message`, a
+    lazy gettext string, unless one is given); `field` names the form field it belongs to."""
 
+    default_message: Any = _l("Cette action n'est pas possible.")
     field: str | None = None
 
     def __init__(self, message: str | None = None, *, field: str | None = None):
-        super().__init__(message or str(self.__doc__ or "").strip())
+        super().__init__(str(message) if message else str(self.default_message))
         if field is not None:
             self.field = field
 
@@ -28,7 +30,7 @@ class DomainError(Exception):
 
 
 class NotAllowed(DomainError):
-    """Vous n'avez pas le droit de faire cela."""
+    default_message = _l("Vous n'avez pas le droit de faire cela.")
 
 
 class Outcome:

@@ -37,6 +37,8 @@ class DashboardPanel:
 class Registry:
     nav_items: list[NavItem] = field(default_factory=list)
     dashboard_panels: list[DashboardPanel] = field(default_factory=list)
+    # blocks on the visitors' home ("what is coming"): loader(None) -> context or None
+    visitor_panels: list[DashboardPanel] = field(default_factory=list)
     # kind -> lazy label, for the per-kind e-mail consent settings
     email_kinds: dict[str, Any] = field(default_factory=dict)
     # called with the user when an account is deleted (erase personal data module by module)
@@ -60,6 +62,12 @@ def register_dashboard_panel(panel: DashboardPanel) -> None:
     if panel not in registry.dashboard_panels:
         registry.dashboard_panels.append(panel)
         registry.dashboard_panels.sort(key=lambda p: p.order)
+
+
+def register_visitor_panel(panel: DashboardPanel) -> None:
+    if panel not in registry.visitor_panels:
+        registry.visitor_panels.append(panel)
+        registry.visitor_panels.sort(key=lambda p: p.order)
 
 
 def register_email_kind(kind: str, label: Any) -> None:

@@ -18,13 +18,19 @@ from tremplin.platform.models import Notification
 @bp.route("/")
 def home():
     if not current_user.is_authenticated:
-        return render_template("platform/home_visitor.html")
-    panels = []
-    for panel in registry.dashboard_panels:
-        context = panel.loader(current_user)
+        return render_template("platform/home_visitor.html",
+                               visitor_panels=_load_panels(registry.visitor_panels, None))
+    return render_template("platform/home_member.html",
+                           panels=_load_panels(registry.dashboard_panels, current_user))
+
+
+def _load_panels(panels, user):
+    loaded = []
+    for panel in panels:
+        context = panel.loader(user)
         if context is not None:
-            panels.append((panel, context))
-    return render_template("platform/home_member.html", panels=panels)
+            loaded.append((panel, context))
+    return loaded
 
 
 @bp.route("/langue", methods=["POST"])
@@ -88,6 +94,9 @@ def layout_context():
         "current_locale": str(get_locale() or "fr"),
         "nav_items": registry.nav_items,
         "unread_notifications": unread,
-        "language_form": LanguageForm(lang=session.get("lang", "fr"), next=request.full_path.rstrip("?")),
-        "logout_form": EmptyForm(),
+        # formdata=None: these forms never read the request (which may be the oversized
+        # or malformed one an error page is answering).
+        "language_form": LanguageForm(formdata=None, lang=session.get("lang", "fr"),
+                                      next=request.full_path.rstrip("?")),
+        "logout_form": EmptyForm(formdata=None),
     }
