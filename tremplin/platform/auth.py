@@ -9,6 +9,7 @@ from flask import Flask, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from tremplin.platform import policies
 from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.models import User
 
@@ -36,7 +37,7 @@ def organiser_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_organiser:
+        if not policies.is_organiser(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -47,7 +48,7 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
+        if not policies.is_admin(current_user):
             abort(403)
         return view(*args, **kwargs)
 
