@@ -296,3 +296,94 @@ def create_member(email: str, password: str, display_name: str, *, site_role: st
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# --- privacy: download my data, delete my account ---------------------------------------
+
+def export_account_data(user: User) -> dict:
+    """Everything the platform holds about a member, plus what each module's registered
+    exporter adds: the "download my data" file. Notification texts are left out, since
+    they quote other members; their kinds and dates are kept."""
+    from tremplin.platform.hooks import registry
+    from tremplin.platform.models import Notification
+
+    def stamp(value):
+        return value.isoformat() if value else None
+
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at)).all()
+    data: dict = {
+        "account": {
+            "id": user.id, "email": user.email, "display_name": user.display_name,
+            "locale": user.locale, "site_role": user.site_role,
+            "created_at": stamp(user.created_at),
+            "email_confirmed_at": stamp(user.email_confirmed_at),
+            "last_login_at": stamp(user.last_login_at),
+            "pending_email": user.pending_email,
+        },
+        "email_consents": sorted(c.kind for c in user.email_consents),
+        "notifications": [{"kind": n.kind, "url": n.url, "created_at": stamp(n.created_at),
+                           "read_at": stamp(n.read_at)} for n in notes],
+    }
+    for exporter in registry.data_exporters:
+        data.update(exporter(user) or {})
+    return data
+
+
+DELETED_NAME = "Membre supprimé"  # what remains in users.display_name (never a person's name)
+
+
+def scrub_text(columns, needles: list[str], replacement: str = DELETED_NAME) -> None:
+    """Replace every occurrence of each needle (a deleted member's name or address) in the
+    given text columns, in one UPDATE per column and needle."""
+    from sqlalchemy import update
+
+    for column in columns:
+        table = column.table
+        for needle in needles:
+            if not needle:
+                continue
+            db.session.execute(
+                update(table).where(column.contains(needle, autoescape=True))
+                .values({column.name: func.replace(column, needle, replacement)}))
+
+
+def erase_account(user: User) -> None:
+    """Erase a member's personal data; what they wrote stays, under "Membre supprimé".
+
+    Each module's `on_account_deleted` hook runs first (it may still read the name and
+    address), then the platform forgets the account itself: address, name, password,
+    consents, notifications and e-mails to them; other members' notifications and
+    e-mails that quoted the name or address are scrubbed. The new session stamp ends
+    every open session."""
+    from sqlalchemy import delete, or_
+
+    from tremplin.platform.hooks import registry
+    from tremplin.platform.models import EmailConsent, Notification, OutboxEmail
+
+    if user.is_deleted:
+        return
+    addresses = [a for a in (user.email, user.pending_email) if a]
+    # A name too short to be told apart from ordinary words is left where others wrote it.
+    needles = [*addresses, *([user.display_name] if len(user.display_name) >= 4 else [])]
+    for hook in registry.on_account_deleted:
+        hook(user)
+    db.session.flush()
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(EmailConsent).where(EmailConsent.user_id == user.id))
+    db.session.execute(delete(OutboxEmail).where(or_(
+        OutboxEmail.user_id == user.id, OutboxEmail.to_address.in_(addresses or [""]))))
+    scrub_text([Notification.text, OutboxEmail.subject, OutboxEmail.body_text], needles)
+    user.email = None
+    user.pending_email = None
+    user.display_name = DELETED_NAME
+    user.password_hash = None
+    user.session_stamp = new_session_stamp()
+    user.email_confirmed_at = None
+    user.last_login_at = None
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.deleted_at = utcnow()
+    db.session.expire(user, ["email_consents"])
+    db.session.flush()

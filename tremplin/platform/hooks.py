@@ -33,6 +33,18 @@ class DashboardPanel:
     wide: bool = False
 
 
+@dataclass(frozen=True)
+class AdminSection:
+    """An entry of the organisers' administration menu (reports queue, meetups…).
+    `count(user)` may return a number of pending items shown as a badge."""
+
+    endpoint: str
+    label: Any
+    order: int = 50
+    count: Callable[[Any], int] | None = None
+    admins_only: bool = False
+
+
 @dataclass
 class Registry:
     nav_items: list[NavItem] = field(default_factory=list)
@@ -41,6 +53,7 @@ class Registry:
     visitor_panels: list[DashboardPanel] = field(default_factory=list)
     # kind -> lazy label, for the per-kind e-mail consent settings
     email_kinds: dict[str, Any] = field(default_factory=dict)
+    admin_sections: list[AdminSection] = field(default_factory=list)
     # called with the user when an account is deleted (erase personal data module by module)
     on_account_deleted: list[Callable[[Any], None]] = field(default_factory=list)
     # called with the user, returns a dict merged into "download my data"
@@ -62,6 +75,12 @@ def register_dashboard_panel(panel: DashboardPanel) -> None:
     if panel not in registry.dashboard_panels:
         registry.dashboard_panels.append(panel)
         registry.dashboard_panels.sort(key=lambda p: p.order)
+
+
+def register_admin_section(section: AdminSection) -> None:
+    if section not in registry.admin_sections:
+        registry.admin_sections.append(section)
+        registry.admin_sections.sort(key=lambda s: s.order)
 
 
 def register_visitor_panel(panel: DashboardPanel) -> None:

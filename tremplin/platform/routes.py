@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tremplin.platform import account_routes, bp, notifications  # noqa: F401
+from tremplin.platform import account_routes, admin_routes, bp, notifications  # noqa: F401
 from tremplin.platform.account_routes import safe_next
+from tremplin.platform.admin import ROLE_LABELS
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm, LanguageForm
 from tremplin.platform.hooks import registry
@@ -99,4 +100,5 @@ def layout_context():
         "language_form": LanguageForm(formdata=None, lang=session.get("lang", "fr"),
                                       next=request.full_path.rstrip("?")),
         "logout_form": EmptyForm(formdata=None),
+        "role_labels": ROLE_LABELS,
     }
