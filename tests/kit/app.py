@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import flask_babel
+import pytest
 from flask import g
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer

@@ -56,7 +56,7 @@ def test_organiser_cannot_make_an_admin_nor_change_their_own_role(client, auth, 
 
 def test_suspension_needs_a_reason_ends_sessions_and_is_logged(app, client, auth, db, make_member, make_organiser):
     awa = make_member("Awa", email="awa@exemple.fr")
-    from tests.kit.app import CSRFClient, AuthActions
+    from tests.kit.app import AuthActions, CSRFClient
     app.test_client_class = CSRFClient
     awa_client = app.test_client()
     AuthActions(awa_client).login_as(awa)
