@@ -18,7 +18,7 @@ from tremplin.platform.config import PROJECT_ROOT, load_config
 bp = Blueprint("platform", __name__)
 
 # Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
-MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.groups")
+MODULES: tuple[str, ...] = ("tremplin.platform",)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -104,13 +104,15 @@ def register_modules(app: Flask) -> None:
 
 def init_module(app: Flask) -> None:
     """The platform's own routes, CLI and socket handlers."""
-    from tremplin.platform import cli, routes  # noqa: F401  (routes attach to bp)
+    from tremplin.platform import cli, impact, routes  # noqa: F401  (routes attach to bp)
 
     cli.init_app(app)
     from flask_babel import lazy_gettext as _l
 
     from tremplin.platform.hooks import NavItem, register_nav_item
 
+    register_nav_item(NavItem("platform.impact_dashboard", _l("Impact"), order=85,
+                              organisers_only=True, active_prefix="/impact"))
     register_nav_item(NavItem("platform.admin_home", _l("Administration"), order=90,
                               organisers_only=True, active_prefix="/administration"))
 

@@ -45,6 +45,30 @@ class AdminSection:
     admins_only: bool = False
 
 
+@dataclass(frozen=True)
+class Indicator:
+    """A figure of the impact dashboard, computed from what happened on the platform.
+
+    `compute(filters)` returns the value over `filters.start`..`filters.end` (an
+    `ImpactFilters`, see platform/impact.py) honouring its group/territory/theme filters;
+    `monthly(filters)` (optional) returns {date(first day of month): value} for charts;
+    `unconfirmed(filters)` (optional) the declared-but-not-yet-confirmed count shown apart.
+    `records(filters)` (optional) returns the URL of the records behind the figure.
+    """
+
+    key: str
+    label: Any
+    definition: Any
+    compute: Callable[[Any], int]
+    section: str = "network"
+    unit: str = "count"  # "count", "cents" or "hours"
+    order: int = 50
+    monthly: Callable[[Any], dict] | None = None
+    unconfirmed: Callable[[Any], int] | None = None
+    records: Callable[[Any], str | None] | None = None
+    filters: tuple[str, ...] = ("group", "territory", "theme")  # which filters it honours
+
+
 @dataclass
 class Registry:
     nav_items: list[NavItem] = field(default_factory=list)
@@ -54,6 +78,9 @@ class Registry:
     # kind -> lazy label, for the per-kind e-mail consent settings
     email_kinds: dict[str, Any] = field(default_factory=dict)
     admin_sections: list[AdminSection] = field(default_factory=list)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    # () -> [(group id, name)] for the dashboard's group filter (set by the groups module)
+    impact_group_choices: Callable[[], list] | None = None
     # called with the user when an account is deleted (erase personal data module by module)
     on_account_deleted: list[Callable[[Any], None]] = field(default_factory=list)
     # called with the user, returns a dict merged into "download my data"
@@ -75,6 +102,10 @@ def register_dashboard_panel(panel: DashboardPanel) -> None:
     if panel not in registry.dashboard_panels:
         registry.dashboard_panels.append(panel)
         registry.dashboard_panels.sort(key=lambda p: p.order)
+
+
+def register_indicator(indicator: Indicator) -> None:
+    registry.indicators[indicator.key] = indicator
 
 
 def register_admin_section(section: AdminSection) -> None:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tremplin.platform import account_routes, admin_routes, bp, notifications  # noqa: F401
+from tremplin.platform import account_routes, admin_routes, bp, impact_routes, notifications  # noqa: F401
 from tremplin.platform.account_routes import safe_next
 from tremplin.platform.admin import ROLE_LABELS
 from tremplin.platform.extensions import db

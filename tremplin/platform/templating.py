@@ -49,7 +49,7 @@ def member_url(user) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(member_url=member_url, theme_label=THEME_LABELS.get,
+    app.jinja_env.globals.update(member_url=member_url, now=lambda: datetime.now(PARIS), theme_label=THEME_LABELS.get,
                                  language_label=LANGUAGE_LABELS.get,
                                  departement_label=departement_label)
     app.jinja_env.filters.update(
