@@ -24,8 +24,24 @@ CI = os.environ.get("CI", "").lower() == "true"
 SECRET = "test-secret-key-not-for-production"
 
 
-def pg_sqlalchemy_url() -> str:
-    return "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"… under pytest -n
+
+
+def pg_sqlalchemy_url(database: str | None = None) -> str:
+    """The PostgreSQL test database; each xdist worker gets its own (test_gw0…)."""
+    url = "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
+    name = database or (f"{url.rsplit('/', 1)[1]}_{WORKER}" if WORKER else None)
+    return url.rsplit("/", 1)[0] + "/" + name if name else url
+
+
+def ensure_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -59,10 +75,10 @@ def database_template(tmp_path_factory) -> Iterator[str]:
     PostgreSQL database (emptied after each test)."""
     if TEST_DATABASE == "postgresql":
         url = pg_sqlalchemy_url()
+        ensure_pg_database(url)
         app = create_app(base_config(tmp_path_factory.mktemp("pg"), url))
         with app.app_context():
-            _db.drop_all()
-            with _db.engine.begin() as conn:  # tables left by an older schema
+            with _db.engine.begin() as conn:  # start from nothing, whatever an older run left
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             _db.create_all()
             _db.engine.dispose()

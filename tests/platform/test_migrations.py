@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 
-from tests.kit.app import TEST_DATABASE, base_config, pg_sqlalchemy_url
+from tests.kit.app import TEST_DATABASE, WORKER, base_config, pg_sqlalchemy_url
 from tremplin import create_app
 from tremplin.platform.extensions import db
 
@@ -17,13 +17,14 @@ def empty_database_url(tmp_path):
     if TEST_DATABASE != "postgresql":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    admin = create_engine(pg_sqlalchemy_url(), isolation_level="AUTOCOMMIT")
+    name = f"tremplin_migrations{WORKER}"
+    admin = create_engine(pg_sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS tremplin_migrations"))
-        conn.execute(text("CREATE DATABASE tremplin_migrations"))
-    yield pg_sqlalchemy_url().rsplit("/", 1)[0] + "/tremplin_migrations"
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield pg_sqlalchemy_url(name)
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS tremplin_migrations WITH (FORCE)"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
 
 
