@@ -77,12 +77,13 @@ def test_new_members_counted_per_period_with_comparison(client, db, organiser, m
 def test_monthly_chart_is_svg_with_a_table_fallback(client, db, organiser, make_member):
     make_member(created_at=at(2025, 3))
     make_member(created_at=at(2025, 3))
-    page = client.get("/impact?periode=annee&annee=2025").text
+    page = client.get("/impact?periode=annee&annee=2025&courbe=new_members").text
     assert '<svg class="chart__svg"' in page and 'role="img"' in page
     assert "<title id=\"chart-new_members-title\">" in page
     assert "Données du graphique" in page
     monthly = client.get("/impact/mensuel.csv?periode=annee&annee=2025").data.decode("utf-8-sig")
-    header, row = monthly.splitlines()[0].split(";"), monthly.splitlines()[1].split(";")
+    header = monthly.splitlines()[0].split(";")
+    row = next(line for line in monthly.splitlines() if line.startswith("Nouveaux membres")).split(";")
     assert header[2:] == [f"2025-{m:02d}" for m in range(1, 13)]
     assert row[0] == "Nouveaux membres" and row[2 + 2] == "2"
 
