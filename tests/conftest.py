@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.kit.live",
     "tests.kit.browser",
     "tests.kit.factories",
+    "tests.kit.factories_groups",
 ]

@@ -18,7 +18,7 @@ from tremplin.platform.config import PROJECT_ROOT, load_config
 bp = Blueprint("platform", __name__)
 
 # Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
-MODULES: tuple[str, ...] = ("tremplin.platform",)
+MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.groups")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

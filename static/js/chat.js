@@ -1,0 +1,442 @@
+/* Tremplin chat: live channels and conversations over the page's single Socket.IO
+   connection (window.Tremplin.socket). Without JavaScript the page still works: the
+   composer posts a form. Messages are stored before they are broadcast; on (re)connect
+   the page fetches over HTTP whatever it missed (?after=<last id>). No inline scripts:
+   everything comes from data- attributes. */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-chat]");
+  var T = window.Tremplin || {};
+  var socket = T.socket;
+  if (!root || !socket) { return; }
+
+  var kind = root.getAttribute("data-room-kind");
+  var roomId = parseInt(root.getAttribute("data-room-id"), 10);
+  var roomKey = kind === "channel" ? "channel_id" : "conversation_id";
+  var userId = parseInt(root.getAttribute("data-user-id"), 10);
+  var groupId = root.hasAttribute("data-group-id") ? parseInt(root.getAttribute("data-group-id"), 10) : null;
+  var canModerate = root.getAttribute("data-can-moderate") === "1";
+  var historyUrl = root.getAttribute("data-history-url");
+  var list = root.querySelector("[data-messages]");
+  var log = root.querySelector("[data-chat-log]");
+  var template = document.getElementById("message-template");
+  var composer = root.querySelector("[data-composer]");
+  var textarea = composer ? composer.querySelector("textarea") : null;
+  var errorBox = composer ? composer.querySelector("[data-composer-error]") : null;
+  var statusBox = root.querySelector("[data-chat-status]");
+  var typingBox = root.querySelector("[data-typing]");
+  var viewingOlder = /[?&]before=/.test(window.location.search);
+
+  function label(name) { return root.getAttribute("data-label-" + name) || ""; }
+
+  var timeFormat;
+  try {
+    timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris"
+    });
+  } catch (e) { timeFormat = null; }
+
+  function roomData(extra) {
+    var data = {};
+    data[roomKey] = roomId;
+    Object.keys(extra || {}).forEach(function (key) { data[key] = extra[key]; });
+    return data;
+  }
+
+  // --- badges -------------------------------------------------------------------------
+  function setBadge(el, n) {
+    if (!el) { return; }
+    el.textContent = String(n);
+    el.hidden = !n;
+  }
+  function bump(el) {
+    if (!el) { return; }
+    setBadge(el, (parseInt(el.textContent, 10) || 0) + 1);
+  }
+  function navBadge(endpoint) { return document.querySelector('[data-nav-badge="' + endpoint + '"]'); }
+
+  // --- rendering ----------------------------------------------------------------------
+  function lastId() {
+    var items = list.querySelectorAll("[data-message-id]");
+    var max = 0;
+    for (var i = 0; i < items.length; i++) {
+      var id = parseInt(items[i].getAttribute("data-message-id"), 10);
+      if (id > max) { max = id; }
+    }
+    return max;
+  }
+
+  function nearBottom() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 120;
+  }
+  function scrollToBottom() { log.scrollTop = log.scrollHeight; }
+
+  function placeholder(text) {
+    var p = document.createElement("p");
+    p.className = "msg__placeholder";
+    p.textContent = text;
+    return p;
+  }
+
+  function render(msg) {
+    var li = template.content.firstElementChild.cloneNode(true);
+    var own = msg.author.id === userId;
+    var visible = !msg.deleted && !msg.hidden;
+    li.id = "m" + msg.id;
+    li.setAttribute("data-message-id", msg.id);
+    li.setAttribute("data-author-id", msg.author.id);
+    if (own) { li.classList.add("msg--own"); }
+    if (msg.deleted) { li.classList.add("msg--deleted"); }
+    if (msg.hidden) { li.classList.add("msg--hidden"); }
+    if (msg.pinned) { li.classList.add("msg--pinned"); }
+    if ((msg.mentions || []).indexOf(userId) !== -1) { li.classList.add("msg--mentions-me"); }
+
+    var avatar = li.querySelector(".avatar");
+    if (msg.author.avatar_url) {
+      var img = document.createElement("img");
+      img.className = "avatar avatar--sm";
+      img.alt = "";
+      img.src = msg.author.avatar_url;
+      avatar.replaceWith(img);
+    } else {
+      avatar.textContent = msg.author.initial || "?";
+    }
+    var author = li.querySelector(".msg__author");
+    if (msg.author.url) {
+      var a = document.createElement("a");
+      a.className = "msg__author";
+      a.href = msg.author.url;
+      a.textContent = msg.author.name;
+      author.replaceWith(a);
+    } else {
+      author.textContent = msg.author.name;
+    }
+    var time = li.querySelector(".msg__time");
+    time.setAttribute("datetime", msg.created_at);
+    time.textContent = timeFormat ? timeFormat.format(new Date(msg.created_at)) : msg.created_at;
+    li.querySelector(".msg__edited").hidden = !(msg.edited && visible);
+    li.querySelector(".msg__pin").hidden = !msg.pinned;
+
+    var body = li.querySelector(".msg__body");
+    if (msg.deleted) { body.appendChild(placeholder(label("deleted"))); }
+    else if (msg.hidden) { body.appendChild(placeholder(label("hidden"))); }
+    else { body.innerHTML = msg.html; }  // sanitised by the server (nh3)
+
+    var menu = li.querySelector(".msg__menu");
+    if (!visible) {
+      menu.remove();
+    } else {
+      var shown = 0;
+      menu.querySelectorAll("[data-when]").forEach(function (item) {
+        var when = item.getAttribute("data-when");
+        var keep = (when === "own" && own) || (when === "other" && !own) ||
+          (when === "moderator" && canModerate);
+        if (!keep) { item.remove(); return; }
+        shown++;
+        ["href", "action"].forEach(function (attr) {
+          var value = item.getAttribute(attr);
+          if (value) {
+            value = value.replace("/0/", "/" + msg.id + "/");
+            if (msg.pinned) { value = value.replace("/epingler", "/desepingler"); }
+            item.setAttribute(attr, value);
+          }
+        });
+        if (msg.pinned && item.action && /desepingler/.test(item.action)) {
+          item.querySelector("button").textContent = label("unpin");
+        }
+      });
+      if (!shown) { menu.remove(); }
+    }
+    return li;
+  }
+
+  function upsert(msg) {
+    var existing = document.getElementById("m" + msg.id);
+    var stick = nearBottom() || msg.author.id === userId;
+    var el = render(msg);
+    if (existing) {
+      existing.replaceWith(el);
+      return false;
+    }
+    if (viewingOlder) { return false; }  // a page of old messages stays as it is
+    // Keep the thread in order even if a late fetch and a live event cross.
+    var next = null;
+    var items = list.querySelectorAll("[data-message-id]");
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (parseInt(items[i].getAttribute("data-message-id"), 10) > msg.id) { next = items[i]; } else { break; }
+    }
+    list.insertBefore(el, next);
+    var empty = root.querySelector("[data-chat-empty]");
+    if (empty) { empty.remove(); }
+    if (stick) { scrollToBottom(); }
+    return true;
+  }
+
+  // --- status -------------------------------------------------------------------------
+  function showStatus(text) {
+    if (!statusBox) { return; }
+    statusBox.textContent = text || "";
+    statusBox.hidden = !text;
+  }
+  function showError(text) {
+    if (!errorBox) { return; }
+    errorBox.textContent = text || "";
+    errorBox.hidden = !text;
+    if (textarea) { textarea.setAttribute("aria-invalid", text ? "true" : "false"); }
+  }
+
+  // --- read markers -------------------------------------------------------------------
+  var readTimer = null;
+  function markRead() {
+    if (viewingOlder || document.visibilityState !== "visible") { return; }
+    clearTimeout(readTimer);
+    readTimer = setTimeout(function () {
+      var id = lastId();
+      if (id) { socket.emit("read", roomData({ message_id: id })); }
+    }, 800);
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  // --- catching up ----------------------------------------------------------------------
+  function fetchMissed() {
+    if (viewingOlder) { return; }
+    var after = lastId();
+    var url = historyUrl + "?after=" + after + "&limit=200";
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        var added = false;
+        data.messages.forEach(function (msg) { added = upsert(msg) || added; });
+        if (data.has_more) { fetchMissed(); } else if (added) { markRead(); }
+      })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+
+  function onConnect() {
+    showStatus("");
+    socket.emit("chat:subscribe", groupId ? { group_id: groupId } : {}, function (answer) {
+      if (answer && answer.ok && answer.unread) { applyUnread(answer.unread); }
+      if (answer && answer.online) { showOnline(answer.online); }
+    });
+    var joinEvent = kind === "channel" ? "channel:join" : "conversation:join";
+    socket.emit(joinEvent, roomData({}), function (answer) {
+      if (answer && answer.ok) { fetchMissed(); markRead(); }
+      else if (answer && answer.error) { showStatus(answer.error); }
+    });
+  }
+  socket.on("connect", onConnect);
+  socket.on("disconnect", function () { showStatus(label("offline")); });
+  if (socket.connected) { onConnect(); }
+
+  // --- live events ----------------------------------------------------------------------
+  function inThisRoom(msg) {
+    return kind === "channel" ? msg.channel_id === roomId : msg.conversation_id === roomId;
+  }
+
+  socket.on("message:new", function (msg) {
+    if (inThisRoom(msg)) {
+      if (upsert(msg) && msg.author.id !== userId) { markRead(); }
+      clearTyping(msg.author.id);
+    } else if (msg.conversation_id && msg.author.id !== userId) {
+      bump(navBadge("groups.conversations"));
+    }
+  });
+  ["message:edit", "message:delete", "message:update"].forEach(function (name) {
+    socket.on(name, function (msg) {
+      if (inThisRoom(msg) && document.getElementById("m" + msg.id)) { upsert(msg); }
+    });
+  });
+
+  socket.on("unread:bump", function (data) {
+    if (data.author_id === userId) { return; }
+    if (kind === "channel" && data.channel_id === roomId && !viewingOlder) { return; }
+    bump(document.querySelector('[data-channel-unread="' + data.channel_id + '"]'));
+    bump(navBadge("groups.index"));
+  });
+
+  function applyUnread(counts) {
+    document.querySelectorAll("[data-channel-unread]").forEach(function (el) {
+      var id = el.getAttribute("data-channel-unread");
+      var n = (kind === "channel" && parseInt(id, 10) === roomId) ? 0 : (counts.channels[id] || 0);
+      setBadge(el, n);
+    });
+    var current = kind === "channel" ? (counts.channels[String(roomId)] || 0) : 0;
+    setBadge(navBadge("groups.index"), Math.max(0, counts.channels_total - current));
+    var currentConversation = kind === "conversation" ? (counts.conversations[String(roomId)] || 0) : 0;
+    setBadge(navBadge("groups.conversations"), Math.max(0, counts.conversations_total - currentConversation));
+  }
+  socket.on("unread:sync", applyUnread);
+
+  // --- presence -----------------------------------------------------------------------
+  var presenceList = document.querySelector("[data-presence-list]");
+  var presenceEmpty = document.querySelector("[data-presence-empty]");
+  function setOnline(user, online) {
+    if (!presenceList || user.id === userId) { return; }
+    var item = presenceList.querySelector('[data-user-id="' + user.id + '"]');
+    if (online && !item) {
+      item = document.createElement("li");
+      item.setAttribute("data-user-id", user.id);
+      var dot = document.createElement("span");
+      dot.className = "presence-dot";
+      dot.setAttribute("aria-hidden", "true");
+      item.appendChild(dot);
+      item.appendChild(document.createTextNode(user.name));
+      presenceList.appendChild(item);
+    } else if (!online && item) {
+      item.remove();
+    }
+    if (presenceEmpty) { presenceEmpty.hidden = presenceList.children.length > 0; }
+  }
+  function showOnline(people) {  // the server's view when (re)subscribing
+    if (!presenceList) { return; }
+    var ids = people.map(function (p) { return String(p.id); });
+    Array.prototype.slice.call(presenceList.children).forEach(function (item) {
+      if (ids.indexOf(item.getAttribute("data-user-id")) === -1) { item.remove(); }
+    });
+    people.forEach(function (p) { setOnline(p, true); });
+    if (presenceEmpty) { presenceEmpty.hidden = presenceList.children.length > 0; }
+  }
+  var presenceTimer = null;
+  socket.on("presence", function (data) {
+    if (data.group_id !== groupId) { return; }
+    setOnline(data.user, data.online);
+    // Comings and goings announced from different threads may cross: settle on the
+    // server's current list shortly after.
+    clearTimeout(presenceTimer);
+    presenceTimer = setTimeout(function () {
+      socket.emit("presence:list", { group_id: groupId }, function (answer) {
+        if (answer && answer.ok) { showOnline(answer.online); }
+      });
+    }, 400);
+  });
+
+  // --- typing -------------------------------------------------------------------------
+  var typers = {};
+  function renderTyping() {
+    var names = Object.keys(typers).map(function (id) { return typers[id].name; });
+    if (!typingBox) { return; }
+    if (!names.length) { typingBox.textContent = ""; }
+    else if (names.length === 1) { typingBox.textContent = label("typing-one").replace("{name}", names[0]); }
+    else { typingBox.textContent = label("typing-many"); }
+  }
+  function clearTyping(id) {
+    if (typers[id]) { clearTimeout(typers[id].timer); delete typers[id]; renderTyping(); }
+  }
+  socket.on("typing", function (data) {
+    var here = kind === "channel" ? data.channel_id === roomId : data.conversation_id === roomId;
+    if (!here || data.user.id === userId) { return; }
+    clearTyping(data.user.id);
+    typers[data.user.id] = { name: data.user.name, timer: setTimeout(function () { clearTyping(data.user.id); }, 5000) };
+    renderTyping();
+  });
+  var lastTyping = 0;
+  if (textarea) {
+    textarea.addEventListener("input", function () {
+      showError("");
+      var now = Date.now();
+      if (now - lastTyping > 3000 && textarea.value.trim()) {
+        lastTyping = now;
+        socket.emit("typing", roomData({}));
+      }
+    });
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit ? composer.requestSubmit() : composer.dispatchEvent(new Event("submit", { cancelable: true }));
+      }
+    });
+  }
+
+  // --- sending ------------------------------------------------------------------------
+  if (composer) {
+    composer.addEventListener("submit", function (event) {
+      if (!socket.connected) { return; }  // the form posts as without JavaScript
+      event.preventDefault();
+      var body = textarea.value;
+      var button = composer.querySelector("button[type=submit]");
+      button.disabled = true;
+      socket.emit("message:send", roomData({ body: body }), function (answer) {
+        button.disabled = false;
+        if (answer && answer.ok) {
+          textarea.value = "";
+          showError("");
+          lastTyping = 0;
+          upsert(answer.message);
+          scrollToBottom();
+        } else {
+          showError((answer && answer.error) || label("error"));
+        }
+        textarea.focus();
+      });
+    });
+  }
+
+  // --- editing and deleting one's own messages -------------------------------------------
+  list.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-action=edit]");
+    if (!link || !socket.connected) { return; }
+    event.preventDefault();
+    var li = link.closest("[data-message-id]");
+    var id = parseInt(li.getAttribute("data-message-id"), 10);
+    var menu = li.querySelector(".msg__menu");
+    if (menu) { menu.open = false; }
+    if (li.querySelector(".msg__editor")) { return; }
+    fetch(historyUrl + "?after=" + (id - 1) + "&limit=1", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        var msg = data.messages[0];
+        if (!msg || msg.id !== id) { return; }
+        var form = document.createElement("form");
+        form.className = "msg__editor";
+        var area = document.createElement("textarea");
+        area.className = "input";
+        area.rows = 3;
+        area.value = msg.body;
+        area.setAttribute("aria-label", label("edit"));
+        var error = document.createElement("p");
+        error.className = "field__error";
+        error.setAttribute("role", "alert");
+        error.hidden = true;
+        var row = document.createElement("div");
+        row.className = "button-row";
+        var save = document.createElement("button");
+        save.type = "submit";
+        save.className = "button button--small";
+        save.textContent = label("save");
+        var cancel = document.createElement("button");
+        cancel.type = "button";
+        cancel.className = "button button--ghost button--small";
+        cancel.textContent = label("cancel");
+        row.appendChild(save);
+        row.appendChild(cancel);
+        form.appendChild(area);
+        form.appendChild(error);
+        form.appendChild(row);
+        li.querySelector(".msg__main").appendChild(form);
+        area.focus();
+        cancel.addEventListener("click", function () { form.remove(); });
+        form.addEventListener("submit", function (e) {
+          e.preventDefault();
+          socket.emit("message:edit", { message_id: id, body: area.value }, function (answer) {
+            if (answer && answer.ok) { upsert(answer.message); }
+            else { error.textContent = (answer && answer.error) || label("error"); error.hidden = false; }
+          });
+        });
+      });
+  });
+
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.getAttribute("data-action") !== "delete" || !socket.connected) { return; }
+    event.preventDefault();
+    var li = form.closest("[data-message-id]");
+    var id = parseInt(li.getAttribute("data-message-id"), 10);
+    socket.emit("message:delete", { message_id: id }, function (answer) {
+      if (!answer || !answer.ok) { showStatus((answer && answer.error) || label("error")); }
+    });
+  });
+
+  // Start at the newest message (unless a link points at a given one).
+  if (!window.location.hash && !viewingOlder) { scrollToBottom(); }
+})();

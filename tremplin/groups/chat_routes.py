@@ -1,0 +1,302 @@
+"""Channel and conversation pages, history over HTTP, and the message actions.
+
+Every page works without JavaScript (forms post); chat.js enhances them over Socket.IO and
+fetches missed messages from the `historique` endpoints.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tremplin.groups import bp, chat, live, moderation, policies
+from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
+from tremplin.groups.models import (
+    Channel,
+    Conversation,
+    ConversationParticipant,
+    Group,
+    GroupMembership,
+    Message,
+)
+from tremplin.platform.errors import form_errors
+from tremplin.platform.extensions import db
+from tremplin.platform.forms import EmptyForm
+from tremplin.platform.models import User
+
+
+def load_channel(slug: str, channel_slug: str) -> tuple[Group, Channel]:
+    group = db.first_or_404(select(Group).where(Group.slug == slug)
+                            .options(selectinload(Group.channels)))
+    channel = next((c for c in group.channels if c.slug == channel_slug), None)
+    if channel is None:
+        abort(404)
+    return group, channel
+
+
+def load_conversation(conversation_id: int) -> Conversation:
+    return db.first_or_404(
+        select(Conversation).where(Conversation.id == conversation_id)
+        .options(selectinload(Conversation.participants).joinedload(ConversationParticipant.user)))
+
+
+def _history_args() -> tuple[int | None, int | None]:
+    return request.args.get("before", type=int), request.args.get("after", type=int)
+
+
+def _history_json(place):
+    before, after = _history_args()
+    messages, has_more = chat.history(place, before=before, after=after,
+                                      limit=request.args.get("limit", chat.PAGE_SIZE, type=int))
+    return jsonify(messages=[chat.message_payload(m) for m in messages], has_more=has_more)
+
+
+# --- channels -------------------------------------------------------------------------
+
+@bp.route("/groupes/<slug>/salons/<channel_slug>", methods=["GET", "POST"])
+@login_required
+def channel(slug: str, channel_slug: str):
+    group, channel = load_channel(slug, channel_slug)
+    if not policies.can_read_channel(current_user, channel):
+        abort(403)
+    form = MessageForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            with form_errors(form) as outcome:
+                message = chat.post_to_channel(current_user, channel, form.body.data)
+            if outcome.ok:
+                return redirect(url_for("groups.channel", slug=slug, channel_slug=channel_slug,
+                                        _anchor=f"m{message.id}"))
+        status = 400
+    before, _after = _history_args()
+    messages, has_older = chat.history(channel, before=before)
+    membership = policies.get_membership(current_user, group)
+    if membership is not None and membership.state == "active" and before is None and messages:
+        chat.mark_read(current_user, channel, messages[-1].id)
+        chat.forget_cached_unread()
+    unread = chat.unread_counts(current_user)
+    refusal = policies.posting_refusal(current_user, group)
+    return render_template(
+        "groups/channel.html", group=group, channel=channel, messages=messages,
+        has_older=has_older, before=before, form=form, refusal=refusal, membership=membership,
+        pinned=chat.pinned_messages(channel), unread=unread,
+        online=_online(group), can_moderate=policies.can_moderate(current_user, group),
+        is_new_account=chat.is_new_account(current_user),
+        rate_limit=chat.rate_limit_for(current_user), action_form=EmptyForm(),
+        history_url=url_for("groups.channel_history", slug=slug, channel_slug=channel_slug),
+    ), status
+
+
+def _online(group: Group, limit: int = 30) -> list[User]:
+    ids = live.online_user_ids()
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(GroupMembership.group_id == group.id, GroupMembership.state == "active",
+               User.id.in_(ids)).order_by(User.display_name).limit(limit)))
+
+
+@bp.route("/groupes/<slug>/salons/<channel_slug>/historique")
+@login_required
+def channel_history(slug: str, channel_slug: str):
+    _group, channel = load_channel(slug, channel_slug)
+    if not policies.can_read_channel(current_user, channel):
+        abort(403)
+    return _history_json(channel)
+
+
+# --- conversations --------------------------------------------------------------------
+
+@bp.route("/messages")
+@login_required
+def conversations():
+    items = chat.conversations_of(current_user)
+    last = chat.last_messages([c.id for c in items])
+    unread = chat.unread_counts(current_user)
+    return render_template("groups/conversations.html", conversations=items, last=last,
+                           unread=unread, title_of=lambda c: chat.conversation_title(c, current_user))
+
+
+def _contact_choices(extra: User | None) -> list[tuple[int, str]]:
+    """People one may write to: members of the groups one belongs to (and the member whose
+    profile led here)."""
+    mine = select(GroupMembership.group_id).where(GroupMembership.user_id == current_user.id,
+                                                  GroupMembership.state == "active")
+    people = db.session.scalars(
+        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(GroupMembership.group_id.in_(mine), GroupMembership.state == "active",
+               User.id != current_user.id, User.deleted_at.is_(None))
+        .distinct().order_by(User.display_name).limit(500)).all()
+    choices = [(u.id, u.public_name) for u in people]
+    if extra is not None and extra.id not in {c[0] for c in choices}:
+        choices.insert(0, (extra.id, extra.public_name))
+    return choices
+
+
+@bp.route("/messages/nouveau", methods=["GET", "POST"])
+@login_required
+def new_conversation():
+    extra = None
+    to = request.args.get("avec", type=int)
+    if to:
+        extra = db.session.get(User, to)
+        if extra is None or not extra.is_active or extra.id == current_user.id:
+            extra = None
+    form = ConversationForm()
+    form.participants.choices = _contact_choices(extra)
+    if request.method == "GET" and extra is not None:
+        form.participants.data = [extra.id]
+    if form.validate_on_submit():
+        allowed = {c[0] for c in form.participants.choices}
+        chosen = [uid for uid in form.participants.data if uid in allowed]
+        users = db.session.scalars(select(User).where(User.id.in_(chosen))).all()
+        with form_errors(form) as outcome:
+            conversation = chat.open_conversation(
+                [current_user, *users], title=form.title.data or None,
+                kind="direct" if len(users) == 1 else "group")
+            if (form.body.data or "").strip():
+                chat.post_to_conversation(current_user, conversation, form.body.data)
+        if outcome.ok:
+            return redirect(url_for("groups.conversation", conversation_id=conversation.id))
+    return render_template("groups/conversation_new.html", form=form)
+
+
+@bp.route("/messages/<int:conversation_id>", methods=["GET", "POST"])
+@login_required
+def conversation(conversation_id: int):
+    conversation = load_conversation(conversation_id)
+    if not policies.can_read_conversation(current_user, conversation):
+        abort(403)
+    form = MessageForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            with form_errors(form) as outcome:
+                message = chat.post_to_conversation(current_user, conversation, form.body.data)
+            if outcome.ok:
+                return redirect(url_for("groups.conversation", conversation_id=conversation.id,
+                                        _anchor=f"m{message.id}"))
+        status = 400
+    before, _after = _history_args()
+    messages, has_older = chat.history(conversation, before=before)
+    if before is None and messages:
+        chat.mark_read(current_user, conversation, messages[-1].id)
+        chat.forget_cached_unread()
+    return render_template(
+        "groups/conversation.html", conversation=conversation, messages=messages,
+        has_older=has_older, before=before, form=form,
+        title=chat.conversation_title(conversation, current_user),
+        unread=chat.unread_counts(current_user), action_form=EmptyForm(),
+        is_new_account=chat.is_new_account(current_user),
+        rate_limit=chat.rate_limit_for(current_user),
+        history_url=url_for("groups.conversation_history", conversation_id=conversation.id),
+    ), status
+
+
+@bp.route("/messages/<int:conversation_id>/historique")
+@login_required
+def conversation_history(conversation_id: int):
+    conversation = load_conversation(conversation_id)
+    if not policies.can_read_conversation(current_user, conversation):
+        abort(403)
+    return _history_json(conversation)
+
+
+# --- one message ----------------------------------------------------------------------
+
+def load_message(message_id: int) -> Message:
+    message = db.first_or_404(
+        select(Message).where(Message.id == message_id)
+        .options(joinedload(Message.author), joinedload(Message.channel).joinedload(Channel.group),
+                 joinedload(Message.conversation)))
+    if not policies.can_read_message(current_user, message):
+        abort(403)
+    return message
+
+
+def _back_to(message: Message) -> str:
+    return chat.message_url(message)
+
+
+@bp.route("/discussion/messages/<int:message_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_message(message_id: int):
+    message = load_message(message_id)
+    if not policies.can_edit_message(current_user, message):
+        abort(403)
+    form = MessageForm(body=message.body)
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            chat.edit_message(current_user, message, form.body.data)
+        if outcome.ok:
+            return redirect(_back_to(message))
+    return render_template("groups/message_edit.html", message=message, form=form,
+                           back=_back_to(message))
+
+
+@bp.route("/discussion/messages/<int:message_id>/supprimer", methods=["POST"])
+@login_required
+def delete_message(message_id: int):
+    message = load_message(message_id)
+    if not policies.can_delete_message(current_user, message):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with form_errors(form) as outcome:
+        chat.delete_message(current_user, message)
+    flash(_("Message supprimé.") if outcome.ok else outcome.error.message,
+          "success" if outcome.ok else "error")
+    return redirect(_back_to(message))
+
+
+@bp.route("/discussion/messages/<int:message_id>/signaler", methods=["GET", "POST"])
+@login_required
+def report_message(message_id: int):
+    message = load_message(message_id)
+    if not policies.can_report_message(current_user, message):
+        abort(403)
+    form = ReportForm()
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            moderation.report(current_user, message, form.reason.data, form.details.data or "")
+        if outcome.ok:
+            flash(_("Merci. Les animateurs du groupe vont examiner ce message."), "success")
+            return redirect(_back_to(message))
+    return render_template("groups/report.html", message=message, form=form,
+                           back=_back_to(message))
+
+
+@bp.route("/discussion/messages/<int:message_id>/<any(masquer, afficher, epingler, desepingler):action>",
+          methods=["POST"])
+@login_required
+def moderate_message(message_id: int, action: str):
+    message = load_message(message_id)
+    if not policies.can_hide_message(current_user, message):
+        abort(403)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    applied = True
+    with form_errors(form) as outcome:
+        if action == "masquer":
+            applied = moderation.hide_message(current_user, message, form.reason.data or "")
+        elif action == "afficher":
+            moderation.unhide_message(current_user, message)
+        else:
+            moderation.pin_message(current_user, message, pinned=action == "epingler")
+    if not outcome.ok:
+        flash(outcome.error.message, "error")
+    elif not applied:
+        flash(_("Ce message est celui d’un animateur : un autre animateur doit confirmer avant "
+                "qu’il soit masqué."), "info")
+    else:
+        flash(_("C’est fait : l’action figure dans le journal de modération du groupe."), "success")
+    target = request.form.get("next")
+    if target == "moderation":
+        return redirect(url_for("groups.moderation", slug=message.channel.group.slug))
+    return redirect(_back_to(message))

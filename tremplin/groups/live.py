@@ -1,0 +1,140 @@
+"""Socket.IO rooms of the groups module, who is online, and taking sockets out of rooms
+when access ends (ban, leaving a group or a conversation).
+
+Presence lives in Redis when REDIS_URL is set (every process sees the same), otherwise in
+this process's memory. It never decides access: policies do.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tremplin.platform.extensions import socketio
+
+_AFTER_COMMIT = "tremplin_groups_after_commit"
+
+
+def group_room(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+def channel_room(channel_id: int) -> str:
+    return f"channel:{channel_id}"
+
+
+def conversation_room(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+# --- run something once the transaction is committed ---------------------------------
+
+def after_commit(session: Session, func: Callable[[], None]) -> None:
+    session.info.setdefault(_AFTER_COMMIT, []).append(func)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for func in session.info.pop(_AFTER_COMMIT, None) or ():
+        try:
+            func()
+        except Exception:  # noqa: BLE001 - the data is committed; a socket hiccup must not fail the request
+            current_app.logger.exception("groups: after-commit callback failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+# --- presence -------------------------------------------------------------------------
+
+class MemoryPresence:
+    """sid -> user id, for a single process."""
+
+    def __init__(self):
+        self._sids: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, sid: str, user_id: int) -> bool:
+        """Record a socket; True when it is the member's first (they come online)."""
+        with self._lock:
+            first = user_id not in self._sids.values()
+            self._sids[sid] = user_id
+            return first
+
+    def remove(self, sid: str) -> tuple[int | None, bool]:
+        """Forget a socket; (user id, True when it was the member's last one)."""
+        with self._lock:
+            user_id = self._sids.pop(sid, None)
+            return user_id, user_id is not None and user_id not in self._sids.values()
+
+    def online_user_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._sids.values())
+
+    def sids_of(self, user_id: int) -> list[str]:
+        with self._lock:
+            return [sid for sid, uid in self._sids.items() if uid == user_id]
+
+
+class RedisPresence:
+    """The same, shared by every process through one Redis hash."""
+
+    KEY = "tremplin:groups:presence"
+
+    def __init__(self, url: str):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+
+    def add(self, sid: str, user_id: int) -> bool:
+        first = str(user_id) not in self._redis.hvals(self.KEY)
+        self._redis.hset(self.KEY, sid, user_id)
+        return first
+
+    def remove(self, sid: str) -> tuple[int | None, bool]:
+        value = self._redis.hget(self.KEY, sid)
+        if value is None:
+            return None, False
+        self._redis.hdel(self.KEY, sid)
+        return int(value), value not in self._redis.hvals(self.KEY)
+
+    def online_user_ids(self) -> set[int]:
+        return {int(v) for v in self._redis.hvals(self.KEY)}
+
+    def sids_of(self, user_id: int) -> list[str]:
+        return [sid for sid, uid in self._redis.hgetall(self.KEY).items() if uid == str(user_id)]
+
+
+def presence():
+    store = current_app.extensions.get("tremplin_presence")
+    if store is None:
+        url = current_app.config.get("REDIS_URL")
+        store = RedisPresence(url) if url else MemoryPresence()
+        current_app.extensions["tremplin_presence"] = store
+    return store
+
+
+def online_user_ids() -> set[int]:
+    try:
+        return presence().online_user_ids()
+    except Exception:  # noqa: BLE001 - Redis away: nobody shows as online, pages still work
+        current_app.logger.warning("groups: presence store unavailable", exc_info=True)
+        return set()
+
+
+def revoke_rooms(session: Session, user_id: int, rooms: Iterable[str]) -> None:
+    """Once committed, take every socket of this member out of these rooms (on every
+    process: the Redis manager forwards the request)."""
+    rooms = list(rooms)
+
+    def revoke():
+        for sid in presence().sids_of(user_id):
+            for room in rooms:
+                socketio.server.leave_room(sid, room, namespace="/")
+
+    after_commit(session, revoke)

@@ -1,0 +1,220 @@
+"""Who may see and do what in groups, channels and conversations.
+
+One function answers each question; HTTP routes, Socket.IO handlers and search all call
+it. Policies only read: the membership lookup is cached in the session for the request.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from tremplin.groups.models import (
+    Channel,
+    Conversation,
+    ConversationParticipant,
+    Group,
+    GroupMembership,
+    Message,
+    ModerationRequest,
+)
+from tremplin.platform.extensions import db
+from tremplin.platform.types import utcnow
+
+_CACHE = "tremplin_group_memberships"
+
+
+def _user_id(user) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_deleted", False) or not getattr(user, "is_active", True):
+        return None
+    return user.id
+
+
+def get_membership(user, group: Group) -> GroupMembership | None:
+    """The member's membership row in a group, whatever its state (cached per session)."""
+    uid = _user_id(user)
+    if uid is None:
+        return None
+    cache = db.session.info.setdefault(_CACHE, {})
+    key = (group.id, uid)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(GroupMembership).where(
+            GroupMembership.group_id == group.id, GroupMembership.user_id == uid))
+    return cache[key]
+
+
+def remember_membership(group_id: int, user_id: int, membership: GroupMembership | None) -> None:
+    db.session.info.setdefault(_CACHE, {})[(group_id, user_id)] = membership
+
+
+def forget_memberships() -> None:
+    db.session.info.pop(_CACHE, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session, previous_transaction):
+    session.info.pop(_CACHE, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session):
+    # Another session may have changed memberships since: look again next time.
+    session.info.pop(_CACHE, None)
+
+
+def is_banned(membership: GroupMembership | None, now: datetime | None = None) -> bool:
+    if membership is None or membership.state != "banned":
+        return False
+    return membership.banned_until is None or membership.banned_until > (now or utcnow())
+
+
+def is_muted(membership: GroupMembership | None, now: datetime | None = None) -> bool:
+    return bool(membership and membership.muted_until and membership.muted_until > (now or utcnow()))
+
+
+def active_membership(user, group: Group) -> GroupMembership | None:
+    membership = get_membership(user, group)
+    return membership if membership is not None and membership.state == "active" else None
+
+
+def is_member(user, group: Group) -> bool:
+    return active_membership(user, group) is not None
+
+
+# --- groups ---------------------------------------------------------------------------
+
+def can_create_group(user) -> bool:
+    return _user_id(user) is not None and user.is_organiser
+
+
+def can_moderate(user, group: Group) -> bool:
+    membership = active_membership(user, group)
+    return membership is not None and membership.role == "organiser"
+
+
+can_manage_group = can_moderate
+
+
+def can_read_group(user, group: Group) -> bool:
+    """Channels, member list and moderation log: any signed-in member of the network for a
+    public group, the group's members only for a private one; never a banned member."""
+    if _user_id(user) is None:
+        return False
+    membership = get_membership(user, group)
+    if is_banned(membership):
+        return False
+    if group.is_private:
+        return membership is not None and membership.state == "active"
+    return True
+
+
+can_read_moderation_log = can_read_group
+
+
+def can_join(user, group: Group) -> bool:
+    """Join a public group at once, or ask to join a private one."""
+    if _user_id(user) is None:
+        return False
+    membership = get_membership(user, group)
+    return membership is None or (membership.state == "banned" and not is_banned(membership))
+
+
+# --- channels -------------------------------------------------------------------------
+
+def can_read_channel(user, channel: Channel) -> bool:
+    return can_read_group(user, channel.group)
+
+
+def posting_refusal(user, group: Group) -> str | None:
+    """Why this member cannot write in the group's channels (None: they can)."""
+    if _user_id(user) is None:
+        return _("Connectez-vous pour écrire.")
+    membership = get_membership(user, group)
+    if is_banned(membership):
+        return _("Vous avez été exclu de ce groupe : vous ne pouvez plus y écrire.")
+    if membership is None or membership.state != "active":
+        return _("Rejoignez le groupe pour écrire dans ses salons.")
+    if is_muted(membership):
+        return _("Vous êtes en sourdine dans ce groupe jusqu'au %(date)s.",
+                 date=_format(membership.muted_until))
+    if membership.accepted_charter_version < group.charter_version:
+        return _("La charte du groupe a changé : acceptez-la pour continuer à écrire.")
+    return None
+
+
+def can_post_in_channel(user, channel: Channel) -> bool:
+    return posting_refusal(user, channel.group) is None
+
+
+def can_create_channel(user, group: Group) -> bool:
+    return can_moderate(user, group)
+
+
+# --- conversations --------------------------------------------------------------------
+
+def is_participant(user, conversation: Conversation) -> bool:
+    uid = _user_id(user)
+    if uid is None:
+        return False
+    if "participants" in conversation.__dict__:  # already loaded: no query
+        return any(p.user_id == uid for p in conversation.participants)
+    return db.session.scalar(select(ConversationParticipant.id).where(
+        ConversationParticipant.conversation_id == conversation.id,
+        ConversationParticipant.user_id == uid)) is not None
+
+
+def can_read_conversation(user, conversation: Conversation) -> bool:
+    return is_participant(user, conversation)
+
+
+def can_post_in_conversation(user, conversation: Conversation) -> bool:
+    return is_participant(user, conversation)
+
+
+# --- messages -------------------------------------------------------------------------
+
+def can_read_message(user, message: Message) -> bool:
+    """Search and notifications check a single message with this."""
+    if message.channel_id is not None:
+        return can_read_channel(user, message.channel)
+    return can_read_conversation(user, message.conversation)
+
+
+def can_edit_message(user, message: Message) -> bool:
+    uid = _user_id(user)
+    return (uid is not None and message.author_id == uid and message.deleted_at is None
+            and message.hidden_at is None)
+
+
+can_delete_message = can_edit_message
+
+
+def can_report_message(user, message: Message) -> bool:
+    """Reports go to a group's organisers: messages in channels, by someone else."""
+    uid = _user_id(user)
+    return (uid is not None and message.channel_id is not None and message.author_id != uid
+            and message.is_visible and can_read_channel(user, message.channel))
+
+
+def can_hide_message(user, message: Message) -> bool:
+    return message.channel_id is not None and can_moderate(user, message.channel.group)
+
+
+can_pin_message = can_hide_message
+
+
+def can_confirm_request(user, request: ModerationRequest, group: Group) -> bool:
+    """A second organiser: neither the one who asked nor the one it targets."""
+    uid = _user_id(user)
+    return (request.state == "pending" and uid is not None and can_moderate(user, group)
+            and uid not in (request.requested_by_id, request.target_user_id))
+
+
+def _format(value: datetime | None) -> str:
+    from tremplin.platform.templating import local_datetime
+
+    return local_datetime(value)
