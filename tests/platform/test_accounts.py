@@ -248,3 +248,14 @@ def test_suspended_member_cannot_log_in_and_loses_session(client, auth, db, make
     assert client.get("/compte").status_code == 302
     response = client.post("/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD})
     assert "Adresse e-mail ou mot de passe incorrect" in response.text
+
+
+def test_demo_members_can_log_in_through_the_form(app, client, db):
+    """The demo addresses must pass the login form's e-mail validation."""
+    from tremplin.platform import demo
+
+    with app.test_request_context():
+        demo.load()
+    db.session.commit()
+    response = client.post("/connexion", data={"email": demo.DEMO_LOGIN, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302

@@ -86,7 +86,7 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": os.environ.get(
-            "MAIL_DEFAULT_SENDER", "Tremplin <ne-pas-repondre@tremplin.local>"
+            "MAIL_DEFAULT_SENDER", "Tremplin <ne-pas-repondre@tremplin.example.org>"
         ),
         "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),

@@ -13,7 +13,7 @@ from tremplin.platform import accounts
 from tremplin.platform.hooks import registry
 
 DEMO_PASSWORD = "cafe-projets-du-mardi-2026"
-DEMO_LOGIN = "awa.diallo@demo.tremplin.local"
+DEMO_LOGIN = "awa.diallo@demo.tremplin.example.org"
 
 # key, display name, city, département, site role, profile roles
 PEOPLE: list[tuple[str, str, str, str, str, tuple[str, ...]]] = [
@@ -49,7 +49,7 @@ def demo_email(key: str, name: str) -> str:
 
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     local = ascii_name.lower().replace(" ", ".").replace("'", "")
-    return f"{local}@demo.tremplin.local"
+    return f"{local}@demo.tremplin.example.org"
 
 
 @dataclass
