@@ -8,5 +8,7 @@ pytest_plugins = [
     "tests.kit.live",
     "tests.kit.browser",
     "tests.kit.factories",
+    "tests.kit.factories_members",
     "tests.kit.factories_groups",
+    "tests.kit.factories_mentoring",
 ]

@@ -18,7 +18,8 @@ from tremplin.platform.config import PROJECT_ROOT, load_config
 bp = Blueprint("platform", __name__)
 
 # Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
-MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.groups")
+MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.members", "tremplin.groups",
+                           "tremplin.mentoring")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

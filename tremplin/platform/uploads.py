@@ -146,6 +146,9 @@ def store_image(file, kind: str = "photo", *, field: str | None = None) -> str:
         encoded, extension = _reencode(image, rule)
     except (OSError, ValueError) as exc:
         raise ImageRejected(field=field) from exc
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even of an empty transaction, is seen
     name = f"{secrets.token_urlsafe(24)}.{extension}"
     folder = upload_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -183,8 +186,10 @@ def _after_commit(session: Session) -> None:
             (Path(folder) / name).unlink(missing_ok=True)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested or previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction, and its files, live on
     session.info.pop(_DOOMED, None)
     new = session.info.pop(_NEW, None)
     if new:

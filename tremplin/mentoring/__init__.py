@@ -1,0 +1,92 @@
+"""Mentoring: mentor offers, suggestions explained in words, pairings (*binômes*) with their
+goals and sessions, hours certified for the mentor, and the organisers' follow-up.
+
+Other modules (the impact dashboard) use only the functions below. Session notes never
+leave the pair: nothing exported from here carries them.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from tremplin.mentoring.reports import PeriodFigure, Totals, figures_per_period, totals
+from tremplin.platform.hooks import (
+    DashboardPanel,
+    NavItem,
+    register_dashboard_panel,
+    register_nav_item,
+)
+
+bp = Blueprint("mentoring", __name__)
+
+__all__ = [
+    "bp", "init_module", "hours_per_period", "pairings_per_period", "figures_per_period",
+    "mentoring_totals", "PeriodFigure", "Totals",
+]
+
+DEFAULTS = {
+    # Used until organisers save their own settings on the organisers' page.
+    "MENTORING_DEFAULT_LENGTH_WEEKS": 26,
+    "MENTORING_QUIET_AFTER_WEEKS": 4,
+    "MENTORING_REQUEST_EXPIRY_DAYS": 14,
+    # Folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian fonts-dejavu-core).
+    "MENTORING_PDF_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
+}
+
+
+def hours_per_period(start: date, end: date, period: str = "month") -> list[tuple[date, float]]:
+    """Mentoring hours logged per period (week, month, quarter or year) between two
+    dates, as (first day of the period, hours): sessions of pairings that took place."""
+    return [(f.start, f.hours) for f in figures_per_period(start, end, period)]
+
+
+def pairings_per_period(start: date, end: date,
+                        period: str = "month") -> list[tuple[date, int, int]]:
+    """(first day of the period, pairings started, pairings completed) per period."""
+    return [(f.start, f.pairings_started, f.pairings_completed)
+            for f in figures_per_period(start, end, period)]
+
+
+def mentoring_totals() -> Totals:
+    """Hours and sessions so far, pairings active and completed, mentors available,
+    porteurs waiting for a mentor."""
+    return totals()
+
+
+def _nav_badge(user) -> int:
+    from tremplin.mentoring.panels import waiting_on_me
+
+    return waiting_on_me(user)
+
+
+def _register_hooks() -> None:
+    from tremplin.mentoring import demo, impact, notices, panels, privacy  # noqa: F401
+
+    register_nav_item(NavItem("mentoring.index", _l("Parrainage"), order=30,
+                              active_prefix="/parrainage", badge=_nav_badge))
+    register_dashboard_panel(DashboardPanel("mentoring/_dashboard_panel.html", panels.dashboard,
+                                            order=30))
+    notices.register_kinds()
+    impact.register()
+    from tremplin.platform import hooks
+
+    if hasattr(hooks, "register_admin_section"):  # the organisers' administration menu
+        hooks.register_admin_section(hooks.AdminSection(
+            "mentoring.organisers", _l("Suivi du parrainage"), order=40,
+            count=lambda user: panels.porteurs_waiting()))
+
+
+_register_hooks()
+
+
+def init_module(app: Flask) -> None:
+    from tremplin.mentoring import cli, labels, routes  # noqa: F401  (routes attach to bp)
+
+    app.jinja_env.globals["mentoring_labels"] = labels
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    if cli.mentoring_cli.name not in app.cli.commands:
+        app.cli.add_command(cli.mentoring_cli)
