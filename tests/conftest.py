@@ -10,5 +10,6 @@ pytest_plugins = [
     "tests.kit.factories",
     "tests.kit.factories_members",
     "tests.kit.factories_groups",
+    "tests.kit.factories_meetups",
     "tests.kit.factories_mentoring",
 ]

@@ -19,7 +19,7 @@ bp = Blueprint("platform", __name__)
 
 # Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
 MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.members", "tremplin.groups",
-                           "tremplin.mentoring")
+                           "tremplin.meetups", "tremplin.mentoring")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

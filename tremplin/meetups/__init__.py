@@ -1,0 +1,190 @@
+"""Meetups (*rencontres*): the monthly evenings and what they produce — registrations with
+or without an account, check-in, proposal tables, support commitments followed until
+delivered — and the opportunity watch (*veille*) with its digest.
+
+Depends on members (projects, profiles) and groups (a meetup may belong to a group);
+neither depends on this module. Other modules use only what this file exports.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from tremplin.platform.hooks import (
+    DashboardPanel,
+    NavItem,
+    data_exporter,
+    on_account_deleted,
+    register_dashboard_panel,
+    register_email_kind,
+    register_nav_item,
+    register_visitor_panel,
+)
+
+bp = Blueprint("meetups", __name__)
+
+__all__ = [
+    "bp", "init_module", "participations", "meetups_held", "speakers_count",
+    "commitment_rate", "conversion", "commitment_totals", "opportunity_wins",
+    "proposals_for_project", "commitments_for_project", "upcoming_meetups",
+]
+
+
+# --- public functions (impact dashboard, funding, members, search) -----------------------
+
+def participations(start: datetime | None = None, end: datetime | None = None, *,
+                   group_id: int | None = None, departement: str | None = None,
+                   theme: str | None = None) -> int:
+    """Check-ins (guests included) at meetups starting in [start, end)."""
+    from tremplin.meetups.checkin import participations as count
+
+    return count(start, end, group_id=group_id, departement=departement, theme=theme)
+
+
+def meetups_held(start: datetime | None = None, end: datetime | None = None, *,
+                 group_id: int | None = None, departement: str | None = None,
+                 theme: str | None = None) -> int:
+    """Published meetups that took place in [start, end) with at least one check-in."""
+    from tremplin.meetups.impact import meetups_held as count
+
+    return count(start, end, group_id=group_id, departement=departement, theme=theme)
+
+
+def speakers_count(start: datetime | None = None, end: datetime | None = None, *,
+                   group_id: int | None = None, departement: str | None = None,
+                   theme: str | None = None) -> int:
+    """Speakers (*intervenants*) at meetups held in [start, end)."""
+    from tremplin.meetups.impact import speakers_count as count
+
+    return count(start, end, group_id=group_id, departement=departement, theme=theme)
+
+
+def commitment_rate(meetup):
+    """`Rate(attendees, supporters)` of one meetup; `.percent` is the share (or None)."""
+    from tremplin.meetups.commitments import commitment_rate as rate
+
+    return rate(meetup)
+
+
+def conversion(start: datetime | None = None, end: datetime | None = None, *,
+               group_id: int | None = None):
+    """Attendee-to-supporter conversion over meetups starting in [start, end)."""
+    from tremplin.meetups.commitments import conversion as rate
+
+    return rate(start, end, group_id=group_id)
+
+
+def commitment_totals(start: datetime | None = None, end: datetime | None = None, *,
+                      states: tuple[str, ...] = ("fulfilled",)):
+    """`Totals(hours, value_cents, money_cents, count)` of commitments created in the period."""
+    from tremplin.meetups.commitments import totals
+
+    return totals(start, end, states=states)
+
+
+def opportunity_wins(start: datetime | None = None, end: datetime | None = None) -> int:
+    from tremplin.meetups.opportunities import wins_count
+
+    return wins_count(start, end)
+
+
+def proposals_for_project(project_id: int):
+    """The proposal tables' ideas for a project (for its team's page)."""
+    from tremplin.meetups.proposals import proposals_for_project as proposals
+
+    return proposals(project_id)
+
+
+def commitments_for_project(project_id: int):
+    from tremplin.meetups.commitments import for_project
+
+    return for_project(project_id)
+
+
+def upcoming_meetups(user=None, *, limit: int = 5, group_id: int | None = None):
+    from tremplin.meetups.meetups import upcoming_meetups as upcoming
+
+    return upcoming(user, limit=limit, group_id=group_id)
+
+
+# --- plugging into the layout ------------------------------------------------------------
+
+def _visitor_panel(_user):
+    from tremplin.meetups.meetups import upcoming_meetups as upcoming
+    from tremplin.meetups.registrations import counts_for
+
+    meetups = upcoming(None, limit=3, include_cancelled=False)
+    return {"meetups": meetups, "counts": counts_for([m.id for m in meetups])}
+
+
+def _my_meetups_panel(user):
+    from tremplin.meetups.panels import my_meetups
+
+    return my_meetups(user)
+
+
+def _my_opportunities_panel(user):
+    from tremplin.meetups.panels import my_opportunities
+
+    return my_opportunities(user)
+
+
+register_nav_item(NavItem("meetups.index", _l("Rencontres"), order=30,
+                          active_prefix="/rencontres"))
+register_visitor_panel(DashboardPanel("meetups/_visitor_panel.html", _visitor_panel, order=30))
+register_dashboard_panel(DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel,
+                                        order=30))
+register_dashboard_panel(DashboardPanel("meetups/_dashboard_opportunities.html",
+                                        _my_opportunities_panel, order=35))
+register_email_kind("meetups_registration",
+                    _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"))
+register_email_kind("meetups_reminder", _l("Rappel la veille d’une rencontre où je suis inscrit·e"))
+register_email_kind("meetups_commitments",
+                    _l("Soutiens : propositions reçues, réponses, rappels de suivi"))
+register_email_kind("meetups_digest",
+                    _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes"))
+
+
+@on_account_deleted
+def _erase(user) -> None:
+    from tremplin.meetups.privacy import erase
+
+    erase(user)
+
+
+@data_exporter
+def _export(user) -> dict:
+    from tremplin.meetups.privacy import export
+
+    return export(user)
+
+
+def init_module(app: Flask) -> None:
+    from tremplin.meetups import cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
+
+    cli.init_app(app)
+    _template_helpers(app)
+
+
+def _template_helpers(app: Flask) -> None:
+    from tremplin.meetups import policies
+    from tremplin.meetups.commitments import KIND_SHORT, STATE_LABELS, UNIT_LABELS
+    from tremplin.meetups.meetups import format_minutes
+    from tremplin.meetups.opportunities import KIND_LABELS
+    from tremplin.meetups.registrations import place_text
+    from tremplin.platform.types import utcnow
+    from tremplin.platform.vocabulary import THEMES
+
+    app.jinja_env.globals.update(
+        now_utc=utcnow,
+        meetups_policies=policies,
+        meetups_themes=lambda: THEMES,
+        meetups_place=place_text,
+        meetups_minutes=format_minutes,
+        meetups_kind_label=KIND_SHORT.get,
+        meetups_state_label=STATE_LABELS.get,
+        meetups_unit_label=UNIT_LABELS.get,
+        meetups_opportunity_kind_label=KIND_LABELS.get,
+    )

@@ -1,0 +1,39 @@
+"""`flask meetups remind` and `flask notify digest`: cron jobs, each safe to run twice or
+concurrently (what was sent is recorded under a unique key and never sent again)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from tremplin.platform.cli import notify_cli
+from tremplin.platform.extensions import db
+
+meetups_cli = AppGroup("meetups", help="Rencontres : rappels.")
+
+
+@meetups_cli.command("remind")
+def remind_command() -> None:
+    """Remind registrants the day before a meetup; nudge stalled support commitments."""
+    from tremplin.meetups import reminders
+
+    run = reminders.send_reminders(commit=db.session.commit)
+    db.session.commit()
+    click.echo(f"{run.meetups} rappel(s) de rencontre, {run.commitments} relance(s) de soutien, "
+               f"{run.skipped} déjà envoyé(s).")
+
+
+@notify_cli.command("digest")
+def digest_command() -> None:
+    """Queue the periodic digest for members who asked for it and have something new."""
+    from tremplin.meetups import digest
+
+    run = digest.send_digests(commit=db.session.commit)
+    db.session.commit()
+    click.echo(f"{run.sent} résumé(s) en file d'envoi, {run.nothing_new} sans nouveauté, "
+               f"{run.already_sent} déjà envoyé(s) pour cette période.")
+
+
+def init_app(app: Flask) -> None:
+    if meetups_cli.name not in app.cli.commands:
+        app.cli.add_command(meetups_cli)

@@ -1,0 +1,147 @@
+"""What meetups tell the impact dashboard: participations, meetups held, speakers, the
+share of attendees who became supporters, the hours and value of support delivered, and
+the opportunities members won. Registered as indicators (platform/hooks.py)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from tremplin.meetups.checkin import meetup_filters
+from tremplin.meetups.meetups import PARIS
+from tremplin.meetups.models import Meetup, Registration, Speaker
+from tremplin.platform.extensions import db
+from tremplin.platform.hooks import Indicator, register_indicator
+
+
+def _held(stmt):
+    """Meetups that took place: published, with someone checked in."""
+    attended = select(Registration.id).where(Registration.meetup_id == Meetup.id,
+                                             Registration.checked_in_at.is_not(None))
+    return stmt.where(Meetup.state == "published", attended.exists())
+
+
+def meetups_held(start: datetime | None = None, end: datetime | None = None, *,
+                 group_id: int | None = None, departement: str | None = None,
+                 theme: str | None = None) -> int:
+    stmt = _held(select(func.count(Meetup.id)))
+    return int(db.session.scalar(meetup_filters(stmt, start, end, group_id, departement,
+                                                 theme)) or 0)
+
+
+def speakers_count(start: datetime | None = None, end: datetime | None = None, *,
+                   group_id: int | None = None, departement: str | None = None,
+                   theme: str | None = None) -> int:
+    stmt = _held(select(func.count(Speaker.id)).join(Meetup, Meetup.id == Speaker.meetup_id))
+    return int(db.session.scalar(meetup_filters(stmt, start, end, group_id, departement,
+                                                 theme)) or 0)
+
+
+# --- indicators --------------------------------------------------------------------------
+
+def _args(filters) -> dict:
+    return {"group_id": filters.group_id, "departement": filters.territory,
+            "theme": filters.theme}
+
+
+def _participations(filters) -> int:
+    from tremplin.meetups.checkin import participations
+
+    return participations(filters.start_at, filters.end_at, **_args(filters))
+
+
+def _participations_monthly(filters) -> dict[date, int]:
+    stmt = (select(Meetup.starts_at, func.sum(1 + Registration.guests_checked_in))
+            .join(Registration, Registration.meetup_id == Meetup.id)
+            .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
+            .group_by(Meetup.id, Meetup.starts_at))
+    stmt = meetup_filters(stmt, filters.start_at, filters.end_at, filters.group_id,
+                           filters.territory, filters.theme)
+    months: dict[date, int] = {}
+    for starts_at, count in db.session.execute(stmt):
+        month = starts_at.astimezone(PARIS).date().replace(day=1)
+        months[month] = months.get(month, 0) + int(count or 0)
+    return months
+
+
+def _meetups_held(filters) -> int:
+    return meetups_held(filters.start_at, filters.end_at, **_args(filters))
+
+
+def _speakers(filters) -> int:
+    return speakers_count(filters.start_at, filters.end_at, **_args(filters))
+
+
+def _conversion_percent(filters) -> int:
+    from tremplin.meetups.commitments import conversion
+
+    rate = conversion(filters.start_at, filters.end_at, group_id=filters.group_id)
+    return rate.percent or 0
+
+
+def _supporters(filters) -> int:
+    from tremplin.meetups.commitments import conversion
+
+    return conversion(filters.start_at, filters.end_at, group_id=filters.group_id).supporters
+
+
+def _hours(filters) -> int:
+    from tremplin.meetups.commitments import totals
+
+    return totals(filters.start_at, filters.end_at).hours
+
+
+def _value(filters) -> int:
+    from tremplin.meetups.commitments import totals
+
+    return totals(filters.start_at, filters.end_at).value_cents
+
+
+def _wins(filters) -> int:
+    from tremplin.meetups.opportunities import wins_count
+
+    return wins_count(filters.start_at, filters.end_at)
+
+
+register_indicator(Indicator(
+    key="participations", label=_l("Participations aux rencontres"), section="participation",
+    order=10, compute=_participations, monthly=_participations_monthly,
+    definition=_l("Personnes pointées à l’accueil des rencontres de la période, accompagnants "
+                  "compris ; une personne venue à trois rencontres compte trois fois.")))
+register_indicator(Indicator(
+    key="meetups_held", label=_l("Rencontres organisées"), section="participation", order=20,
+    compute=_meetups_held,
+    definition=_l("Rencontres publiées qui ont eu lieu pendant la période (au moins une "
+                  "personne pointée).")))
+register_indicator(Indicator(
+    key="speakers", label=_l("Intervenants mobilisés"), section="participation", order=30,
+    compute=_speakers,
+    definition=_l("Intervenants (membres ou organisations) des rencontres tenues pendant la "
+                  "période.")))
+register_indicator(Indicator(
+    key="meetup_supporters", label=_l("Participants devenus soutiens"), section="participation",
+    order=40, compute=_supporters, filters=("group",),
+    definition=_l("Personnes pointées à une rencontre qui y ont proposé un soutien (argent, "
+                  "contacts, partenariat, compétences, local, temps, matériel), hors soutiens "
+                  "annulés.")))
+register_indicator(Indicator(
+    key="meetup_conversion", label=_l("Taux d’engagement des participants (%)"),
+    section="participation", order=45, compute=_conversion_percent, filters=("group",),
+    definition=_l("Part des personnes pointées aux rencontres de la période qui y ont proposé "
+                  "un soutien, en pourcentage.")))
+register_indicator(Indicator(
+    key="support_hours", label=_l("Heures de soutien bénévole réalisées"),
+    section="accompagnement", order=60, unit="hours", compute=_hours, filters=(),
+    definition=_l("Heures de compétences et de temps des soutiens proposés pendant la période "
+                  "et confirmés comme réalisés par l’équipe du projet.")))
+register_indicator(Indicator(
+    key="support_value", label=_l("Valeur des soutiens en nature réalisés"),
+    section="financement", order=60, unit="cents", compute=_value, filters=(),
+    definition=_l("Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
+                  "en nature proposés pendant la période et confirmés comme réalisés.")))
+register_indicator(Indicator(
+    key="opportunity_wins", label=_l("Candidatures retenues (veille)"), section="parcours",
+    order=70, compute=_wins, filters=(),
+    definition=_l("Membres qui ont indiqué avoir été retenus à une opportunité de la veille "
+                  "(appel à projets, concours, financement…) pendant la période.")))

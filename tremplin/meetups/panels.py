@@ -1,0 +1,63 @@
+"""The meetups module's blocks on other pages: the member's home ("Mes prochaines
+rencontres", "Opportunités pour mes thèmes") and a group's page (its next meetups).
+Each loads what it shows in a fixed number of statements."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tremplin.meetups import opportunities, policies
+from tremplin.meetups.meetups import upcoming_meetups
+from tremplin.meetups.models import (
+    ACTIVE_REGISTRATION_STATES,
+    PENDING,
+    Meetup,
+    Registration,
+)
+from tremplin.meetups.registrations import counts_for
+from tremplin.platform.extensions import db
+from tremplin.platform.types import utcnow
+
+
+def my_meetups(user) -> dict:
+    """The member's next meetups (registered or waiting), then the next others to join."""
+    rows = db.session.execute(
+        select(Meetup, Registration.status).join(Registration, Registration.meetup_id == Meetup.id)
+        .where(Registration.user_id == user.id,
+               Registration.status.in_(tuple(s for s in ACTIVE_REGISTRATION_STATES
+                                             if s != PENDING)),
+               Meetup.ends_at > utcnow(), Meetup.state.in_(("published", "cancelled")))
+        .options(selectinload(Meetup.group)).order_by(Meetup.starts_at).limit(5)).all()
+    mine = [(meetup, status) for meetup, status in rows]
+    taken = {m.id for m, _s in mine}
+    others = [m for m in upcoming_meetups(user, limit=6, include_cancelled=False)
+              if m.id not in taken][:3]
+    return {"mine": mine, "others": others,
+            "can_create": policies.can_create_meetup(user)}
+
+
+def my_opportunities(user) -> dict:
+    themes = opportunities.themes_of(user)
+    items = opportunities.for_member(user, limit=5) if themes else []
+    return {"opportunities": items, "themes": themes}
+
+
+def group_meetups(group, user) -> dict | None:
+    meetups = upcoming_meetups(user, limit=3, group_id=group.id, include_cancelled=False)
+    can_create = policies.can_create_meetup(user, group)
+    if not meetups and not can_create:
+        return None
+    return {"meetups": meetups, "counts": counts_for([m.id for m in meetups]),
+            "can_create": can_create, "group": group}
+
+
+def register() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from tremplin.groups import GroupPanel, register_group_panel
+
+    register_group_panel(GroupPanel("meetups/_group_panel.html", group_meetups, order=30,
+                                    title=_l("Prochaines rencontres")))
+
+
+register()
