@@ -43,3 +43,6 @@ def test_every_catalogue_string_is_translated_in_english():
     for msgid in layout_strings:
         message = catalog.get(msgid)
         assert message is not None and message.string, f"no English for {msgid!r}"
+    missing = [m.id for m in catalog if m.id and not (
+        all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert missing == [], f"untranslated (run make extract, then translations/tools/fill_en.py): {missing[:5]}"
