@@ -39,7 +39,7 @@ def new_page(browser, live_server):
     def make(viewport=(1280, 900), locale="fr-FR"):
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                       locale=locale, base_url=live_server.url)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)  # generous: CI machines can be busy
         contexts.append(context)
         page = context.new_page()
         page.errors = []
