@@ -131,3 +131,11 @@ def test_json_clients_get_json_errors(client):
     response = client.get("/introuvable", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json()["error"] == "Page introuvable"
+
+
+def test_form_fields_carry_aria_attributes_only_when_they_have_a_value(client, db):
+    clean = client.get("/connexion").text
+    assert 'aria-invalid="None"' not in clean and 'aria-describedby="None"' not in clean
+    assert 'aria-invalid' not in clean
+    failed = client.post("/inscription", data={"email": "pas-une-adresse"}).text
+    assert 'aria-invalid="true"' in failed and 'aria-describedby="email-error"' in failed
