@@ -12,6 +12,7 @@ export FLASK_APP := wsgi
 run: deps
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
+	$(FLASK) search reindex --if-empty
 	@echo "Tremplin: http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads --no-reload
 

@@ -27,7 +27,45 @@ PAGES: list[tuple[str, object, tuple[int, int], str | None]] = [
     ("home", "/", (1280, 900), None),
     ("home-mobile", "/", (390, 844), None),
     ("dashboard", "/", (1280, 900), demo.DEMO_LOGIN),
+    ("meetup", lambda app: _meetup_path("Café Projets : la Maison de Cosm’éthique"), (1280, 900),
+     None),
+    ("checkin-phone", lambda app: _meetup_path("Café Projets : Tresses & Transmission", "/accueil"),
+     (390, 844), "claire.dubois@demo.tremplin.example.org"),
+    ("club", lambda app: _club_path(), (1280, 900), "lucie.marchand@demo.tremplin.example.org"),
+    ("mentoring-matches", lambda app: _mentoring_suggestions_path(), (1280, 900), demo.DEMO_LOGIN),
 ]
+
+
+def _mentoring_suggestions_path() -> str:
+    """The mentors suggested for the demo porteuse's request waiting in the pool."""
+    from sqlalchemy import select
+
+    from tremplin.mentoring.models import MentoringRequest
+    from tremplin.platform.models import User
+
+    request_id = db.session.scalar(
+        select(MentoringRequest.id).join(User, User.id == MentoringRequest.porteur_id)
+        .where(User.email == demo.DEMO_LOGIN, MentoringRequest.state == "open"))
+    return f"/parrainage/demandes/{request_id}/suggestions"
+
+
+def _meetup_path(title: str, suffix: str = "") -> str:
+    """A demo meetup's page (meetups module)."""
+    from sqlalchemy import select
+
+    from tremplin.meetups.models import Meetup
+
+    return f"/rencontres/{db.session.scalar(select(Meetup.id).where(Meetup.title == title))}{suffix}"
+
+
+def _club_path() -> str:
+    """The demo investor club's dashboard (seen by its gérante)."""
+    from sqlalchemy import select
+
+    from tremplin.funding.clubs.models import InvestorClub
+
+    club_id = db.session.scalar(select(InvestorClub.id).where(InvestorClub.name == "Cigales de la Roquette"))
+    return f"/clubs/{club_id}"
 
 
 def serve(tmp: Path):
@@ -67,7 +105,7 @@ def main(names: list[str]) -> None:
                     page.get_by_label("Adresse e-mail").fill(login)
                     page.get_by_label("Mot de passe").fill(demo.DEMO_PASSWORD)
                     page.get_by_role("button", name="Se connecter").click()
-                    page.wait_for_load_state()
+                    page.wait_for_url(lambda url: "/connexion" not in url)
                 if callable(path):
                     with app.app_context():
                         path = path(app)

@@ -12,4 +12,8 @@ pytest_plugins = [
     "tests.kit.factories_groups",
     "tests.kit.factories_meetups",
     "tests.kit.factories_mentoring",
+    "tests.kit.factories_search",
+    "tests.kit.factories_funding",
+    "tests.kit.factories_clubs",
+    "tests.kit.localstripe",
 ]

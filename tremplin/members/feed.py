@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from math import ceil
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +20,7 @@ from tremplin.members.models import PUBLIC, Follow, JournalEntry, Milestone, Nee
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.paging import PageNumbers
 
 FEED_PAGE_SIZE = 20
 
@@ -115,33 +115,13 @@ class FeedItem:
 
 
 @dataclass
-class FeedPage:
+class FeedPage(PageNumbers):
     """Just what the `pagination` macro reads."""
 
     items: list[FeedItem]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _union(viewer):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tremplin.members import notices, policies, signals
+from tremplin.members.labels import MILESTONE_LABELS
 from tremplin.members.models import MILESTONE_KINDS, JournalEntry, Milestone, Project
 from tremplin.members.needs import _tell_followers
 from tremplin.members.projects import touch
@@ -86,8 +87,6 @@ def declare_milestone(project: Project, by: User, *, kind: str, occurred_on: dat
     touch(project)
     db.session.flush()
     signals.milestone_declared.send(milestone, by=by)
-    from tremplin.members.labels import MILESTONE_LABELS
-
     _tell_followers(project, by, _l("Nouveau jalon pour « %(project)s » : %(milestone)s",
                                     project=project.title, milestone=MILESTONE_LABELS[kind]),
                     url_for("members.journal", project_id=project.id))
@@ -101,8 +100,6 @@ def confirm_milestone(milestone: Milestone, by: User) -> Milestone:
     milestone.confirmed_at = utcnow()
     db.session.flush()
     signals.milestone_confirmed.send(milestone, by=by)
-    from tremplin.members.labels import MILESTONE_LABELS
-
     declarer = milestone.declared_by
     notices.tell(declarer, notices.TEAM,
                  _l("%(name)s a confirmé le jalon « %(milestone)s » du projet « %(project)s ».",

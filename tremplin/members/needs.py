@@ -26,7 +26,7 @@ from tremplin.members.models import (
     Project,
     ProjectMember,
 )
-from tremplin.members.projects import touch
+from tremplin.members.projects import touch, with_person
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
@@ -208,15 +208,13 @@ def withdraw_offer(offer: HelpOffer, helper: User) -> HelpOffer:
 
 def load_need_page(need_id: int) -> Need | None:
     """A need with its project's team and every offer, helpers and responders included."""
-    from tremplin.members.projects import _with_person
-
     return db.session.scalar(
         select(Need).where(Need.id == need_id).options(
             joinedload(Need.project).selectinload(Project.memberships).options(
-                _with_person(ProjectMember.user)),
+                with_person(ProjectMember.user)),
             joinedload(Need.created_by),
             selectinload(Need.offers).options(
-                _with_person(HelpOffer.helper), _with_person(HelpOffer.responded_by))))
+                with_person(HelpOffer.helper), with_person(HelpOffer.responded_by))))
 
 
 def get_offer(offer_id: int) -> HelpOffer | None:

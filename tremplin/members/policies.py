@@ -15,6 +15,7 @@ from tremplin.members.models import (
     OWNER,
     PENDING,
     PRIVATE,
+    PROFILE_FIELDS,
     PUBLIC,
     HelpOffer,
     JournalEntry,
@@ -45,8 +46,6 @@ def viewer_levels(viewer, owner) -> frozenset[str]:
 
 
 def can_see_field(viewer, owner, profile: Profile | None, field: str) -> bool:
-    from tremplin.members.models import PROFILE_FIELDS
-
     level = profile.visibility(field) if profile is not None else PROFILE_FIELDS[field]
     return level in viewer_levels(viewer, owner)
 

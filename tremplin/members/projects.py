@@ -205,7 +205,7 @@ def get_project(project_id: int) -> Project | None:
     return db.session.get(Project, project_id)
 
 
-def _with_person(relationship):
+def with_person(relationship):
     """Eager-load a user relationship with the profile its avatar needs."""
     return joinedload(relationship).joinedload(User.profile)
 
@@ -215,9 +215,9 @@ def load_project_page(project_id: int) -> Project | None:
     statements (the journal is loaded apart, a page at a time)."""
     return db.session.scalar(
         select(Project).where(Project.id == project_id).options(
-            selectinload(Project.memberships).options(_with_person(ProjectMember.user)),
+            selectinload(Project.memberships).options(with_person(ProjectMember.user)),
             selectinload(Project.needs).selectinload(Need.offers).options(
-                _with_person(HelpOffer.helper), _with_person(HelpOffer.responded_by)),
+                with_person(HelpOffer.helper), with_person(HelpOffer.responded_by)),
             selectinload(Project.milestones).options(
                 joinedload(Milestone.declared_by), joinedload(Milestone.confirmed_by)),
         ))
@@ -227,14 +227,14 @@ def load_project_for_team(project_id: int) -> Project | None:
     return db.session.scalar(
         select(Project).where(Project.id == project_id).options(
             selectinload(Project.memberships).options(
-                _with_person(ProjectMember.user), joinedload(ProjectMember.invited_by))))
+                with_person(ProjectMember.user), joinedload(ProjectMember.invited_by))))
 
 
 def latest_entries(project: Project, limit: int = 5) -> list[JournalEntry]:
     return list(db.session.scalars(
         select(JournalEntry).where(JournalEntry.project_id == project.id)
         .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc()).limit(limit)
-        .options(_with_person(JournalEntry.author))))
+        .options(with_person(JournalEntry.author))))
 
 
 @dataclass

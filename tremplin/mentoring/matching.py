@@ -37,6 +37,7 @@ from tremplin.mentoring.models import (
 )
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.paging import PageNumbers
 from tremplin.platform.vocabulary import LANGUAGE_LABELS, THEME_LABELS
 
 POINTS = {
@@ -266,31 +267,11 @@ class Suggestion:
 
 
 @dataclass
-class Suggestions:
+class Suggestions(PageNumbers):
     items: list[Suggestion]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def suggest(request: MentoringRequest, page: int = 1, per_page: int = PER_PAGE) -> Suggestions:

@@ -19,7 +19,8 @@ bp = Blueprint("platform", __name__)
 
 # Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
 MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.members", "tremplin.groups",
-                           "tremplin.meetups", "tremplin.mentoring")
+                           "tremplin.funding", "tremplin.funding.clubs", "tremplin.meetups",
+                           "tremplin.mentoring", "tremplin.search")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -26,6 +26,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(conn, name):
+    """Python's sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE, so a
+    SAVEPOINT issued first would itself start the transaction, and releasing it would commit
+    everything at once: a `begin_nested()` block would be committed in the middle of a
+    request. Open the transaction explicitly before the savepoint instead. (Reads before
+    the first write stay outside any transaction, as with the module's default behaviour.)"""
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def _render_item(type_, obj, autogen_context):
     """Migrations spell our column types in plain SQLAlchemy, so they never import app code."""
     from tremplin.platform.types import UTCDateTime

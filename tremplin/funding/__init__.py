@@ -1,0 +1,142 @@
+"""Funding: campaigns (*collectes*) with pledges paid by card (Stripe) or by bank transfer
+(promises), and the double-entry ledger that accounts for every cent.
+
+Other modules call the functions below (and read `signals`); they never write funding's
+rows themselves. `payments.py` is the only file that talks to Stripe.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("funding", __name__)
+
+__all__ = [
+    "bp", "init_module",
+    "campaign_totals", "open_campaign_for_project", "project_funding", "pledge_from_commitment",
+    "pledge_card_url", "amount_raised", "funded_project_count", "register_stripe_handler",
+]
+
+CONFIG_DEFAULTS = {
+    # Flask-Limiter syntax, per IP, on pledge submissions (create, change, cancel).
+    "RATELIMIT_PLEDGE": os.environ.get("RATELIMIT_PLEDGE", "10 per minute; 60 per hour"),
+    "FUNDING_MAX_PLEDGE_CENTS": int(os.environ.get("FUNDING_MAX_PLEDGE_CENTS", 10_000_000)),
+    "FUNDING_MAX_GOAL_CENTS": int(os.environ.get("FUNDING_MAX_GOAL_CENTS", 100_000_000)),
+    # hours after the 1st, 2nd, 3rd decline before trying the card again; then given up
+    "FUNDING_RETRY_HOURS": os.environ.get("FUNDING_RETRY_HOURS", "24,72,168"),
+    "FUNDING_CHARGE_LEASE_SECONDS": int(os.environ.get("FUNDING_CHARGE_LEASE_SECONDS", 900)),
+    "FUNDING_REMINDER_DAYS": int(os.environ.get("FUNDING_REMINDER_DAYS", 7)),
+    "FUNDING_MAX_REMINDERS": int(os.environ.get("FUNDING_MAX_REMINDERS", 3)),
+    # Stripe Connect: the platform's share of each destination charge, in basis points
+    "FUNDING_PLATFORM_FEE_BPS": int(os.environ.get("FUNDING_PLATFORM_FEE_BPS", 0)),
+}
+
+
+def _register_hooks() -> None:
+    from tremplin.funding import demo, indicators, notices, panels, privacy  # noqa: F401
+    from tremplin.platform.hooks import NavItem, register_nav_item
+
+    register_nav_item(NavItem("funding.index", _l("Collectes"), order=30, active_prefix="/collectes"))
+    notices.register_kinds()
+    panels.register()
+    indicators.register()
+
+
+_register_hooks()
+
+
+def init_module(app: Flask) -> None:
+    from tremplin.funding import cli, manage_routes, routes, webhooks  # noqa: F401  (attach to bp)
+    from tremplin.funding.templating import init_app as init_templating
+
+    for key, value in CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    cli.init_app(app)
+    init_templating(app)
+
+
+# --- public functions ------------------------------------------------------------------------
+
+def campaign_totals(campaign_ids):
+    """{campaign id: Totals(pledged_cents, backers_count, collected_cents, goal_cents,
+    percent)} in two queries."""
+    from tremplin.funding.campaigns import totals
+
+    return totals(campaign_ids)
+
+
+def open_campaign_for_project(project_id: int):
+    """The project's open campaign, or None."""
+    from sqlalchemy import select
+
+    from tremplin.funding.models import OPEN, Campaign
+    from tremplin.platform.extensions import db
+
+    return db.session.scalar(select(Campaign).where(
+        Campaign.project_id == project_id, Campaign.status == OPEN).order_by(Campaign.id.desc()))
+
+
+def project_funding(project_id: int) -> dict:
+    """What funding knows about a project: its campaigns (newest first), the open one, and
+    the money its campaigns hold in the ledger (collected − refunded − fees, in cents)."""
+    from sqlalchemy import select
+
+    from tremplin.funding import bookkeeping
+    from tremplin.funding.campaigns import totals
+    from tremplin.funding.models import DRAFT, OPEN, Campaign
+    from tremplin.platform.extensions import db
+
+    campaigns = db.session.scalars(select(Campaign).where(
+        Campaign.project_id == project_id, Campaign.status != DRAFT)
+        .order_by(Campaign.created_at.desc())).all()
+    return {
+        "campaigns": campaigns,
+        "open": next((c for c in campaigns if c.status == OPEN), None),
+        "totals": totals([c.id for c in campaigns]),
+        "balance_cents": bookkeeping.project_balance(project_id),
+    }
+
+
+def pledge_from_commitment(commitment_ref: str, backer, project_id: int, amount_cents: int, *,
+                           message: str | None = None):
+    """For meetups: a money support commitment becomes a pledge on the project's open
+    campaign (idempotent on `commitment_ref`). See pledges.pledge_from_commitment."""
+    from tremplin.funding.pledges import pledge_from_commitment as make
+
+    return make(commitment_ref, backer, project_id, amount_cents, message=message)
+
+
+def pledge_card_url(pledge) -> str:
+    """Where a backer saves the card of a pending (Stripe) pledge."""
+    from tremplin.funding.notices import path
+
+    return path("funding.card", pledge_id=pledge.id)
+
+
+def amount_raised(start: datetime | None = None, end: datetime | None = None,
+                  project_ids=None) -> int:
+    """Money received by campaigns (charges and transfers, minus refunds) in [start, end),
+    from the ledger. For the impact dashboard."""
+    from tremplin.funding.indicators import amount_raised as compute
+
+    return compute(start, end, project_ids)
+
+
+def funded_project_count(start: datetime | None = None, end: datetime | None = None,
+                         project_ids=None) -> int:
+    """Projects with a campaign that succeeded in [start, end)."""
+    from tremplin.funding.indicators import funded_project_count as compute
+
+    return compute(start, end, project_ids)
+
+
+
+def register_stripe_handler(event_type: str, handler) -> None:
+    """Route a Stripe webhook event type to another module (e.g. clubs' `invoice.paid`):
+    `handler(event: dict, now) -> str`. The event is already verified and stored once."""
+    from tremplin.funding.webhooks import register_handler
+
+    register_handler(event_type, handler)

@@ -1,0 +1,99 @@
+"""Campaign money in the ledger: which accounts a pledge's movements touch.
+
+Accounts: `backer:<user id>` (the backer's own money: negative by what they gave),
+`campaign:<id>` (what the campaign collected, net of refunds and fees — the project's),
+`fees:<processor>` (what the payment processor kept). Each movement is keyed by the
+real-world event it records, so recording it twice posts it once; the pledge's cached
+`collected_cents`/`refunded_cents` move in the same transaction, only when the ledger did.
+"""
+from __future__ import annotations
+
+from sqlalchemy import String, cast, func, select
+
+from tremplin.funding import ledger
+from tremplin.funding.models import Campaign, LedgerAccount, LedgerEntry, Pledge
+from tremplin.platform.extensions import db
+
+PROCESSOR = "stripe"
+
+
+def backer_account(pledge: Pledge) -> ledger.AccountRef:
+    return ledger.ref("backer", pledge.backer_id or 0)
+
+
+def campaign_account(campaign_id: int) -> ledger.AccountRef:
+    return ledger.ref("campaign", campaign_id)
+
+
+def fees_account(processor: str = PROCESSOR) -> ledger.AccountRef:
+    return ledger.ref("fees", processor)
+
+
+def _context(pledge: Pledge) -> dict:
+    return {"scope": f"campaign:{pledge.campaign_id}", "subject": f"pledge:{pledge.id}"}
+
+
+def record_payment(pledge: Pledge, cents: int, *, key: str, kind: str, reference: str | None,
+                   actor=None, memo: str | None = None, occurred_at=None) -> bool:
+    """Money received for a pledge (a card charge, a bank transfer). True if new."""
+    ledger.ensure_cents(cents)
+    _txn, created = ledger.transfer(
+        key, kind, backer_account(pledge), campaign_account(pledge.campaign_id), cents,
+        reference=reference, actor=actor, memo=memo, occurred_at=occurred_at, **_context(pledge))
+    if created:
+        # an SQL increment: two transfers recorded at once both count
+        pledge.collected_cents = Pledge.collected_cents + cents
+        db.session.flush()
+    return created
+
+
+def record_refund(pledge: Pledge, cents: int, *, key: str, reference: str | None,
+                  actor=None, memo: str | None = None) -> bool:
+    ledger.ensure_cents(cents)
+    _txn, created = ledger.transfer(
+        key, "refund", campaign_account(pledge.campaign_id), backer_account(pledge), cents,
+        reference=reference, actor=actor, memo=memo, **_context(pledge))
+    if created:
+        pledge.refunded_cents = Pledge.refunded_cents + cents
+        db.session.flush()
+    return created
+
+
+def record_fee(pledge: Pledge, cents: int, *, key: str, reference: str | None,
+               processor: str = PROCESSOR) -> bool:
+    if not cents:
+        return False
+    ledger.ensure_cents(cents)
+    _txn, created = ledger.transfer(
+        key, "fee", campaign_account(pledge.campaign_id), fees_account(processor), cents,
+        reference=reference, **_context(pledge))
+    return created
+
+
+def campaign_balance(campaign_id: int) -> int:
+    """What the campaign holds: collected − refunded − fees (a sum of ledger entries)."""
+    return ledger.balance(campaign_account(campaign_id))
+
+
+def campaign_balances(campaign_ids) -> dict[int, int]:
+    found = ledger.balances("campaign", campaign_ids)
+    return {int(k): v for k, v in found.items()}
+
+
+def project_balance(project_id: int) -> int:
+    """Sum of the project's campaign accounts, in one query."""
+    campaign_refs = select(cast(Campaign.id, String)).where(
+        Campaign.project_id == project_id).scalar_subquery()
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+        .where(LedgerAccount.kind == "campaign", LedgerAccount.ref.in_(campaign_refs)))
+    return int(total or 0)
+
+
+def pledge_ledger_totals(pledge: Pledge) -> tuple[int, int]:
+    """(collected, refunded) for a pledge as the ledger sees it, from the campaign side."""
+    totals = ledger.subject_totals(f"pledge:{pledge.id}", campaign_account(pledge.campaign_id))
+    collected = totals.get("charge", 0) + totals.get("transfer", 0)
+    refunded = -totals.get("refund", 0)
+    return collected, refunded

@@ -1,0 +1,125 @@
+"""Funding's figures for the impact dashboard: money raised, projects funded, backers.
+
+Computed from the ledger and the campaigns, for a period and optionally a territory or a
+theme (the project's). The platform calls them through the registered indicators.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String as SqlString
+from sqlalchemy import cast, func, select
+
+from tremplin.funding.models import (
+    COLLECTED,
+    REFUNDED,
+    SUCCEEDED,
+    Campaign,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Pledge,
+)
+from tremplin.members.models import Project
+from tremplin.platform.extensions import db
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _project_filter(stmt, project_ids=None, territory=None, theme=None):
+    if project_ids is not None:
+        stmt = stmt.where(Campaign.project_id.in_(list(project_ids)))
+    if territory or theme:
+        stmt = stmt.join(Project, Project.id == Campaign.project_id)
+        if territory:
+            stmt = stmt.where(Project.departement == territory)
+        if theme:
+            stmt = stmt.where(Project.theme == theme)
+    return stmt
+
+
+def amount_raised(start: datetime | None, end: datetime | None, project_ids=None, *,
+                  territory: str | None = None, theme: str | None = None) -> int:
+    """Charges and transfers received minus refunds, on campaign accounts, in [start, end)."""
+    stmt = (select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+            .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
+            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+            .join(Campaign, cast(Campaign.id, SqlString) == LedgerAccount.ref)
+            .where(LedgerAccount.kind == "campaign",
+                   LedgerTransaction.kind.in_(("charge", "transfer", "refund"))))
+    if start is not None:
+        stmt = stmt.where(LedgerTransaction.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(LedgerTransaction.occurred_at < end)
+    stmt = _project_filter(stmt, project_ids, territory, theme)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def funded_project_count(start: datetime | None, end: datetime | None, project_ids=None, *,
+                         territory: str | None = None, theme: str | None = None) -> int:
+    stmt = select(func.count(func.distinct(Campaign.project_id))).where(Campaign.outcome == SUCCEEDED)
+    if start is not None:
+        stmt = stmt.where(Campaign.ended_at >= start)
+    if end is not None:
+        stmt = stmt.where(Campaign.ended_at < end)
+    stmt = _project_filter(stmt, project_ids, territory, theme)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def backer_count(start: datetime | None, end: datetime | None, *, territory=None, theme=None) -> int:
+    stmt = (select(func.count(func.distinct(Pledge.backer_id)))
+            .join(Campaign, Campaign.id == Pledge.campaign_id)
+            .where(Pledge.status.in_((COLLECTED, REFUNDED)), Pledge.collected_at.is_not(None)))
+    if start is not None:
+        stmt = stmt.where(Pledge.collected_at >= start)
+    if end is not None:
+        stmt = stmt.where(Pledge.collected_at < end)
+    stmt = _project_filter(stmt, None, territory, theme)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def _monthly_raised(filters) -> dict:
+    rows = db.session.execute(
+        _project_filter(
+            select(LedgerTransaction.occurred_at, LedgerEntry.amount_cents)
+            .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+            .join(Campaign, cast(Campaign.id, SqlString) == LedgerAccount.ref)
+            .where(LedgerAccount.kind == "campaign",
+                   LedgerTransaction.kind.in_(("charge", "transfer", "refund")),
+                   LedgerTransaction.occurred_at >= filters.start_at,
+                   LedgerTransaction.occurred_at < filters.end_at),
+            None, filters.territory, filters.theme)).all()
+    months: dict = {}
+    for occurred, amount in rows:
+        month = occurred.astimezone(PARIS).date().replace(day=1)
+        months[month] = months.get(month, 0) + int(amount)
+    return months
+
+
+def register() -> None:
+    try:
+        from tremplin.platform.hooks import Indicator, register_indicator
+    except ImportError:  # a platform without the impact dashboard
+        return
+    register_indicator(Indicator(
+        key="funding_amount_raised", label=_l("Montants collectés"), section="financement",
+        unit="cents", order=20,
+        definition=_l("Paiements par carte et virements reçus par les collectes pendant la "
+                      "période, remboursements déduits (grand livre)."),
+        compute=lambda f: amount_raised(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
+        monthly=_monthly_raised, filters=("territory", "theme")))
+    register_indicator(Indicator(
+        key="funding_projects_funded", label=_l("Projets financés par une collecte"),
+        section="financement", order=21,
+        definition=_l("Projets dont une collecte a réussi pendant la période."),
+        compute=lambda f: funded_project_count(f.start_at, f.end_at, territory=f.territory,
+                                               theme=f.theme),
+        filters=("territory", "theme")))
+    register_indicator(Indicator(
+        key="funding_backers", label=_l("Soutiens financiers"), section="financement", order=22,
+        definition=_l("Membres dont une promesse a été payée pendant la période."),
+        compute=lambda f: backer_count(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
+        filters=("territory", "theme")))

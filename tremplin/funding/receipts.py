@@ -1,0 +1,190 @@
+"""Receipts for collected pledges: a payment receipt for every one, and for projects run by
+an organisation of general interest a tax receipt carrying the fields of the French Cerfa
+n° 11580 (*reçu au titre des dons*), numbered in an unbroken sequence per organisation
+and year. What a receipt certifies is frozen in it when issued.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from tremplin.funding.models import (
+    ATTEMPT_SUCCEEDED,
+    PROMISE_MODE,
+    Pledge,
+    Receipt,
+    ReceiptSequence,
+)
+from tremplin.platform.extensions import db
+from tremplin.platform.types import utcnow
+
+PARIS = ZoneInfo("Europe/Paris")
+PAYMENT, TAX = "payment", "tax"
+
+ORGANISATION_KINDS = {
+    "association_1901": "Association ou fondation reconnue d'utilité publique",
+    "fondation_universitaire": "Fondation universitaire ou fondation partenariale",
+    "oeuvre_interet_general": "Œuvre ou organisme d'intérêt général",
+    "musee_de_france": "Musée de France",
+    "enseignement": "Établissement d'enseignement supérieur ou d'enseignement artistique",
+    "autre": "Autre organisme habilité à recevoir des dons",
+}
+
+
+# --- numbering ------------------------------------------------------------------------------
+
+def next_tax_number(project_id: int, year: int) -> str:
+    """The next number in the project's sequence for `year`: the sequence row is bumped by
+    an UPDATE (which holds its row lock until commit on PostgreSQL, and the database lock
+    on SQLite), so two receipts issued at once never share a number."""
+    bumped = db.session.execute(
+        update(ReceiptSequence)
+        .where(ReceiptSequence.project_id == project_id, ReceiptSequence.year == year)
+        .values(last_number=ReceiptSequence.last_number + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    if not bumped:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReceiptSequence(project_id=project_id, year=year, last_number=1))
+        except IntegrityError:
+            return next_tax_number(project_id, year)
+    number = db.session.scalar(select(ReceiptSequence.last_number).where(
+        ReceiptSequence.project_id == project_id, ReceiptSequence.year == year))
+    return f"{year}-{number:05d}"
+
+
+# --- amounts in words (French) -------------------------------------------------------------
+
+_UNITS = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+          "onze", "douze", "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit",
+          "dix-neuf"]
+_TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
+
+
+def _below_100(n: int) -> str:
+    if n < 20:
+        return _UNITS[n]
+    tens, unit = divmod(n, 10)
+    if tens in (7, 9):  # soixante-dix…, quatre-vingt-dix…
+        base = "soixante" if tens == 7 else "quatre-vingt"
+        rest = 10 + unit
+        joiner = " et " if (tens == 7 and unit == 1) else "-"
+        return f"{base}{joiner}{_UNITS[rest]}"
+    if tens == 8:
+        return "quatre-vingts" if unit == 0 else f"quatre-vingt-{_UNITS[unit]}"
+    word = _TENS[tens]
+    if unit == 0:
+        return word
+    if unit == 1:
+        return f"{word} et un"
+    return f"{word}-{_UNITS[unit]}"
+
+
+def _below_1000(n: int) -> str:
+    hundreds, rest = divmod(n, 100)
+    if hundreds == 0:
+        return _below_100(rest)
+    head = "cent" if hundreds == 1 else f"{_UNITS[hundreds]} cent"
+    if rest == 0:
+        return head + ("s" if hundreds > 1 else "")
+    return f"{head} {_below_100(rest)}"
+
+
+def number_in_words(n: int) -> str:
+    """French words for a whole number (1990 orthography-free, classic spelling)."""
+    if n < 0:
+        raise ValueError("negative")
+    if n < 1000:
+        return _below_1000(n)
+    parts = []
+    for value, singular, plural in ((10**9, "milliard", "milliards"),
+                                    (10**6, "million", "millions")):
+        count, n = divmod(n, value)
+        if count:
+            parts.append(f"{number_in_words(count)} {singular if count == 1 else plural}")
+    thousands, n = divmod(n, 1000)
+    if thousands:
+        # "mille" never takes an s; "quatre-vingts"/"deux cents" lose theirs before it
+        head = "" if thousands == 1 else _below_1000(thousands).removesuffix("s") + " "
+        parts.append(f"{head}mille")
+    if n:
+        parts.append(_below_1000(n))
+    return " ".join(parts)
+
+
+def amount_in_words(cents: int) -> str:
+    euros, rest = divmod(cents, 100)
+    text = f"{number_in_words(euros)} euro{'s' if euros > 1 else ''}"
+    if rest:
+        text += f" et {number_in_words(rest)} centime{'s' if rest > 1 else ''}"
+    return text
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+def _payment_method(pledge: Pledge) -> str:
+    if pledge.mode == PROMISE_MODE:
+        return "virement"
+    return "carte bancaire"
+
+
+def _paid_on(pledge: Pledge) -> str:
+    dates = [t.received_on.isoformat() for t in pledge.transfers]
+    dates += [a.succeeded_at.astimezone(PARIS).date().isoformat()
+              for a in pledge.attempts if a.status == ATTEMPT_SUCCEEDED and a.succeeded_at]
+    return max(dates) if dates else (pledge.collected_at or utcnow()).astimezone(PARIS).date().isoformat()
+
+
+def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
+    """Issue the receipts of a pledge collected in full (once each: unique per kind)."""
+    from tremplin.funding.campaigns import settings_for
+
+    now = now or utcnow()
+    campaign = pledge.campaign
+    project = campaign.project
+    existing = {r.kind for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge.id))}
+    donor = pledge.donor_name or (pledge.backer.display_name if pledge.backer else "")
+    common = {
+        "donor_name": donor,
+        "donor_address": pledge.donor_address or "",
+        "project_title": project.title,
+        "campaign_title": campaign.title,
+        "amount_in_words": amount_in_words(pledge.collected_cents),
+        "paid_on": _paid_on(pledge),
+        "payment_method": _payment_method(pledge),
+        "reference": pledge.reference,
+    }
+    issued = []
+    if PAYMENT not in existing:
+        issued.append(Receipt(pledge_id=pledge.id, project_id=project.id, kind=PAYMENT,
+                              number=f"P-{pledge.id:06d}", amount_cents=pledge.collected_cents,
+                              details=common, issued_at=now))
+    settings = settings_for(project.id)
+    if settings.is_general_interest and TAX not in existing:
+        year = now.astimezone(PARIS).year
+        issued.append(Receipt(
+            pledge_id=pledge.id, project_id=project.id, kind=TAX,
+            number=next_tax_number(project.id, year), amount_cents=pledge.collected_cents,
+            issued_at=now,
+            details={**common,
+                     "organisation_name": settings.organisation_name,
+                     "organisation_address": settings.organisation_address,
+                     "organisation_object": settings.organisation_object or "",
+                     "organisation_kind": ORGANISATION_KINDS.get(settings.organisation_kind or "",
+                                                                 ORGANISATION_KINDS["oeuvre_interet_general"]),
+                     "siren": settings.siren or "",
+                     "signatory": settings.signatory or "",
+                     "cgi_articles": ["200"],
+                     "form": "Déclaration de don manuel",
+                     "nature": "Numéraire"}))
+    for receipt in issued:
+        db.session.add(receipt)
+    db.session.flush()
+    return issued
+
+
+def receipts_of(pledge_id: int) -> dict[str, Receipt]:
+    return {r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge_id))}

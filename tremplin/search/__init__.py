@@ -1,0 +1,64 @@
+"""Search: one French search box over the whole network, permission-aware.
+
+Other modules never call search to index anything: it listens to the database (session
+events) and registers, for each module the application runs, how to turn its rows into
+documents and which of its policies decides who sees a hit. The one function others may
+call is `search()`. Search never shows a hit its module's policy refuses.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from tremplin.platform.hooks import on_account_deleted
+from tremplin.search.backend import Document, SearchBackend, WhooshBackend
+from tremplin.search.documents import Cascade, DocumentType, Removal, registry
+from tremplin.search.query import SearchResults, search
+
+bp = Blueprint("search", __name__)
+
+__all__ = ["bp", "init_module", "search", "SearchResults", "register_type", "DocumentType",
+           "Document", "Cascade", "Removal", "SearchBackend", "service"]
+
+
+class SearchService:
+    """The application's search: a backend and the indexer that keeps it current."""
+
+    def __init__(self, app: Flask, backend: SearchBackend | None = None):
+        from tremplin.search.indexing import Indexer
+
+        self.backend = backend or WhooshBackend.from_config(app.config)
+        self.indexer = Indexer(app, self.backend)
+
+
+def register_type(doc_type: DocumentType) -> None:
+    """Make a new kind of object searchable (a module added later registers its type
+    from here, in `documents.TYPE_PROVIDERS`)."""
+    registry.register(doc_type)
+
+
+def service() -> SearchService:
+    from flask import current_app
+
+    return current_app.extensions["search"]
+
+
+@on_account_deleted
+def _forget_member(user) -> None:
+    """The erased account leaves the index with the commit that erases it (the session
+    events see the change too; this says it outright)."""
+    from tremplin.platform.extensions import db
+    from tremplin.search.documents import key
+    from tremplin.search.indexing import PENDING
+
+    db.session.info.setdefault(PENDING, set()).add(key("member", user.id))
+
+
+def init_module(app: Flask) -> None:
+    from tremplin.platform import MODULES
+    from tremplin.search import cli, indexing, routes  # noqa: F401  (routes attach to bp)
+    from tremplin.search.documents import register_available_types
+
+    register_available_types(MODULES)
+    indexing.listen()
+    app.extensions["search"] = SearchService(app)
+    cli.init_app(app)
