@@ -32,7 +32,10 @@ def pytest(args: list[str], env: dict[str, str]) -> int:
 
 def main() -> int:
     ci = os.environ.get("CI", "").lower() == "true"
-    extra = sys.argv[1:]
+    # Two workers by default (pytest-xdist; each has its own databases, live server and
+    # Stripe server); TREMPLIN_TEST_WORKERS=0 runs in one process.
+    workers = os.environ.get("TREMPLIN_TEST_WORKERS", "2")
+    extra = (["-n", workers] if workers != "0" else []) + sys.argv[1:]
     env = dict(os.environ)
     status = pytest(["-q", *extra], {**env, "TREMPLIN_TEST_DATABASE": "sqlite"})
     if postgres_answers():

@@ -260,6 +260,12 @@ def test_money_joins_the_open_campaign_when_funding_runs_one(app, client, auth, 
     pledge = db.session.get(Pledge, commitment.pledge_id)
     assert pledge is not None and pledge.backer_id == nathalie.id
     assert pledge.amount_cents == 15000 and pledge.source == "meetup"
+    # the supporter withdraws the commitment: the pledge goes with it while the campaign is open
+    response = client.post(f"/soutiens/{commitment.id}/annuler", data={"reason": "Empêchement"})
+    assert response.status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.get(SupportCommitment, commitment.id).state == "cancelled"
+    assert db.session.get(Pledge, pledge.id).status == "cancelled"
 
 
 def test_money_stays_a_promise_without_an_open_campaign(client, auth, db, make_member,

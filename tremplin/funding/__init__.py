@@ -16,7 +16,7 @@ bp = Blueprint("funding", __name__)
 
 __all__ = [
     "bp", "init_module",
-    "campaign_totals", "open_campaign_for_project", "project_funding", "pledge_from_commitment",
+    "campaign_totals", "open_campaign_for_project", "project_funding", "pledge_from_commitment", "withdraw_commitment_pledge",
     "pledge_card_url", "amount_raised", "funded_project_count", "register_stripe_handler",
 ]
 
@@ -107,6 +107,14 @@ def pledge_from_commitment(commitment_ref: str, backer, project_id: int, amount_
     from tremplin.funding.pledges import pledge_from_commitment as make
 
     return make(commitment_ref, backer, project_id, amount_cents, message=message)
+
+
+def withdraw_commitment_pledge(commitment_ref: str) -> bool:
+    """For meetups: the commitment was cancelled, so is its pledge while the campaign is
+    open (see pledges.withdraw_commitment_pledge)."""
+    from tremplin.funding.pledges import withdraw_commitment_pledge as withdraw
+
+    return withdraw(commitment_ref)
 
 
 def pledge_card_url(pledge) -> str:

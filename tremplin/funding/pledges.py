@@ -450,6 +450,25 @@ def pledge_from_commitment(commitment_ref: str, backer, project_id: int, amount_
                   source_ref=source_ref, now=now)
 
 
+def withdraw_commitment_pledge(commitment_ref: str, now: datetime | None = None) -> bool:
+    """The meetup commitment behind a pledge was cancelled: the pledge is cancelled with it
+    while the campaign still accepts changes (its reward freed, the backer told). A pledge
+    already due, being charged or collected stays as it is (the team refunds it if need
+    be). Returns whether the pledge was cancelled."""
+    now = now or utcnow()
+    item = db.session.scalar(select(Pledge).where(Pledge.source_ref == f"meetup:{commitment_ref}"))
+    if item is None or item.status not in (PENDING, ACTIVE):
+        return False
+    campaign = _locked_campaign(item.campaign_id)
+    if not accepts_pledges(campaign, now) or not move_pledge(
+            item, (PENDING, ACTIVE), status=CANCELLED, cancelled_at=now):
+        return False
+    _release_reward(item.reward_id)
+    db.session.flush()
+    notices.pledge_cancelled(item)
+    return True
+
+
 # --- reminders ---------------------------------------------------------------------------------
 
 def send_reminders(now: datetime | None = None) -> dict[str, int]:

@@ -234,6 +234,10 @@ def _move(commitment: SupportCommitment, state: str, actor: User, note: str | No
     elif state == ABANDONED:
         commitment.cancelled_at = now
         commitment.cancel_reason = note
+        if commitment.pledge_id is not None and "funding" in current_app.blueprints:
+            import tremplin.funding as funding
+
+            funding.withdraw_commitment_pledge(f"commitment-{commitment.id}")
     _log(commitment, state, actor, note)
     db.session.flush()
     signals.commitment_changed.send(commitment, state=state, by=actor)

@@ -17,6 +17,7 @@ from tremplin.members.models import MILESTONE_KINDS, JournalEntry, Milestone, Pr
 from tremplin.members.needs import _tell_followers
 from tremplin.members.projects import touch
 from tremplin.platform import uploads
+from tremplin.platform.admin import log_action
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
@@ -25,7 +26,7 @@ from tremplin.platform.types import utcnow
 
 JOURNAL_PAGE_SIZE = 10
 # A project reaches these once; prizes and returns to employment may repeat.
-ONCE_ONLY = {"business_plan", "legal_entity", "first_funding", "first_hire"}
+ONCE_ONLY = {"business_plan", "legal_entity", "first_funding", "first_hire", "collective_project"}
 EARLIEST = date(1990, 1, 1)
 
 
@@ -99,6 +100,10 @@ def confirm_milestone(milestone: Milestone, by: User) -> Milestone:
     milestone.confirmed_by = by
     milestone.confirmed_at = utcnow()
     db.session.flush()
+    # A confirmation changes the impact figures: it goes to the administration log.
+    log_action(by, "milestone_confirmed", "milestone", milestone.id,
+               _("Jalon « %(milestone)s » du projet « %(project)s » confirmé",
+                 milestone=MILESTONE_LABELS[milestone.kind], project=milestone.project.title))
     signals.milestone_confirmed.send(milestone, by=by)
     declarer = milestone.declared_by
     notices.tell(declarer, notices.TEAM,

@@ -52,6 +52,7 @@ MILESTONES = [
     ("first_hire", _l("Première embauche")),
     ("prize", _l("Prix ou concours remporté")),
     ("return_to_employment", _l("Retour à l’emploi du porteur ou de la porteuse")),
+    ("collective_project", _l("Projet collectif lancé avec d’autres membres du réseau")),
 ]
 MILESTONE_LABELS = dict(MILESTONES)
 

@@ -49,7 +49,7 @@ PROJECT_VISIBILITIES = (PUBLIC, MEMBERS)
 NEED_KINDS = ("financement", "local", "competences", "partenariat", "contacts", "mentorat")
 NEED_UNITS = ("eur", "m2", "hours")
 MILESTONE_KINDS = ("business_plan", "legal_entity", "first_funding", "first_hire", "prize",
-                   "return_to_employment")
+                   "return_to_employment", "collective_project")
 
 # Team membership
 OWNER, TEAMMATE = "owner", "member"
