@@ -14,7 +14,6 @@ from sqlalchemy import cast, func, select
 
 from tremplin.funding.models import (
     COLLECTED,
-    REFUNDED,
     SUCCEEDED,
     Campaign,
     LedgerAccount,
@@ -69,9 +68,11 @@ def funded_project_count(start: datetime | None, end: datetime | None, project_i
 
 
 def backer_count(start: datetime | None, end: datetime | None, *, territory=None, theme=None) -> int:
+    """Members whose pledge was paid in [start, end). A pledge refunded in full (status
+    REFUNDED) no longer counts; a cancelled or unpaid promise never did."""
     stmt = (select(func.count(func.distinct(Pledge.backer_id)))
             .join(Campaign, Campaign.id == Pledge.campaign_id)
-            .where(Pledge.status.in_((COLLECTED, REFUNDED)), Pledge.collected_at.is_not(None)))
+            .where(Pledge.status == COLLECTED, Pledge.collected_at.is_not(None)))
     if start is not None:
         stmt = stmt.where(Pledge.collected_at >= start)
     if end is not None:
@@ -120,6 +121,7 @@ def register() -> None:
         filters=("territory", "theme")))
     register_indicator(Indicator(
         key="funding_backers", label=_l("Soutiens financiers"), section="financement", order=22,
-        definition=_l("Membres dont une promesse a été payée pendant la période."),
+        definition=_l("Membres dont une promesse a été payée pendant la période ; promesses "
+                      "annulées ou remboursées en totalité exclues."),
         compute=lambda f: backer_count(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
         filters=("territory", "theme")))

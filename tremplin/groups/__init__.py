@@ -103,7 +103,9 @@ DEFAULTS = {
 
 
 def init_module(app: Flask) -> None:
-    from tremplin.groups import account, chat_routes, demo, routes  # noqa: F401  (they register themselves)
+    from tremplin.groups import account, admin, chat_routes, demo, routes  # noqa: F401  (they register themselves)
+
+    admin.register()
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)

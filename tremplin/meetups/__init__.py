@@ -162,8 +162,9 @@ def _export(user) -> dict:
 
 
 def init_module(app: Flask) -> None:
-    from tremplin.meetups import cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
+    from tremplin.meetups import admin, cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
 
+    admin.register()
     cli.init_app(app)
     _template_helpers(app)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 
 from tremplin.meetups.checkin import meetup_filters
 from tremplin.meetups.meetups import PARIS
-from tremplin.meetups.models import Meetup, Registration, Speaker
+from tremplin.meetups.models import Meetup, OpportunityApplication, Registration, Speaker
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import Indicator, register_indicator
 
@@ -38,6 +39,36 @@ def speakers_count(start: datetime | None = None, end: datetime | None = None, *
                                                  theme)) or 0)
 
 
+def _person_key():
+    """Who a check-in is: the member, else the visitor's address, else the registration
+    (a walk-in who left no address). A walk-in whose address was already registered checks
+    that registration in (checkin.add_walk_in), so nobody is counted twice."""
+    return func.coalesce(literal("u") + cast(Registration.user_id, String),
+                         literal("e") + func.lower(Registration.email),
+                         literal("r") + cast(Registration.id, String))
+
+
+def distinct_participants(start: datetime | None = None, end: datetime | None = None, *,
+                          group_id: int | None = None, departement: str | None = None,
+                          theme: str | None = None) -> int:
+    stmt = (select(func.count(func.distinct(_person_key())))
+            .join(Meetup, Meetup.id == Registration.meetup_id)
+            .where(Registration.checked_in_at.is_not(None), Meetup.state == "published"))
+    return int(db.session.scalar(meetup_filters(stmt, start, end, group_id, departement,
+                                                 theme)) or 0)
+
+
+def applications_count(start: datetime | None = None, end: datetime | None = None) -> int:
+    """Members who said they applied to an opportunity of the watch in [start, end) (those
+    who later won included)."""
+    stmt = select(func.count(OpportunityApplication.id))
+    if start is not None:
+        stmt = stmt.where(OpportunityApplication.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(OpportunityApplication.created_at < end)
+    return int(db.session.scalar(stmt) or 0)
+
+
 # --- indicators --------------------------------------------------------------------------
 
 def _args(filters) -> dict:
@@ -63,6 +94,20 @@ def _participations_monthly(filters) -> dict[date, int]:
         month = starts_at.astimezone(PARIS).date().replace(day=1)
         months[month] = months.get(month, 0) + int(count or 0)
     return months
+
+
+def _distinct(filters) -> int:
+    return distinct_participants(filters.start_at, filters.end_at, **_args(filters))
+
+
+def _applications(filters) -> int:
+    return applications_count(filters.start_at, filters.end_at)
+
+
+def _held_meetups_url(filters) -> str:
+    """The meetups behind the participation figures: the administration's overview of past
+    meetups, with the same period and filters."""
+    return url_for("meetups.admin_overview", quand="passees", **filters.query_args())
 
 
 def _meetups_held(filters) -> int:
@@ -106,17 +151,24 @@ def _wins(filters) -> int:
 
 register_indicator(Indicator(
     key="participations", label=_l("Participations aux rencontres"), section="participation",
-    order=10, compute=_participations, monthly=_participations_monthly,
+    order=10, compute=_participations, monthly=_participations_monthly, records=_held_meetups_url,
     definition=_l("Personnes pointées à l’accueil des rencontres de la période, accompagnants "
                   "compris ; une personne venue à trois rencontres compte trois fois.")))
 register_indicator(Indicator(
     key="meetups_held", label=_l("Rencontres organisées"), section="participation", order=20,
-    compute=_meetups_held,
+    compute=_meetups_held, records=_held_meetups_url,
     definition=_l("Rencontres publiées qui ont eu lieu pendant la période (au moins une "
                   "personne pointée).")))
 register_indicator(Indicator(
+    key="distinct_participants", label=_l("Personnes différentes venues"),
+    section="participation", order=15, compute=_distinct, records=_held_meetups_url,
+    definition=_l("Personnes pointées à au moins une rencontre de la période, comptées une "
+                  "fois : un membre par son compte, un visiteur par son adresse e-mail (une "
+                  "personne venue sans inscription compte une fois) ; accompagnants non "
+                  "comptés.")))
+register_indicator(Indicator(
     key="speakers", label=_l("Intervenants mobilisés"), section="participation", order=30,
-    compute=_speakers,
+    compute=_speakers, records=_held_meetups_url,
     definition=_l("Intervenants (membres ou organisations) des rencontres tenues pendant la "
                   "période.")))
 register_indicator(Indicator(
@@ -140,6 +192,12 @@ register_indicator(Indicator(
     section="financement", order=60, unit="cents", compute=_value, filters=(),
     definition=_l("Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
                   "en nature proposés pendant la période et confirmés comme réalisés.")))
+register_indicator(Indicator(
+    key="opportunity_applications", label=_l("Candidatures déposées (veille)"),
+    section="parcours", order=65, compute=_applications, filters=(),
+    definition=_l("Membres qui ont indiqué avoir candidaté à une opportunité de la veille "
+                  "(appel à projets, concours, financement…) pendant la période, retenus ou "
+                  "non.")))
 register_indicator(Indicator(
     key="opportunity_wins", label=_l("Candidatures retenues (veille)"), section="parcours",
     order=70, compute=_wins, filters=(),

@@ -90,10 +90,12 @@ _register_hooks()
 
 
 def init_module(app: Flask) -> None:
-    from tremplin.members import project_routes, routes  # noqa: F401  (they attach to bp)
+    from tremplin.members import admin, impact, project_routes, routes  # noqa: F401  (they attach to bp)
     from tremplin.members.files import resolve_upload
     from tremplin.platform import uploads
 
+    impact.register()
+    admin.register()
     uploads.register_resolver(resolve_upload)
     uploads.init_app(app)
     _template_helpers(app)

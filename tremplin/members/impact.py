@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, g, has_app_context, render_template, request, url_for
+from flask import abort, has_request_context, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -72,7 +72,9 @@ def milestone_counts(start: date, end: date, *, confirmed: bool = True,
     """{kind: count} of milestones in [start, end), in one statement. Cached for the request:
     the dashboard asks for each kind, for the period and the one before."""
     key = ("members_milestones", start, end, confirmed, territory, theme)
-    cache = g.setdefault("impact_cache", {}) if has_app_context() else {}
+    # per request (the WSGI environ), never longer: figures change between two renders
+    cache = (request.environ.setdefault("tremplin.impact_cache", {})
+             if has_request_context() else {})
     if key not in cache:
         stmt = _scope(select(Milestone.kind, func.count(Milestone.id))
                       .where(Milestone.occurred_on >= start, Milestone.occurred_on < end,

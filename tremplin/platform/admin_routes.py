@@ -41,6 +41,12 @@ class SuspendForm(FlaskForm):
         Length(max=500)])
 
 
+@bp.app_template_global()
+def admin_sections_for(user) -> list:
+    """The modules' administration sections this user may open (for the menu)."""
+    return [s for s in registry.admin_sections if not s.admins_only or policies.is_admin(user)]
+
+
 @bp.route("/administration")
 @organiser_required
 def admin_home():
@@ -50,8 +56,8 @@ def admin_home():
     suspended = db.session.scalar(select(func.count(User.id)).where(User.suspended_at.is_not(None)))
     recent = db.session.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(10)
                                 .options(db.joinedload(AdminAction.actor))).all()
-    sections = [(s, s.count(current_user) if s.count else None) for s in registry.admin_sections
-                if not s.admins_only or policies.is_admin(current_user)]
+    sections = [(s, s.count(current_user) if s.count else None)
+                for s in admin_sections_for(current_user)]
     return render_template("platform/admin/home.html", counts=counts, suspended=suspended,
                            recent=recent, sections=sections)
 
