@@ -33,6 +33,7 @@ PAGES: list[tuple[str, object, tuple[int, int], str | None]] = [
      (390, 844), "claire.dubois@demo.tremplin.example.org"),
     ("club", lambda app: _club_path(), (1280, 900), "lucie.marchand@demo.tremplin.example.org"),
     ("mentoring-matches", lambda app: _mentoring_suggestions_path(), (1280, 900), demo.DEMO_LOGIN),
+    ("impact", "/impact", (1280, 900), "claire.dubois@demo.tremplin.example.org"),
 ]
 
 

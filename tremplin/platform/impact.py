@@ -271,7 +271,8 @@ def bar_chart(series: list[tuple[date, int]], unit: str, width: int = 720, heigh
             width=round(step * 0.7, 1), height=round(bar_h, 1),
             label=format_date(month, "MMM yy" if len(series) > 12 else "MMM"), value=value,
             text=format_value(value, unit)))
-    ticks = [(round(pad_top + plot_h - plot_h * f, 1), format_value(round(top * f), unit, short=True))
+    ticks = [(round(pad_top + plot_h - plot_h * f, 1),
+              format_value(round(top * f, 1) if unit == "hours" else round(top * f), unit, short=True))
              for f in (0, 0.5, 1)]
     return {"bars": bars, "ticks": ticks, "width": width, "height": height, "left": left,
             "baseline": pad_top + plot_h, "label_every": max(1, len(series) // 12)}

@@ -40,12 +40,15 @@ def impact_dashboard():
     if error:
         return render_template("platform/impact/dashboard.html", filters=None, **_form_context(error)), 400
     rows = impact.compute_rows(filters)
-    charted = [row.indicator for row in rows if row.indicator.monthly and row.applies]
+    grouped = impact.sections(rows)
+    # in the page's order (participation first), not the registry's
+    charted = [row.indicator for _key, _label, members in grouped for row in members
+               if row.indicator.monthly and row.applies]
     chosen = registry.indicators.get(request.args.get("courbe", "")) if request.args.get("courbe") else None
     chart_indicator = chosen if chosen in charted else (charted[0] if charted else None)
     series = impact.monthly_series(chart_indicator, filters) if chart_indicator else []
     return render_template(
-        "platform/impact/dashboard.html", filters=filters, sections=impact.sections(rows),
+        "platform/impact/dashboard.html", filters=filters, sections=grouped,
         chart_indicator=chart_indicator, charted=charted, series=series,
         chart=impact.bar_chart(series, chart_indicator.unit) if chart_indicator else None,
         format_value=impact.format_value, **_form_context())
