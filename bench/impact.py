@@ -240,14 +240,14 @@ def measure(app, cases, runs: int) -> dict[str, tuple[float, int]]:
             args = dict(args)
             path = "/impact/indicateurs.csv" if args.pop("_csv", False) else "/impact"
 
-            def page(path=path, args=args):
+            def page(path=path, args=args, label=label):
                 response = client.get(path, query_string=args)
                 assert response.status_code == 200, (label, response.status_code)
 
             elapsed = median_ms(page, runs)
             statements = []
 
-            def count(conn, cursor, statement, *rest):
+            def count(conn, cursor, statement, *rest, statements=statements):
                 if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
                     statements.append(statement)
 
