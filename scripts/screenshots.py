@@ -34,7 +34,18 @@ PAGES: list[tuple[str, object, tuple[int, int], str | None]] = [
     ("club", lambda app: _club_path(), (1280, 900), "lucie.marchand@demo.tremplin.example.org"),
     ("mentoring-matches", lambda app: _mentoring_suggestions_path(), (1280, 900), demo.DEMO_LOGIN),
     ("impact", "/impact", (1280, 900), "claire.dubois@demo.tremplin.example.org"),
+    ("campaign", lambda app: _campaign_path(), (1280, 900), "sophie.lambert@demo.tremplin.example.org"),
+    ("search", "/recherche?q=cosmetique", (1280, 900), demo.DEMO_LOGIN),
 ]
+
+
+def _campaign_path() -> str:
+    """The demo campaign still open (near its goal)."""
+    from sqlalchemy import select
+
+    from tremplin.funding.models import Campaign
+
+    return f"/collectes/{db.session.scalar(select(Campaign.id).where(Campaign.status == 'open'))}"
 
 
 def _mentoring_suggestions_path() -> str:

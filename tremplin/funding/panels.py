@@ -42,6 +42,22 @@ def open_campaigns(_visitor) -> dict | None:
     return {"campaigns": campaigns, "totals": totals([c.id for c in campaigns])} if campaigns else None
 
 
+def project_panel(project, viewer) -> dict | None:
+    """A project page's campaign block: the open campaign's progress, or the past ones;
+    for the team, the way to launch one. Nothing when there is nothing to say."""
+    from tremplin.funding import policies, project_funding
+
+    funding = project_funding(project.id)
+    can_create = bool(getattr(viewer, "is_authenticated", False)) and \
+        policies.can_create_campaign(viewer, project)
+    if not funding["campaigns"] and not can_create:
+        return None
+    return {"funding": funding, "can_create": can_create, "project": project}
+
+
 def register() -> None:
+    from tremplin.platform.hooks import ProjectPanel, register_project_panel
+
+    register_project_panel(ProjectPanel("funding/_project_panel.html", project_panel, order=10))
     register_dashboard_panel(DashboardPanel("funding/panels/mine.html", my_pledges, order=30))
     register_visitor_panel(DashboardPanel("funding/panels/open.html", open_campaigns, order=30))

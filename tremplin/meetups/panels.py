@@ -61,3 +61,29 @@ def register() -> None:
 
 
 register()
+
+
+def project_support(project, viewer) -> dict | None:
+    """A project page's "offer support" block: any member outside the team may commit
+    contacts, skills, premises, time, equipment or money; the team sees what was
+    proposed."""
+    from sqlalchemy import func
+
+    from tremplin.meetups.models import PROPOSED, SupportCommitment
+
+    if policies.can_commit_support(viewer, project):
+        return {"project": project, "can_commit": True, "waiting": 0}
+    if policies.can_see_project_commitments(viewer, project):
+        waiting = db.session.scalar(select(func.count(SupportCommitment.id)).where(
+            SupportCommitment.project_id == project.id, SupportCommitment.state == PROPOSED))
+        return {"project": project, "can_commit": False, "waiting": waiting}
+    return None
+
+
+def _register_project_panel() -> None:
+    from tremplin.platform.hooks import ProjectPanel, register_project_panel
+
+    register_project_panel(ProjectPanel("meetups/_project_panel.html", project_support, order=20))
+
+
+_register_project_panel()

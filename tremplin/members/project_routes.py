@@ -24,6 +24,7 @@ from tremplin.platform.auth import organiser_required
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.hooks import registry
 
 
 def page_arg() -> int:
@@ -92,8 +93,10 @@ def project(project_id: int):
     entries = projects.latest_entries(project, limit=5)
     follow = (feeds.follow_state(current_user, project=project)
               if current_user.is_authenticated else None)
+    panels = [(panel, ctx) for panel in registry.project_panels
+              if (ctx := panel.loader(project, current_user)) is not None]
     return render_template("members/project.html", project=project, entries=entries,
-                           follow=follow, form=EmptyForm(formdata=None))
+                           follow=follow, form=EmptyForm(formdata=None), panels=panels)
 
 
 @bp.route("/projets/<int:project_id>/modifier", methods=["GET", "POST"])

@@ -34,6 +34,17 @@ class DashboardPanel:
 
 
 @dataclass(frozen=True)
+class ProjectPanel:
+    """A block at the top of a project page's sidebar (its campaign, "offer support"…):
+    `loader(project, viewer)` returns the template's context (`ctx`), or None to show
+    nothing. `viewer` may be anonymous."""
+
+    template: str
+    loader: Callable[[Any, Any], dict | None]
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class AdminSection:
     """An entry of the organisers' administration menu (reports queue, meetups…).
     `count(user)` may return a number of pending items shown as a badge."""
@@ -78,6 +89,7 @@ class Registry:
     # kind -> lazy label, for the per-kind e-mail consent settings
     email_kinds: dict[str, Any] = field(default_factory=dict)
     admin_sections: list[AdminSection] = field(default_factory=list)
+    project_panels: list[ProjectPanel] = field(default_factory=list)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     # () -> [(group id, name)] for the dashboard's group filter (set by the groups module)
     impact_group_choices: Callable[[], list] | None = None
@@ -112,6 +124,12 @@ def register_admin_section(section: AdminSection) -> None:
     if section not in registry.admin_sections:
         registry.admin_sections.append(section)
         registry.admin_sections.sort(key=lambda s: s.order)
+
+
+def register_project_panel(panel: ProjectPanel) -> None:
+    if panel not in registry.project_panels:
+        registry.project_panels.append(panel)
+        registry.project_panels.sort(key=lambda p: p.order)
 
 
 def register_visitor_panel(panel: DashboardPanel) -> None:
