@@ -232,3 +232,17 @@ def test_dashboard_statements_do_not_grow_with_the_data(
     assert page.status_code == 200
     assert few.count == many.count
     assert many.count <= 60
+
+
+def test_every_indicator_links_to_records_an_organiser_can_open(app, client, organiser):
+    from tremplin.platform.hooks import registry
+    from tremplin.platform.impact import ImpactFilters
+
+    filters = ImpactFilters(start=date(2026, 1, 1), end=date(2027, 1, 1))
+    with app.test_request_context():
+        links = {key: indicator.records(filters) if indicator.records else None
+                 for key, indicator in registry.indicators.items()}
+    assert [key for key, url in links.items() if not url] == []
+    for key, url in links.items():
+        response = client.get(url)
+        assert response.status_code == 200, (key, url, response.status_code)

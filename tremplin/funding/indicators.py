@@ -100,6 +100,12 @@ def _monthly_raised(filters) -> dict:
     return months
 
 
+def _records(_filters) -> str:
+    from flask import url_for
+
+    return url_for("funding.index")  # every campaign, open and past, with its totals
+
+
 def register() -> None:
     try:
         from tremplin.platform.hooks import Indicator, register_indicator
@@ -111,17 +117,17 @@ def register() -> None:
         definition=_l("Paiements par carte et virements reçus par les collectes pendant la "
                       "période, remboursements déduits (grand livre)."),
         compute=lambda f: amount_raised(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        monthly=_monthly_raised, filters=("territory", "theme")))
+        monthly=_monthly_raised, filters=("territory", "theme"), records=_records))
     register_indicator(Indicator(
         key="funding_projects_funded", label=_l("Projets financés par une collecte"),
         section="financement", order=21,
         definition=_l("Projets dont une collecte a réussi pendant la période."),
         compute=lambda f: funded_project_count(f.start_at, f.end_at, territory=f.territory,
                                                theme=f.theme),
-        filters=("territory", "theme")))
+        filters=("territory", "theme"), records=_records))
     register_indicator(Indicator(
         key="funding_backers", label=_l("Soutiens financiers"), section="financement", order=22,
         definition=_l("Membres dont une promesse a été payée pendant la période ; promesses "
                       "annulées ou remboursées en totalité exclues."),
         compute=lambda f: backer_count(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        filters=("territory", "theme")))
+        filters=("territory", "theme"), records=_records))

@@ -110,6 +110,15 @@ def _held_meetups_url(filters) -> str:
     return url_for("meetups.admin_overview", quand="passees", **filters.query_args())
 
 
+def _fulfilled_support_csv(filters) -> str:
+    """The support commitments behind the hours and values: the CSV export of those
+    proposed in the period (last day inclusive) and delivered."""
+    from datetime import timedelta
+
+    return url_for("meetups.export_commitments", debut=filters.start.isoformat(),
+                   fin=(filters.end - timedelta(days=1)).isoformat(), etat="fulfilled")
+
+
 def _meetups_held(filters) -> int:
     return meetups_held(filters.start_at, filters.end_at, **_args(filters))
 
@@ -173,33 +182,37 @@ register_indicator(Indicator(
                   "période.")))
 register_indicator(Indicator(
     key="meetup_supporters", label=_l("Participants devenus soutiens"), section="participation",
-    order=40, compute=_supporters, filters=("group",),
+    order=40, compute=_supporters, filters=("group",), records=_held_meetups_url,
     definition=_l("Personnes pointées à une rencontre qui y ont proposé un soutien (argent, "
                   "contacts, partenariat, compétences, local, temps, matériel), hors soutiens "
                   "annulés.")))
 register_indicator(Indicator(
     key="meetup_conversion", label=_l("Taux d’engagement des participants (%)"),
     section="participation", order=45, compute=_conversion_percent, filters=("group",),
+    records=_held_meetups_url,
     definition=_l("Part des personnes pointées aux rencontres de la période qui y ont proposé "
                   "un soutien, en pourcentage.")))
 register_indicator(Indicator(
     key="support_hours", label=_l("Heures de soutien bénévole réalisées"),
     section="accompagnement", order=60, unit="hours", compute=_hours, filters=(),
+    records=lambda f: _fulfilled_support_csv(f),
     definition=_l("Heures de compétences et de temps des soutiens proposés pendant la période "
                   "et confirmés comme réalisés par l’équipe du projet.")))
 register_indicator(Indicator(
     key="support_value", label=_l("Valeur des soutiens en nature réalisés"),
     section="financement", order=60, unit="cents", compute=_value, filters=(),
+    records=lambda f: _fulfilled_support_csv(f),
     definition=_l("Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
                   "en nature proposés pendant la période et confirmés comme réalisés.")))
 register_indicator(Indicator(
     key="opportunity_applications", label=_l("Candidatures déposées (veille)"),
     section="parcours", order=65, compute=_applications, filters=(),
+    records=lambda f: url_for("meetups.opportunities"),
     definition=_l("Membres qui ont indiqué avoir candidaté à une opportunité de la veille "
                   "(appel à projets, concours, financement…) pendant la période, retenus ou "
                   "non.")))
 register_indicator(Indicator(
     key="opportunity_wins", label=_l("Candidatures retenues (veille)"), section="parcours",
-    order=70, compute=_wins, filters=(),
+    order=70, compute=_wins, filters=(), records=lambda f: url_for("meetups.opportunities"),
     definition=_l("Membres qui ont indiqué avoir été retenus à une opportunité de la veille "
                   "(appel à projets, concours, financement…) pendant la période.")))

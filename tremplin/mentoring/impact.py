@@ -58,6 +58,12 @@ def pairings_completed(filters) -> int:
                Pairing.completed_at < end), filters)) or 0)
 
 
+def _records(_filters) -> str:
+    from flask import url_for
+
+    return url_for("mentoring.organisers")  # the organisers' page: pairings, hours, alerts
+
+
 def register() -> None:
     from tremplin.platform import hooks
 
@@ -65,14 +71,14 @@ def register() -> None:
         return
     hooks.register_indicator(hooks.Indicator(
         key="mentoring_hours", label=_l("Heures de tutorat"), section="accompagnement",
-        unit="hours", order=10, compute=hours, monthly=hours_monthly, filters=FILTERS,
+        unit="hours", order=10, compute=hours, monthly=hours_monthly, filters=FILTERS, records=_records,
         definition=_l("Durée des séances de parrainage tenues pendant la période, notées par "
                       "les binômes (en cours, en pause ou terminés).")))
     hooks.register_indicator(hooks.Indicator(
         key="pairings_started", label=_l("Binômes formés"), section="accompagnement",
-        order=20, compute=pairings_started, filters=FILTERS,
+        order=20, compute=pairings_started, filters=FILTERS, records=_records,
         definition=_l("Binômes de parrainage acceptés dont le début tombe dans la période.")))
     hooks.register_indicator(hooks.Indicator(
         key="pairings_completed", label=_l("Binômes menés à terme"), section="accompagnement",
-        order=30, compute=pairings_completed, filters=FILTERS,
+        order=30, compute=pairings_completed, filters=FILTERS, records=_records,
         definition=_l("Binômes de parrainage terminés pendant la période.")))

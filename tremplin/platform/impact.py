@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -350,4 +351,5 @@ def _new_members_monthly(filters: ImpactFilters) -> dict:
 register_indicator(Indicator(
     key="new_members", label=_l("Nouveaux membres"), section="network", order=90,
     definition=_l("Comptes créés et confirmés pendant la période."),
-    compute=_new_members, monthly=_new_members_monthly, filters=()))
+    compute=_new_members, monthly=_new_members_monthly, filters=(),
+    records=lambda f: url_for("platform.admin_members")))

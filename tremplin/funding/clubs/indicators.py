@@ -119,6 +119,14 @@ def totals() -> dict:
             "projects_backed": projects_backed(None, None)}
 
 
+def _records(_filters) -> str:
+    from flask import url_for
+
+    # A club's accounts are for its members: the records an organiser may open are the
+    # clubs' public cards (what each club chose to publish).
+    return url_for("clubs.index")
+
+
 def register() -> None:
     try:
         from tremplin.platform.hooks import Indicator, register_indicator
@@ -131,10 +139,10 @@ def register() -> None:
                       "courants, apports, prêts d’honneur) pendant la période, d’après le grand "
                       "livre des fonds des clubs."),
         compute=lambda f: invested_amount(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        monthly=_monthly_invested, filters=("territory", "theme")))
+        monthly=_monthly_invested, filters=("territory", "theme"), records=_records))
     register_indicator(Indicator(
         key="clubs_projects_backed", label=_l("Projets soutenus par un club d’investisseurs"),
         section="financement", order=26,
         definition=_l("Projets dans lesquels un club a investi pendant la période."),
         compute=lambda f: projects_backed(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        filters=("territory", "theme")))
+        filters=("territory", "theme"), records=_records))
