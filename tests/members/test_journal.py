@@ -96,7 +96,8 @@ def test_team_declares_a_milestone_that_an_organiser_confirms(client, auth, db, 
     auth.login_as(make_member("Awa"))
     assert client.post(f"/jalons/{milestone.id}/confirmer").status_code == 403  # not members
     claire = auth.login_as(make_organiser("Claire"))
-    assert "Structure juridique créée" in client.get("/jalons-a-confirmer").text
+    assert client.get("/jalons-a-confirmer").headers["Location"] == "/administration/jalons"
+    assert "Structure juridique créée" in client.get("/administration/jalons").text
     client.post(f"/jalons/{milestone.id}/confirmer")
     db.session.refresh(milestone)
     assert milestone.confirmed_by_id == claire.id and milestone.confirmed_at is not None

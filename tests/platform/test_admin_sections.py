@@ -190,3 +190,32 @@ def test_meetups_overview_shows_registrations_and_check_ins(client, db, admin, m
     assert "Café Projets d’octobre" in before and "Café Projets de décembre" not in before
     assert client.get("/administration/rencontres?quand=hier").status_code == 404
     assert client.get("/administration/rencontres?quand=passees&periode=mois&mois=2026-13").status_code == 400
+
+
+def test_an_organiser_may_not_confirm_a_milestone_and_says_why(client, db, auth, make_organiser,
+                                                                make_member, make_project,
+                                                                make_milestone):
+    from tremplin.members.models import Milestone
+    from tremplin.platform.models import Notification
+
+    awa = make_member("Awa")
+    milestone = make_milestone(make_project(awa, title="Atelier"), kind="legal_entity")
+    auth.login_as(make_member("Jean"))
+    assert client.get(f"/administration/jalons/{milestone.id}/refuser").status_code == 403
+    organiser = auth.login_as(make_organiser("Claire"))
+    form = client.get(f"/administration/jalons/{milestone.id}/refuser")
+    assert form.status_code == 200 and "Atelier" in form.text
+    # a reason is required, shown next to the field, and nothing changes without one
+    refused = client.post(f"/administration/jalons/{milestone.id}/refuser", data={"reason": ""})
+    assert refused.status_code == 200 and 'aria-invalid="true"' in refused.text
+    assert db.session.get(Milestone, milestone.id) is not None and actions(db, "milestone_rejected") == []
+    reason = "Il manque l’extrait Kbis de la SCIC."
+    done = client.post(f"/administration/jalons/{milestone.id}/refuser", data={"reason": reason})
+    assert done.status_code == 302 and done.headers["Location"] == "/administration/jalons"
+    db.session.expire_all()
+    assert db.session.get(Milestone, milestone.id) is None
+    logged = actions(db, "milestone_rejected")
+    assert [(a.actor_id, a.target_id, a.reason) for a in logged] == [(organiser.id, milestone.id, reason)]
+    told = db.session.scalars(select(Notification).where(Notification.user_id == awa.id)).all()
+    assert any(reason in n.text for n in told)
+    assert client.get(f"/administration/jalons/{milestone.id}/refuser").status_code == 404

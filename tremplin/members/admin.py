@@ -69,6 +69,32 @@ def admin_milestones_confirm(milestone_id: int):
     return redirect(url_for("members.admin_milestones"))
 
 
+@bp.route("/administration/jalons/<int:milestone_id>/refuser", methods=["GET", "POST"])
+@organiser_required
+def admin_milestones_reject(milestone_id: int):
+    from flask_login import current_user
+
+    from tremplin.members.forms import RejectMilestoneForm
+
+    milestone = db.session.scalar(
+        select(Milestone).where(Milestone.id == milestone_id)
+        .options(joinedload(Milestone.project).selectinload(Project.memberships)
+                 .joinedload(ProjectMember.user), joinedload(Milestone.declared_by)))
+    if milestone is None:
+        abort(404)
+    if milestone.is_confirmed:
+        flash(_("Ce jalon est déjà confirmé."), "info")
+        return redirect(url_for("members.admin_milestones"))
+    if not policies.can_confirm_milestone(current_user, milestone):
+        abort(403)
+    form = RejectMilestoneForm()
+    if form.validate_on_submit():
+        journal.reject_milestone(milestone, current_user, form.reason.data)
+        flash(_("Jalon non confirmé : l’équipe a reçu votre message."), "success")
+        return redirect(url_for("members.admin_milestones"))
+    return render_template("members/admin_milestone_reject.html", milestone=milestone, form=form)
+
+
 def register() -> None:
     register_admin_section(AdminSection("members.admin_milestones", _l("Jalons à confirmer"),
                                         order=30, count=awaiting_count))

@@ -172,6 +172,14 @@ class MilestoneForm(FlaskForm):
                        description=_l("Par exemple : « SCIC créée avec 12 sociétaires »."))
 
 
+class RejectMilestoneForm(FlaskForm):
+    reason = TextAreaField(_l("Pourquoi ce jalon n’est-il pas confirmé ?"), validators=[
+        DataRequired(REQUIRED), Length(min=10, max=500)],
+        description=_l("La personne qui l’a déclaré reçoit ce message : dites ce qui manque "
+                       "(un justificatif, une date…) pour qu’elle puisse le déclarer à nouveau."),
+        render_kw={"rows": 4})
+
+
 class InviteForm(FlaskForm):
     user_id = HiddenField(validators=[DataRequired()])
     project_id = SelectField(_l("Projet"), coerce=int, choices=[])

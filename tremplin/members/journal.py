@@ -114,6 +114,26 @@ def confirm_milestone(milestone: Milestone, by: User) -> Milestone:
     return milestone
 
 
+def reject_milestone(milestone: Milestone, by: User, reason: str) -> None:
+    """An organiser does not confirm a declared milestone: it is withdrawn (it never counted
+    in the impact figures), the refusal is logged, and the declarer is told why so the team
+    can declare it again with what was missing."""
+    if not policies.can_confirm_milestone(by, milestone) or milestone.is_confirmed:
+        raise NotAllowed()
+    reason = (reason or "").strip()
+    label, project = MILESTONE_LABELS[milestone.kind], milestone.project
+    log_action(by, "milestone_rejected", "milestone", milestone.id,
+               _("Jalon « %(milestone)s » du projet « %(project)s » non confirmé",
+                 milestone=label, project=project.title), reason=reason)
+    notices.tell(milestone.declared_by, notices.TEAM,
+                 _l("%(name)s n’a pas confirmé le jalon « %(milestone)s » du projet "
+                    "« %(project)s » : %(reason)s", name=by.public_name, milestone=label,
+                    project=project.title, reason=reason),
+                 url_for("members.journal", project_id=project.id))
+    db.session.delete(milestone)
+    db.session.flush()
+
+
 def delete_milestone(milestone: Milestone, by: User) -> None:
     if not policies.can_delete_milestone(by, milestone):
         raise NotAllowed()

@@ -20,7 +20,6 @@ from tremplin.members.forms import (
 from tremplin.members.models import JournalEntry
 from tremplin.members.profiles import load_member
 from tremplin.platform.account_routes import safe_next
-from tremplin.platform.auth import organiser_required
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.forms import EmptyForm
@@ -417,9 +416,7 @@ def milestone_action(milestone_id: int, action: str):
 
 
 @bp.route("/jalons-a-confirmer")
-@organiser_required
 def milestones_to_confirm():
-    waiting = [m for m in journal.milestones_awaiting_confirmation(limit=200)]
-    return render_template("members/milestones_to_confirm.html", milestones=waiting,
-                           form=EmptyForm(formdata=None))
+    """The old address of the queue, now in the administration."""
+    return redirect(url_for("members.admin_milestones"), 301)
 
