@@ -215,3 +215,14 @@ def test_service_refuses_a_too_short_message(app, db, story):
     with app.test_request_context(), pytest.raises(DomainError) as caught:
         need_services.offer_help(story.need, story.jean, "oui")
     assert caught.value.field == "message"
+
+
+def test_offers_of_help_are_rate_limited_and_reading_is_not(client, app, auth, db, story):
+    app.config["RATELIMIT_OFFER"] = "2 per minute"
+    auth.login_as(story.jean)
+    codes = [offer(client, story.need, message="").status_code for _ in range(2)]
+    assert codes == [200, 200]  # the empty message is refused next to the field
+    limited = offer(client, story.need)
+    assert limited.status_code == 429 and "Trop de tentatives" in limited.text
+    assert client.get(f"/besoins/{story.need.id}").status_code == 200
+    assert db.session.scalar(select(func.count(HelpOffer.id))) == 0

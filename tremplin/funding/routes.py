@@ -31,14 +31,14 @@ from tremplin.funding.models import (
     CampaignUpdate,
     Pledge,
 )
+from tremplin.platform.account_routes import post_limit
 from tremplin.platform.errors import DomainError, form_errors
-from tremplin.platform.extensions import db, limiter, login_manager
+from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.forms import EmptyForm
 
 
 def pledge_limit():
-    return limiter.limit(lambda: current_app.config["RATELIMIT_PLEDGE"], methods=["POST"],
-                         error_message="rate-limited")
+    return post_limit("RATELIMIT_PLEDGE")
 
 
 def load_campaign(campaign_id: int, *, for_page: bool = False) -> Campaign:

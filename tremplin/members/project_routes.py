@@ -19,7 +19,7 @@ from tremplin.members.forms import (
 )
 from tremplin.members.models import JournalEntry
 from tremplin.members.profiles import load_member
-from tremplin.platform.account_routes import safe_next
+from tremplin.platform.account_routes import post_limit, safe_next
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.forms import EmptyForm
@@ -242,6 +242,7 @@ def _need_fields(form: NeedForm) -> dict:
 
 
 @bp.route("/besoins/<int:need_id>", methods=["GET", "POST"])
+@post_limit("RATELIMIT_OFFER")
 def need(need_id: int):
     need = needs.load_need_page(need_id)
     if need is None:

@@ -32,9 +32,14 @@ def safe_next(target: str | None, default: str = "platform.home") -> str:
     return url_for(default)
 
 
-def _limit(name: str):
+def post_limit(name: str):
+    """Per-IP limit on a route's POSTs, read from the config key `name` (Flask-Limiter
+    syntax); the 429 page explains it in French."""
     return limiter.limit(lambda: current_app.config[name], methods=["POST"],
                          error_message="rate-limited")
+
+
+_limit = post_limit
 
 
 @bp.route("/inscription", methods=["GET", "POST"])

@@ -74,6 +74,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute; 20 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute; 20 per hour"),
+        # offers of help on needs (a spammer's favourite form: it e-mails a team)
+        "RATELIMIT_OFFER": os.environ.get("RATELIMIT_OFFER", "10 per minute; 30 per hour"),
         "ACCOUNT_LOCK_THRESHOLD": int(os.environ.get("ACCOUNT_LOCK_THRESHOLD", 8)),
         "ACCOUNT_LOCK_MINUTES": int(os.environ.get("ACCOUNT_LOCK_MINUTES", 15)),
         "CONFIRM_TOKEN_MAX_AGE": int(os.environ.get("CONFIRM_TOKEN_MAX_AGE", 3 * 24 * 3600)),
