@@ -7,6 +7,7 @@ neither depends on this module. Other modules use only what this file exports.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from flask import Blueprint, Flask
@@ -166,6 +167,9 @@ def init_module(app: Flask) -> None:
 
     admin.register()
     cli.init_app(app)
+    # Days after a meetup before its visitors' names and addresses are forgotten (retention.py).
+    app.config.setdefault("MEETUPS_VISITOR_RETENTION_DAYS",
+                          int(os.environ.get("MEETUPS_VISITOR_RETENTION_DAYS", 365)))
     _template_helpers(app)
 
 

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from tremplin.platform.cli import notify_cli
 from tremplin.platform.extensions import db
 
-meetups_cli = AppGroup("meetups", help="Rencontres : rappels.")
+meetups_cli = AppGroup("meetups", help="Rencontres : rappels, conservation des données des visiteurs.")
 
 
 @meetups_cli.command("remind")
@@ -21,6 +21,16 @@ def remind_command() -> None:
     db.session.commit()
     click.echo(f"{run.meetups} rappel(s) de rencontre, {run.commitments} relance(s) de soutien, "
                f"{run.skipped} déjà envoyé(s).")
+
+
+@meetups_cli.command("forget-visitors")
+def forget_visitors_command() -> None:
+    """Forget the names and addresses of visitors of meetups past the retention period."""
+    from tremplin.meetups import retention
+
+    forgotten = retention.forget_visitors()
+    db.session.commit()
+    click.echo(f"{forgotten} inscription(s) de visiteur·se(s) anonymisée(s).")
 
 
 @notify_cli.command("digest")

@@ -66,8 +66,8 @@ def tell(registration, kind: str, text: str, *, subject: str | None = None,
                    email_template=template, meetup=meetup, registration=registration,
                    manage_link=None, **context)
             return
-        if not registration.email:
-            return  # a walk-in who gave no address
+        if not registration.email or "@" not in registration.email:
+            return  # a walk-in who gave no address, or a visitor forgotten (retention.py)
         with force_locale(registration.locale or "fr"):
             queue_email(registration.email, subject or text, template, kind=kind,
                         locale=registration.locale or "fr", text=text, url=absolute_url(url),
