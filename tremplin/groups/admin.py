@@ -27,6 +27,7 @@ from tremplin.platform.errors import DomainError, NotAllowed, form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import AdminSection, register_admin_section, registry
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 PER_PAGE = 30
@@ -109,6 +110,13 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
     log_action(actor, "group_organiser_assigned", "group", group.id,
                _("%(name)s anime désormais « %(group)s »", name=target.display_name,
                  group=group.name), reason)
+    needs_charter = membership.accepted_charter_version < group.charter_version
+    notify(target, "groups_membership",
+           _("Vous animez désormais le groupe « %(group)s ». Relisez et acceptez sa charte "
+             "pour y écrire.", group=group.name) if needs_charter else
+           _("Vous animez désormais le groupe « %(group)s ».", group=group.name),
+           url_for("groups.charter", slug=group.slug) if needs_charter else
+           url_for("groups.group", slug=group.slug))
     db.session.flush()
     return True
 
