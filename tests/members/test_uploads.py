@@ -40,6 +40,9 @@ def test_avatar_is_reencoded_and_stored_under_a_random_name(app, client, auth, d
     with Image.open(stored) as image:
         assert image.format == "WEBP" and image.size == (512, 512)  # cropped square, resized
     assert db.session.get(Profile, awa.id).avatar_file == stored.name
+    # the header shows the photo instead of the initial
+    header = client.get("/").text.split('class="site-nav__link site-nav__me"')[1].split("</a>")[0]
+    assert f"/{stored.name}" in header and "avatar--initials" not in header
 
 
 def test_photo_metadata_is_stripped(app, client, auth, db, make_member):
