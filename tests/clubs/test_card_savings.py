@@ -85,3 +85,45 @@ def test_en_gestion_cancels_the_subscription(db, make_club, club_call, membershi
     club_call(lifecycle.enter_management, club, club.people[0])
     subscription = localstripe.get(f"/v1/subscriptions/{plan.stripe_subscription_id}")
     assert subscription["status"] == "canceled"
+
+
+def test_the_gerant_names_the_clubs_connect_account_and_card_savings_go_there(
+        db, app, client, auth, make_club, club_call, membership_of, localstripe):
+    """localstripe does not implement Connect and refuses its parameters: the request it
+    received still shows the destination, and nothing is recorded in the fund."""
+    club = make_club()
+    auth.login_as(club.people[0])
+    page = client.get(f"/clubs/{club.id}/reglement")
+    assert 'name="stripe_account_id"' in page.text
+    form = {"name": club.name, "territory": club.territory, "quorum_percent": "50",
+            "majority": "simple", "voting_days": "7", "is_secret_ballot": "y",
+            "min_saving": "7,50", "max_saving": "450", "yearly_cap": "5500", "payment_day": "5"}
+    refused = client.post(f"/clubs/{club.id}/reglement", data={**form, "stripe_account_id": "FR76 3000"})
+    assert refused.status_code == 400 and "commence par « acct_ »" in refused.text
+    db.session.expire_all()
+    assert db.session.get(type(club), club.id).stripe_account_id is None
+    saved = client.post(f"/clubs/{club.id}/reglement", data={**form, "stripe_account_id": "acct_1Cigales"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    club = db.session.get(type(club), club.id)
+    assert club.stripe_account_id == "acct_1Cigales"
+
+    member = membership_of(club, club.people[1])
+    setup = club_call(savings.prepare_card_saving, club, member, 2_500)
+    confirm_card(setup.id)
+    with pytest.raises(payments.ProcessorUnavailable):
+        club_call(savings.start_card_saving, club, member, setup.id)
+    created = [r for r in localstripe.requests("/v1/subscriptions") if r["method"] == "POST"]
+    assert "transfer_data[destination]=acct_1Cigales" in created[-1]["body"]
+    assert "on_behalf_of=acct_1Cigales" in created[-1]["body"]
+    assert fund.balance(club.id) == 0
+    assert db.session.scalar(select(func.count(SavingsPlan.id))) == 0
+
+
+def test_subscription_parameters_without_and_with_a_destination():
+    plain = payments.subscription_params(customer="cus_1", plan_id="plan_1", metadata={"a": "1"})
+    assert "transfer_data" not in plain and "on_behalf_of" not in plain
+    connected = payments.subscription_params(customer="cus_1", plan_id="plan_1", metadata={},
+                                             destination="acct_1")
+    assert connected["transfer_data"] == {"destination": "acct_1"}
+    assert connected["on_behalf_of"] == "acct_1"

@@ -94,10 +94,21 @@ def database_template(tmp_path_factory) -> Iterator[str]:
 
 
 def _truncate_all(url: str) -> None:
+    """Empty every table and restart every id sequence, in one transaction.
+
+    Only the tables a test wrote to are emptied, with DELETE, children first: a TRUNCATE
+    of all 70-odd tables gives each a new file on disk and costs about a second per test
+    on a busy disk, where this costs milliseconds."""
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    tables = _db.metadata.sorted_tables
+    probe = " UNION ALL ".join(
+        f'SELECT {i} FROM (SELECT 1 FROM "{t.name}" LIMIT 1) AS t{i}' for i, t in enumerate(tables))
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        used = sorted((row[0] for row in conn.execute(text(probe))), reverse=True)
+        for i in used:  # sorted_tables lists parents first: delete in the reverse order
+            conn.execute(text(f'DELETE FROM "{tables[i].name}"'))
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                          "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"))
     engine.dispose()
 
 

@@ -474,10 +474,24 @@ def set_default_card(customer: str, payment_method: str) -> None:
         raise _unavailable(exc) from exc
 
 
-def subscribe(*, customer: str, plan_id: str, key: str, metadata: dict[str, str]) -> SubscriptionInfo:
+def subscription_params(*, customer: str, plan_id: str, metadata: dict[str, str],
+                        destination: str | None = None) -> dict[str, Any]:
+    """A monthly plan-based subscription; with Stripe Connect each invoice's money goes to
+    the destination account (a club's own), never stays with the platform."""
+    params: dict[str, Any] = {"customer": customer, "items": [{"plan": plan_id}],
+                              "metadata": metadata}
+    if destination:
+        params["transfer_data"] = {"destination": destination}
+        params["on_behalf_of"] = destination
+    return params
+
+
+def subscribe(*, customer: str, plan_id: str, key: str, metadata: dict[str, str],
+              destination: str | None = None) -> SubscriptionInfo:
     try:
         sub = client().v1.subscriptions.create(
-            {"customer": customer, "items": [{"plan": plan_id}], "metadata": metadata},
+            subscription_params(customer=customer, plan_id=plan_id, metadata=metadata,
+                                destination=destination),
             _options(key))
     except stripe.CardError as exc:
         raise CardRefused() from exc

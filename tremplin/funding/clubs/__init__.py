@@ -69,7 +69,10 @@ def init_module(app: Flask) -> None:
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    from tremplin.funding.clubs.savings import card_savings_enabled
+
     app.jinja_env.globals["club_labels"] = labels
+    app.jinja_env.globals["club_card_savings_possible"] = card_savings_enabled
     if cli.clubs_cli.name not in app.cli.commands:
         app.cli.add_command(cli.clubs_cli)
 

@@ -122,6 +122,15 @@ def check_rules(values: dict) -> None:
                         field="payment_day")
 
 
+def _clean_stripe_account(value: str | None) -> str | None:
+    account = (value or "").strip() or None
+    if account is not None and (not account.startswith("acct_") or len(account) > 64
+                                or not account[5:].isalnum()):
+        raise ClubError(_("Un compte Stripe Connect commence par « acct_ »."),
+                        field="stripe_account_id")
+    return account
+
+
 def _clean_card(values: dict) -> dict:
     name = (values.get("name") or "").strip()
     territory = (values.get("territory") or "").strip()
@@ -173,6 +182,8 @@ def update_club(club: InvestorClub, by, **values) -> InvestorClub:
     card = _clean_card({k: values.get(k, getattr(club, k)) for k in CARD_FIELDS})
     rules = {k: values.get(k, getattr(club, k)) for k in RULE_FIELDS}
     check_rules(rules)
+    if "stripe_account_id" in values:
+        club.stripe_account_id = _clean_stripe_account(values["stripe_account_id"])
     for name, value in {**card, **rules}.items():
         setattr(club, name, value)
     db.session.flush()

@@ -137,6 +137,11 @@ class ClubForm(FlaskForm):
     yearly_cap = euro_field(_l("Plafond annuel par membre"), default="5 500")
     payment_day = IntegerField(_l("Jour du versement mensuel"), default=5,
                                validators=[InputRequired(REQUIRED), NumberRange(1, 28)])
+    stripe_account_id = StringField(
+        _l("Compte Stripe Connect du club (acct_…)"), validators=[Optional(), Length(max=64)],
+        description=_l("Recommandé si les membres épargnent par carte : les versements "
+                       "arrivent alors directement sur le compte du club, sans passer par "
+                       "celui de la plateforme."))
     natural_person = BooleanField(_l("Je rejoins ce club en mon nom propre, comme personne "
                                      "physique"))
 
@@ -157,6 +162,7 @@ class ClubForm(FlaskForm):
             "is_secret_ballot": bool(self.is_secret_ballot.data),
             "min_saving_cents": self.min_saving.cents, "max_saving_cents": self.max_saving.cents,
             "yearly_cap_cents": self.yearly_cap.cents, "payment_day": self.payment_day.data,
+            "stripe_account_id": self.stripe_account_id.data,
         }
 
 

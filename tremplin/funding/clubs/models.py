@@ -131,6 +131,10 @@ class InvestorClub(db.Model):
     max_saving_cents: Mapped[int] = mapped_column(default=DEFAULT_MAX_SAVING_CENTS)
     yearly_cap_cents: Mapped[int] = mapped_column(default=DEFAULT_YEARLY_CAP_CENTS)
     payment_day: Mapped[int] = mapped_column(default=DEFAULT_PAYMENT_DAY)  # 1..28 of each month
+    # Stripe mode: the club's own Stripe Connect account (acct_…), where card savings go
+    # (destination charges), so the platform never holds the club's money. Optional, as for
+    # campaigns: without it, card savings are collected on the platform's Stripe account.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
 
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL"))

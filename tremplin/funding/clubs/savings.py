@@ -371,7 +371,8 @@ def start_card_saving(club: InvestorClub, membership: ClubMembership, setup_inte
     payments.set_default_card(setup.customer, setup.payment_method)
     subscription = payments.subscribe(
         customer=setup.customer, plan_id=plan_id, key=f"tremplin-club-sub-{setup.id}",
-        metadata={"tremplin_club": str(club.id), "tremplin_membership": str(membership.id)})
+        metadata={"tremplin_club": str(club.id), "tremplin_membership": str(membership.id)},
+        destination=club.stripe_account_id)
     plan = SavingsPlan(club_id=club.id, membership_id=membership.id, monthly_cents=monthly,
                        starts_on=start, method=BY_CARD,
                        stripe_subscription_id=subscription.id)
