@@ -295,7 +295,7 @@ def load_demo(ctx) -> dict:
     db.session.flush()
     ctx.objects["clubs"] = {"roquette": club, "rhone": forming}
     return {"clubs d’investisseurs": 2, "versements d’épargne": payments,
-            "investissements de club": investments, "votes en cours": in_progress}
+            "investissements de club": investments, "vote(s) en cours": in_progress}
 
 
 def _euros(amount: int) -> str:
