@@ -44,5 +44,38 @@
     socket.on("notifications:count", function (data) { setUnread(data.unread || 0); });
     socket.on("connect", function () { document.body.setAttribute("data-socket", "connected"); });
     socket.on("disconnect", function () { document.body.setAttribute("data-socket", "disconnected"); });
+    liveNavBadges(socket);
+  }
+
+  // Unread messages in the navigation (groups, conversations) stay true on every page; the
+  // chat pages (chat.js, [data-chat]) keep them themselves, with the room they show.
+  function liveNavBadges(socket) {
+    var me = parseInt(document.body.getAttribute("data-user-id"), 10);
+    function onChatPage() { return !!document.querySelector("[data-chat]"); }
+    function badge(endpoint) { return document.querySelector('[data-nav-badge="' + endpoint + '"]'); }
+    function set(el, n) { if (el) { el.textContent = String(n); el.hidden = !n; } }
+    function bump(el) { if (el) { set(el, (parseInt(el.textContent, 10) || 0) + 1); } }
+    function totals(counts) {
+      if (!counts) { return; }
+      set(badge("groups.index"), counts.channels_total || 0);
+      set(badge("groups.conversations"), counts.conversations_total || 0);
+    }
+    if (!badge("groups.index") && !badge("groups.conversations")) { return; }
+    function subscribe() {
+      if (onChatPage()) { return; }
+      socket.emit("chat:subscribe", {}, function (answer) {
+        if (answer && answer.ok) { totals(answer.unread); }
+      });
+    }
+    socket.on("connect", subscribe);
+    socket.on("unread:bump", function (data) {
+      if (!onChatPage() && data.author_id !== me) { bump(badge("groups.index")); }
+    });
+    socket.on("message:new", function (msg) {
+      if (!onChatPage() && msg.conversation_id && msg.author && msg.author.id !== me) {
+        bump(badge("groups.conversations"));
+      }
+    });
+    socket.on("unread:sync", function (counts) { if (!onChatPage()) { totals(counts); } });
   }
 })();

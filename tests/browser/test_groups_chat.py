@@ -73,3 +73,37 @@ def test_the_channel_works_without_javascript(browser, live_server, socket_clien
         page.wait_for_selector("text=Envoyé sans JavaScript")
     finally:
         context.close()
+
+
+def test_navigation_badges_are_live_on_every_page(
+        new_page, live_server, socket_client, make_group, make_member, make_organiser, in_request):
+    from tremplin.groups import open_conversation
+
+    claire = make_organiser("Claire Dubois")
+    awa, karim = make_member("Awa Diallo"), make_member("Karim Benali")
+    group = make_group("Restauration", organiser=claire, members=[awa, karim])
+    with in_request():
+        conversation = open_conversation([awa, karim])
+
+    b = signed_in_page(new_page, socket_client, live_server, karim)
+    b.goto("/")  # the member's home, far from any chat page
+    b.wait_for_selector("body[data-socket=connected]")
+    groups_badge = b.locator('[data-nav-badge="groups.index"]')
+    messages_badge = b.locator('[data-nav-badge="groups.conversations"]')
+    expect(groups_badge).to_have_js_property("hidden", True)
+    expect(messages_badge).to_have_js_property("hidden", True)
+
+    a = socket_client(awa)
+    assert a.call("chat:subscribe", {}, timeout=10)["ok"]
+    for body in ("Qui vient samedi ?", "Je réserve la salle."):
+        assert a.call("message:send", {"channel_id": group.channels[0].id, "body": body}, timeout=10)["ok"]
+    expect(groups_badge).to_have_text("2")
+    expect(groups_badge).to_have_js_property("hidden", False)
+    assert a.call("message:send", {"conversation_id": conversation.id, "body": "Karim, un café ?"},
+                  timeout=10)["ok"]
+    expect(messages_badge).to_have_text("1")
+
+    # a reload shows the same counts from the server: nothing was invented by the page
+    b.reload()
+    expect(groups_badge).to_have_text("2")
+    expect(messages_badge).to_have_text("1")
