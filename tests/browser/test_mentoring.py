@@ -33,6 +33,9 @@ def test_a_porteur_finds_a_mentor_who_logs_a_session_and_gets_the_hours_certifie
     log_in(porteur, "awa@exemple.fr")
     porteur.get_by_role("link", name="Parrainage").first.click()
     porteur.get_by_role("link", name="Trouver un parrain ou une marraine").first.click()
+    # the select submits its form through app.js, which runs once the page has loaded: a
+    # choice made before that (a busy machine) would change nothing
+    porteur.wait_for_url("**/parrainage/demander")  # waits for "load"
     porteur.get_by_label("Pour quel projet ?").select_option(label="Maison de Cosm’éthique")
     porteur.wait_for_url("**projet=*")
     assert porteur.get_by_label("Recherche de financements").is_checked()  # from the need
