@@ -291,3 +291,33 @@ def test_applicants_are_told_the_decision(db, make_club, accepted_application):
         Notification.user_id == application.project.owner_id)).all()
     assert any("a accepté la candidature" in t for t in texts)
     assert db.session.scalar(select(ClubVote.result)) == ADOPTED
+
+
+def test_a_member_on_the_applying_projects_team_stands_aside(db, client, auth, make_club,
+                                                              make_project, make_application,
+                                                              club_call):
+    """Conflict of interest: a member who carries the applying project neither votes nor
+    counts in the quorum, is told why, and the minutes name them."""
+    club = make_club(quorum_percent=100)
+    insider = club.people[2]
+    project = make_project(insider, title="Épicerie des Quatre Chemins")
+    application = make_application(club, project=project)
+    vote = club_call(votes.open_vote, club, club.people[0], kind="application", title="",
+                     application=application)
+    assert vote.electors_count == len(club.people) - 1
+    assert insider.id not in {e.user_id for e in vote.electors}
+    with pytest.raises(NotAnElector, match="conflit d’intérêts"):
+        club_call(votes.cast, vote, insider, "pour")
+    auth.login_as(insider)
+    page = client.get(f"/clubs/{club.id}/votes/{vote.id}")
+    assert "pour éviter tout conflit d’intérêts" in page.text and 'name="choice"' not in page.text
+    # everybody else votes: the quorum of 100 % is reached without the insider
+    for user in club.people:
+        if user.id != insider.id:
+            club_call(votes.cast, vote, user, "pour")
+    assert club_call(votes.close_vote, vote) is True  # every elector has voted
+    db.session.expire_all()
+    closed = db.session.get(ClubVote, vote.id)
+    assert closed.state == "closed" and closed.result == ADOPTED
+    minutes = db.session.scalar(select(ClubMinutes).where(ClubMinutes.vote_id == vote.id))
+    assert "conflit d’intérêts" in minutes.body and insider.public_name in minutes.body

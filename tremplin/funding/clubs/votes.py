@@ -138,6 +138,10 @@ def open_vote(club: InvestorClub, by, *, kind: str, title: str, motion: str | No
     else:
         raise VoteError()
     electors = active_members(club)
+    if kind == ON_APPLICATION:
+        # Conflict of interest: who carries the applying project does not vote on it (nor
+        # count in the quorum); the minutes say who stood aside and why.
+        electors = [m for m in electors if not conflicted(m.user, application)]
     vote = ClubVote(
         club_id=club.id, kind=kind, title=title[:200], motion=(motion or "").strip() or None,
         application_id=application.id if application is not None else None,
@@ -156,6 +160,14 @@ def open_vote(club: InvestorClub, by, *, kind: str, title: str, motion: str | No
                         date=format_datetime(vote.closes_at, "d MMMM 'à' HH:mm")),
                      vote_url(vote))
     return vote
+
+
+def conflicted(user, application: ClubApplication | None) -> bool:
+    """A member on the team of the project that applies."""
+    from tremplin.members import is_project_team_member
+
+    return application is not None and user is not None and \
+        is_project_team_member(user, application.project)
 
 
 def _money(cents: int) -> str:
@@ -189,6 +201,10 @@ def cast(vote: ClubVote, user, choice: str, now: datetime | None = None) -> Club
     elector = db.session.scalar(select(ClubElector).where(
         ClubElector.vote_id == vote.id, ClubElector.user_id == user.id))
     if elector is None:
+        if vote.kind == ON_APPLICATION and conflicted(user, vote.application):
+            raise NotAnElector(_("Vous faites partie de l’équipe de ce projet : pour éviter "
+                                 "tout conflit d’intérêts, vous ne votez pas sur sa "
+                                 "candidature."))
         raise NotAnElector()
     marked = db.session.execute(
         update(ClubElector).where(ClubElector.id == elector.id, ClubElector.has_voted.is_(False))
@@ -363,6 +379,12 @@ def write_minutes(club: InvestorClub, vote: ClubVote, decision: str) -> ClubMinu
               **{"for": vote.for_count, "against": vote.against_count,
                  "abst": vote.abstain_count, "result": str(labels.RESULTS[vote.result]).lower()}),
         ]
+        if vote.kind == ON_APPLICATION:
+            aside = [m.user.public_name for m in active_members(club)
+                     if conflicted(m.user, vote.application)]
+            if aside:
+                lines += ["", _("**Se sont tenus à l’écart du vote (équipe du projet candidat, "
+                                "conflit d’intérêts) :** %(names)s", names=", ".join(aside))]
         if ballots:
             lines += ["", _("**Détail des votes :**")]
             lines += [f"- {b.voter.public_name if b.voter else _('Membre supprimé')} : "
