@@ -108,3 +108,33 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(db, make_club, p
         ledger.balance(fund.saver_account(club.id, p.id)) for p in club.people)
     assert fund.scope_is_balanced(club.id)
     assert ledger.unbalanced_transactions() == []
+
+
+def test_members_download_the_funds_whole_statement_with_a_running_balance(
+        db, client, auth, make_club, make_member, pay_in, club_call):
+    import csv
+    import io
+
+    from tremplin.funding.clubs import portfolio
+
+    club = make_club()
+    pay_in(club, club.people[1], 2_050, month=date(2024, 1, 1))
+    pay_in(club, club.people[2], 3_000, month=date(2024, 1, 1))
+    club_call(portfolio.record_expense, club, club.people[0], amount_cents=1_225,
+              label="=Frais bancaires", token="frais-1")
+    auth.login_as(club.people[3])
+    response = client.get(f"/clubs/{club.id}/tresorerie/releve.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Date", "Mouvement", "Détail", "Référence", "Entrée (€)", "Sortie (€)",
+                       "Solde (€)"]
+    assert [(r[1], r[4], r[5], r[6]) for r in rows[1:]] == [
+        ("Épargne versée", "20,50", "", "20,50"),
+        ("Épargne versée", "30,00", "", "50,50"),
+        ("Frais", "", "12,25", "38,25"),
+    ]
+    assert rows[3][2].startswith("'=")  # a memo is never a spreadsheet formula
+    assert f"/clubs/{club.id}/tresorerie/releve.csv" in client.get(f"/clubs/{club.id}/tresorerie").text
+    # not for anyone outside the club
+    auth.login_as(make_member("Curieuse"))
+    assert client.get(f"/clubs/{club.id}/tresorerie/releve.csv").status_code == 404

@@ -38,6 +38,7 @@ from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
 from tremplin.platform.notifications import notify
+from tremplin.platform.spreadsheets import cell
 from tremplin.platform.types import utcnow
 
 KIND_LABELS = {
@@ -425,9 +426,7 @@ def export_csv(start: datetime | None = None, end: datetime | None = None, *,
 
 
 def _csv_safe(text: str) -> str:
-    """A cell starting with = + - @ is a formula to a spreadsheet: neutralise it."""
-    text = str(text or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return cell(text or "")
 
 
 @dataclass(frozen=True)

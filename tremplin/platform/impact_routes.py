@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from tremplin.platform import bp, impact, policies
 from tremplin.platform.hooks import registry
+from tremplin.platform.spreadsheets import csv_download
 from tremplin.platform.vocabulary import DEPARTEMENTS, THEMES
 
 
@@ -55,8 +56,7 @@ def impact_dashboard():
 
 
 def _csv(content: str, name: str) -> Response:
-    return Response(content, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_download(content, name)
 
 
 @bp.route("/impact/indicateurs.csv")

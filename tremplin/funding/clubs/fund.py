@@ -193,9 +193,31 @@ def position(club_id: int, investment_ids=()) -> FundPosition:
                         shares=shares)
 
 
-def statement(club_id: int, limit: int = 300) -> list[tuple[LedgerTransaction, int]]:
-    """The fund's movements, newest first: (transaction, signed cents for the fund)."""
+def statement(club_id: int, limit: int | None = 300) -> list[tuple[LedgerTransaction, int]]:
+    """The fund's movements, newest first: (transaction, signed cents for the fund);
+    `limit=None` for all of them."""
     return ledger.movements(fund_account(club_id), limit=limit)
+
+
+def statement_csv(club_id: int) -> str:
+    """Every movement of the fund, oldest first, with the balance after each: the club's
+    bank book, for its accounts and its general meeting."""
+    from flask_babel import gettext as _
+
+    from tremplin.funding.clubs.labels import MOVEMENT_KINDS
+    from tremplin.platform.spreadsheets import cell, csv_text, euros
+    from tremplin.platform.templating import local_date
+
+    rows, running = [], 0
+    for transaction, cents in reversed(statement(club_id, limit=None)):
+        running += cents
+        rows.append([local_date(transaction.occurred_at, "yyyy-MM-dd"),
+                     cell(MOVEMENT_KINDS.get(transaction.kind, transaction.kind)),
+                     cell(transaction.memo), cell(transaction.reference),
+                     euros(cents) if cents > 0 else "", euros(-cents) if cents < 0 else "",
+                     euros(running)])
+    return csv_text([_("Date"), _("Mouvement"), _("Détail"), _("Référence"), _("Entrée (€)"),
+                     _("Sortie (€)"), _("Solde (€)")], rows)
 
 
 def scope_is_balanced(club_id: int) -> bool:

@@ -174,6 +174,16 @@ def treasury(club_id: int):
     return _treasury(member_club(club_id))
 
 
+@bp.route("/clubs/<int:club_id>/tresorerie/releve.csv")
+@login_required
+def fund_statement_csv(club_id: int):
+    """Every member may download the fund's full statement (the club's money is theirs)."""
+    from tremplin.platform.spreadsheets import csv_download
+
+    club = member_club(club_id)
+    return csv_download(fund.statement_csv(club.id), f"releve-fonds-club-{club.id}.csv")
+
+
 def _parse_month(text: str | None) -> date | None:
     try:
         year, month = (text or "").split("-")[:2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from tremplin.members.models import Project
 from tremplin.members.policies import can_view_project
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
+from tremplin.platform.spreadsheets import csv_download
 from tremplin.platform.types import utcnow
 
 
@@ -192,5 +193,4 @@ def export_commitments():
         abort(400)
     end = last + timedelta(days=1) if last else None
     body = services.export_csv(start, end, state=state)
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="soutiens.csv"'})
+    return csv_download(body, "soutiens.csv")
