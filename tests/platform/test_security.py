@@ -139,3 +139,24 @@ def test_form_fields_carry_aria_attributes_only_when_they_have_a_value(client, d
     assert 'aria-invalid' not in clean
     failed = client.post("/inscription", data={"email": "pas-une-adresse"}).text
     assert 'aria-invalid="true"' in failed and 'aria-describedby="email-error"' in failed
+
+
+def test_a_radio_field_is_a_fieldset_named_by_its_legend(app):
+    """The form macro renders a group of radio buttons as a fieldset whose legend names it,
+    each option with its own label, and the error tied to the group."""
+    from flask import render_template_string
+    from flask_wtf import FlaskForm
+    from wtforms import RadioField
+
+    class Form(FlaskForm):
+        rule = RadioField("Règle", choices=[("a", "Tout ou rien"), ("b", "Palier")])
+
+    with app.test_request_context(method="POST", data={"rule": "z"}):
+        form = Form(meta={"csrf": False})
+        form.validate()
+        html = render_template_string(
+            '{% from "layout/macros.html" import field %}{{ field(form.rule) }}', form=form)
+    assert html.strip().startswith('<fieldset class="field radio-group field--error')
+    assert "<legend class=\"field__label\">Règle" in html
+    assert html.count('<label class="radio-group__item">') == 2 and "<ul" not in html
+    assert 'aria-describedby="rule-error"' in html and 'id="rule-error"' in html
