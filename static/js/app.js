@@ -36,8 +36,15 @@
     var bell = badge.closest(".bell");
     if (bell) { bell.setAttribute("data-unread", String(count)); }
   }
+  // Count badges (navigation, channel lists): hidden at zero. Shared with chat.js.
+  function setBadge(el, n) { if (el) { el.textContent = String(n); el.hidden = !n; } }
+  function bumpBadge(el) { if (el) { setBadge(el, (parseInt(el.textContent, 10) || 0) + 1); } }
+  function navBadge(endpoint) { return document.querySelector('[data-nav-badge="' + endpoint + '"]'); }
   window.Tremplin = window.Tremplin || {};
   window.Tremplin.setUnread = setUnread;
+  window.Tremplin.setBadge = setBadge;
+  window.Tremplin.bumpBadge = bumpBadge;
+  window.Tremplin.navBadge = navBadge;
   if (document.body.getAttribute("data-member") === "1" && typeof window.io === "function") {
     var socket = window.io({ transports: ["websocket", "polling"] });
     window.Tremplin.socket = socket;
@@ -52,15 +59,12 @@
   function liveNavBadges(socket) {
     var me = parseInt(document.body.getAttribute("data-user-id"), 10);
     function onChatPage() { return !!document.querySelector("[data-chat]"); }
-    function badge(endpoint) { return document.querySelector('[data-nav-badge="' + endpoint + '"]'); }
-    function set(el, n) { if (el) { el.textContent = String(n); el.hidden = !n; } }
-    function bump(el) { if (el) { set(el, (parseInt(el.textContent, 10) || 0) + 1); } }
     function totals(counts) {
       if (!counts) { return; }
-      set(badge("groups.index"), counts.channels_total || 0);
-      set(badge("groups.conversations"), counts.conversations_total || 0);
+      setBadge(navBadge("groups.index"), counts.channels_total || 0);
+      setBadge(navBadge("groups.conversations"), counts.conversations_total || 0);
     }
-    if (!badge("groups.index") && !badge("groups.conversations")) { return; }
+    if (!navBadge("groups.index") && !navBadge("groups.conversations")) { return; }
     function subscribe() {
       if (onChatPage()) { return; }
       socket.emit("chat:subscribe", {}, function (answer) {
@@ -69,11 +73,11 @@
     }
     socket.on("connect", subscribe);
     socket.on("unread:bump", function (data) {
-      if (!onChatPage() && data.author_id !== me) { bump(badge("groups.index")); }
+      if (!onChatPage() && data.author_id !== me) { bumpBadge(navBadge("groups.index")); }
     });
     socket.on("message:new", function (msg) {
       if (!onChatPage() && msg.conversation_id && msg.author && msg.author.id !== me) {
-        bump(badge("groups.conversations"));
+        bumpBadge(navBadge("groups.conversations"));
       }
     });
     socket.on("unread:sync", function (counts) { if (!onChatPage()) { totals(counts); } });

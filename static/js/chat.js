@@ -44,16 +44,7 @@
   }
 
   // --- badges -------------------------------------------------------------------------
-  function setBadge(el, n) {
-    if (!el) { return; }
-    el.textContent = String(n);
-    el.hidden = !n;
-  }
-  function bump(el) {
-    if (!el) { return; }
-    setBadge(el, (parseInt(el.textContent, 10) || 0) + 1);
-  }
-  function navBadge(endpoint) { return document.querySelector('[data-nav-badge="' + endpoint + '"]'); }
+  var setBadge = T.setBadge, bump = T.bumpBadge, navBadge = T.navBadge;
 
   // --- rendering ----------------------------------------------------------------------
   function lastId() {

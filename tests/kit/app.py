@@ -93,7 +93,7 @@ def database_template(tmp_path_factory) -> Iterator[str]:
         yield str(path)
 
 
-def _truncate_all(url: str) -> None:
+def _empty_all(url: str) -> None:
     """Empty every table and restart every id sequence, in one transaction.
 
     Only the tables a test wrote to are emptied, with DELETE, children first: a TRUNCATE
@@ -143,7 +143,7 @@ def app(app_config, database_template):
     with application.app_context():
         _db.engine.dispose()
     if TEST_DATABASE == "postgresql":
-        _truncate_all(database_template)
+        _empty_all(database_template)
 
 
 @pytest.fixture

@@ -48,8 +48,7 @@ def project_panel(project, viewer) -> dict | None:
     from tremplin.funding import policies, project_funding
 
     funding = project_funding(project.id)
-    can_create = bool(getattr(viewer, "is_authenticated", False)) and \
-        policies.can_create_campaign(viewer, project)
+    can_create = policies.can_create_campaign(viewer, project)
     if not funding["campaigns"] and not can_create:
         return None
     return {"funding": funding, "can_create": can_create, "project": project}

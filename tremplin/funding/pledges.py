@@ -218,12 +218,20 @@ def change_pledge(item: Pledge, by, *, amount_cents: int, reward_id: int | None 
 def cancel_pledge(item: Pledge, by, now: datetime | None = None) -> Pledge:
     now = now or utcnow()
     _check_changeable(item, by, now)
-    if not move_pledge(item, (PENDING, ACTIVE), status=CANCELLED, cancelled_at=now):
+    if not _cancel(item, now):
         raise PledgeLocked()
+    return item
+
+
+def _cancel(item: Pledge, now: datetime) -> bool:
+    """Cancel a pledge not yet due (its reward freed, the backer told); False when it moved
+    on meanwhile."""
+    if not move_pledge(item, (PENDING, ACTIVE), status=CANCELLED, cancelled_at=now):
+        return False
     _release_reward(item.reward_id)
     db.session.flush()
     notices.pledge_cancelled(item)
-    return item
+    return True
 
 
 def drop_pending(item: Pledge, now: datetime | None = None) -> None:
@@ -459,14 +467,7 @@ def withdraw_commitment_pledge(commitment_ref: str, now: datetime | None = None)
     item = db.session.scalar(select(Pledge).where(Pledge.source_ref == f"meetup:{commitment_ref}"))
     if item is None or item.status not in (PENDING, ACTIVE):
         return False
-    campaign = _locked_campaign(item.campaign_id)
-    if not accepts_pledges(campaign, now) or not move_pledge(
-            item, (PENDING, ACTIVE), status=CANCELLED, cancelled_at=now):
-        return False
-    _release_reward(item.reward_id)
-    db.session.flush()
-    notices.pledge_cancelled(item)
-    return True
+    return accepts_pledges(_locked_campaign(item.campaign_id), now) and _cancel(item, now)
 
 
 # --- reminders ---------------------------------------------------------------------------------

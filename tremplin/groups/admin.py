@@ -110,13 +110,14 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
     log_action(actor, "group_organiser_assigned", "group", group.id,
                _("%(name)s anime désormais « %(group)s »", name=target.display_name,
                  group=group.name), reason)
-    needs_charter = membership.accepted_charter_version < group.charter_version
-    notify(target, "groups_membership",
-           _("Vous animez désormais le groupe « %(group)s ». Relisez et acceptez sa charte "
-             "pour y écrire.", group=group.name) if needs_charter else
-           _("Vous animez désormais le groupe « %(group)s ».", group=group.name),
-           url_for("groups.charter", slug=group.slug) if needs_charter else
-           url_for("groups.group", slug=group.slug))
+    if membership.accepted_charter_version < group.charter_version:
+        notify(target, "groups_membership",
+               _("Vous animez désormais le groupe « %(group)s ». Relisez et acceptez sa charte "
+                 "pour y écrire.", group=group.name), url_for("groups.charter", slug=group.slug))
+    else:
+        notify(target, "groups_membership",
+               _("Vous animez désormais le groupe « %(group)s ».", group=group.name),
+               url_for("groups.group", slug=group.slug))
     db.session.flush()
     return True
 

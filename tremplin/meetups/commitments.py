@@ -8,8 +8,6 @@ handed to it; otherwise it stays a promise recorded here.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,7 +36,7 @@ from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
 from tremplin.platform.notifications import notify
-from tremplin.platform.spreadsheets import cell
+from tremplin.platform.spreadsheets import cell, csv_text, euros
 from tremplin.platform.types import utcnow
 
 KIND_LABELS = {
@@ -408,25 +406,15 @@ def export_csv(start: datetime | None = None, end: datetime | None = None, *,
         stmt = stmt.where(SupportCommitment.state == state)
     from tremplin.platform.templating import local_date
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(CSV_HEADER)
-    for c in db.session.scalars(stmt):
-        writer.writerow([
-            c.id, local_date(c.created_at, "yyyy-MM-dd"), _csv_safe(c.project.title),
-            _csv_safe(c.supporter_name),
-            str(KIND_SHORT[c.kind]), str(STATE_LABELS[c.state]),
-            c.quantity if c.quantity is not None else "", str(UNIT_LABELS.get(c.unit, "")) if c.unit else "",
-            c.quantity if c.unit == "hours" else "", c.quantity if c.unit == "m2" else "",
-            f"{c.amount_cents / 100:.2f}".replace(".", ",") if c.amount_cents else "",
-            _csv_safe(c.meetup.title) if c.meetup else "",
-            local_date(c.fulfilled_at, "yyyy-MM-dd") if c.fulfilled_at else "",
-        ])
-    return "\ufeff" + buffer.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    return cell(text or "")
+    return csv_text(CSV_HEADER, ([
+        c.id, local_date(c.created_at, "yyyy-MM-dd"), cell(c.project.title), cell(c.supporter_name),
+        str(KIND_SHORT[c.kind]), str(STATE_LABELS[c.state]),
+        c.quantity if c.quantity is not None else "", str(UNIT_LABELS.get(c.unit, "")) if c.unit else "",
+        c.quantity if c.unit == "hours" else "", c.quantity if c.unit == "m2" else "",
+        euros(c.amount_cents) if c.amount_cents else "",
+        cell(c.meetup.title) if c.meetup else "",
+        local_date(c.fulfilled_at, "yyyy-MM-dd") if c.fulfilled_at else "",
+    ] for c in db.session.scalars(stmt)))
 
 
 @dataclass(frozen=True)

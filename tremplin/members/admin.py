@@ -40,17 +40,23 @@ def admin_milestones():
                            form=EmptyForm(formdata=None))
 
 
+def _milestone_or_404(milestone_id: int) -> Milestone:
+    """A declared milestone with what its pages and policies read (team, declarer)."""
+    milestone = db.session.scalar(
+        select(Milestone).where(Milestone.id == milestone_id)
+        .options(joinedload(Milestone.project).selectinload(Project.memberships)
+                 .joinedload(ProjectMember.user), joinedload(Milestone.declared_by)))
+    if milestone is None:
+        abort(404)
+    return milestone
+
+
 @bp.route("/administration/jalons/<int:milestone_id>/confirmer", methods=["POST"])
 @organiser_required
 def admin_milestones_confirm(milestone_id: int):
     from flask_login import current_user
 
-    milestone = db.session.scalar(
-        select(Milestone).where(Milestone.id == milestone_id)
-        .options(joinedload(Milestone.project).selectinload(Project.memberships)
-                 .joinedload(ProjectMember.user)))
-    if milestone is None:
-        abort(404)
+    milestone = _milestone_or_404(milestone_id)
     if milestone.is_confirmed:
         flash(_("Ce jalon est déjà confirmé."), "info")
         return redirect(url_for("members.admin_milestones"))
@@ -76,12 +82,7 @@ def admin_milestones_reject(milestone_id: int):
 
     from tremplin.members.forms import RejectMilestoneForm
 
-    milestone = db.session.scalar(
-        select(Milestone).where(Milestone.id == milestone_id)
-        .options(joinedload(Milestone.project).selectinload(Project.memberships)
-                 .joinedload(ProjectMember.user), joinedload(Milestone.declared_by)))
-    if milestone is None:
-        abort(404)
+    milestone = _milestone_or_404(milestone_id)
     if milestone.is_confirmed:
         flash(_("Ce jalon est déjà confirmé."), "info")
         return redirect(url_for("members.admin_milestones"))

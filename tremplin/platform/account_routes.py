@@ -39,11 +39,9 @@ def post_limit(name: str):
                          error_message="rate-limited")
 
 
-_limit = post_limit
-
 
 @bp.route("/inscription", methods=["GET", "POST"])
-@_limit("RATELIMIT_REGISTER")
+@post_limit("RATELIMIT_REGISTER")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("platform.home"))
@@ -76,7 +74,7 @@ def confirm_email(token: str):
 
 
 @bp.route("/confirmer", methods=["POST"])
-@_limit("RATELIMIT_RESET")
+@post_limit("RATELIMIT_RESET")
 def resend_confirmation():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -87,7 +85,7 @@ def resend_confirmation():
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@_limit("RATELIMIT_LOGIN")
+@post_limit("RATELIMIT_LOGIN")
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -117,7 +115,7 @@ def logout():
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@_limit("RATELIMIT_RESET")
+@post_limit("RATELIMIT_RESET")
 def reset_request():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -128,7 +126,7 @@ def reset_request():
 
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
-@_limit("RATELIMIT_RESET")
+@post_limit("RATELIMIT_RESET")
 def reset_password(token: str):
     status, user = accounts.check_reset_token(token)
     if status != accounts.LinkStatus.OK:

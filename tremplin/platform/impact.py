@@ -7,8 +7,6 @@ tables, monthly series and SVG bar charts. It never reads a module's tables itse
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +20,7 @@ from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import Indicator, register_indicator, registry
 from tremplin.platform.models import User
+from tremplin.platform.spreadsheets import csv_text, euros
 from tremplin.platform.vocabulary import DEPARTEMENT_LABELS, THEME_LABELS
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -292,37 +291,30 @@ def format_value(value: int, unit: str, short: bool = False) -> str:
 
 
 def rows_csv(rows: list[Row], filters: ImpactFilters) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([_("Indicateur"), _("Définition"), _("Période"), _("Valeur"), _("Unité"),
-                     _("Période précédente"), _("Évolution"), _("Déclarés non confirmés")])
-    for row in rows:
-        writer.writerow([str(row.indicator.label), str(row.indicator.definition), filters.label(),
-                         _csv_value(row.value, row.indicator.unit) if row.applies else "",
-                         _unit_label(row.indicator.unit),
-                         _csv_value(row.previous, row.indicator.unit) if row.applies else "",
-                         row.change if row.applies else "",
-                         row.unconfirmed if row.unconfirmed is not None else ""])
-    return "\ufeff" + buffer.getvalue()  # BOM: spreadsheets then read UTF-8 accents right
+    return csv_text(
+        [_("Indicateur"), _("Définition"), _("Période"), _("Valeur"), _("Unité"),
+         _("Période précédente"), _("Évolution"), _("Déclarés non confirmés")],
+        ([str(row.indicator.label), str(row.indicator.definition), filters.label(),
+          _csv_value(row.value, row.indicator.unit) if row.applies else "",
+          _unit_label(row.indicator.unit),
+          _csv_value(row.previous, row.indicator.unit) if row.applies else "",
+          row.change if row.applies else "",
+          row.unconfirmed if row.unconfirmed is not None else ""] for row in rows))
 
 
 def monthly_csv(indicators: list[Indicator], filters: ImpactFilters) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
     months = filters.months()
-    writer.writerow([_("Indicateur"), _("Unité")] + [m.strftime("%Y-%m") for m in months])
+    rows = []
     for indicator in indicators:
         series = dict(monthly_series(indicator, filters))
         if series:
-            writer.writerow([str(indicator.label), _unit_label(indicator.unit)]
-                            + [_csv_value(series.get(m, 0), indicator.unit) for m in months])
-    return "\ufeff" + buffer.getvalue()
+            rows.append([str(indicator.label), _unit_label(indicator.unit)]
+                        + [_csv_value(series.get(m, 0), indicator.unit) for m in months])
+    return csv_text([_("Indicateur"), _("Unité")] + [m.strftime("%Y-%m") for m in months], rows)
 
 
 def _csv_value(value: int, unit: str) -> str:
-    if unit == "cents":
-        return f"{value / 100:.2f}".replace(".", ",")
-    return str(value)
+    return euros(value) if unit == "cents" else str(value)
 
 
 def _unit_label(unit: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from tremplin.platform import bp, impact, policies
@@ -55,10 +55,6 @@ def impact_dashboard():
         format_value=impact.format_value, **_form_context())
 
 
-def _csv(content: str, name: str) -> Response:
-    return csv_download(content, name)
-
-
 @bp.route("/impact/indicateurs.csv")
 @login_required
 def impact_csv():
@@ -66,7 +62,7 @@ def impact_csv():
     filters, error = _filters_or_error()
     if error:
         abort(400)
-    return _csv(impact.rows_csv(impact.compute_rows(filters), filters),
+    return csv_download(impact.rows_csv(impact.compute_rows(filters), filters),
                 f"tremplin-impact-{filters.start.isoformat()}-{filters.end.isoformat()}.csv")
 
 
@@ -78,7 +74,7 @@ def impact_monthly_csv():
     if error:
         abort(400)
     indicators = sorted(registry.indicators.values(), key=lambda i: (i.section, i.order))
-    return _csv(impact.monthly_csv(indicators, filters),
+    return csv_download(impact.monthly_csv(indicators, filters),
                 f"tremplin-impact-mensuel-{filters.start.isoformat()}.csv")
 
 

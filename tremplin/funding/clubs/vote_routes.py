@@ -179,7 +179,7 @@ def _vote_page(club, vote, form=None, status=200):
         club, vote=vote, form=form or BallotForm(), minutes=minutes,
         can_vote=policies.can_vote(current_user, vote),
         voted=votes.has_voted(vote, current_user), turnout=votes.turnout(vote),
-        conflicted=vote.kind == votes.ON_APPLICATION and votes.conflicted(current_user, vote.application))), status
+        conflicted=votes.stands_aside(current_user, vote))), status
 
 
 @bp.route("/clubs/<int:club_id>/votes/<int:vote_id>", methods=["GET", "POST"])

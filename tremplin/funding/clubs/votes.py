@@ -170,6 +170,11 @@ def conflicted(user, application: ClubApplication | None) -> bool:
         is_project_team_member(user, application.project)
 
 
+def stands_aside(user, vote: ClubVote) -> bool:
+    """Kept out of this vote by a conflict of interest (see `conflicted`)."""
+    return vote.kind == ON_APPLICATION and conflicted(user, vote.application)
+
+
 def _money(cents: int) -> str:
     from tremplin.platform.templating import euros
 
@@ -201,7 +206,7 @@ def cast(vote: ClubVote, user, choice: str, now: datetime | None = None) -> Club
     elector = db.session.scalar(select(ClubElector).where(
         ClubElector.vote_id == vote.id, ClubElector.user_id == user.id))
     if elector is None:
-        if vote.kind == ON_APPLICATION and conflicted(user, vote.application):
+        if stands_aside(user, vote):
             raise NotAnElector(_("Vous faites partie de l’équipe de ce projet : pour éviter "
                                  "tout conflit d’intérêts, vous ne votez pas sur sa "
                                  "candidature."))
@@ -379,11 +384,9 @@ def write_minutes(club: InvestorClub, vote: ClubVote, decision: str) -> ClubMinu
               **{"for": vote.for_count, "against": vote.against_count,
                  "abst": vote.abstain_count, "result": str(labels.RESULTS[vote.result]).lower()}),
         ]
-        if vote.kind == ON_APPLICATION:
-            aside = [m.user.public_name for m in active_members(club)
-                     if conflicted(m.user, vote.application)]
-            if aside:
-                lines += ["", _("**Se sont tenus à l’écart du vote (équipe du projet candidat, "
+        aside = [m.user.public_name for m in active_members(club) if stands_aside(m.user, vote)]
+        if aside:
+            lines += ["", _("**Se sont tenus à l’écart du vote (équipe du projet candidat, "
                                 "conflit d’intérêts) :** %(names)s", names=", ".join(aside))]
         if ballots:
             lines += ["", _("**Détail des votes :**")]
