@@ -11,6 +11,7 @@ event. Prints p50/p95 for each room size and the ratio between them.
 Clients and server share this process (and its GIL), so the figures are an upper bound of
 what separate browsers would see. Not part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,24 +47,39 @@ def build(folder: str, clients: int):
     from tremplin.platform.models import User
     from tremplin.platform.types import utcnow
 
-    app = create_app({
-        "TESTING": False, "SECRET_KEY": "bench-secret", "REDIS_URL": None,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
-        "RATELIMIT_STORAGE_URI": "memory://", "MAIL_OUTBOX_DIR": f"{folder}/outbox",
-        "GROUPS_MESSAGES_PER_MINUTE": 100_000, "SEARCH_INDEX_IN_RAM": True,
-        "SEARCH_INDEX_DIR": f"{folder}/index",
-    })
+    app = create_app(
+        {
+            "TESTING": False,
+            "SECRET_KEY": "bench-secret",
+            "REDIS_URL": None,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_OUTBOX_DIR": f"{folder}/outbox",
+            "GROUPS_MESSAGES_PER_MINUTE": 100_000,
+            "SEARCH_INDEX_IN_RAM": True,
+            "SEARCH_INDEX_DIR": f"{folder}/index",
+        }
+    )
     password = generate_password_hash("bench", method="pbkdf2:sha256:1000")
     old = utcnow() - timedelta(days=365)
     with app.test_request_context():
         db.create_all()
-        people = [User(email=f"m{n}@bench.local", display_name=f"Membre {n}", password_hash=password,
-                       email_confirmed_at=old, created_at=old,
-                       site_role="organiser" if n == 0 else "member") for n in range(clients + 1)]
+        people = [
+            User(
+                email=f"m{n}@bench.local",
+                display_name=f"Membre {n}",
+                password_hash=password,
+                email_confirmed_at=old,
+                created_at=old,
+                site_role="organiser" if n == 0 else "member",
+            )
+            for n in range(clients + 1)
+        ]
         db.session.add_all(people)
         db.session.flush()
-        group = services.create_group(people[0], name="Banc d'essai", description="…",
-                                      theme="numerique")
+        group = services.create_group(
+            people[0], name="Banc d'essai", description="…", theme="numerique"
+        )
         for user in people[1:]:
             db.session.add(GroupMembership(group=group, user=user, state="active", joined_at=old))
         db.session.commit()
@@ -77,15 +93,17 @@ def connect(url: str, cookie: str, channel_id: int, sink=None) -> socketio.Clien
     client = socketio.Client(reconnection=False)
     if sink is not None:
         client.on("message:new", lambda data: sink(data["id"], time.perf_counter()))
-    client.connect(url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"],
-                   wait_timeout=10)
+    client.connect(
+        url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"], wait_timeout=10
+    )
     answer = client.call("channel:join", {"channel_id": channel_id}, timeout=10)
     assert answer["ok"], answer
     return client
 
 
-def run(url: str, cookies: list[str], channel_id: int, receivers: int, messages: int,
-        pause: float) -> list[float]:
+def run(
+    url: str, cookies: list[str], channel_id: int, receivers: int, messages: int, pause: float
+) -> list[float]:
     received: dict[int, list[float]] = {}
     lock = threading.Lock()
 
@@ -94,15 +112,16 @@ def run(url: str, cookies: list[str], channel_id: int, receivers: int, messages:
             received.setdefault(message_id, []).append(at)
 
     clients = []
-    for cookie in cookies[1:receivers + 1]:
+    for cookie in cookies[1 : receivers + 1]:
         clients.append(connect(url, cookie, channel_id, sink))
     sender = connect(url, cookies[0], channel_id)
     latencies: list[float] = []
     try:
         for n in range(messages):
             started = time.perf_counter()
-            answer = sender.call("message:send", {"channel_id": channel_id, "body": f"Message {n}"},
-                                 timeout=10)
+            answer = sender.call(
+                "message:send", {"channel_id": channel_id, "body": f"Message {n}"}, timeout=10
+            )
             message_id = answer["id"]
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
@@ -141,8 +160,11 @@ def main() -> int:
             run(url, cookies, channel_id, receivers, 3, args.pause)  # warm-up
             latencies = run(url, cookies, channel_id, receivers, args.messages, args.pause)
             results[receivers] = (statistics.median(latencies), percentile(latencies, 0.95))
-            print(f"{receivers:>4} client(s) in the room: p50 {results[receivers][0]:7.2f} ms   "
-                  f"p95 {results[receivers][1]:7.2f} ms   ({len(latencies)} deliveries)", flush=True)
+            print(
+                f"{receivers:>4} client(s) in the room: p50 {results[receivers][0]:7.2f} ms   "
+                f"p95 {results[receivers][1]:7.2f} ms   ({len(latencies)} deliveries)",
+                flush=True,
+            )
         server.shutdown()
         one, many = results[1], results[args.clients]
         print(f"ratio {args.clients}/1: p50 x{many[0] / one[0]:.1f}   p95 x{many[1] / one[1]:.1f}")

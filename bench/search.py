@@ -19,6 +19,7 @@ Each query kind is timed on both, with the acl filter of a member in three group
   page    the results page: `and` plus facet counts (type, theme, territory) and snippets
 Prints p50/p95 in milliseconds and the Whoosh/FTS5 ratio of each. Never part of the suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,15 +75,56 @@ gratuite nouveau nouvelle petit petite grand grande premier première mensuel me
 ouvert ouverte responsable innovant innovante équitable populaire culturel culturelle""".split()
 FILLER = """le la les un une des du de et à au aux en dans sur pour avec par nous vous ils
 elles notre votre nos vos ce cette qui que est sont a ont plus très aussi bien""".split()
-THEMES = ["restauration", "numerique", "cosmetique", "entreprendre-au-feminin", "textile",
-          "environnement", "commerce-equitable", "services-a-la-personne", "culture",
-          "tourisme-solidaire", "education-populaire", "france-afrique", "agriculture",
-          "habitat-tiers-lieux", "insertion"]
-DEPARTEMENTS = ["75", "77", "78", "91", "92", "93", "94", "95", "13", "69", "59", "33", "31",
-                "44", "67", "34", "35", "06", "38", "974"]
+THEMES = [
+    "restauration",
+    "numerique",
+    "cosmetique",
+    "entreprendre-au-feminin",
+    "textile",
+    "environnement",
+    "commerce-equitable",
+    "services-a-la-personne",
+    "culture",
+    "tourisme-solidaire",
+    "education-populaire",
+    "france-afrique",
+    "agriculture",
+    "habitat-tiers-lieux",
+    "insertion",
+]
+DEPARTEMENTS = [
+    "75",
+    "77",
+    "78",
+    "91",
+    "92",
+    "93",
+    "94",
+    "95",
+    "13",
+    "69",
+    "59",
+    "33",
+    "31",
+    "44",
+    "67",
+    "34",
+    "35",
+    "06",
+    "38",
+    "974",
+]
 STAGES = ["idee", "emergence", "developpement", "essaimage"]
-TYPES = [("message", 0.55), ("member", 0.12), ("project", 0.14), ("need", 0.10),
-         ("meetup", 0.03), ("opportunity", 0.03), ("group", 0.01), ("campaign", 0.02)]
+TYPES = [
+    ("message", 0.55),
+    ("member", 0.12),
+    ("project", 0.14),
+    ("need", 0.10),
+    ("meetup", 0.03),
+    ("opportunity", 0.03),
+    ("group", 0.01),
+    ("campaign", 0.02),
+]
 MEMBER_GROUPS = ["group:1", "group:2", "group:3"]
 
 
@@ -115,21 +157,24 @@ def corpus(size: int, seed: int) -> list[Document]:
     docs = []
     for n in range(size):
         kind = rng.choices(names, weights=weights)[0]
-        acl = rng.choices(["anyone", "members", "group:{}", "conv:{}"],
-                          weights=[40, 30, 25, 5])[0]
+        acl = rng.choices(["anyone", "members", "group:{}", "conv:{}"], weights=[40, 30, 25, 5])[0]
         if kind == "message":
             acl = rng.choice(["group:{}", "group:{}", "conv:{}"])
         acl = acl.format(rng.randint(1, 60))
-        docs.append(Document(
-            id=f"{kind}:{n}", type=kind, acl=(acl,),
-            title="" if kind == "message" else words.text(rng.randint(2, 7)).rstrip("."),
-            tags=" ".join(words.some(rng.randint(1, 5))),
-            body=" ".join(words.text(rng.randint(8, 18)) for _ in range(rng.randint(1, 6))),
-            themes=tuple(rng.sample(THEMES, rng.randint(0, 2))),
-            territory=rng.choice(DEPARTEMENTS) if rng.random() < 0.7 else None,
-            stages=(rng.choice(STAGES),) if kind in ("project", "need") else (),
-            date=start + timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60)),
-        ))
+        docs.append(
+            Document(
+                id=f"{kind}:{n}",
+                type=kind,
+                acl=(acl,),
+                title="" if kind == "message" else words.text(rng.randint(2, 7)).rstrip("."),
+                tags=" ".join(words.some(rng.randint(1, 5))),
+                body=" ".join(words.text(rng.randint(8, 18)) for _ in range(rng.randint(1, 6))),
+                themes=tuple(rng.sample(THEMES, rng.randint(0, 2))),
+                territory=rng.choice(DEPARTEMENTS) if rng.random() < 0.7 else None,
+                stages=(rng.choice(STAGES),) if kind in ("project", "need") else (),
+                date=start + timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60)),
+            )
+        )
     return docs
 
 
@@ -144,7 +189,7 @@ def queries(kind: str, count: int, seed: int) -> list[list[str]]:
             out.append(words.some(3))
         else:  # prefix: a whole word, then 3 to 5 first letters of another
             first, second = words.some(2)
-            out.append([first, second[:rng.randint(3, 5)]])
+            out.append([first, second[: rng.randint(3, 5)]])
     return out
 
 
@@ -181,13 +226,26 @@ def fts_index(path: Path, docs: list[Document]) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(
         "CREATE VIRTUAL TABLE docs USING fts5(title, tags, body, type UNINDEXED, acl UNINDEXED,"
-        " theme UNINDEXED, territory UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+        " theme UNINDEXED, territory UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+    )
     with conn:
         conn.executemany(
             "INSERT INTO docs (rowid, title, tags, body, type, acl, theme, territory) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(n + 1, d.title, d.tags, d.body, d.type, d.acl[0], " ".join(d.themes),
-              d.territory or "") for n, d in enumerate(docs)])
+            [
+                (
+                    n + 1,
+                    d.title,
+                    d.tags,
+                    d.body,
+                    d.type,
+                    d.acl[0],
+                    " ".join(d.themes),
+                    d.territory or "",
+                )
+                for n, d in enumerate(docs)
+            ],
+        )
     conn.execute("INSERT INTO docs(docs) VALUES ('optimize')")
     return conn
 
@@ -203,13 +261,18 @@ def fts_runner(conn: sqlite3.Connection, kind: str):
     acl = ",".join("?" * len(PRINCIPALS))
     principals = sorted(PRINCIPALS)
     limit = 8 if kind == "prefix" else 20
-    top = (f"SELECT rowid, title FROM docs WHERE docs MATCH ? AND acl IN ({acl}) "
-           f"ORDER BY bm25(docs, 6.0, 3.0, 1.0) LIMIT {limit}")
-    page = (f"SELECT rowid, highlight(docs, 0, '<mark>', '</mark>'), "
-            f"snippet(docs, 2, '<mark>', '</mark>', ' … ', 24) FROM docs "
-            f"WHERE docs MATCH ? AND acl IN ({acl}) ORDER BY bm25(docs, 6.0, 3.0, 1.0) LIMIT 20")
-    facet = (f"SELECT {{col}}, count(*) FROM docs WHERE docs MATCH ? AND acl IN ({acl}) "
-             f"GROUP BY {{col}}")
+    top = (
+        f"SELECT rowid, title FROM docs WHERE docs MATCH ? AND acl IN ({acl}) "
+        f"ORDER BY bm25(docs, 6.0, 3.0, 1.0) LIMIT {limit}"
+    )
+    page = (
+        f"SELECT rowid, highlight(docs, 0, '<mark>', '</mark>'), "
+        f"snippet(docs, 2, '<mark>', '</mark>', ' … ', 24) FROM docs "
+        f"WHERE docs MATCH ? AND acl IN ({acl}) ORDER BY bm25(docs, 6.0, 3.0, 1.0) LIMIT 20"
+    )
+    facet = (
+        f"SELECT {{col}}, count(*) FROM docs WHERE docs MATCH ? AND acl IN ({acl}) GROUP BY {{col}}"
+    )
 
     def run(words: list[str]) -> int:
         expression = fts_expression(words, kind)
@@ -260,37 +323,57 @@ def main() -> int:
         started = time.perf_counter()
         conn = fts_index(Path(tmp) / "fts.sqlite3", docs)
         fts_build = time.perf_counter() - started
-        whoosh_size = sum(p.stat().st_size for p in (Path(tmp) / "whoosh").rglob("*")
-                          if p.is_file())
+        whoosh_size = sum(
+            p.stat().st_size for p in (Path(tmp) / "whoosh").rglob("*") if p.is_file()
+        )
         fts_size = (Path(tmp) / "fts.sqlite3").stat().st_size
-        print(f"Indexing: Whoosh {whoosh_build:.1f} s ({whoosh_size / 2**20:.0f} MiB), "
-              f"FTS5 {fts_build:.1f} s ({fts_size / 2**20:.0f} MiB)")
-        print(f"\n{'kind':<8}{'Whoosh p50':>12}{'p95':>9}{'FTS5 p50':>11}{'p95':>9}"
-              f"{'ratio p50':>11}{'ratio p95':>11}   hits W/F")
+        print(
+            f"Indexing: Whoosh {whoosh_build:.1f} s ({whoosh_size / 2**20:.0f} MiB), "
+            f"FTS5 {fts_build:.1f} s ({fts_size / 2**20:.0f} MiB)"
+        )
+        print(
+            f"\n{'kind':<8}{'Whoosh p50':>12}{'p95':>9}{'FTS5 p50':>11}{'p95':>9}"
+            f"{'ratio p50':>11}{'ratio p95':>11}   hits W/F"
+        )
         for kind in ("and", "or", "prefix", "page"):
             batch = queries(kind, args.queries, args.seed + len(kind))
             w_times, w_found = timed(whoosh_runner(backend, kind), batch)
             f_times, f_found = timed(fts_runner(conn, kind), batch)
-            w50, w95 = percentile(w_times, .5), percentile(w_times, .95)
-            f50, f95 = percentile(f_times, .5), percentile(f_times, .95)
-            print(f"{kind:<8}{w50:>10.1f}ms{w95:>7.1f}ms{f50:>9.2f}ms{f95:>7.2f}ms"
-                  f"{w50 / f50:>10.1f}x{w95 / f95:>10.1f}x   {w_found}/{f_found}")
+            w50, w95 = percentile(w_times, 0.5), percentile(w_times, 0.95)
+            f50, f95 = percentile(f_times, 0.5), percentile(f_times, 0.95)
+            print(
+                f"{kind:<8}{w50:>10.1f}ms{w95:>7.1f}ms{f50:>9.2f}ms{f95:>7.2f}ms"
+                f"{w50 / f50:>10.1f}x{w95 / f95:>10.1f}x   {w_found}/{f_found}"
+            )
         # The first search after a commit opens a new searcher and rebuilds its cached
         # filter sets (acl, facets): what a query pays right after someone writes.
         after_write = []
         page_run = whoosh_runner(backend, "page")
         for n, words in enumerate(queries("page", 20, args.seed + 99)):
-            backend.index([Document(id=f"project:new{n}", type="project", title="Nouveau",
-                                    body="écrit pendant le banc", date=datetime(2025, 1, 1))])
+            backend.index(
+                [
+                    Document(
+                        id=f"project:new{n}",
+                        type="project",
+                        title="Nouveau",
+                        body="écrit pendant le banc",
+                        date=datetime(2025, 1, 1),
+                    )
+                ]
+            )
             started = time.perf_counter()
             page_run(words)
             after_write.append((time.perf_counter() - started) * 1000)
-        print(f"{'after a write (page)':<8} p50 {percentile(after_write, .5):.1f} ms, "
-              f"p95 {percentile(after_write, .95):.1f} ms (new searcher, caches rebuilt)")
-        print("\nWhoosh: French stemming + accent folding + acl filter (the site's query); "
-              "FTS5: accent folding only. Means: "
-              f"{statistics.mean(w_times):.1f} ms vs {statistics.mean(f_times):.2f} ms "
-              "on the results page.")
+        print(
+            f"{'after a write (page)':<8} p50 {percentile(after_write, 0.5):.1f} ms, "
+            f"p95 {percentile(after_write, 0.95):.1f} ms (new searcher, caches rebuilt)"
+        )
+        print(
+            "\nWhoosh: French stemming + accent folding + acl filter (the site's query); "
+            "FTS5: accent folding only. Means: "
+            f"{statistics.mean(w_times):.1f} ms vs {statistics.mean(f_times):.2f} ms "
+            "on the results page."
+        )
         conn.close()
     return 0
 

@@ -6,6 +6,7 @@
 Builds a throwaway SQLite database with the demo data, serves the app on a free loopback
 port and drives Debian's Chromium with Playwright. Writes docs/screenshots/<name>.png.
 """
+
 from __future__ import annotations
 
 import sys
@@ -27,14 +28,27 @@ PAGES: list[tuple[str, object, tuple[int, int], str | None]] = [
     ("home", "/", (1280, 900), None),
     ("home-mobile", "/", (390, 844), None),
     ("dashboard", "/", (1280, 900), demo.DEMO_LOGIN),
-    ("meetup", lambda app: _meetup_path("Café Projets : la Maison de Cosm’éthique"), (1280, 900),
-     None),
-    ("checkin-phone", lambda app: _meetup_path("Café Projets : Tresses & Transmission", "/accueil"),
-     (390, 844), "claire.dubois@demo.tremplin.example.org"),
+    (
+        "meetup",
+        lambda app: _meetup_path("Café Projets : la Maison de Cosm’éthique"),
+        (1280, 900),
+        None,
+    ),
+    (
+        "checkin-phone",
+        lambda app: _meetup_path("Café Projets : Tresses & Transmission", "/accueil"),
+        (390, 844),
+        "claire.dubois@demo.tremplin.example.org",
+    ),
     ("club", lambda app: _club_path(), (1280, 900), "lucie.marchand@demo.tremplin.example.org"),
     ("mentoring-matches", lambda app: _mentoring_suggestions_path(), (1280, 900), demo.DEMO_LOGIN),
     ("impact", "/impact", (1280, 900), "claire.dubois@demo.tremplin.example.org"),
-    ("campaign", lambda app: _campaign_path(), (1280, 900), "sophie.lambert@demo.tremplin.example.org"),
+    (
+        "campaign",
+        lambda app: _campaign_path(),
+        (1280, 900),
+        "sophie.lambert@demo.tremplin.example.org",
+    ),
     ("search", "/recherche?q=cosmetique", (1280, 900), demo.DEMO_LOGIN),
 ]
 
@@ -56,8 +70,10 @@ def _mentoring_suggestions_path() -> str:
     from tremplin.platform.models import User
 
     request_id = db.session.scalar(
-        select(MentoringRequest.id).join(User, User.id == MentoringRequest.porteur_id)
-        .where(User.email == demo.DEMO_LOGIN, MentoringRequest.state == "open"))
+        select(MentoringRequest.id)
+        .join(User, User.id == MentoringRequest.porteur_id)
+        .where(User.email == demo.DEMO_LOGIN, MentoringRequest.state == "open")
+    )
     return f"/parrainage/demandes/{request_id}/suggestions"
 
 
@@ -67,7 +83,9 @@ def _meetup_path(title: str, suffix: str = "") -> str:
 
     from tremplin.meetups.models import Meetup
 
-    return f"/rencontres/{db.session.scalar(select(Meetup.id).where(Meetup.title == title))}{suffix}"
+    return (
+        f"/rencontres/{db.session.scalar(select(Meetup.id).where(Meetup.title == title))}{suffix}"
+    )
 
 
 def _club_path() -> str:
@@ -76,17 +94,23 @@ def _club_path() -> str:
 
     from tremplin.funding.clubs.models import InvestorClub
 
-    club_id = db.session.scalar(select(InvestorClub.id).where(InvestorClub.name == "Cigales de la Roquette"))
+    club_id = db.session.scalar(
+        select(InvestorClub.id).where(InvestorClub.name == "Cigales de la Roquette")
+    )
     return f"/clubs/{club_id}"
 
 
 def serve(tmp: Path):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'shots.sqlite3'}",
-        "SECRET_KEY": "screenshots", "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-        "UPLOAD_DIR": str(tmp / "uploads"), "SEARCH_INDEX_DIR": str(tmp / "index"),
-        "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'shots.sqlite3'}",
+            "SECRET_KEY": "screenshots",
+            "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+            "UPLOAD_DIR": str(tmp / "uploads"),
+            "SEARCH_INDEX_DIR": str(tmp / "index"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         db.create_all()
         demo.load()
@@ -104,13 +128,19 @@ def main(names: list[str]) -> None:
         out = ROOT / "docs" / "screenshots"
         out.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                         args=["--no-sandbox", "--disable-gpu"])
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu"],
+            )
             for name, path, viewport, login in PAGES:
                 if names and name not in names:
                     continue
-                context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                              locale="fr-FR", base_url=base)
+                context = browser.new_context(
+                    viewport={"width": viewport[0], "height": viewport[1]},
+                    locale="fr-FR",
+                    base_url=base,
+                )
                 page = context.new_page()
                 if login:
                     page.goto("/connexion")

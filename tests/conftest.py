@@ -3,6 +3,7 @@
 Run the database tests on PostgreSQL with TREMPLIN_TEST_DATABASE=postgresql (what
 `make test` does when PostgreSQL answers, and what CI requires).
 """
+
 pytest_plugins = [
     "tests.kit.app",
     "tests.kit.live",

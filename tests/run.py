@@ -3,6 +3,7 @@
 With CI=true a missing PostgreSQL, Redis or Chromium is a failure (the fixtures fail
 instead of skipping); without it, what is missing is skipped and said so.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,10 @@ def main() -> int:
     env = dict(os.environ)
     status = pytest(["-q", *extra], {**env, "TREMPLIN_TEST_DATABASE": "sqlite"})
     if postgres_answers():
-        pg_status = pytest(["-q", "-m", "db and not browser and not scale", *extra],
-                           {**env, "TREMPLIN_TEST_DATABASE": "postgresql"})
+        pg_status = pytest(
+            ["-q", "-m", "db and not browser and not scale", *extra],
+            {**env, "TREMPLIN_TEST_DATABASE": "postgresql"},
+        )
         if pg_status == 5:  # no database test selected: nothing to prove, nothing failed
             pg_status = 0
         status = status or pg_status

@@ -1,4 +1,5 @@
 """In a real browser: register → confirm by e-mail link → log in → log out."""
+
 from __future__ import annotations
 
 import pytest

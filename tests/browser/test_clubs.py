@@ -1,5 +1,6 @@
 """A project applies to an investor club, the members vote in their own browsers, the
 gérante records the investment and the portfolio shows it."""
+
 from __future__ import annotations
 
 import re
@@ -15,18 +16,29 @@ pytestmark = pytest.mark.browser
 
 def signed_in(new_page, socket_client, live_server, user, viewport=(1280, 900)):
     page = new_page(viewport=viewport)
-    page.context.add_cookies([{"name": "session", "value": socket_client.cookie_for(user),
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "session", "value": socket_client.cookie_for(user), "url": live_server.url}]
+    )
     return page
 
 
 def test_a_project_applies_members_vote_and_the_portfolio_shows_the_investment(
-        db, new_page, live_server, socket_client, make_club, make_member, make_project, pay_in,
-        club_call):
+    db,
+    new_page,
+    live_server,
+    socket_client,
+    make_club,
+    make_member,
+    make_project,
+    pay_in,
+    club_call,
+):
     lucie = make_member("Lucie Marchand")
     jean = make_member("Jean-Pierre Morel")
     others = [make_member(name) for name in ("Nathalie Girard", "Olivier Roux", "Hélène Rousseau")]
-    club = make_club("Cigales de la Roquette", gerant=lucie, members=[jean, *others], is_public=True)
+    club = make_club(
+        "Cigales de la Roquette", gerant=lucie, members=[jean, *others], is_public=True
+    )
     for person in club.people:
         pay_in(club, person, 40_000)
     karim = make_member("Karim Benali")
@@ -39,7 +51,8 @@ def test_a_project_applies_members_vote_and_the_portfolio_shows_the_investment(
     porteur.get_by_label("Montant demandé").fill("1 500")
     porteur.get_by_label("Parts sociales (capital)").check()
     porteur.get_by_label("Votre plan").fill(
-        "Deux machines à coudre industrielles et une surjeteuse pour l’atelier de retouches.")
+        "Deux machines à coudre industrielles et une surjeteuse pour l’atelier de retouches."
+    )
     porteur.get_by_role("button", name="Envoyer ma candidature").click()
     expect(porteur.locator(".alert--success")).to_contain_text("Candidature envoyée")
 
@@ -95,20 +108,38 @@ def test_a_project_applies_members_vote_and_the_portfolio_shows_the_investment(
     assert not porteur.errors and not gerante.errors and not member.errors
 
 
-def test_the_club_pages_fit_a_phone(db, new_page, live_server, socket_client, make_club, pay_in,
-                                    club_call, accepted_application):
+def test_the_club_pages_fit_a_phone(
+    db, new_page, live_server, socket_client, make_club, pay_in, club_call, accepted_application
+):
     from tremplin.funding.clubs import investments
 
     club = make_club("Cigales du canal Saint-Martin")
     for person in club.people:
         pay_in(club, person, 40_000)
     application = accepted_application(club, amount_cents=150_000)
-    club_call(investments.record_investment, club, club.people[0], application,
-              amount_cents=150_000, instrument="compte_courant", legal_form="sas",
-              companion_ids=[club.people[1].id])
+    club_call(
+        investments.record_investment,
+        club,
+        club.people[0],
+        application,
+        amount_cents=150_000,
+        instrument="compte_courant",
+        legal_form="sas",
+        companion_ids=[club.people[1].id],
+    )
     phone = signed_in(new_page, socket_client, live_server, club.people[0], viewport=(360, 740))
-    for suffix in ["", "/epargne", "/tresorerie", "/votes", "/portefeuille", "/membres",
-                   "/investissements/1", "/etapes", "/repartition", "/reglement"]:
+    for suffix in [
+        "",
+        "/epargne",
+        "/tresorerie",
+        "/votes",
+        "/portefeuille",
+        "/membres",
+        "/investissements/1",
+        "/etapes",
+        "/repartition",
+        "/reglement",
+    ]:
         phone.goto(f"/clubs/{club.id}{suffix}")
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{suffix or 'dashboard'} scrolls sideways on a phone ({width}px)"
@@ -116,8 +147,9 @@ def test_the_club_pages_fit_a_phone(db, new_page, live_server, socket_client, ma
 
 
 @pytest.mark.stripe
-def test_a_member_saves_monthly_by_card_with_stripe_js(db, new_page, live_server, socket_client,
-                                                       make_club, localstripe):
+def test_a_member_saves_monthly_by_card_with_stripe_js(
+    db, new_page, live_server, socket_client, make_club, localstripe
+):
     from sqlalchemy import select
 
     from tremplin.funding.clubs import fund

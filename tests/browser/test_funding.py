@@ -1,5 +1,6 @@
 """In a real browser: pledging in promise mode, and in Stripe mode with the test Stripe.js
 that localstripe serves (card saved with a SetupIntent; a 3-D Secure payment confirmed)."""
+
 from __future__ import annotations
 
 import re
@@ -23,12 +24,17 @@ def log_in(page, email: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def test_backer_pledges_a_promise_and_sees_it_counted(new_page, live_server, db, make_member, make_project,
-                                                      make_campaign, make_pledge):
+def test_backer_pledges_a_promise_and_sees_it_counted(
+    new_page, live_server, db, make_member, make_project, make_campaign, make_pledge
+):
     owner = make_member("Awa Diallo", email="awa@exemple.fr")
     project = make_project(owner, title="Maison de Cosm’éthique")
-    campaign = make_campaign(project, goal=80_000, title="Ouvrir la boutique-atelier",
-                             rewards=[("Un baume à lèvres", 2_000, None), ("Un atelier savon", 6_000, 12)])
+    campaign = make_campaign(
+        project,
+        goal=80_000,
+        title="Ouvrir la boutique-atelier",
+        rewards=[("Un baume à lèvres", 2_000, None), ("Un atelier savon", 6_000, 12)],
+    )
     make_pledge(campaign, make_member("Jean-Pierre Morel"), amount=50_000)
     make_member("Nathalie Girard", email="nathalie@exemple.fr")
     page = new_page()
@@ -64,10 +70,22 @@ def test_backer_pledges_a_promise_and_sees_it_counted(new_page, live_server, db,
 
 @pytest.mark.stripe
 def test_backer_saves_a_card_with_stripe_js_then_confirms_a_3d_secure_payment(
-        new_page, live_server, db, make_member, make_project, make_campaign, end_campaign, localstripe, outbox):
+    new_page,
+    live_server,
+    db,
+    make_member,
+    make_project,
+    make_campaign,
+    end_campaign,
+    localstripe,
+    outbox,
+):
     owner = make_member("Karim Benali")
-    campaign = make_campaign(make_project(owner, title="L’Éco-retoucherie"), goal=4_000,
-                             title="Une machine à coudre industrielle")
+    campaign = make_campaign(
+        make_project(owner, title="L’Éco-retoucherie"),
+        goal=4_000,
+        title="Une machine à coudre industrielle",
+    )
     assert campaign.mode == "stripe"
     backer = make_member("Sophie Lambert", email="sophie@exemple.fr")
     page = new_page()

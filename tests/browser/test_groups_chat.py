@@ -1,5 +1,6 @@
 """Two members in two browsers: A posts, B sees the message appear without reloading, and
 B's unread counts (channel list and navigation) change live."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,16 +11,20 @@ pytestmark = pytest.mark.browser
 
 def signed_in_page(new_page, socket_client, live_server, user, viewport=(1280, 900)):
     page = new_page(viewport=viewport)
-    page.context.add_cookies([{"name": "session", "value": socket_client.cookie_for(user),
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "session", "value": socket_client.cookie_for(user), "url": live_server.url}]
+    )
     return page
 
 
 def test_member_b_sees_a_message_from_a_live_and_unread_counts_change(
-        new_page, live_server, socket_client, make_group, make_member, make_organiser):
+    new_page, live_server, socket_client, make_group, make_member, make_organiser
+):
     claire = make_organiser("Claire Dubois")
     awa, karim = make_member("Awa Diallo"), make_member("Karim Benali")
-    group = make_group("Restauration", organiser=claire, members=[awa, karim], channels=["Financement"])
+    group = make_group(
+        "Restauration", organiser=claire, members=[awa, karim], channels=["Financement"]
+    )
     accueil = f"/groupes/{group.slug}/salons/accueil"
 
     a = signed_in_page(new_page, socket_client, live_server, awa)
@@ -57,15 +62,17 @@ def test_member_b_sees_a_message_from_a_live_and_unread_counts_change(
     assert not a.errors and not b.errors
 
 
-def test_the_channel_works_without_javascript(browser, live_server, socket_client, make_group,
-                                              make_member, make_organiser):
+def test_the_channel_works_without_javascript(
+    browser, live_server, socket_client, make_group, make_member, make_organiser
+):
     claire = make_organiser("Claire Dubois")
     awa = make_member("Awa Diallo")
     group = make_group("Restauration", organiser=claire, members=[awa])
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
     try:
-        context.add_cookies([{"name": "session", "value": socket_client.cookie_for(awa),
-                              "url": live_server.url}])
+        context.add_cookies(
+            [{"name": "session", "value": socket_client.cookie_for(awa), "url": live_server.url}]
+        )
         page = context.new_page()
         page.goto(f"/groupes/{group.slug}/salons/accueil")
         page.fill("#composer-body", "Envoyé sans JavaScript")
@@ -76,7 +83,8 @@ def test_the_channel_works_without_javascript(browser, live_server, socket_clien
 
 
 def test_navigation_badges_are_live_on_every_page(
-        new_page, live_server, socket_client, make_group, make_member, make_organiser, in_request):
+    new_page, live_server, socket_client, make_group, make_member, make_organiser, in_request
+):
     from tremplin.groups import open_conversation
 
     claire = make_organiser("Claire Dubois")
@@ -96,11 +104,14 @@ def test_navigation_badges_are_live_on_every_page(
     a = socket_client(awa)
     assert a.call("chat:subscribe", {}, timeout=10)["ok"]
     for body in ("Qui vient samedi ?", "Je réserve la salle."):
-        assert a.call("message:send", {"channel_id": group.channels[0].id, "body": body}, timeout=10)["ok"]
+        assert a.call(
+            "message:send", {"channel_id": group.channels[0].id, "body": body}, timeout=10
+        )["ok"]
     expect(groups_badge).to_have_text("2")
     expect(groups_badge).to_have_js_property("hidden", False)
-    assert a.call("message:send", {"conversation_id": conversation.id, "body": "Karim, un café ?"},
-                  timeout=10)["ok"]
+    assert a.call(
+        "message:send", {"conversation_id": conversation.id, "body": "Karim, un café ?"}, timeout=10
+    )["ok"]
     expect(messages_badge).to_have_text("1")
 
     # a reload shows the same counts from the server: nothing was invented by the page

@@ -1,5 +1,6 @@
 """In a real browser: an organiser filters the impact dashboard by group and by month, reads
 the figures, and downloads them as CSV for the annual report."""
+
 from __future__ import annotations
 
 import csv
@@ -14,17 +15,29 @@ pytestmark = pytest.mark.browser
 
 
 def test_organiser_filters_by_group_and_month_then_downloads_the_csv(
-        new_page, live_server, db, make_organiser, make_member, make_group, make_meetup, register):
+    new_page, live_server, db, make_organiser, make_member, make_group, make_meetup, register
+):
     claire = make_organiser("Claire Dubois", email="claire@exemple.fr")
     cuisine = make_group("Cuisine du monde", organiser=claire)
     make_group("Numérique", organiser=claire)
     march = datetime(2025, 3, 14, 18, 30, tzinfo=UTC)
-    in_group = make_meetup("Café Projets cuisine", organiser=claire, group=cuisine,
-                           starts_at=march, ends_at=march + timedelta(hours=2))
-    elsewhere = make_meetup("Café Projets réseau", organiser=claire,
-                            starts_at=march, ends_at=march + timedelta(hours=2))
-    april = make_meetup("Café Projets d’avril", organiser=claire, group=cuisine,
-                        starts_at=march + timedelta(days=30), ends_at=march + timedelta(days=30, hours=2))
+    in_group = make_meetup(
+        "Café Projets cuisine",
+        organiser=claire,
+        group=cuisine,
+        starts_at=march,
+        ends_at=march + timedelta(hours=2),
+    )
+    elsewhere = make_meetup(
+        "Café Projets réseau", organiser=claire, starts_at=march, ends_at=march + timedelta(hours=2)
+    )
+    april = make_meetup(
+        "Café Projets d’avril",
+        organiser=claire,
+        group=cuisine,
+        starts_at=march + timedelta(days=30),
+        ends_at=march + timedelta(days=30, hours=2),
+    )
     register(in_group, make_member("Awa"), guests=1, checked_in=True)
     register(in_group, name="Vera", email="vera@exemple.fr", checked_in=True)
     for _ in range(3):
@@ -40,7 +53,10 @@ def test_organiser_filters_by_group_and_month_then_downloads_the_csv(
 
     page.goto("/impact")
     page.get_by_label("Période", exact=True).select_option("mois")
-    assert page.get_by_label("Mois", exact=True).is_visible() and not page.get_by_label("Trimestre", exact=True).is_visible()
+    assert (
+        page.get_by_label("Mois", exact=True).is_visible()
+        and not page.get_by_label("Trimestre", exact=True).is_visible()
+    )
     page.get_by_label("Mois", exact=True).fill("2025-03")
     page.get_by_label("Groupe", exact=True).select_option(label="Cuisine du monde")
     page.get_by_role("button", name="Afficher").click()

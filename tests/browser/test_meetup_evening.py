@@ -1,6 +1,7 @@
 """In a real browser, a whole Café Projets evening: a member and a visitor register, the
 organiser checks people in on a phone (and adds a walk-in), splits the room into tables,
 a table records a proposal, and the member commits support to the project presented."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,12 +24,23 @@ def _login(page, email):
 
 def _watch_console(page):
     page.console_errors = []
-    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None
+    )
     return page
 
 
-def test_a_cafe_projets_evening(new_page, live_server, db, outbox, make_organiser, make_member,
-                                make_project, make_meetup, register):
+def test_a_cafe_projets_evening(
+    new_page,
+    live_server,
+    db,
+    outbox,
+    make_organiser,
+    make_member,
+    make_project,
+    make_meetup,
+    register,
+):
     from tremplin.meetups.models import (
         ProposalTable,
         Registration,
@@ -38,14 +50,30 @@ def test_a_cafe_projets_evening(new_page, live_server, db, outbox, make_organise
 
     claire = make_organiser("Claire Dubois", email="claire@exemple.fr")
     karim = make_member("Karim Benali")
-    project = make_project(karim, title="L’Éco-retoucherie",
-                           pitch="Retouches, upcycling et recyclage des chutes textiles.")
-    meetup = make_meetup("Café Projets : l’Éco-retoucherie", organiser=claire,
-                         starts_in=timedelta(hours=1), capacity=30, projects=[project],
-                         agenda=[(15, "Accueil"), (20, "Présentation"), (20, "Tables de propositions")])
+    project = make_project(
+        karim,
+        title="L’Éco-retoucherie",
+        pitch="Retouches, upcycling et recyclage des chutes textiles.",
+    )
+    meetup = make_meetup(
+        "Café Projets : l’Éco-retoucherie",
+        organiser=claire,
+        starts_in=timedelta(hours=1),
+        capacity=30,
+        projects=[project],
+        agenda=[(15, "Accueil"), (20, "Présentation"), (20, "Tables de propositions")],
+    )
     awa = make_member("Awa Diallo", email="awa@exemple.fr")
-    others = [make_member(name) for name in ("Jean-Pierre Morel", "Sophie Lambert",
-                                             "Mamadou Keïta", "Nathalie Girard", "Paul Nguyen")]
+    others = [
+        make_member(name)
+        for name in (
+            "Jean-Pierre Morel",
+            "Sophie Lambert",
+            "Mamadou Keïta",
+            "Nathalie Girard",
+            "Paul Nguyen",
+        )
+    ]
     for member in others:
         register(meetup, member)
 
@@ -75,17 +103,26 @@ def test_a_cafe_projets_evening(new_page, live_server, db, outbox, make_organise
     rows = door.locator(".checkin-row:visible")
     assert rows.count() == 1
     rows.first.get_by_role("button", name="Arrivé·e").click()
-    door.wait_for_selector(f"#r{db.session.scalar(select(Registration.id).where(Registration.user_id == awa.id))}.is-in")
+    door.wait_for_selector(
+        f"#r{db.session.scalar(select(Registration.id).where(Registration.user_id == awa.id))}.is-in"
+    )
     assert "Awa Diallo est arrivé·e." in door.locator("[data-checkin-status]").inner_text()
     assert door.locator("[data-present]").inner_text() == "1"
     present = 1
-    for name in ("Mireille Vasseur", "Jean-Pierre Morel", "Sophie Lambert", "Mamadou Keïta",
-                 "Nathalie Girard", "Paul Nguyen"):
+    for name in (
+        "Mireille Vasseur",
+        "Jean-Pierre Morel",
+        "Sophie Lambert",
+        "Mamadou Keïta",
+        "Nathalie Girard",
+        "Paul Nguyen",
+    ):
         search.fill(name.split()[0].lower())
         door.locator(".checkin-row:visible").first.get_by_role("button", name="Arrivé·e").click()
         present += 1
         door.wait_for_function(
-            "n => document.querySelector('[data-present]').textContent === String(n)", arg=present)
+            "n => document.querySelector('[data-present]').textContent === String(n)", arg=present
+        )
     # someone came without registering: the search finds nobody and offers the walk-in form
     search.fill("Nadia Benslimane")
     assert door.locator("[data-checkin-none]").is_visible()
@@ -100,13 +137,16 @@ def test_a_cafe_projets_evening(new_page, live_server, db, outbox, make_organise
     assert door.locator(".proposal-table .seat").count() == 8
     door.get_by_role("button", name="Lancer le minuteur").click()
     door.wait_for_selector(".timer.timer--running")
-    assert door.locator("[data-timer-value]").inner_text().startswith("19:") or \
-        door.locator("[data-timer-value]").inner_text() == "20:00"
+    assert (
+        door.locator("[data-timer-value]").inner_text().startswith("19:")
+        or door.locator("[data-timer-value]").inner_text() == "20:00"
+    )
 
     # 5. Awa, seated at the table, records a proposal for the project
     member_page.goto(f"/rencontres/{meetup.id}/tables")
     member_page.get_by_label("Nouvelle proposition de la table 1").fill(
-        "Contacter les pressings de la rue pour une collecte hebdomadaire.")
+        "Contacter les pressings de la rue pour une collecte hebdomadaire."
+    )
     member_page.get_by_role("button", name="Noter").click()
     assert "Proposition notée pour la table 1." in member_page.locator(".flashes").inner_text()
 
@@ -114,7 +154,9 @@ def test_a_cafe_projets_evening(new_page, live_server, db, outbox, make_organise
     member_page.goto(f"/rencontres/{meetup.id}")
     member_page.get_by_role("link", name="Proposer un soutien").click()
     member_page.get_by_label("Compétences").check()
-    member_page.get_by_label("Précisez").fill("Relire le business plan avant le rendez-vous bancaire.")
+    member_page.get_by_label("Précisez").fill(
+        "Relire le business plan avant le rendez-vous bancaire."
+    )
     member_page.get_by_label("Combien").fill("6")
     member_page.get_by_role("button", name="Proposer ce soutien").click()
     assert "Votre soutien est proposé" in member_page.locator(".flashes").inner_text()
@@ -131,9 +173,9 @@ def test_a_cafe_projets_evening(new_page, live_server, db, outbox, make_organise
         assert not [e for e in p.console_errors if "Content Security Policy" in e], p.console_errors
 
 
-def test_check_in_page_works_on_a_phone_without_horizontal_scroll(new_page, live_server,
-                                                                  make_organiser, make_member,
-                                                                  make_meetup, register):
+def test_check_in_page_works_on_a_phone_without_horizontal_scroll(
+    new_page, live_server, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser("Claire Dubois", email="claire@exemple.fr")
     meetup = make_meetup(organiser=claire, starts_in=timedelta(minutes=30))
     for i in range(12):

@@ -1,5 +1,6 @@
 """In a real browser: a porteur presents a project and a need; another member offers help;
 the porteur accepts; both now see each other's contact details (*mise en relation*)."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,9 @@ def log_in(page, email: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def test_project_need_offer_acceptance_and_mise_en_relation(new_page, live_server, db,
-                                                            make_member, make_profile):
+def test_project_need_offer_acceptance_and_mise_en_relation(
+    new_page, live_server, db, make_member, make_profile
+):
     awa = make_member("Awa Diallo", email="awa@exemple.fr")
     jean = make_member("Jean-Pierre Morel", email="jean@exemple.fr")
     make_profile(awa, phone="01 99 00 11 11")
@@ -33,7 +35,8 @@ def test_project_need_offer_acceptance_and_mise_en_relation(new_page, live_serve
     porteur.get_by_role("link", name="Présenter un projet").click()
     porteur.get_by_label("Nom du projet").fill("Maison de Cosm’éthique")
     porteur.get_by_label("Le projet en une phrase").fill(
-        "Une boutique-atelier de cosmétiques bio, fabriqués par un collectif de femmes.")
+        "Une boutique-atelier de cosmétiques bio, fabriqués par un collectif de femmes."
+    )
     porteur.get_by_label("Thème").select_option("cosmetique")
     porteur.get_by_label("Étape").select_option("emergence")
     porteur.get_by_role("button", name="Publier le projet").click()
@@ -55,7 +58,8 @@ def test_project_need_offer_acceptance_and_mise_en_relation(new_page, live_serve
     helper.get_by_role("link", name="Maison de Cosm’éthique").click()
     helper.get_by_role("link", name="Proposer mon aide").click()
     helper.get_by_label("Ce que vous proposez").fill(
-        "Je peux relire votre plan de financement et vous présenter à notre club Cigales.")
+        "Je peux relire votre plan de financement et vous présenter à notre club Cigales."
+    )
     helper.get_by_role("button", name="Envoyer ma proposition").click()
     assert "Votre proposition est envoyée" in helper.locator(".flashes").inner_text()
     assert "En attente de réponse" in helper.content()
@@ -82,8 +86,9 @@ def test_project_need_offer_acceptance_and_mise_en_relation(new_page, live_serve
     assert porteur.errors == [] and helper.errors == []
 
 
-def test_skills_are_typed_as_tags_with_suggestions(new_page, live_server, db, make_member,
-                                                   make_profile):
+def test_skills_are_typed_as_tags_with_suggestions(
+    new_page, live_server, db, make_member, make_profile
+):
     make_profile(make_member("Karim"), skills=["Couture", "Comptabilité"])
     make_member("Awa Diallo", email="awa@exemple.fr")
     page = new_page(viewport=(360, 780))  # the smallest phone we support

@@ -1,5 +1,6 @@
 """In a real browser: a porteur asks for a mentor, picks the top suggestion, the mentor
 accepts and logs a session; the certificate shows the hours."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,14 +19,22 @@ def log_in(page, email: str) -> None:
 
 
 def test_a_porteur_finds_a_mentor_who_logs_a_session_and_gets_the_hours_certified(
-        new_page, make_member, make_project, make_need, make_offer):
+    new_page, make_member, make_project, make_need, make_offer
+):
     awa = make_member("Awa Diallo", email="awa@exemple.fr")
-    project = make_project(awa, title="Maison de Cosm’éthique", theme="cosmetique",
-                           departement="93")
+    project = make_project(
+        awa, title="Maison de Cosm’éthique", theme="cosmetique", departement="93"
+    )
     make_need(project, kind="financement", title="Le matériel de fabrication")
     fatou = make_member("Fatou Sow", email="fatou@exemple.fr")
-    make_offer(fatou, skills=["financement", "gestion", "juridique"], languages=["fr", "wo"],
-               departements=["93"], sectors=["cosmetique"], max_mentees=2)
+    make_offer(
+        fatou,
+        skills=["financement", "gestion", "juridique"],
+        languages=["fr", "wo"],
+        departements=["93"],
+        sectors=["cosmetique"],
+        max_mentees=2,
+    )
     jean = make_member("Jean Morel")
     make_offer(jean, skills=["gestion"], languages=["fr"], departements=["94"], max_mentees=3)
 
@@ -63,11 +72,14 @@ def test_a_porteur_finds_a_mentor_who_logs_a_session_and_gets_the_hours_certifie
     assert "on se connaît du club" in mentor.locator("main").inner_text()
     mentor.get_by_role("button", name="Accepter").click()
     mentor.wait_for_url("**/parrainage/binomes/*")
-    assert "Vous formez désormais un binôme avec Awa Diallo" in mentor.locator(".flashes").inner_text()
+    assert (
+        "Vous formez désormais un binôme avec Awa Diallo" in mentor.locator(".flashes").inner_text()
+    )
 
     mentor.get_by_label("Durée").fill("1 h 30")
     mentor.get_by_label("Notes (visibles par le binôme seulement)").fill(
-        "Tour du plan de financement.")
+        "Tour du plan de financement."
+    )
     mentor.get_by_label("Prochaines étapes").fill("Demander deux devis.")
     mentor.get_by_role("button", name="Enregistrer la séance").click()
     mentor.wait_for_url("**#seances")
@@ -83,12 +95,15 @@ def test_a_porteur_finds_a_mentor_who_logs_a_session_and_gets_the_hours_certifie
     assert porteur.errors == [] and mentor.errors == []
 
 
-def test_the_suggestions_page_fits_a_small_phone(new_page, make_member, make_offer,
-                                                 make_request):
+def test_the_suggestions_page_fits_a_small_phone(new_page, make_member, make_offer, make_request):
     awa = make_member("Awa Diallo", email="awa@exemple.fr")
     request = make_request(awa, needs=["financement"], languages=["fr", "wo"], departement="93")
-    make_offer(make_member("Fatou Sow"), skills=["financement"], languages=["fr", "wo"],
-               departements=["93"])
+    make_offer(
+        make_member("Fatou Sow"),
+        skills=["financement"],
+        languages=["fr", "wo"],
+        departements=["93"],
+    )
     page = new_page(viewport=(360, 740))
     log_in(page, "awa@exemple.fr")
     page.goto(f"/parrainage/demandes/{request.id}/suggestions")

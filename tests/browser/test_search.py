@@ -1,5 +1,6 @@
 """In a real browser: type in the navigation box, pick a result with the keyboard, land on
 its page; and the results page with its filters."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,12 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def projects(db, make_member, make_project, make_need):
     awa = make_member("Awa Diallo")
-    soap = make_project(awa, title="Savonnerie cosmétique", theme="cosmetique",
-                        pitch="Des savons à froid, faits main.")
+    soap = make_project(
+        awa,
+        title="Savonnerie cosmétique",
+        theme="cosmetique",
+        pitch="Des savons à froid, faits main.",
+    )
     oven = make_project(awa, title="Four à pain solaire", theme="environnement")
     need = make_need(soap, title="Un local pour la savonnerie")
     return {"soap": soap, "oven": oven, "need": need}

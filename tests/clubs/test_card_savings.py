@@ -1,5 +1,6 @@
 """Stripe mode: a member's monthly saving is a plan-based subscription; each paid invoice
 becomes the month's payment into the fund, once (localstripe plays Stripe)."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,8 @@ def confirm_card(setup_id: str, card: str = "pm_card_visa"):
 
 
 def test_a_card_saving_subscribes_monthly_and_records_the_paid_invoice_once(
-        db, app, client, make_club, club_call, membership_of, localstripe):
+    db, app, client, make_club, club_call, membership_of, localstripe
+):
     club = make_club()
     member = membership_of(club, club.people[1])
     setup = club_call(savings.prepare_card_saving, club, member, 2_500)
@@ -40,8 +42,13 @@ def test_a_card_saving_subscribes_monthly_and_records_the_paid_invoice_once(
         assert savings.record_card_invoice(invoices[0]) == "duplicate"
         assert savings.sync_card_savings() == 0
     # the same invoice delivered by Stripe's signed webhook: routed to the clubs, counted once
-    invoice = {"id": invoices[0].id, "object": "invoice", "status": "paid",
-               "subscription": plan.stripe_subscription_id, "amount_paid": 2_500}
+    invoice = {
+        "id": invoices[0].id,
+        "object": "invoice",
+        "status": "paid",
+        "subscription": plan.stripe_subscription_id,
+        "amount_paid": 2_500,
+    }
     response = post_event(client, event("invoice.paid", invoice), secret=WEBHOOK_SECRET)
     assert response.status_code == 200 and response.get_json()["outcome"] == "duplicate"
     stranger = {**invoice, "id": "in_elsewhere", "subscription": "sub_elsewhere"}
@@ -52,8 +59,9 @@ def test_a_card_saving_subscribes_monthly_and_records_the_paid_invoice_once(
     assert requests and all(r["idempotency_key"] for r in requests if r["method"] == "POST")
 
 
-def test_the_return_page_reloaded_does_not_subscribe_twice(db, make_club, club_call, membership_of,
-                                                           localstripe):
+def test_the_return_page_reloaded_does_not_subscribe_twice(
+    db, make_club, club_call, membership_of, localstripe
+):
     club = make_club()
     member = membership_of(club, club.people[1])
     setup = club_call(savings.prepare_card_saving, club, member, 1_000)
@@ -64,8 +72,9 @@ def test_the_return_page_reloaded_does_not_subscribe_twice(db, make_club, club_c
     assert db.session.scalar(select(func.count(SavingsPlan.id))) == 1
 
 
-def test_another_members_card_cannot_start_my_saving(db, make_club, club_call, membership_of,
-                                                     localstripe):
+def test_another_members_card_cannot_start_my_saving(
+    db, make_club, club_call, membership_of, localstripe
+):
     from tremplin.funding.clubs.errors import ClubError
 
     club = make_club()
@@ -88,21 +97,35 @@ def test_en_gestion_cancels_the_subscription(db, make_club, club_call, membershi
 
 
 def test_the_gerant_names_the_clubs_connect_account_and_card_savings_go_there(
-        db, app, client, auth, make_club, club_call, membership_of, localstripe):
+    db, app, client, auth, make_club, club_call, membership_of, localstripe
+):
     """localstripe does not implement Connect and refuses its parameters: the request it
     received still shows the destination, and nothing is recorded in the fund."""
     club = make_club()
     auth.login_as(club.people[0])
     page = client.get(f"/clubs/{club.id}/reglement")
     assert 'name="stripe_account_id"' in page.text
-    form = {"name": club.name, "territory": club.territory, "quorum_percent": "50",
-            "majority": "simple", "voting_days": "7", "is_secret_ballot": "y",
-            "min_saving": "7,50", "max_saving": "450", "yearly_cap": "5500", "payment_day": "5"}
-    refused = client.post(f"/clubs/{club.id}/reglement", data={**form, "stripe_account_id": "FR76 3000"})
+    form = {
+        "name": club.name,
+        "territory": club.territory,
+        "quorum_percent": "50",
+        "majority": "simple",
+        "voting_days": "7",
+        "is_secret_ballot": "y",
+        "min_saving": "7,50",
+        "max_saving": "450",
+        "yearly_cap": "5500",
+        "payment_day": "5",
+    }
+    refused = client.post(
+        f"/clubs/{club.id}/reglement", data={**form, "stripe_account_id": "FR76 3000"}
+    )
     assert refused.status_code == 400 and "commence par « acct_ »" in refused.text
     db.session.expire_all()
     assert db.session.get(type(club), club.id).stripe_account_id is None
-    saved = client.post(f"/clubs/{club.id}/reglement", data={**form, "stripe_account_id": "acct_1Cigales"})
+    saved = client.post(
+        f"/clubs/{club.id}/reglement", data={**form, "stripe_account_id": "acct_1Cigales"}
+    )
     assert saved.status_code == 302
     db.session.expire_all()
     club = db.session.get(type(club), club.id)
@@ -123,7 +146,8 @@ def test_the_gerant_names_the_clubs_connect_account_and_card_savings_go_there(
 def test_subscription_parameters_without_and_with_a_destination():
     plain = payments.subscription_params(customer="cus_1", plan_id="plan_1", metadata={"a": "1"})
     assert "transfer_data" not in plain and "on_behalf_of" not in plain
-    connected = payments.subscription_params(customer="cus_1", plan_id="plan_1", metadata={},
-                                             destination="acct_1")
+    connected = payments.subscription_params(
+        customer="cus_1", plan_id="plan_1", metadata={}, destination="acct_1"
+    )
     assert connected["transfer_data"] == {"destination": "acct_1"}
     assert connected["on_behalf_of"] == "acct_1"

@@ -1,6 +1,7 @@
 """`flask clubs remind` and `flask clubs tick`: late savings flagged, the end of the
 gérant's term reminded, votes closed and ended periods put en gestion — each reminder sent
 once, however often the job runs."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,12 +16,16 @@ from tremplin.platform.types import utcnow
 
 
 def notes(db, user, contains: str) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.text.contains(contains)))
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.text.contains(contains)
+        )
+    )
 
 
-def test_remind_flags_late_savings_once_even_when_run_twice(db, app, make_club, club_call,
-                                                            membership_of):
+def test_remind_flags_late_savings_once_even_when_run_twice(
+    db, app, make_club, club_call, membership_of
+):
     club = make_club(payment_day=1)
     saver = club.people[1]
     plan = club_call(savings.choose_plan, club, membership_of(club, saver), 2_000)

@@ -1,5 +1,6 @@
 """Documents given to a club are checked by their content: a real PDF without active
 content, or an image (re-encoded); nothing else."""
+
 from __future__ import annotations
 
 import io
@@ -22,24 +23,29 @@ def upload(data: bytes, name: str = "plan.pdf") -> FileStorage:
 
 def test_a_pdf_and_an_image_are_kept(db, app, make_club, make_application):
     club = make_club()
-    application = make_application(club, files=[upload(pdf_bytes()), upload(image_bytes(), "photo.png")])
+    application = make_application(
+        club, files=[upload(pdf_bytes()), upload(image_bytes(), "photo.png")]
+    )
     kinds = sorted(d.content_type for d in application.documents)
     assert kinds == ["application/pdf", "image/webp"]
     for document in application.documents:
         assert documents.path_of(document).is_file()
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"MZ\x90\x00 not a pdf at all", "PDF ou une image"),
-    (b"%PDF-1.4\n1 0 obj << >> endobj\n", "PDF ou une image"),  # truncated: no %%EOF
-    (pdf_bytes(extra=b"/AA << /O << /S /JavaScript /JS (app.alert(1)) >> >>"), "contenu actif"),
-    (pdf_bytes(extra=b"/OpenAction << /S /J#61vaScript /JS (x) >>"), "contenu actif"),
-    (pdf_bytes(extra=b"/Names << /EmbeddedFiles 9 0 R >>"), "contenu actif"),
-    (b"", "vide"),
-])
-def test_dangerous_or_fake_documents_are_refused_and_nothing_is_stored(db, app, make_club,
-                                                                      make_application, data,
-                                                                      message):
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"MZ\x90\x00 not a pdf at all", "PDF ou une image"),
+        (b"%PDF-1.4\n1 0 obj << >> endobj\n", "PDF ou une image"),  # truncated: no %%EOF
+        (pdf_bytes(extra=b"/AA << /O << /S /JavaScript /JS (app.alert(1)) >> >>"), "contenu actif"),
+        (pdf_bytes(extra=b"/OpenAction << /S /J#61vaScript /JS (x) >>"), "contenu actif"),
+        (pdf_bytes(extra=b"/Names << /EmbeddedFiles 9 0 R >>"), "contenu actif"),
+        (b"", "vide"),
+    ],
+)
+def test_dangerous_or_fake_documents_are_refused_and_nothing_is_stored(
+    db, app, make_club, make_application, data, message
+):
     club = make_club()
     with pytest.raises(DocumentRejected) as refused:
         make_application(club, files=[upload(data)])
@@ -52,8 +58,13 @@ def test_dangerous_or_fake_documents_are_refused_and_nothing_is_stored(db, app, 
 
 def test_javascript_hidden_in_a_compressed_stream_is_found():
     hidden = zlib.compress(b"<< /S /JavaScript /JS (app.launchURL('x')) >>")
-    data = (b"%PDF-1.5\n1 0 obj\n<< /Length " + str(len(hidden)).encode()
-            + b" /Filter /FlateDecode >>\nstream\n" + hidden + b"\nendstream\nendobj\n%%EOF\n")
+    data = (
+        b"%PDF-1.5\n1 0 obj\n<< /Length "
+        + str(len(hidden)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + hidden
+        + b"\nendstream\nendobj\n%%EOF\n"
+    )
     with pytest.raises(DocumentRejected):
         documents.check_pdf(data)
 

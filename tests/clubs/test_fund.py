@@ -1,5 +1,6 @@
 """The fund and the shares: pro-rata splits that add up to the cent, and a ledger where
 the fund balance, the savers' shares and every movement always reconcile."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +14,9 @@ from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, portfolio
 from tremplin.funding.clubs.fund import pro_rata
 
-weights = st.dictionaries(st.integers(1, 10_000), st.integers(0, 55_000_000), min_size=1, max_size=20)
+weights = st.dictionaries(
+    st.integers(1, 10_000), st.integers(0, 55_000_000), min_size=1, max_size=20
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -59,15 +62,24 @@ def test_bad_splits_are_refused():
         pro_rata(10, {1: -5})
 
 
-operations = st.lists(st.tuples(
-    st.sampled_from(["save", "save", "save", "expense", "dividend", "repay"]),
-    st.integers(0, 4), st.integers(750, 45_000)), min_size=1, max_size=14)
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["save", "save", "save", "expense", "dividend", "repay"]),
+        st.integers(0, 4),
+        st.integers(750, 45_000),
+    ),
+    min_size=1,
+    max_size=14,
+)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(operations)
-def test_the_fund_and_every_members_share_reconcile_to_the_cent(db, make_club, pay_in, club_call,
-                                                               accepted_application, ops):
+def test_the_fund_and_every_members_share_reconcile_to_the_cent(
+    db, make_club, pay_in, club_call, accepted_application, ops
+):
     from tremplin.funding.clubs import investments
 
     club = make_club()
@@ -75,9 +87,16 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(db, make_club, p
     for index, person in enumerate(club.people):
         pay_in(club, person, 5_000 + index * 1_111, month=date(2024, 1, 1))
     application = accepted_application(club, amount_cents=8_000)
-    investment = club_call(investments.record_investment, club, club.people[0], application,
-                           amount_cents=8_000, instrument="compte_courant", legal_form="sas",
-                           companion_ids=[club.people[1].id])
+    investment = club_call(
+        investments.record_investment,
+        club,
+        club.people[0],
+        application,
+        amount_cents=8_000,
+        instrument="compte_courant",
+        legal_form="sas",
+        companion_ids=[club.people[1].id],
+    )
     expected_cash = sum(5_000 + i * 1_111 for i in range(5)) - 8_000
     for n, (kind, who, cents) in enumerate(ops):
         if kind == "save":
@@ -85,18 +104,36 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(db, make_club, p
             pay_in(club, club.people[who], cents, month=date(2024, 1 + months[who], 1))
             expected_cash += cents
         elif kind == "expense" and cents <= expected_cash:
-            club_call(portfolio.record_expense, club, club.people[0], amount_cents=cents,
-                      label="Frais bancaires", token=f"e{n}")
+            club_call(
+                portfolio.record_expense,
+                club,
+                club.people[0],
+                amount_cents=cents,
+                label="Frais bancaires",
+                token=f"e{n}",
+            )
             expected_cash -= cents
         elif kind == "dividend" and investment.state == "active":
-            club_call(portfolio.record_event, investment, club.people[0], kind="dividend",
-                      amount_cents=cents, token=f"d{n}")
+            club_call(
+                portfolio.record_event,
+                investment,
+                club.people[0],
+                kind="dividend",
+                amount_cents=cents,
+                token=f"d{n}",
+            )
             expected_cash += cents
         elif kind == "repay" and investment.state == "active":
             left = fund.outstanding([investment.id])[investment.id]
             amount = min(cents, left)
-            club_call(portfolio.record_event, investment, club.people[0], kind="repayment",
-                      amount_cents=amount, token=f"r{n}")
+            club_call(
+                portfolio.record_event,
+                investment,
+                club.people[0],
+                kind="repayment",
+                amount_cents=amount,
+                token=f"r{n}",
+            )
             expected_cash += amount
             db.session.refresh(investment)
     position = fund.position(club.id, [investment.id])
@@ -105,13 +142,15 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(db, make_club, p
     assert sum(s.portfolio_cents for s in position.shares.values()) == position.portfolio_cents
     assert sum(s.fraction for s in position.shares.values()) == 1
     assert position.contributed_cents == -sum(
-        ledger.balance(fund.saver_account(club.id, p.id)) for p in club.people)
+        ledger.balance(fund.saver_account(club.id, p.id)) for p in club.people
+    )
     assert fund.scope_is_balanced(club.id)
     assert ledger.unbalanced_transactions() == []
 
 
 def test_members_download_the_funds_whole_statement_with_a_running_balance(
-        db, client, auth, make_club, make_member, pay_in, club_call):
+    db, client, auth, make_club, make_member, pay_in, club_call
+):
     import csv
     import io
 
@@ -120,21 +159,36 @@ def test_members_download_the_funds_whole_statement_with_a_running_balance(
     club = make_club()
     pay_in(club, club.people[1], 2_050, month=date(2024, 1, 1))
     pay_in(club, club.people[2], 3_000, month=date(2024, 1, 1))
-    club_call(portfolio.record_expense, club, club.people[0], amount_cents=1_225,
-              label="=Frais bancaires", token="frais-1")
+    club_call(
+        portfolio.record_expense,
+        club,
+        club.people[0],
+        amount_cents=1_225,
+        label="=Frais bancaires",
+        token="frais-1",
+    )
     auth.login_as(club.people[3])
     response = client.get(f"/clubs/{club.id}/tresorerie/releve.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Date", "Mouvement", "Détail", "Référence", "Entrée (€)", "Sortie (€)",
-                       "Solde (€)"]
+    assert rows[0] == [
+        "Date",
+        "Mouvement",
+        "Détail",
+        "Référence",
+        "Entrée (€)",
+        "Sortie (€)",
+        "Solde (€)",
+    ]
     assert [(r[1], r[4], r[5], r[6]) for r in rows[1:]] == [
         ("Épargne versée", "20,50", "", "20,50"),
         ("Épargne versée", "30,00", "", "50,50"),
         ("Frais", "", "12,25", "38,25"),
     ]
     assert rows[3][2].startswith("'=")  # a memo is never a spreadsheet formula
-    assert f"/clubs/{club.id}/tresorerie/releve.csv" in client.get(f"/clubs/{club.id}/tresorerie").text
+    assert (
+        f"/clubs/{club.id}/tresorerie/releve.csv" in client.get(f"/clubs/{club.id}/tresorerie").text
+    )
     # not for anyone outside the club
     auth.login_as(make_member("Curieuse"))
     assert client.get(f"/clubs/{club.id}/tresorerie/releve.csv").status_code == 404

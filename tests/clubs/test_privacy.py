@@ -1,6 +1,7 @@
 """A club's pages, money, votes, minutes, documents and private conversation are for its
 members only — over HTTP, over the socket and in search. Only the card a club chooses
 to publish is shown to others."""
+
 from __future__ import annotations
 
 import io
@@ -12,9 +13,21 @@ from tests.kit.live import wait_for
 from tremplin.funding.clubs import clubs as club_services
 from tremplin.funding.clubs import votes
 
-MEMBER_PAGES = ["", "/membres", "/epargne", "/tresorerie", "/candidatures", "/votes",
-                "/portefeuille", "/reglement", "/etapes", "/repartition", "/discussion",
-                "/votes/nouveau", "/investissements/nouveau"]
+MEMBER_PAGES = [
+    "",
+    "/membres",
+    "/epargne",
+    "/tresorerie",
+    "/candidatures",
+    "/votes",
+    "/portefeuille",
+    "/reglement",
+    "/etapes",
+    "/repartition",
+    "/discussion",
+    "/votes/nouveau",
+    "/investissements/nouveau",
+]
 
 
 @pytest.fixture
@@ -22,14 +35,17 @@ def private_club(make_club, pay_in, club_call, accepted_application):
     club = make_club(name="Cigales confidentielles")
     pay_in(club, club.people[1], 12_345)
     application = accepted_application(club, amount_cents=5_000)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion",
-                     title="Une décision discrète")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], kind="motion", title="Une décision discrète"
+    )
     club.application, club.vote = application, vote
     return club
 
 
 @pytest.mark.parametrize("suffix", MEMBER_PAGES)
-def test_a_non_member_never_sees_a_private_club(db, client, auth, make_member, private_club, suffix):
+def test_a_non_member_never_sees_a_private_club(
+    db, client, auth, make_member, private_club, suffix
+):
     auth.login_as(make_member("Voisin curieux"))
     response = client.get(f"/clubs/{private_club.id}{suffix}")
     assert response.status_code == 404
@@ -37,8 +53,9 @@ def test_a_non_member_never_sees_a_private_club(db, client, auth, make_member, p
     assert "123,45" not in response.text.replace("\u202f", "")
 
 
-def test_an_organiser_of_the_site_does_not_see_a_clubs_money_either(db, client, auth,
-                                                                   make_organiser, private_club):
+def test_an_organiser_of_the_site_does_not_see_a_clubs_money_either(
+    db, client, auth, make_organiser, private_club
+):
     auth.login_as(make_organiser("Animatrice"))
     assert client.get(f"/clubs/{private_club.id}/tresorerie").status_code == 404
 
@@ -56,8 +73,9 @@ def test_members_see_their_club_and_its_votes_and_minutes(db, client, auth, priv
     assert "Une décision discrète" in client.get(f"/clubs/{private_club.id}/votes").text
 
 
-def test_a_published_card_is_public_but_the_club_inside_is_not(db, client, auth, make_member,
-                                                               make_club):
+def test_a_published_card_is_public_but_the_club_inside_is_not(
+    db, client, auth, make_member, make_club
+):
     club = make_club(name="Cigales ouvertes", is_public=True)
     card = client.get(f"/clubs/{club.id}/carte")
     assert card.status_code == 200 and "Cigales ouvertes" in card.text
@@ -75,8 +93,9 @@ def test_left_members_lose_access(db, client, auth, private_club, club_call):
     assert client.get(f"/clubs/{private_club.id}").status_code == 404
 
 
-def test_applicants_see_their_application_and_decision_but_not_the_club(db, client, auth,
-                                                                        private_club):
+def test_applicants_see_their_application_and_decision_but_not_the_club(
+    db, client, auth, private_club
+):
     application = private_club.application
     auth.login_as(application.project.owner)
     page = client.get(f"/clubs/{private_club.id}/candidatures/{application.id}")
@@ -85,13 +104,15 @@ def test_applicants_see_their_application_and_decision_but_not_the_club(db, clie
     assert client.get(f"/clubs/{private_club.id}/votes").status_code == 404
 
 
-def test_documents_are_downloaded_by_members_and_the_applicant_only(db, client, auth, make_member,
-                                                                    make_club, make_application):
+def test_documents_are_downloaded_by_members_and_the_applicant_only(
+    db, client, auth, make_member, make_club, make_application
+):
     from werkzeug.datastructures import FileStorage
 
     club = make_club()
-    application = make_application(club, files=[
-        FileStorage(io.BytesIO(pdf_bytes("Prévisionnel")), "prévisionnel 2026.pdf")])
+    application = make_application(
+        club, files=[FileStorage(io.BytesIO(pdf_bytes("Prévisionnel")), "prévisionnel 2026.pdf")]
+    )
     document = application.documents[0]
     url = f"/clubs/{club.id}/documents/{document.id}"
     auth.login_as(make_member("Inconnue"))
@@ -106,7 +127,8 @@ def test_documents_are_downloaded_by_members_and_the_applicant_only(db, client, 
 
 
 def test_the_private_conversation_is_closed_to_non_members_over_the_socket(
-        db, make_club, make_member, socket_client, club_call):
+    db, make_club, make_member, socket_client, club_call
+):
     club = make_club()
     outsider, leaver = make_member("Dehors"), club.people[4]
     member = socket_client(club.people[1])
@@ -123,12 +145,20 @@ def test_the_private_conversation_is_closed_to_non_members_over_the_socket(
     club_call(club_services.leave, club, leaver)
     gone = socket_client(leaver)
     assert gone.call("conversation:join", {"conversation_id": conversation_id})["ok"] is False
-    posted = member.call("message:send", {"conversation_id": conversation_id,
-                                          "body": "Réunion mardi pour la candidature"})
+    posted = member.call(
+        "message:send",
+        {"conversation_id": conversation_id, "body": "Réunion mardi pour la candidature"},
+    )
     assert posted["ok"] is True
-    assert wait_for(lambda: any(name == "message:new" and "Réunion mardi" in str(data)
-                                for name, data in member.received), timeout=3)
-    assert not any("Réunion mardi" in str(data) for _name, data in stranger.received + gone.received)
+    assert wait_for(
+        lambda: any(
+            name == "message:new" and "Réunion mardi" in str(data) for name, data in member.received
+        ),
+        timeout=3,
+    )
+    assert not any(
+        "Réunion mardi" in str(data) for _name, data in stranger.received + gone.received
+    )
 
 
 def test_search_finds_published_cards_only(db, find, visitor, make_member, make_club, club_call):
@@ -157,7 +187,8 @@ def test_public_cards_list_only_published_clubs_and_no_member(db, app, make_club
 
 
 def test_a_deleted_account_leaves_its_clubs_and_the_members_can_elect_a_new_gerant(
-        db, app, make_club, pay_in, club_call, membership_of):
+    db, app, make_club, pay_in, club_call, membership_of
+):
     from tremplin.funding.clubs import fund, policies
     from tremplin.groups import can_read_conversation, conversation_for
     from tremplin.platform.hooks import registry
@@ -177,8 +208,9 @@ def test_a_deleted_account_leaves_its_clubs_and_the_members_can_elect_a_new_gera
     assert policies.can_open_vote(member, db.session.get(type(club), club.id))
 
 
-def test_download_my_data_lists_my_clubs_savings_and_open_ballots_only(db, app, make_club, pay_in,
-                                                                      club_call):
+def test_download_my_data_lists_my_clubs_savings_and_open_ballots_only(
+    db, app, make_club, pay_in, club_call
+):
     from tremplin.funding.clubs.privacy import export_member
 
     secret = make_club(is_secret_ballot=True)

@@ -1,6 +1,7 @@
 """Monthly savings: a plan within the club's bounds, a schedule of expected payments, late
 months flagged, payments recorded by the treasurer — refused over the caps or twice for a
 month — and each member's contributions and share."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,10 +19,12 @@ def payments_count(db) -> int:
     return db.session.scalar(select(func.count(SavingsPayment.id)))
 
 
-@pytest.mark.parametrize("cents, message", [
-    (700, "entre 7,50"), (45_100, "et 450"), (0, "entre 7,50")])
-def test_a_monthly_saving_outside_the_clubs_bounds_is_refused(db, make_club, club_call,
-                                                               membership_of, cents, message):
+@pytest.mark.parametrize(
+    "cents, message", [(700, "entre 7,50"), (45_100, "et 450"), (0, "entre 7,50")]
+)
+def test_a_monthly_saving_outside_the_clubs_bounds_is_refused(
+    db, make_club, club_call, membership_of, cents, message
+):
     club = make_club()
     member = membership_of(club, club.people[1])
     with pytest.raises(SavingOutOfBounds) as refused:
@@ -40,7 +43,8 @@ def test_twelve_months_over_the_yearly_cap_are_refused(db, make_club, club_call,
 
 
 def test_a_plan_starts_with_the_first_month_not_yet_due_and_past_months_keep_their_amount(
-        db, make_club, club_call, membership_of):
+    db, make_club, club_call, membership_of
+):
     club = make_club(payment_day=5)
     member = membership_of(club, club.people[1])
     plan = club_call(savings.choose_plan, club, member, 2_000, today=date(2026, 3, 10))
@@ -50,7 +54,9 @@ def test_a_plan_starts_with_the_first_month_not_yet_due_and_past_months_keep_the
     later = club_call(savings.choose_plan, club, member, 1_500, today=date(2026, 6, 2))
     plans = db.session.scalars(select(SavingsPlan).order_by(SavingsPlan.id)).all()
     assert [(p.monthly_cents, p.starts_on, p.ends_on) for p in plans] == [
-        (3_000, date(2026, 4, 1), date(2026, 6, 1)), (1_500, date(2026, 6, 1), None)]
+        (3_000, date(2026, 4, 1), date(2026, 6, 1)),
+        (1_500, date(2026, 6, 1), None),
+    ]
     assert later.id == plans[1].id
 
 
@@ -59,11 +65,19 @@ def test_the_schedule_flags_late_months(db, make_club, club_call, membership_of,
     member = membership_of(club, club.people[1])
     plan = club_call(savings.choose_plan, club, member, 2_000, today=date(2026, 1, 2))
     pay_in(club, club.people[1], 2_000, month=date(2026, 1, 1))
-    lines = savings.schedule_from(club, [plan], list(db.session.scalars(select(SavingsPayment))),
-                                  today=date(2026, 3, 12), grace_days=10)
+    lines = savings.schedule_from(
+        club,
+        [plan],
+        list(db.session.scalars(select(SavingsPayment))),
+        today=date(2026, 3, 12),
+        grace_days=10,
+    )
     assert [(line.month, line.status) for line in lines] == [
-        (date(2026, 1, 1), "paid"), (date(2026, 2, 1), "late"), (date(2026, 3, 1), "due"),
-        (date(2026, 4, 1), "upcoming")]
+        (date(2026, 1, 1), "paid"),
+        (date(2026, 2, 1), "late"),
+        (date(2026, 3, 1), "due"),
+        (date(2026, 4, 1), "upcoming"),
+    ]
     assert lines[1].missing_cents == 2_000
     late = savings.schedule_from(club, [plan], [], today=date(2026, 3, 16), grace_days=10)
     assert [line.status for line in late][:3] == ["late", "late", "late"]
@@ -114,7 +128,9 @@ def test_the_yearly_cap_counts_every_payment_of_the_calendar_year(db, make_club,
 def test_a_cancelled_payment_is_reversed_never_deleted(db, make_club, pay_in, club_call):
     club = make_club()
     payment = pay_in(club, club.people[1], 2_000)
-    club_call(savings.cancel_payment, club, club.people[0], payment, "Virement rejeté par la banque")
+    club_call(
+        savings.cancel_payment, club, club.people[0], payment, "Virement rejeté par la banque"
+    )
     assert fund.balance(club.id) == 0
     assert fund.contributions(club.id) == {}
     db.session.refresh(payment)
@@ -154,7 +170,9 @@ def test_each_member_sees_their_contributions_and_share(db, client, auth, make_c
     assert "75,00 %" in text
 
 
-def test_choosing_a_saving_over_http_with_a_bad_amount_shows_the_bounds(db, client, auth, make_club):
+def test_choosing_a_saving_over_http_with_a_bad_amount_shows_the_bounds(
+    db, client, auth, make_club
+):
     club = make_club()
     auth.login_as(club.people[1])
     page = client.post(f"/clubs/{club.id}/epargne", data={"monthly": "500"})
@@ -170,20 +188,32 @@ def test_only_the_treasurer_records_payments(db, client, auth, make_club, club_c
 
     club = make_club()
     treasurer = club.people[1]
-    vote = club_call(votes.open_vote, club, club.people[0], kind="role", title="",
-                     role="tresorier", candidate_membership=membership_of(club, treasurer))
+    vote = club_call(
+        votes.open_vote,
+        club,
+        club.people[0],
+        kind="role",
+        title="",
+        role="tresorier",
+        candidate_membership=membership_of(club, treasurer),
+    )
     for user in club.people:
         club_call(votes.cast, vote, user, "pour")
     club_call(votes.close_vote, vote)
-    data = {"membership_id": membership_of(club, club.people[2]).id, "amount": "20",
-            "for_month": date.today().strftime("%Y-%m")}
+    data = {
+        "membership_id": membership_of(club, club.people[2]).id,
+        "amount": "20",
+        "for_month": date.today().strftime("%Y-%m"),
+    }
     auth.login_as(club.people[0])  # the gérant, now that a treasurer is designated
     assert client.post(f"/clubs/{club.id}/tresorerie/versements", data=data).status_code == 403
     auth.login_as(treasurer)
     response = client.post(f"/clubs/{club.id}/tresorerie/versements", data=data)
     assert response.status_code == 302
     assert fund.balance(club.id) == 2_000
-    over = client.post(f"/clubs/{club.id}/tresorerie/versements",
-                       data={**data, "amount": "600", "for_month": "2025-01"})
+    over = client.post(
+        f"/clubs/{club.id}/tresorerie/versements",
+        data={**data, "amount": "600", "for_month": "2025-01"},
+    )
     assert over.status_code == 400 and "versement mensuel maximal" in over.text
     assert fund.balance(club.id) == 2_000

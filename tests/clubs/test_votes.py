@@ -1,6 +1,7 @@
 """Votes: one member, one vote, whatever they saved; secret or open as the rules say;
 quorum and majority from the rules copied at the opening; a result computed once, at the
 close; minutes written and kept."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,8 +32,12 @@ from tremplin.funding.clubs.models import (
 )
 from tremplin.platform.types import utcnow
 
-NEEDED = {"simple": (Fraction(1, 2), False), "two_thirds": (Fraction(2, 3), True),
-          "three_quarters": (Fraction(3, 4), True), "unanimity": (Fraction(1), True)}
+NEEDED = {
+    "simple": (Fraction(1, 2), False),
+    "two_thirds": (Fraction(2, 3), True),
+    "three_quarters": (Fraction(3, 4), True),
+    "unanimity": (Fraction(1), True),
+}
 
 
 def oracle(electors, ballots, quorum_percent, majority, abstention_counts):
@@ -48,54 +53,90 @@ def oracle(electors, ballots, quorum_percent, majority, abstention_counts):
     return ADOPTED if (share >= threshold if inclusive else share > threshold) else NOT_ADOPTED
 
 
-ballots_strategy = st.integers(1, 20).flatmap(lambda n: st.tuples(
-    st.just(n), st.lists(st.sampled_from([None, "pour", "contre", "abstention"]),
-                         min_size=n, max_size=n)))
+ballots_strategy = st.integers(1, 20).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(st.sampled_from([None, "pour", "contre", "abstention"]), min_size=n, max_size=n),
+    )
+)
 
 
 @settings(max_examples=2000, deadline=None)
 @given(ballots_strategy, st.integers(0, 100), st.sampled_from(MAJORITIES), st.booleans())
-def test_the_outcome_follows_quorum_and_majority_for_any_ballots(electors_and_ballots, quorum,
-                                                                 majority, abstention_counts):
+def test_the_outcome_follows_quorum_and_majority_for_any_ballots(
+    electors_and_ballots, quorum, majority, abstention_counts
+):
     electors, ballots = electors_and_ballots
-    result = votes.outcome(electors=electors, for_count=ballots.count("pour"),
-                           against_count=ballots.count("contre"),
-                           abstain_count=ballots.count("abstention"), quorum_percent=quorum,
-                           majority=majority, abstention_counts=abstention_counts)
+    result = votes.outcome(
+        electors=electors,
+        for_count=ballots.count("pour"),
+        against_count=ballots.count("contre"),
+        abstain_count=ballots.count("abstention"),
+        quorum_percent=quorum,
+        majority=majority,
+        abstention_counts=abstention_counts,
+    )
     assert result == oracle(electors, ballots, quorum, majority, abstention_counts)
 
 
-@pytest.mark.parametrize("electors, pour, contre, abst, quorum, majority, counts, expected", [
-    (10, 3, 1, 0, 50, "simple", False, NO_QUORUM),        # 4 of 10 took part
-    (10, 3, 2, 0, 50, "simple", False, ADOPTED),          # quorum exactly reached
-    (10, 3, 3, 0, 50, "simple", False, NOT_ADOPTED),      # a tie is not a majority
-    (10, 3, 2, 2, 50, "simple", True, NOT_ADOPTED),       # counted abstentions weigh "contre"
-    (10, 3, 2, 2, 50, "simple", False, ADOPTED),
-    (9, 6, 3, 0, 50, "two_thirds", False, ADOPTED),       # exactly two thirds
-    (9, 5, 3, 0, 50, "two_thirds", False, NOT_ADOPTED),
-    (8, 6, 2, 0, 50, "three_quarters", False, ADOPTED),
-    (5, 4, 0, 1, 100, "unanimity", False, ADOPTED),       # abstention does not break unanimity
-    (5, 4, 0, 1, 100, "unanimity", True, NOT_ADOPTED),
-    (5, 0, 0, 3, 50, "simple", False, NOT_ADOPTED),       # only abstentions: nothing decided
-    (5, 0, 0, 0, 0, "simple", False, NO_QUORUM),          # nobody voted, even with no quorum
-])
-def test_quorum_and_majority_combinations(electors, pour, contre, abst, quorum, majority, counts,
-                                          expected):
-    assert votes.outcome(electors=electors, for_count=pour, against_count=contre,
-                         abstain_count=abst, quorum_percent=quorum, majority=majority,
-                         abstention_counts=counts) == expected
+@pytest.mark.parametrize(
+    "electors, pour, contre, abst, quorum, majority, counts, expected",
+    [
+        (10, 3, 1, 0, 50, "simple", False, NO_QUORUM),  # 4 of 10 took part
+        (10, 3, 2, 0, 50, "simple", False, ADOPTED),  # quorum exactly reached
+        (10, 3, 3, 0, 50, "simple", False, NOT_ADOPTED),  # a tie is not a majority
+        (10, 3, 2, 2, 50, "simple", True, NOT_ADOPTED),  # counted abstentions weigh "contre"
+        (10, 3, 2, 2, 50, "simple", False, ADOPTED),
+        (9, 6, 3, 0, 50, "two_thirds", False, ADOPTED),  # exactly two thirds
+        (9, 5, 3, 0, 50, "two_thirds", False, NOT_ADOPTED),
+        (8, 6, 2, 0, 50, "three_quarters", False, ADOPTED),
+        (5, 4, 0, 1, 100, "unanimity", False, ADOPTED),  # abstention does not break unanimity
+        (5, 4, 0, 1, 100, "unanimity", True, NOT_ADOPTED),
+        (5, 0, 0, 3, 50, "simple", False, NOT_ADOPTED),  # only abstentions: nothing decided
+        (5, 0, 0, 0, 0, "simple", False, NO_QUORUM),  # nobody voted, even with no quorum
+    ],
+)
+def test_quorum_and_majority_combinations(
+    electors, pour, contre, abst, quorum, majority, counts, expected
+):
+    assert (
+        votes.outcome(
+            electors=electors,
+            for_count=pour,
+            against_count=contre,
+            abstain_count=abst,
+            quorum_percent=quorum,
+            majority=majority,
+            abstention_counts=counts,
+        )
+        == expected
+    )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from([None, "pour", "contre", "abstention"]), min_size=1, max_size=6),
-       st.sampled_from([0, 34, 50, 67, 100]), st.sampled_from(MAJORITIES), st.booleans(),
-       st.booleans())
-def test_votes_cast_through_the_club_give_the_rules_result(db, make_club, club_call, ballots, quorum,
-                                                           majority, abstention_counts, secret):
-    club = make_club(members=len(ballots) - 1, active=False, quorum_percent=quorum,
-                     majority=majority, abstention_counts=abstention_counts,
-                     is_secret_ballot=secret)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Adopter la charte")
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from([None, "pour", "contre", "abstention"]), min_size=1, max_size=6),
+    st.sampled_from([0, 34, 50, 67, 100]),
+    st.sampled_from(MAJORITIES),
+    st.booleans(),
+    st.booleans(),
+)
+def test_votes_cast_through_the_club_give_the_rules_result(
+    db, make_club, club_call, ballots, quorum, majority, abstention_counts, secret
+):
+    club = make_club(
+        members=len(ballots) - 1,
+        active=False,
+        quorum_percent=quorum,
+        majority=majority,
+        abstention_counts=abstention_counts,
+        is_secret_ballot=secret,
+    )
+    vote = club_call(
+        votes.open_vote, club, club.people[0], kind="motion", title="Adopter la charte"
+    )
     for user, choice in zip(club.people, ballots, strict=True):
         if choice is not None:
             club_call(votes.cast, vote, user, choice)
@@ -103,7 +144,10 @@ def test_votes_cast_through_the_club_give_the_rules_result(db, make_club, club_c
     db.session.refresh(vote)
     assert vote.result == oracle(len(ballots), ballots, quorum, majority, abstention_counts)
     assert (vote.for_count, vote.against_count, vote.abstain_count) == (
-        ballots.count("pour"), ballots.count("contre"), ballots.count("abstention"))
+        ballots.count("pour"),
+        ballots.count("contre"),
+        ballots.count("abstention"),
+    )
 
 
 def test_one_member_one_vote_whatever_they_saved(db, make_club, club_call, pay_in):
@@ -111,7 +155,9 @@ def test_one_member_one_vote_whatever_they_saved(db, make_club, club_call, pay_i
     rich, modest = club.people[1], club.people[2]
     pay_in(club, rich, 45_000)
     pay_in(club, modest, 750)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Changer de banque")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], kind="motion", title="Changer de banque"
+    )
     club_call(votes.cast, vote, rich, "pour")
     club_call(votes.cast, vote, modest, "contre")
     with pytest.raises(AlreadyVoted) as refused:
@@ -145,7 +191,9 @@ def test_a_vote_after_the_window_is_refused(db, make_club, club_call):
     club = make_club()
     vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
     with pytest.raises(VoteClosed) as refused:
-        club_call(votes.cast, vote, club.people[1], "pour", now=vote.closes_at + timedelta(seconds=1))
+        club_call(
+            votes.cast, vote, club.people[1], "pour", now=vote.closes_at + timedelta(seconds=1)
+        )
     assert "clos" in refused.value.message
     assert db.session.scalar(select(func.count(ClubBallot.id))) == 0
 
@@ -211,23 +259,35 @@ def test_a_vote_closes_early_once_every_elector_has_voted(db, make_club, club_ca
     assert club_call(votes.close_vote, vote) is True
 
 
-def test_minutes_record_participants_result_and_decision_and_are_kept_unchanged(db, make_club,
-                                                                                club_call):
+def test_minutes_record_participants_result_and_decision_and_are_kept_unchanged(
+    db, make_club, club_call
+):
     import hashlib
 
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion",
-                     title="Adhérer à la fédération des Cigales", motion="Cotisation de 30 € par an.")
+    vote = club_call(
+        votes.open_vote,
+        club,
+        club.people[0],
+        kind="motion",
+        title="Adhérer à la fédération des Cigales",
+        motion="Cotisation de 30 € par an.",
+    )
     club_call(votes.cast, vote, club.people[0], "pour")
     club_call(votes.cast, vote, club.people[1], "pour")
     club_call(votes.cast, vote, club.people[2], "abstention")
     club_call(votes.close_vote, vote, utcnow() + timedelta(days=8))
     minutes = db.session.scalar(select(ClubMinutes))
     assert minutes.number == 1 and minutes.vote_id == vote.id
-    for expected in ("procès-verbal n° 1", "Adhérer à la fédération des Cigales",
-                     "Cotisation de 30 € par an.", "Ont pris part au vote (3 sur 5)",
-                     "2 pour, 0 contre, 1 abstention(s) — adoptée", "La décision est adoptée.",
-                     club.people[3].display_name):
+    for expected in (
+        "procès-verbal n° 1",
+        "Adhérer à la fédération des Cigales",
+        "Cotisation de 30 € par an.",
+        "Ont pris part au vote (3 sur 5)",
+        "2 pour, 0 contre, 1 abstention(s) — adoptée",
+        "La décision est adoptée.",
+        club.people[3].display_name,
+    ):
         assert expected in minutes.body
     assert minutes.digest == hashlib.sha256(minutes.body.encode()).hexdigest()
     minutes.body = "Réécrit après coup"
@@ -242,13 +302,21 @@ def test_minutes_record_participants_result_and_decision_and_are_kept_unchanged(
 
 
 def test_a_role_vote_names_the_treasurer_and_a_gerant_vote_starts_a_one_year_term(
-        db, make_club, club_call, membership_of):
+    db, make_club, club_call, membership_of
+):
     club = make_club()
     jean, nadia = club.people[1], club.people[2]
 
     def elect(user, role):
-        vote = club_call(votes.open_vote, club, club.people[0], kind="role", title="", role=role,
-                         candidate_membership=membership_of(club, user))
+        vote = club_call(
+            votes.open_vote,
+            club,
+            club.people[0],
+            kind="role",
+            title="",
+            role=role,
+            candidate_membership=membership_of(club, user),
+        )
         for voter in club.people:
             club_call(votes.cast, vote, voter, "pour")
         club_call(votes.close_vote, vote)
@@ -265,19 +333,22 @@ def test_a_role_vote_names_the_treasurer_and_a_gerant_vote_starts_a_one_year_ter
 
 
 def test_an_application_vote_without_quorum_leaves_the_application_to_vote_again(
-        db, make_club, make_application, club_call):
+    db, make_club, make_application, club_call
+):
     club = make_club(quorum_percent=60)
     application = make_application(club)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="application", title="",
-                     application=application)
+    vote = club_call(
+        votes.open_vote, club, club.people[0], kind="application", title="", application=application
+    )
     db.session.refresh(application)
     assert application.state == "under_vote"
     club_call(votes.cast, vote, club.people[1], "pour")
     club_call(votes.close_vote, vote, utcnow() + timedelta(days=8))
     db.session.refresh(application)
     assert application.state == "submitted"
-    again = club_call(votes.open_vote, club, club.people[0], kind="application", title="",
-                      application=application)
+    again = club_call(
+        votes.open_vote, club, club.people[0], kind="application", title="", application=application
+    )
     assert again.id != vote.id
 
 
@@ -287,23 +358,25 @@ def test_applicants_are_told_the_decision(db, make_club, accepted_application):
     club = make_club()
     application = accepted_application(club)
     assert application.state == "accepted"
-    texts = db.session.scalars(select(Notification.text).where(
-        Notification.user_id == application.project.owner_id)).all()
+    texts = db.session.scalars(
+        select(Notification.text).where(Notification.user_id == application.project.owner_id)
+    ).all()
     assert any("a accepté la candidature" in t for t in texts)
     assert db.session.scalar(select(ClubVote.result)) == ADOPTED
 
 
-def test_a_member_on_the_applying_projects_team_stands_aside(db, client, auth, make_club,
-                                                              make_project, make_application,
-                                                              club_call):
+def test_a_member_on_the_applying_projects_team_stands_aside(
+    db, client, auth, make_club, make_project, make_application, club_call
+):
     """Conflict of interest: a member who carries the applying project neither votes nor
     counts in the quorum, is told why, and the minutes name them."""
     club = make_club(quorum_percent=100)
     insider = club.people[2]
     project = make_project(insider, title="Épicerie des Quatre Chemins")
     application = make_application(club, project=project)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="application", title="",
-                     application=application)
+    vote = club_call(
+        votes.open_vote, club, club.people[0], kind="application", title="", application=application
+    )
     assert vote.electors_count == len(club.people) - 1
     assert insider.id not in {e.user_id for e in vote.electors}
     with pytest.raises(NotAnElector, match="conflit d’intérêts"):

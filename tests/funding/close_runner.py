@@ -1,6 +1,7 @@
 """`flask funding close` in a process of its own, for the crash and concurrency tests:
 python -m tests.funding.close_runner, with the app's configuration as JSON in
 TREMPLIN_RUNNER_CONFIG (and TREMPLIN_FUNDING_FAULT naming the point where it dies)."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,16 @@ def main() -> int:
 
         result = close_ended()
         report = result["report"]
-        print(json.dumps({"decided": result["decided"], "charged": report.charged,
-                          "skipped": report.skipped, "errors": report.errors}))
+        print(
+            json.dumps(
+                {
+                    "decided": result["decided"],
+                    "charged": report.charged,
+                    "skipped": report.skipped,
+                    "errors": report.errors,
+                }
+            )
+        )
     return 0
 
 

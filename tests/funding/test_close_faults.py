@@ -2,6 +2,7 @@
 twice and the books balance. The close runs in its own process (like cron would run it);
 a fault-injection variable makes it die with os._exit at a named point — before or after
 the Stripe call, before or after the commit — as a power cut would."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.stripe
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_close(app_config: dict, *, fault: str | None = None, lease: int | None = None,
-              wait: bool = True):
+def run_close(
+    app_config: dict, *, fault: str | None = None, lease: int | None = None, wait: bool = True
+):
     config = dict(app_config)
     if lease is not None:
         config["FUNDING_CHARGE_LEASE_SECONDS"] = lease
@@ -32,8 +34,14 @@ def run_close(app_config: dict, *, fault: str | None = None, lease: int | None =
     env.pop(FAULT_ENV, None)
     if fault:
         env[FAULT_ENV] = fault
-    process = subprocess.Popen([sys.executable, "-m", "tests.funding.close_runner"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.funding.close_runner"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if not wait:
         return process
     out, err = process.communicate(timeout=120)
@@ -41,14 +49,19 @@ def run_close(app_config: dict, *, fault: str | None = None, lease: int | None =
 
 
 def succeeded_intents(localstripe) -> Counter:
-    return Counter(pi["metadata"].get("tremplin_pledge") for pi in localstripe.payment_intents()
-                   if pi["status"] == "succeeded")
+    return Counter(
+        pi["metadata"].get("tremplin_pledge")
+        for pi in localstripe.payment_intents()
+        if pi["status"] == "succeeded"
+    )
 
 
 @pytest.fixture
 def three_due_pledges(app, db, make_campaign, make_member, make_pledge, end_campaign):
     campaign = make_campaign(goal=9_000)
-    pledges = [make_pledge(campaign, make_member(), amount=amount) for amount in (2_000, 3_000, 4_000)]
+    pledges = [
+        make_pledge(campaign, make_member(), amount=amount) for amount in (2_000, 3_000, 4_000)
+    ]
     end_campaign(campaign)
     db.session.commit()
     return campaign, pledges
@@ -56,7 +69,8 @@ def three_due_pledges(app, db, make_campaign, make_member, make_pledge, end_camp
 
 @pytest.mark.parametrize("point", FAULT_POINTS)
 def test_close_killed_at_any_point_then_run_again_charges_each_pledge_once(
-        point, app_config, db, three_due_pledges, localstripe):
+    point, app_config, db, three_due_pledges, localstripe
+):
     campaign, pledges = three_due_pledges
     code, _out, err = run_close(app_config, fault=point, lease=0)
     assert code == 17, err  # died on the spot
@@ -86,7 +100,8 @@ def test_close_killed_at_any_point_then_run_again_charges_each_pledge_once(
 
 
 def test_a_run_that_dies_after_capturing_is_completed_by_the_webhook(
-        app_config, db, three_due_pledges, localstripe, live_server):
+    app_config, db, three_due_pledges, localstripe, live_server
+):
     localstripe.deliver_webhooks_to(live_server.url + "/funding/stripe/webhook")
     campaign, pledges = three_due_pledges
     code, _out, err = run_close(app_config, fault="after_capture", lease=3600)
@@ -97,7 +112,9 @@ def test_a_run_that_dies_after_capturing_is_completed_by_the_webhook(
         db.session.rollback()
         return db.session.get(Pledge, first.id).status == "collected"
 
-    assert wait_for(recorded, timeout=15), "the payment_intent.succeeded webhook recorded the charge"
+    assert wait_for(recorded, timeout=15), (
+        "the payment_intent.succeeded webhook recorded the charge"
+    )
     assert bookkeeping.campaign_balance(campaign.id) == first.amount_cents
     # the others were still claimed by the dead run (lease): once it expires, a new run
     # charges them, and never the first one again
@@ -109,7 +126,9 @@ def test_a_run_that_dies_after_capturing_is_completed_by_the_webhook(
     assert bookkeeping.campaign_balance(campaign.id) == 9_000
 
 
-def test_a_claimed_pledge_is_left_alone_while_its_lease_runs(app_config, db, three_due_pledges, localstripe):
+def test_a_claimed_pledge_is_left_alone_while_its_lease_runs(
+    app_config, db, three_due_pledges, localstripe
+):
     _campaign, pledges = three_due_pledges
     code, _out, _err = run_close(app_config, fault="claimed", lease=3600)
     assert code == 17
@@ -119,15 +138,20 @@ def test_a_claimed_pledge_is_left_alone_while_its_lease_runs(app_config, db, thr
     assert pledges[0].id not in charged and len(charged) == 2
 
 
-def test_two_close_runs_at_once_charge_nobody_twice(app_config, db, make_campaign, make_member, make_pledge,
-                                                     end_campaign, localstripe):
+def test_two_close_runs_at_once_charge_nobody_twice(
+    app_config, db, make_campaign, make_member, make_pledge, end_campaign, localstripe
+):
     campaign = make_campaign(goal=8 * 1_500)
     pledges = [make_pledge(campaign, make_member(), amount=1_500) for _ in range(8)]
     end_campaign(campaign)
     runs = [run_close(app_config, wait=False) for _ in range(3)]
     results = [process.communicate(timeout=180) + (process.returncode,) for process in runs]
     assert all(code == 0 for _out, _err, code in results), [err for _o, err, _c in results]
-    charged = [pid for out, _err, _code in results for pid in json.loads(out.strip().splitlines()[-1])["charged"]]
+    charged = [
+        pid
+        for out, _err, _code in results
+        for pid in json.loads(out.strip().splitlines()[-1])["charged"]
+    ]
     assert sorted(charged) == sorted(p.id for p in pledges)  # each charged by exactly one run
     decided = [json.loads(out.strip().splitlines()[-1])["decided"] for out, _e, _c in results]
     assert sum(len(d) for d in decided) == 1  # one run decided the campaign
@@ -135,4 +159,7 @@ def test_two_close_runs_at_once_charge_nobody_twice(app_config, db, make_campaig
     assert succeeded_intents(localstripe) == Counter({str(p.id): 1 for p in pledges})
     assert bookkeeping.campaign_balance(campaign.id) == 12_000
     assert ledger.unbalanced_transactions() == []
-    assert db.session.scalars(select(Pledge.status).where(Pledge.campaign_id == campaign.id)).all() == ["collected"] * 8
+    assert (
+        db.session.scalars(select(Pledge.status).where(Pledge.campaign_id == campaign.id)).all()
+        == ["collected"] * 8
+    )

@@ -1,6 +1,7 @@
 """The double-entry ledger: movements balance, keys make recording idempotent, balances are
 sums of entries; and the small money helpers (amounts typed by people, French words,
 transfer references, IBANs)."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,9 +34,13 @@ def test_a_movement_must_balance_and_be_whole_cents(db):
 
 def test_the_same_key_records_once_and_balances_are_sums(db):
     """Generic on purpose: an investor club's fund uses the same ledger."""
-    _txn, created = ledger.transfer("saving:7:2026-01", "saving", MEMBER, CLUB, 2_000, scope="club:3")
+    _txn, created = ledger.transfer(
+        "saving:7:2026-01", "saving", MEMBER, CLUB, 2_000, scope="club:3"
+    )
     assert created
-    _again, created = ledger.transfer("saving:7:2026-01", "saving", MEMBER, CLUB, 2_000, scope="club:3")
+    _again, created = ledger.transfer(
+        "saving:7:2026-01", "saving", MEMBER, CLUB, 2_000, scope="club:3"
+    )
     assert not created
     ledger.transfer("saving:7:2026-02", "saving", MEMBER, CLUB, 2_000, scope="club:3")
     ledger.post("investment:1", "investment", [(CLUB, -3_000), (INVESTMENT, 3_000)], scope="club:3")
@@ -49,24 +54,52 @@ def test_the_same_key_records_once_and_balances_are_sums(db):
     assert ledger.total_of_all_entries() == 0
 
 
-@pytest.mark.parametrize("text, cents", [
-    ("25", 2_500), ("25,5", 2_550), ("25,50", 2_550), ("25.50", 2_550), ("1 234,56", 123_456),
-    ("1\u00a0000", 100_000), ("12 €", 1_200), ("0,01", 1), ("", None)])
+@pytest.mark.parametrize(
+    "text, cents",
+    [
+        ("25", 2_500),
+        ("25,5", 2_550),
+        ("25,50", 2_550),
+        ("25.50", 2_550),
+        ("1 234,56", 123_456),
+        ("1\u00a0000", 100_000),
+        ("12 €", 1_200),
+        ("0,01", 1),
+        ("", None),
+    ],
+)
 def test_amounts_typed_by_people(text, cents):
     assert parse_euros(text) == cents
 
 
-@pytest.mark.parametrize("text", ["-5", "12,345", "1e3", "NaN", "inf", "douze", "1,2,3", "0x10", "12.3.4"])
+@pytest.mark.parametrize(
+    "text", ["-5", "12,345", "1e3", "NaN", "inf", "douze", "1,2,3", "0x10", "12.3.4"]
+)
 def test_amounts_that_are_not_whole_cents_are_refused(text):
     with pytest.raises(ValueError):
         parse_euros(text)
 
 
-@pytest.mark.parametrize("n, words", [
-    (0, "zéro"), (1, "un"), (21, "vingt et un"), (71, "soixante et onze"), (80, "quatre-vingts"),
-    (81, "quatre-vingt-un"), (91, "quatre-vingt-onze"), (100, "cent"), (200, "deux cents"),
-    (280, "deux cent quatre-vingts"), (1_000, "mille"), (2_000, "deux mille"),
-    (80_000, "quatre-vingt mille"), (1_000_000, "un million"), (2_500_000, "deux millions cinq cent mille")])
+@pytest.mark.parametrize(
+    "n, words",
+    [
+        (0, "zéro"),
+        (1, "un"),
+        (21, "vingt et un"),
+        (71, "soixante et onze"),
+        (80, "quatre-vingts"),
+        (81, "quatre-vingt-un"),
+        (91, "quatre-vingt-onze"),
+        (100, "cent"),
+        (200, "deux cents"),
+        (280, "deux cent quatre-vingts"),
+        (1_000, "mille"),
+        (2_000, "deux mille"),
+        (80_000, "quatre-vingt mille"),
+        (1_000_000, "un million"),
+        (2_500_000, "deux millions cinq cent mille"),
+    ],
+)
 def test_numbers_in_french_words(n, words):
     assert number_in_words(n) == words
 
@@ -74,7 +107,9 @@ def test_numbers_in_french_words(n, words):
 def test_amount_in_words_for_receipts():
     assert amount_in_words(5_000) == "cinquante euros"
     assert amount_in_words(101) == "un euro et un centime"
-    assert amount_in_words(123_456) == "mille deux cent trente-quatre euros et cinquante-six centimes"
+    assert (
+        amount_in_words(123_456) == "mille deux cent trente-quatre euros et cinquante-six centimes"
+    )
 
 
 def test_transfer_reference_has_a_check_that_catches_typos():

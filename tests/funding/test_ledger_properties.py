@@ -12,6 +12,7 @@ made, and only ever emits events Stripe could emit. Whatever the sequence:
 Webhooks go through the real endpoint, signed; Stripe's address points nowhere, so these
 flows provably need no call to Stripe.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -35,18 +36,27 @@ FAR = utcnow() + timedelta(days=3650)
 
 SLOT = st.integers(min_value=0, max_value=5)
 AMOUNT = st.integers(min_value=100, max_value=20_000)
-OPERATIONS = st.lists(st.one_of(
-    st.tuples(st.just("pledge"), st.integers(0, 3), AMOUNT),
-    st.tuples(st.just("change"), SLOT, AMOUNT),
-    st.tuples(st.just("cancel"), SLOT),
-    st.tuples(st.just("end")),
-    st.tuples(st.just("charge"), SLOT),
-    st.tuples(st.just("outcome"), SLOT, st.sampled_from(["succeeded", "failed", "requires_action"]),
-              st.sampled_from([0, 0, 25, 150]), st.booleans()),
-    st.tuples(st.just("refund"), SLOT, st.integers(1, 20_000)),
-    st.tuples(st.just("deliver"), st.integers(0, 50)),
-    st.tuples(st.just("redeliver"), st.integers(0, 50)),
-), min_size=5, max_size=40)
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("pledge"), st.integers(0, 3), AMOUNT),
+        st.tuples(st.just("change"), SLOT, AMOUNT),
+        st.tuples(st.just("cancel"), SLOT),
+        st.tuples(st.just("end")),
+        st.tuples(st.just("charge"), SLOT),
+        st.tuples(
+            st.just("outcome"),
+            SLOT,
+            st.sampled_from(["succeeded", "failed", "requires_action"]),
+            st.sampled_from([0, 0, 25, 150]),
+            st.booleans(),
+        ),
+        st.tuples(st.just("refund"), SLOT, st.integers(1, 20_000)),
+        st.tuples(st.just("deliver"), st.integers(0, 50)),
+        st.tuples(st.just("redeliver"), st.integers(0, 50)),
+    ),
+    min_size=5,
+    max_size=40,
+)
 
 
 class StripeModel:
@@ -59,7 +69,11 @@ class StripeModel:
         self.sent: list[dict] = []
 
     def succeeded_for(self, pledge_id: int) -> list[dict]:
-        return [i for i in self.intents.values() if i["pledge"] == pledge_id and i["status"] == "succeeded"]
+        return [
+            i
+            for i in self.intents.values()
+            if i["pledge"] == pledge_id and i["status"] == "succeeded"
+        ]
 
     def refunded_for(self, pledge_id: int) -> int:
         return sum(r["amount"] for r in self.refunds if r["pledge"] == pledge_id)
@@ -71,16 +85,23 @@ def check_books(db, campaign_id: int) -> None:
     assert ledger.total_of_all_entries() == 0
     assert reconcile.check_pledges() == []
     charges = db.session.execute(
-        select(LedgerTransaction.subject, func.count()).where(LedgerTransaction.kind == "charge")
-        .group_by(LedgerTransaction.subject)).all()
+        select(LedgerTransaction.subject, func.count())
+        .where(LedgerTransaction.kind == "charge")
+        .group_by(LedgerTransaction.subject)
+    ).all()
     assert all(count == 1 for _subject, count in charges), charges
 
 
 @pytest.mark.offline_stripe
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(operations=OPERATIONS)
-def test_the_books_always_balance_and_nobody_pays_twice(client, db, make_campaign, make_member, operations):
+def test_the_books_always_balance_and_nobody_pays_twice(
+    client, db, make_campaign, make_member, operations
+):
     campaign = make_campaign(goal=30_000)
     assert campaign.mode == "stripe"
     backers = [make_member() for _ in range(4)]
@@ -96,10 +117,16 @@ def test_the_books_always_balance_and_nobody_pays_twice(client, db, make_campaig
         kind = operation[0]
         try:
             if kind == "pledge":
-                pledge = pledge_services.pledge(campaign, backers[operation[1]], amount_cents=operation[2])
+                pledge = pledge_services.pledge(
+                    campaign, backers[operation[1]], amount_cents=operation[2]
+                )
                 pledge.setup_intent_id = f"seti_{next(_ids)}"
-                pledge_services.fulfil_setup(pledge, payments.Setup(
-                    id=pledge.setup_intent_id, status="succeeded", payment_method="pm_test"))
+                pledge_services.fulfil_setup(
+                    pledge,
+                    payments.Setup(
+                        id=pledge.setup_intent_id, status="succeeded", payment_method="pm_test"
+                    ),
+                )
                 db.session.commit()
                 slots.append(pledge)
             elif kind == "change" and slots:
@@ -124,13 +151,20 @@ def test_the_books_always_balance_and_nobody_pays_twice(client, db, make_campaig
                         intent_id = f"pi_{next(_ids)}"
                         attempt.payment_intent_id = intent_id
                         db.session.commit()
-                        stripe.intents[intent_id] = {"pledge": pledge.id, "attempt": attempt.id,
-                                                     "amount": attempt.amount_cents, "status": "started",
-                                                     "fee": 0}
+                        stripe.intents[intent_id] = {
+                            "pledge": pledge.id,
+                            "attempt": attempt.id,
+                            "amount": attempt.amount_cents,
+                            "status": "started",
+                            "fee": 0,
+                        }
             elif kind == "outcome" and slots:
                 pledge = slots[operation[1] % len(slots)]
-                open_intents = [(k, v) for k, v in stripe.intents.items() if v["pledge"] == pledge.id
-                                and v["status"] in ("started", "requires_action")]
+                open_intents = [
+                    (k, v)
+                    for k, v in stripe.intents.items()
+                    if v["pledge"] == pledge.id and v["status"] in ("started", "requires_action")
+                ]
                 if open_intents:
                     intent_id, intent = open_intents[-1]
                     status, fee, answered_directly = operation[2], operation[3], operation[4]
@@ -138,10 +172,18 @@ def test_the_books_always_balance_and_nobody_pays_twice(client, db, make_campaig
                         continue
                     intent["status"], intent["fee"] = status, fee if status == "succeeded" else 0
                     stripe_status = "requires_payment_method" if status == "failed" else status
-                    obj = intent_object(intent_id, stripe_status, intent["amount"], pledge_id=pledge.id,
-                                        fee=intent["fee"])
-                    name = {"succeeded": "payment_intent.succeeded", "failed": "payment_intent.payment_failed",
-                            "requires_action": "payment_intent.requires_action"}[status]
+                    obj = intent_object(
+                        intent_id,
+                        stripe_status,
+                        intent["amount"],
+                        pledge_id=pledge.id,
+                        fee=intent["fee"],
+                    )
+                    name = {
+                        "succeeded": "payment_intent.succeeded",
+                        "failed": "payment_intent.payment_failed",
+                        "requires_action": "payment_intent.requires_action",
+                    }[status]
                     stripe.pending.append(event(name, obj))
                     if answered_directly:  # the charge run read Stripe's answer itself
                         from tremplin.funding.models import PaymentAttempt
@@ -156,10 +198,16 @@ def test_the_books_always_balance_and_nobody_pays_twice(client, db, make_campaig
                     left = paid[0]["amount"] - stripe.refunded_for(pledge.id)
                     amount = min(operation[2], left)
                     if amount > 0:
-                        refund = {"id": f"re_{next(_ids)}", "object": "refund", "amount": amount,
-                                  "status": "succeeded", "payment_intent": paid[0] and
-                                  next(k for k, v in stripe.intents.items() if v is paid[0]),
-                                  "charge": None, "metadata": {}}
+                        refund = {
+                            "id": f"re_{next(_ids)}",
+                            "object": "refund",
+                            "amount": amount,
+                            "status": "succeeded",
+                            "payment_intent": paid[0]
+                            and next(k for k, v in stripe.intents.items() if v is paid[0]),
+                            "charge": None,
+                            "metadata": {},
+                        }
                         stripe.refunds.append({"pledge": pledge.id, "amount": amount})
                         stripe.pending.append(event("refund.created", refund))
             elif kind == "deliver" and stripe.pending:
@@ -187,17 +235,27 @@ def test_the_books_always_balance_and_nobody_pays_twice(client, db, make_campaig
         assert (pledge.collected_cents, pledge.refunded_cents) == (collected, refunded)
         expected_total += collected - refunded - sum(i["fee"] for i in paid)
     assert bookkeeping.campaign_balance(campaign.id) == expected_total
-    backer_total = sum(ledger.balance(ledger.ref("backer", b.id), scope=f"campaign:{campaign.id}")
-                       for b in backers)
+    backer_total = sum(
+        ledger.balance(ledger.ref("backer", b.id), scope=f"campaign:{campaign.id}") for b in backers
+    )
     fees = ledger.balance(bookkeeping.campaign_account(campaign.id), kinds=["fee"])
     assert backer_total == -(expected_total - fees)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(steps=st.lists(st.tuples(st.sampled_from(["transfer", "refund"]), st.integers(0, 2),
-                                st.integers(-50, 9_000)), max_size=25),
-       amounts=st.lists(st.integers(100, 8_000), min_size=1, max_size=3))
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["transfer", "refund"]), st.integers(0, 2), st.integers(-50, 9_000)
+        ),
+        max_size=25,
+    ),
+    amounts=st.lists(st.integers(100, 8_000), min_size=1, max_size=3),
+)
 def test_promise_books_follow_transfers_and_refunds(db, make_campaign, make_member, steps, amounts):
     """Promise mode: whatever the treasurer records (including wrong amounts, refused with no
     write), each pledge has received its transfers minus its refunds, never more than
@@ -218,7 +276,9 @@ def test_promise_books_follow_transfers_and_refunds(db, make_campaign, make_memb
         db.session.refresh(pledge)
         try:
             if action == "transfer":
-                pledge_services.record_transfer(pledge, treasurer, amount_cents=amount, received_on=date.today())
+                pledge_services.record_transfer(
+                    pledge, treasurer, amount_cents=amount, received_on=date.today()
+                )
                 received[pledge.id] += amount
             else:
                 pledge_services.refund(pledge, treasurer, amount_cents=amount)
@@ -231,7 +291,9 @@ def test_promise_books_follow_transfers_and_refunds(db, make_campaign, make_memb
         db.session.refresh(pledge)
         assert pledge.collected_cents == received[pledge.id] <= pledge.amount_cents
         assert pledge.refunded_cents == returned[pledge.id] <= pledge.collected_cents
-    assert bookkeeping.campaign_balance(campaign.id) == sum(received.values()) - sum(returned.values())
+    assert bookkeeping.campaign_balance(campaign.id) == sum(received.values()) - sum(
+        returned.values()
+    )
     by_backer = defaultdict(int)
     for pledge in pledges:
         by_backer[pledge.backer_id] += ledger.balance(bookkeeping.backer_account(pledge))

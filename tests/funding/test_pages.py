@@ -1,5 +1,6 @@
 """Campaign pages, the team's pages, access rules, the meetups bridge, RGPD, the demo,
 the CLI commands and the impact figures."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -27,8 +28,9 @@ def test_campaign_page_shows_progress_backers_and_days_left(client, db, make_cam
     assert "Se connecter pour soutenir" in text
 
 
-def test_campaign_page_statement_count_does_not_grow_with_backers(client, db, make_campaign, make_pledge,
-                                                                  count_statements):
+def test_campaign_page_statement_count_does_not_grow_with_backers(
+    client, db, make_campaign, make_pledge, count_statements
+):
     campaign = make_campaign(rewards=[("Un savon", 2_000, None)])
     for _ in range(2):
         make_pledge(campaign, amount=2_000, reward_id=campaign.rewards[0].id)
@@ -43,7 +45,9 @@ def test_campaign_page_statement_count_does_not_grow_with_backers(client, db, ma
     assert few.count <= 14
 
 
-def test_campaign_list_statement_count_is_fixed(client, db, make_campaign, make_pledge, count_statements):
+def test_campaign_list_statement_count_is_fixed(
+    client, db, make_campaign, make_pledge, count_statements
+):
     for _ in range(2):
         make_pledge(make_campaign(), amount=1_000)
     with count_statements() as few:
@@ -74,9 +78,16 @@ def test_team_creates_a_campaign_and_opens_it(client, auth, db, make_member, mak
     assert client.get(f"/projets/{project.id}/collectes/nouvelle").status_code == 403
     auth.login_as(owner)
     deadline = (date.today() + timedelta(days=30)).isoformat()
-    response = client.post(f"/projets/{project.id}/collectes/nouvelle", data={
-        "title": "Un four à pain", "summary": "Pour cuire sur place.", "goal": "3 000",
-        "rule": "all_or_nothing", "deadline": deadline})
+    response = client.post(
+        f"/projets/{project.id}/collectes/nouvelle",
+        data={
+            "title": "Un four à pain",
+            "summary": "Pour cuire sur place.",
+            "goal": "3 000",
+            "rule": "all_or_nothing",
+            "deadline": deadline,
+        },
+    )
     assert response.status_code == 302
     campaign = db.session.scalar(select(Campaign).where(Campaign.project_id == project.id))
     assert (campaign.goal_cents, campaign.status) == (300_000, "draft")
@@ -84,33 +95,48 @@ def test_team_creates_a_campaign_and_opens_it(client, auth, db, make_member, mak
     client.post(f"/collectes/{campaign.id}/ouvrir")
     db.session.refresh(campaign)
     assert campaign.status == "draft"
-    response = client.post(f"/projets/{project.id}/collectes/reglages", data={
-        "account_holder": "Fournil", "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPP"})
+    response = client.post(
+        f"/projets/{project.id}/collectes/reglages",
+        data={
+            "account_holder": "Fournil",
+            "iban": "FR76 3000 6000 0112 3456 7890 189",
+            "bic": "AGRIFRPP",
+        },
+    )
     assert response.status_code == 302
     assert db.session.get(ProjectFundingSettings, project.id).iban == "FR7630006000011234567890189"
     client.post(f"/collectes/{campaign.id}/ouvrir")
     db.session.refresh(campaign)
     assert campaign.status == "open"
-    client.post(f"/collectes/{campaign.id}/contreparties", data={
-        "reward-title": "Une fournée", "reward-min_amount": "30", "reward-quantity": "10"})
+    client.post(
+        f"/collectes/{campaign.id}/contreparties",
+        data={"reward-title": "Une fournée", "reward-min_amount": "30", "reward-quantity": "10"},
+    )
     db.session.refresh(campaign)
-    assert [(r.title, r.min_amount_cents, r.quantity) for r in campaign.rewards] == [("Une fournée", 3_000, 10)]
+    assert [(r.title, r.min_amount_cents, r.quantity) for r in campaign.rewards] == [
+        ("Une fournée", 3_000, 10)
+    ]
 
 
 def test_settings_refuse_a_wrong_iban(client, auth, db, make_member, make_project):
     owner = make_member()
     project = make_project(owner)
     auth.login_as(owner)
-    response = client.post(f"/projets/{project.id}/collectes/reglages", data={
-        "account_holder": "X", "iban": "FR76 3000 6000 0112 3456 7890 188"})
+    response = client.post(
+        f"/projets/{project.id}/collectes/reglages",
+        data={"account_holder": "X", "iban": "FR76 3000 6000 0112 3456 7890 188"},
+    )
     assert response.status_code == 200 and "IBAN n" in response.text
     assert db.session.get(ProjectFundingSettings, project.id) is None
 
 
-def test_manage_page_for_team_and_organisers_only(client, auth, db, make_campaign, make_member, make_organiser,
-                                                  make_pledge):
+def test_manage_page_for_team_and_organisers_only(
+    client, auth, db, make_campaign, make_member, make_organiser, make_pledge
+):
     campaign = make_campaign()
-    make_pledge(campaign, make_member("Jeanne Cachée"), amount=2_000, hide_name=True, message="Courage !")
+    make_pledge(
+        campaign, make_member("Jeanne Cachée"), amount=2_000, hide_name=True, message="Courage !"
+    )
     auth.login_as(make_member())
     assert client.get(f"/collectes/{campaign.id}/gestion").status_code == 403
     auth.login_as(campaign.project.owner)
@@ -126,15 +152,20 @@ def test_campaign_updates_reach_backers(client, auth, db, make_campaign, make_me
     backer = make_member()
     make_pledge(campaign, backer, amount=2_000)
     auth.login_as(campaign.project.owner)
-    response = client.post(f"/collectes/{campaign.id}/actualites", data={
-        "update-title": "Le local est trouvé", "update-body": "Merci à **toutes et tous**."})
+    response = client.post(
+        f"/collectes/{campaign.id}/actualites",
+        data={"update-title": "Le local est trouvé", "update-body": "Merci à **toutes et tous**."},
+    )
     assert response.status_code == 302
     page = client.get(f"/collectes/{campaign.id}").text
     assert "Le local est trouvé" in page and "<strong>toutes et tous</strong>" in page
     from tremplin.platform.models import Notification
 
-    assert db.session.scalar(select(Notification).where(Notification.user_id == backer.id,
-                                                        Notification.text.contains("Le local")))
+    assert db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == backer.id, Notification.text.contains("Le local")
+        )
+    )
 
 
 def test_meetup_commitment_becomes_a_pledge_once(db, make_campaign, make_member, make_project):
@@ -144,7 +175,9 @@ def test_meetup_commitment_becomes_a_pledge_once(db, make_campaign, make_member,
     with pytest.raises(CampaignNotOpen):
         pledge_from_commitment("c-1", backer, project.id, 5_000)
     make_campaign(project)
-    pledge = pledge_from_commitment("c-1", backer, project.id, 5_000, message="Promis au Café Projets")
+    pledge = pledge_from_commitment(
+        "c-1", backer, project.id, 5_000, message="Promis au Café Projets"
+    )
     db.session.commit()
     assert (pledge.source, pledge.status, pledge.amount_cents) == ("meetup", "active", 5_000)
     assert pledge_from_commitment("c-1", backer, project.id, 5_000).id == pledge.id
@@ -155,13 +188,16 @@ def test_meetup_commitment_becomes_a_pledge_once(db, make_campaign, make_member,
         pledge_from_commitment("c-3", owner, project.id, 1_000)
 
 
-def test_deleting_an_account_withdraws_open_promises_and_keeps_money_records(db, make_campaign, make_member,
-                                                                             make_pledge):
+def test_deleting_an_account_withdraws_open_promises_and_keeps_money_records(
+    db, make_campaign, make_member, make_pledge
+):
     from tremplin.funding.privacy import export_pledges, forget_backer
 
     campaign = make_campaign(rewards=[("Un savon", 2_000, 2)])
     backer = make_member()
-    pledge = make_pledge(campaign, backer, amount=2_000, reward_id=campaign.rewards[0].id, message="Bravo")
+    pledge = make_pledge(
+        campaign, backer, amount=2_000, reward_id=campaign.rewards[0].id, message="Bravo"
+    )
     exported = export_pledges(backer)["funding_pledges"]
     assert exported[0]["amount_cents"] == 2_000 and exported[0]["message"] == "Bravo"
     forget_backer(backer)
@@ -193,9 +229,13 @@ def test_reconcile_reports_a_tampered_cache(app, db, make_campaign, make_pledge,
     pledge = make_pledge(campaign, amount=1_000)
     end_campaign(campaign)
     close_ended()
-    pledge_services.record_transfer(pledge, campaign.project.owner, amount_cents=1_000, received_on=date.today())
+    pledge_services.record_transfer(
+        pledge, campaign.project.owner, amount_cents=1_000, received_on=date.today()
+    )
     db.session.commit()
-    db.session.execute(Pledge.__table__.update().where(Pledge.id == pledge.id).values(collected_cents=900))
+    db.session.execute(
+        Pledge.__table__.update().where(Pledge.id == pledge.id).values(collected_cents=900)
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["funding", "reconcile"])
     assert result.exit_code == 1 and f"promesse {pledge.id}" in result.output
@@ -224,7 +264,9 @@ def test_impact_figures(db, make_campaign, make_pledge, end_campaign):
     pledge = make_pledge(campaign, amount=2_000)
     end_campaign(campaign)
     close_ended()
-    pledge_services.record_transfer(pledge, campaign.project.owner, amount_cents=2_000, received_on=date.today())
+    pledge_services.record_transfer(
+        pledge, campaign.project.owner, amount_cents=2_000, received_on=date.today()
+    )
     db.session.commit()
     start, end = utcnow() - timedelta(days=1), utcnow() + timedelta(days=1)
     assert amount_raised(start, end) == 2_000
@@ -259,6 +301,10 @@ def test_project_block_partial_renders_for_members_pages(app, db, make_campaign,
     campaign = make_campaign()
     make_pledge(campaign, amount=3_000)
     with app.test_request_context("/"):
-        html = render_template("funding/_project_block.html", project=campaign.project,
-                               funding=project_funding(campaign.project_id), is_team=True)
+        html = render_template(
+            "funding/_project_block.html",
+            project=campaign.project,
+            funding=project_funding(campaign.project_id),
+            is_team=True,
+        )
     assert campaign.title in html and "30" in html and "Lancer une collecte" in html

@@ -2,6 +2,7 @@
 destination charges (transfer_data, on_behalf_of, application fee, reversed transfers on
 refund) and idempotency keys. The real `stripe` client sends real HTTP requests to a small
 recording server; the test reads what went over the wire."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,23 @@ from tremplin.funding.cli import close_ended
 from tremplin.funding.models import ProjectFundingSettings
 
 CANNED = {
-    "/v1/payment_intents": {"id": "pi_rec", "object": "payment_intent", "status": "requires_capture",
-                            "amount": 5_000, "currency": "eur", "metadata": {}, "latest_charge": "ch_rec"},
-    "/v1/refunds": {"id": "re_rec", "object": "refund", "status": "succeeded", "amount": 1_000,
-                    "payment_intent": "pi_rec", "metadata": {}},
+    "/v1/payment_intents": {
+        "id": "pi_rec",
+        "object": "payment_intent",
+        "status": "requires_capture",
+        "amount": 5_000,
+        "currency": "eur",
+        "metadata": {},
+        "latest_charge": "ch_rec",
+    },
+    "/v1/refunds": {
+        "id": "re_rec",
+        "object": "refund",
+        "status": "succeeded",
+        "amount": 1_000,
+        "payment_intent": "pi_rec",
+        "metadata": {},
+    },
 }
 
 
@@ -33,26 +47,42 @@ class Recorder:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
-        self.requests.append({"path": request.path, "form": request.form.to_dict(),
-                              "idempotency_key": request.headers.get("Idempotency-Key")})
+        self.requests.append(
+            {
+                "path": request.path,
+                "form": request.form.to_dict(),
+                "idempotency_key": request.headers.get("Idempotency-Key"),
+            }
+        )
         body = CANNED.get(request.path, {"error": {"message": "unknown"}})
         status = 200 if request.path in CANNED else 404
-        return Response(json.dumps(body), status=status, content_type="application/json")(environ, start_response)
+        return Response(json.dumps(body), status=status, content_type="application/json")(
+            environ, start_response
+        )
 
 
 @pytest.fixture
 def recorder(app):
     server = Recorder()
-    app.config.update(STRIPE_SECRET_KEY="sk_test_recorder", STRIPE_API_BASE=server.url,
-                      STRIPE_MAX_NETWORK_RETRIES=0)
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_recorder",
+        STRIPE_API_BASE=server.url,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+    )
     yield server
     server.server.shutdown()
 
 
 def test_destination_charge_sends_the_money_to_the_projects_account(recorder):
-    intent = payments.authorize(amount_cents=5_000, customer="cus_1", payment_method="pm_1",
-                                key="tremplin-pledge-tok-charge-1", metadata={"tremplin_pledge": "7"},
-                                destination="acct_project", application_fee_cents=125)
+    intent = payments.authorize(
+        amount_cents=5_000,
+        customer="cus_1",
+        payment_method="pm_1",
+        key="tremplin-pledge-tok-charge-1",
+        metadata={"tremplin_pledge": "7"},
+        destination="acct_project",
+        application_fee_cents=125,
+    )
     assert intent.id == "pi_rec" and intent.status == payments.AUTHORIZED
     sent = recorder.requests[-1]
     assert sent["idempotency_key"] == "tremplin-pledge-tok-charge-1"
@@ -66,15 +96,23 @@ def test_destination_charge_sends_the_money_to_the_projects_account(recorder):
 
 
 def test_without_connect_no_transfer_is_asked(recorder):
-    payments.authorize(amount_cents=5_000, customer="cus_1", payment_method="pm_1", key="k-1",
-                       metadata={})
+    payments.authorize(
+        amount_cents=5_000, customer="cus_1", payment_method="pm_1", key="k-1", metadata={}
+    )
     form = recorder.requests[-1]["form"]
-    assert not any(name.startswith(("transfer_data", "on_behalf_of", "application_fee")) for name in form)
+    assert not any(
+        name.startswith(("transfer_data", "on_behalf_of", "application_fee")) for name in form
+    )
 
 
 def test_refund_of_a_destination_charge_reverses_the_transfer(recorder):
-    info = payments.refund("pi_rec", 1_000, key="tremplin-refund-tok", metadata={"tremplin_refund": "tok"},
-                           connected=True)
+    info = payments.refund(
+        "pi_rec",
+        1_000,
+        key="tremplin-refund-tok",
+        metadata={"tremplin_refund": "tok"},
+        connected=True,
+    )
     assert info.id == "re_rec"
     sent = recorder.requests[-1]
     assert sent["idempotency_key"] == "tremplin-refund-tok"
@@ -84,7 +122,9 @@ def test_refund_of_a_destination_charge_reverses_the_transfer(recorder):
 def test_amounts_must_be_positive_whole_cents():
     for bad in (0, -1, 10.5, "100", True):
         with pytest.raises(ValueError):
-            payments.payment_intent_params(amount_cents=bad, customer="c", payment_method="p", metadata={})
+            payments.payment_intent_params(
+                amount_cents=bad, customer="c", payment_method="p", metadata={}
+            )
 
 
 def test_platform_fee_in_basis_points(app):
@@ -93,11 +133,17 @@ def test_platform_fee_in_basis_points(app):
     assert charging._platform_fee(10_000, None) is None
 
 
-def test_processor_down_is_a_clear_error_and_writes_nothing(client, auth, db, app_config, make_campaign, make_member):
+def test_processor_down_is_a_clear_error_and_writes_nothing(
+    client, auth, db, app_config, make_campaign, make_member
+):
     campaign = make_campaign()
     # from now on Stripe is configured but does not answer
-    client.application.config.update(STRIPE_SECRET_KEY="sk_test_down", STRIPE_API_BASE="http://127.0.0.1:9",
-                                     STRIPE_MAX_NETWORK_RETRIES=0, STRIPE_TIMEOUT=2)
+    client.application.config.update(
+        STRIPE_SECRET_KEY="sk_test_down",
+        STRIPE_API_BASE="http://127.0.0.1:9",
+        STRIPE_MAX_NETWORK_RETRIES=0,
+        STRIPE_TIMEOUT=2,
+    )
     campaign.mode = "stripe"
     db.session.commit()
     backer = auth.login_as(make_member())
@@ -113,8 +159,9 @@ def test_processor_down_is_a_clear_error_and_writes_nothing(client, auth, db, ap
 
 
 @pytest.mark.stripe
-def test_connect_parameters_in_a_real_charge_run(app, db, make_campaign, make_member, make_pledge, end_campaign,
-                                                 localstripe):
+def test_connect_parameters_in_a_real_charge_run(
+    app, db, make_campaign, make_member, make_pledge, end_campaign, localstripe
+):
     """localstripe refuses Connect parameters; the request it received still shows them, and
     the pledge stays due (nothing charged, retried by the next run)."""
     campaign = make_campaign(goal=5_000)
@@ -124,7 +171,11 @@ def test_connect_parameters_in_a_real_charge_run(app, db, make_campaign, make_me
     end_campaign(campaign)
     report = close_ended()["report"]
     assert report.errors == [(pledge.id, "processor unavailable")]
-    created = [r for r in localstripe.requests() if r["path"] == "/v1/payment_intents" and r["method"] == "POST"]
+    created = [
+        r
+        for r in localstripe.requests()
+        if r["path"] == "/v1/payment_intents" and r["method"] == "POST"
+    ]
     assert "transfer_data[destination]=acct_project" in created[-1]["body"]
     db.session.refresh(pledge)
     assert pledge.status == "due" and pledge.collected_cents == 0

@@ -1,5 +1,6 @@
 """Promise mode (no Stripe keys): pledges are promises; when the campaign succeeds, backers
 get the project's bank details and a reference; the treasurer marks transfers received."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,14 +12,18 @@ from tremplin.funding.cli import close_ended
 from tremplin.funding.models import Campaign, LedgerTransaction, Pledge, Receipt
 
 
-def test_backer_promises_through_the_form_and_sees_it_counted(client, auth, db, make_campaign, make_member):
+def test_backer_promises_through_the_form_and_sees_it_counted(
+    client, auth, db, make_campaign, make_member
+):
     campaign = make_campaign(goal=100_000)
     awa = auth.login_as(make_member("Awa Diallo"))
     page = client.get(f"/collectes/{campaign.id}/soutenir")
     assert page.status_code == 200
     assert "engagement moral" in page.text and "aucun titre financier" in page.text
-    response = client.post(f"/collectes/{campaign.id}/soutenir", data={
-        "amount": "45,50", "reward_id": "", "message": "Bravo", "understood": "y"})
+    response = client.post(
+        f"/collectes/{campaign.id}/soutenir",
+        data={"amount": "45,50", "reward_id": "", "message": "Bravo", "understood": "y"},
+    )
     assert response.status_code == 302
     pledge = db.session.scalar(select(Pledge).where(Pledge.backer_id == awa.id))
     assert (pledge.amount_cents, pledge.status, pledge.mode) == (4550, "active", "promise")
@@ -28,14 +33,24 @@ def test_backer_promises_through_the_form_and_sees_it_counted(client, auth, db, 
     assert "1 soutien" in page.text
 
 
-def test_pledge_form_refuses_bad_amounts_without_writing(client, auth, db, make_campaign, make_member):
+def test_pledge_form_refuses_bad_amounts_without_writing(
+    client, auth, db, make_campaign, make_member
+):
     campaign = make_campaign()
     auth.login_as(make_member())
-    for amount, message in [("0", "minimum"), ("-5", "positif"), ("12,345", "deux chiffres"),
-                            ("douze", "montant en euros"), ("0,99", "minimum"), ("", "Indiquez un montant"),
-                            ("1e3", "montant en euros"), ("NaN", "montant en euros")]:
-        response = client.post(f"/collectes/{campaign.id}/soutenir", data={
-            "amount": amount, "understood": "y"})
+    for amount, message in [
+        ("0", "minimum"),
+        ("-5", "positif"),
+        ("12,345", "deux chiffres"),
+        ("douze", "montant en euros"),
+        ("0,99", "minimum"),
+        ("", "Indiquez un montant"),
+        ("1e3", "montant en euros"),
+        ("NaN", "montant en euros"),
+    ]:
+        response = client.post(
+            f"/collectes/{campaign.id}/soutenir", data={"amount": amount, "understood": "y"}
+        )
         assert response.status_code == 422, amount
         assert message in response.text, (amount, response.text[:0])
     assert db.session.scalar(select(Pledge.id)) is None
@@ -53,7 +68,9 @@ def test_pledge_needs_the_legal_notice_acknowledged(client, auth, db, make_campa
 def test_team_member_cannot_pledge_to_own_campaign(client, auth, db, make_campaign):
     campaign = make_campaign()
     auth.login_as(campaign.project.owner)
-    response = client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "20", "understood": "y"})
+    response = client.post(
+        f"/collectes/{campaign.id}/soutenir", data={"amount": "20", "understood": "y"}
+    )
     assert response.status_code == 302
     assert "propre collecte" in client.get(response.headers["Location"]).text
     assert db.session.scalar(select(Pledge.id)) is None
@@ -62,24 +79,32 @@ def test_team_member_cannot_pledge_to_own_campaign(client, auth, db, make_campai
 def test_no_pledge_after_the_deadline(client, auth, db, make_campaign, make_member, end_campaign):
     campaign = end_campaign(make_campaign())
     auth.login_as(make_member())
-    response = client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "20", "understood": "y"})
+    response = client.post(
+        f"/collectes/{campaign.id}/soutenir", data={"amount": "20", "understood": "y"}
+    )
     assert response.status_code == 422
     assert "n&#39;accepte plus" in response.text or "n'accepte plus" in response.text
     assert db.session.scalar(select(Pledge.id)) is None
 
 
-def test_last_reward_goes_to_one_backer_only(client, auth, db, make_campaign, make_member, make_pledge):
+def test_last_reward_goes_to_one_backer_only(
+    client, auth, db, make_campaign, make_member, make_pledge
+):
     campaign = make_campaign(rewards=[("Un savon", 2_000, 1)])
     reward = campaign.rewards[0]
     make_pledge(campaign, amount=2_000, reward_id=reward.id)
     auth.login_as(make_member())
-    response = client.post(f"/collectes/{campaign.id}/soutenir", data={
-        "amount": "30", "reward_id": str(reward.id), "understood": "y"})
+    response = client.post(
+        f"/collectes/{campaign.id}/soutenir",
+        data={"amount": "30", "reward_id": str(reward.id), "understood": "y"},
+    )
     assert response.status_code == 422
     assert "plus disponible" in response.text
     db.session.refresh(reward)
     assert reward.claimed_count == 1
-    assert db.session.scalar(select(Pledge.id).where(Pledge.reward_id == reward.id).offset(1)) is None
+    assert (
+        db.session.scalar(select(Pledge.id).where(Pledge.reward_id == reward.id).offset(1)) is None
+    )
 
 
 def test_reward_needs_its_minimum_amount(db, make_campaign, make_member):
@@ -90,16 +115,22 @@ def test_reward_needs_its_minimum_amount(db, make_campaign, make_member):
 
     campaign = make_campaign(rewards=[("Un atelier", 6_000, None)])
     with pytest.raises(InvalidAmount):
-        pledges.pledge(campaign, make_member(), amount_cents=5_000, reward_id=campaign.rewards[0].id)
+        pledges.pledge(
+            campaign, make_member(), amount_cents=5_000, reward_id=campaign.rewards[0].id
+        )
 
 
-def test_backer_changes_then_cancels_until_the_deadline(client, auth, db, make_campaign, make_member, make_pledge):
+def test_backer_changes_then_cancels_until_the_deadline(
+    client, auth, db, make_campaign, make_member, make_pledge
+):
     campaign = make_campaign(rewards=[("Un savon", 2_000, 5)])
     backer = make_member()
     pledge = make_pledge(campaign, backer, amount=3_000, reward_id=campaign.rewards[0].id)
     auth.login_as(backer)
-    response = client.post(f"/collectes/promesses/{pledge.id}/modifier", data={
-        "amount": "80", "reward_id": "", "hide_amount": "y", "understood": "y"})
+    response = client.post(
+        f"/collectes/promesses/{pledge.id}/modifier",
+        data={"amount": "80", "reward_id": "", "hide_amount": "y", "understood": "y"},
+    )
     assert response.status_code == 302
     db.session.refresh(pledge)
     db.session.refresh(campaign.rewards[0])
@@ -112,7 +143,9 @@ def test_backer_changes_then_cancels_until_the_deadline(client, auth, db, make_c
     assert pledge.status == "cancelled"
 
 
-def test_hidden_amount_and_name_are_hidden_from_the_public(client, auth, db, make_campaign, make_member, make_pledge):
+def test_hidden_amount_and_name_are_hidden_from_the_public(
+    client, auth, db, make_campaign, make_member, make_pledge
+):
     campaign = make_campaign()
     make_pledge(campaign, make_member("Jean Discret"), amount=12_300, hide_amount=True)
     make_pledge(campaign, make_member("Nina Cachée"), amount=4_500, hide_name=True)
@@ -122,8 +155,9 @@ def test_hidden_amount_and_name_are_hidden_from_the_public(client, auth, db, mak
     assert "168" in page  # the total still counts both (168 €)
 
 
-def test_successful_campaign_sends_bank_details_and_reference(db, make_campaign, make_member, make_pledge,
-                                                              end_campaign, outbox):
+def test_successful_campaign_sends_bank_details_and_reference(
+    db, make_campaign, make_member, make_pledge, end_campaign, outbox
+):
     campaign = make_campaign(goal=10_000)
     nina = make_member("Nina", email="nina@exemple.fr")
     pledge = make_pledge(campaign, nina, amount=6_000)
@@ -142,8 +176,9 @@ def test_successful_campaign_sends_bank_details_and_reference(db, make_campaign,
     assert len(outbox.all()) == count
 
 
-def test_failed_campaign_releases_promises_and_tells_backers(db, make_campaign, make_member, make_pledge,
-                                                             end_campaign, outbox):
+def test_failed_campaign_releases_promises_and_tells_backers(
+    db, make_campaign, make_member, make_pledge, end_campaign, outbox
+):
     campaign = make_campaign(goal=100_000)
     pledge = make_pledge(campaign, make_member(email="paul@exemple.fr"), amount=6_000)
     end_campaign(campaign)
@@ -153,64 +188,93 @@ def test_failed_campaign_releases_promises_and_tells_backers(db, make_campaign, 
     assert pledge.status == "released"
     assert (campaign.status, campaign.outcome) == ("closed", "failed")
     assert any("objectif" in m.subject for m in outbox.to("paul@exemple.fr"))
-    assert ledger.total_of_all_entries() == 0 and db.session.scalar(select(LedgerTransaction.id)) is None
+    assert (
+        ledger.total_of_all_entries() == 0
+        and db.session.scalar(select(LedgerTransaction.id)) is None
+    )
 
 
-def test_threshold_campaign_succeeds_at_its_first_step(db, make_campaign, make_pledge, end_campaign):
+def test_threshold_campaign_succeeds_at_its_first_step(
+    db, make_campaign, make_pledge, end_campaign
+):
     campaign = make_campaign(goal=100_000, rule="threshold", threshold=30_000)
     make_pledge(campaign, amount=35_000)
     end_campaign(campaign)
     assert close_ended()["decided"] == {campaign.id: "succeeded"}
 
 
-def test_treasurer_marks_transfers_partially_then_fully(client, auth, db, make_campaign, make_member,
-                                                        make_pledge, end_campaign, outbox):
+def test_treasurer_marks_transfers_partially_then_fully(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign, outbox
+):
     campaign = make_campaign(goal=5_000, general_interest=True)
-    pledge = make_pledge(campaign, make_member(email="lea@exemple.fr"), amount=5_000,
-                         donor_name="Léa Martin", donor_address="3 rue Haute, 69001 Lyon")
+    pledge = make_pledge(
+        campaign,
+        make_member(email="lea@exemple.fr"),
+        amount=5_000,
+        donor_name="Léa Martin",
+        donor_address="3 rue Haute, 69001 Lyon",
+    )
     end_campaign(campaign)
     close_ended()
     auth.login_as(campaign.project.owner)
-    response = client.post(f"/collectes/promesses/{pledge.id}/virements", data={
-        "transfer-amount": "20", "transfer-received_on": date.today().isoformat()})
+    response = client.post(
+        f"/collectes/promesses/{pledge.id}/virements",
+        data={"transfer-amount": "20", "transfer-received_on": date.today().isoformat()},
+    )
     assert response.status_code == 302
     db.session.refresh(pledge)
     assert (pledge.collected_cents, pledge.status) == (2_000, "due")
     # more than what is still due: refused, nothing written
-    response = client.post(f"/collectes/promesses/{pledge.id}/virements", data={
-        "transfer-amount": "40", "transfer-received_on": date.today().isoformat()})
+    response = client.post(
+        f"/collectes/promesses/{pledge.id}/virements",
+        data={"transfer-amount": "40", "transfer-received_on": date.today().isoformat()},
+    )
     db.session.refresh(pledge)
     assert pledge.collected_cents == 2_000
-    client.post(f"/collectes/promesses/{pledge.id}/virements", data={
-        "transfer-amount": "30", "transfer-received_on": date.today().isoformat()})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/virements",
+        data={"transfer-amount": "30", "transfer-received_on": date.today().isoformat()},
+    )
     db.session.refresh(pledge)
     assert (pledge.collected_cents, pledge.status) == (5_000, "collected")
     assert bookkeeping.campaign_balance(campaign.id) == 5_000
     assert ledger.balance(bookkeeping.backer_account(pledge)) == -5_000
-    kinds = {r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge.id))}
+    kinds = {
+        r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge.id))
+    }
     assert set(kinds) == {"payment", "tax"}
     assert kinds["tax"].number.endswith("-00001")
     assert kinds["tax"].details["amount_in_words"] == "cinquante euros"
     auth.login_as(pledge.backer)
     receipt = client.get(f"/collectes/promesses/{pledge.id}/recu/fiscal")
     assert receipt.status_code == 200
-    assert "11580" in receipt.text and "Léa Martin" in receipt.text and "cinquante euros" in receipt.text
+    assert (
+        "11580" in receipt.text
+        and "Léa Martin" in receipt.text
+        and "cinquante euros" in receipt.text
+    )
 
 
-def test_only_the_team_marks_transfers(client, auth, db, make_campaign, make_member, make_pledge, end_campaign):
+def test_only_the_team_marks_transfers(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign
+):
     campaign = make_campaign(goal=5_000)
     pledge = make_pledge(campaign, amount=5_000)
     end_campaign(campaign)
     close_ended()
     auth.login_as(make_member())
-    response = client.post(f"/collectes/promesses/{pledge.id}/virements", data={
-        "transfer-amount": "50", "transfer-received_on": date.today().isoformat()})
+    response = client.post(
+        f"/collectes/promesses/{pledge.id}/virements",
+        data={"transfer-amount": "50", "transfer-received_on": date.today().isoformat()},
+    )
     assert response.status_code == 403
     db.session.refresh(pledge)
     assert pledge.collected_cents == 0
 
 
-def test_unpaid_promises_are_reminded_once_a_week(db, make_campaign, make_member, make_pledge, end_campaign, outbox):
+def test_unpaid_promises_are_reminded_once_a_week(
+    db, make_campaign, make_member, make_pledge, end_campaign, outbox
+):
     from datetime import timedelta
 
     from tremplin.funding.pledges import send_reminders
@@ -236,10 +300,14 @@ def test_team_refunds_a_transfer(client, auth, db, make_campaign, make_pledge, e
     end_campaign(campaign)
     close_ended()
     auth.login_as(campaign.project.owner)
-    client.post(f"/collectes/promesses/{pledge.id}/virements", data={
-        "transfer-amount": "50", "transfer-received_on": date.today().isoformat()})
-    response = client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={
-        "refund-amount": "60", "refund-reason": "trop"})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/virements",
+        data={"transfer-amount": "50", "transfer-received_on": date.today().isoformat()},
+    )
+    response = client.post(
+        f"/collectes/promesses/{pledge.id}/rembourser",
+        data={"refund-amount": "60", "refund-reason": "trop"},
+    )
     db.session.refresh(pledge)
     assert pledge.refunded_cents == 0  # more than received: refused
     client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "50"})
@@ -253,9 +321,16 @@ def test_campaign_lifecycle_locks_goal_rule_and_deadline_once_open(client, auth,
     campaign = make_campaign(status="draft")
     owner = campaign.project.owner
     auth.login_as(owner)
-    response = client.post(f"/collectes/{campaign.id}/modifier", data={
-        "title": "Nouveau titre", "summary": "Résumé", "goal": "2000", "rule": "keep",
-        "deadline": campaign.deadline_at.date().isoformat()})
+    response = client.post(
+        f"/collectes/{campaign.id}/modifier",
+        data={
+            "title": "Nouveau titre",
+            "summary": "Résumé",
+            "goal": "2000",
+            "rule": "keep",
+            "deadline": campaign.deadline_at.date().isoformat(),
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(campaign)
     assert (campaign.goal_cents, campaign.rule) == (200_000, "keep")
@@ -270,8 +345,9 @@ def test_campaign_lifecycle_locks_goal_rule_and_deadline_once_open(client, auth,
     from tremplin.funding.errors import CampaignLocked
 
     with pytest.raises(CampaignLocked):
-        campaigns.update_campaign(campaign, owner, title="x", summary="y", description=None,
-                                  goal_cents=1_000)
+        campaigns.update_campaign(
+            campaign, owner, title="x", summary="y", description=None, goal_cents=1_000
+        )
 
 
 def test_deadline_is_at_most_90_days(db, make_member, make_project):
@@ -286,10 +362,18 @@ def test_deadline_is_at_most_90_days(db, make_member, make_project):
     owner = make_member()
     project = make_project(owner)
     with pytest.raises(InvalidCampaign):
-        campaigns.create_campaign(project, owner, title="t", summary="s", description=None,
-                                  goal_cents=10_000, deadline=(utcnow() + timedelta(days=95)).date())
-    campaign = campaigns.create_campaign(project, owner, title="t", summary="s", description=None,
-                                         goal_cents=10_000)
+        campaigns.create_campaign(
+            project,
+            owner,
+            title="t",
+            summary="s",
+            description=None,
+            goal_cents=10_000,
+            deadline=(utcnow() + timedelta(days=95)).date(),
+        )
+    campaign = campaigns.create_campaign(
+        project, owner, title="t", summary="s", description=None, goal_cents=10_000
+    )
     days = (campaign.deadline_at - utcnow()).days
     assert 44 <= days <= 45
 
@@ -301,8 +385,9 @@ def test_opening_in_promise_mode_needs_a_rib(db, make_member, make_project):
     from tremplin.funding.errors import InvalidCampaign
 
     owner = make_member()
-    campaign = campaigns.create_campaign(make_project(owner), owner, title="t", summary="s",
-                                         description=None, goal_cents=10_000)
+    campaign = campaigns.create_campaign(
+        make_project(owner), owner, title="t", summary="s", description=None, goal_cents=10_000
+    )
     with pytest.raises(InvalidCampaign, match="RIB"):
         campaigns.open_campaign(campaign, owner)
     assert db.session.get(Campaign, campaign.id).status == "draft"
@@ -312,6 +397,10 @@ def test_pledging_is_rate_limited(client, auth, db, app, make_campaign, make_mem
     app.config["RATELIMIT_PLEDGE"] = "2 per minute"
     campaign = make_campaign()
     auth.login_as(make_member())
-    codes = [client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "-1", "understood": "y"}).status_code
-             for _ in range(3)]
+    codes = [
+        client.post(
+            f"/collectes/{campaign.id}/soutenir", data={"amount": "-1", "understood": "y"}
+        ).status_code
+        for _ in range(3)
+    ]
     assert codes == [422, 422, 429]

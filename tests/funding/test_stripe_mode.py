@@ -2,6 +2,7 @@
 SetupIntent at pledge time, charged off-session when the campaign succeeds, webhooks
 delivered and signed by localstripe, 3-D Secure, declines and retries, refunds,
 keep-what-you-raise."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -23,8 +24,11 @@ pytestmark = pytest.mark.stripe
 
 def succeeded_intents(localstripe) -> Counter:
     """How many captured PaymentIntents each pledge has at Stripe (must never exceed 1)."""
-    return Counter(pi["metadata"].get("tremplin_pledge") for pi in localstripe.payment_intents()
-                   if pi["status"] == "succeeded")
+    return Counter(
+        pi["metadata"].get("tremplin_pledge")
+        for pi in localstripe.payment_intents()
+        if pi["status"] == "succeeded"
+    )
 
 
 def assert_books_balance(campaign_id: int) -> None:
@@ -33,11 +37,15 @@ def assert_books_balance(campaign_id: int) -> None:
     assert reconcile.check_pledges() == []
 
 
-def test_campaign_opens_in_stripe_mode_and_a_pledge_waits_for_its_card(client, auth, db, make_campaign, make_member):
+def test_campaign_opens_in_stripe_mode_and_a_pledge_waits_for_its_card(
+    client, auth, db, make_campaign, make_member
+):
     campaign = make_campaign()
     assert campaign.mode == "stripe"
     backer = auth.login_as(make_member())
-    response = client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "25", "understood": "y"})
+    response = client.post(
+        f"/collectes/{campaign.id}/soutenir", data={"amount": "25", "understood": "y"}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/carte")
     pledge = db.session.scalar(select(Pledge).where(Pledge.backer_id == backer.id))
     assert pledge.status == "pending"
@@ -50,26 +58,33 @@ def test_campaign_opens_in_stripe_mode_and_a_pledge_waits_for_its_card(client, a
     assert "0 soutien" in client.get(f"/collectes/{campaign.id}").text
 
 
-def test_return_page_ignores_its_query_string(client, auth, db, make_campaign, make_member, localstripe):
+def test_return_page_ignores_its_query_string(
+    client, auth, db, make_campaign, make_member, localstripe
+):
     campaign = make_campaign()
     backer = auth.login_as(make_member())
     client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "25", "understood": "y"})
     pledge = db.session.scalar(select(Pledge).where(Pledge.backer_id == backer.id))
     client.get(f"/collectes/promesses/{pledge.id}/carte")
     # a forged "redirect_status=succeeded" does not save anything: the SetupIntent is unconfirmed
-    response = client.get(f"/collectes/promesses/{pledge.id}/carte/retour"
-                          "?setup_intent=seti_forged&redirect_status=succeeded")
+    response = client.get(
+        f"/collectes/promesses/{pledge.id}/carte/retour"
+        "?setup_intent=seti_forged&redirect_status=succeeded"
+    )
     assert response.headers["Location"].endswith("/carte")
     db.session.refresh(pledge)
     assert pledge.status == "pending" and pledge.payment_method_id is None
 
 
 def test_all_or_nothing_success_charges_everyone_once_and_webhooks_agree(
-        app, db, make_campaign, make_member, make_pledge, end_campaign, localstripe, live_server, outbox):
+    app, db, make_campaign, make_member, make_pledge, end_campaign, localstripe, live_server, outbox
+):
     localstripe.deliver_webhooks_to(live_server.url + "/funding/stripe/webhook")
     campaign = make_campaign(goal=10_000)
-    pledges = [make_pledge(campaign, make_member(email=f"b{i}@exemple.fr"), amount=amount)
-               for i, amount in enumerate((4_000, 3_500, 2_500))]
+    pledges = [
+        make_pledge(campaign, make_member(email=f"b{i}@exemple.fr"), amount=amount)
+        for i, amount in enumerate((4_000, 3_500, 2_500))
+    ]
     assert all(p.status == "active" and p.payment_method_id for p in pledges)
     end_campaign(campaign)
     result = close_ended()
@@ -82,12 +97,14 @@ def test_all_or_nothing_success_charges_everyone_once_and_webhooks_agree(
         assert pledge.status == "collected" and pledge.collected_cents == pledge.amount_cents
     db.session.refresh(campaign)
     assert campaign.status == "closed" and campaign.outcome == "succeeded"
+
     # localstripe signs and delivers payment_intent.succeeded for each charge: processed once,
     # harmless (already recorded)
     def succeeded_events():
         db.session.rollback()  # read what the live server's threads committed
-        rows = db.session.scalars(select(StripeEvent).where(
-            StripeEvent.type == "payment_intent.succeeded")).all()
+        rows = db.session.scalars(
+            select(StripeEvent).where(StripeEvent.type == "payment_intent.succeeded")
+        ).all()
         return rows if len(rows) >= 3 else None
 
     delivered = wait_for(succeeded_events, timeout=15)
@@ -97,20 +114,27 @@ def test_all_or_nothing_success_charges_everyone_once_and_webhooks_agree(
     assert_books_balance(campaign.id)
     assert any("reçu" in m.subject for m in outbox.to("b0@exemple.fr"))
     # idempotency keys derived from our pledge go with every charge and capture
-    creates = [r for r in localstripe.requests() if r["path"] == "/v1/payment_intents" and r["method"] == "POST"]
+    creates = [
+        r
+        for r in localstripe.requests()
+        if r["path"] == "/v1/payment_intents" and r["method"] == "POST"
+    ]
     assert {r["idempotency_key"] for r in creates} == {
-        f"tremplin-pledge-{p.token}-charge-1" for p in pledges}
+        f"tremplin-pledge-{p.token}-charge-1" for p in pledges
+    }
     captures = [r for r in localstripe.requests() if r["path"].endswith("/capture")]
     assert all(r["idempotency_key"].endswith("-charge-1-capture") for r in captures)
     # running close again charges nobody
     again = close_ended()
     assert again["report"].charged == [] and succeeded_intents(localstripe) == Counter(
-        {str(p.id): 1 for p in pledges})
+        {str(p.id): 1 for p in pledges}
+    )
     assert reconcile.run() == []
 
 
-def test_failed_campaign_charges_nobody_and_tells_backers(db, make_campaign, make_member, make_pledge,
-                                                         end_campaign, localstripe, outbox):
+def test_failed_campaign_charges_nobody_and_tells_backers(
+    db, make_campaign, make_member, make_pledge, end_campaign, localstripe, outbox
+):
     campaign = make_campaign(goal=100_000)
     pledge = make_pledge(campaign, make_member(email="nadia@exemple.fr"), amount=4_000)
     end_campaign(campaign)
@@ -118,14 +142,19 @@ def test_failed_campaign_charges_nobody_and_tells_backers(db, make_campaign, mak
     db.session.refresh(pledge)
     assert pledge.status == "released"
     assert localstripe.payment_intents() == []
-    assert [r for r in localstripe.requests() if "payment_intents" in r["path"] and r["method"] == "POST"] == []
+    assert [
+        r
+        for r in localstripe.requests()
+        if "payment_intents" in r["path"] and r["method"] == "POST"
+    ] == []
     mail = [m for m in outbox.to("nadia@exemple.fr") if "objectif" in m.subject][-1]
     assert "pas été débitée" in mail.body_text
     assert ledger.total_of_all_entries() == 0
 
 
-def test_3d_secure_card_gets_a_confirm_link_then_succeeds(client, auth, db, make_campaign, make_member,
-                                                          make_pledge, end_campaign, localstripe, outbox):
+def test_3d_secure_card_gets_a_confirm_link_then_succeeds(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign, localstripe, outbox
+):
     campaign = make_campaign(goal=5_000)
     backer = make_member(email="sca@exemple.fr")
     pledge = make_pledge(campaign, backer, amount=5_000, card=CARD_3DS_REQUIRED)
@@ -144,8 +173,10 @@ def test_3d_secure_card_gets_a_confirm_link_then_succeeds(client, auth, db, make
     intent_id = pledge.latest_attempt.payment_intent_id
     secret = page.text.split('data-client-secret="')[1].split('"')[0]
     # what the test Stripe.js does when the backer passes the bank's check
-    localstripe.post(f"/v1/payment_intents/{intent_id}/_authenticate?success=true",
-                     {"client_secret": secret, "key": "pk_test_tremplin"})
+    localstripe.post(
+        f"/v1/payment_intents/{intent_id}/_authenticate?success=true",
+        {"client_secret": secret, "key": "pk_test_tremplin"},
+    )
     back = client.get(link + "/retour?payment_intent=pi_forged&redirect_status=failed")
     assert back.status_code == 302
     db.session.refresh(pledge)
@@ -157,10 +188,13 @@ def test_3d_secure_card_gets_a_confirm_link_then_succeeds(client, auth, db, make
     assert_books_balance(campaign.id)
 
 
-def test_confirm_link_belongs_to_its_backer(client, auth, db, make_campaign, make_member, make_pledge,
-                                            end_campaign, localstripe, outbox):
+def test_confirm_link_belongs_to_its_backer(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign, localstripe, outbox
+):
     campaign = make_campaign(goal=5_000)
-    pledge = make_pledge(campaign, make_member(email="owner@exemple.fr"), amount=5_000, card=CARD_3DS_REQUIRED)
+    pledge = make_pledge(
+        campaign, make_member(email="owner@exemple.fr"), amount=5_000, card=CARD_3DS_REQUIRED
+    )
     end_campaign(campaign)
     close_ended()
     link = outbox.last_link("owner@exemple.fr", "/confirmer/")
@@ -170,8 +204,9 @@ def test_confirm_link_belongs_to_its_backer(client, auth, db, make_campaign, mak
     assert client.get(link.replace(pledge.token, "wrong-token")).status_code == 404
 
 
-def test_declined_card_is_retried_on_schedule_then_reported(db, make_campaign, make_member, make_pledge,
-                                                           end_campaign, localstripe, outbox):
+def test_declined_card_is_retried_on_schedule_then_reported(
+    db, make_campaign, make_member, make_pledge, end_campaign, localstripe, outbox
+):
     campaign = make_campaign(goal=3_000)
     backer = make_member(email="refus@exemple.fr")
     pledge = make_pledge(campaign, backer, amount=3_000, card=CARD_DECLINED_ON_CHARGE)
@@ -182,8 +217,11 @@ def test_declined_card_is_retried_on_schedule_then_reported(db, make_campaign, m
     assert pledge.status == "declined" and pledge.failure_count == 1
     assert pledge.next_retry_at > utcnow() + timedelta(hours=23)
     assert any("pas passé" in m.subject for m in outbox.to("refus@exemple.fr"))
-    team_notes = db.session.scalars(select(Notification).where(
-        Notification.user_id == campaign.project.owner_id, Notification.text.contains("refusé"))).all()
+    team_notes = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == campaign.project.owner_id, Notification.text.contains("refusé")
+        )
+    ).all()
     assert team_notes
     # retry before the schedule: nothing happens
     assert charging.collect_due().declined == []
@@ -202,8 +240,9 @@ def test_declined_card_is_retried_on_schedule_then_reported(db, make_campaign, m
     assert campaign.status == "succeeded"  # still open to a late payment until the team closes it
 
 
-def test_declined_backer_saves_another_card_and_is_charged_at_once(client, auth, db, make_campaign, make_member,
-                                                                  make_pledge, end_campaign, localstripe):
+def test_declined_backer_saves_another_card_and_is_charged_at_once(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign, localstripe
+):
     campaign = make_campaign(goal=3_000)
     backer = make_member()
     pledge = make_pledge(campaign, backer, amount=3_000, card=CARD_DECLINED_ON_CHARGE)
@@ -222,14 +261,18 @@ def test_declined_backer_saves_another_card_and_is_charged_at_once(client, auth,
     assert [a.status for a in pledge.attempts] == ["failed", "succeeded"]
 
 
-def test_team_refunds_part_then_all_of_a_card_payment(client, auth, db, make_campaign, make_member, make_pledge,
-                                                      end_campaign, localstripe, outbox):
+def test_team_refunds_part_then_all_of_a_card_payment(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign, localstripe, outbox
+):
     campaign = make_campaign(goal=5_000)
     pledge = make_pledge(campaign, make_member(email="rembourse@exemple.fr"), amount=5_000)
     end_campaign(campaign)
     close_ended()
     auth.login_as(campaign.project.owner)
-    client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "20", "refund-reason": "erreur"})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/rembourser",
+        data={"refund-amount": "20", "refund-reason": "erreur"},
+    )
     db.session.refresh(pledge)
     assert (pledge.refunded_cents, pledge.status) == (2_000, "collected")
     client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "40"})
@@ -241,37 +284,58 @@ def test_team_refunds_part_then_all_of_a_card_payment(client, auth, db, make_cam
     intent = pledge.attempts[-1].payment_intent_id
     refunds = localstripe.get(f"/v1/refunds?payment_intent={intent}")["data"]
     assert sorted(r["amount"] for r in refunds) == [2_000, 3_000]
-    refund_calls = [r for r in localstripe.requests() if r["path"] == "/v1/refunds" and r["method"] == "POST"]
-    assert len(refund_calls) == 2 and all(r["idempotency_key"].startswith("tremplin-refund-") for r in refund_calls)
+    refund_calls = [
+        r for r in localstripe.requests() if r["path"] == "/v1/refunds" and r["method"] == "POST"
+    ]
+    assert len(refund_calls) == 2 and all(
+        r["idempotency_key"].startswith("tremplin-refund-") for r in refund_calls
+    )
     assert bookkeeping.campaign_balance(campaign.id) == 0
     assert ledger.balance(bookkeeping.backer_account(pledge)) == 0
     assert any("Remboursement" in m.subject for m in outbox.to("rembourse@exemple.fr"))
     assert reconcile.run() == []
 
 
-def test_organiser_may_refund_but_not_a_stranger(client, auth, db, make_campaign, make_member, make_organiser,
-                                                 make_pledge, end_campaign, localstripe):
+def test_organiser_may_refund_but_not_a_stranger(
+    client,
+    auth,
+    db,
+    make_campaign,
+    make_member,
+    make_organiser,
+    make_pledge,
+    end_campaign,
+    localstripe,
+):
     campaign = make_campaign(goal=5_000)
     pledge = make_pledge(campaign, amount=5_000)
     end_campaign(campaign)
     close_ended()
     auth.login_as(make_member())
-    assert client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "5"}).status_code == 403
+    assert (
+        client.post(
+            f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "5"}
+        ).status_code
+        == 403
+    )
     auth.login_as(make_organiser())
     client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "5"})
     db.session.refresh(pledge)
     assert pledge.refunded_cents == 500
 
 
-def test_keep_what_you_raise_charges_at_pledge_time(client, auth, db, make_campaign, make_member, end_campaign,
-                                                    localstripe):
+def test_keep_what_you_raise_charges_at_pledge_time(
+    client, auth, db, make_campaign, make_member, end_campaign, localstripe
+):
     campaign = make_campaign(goal=50_000, rule="keep")
     backer = auth.login_as(make_member())
     client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "12", "understood": "y"})
     pledge = db.session.scalar(select(Pledge).where(Pledge.backer_id == backer.id))
     client.get(f"/collectes/promesses/{pledge.id}/carte")
-    localstripe.post(f"/v1/setup_intents/{db.session.get(Pledge, pledge.id).setup_intent_id}/confirm",
-                     {"payment_method": "pm_card_visa"})
+    localstripe.post(
+        f"/v1/setup_intents/{db.session.get(Pledge, pledge.id).setup_intent_id}/confirm",
+        {"payment_method": "pm_card_visa"},
+    )
     response = client.get(f"/collectes/promesses/{pledge.id}/carte/retour")
     assert response.status_code == 302
     db.session.refresh(pledge)
@@ -287,8 +351,9 @@ def test_keep_what_you_raise_charges_at_pledge_time(client, auth, db, make_campa
     assert campaign.status == "closed"
 
 
-def test_keep_what_you_raise_with_3d_secure_goes_straight_to_confirmation(client, auth, db, make_campaign,
-                                                                         make_member, localstripe):
+def test_keep_what_you_raise_with_3d_secure_goes_straight_to_confirmation(
+    client, auth, db, make_campaign, make_member, localstripe
+):
     campaign = make_campaign(goal=50_000, rule="keep")
     backer = auth.login_as(make_member())
     client.post(f"/collectes/{campaign.id}/soutenir", data={"amount": "12", "understood": "y"})
@@ -300,14 +365,17 @@ def test_keep_what_you_raise_with_3d_secure_goes_straight_to_confirmation(client
     assert outcome == "requires_action"
 
 
-def test_reconcile_finds_and_repairs_a_refund_made_outside(db, make_campaign, make_pledge, end_campaign,
-                                                           localstripe):
+def test_reconcile_finds_and_repairs_a_refund_made_outside(
+    db, make_campaign, make_pledge, end_campaign, localstripe
+):
     campaign = make_campaign(goal=5_000)
     pledge = make_pledge(campaign, amount=5_000)
     end_campaign(campaign)
     close_ended()
     intent = pledge.attempts[-1].payment_intent_id
-    localstripe.post("/v1/refunds", {"payment_intent": intent, "amount": "1500"})  # from the dashboard
+    localstripe.post(
+        "/v1/refunds", {"payment_intent": intent, "amount": "1500"}
+    )  # from the dashboard
     found = reconcile.run()
     assert [d.kind for d in found] == ["refund_missing"]
     repaired = reconcile.run(repair=True)
@@ -319,8 +387,9 @@ def test_reconcile_finds_and_repairs_a_refund_made_outside(db, make_campaign, ma
     assert bookkeeping.campaign_balance(campaign.id) == 3_500
 
 
-def test_keep_what_you_raise_decline_is_retried_while_the_campaign_runs(db, make_campaign, make_member,
-                                                                       make_pledge, localstripe):
+def test_keep_what_you_raise_decline_is_retried_while_the_campaign_runs(
+    db, make_campaign, make_member, make_pledge, localstripe
+):
     campaign = make_campaign(goal=50_000, rule="keep")
     pledge = make_pledge(campaign, make_member(), amount=2_000, card=CARD_DECLINED_ON_CHARGE)
     assert pledge.status == "due"  # keep-what-you-raise: to collect at once
@@ -333,8 +402,9 @@ def test_keep_what_you_raise_decline_is_retried_while_the_campaign_runs(db, make
     assert pledge.failure_count == 2
 
 
-def test_team_gives_up_on_an_unconfirmed_payment_when_closing(client, auth, db, make_campaign, make_member,
-                                                              make_pledge, end_campaign, localstripe):
+def test_team_gives_up_on_an_unconfirmed_payment_when_closing(
+    client, auth, db, make_campaign, make_member, make_pledge, end_campaign, localstripe
+):
     campaign = make_campaign(goal=5_000)
     pledge = make_pledge(campaign, make_member(), amount=5_000, card=CARD_3DS_REQUIRED)
     end_campaign(campaign)

@@ -1,5 +1,6 @@
 """Channels and conversations over HTTP: posting without JavaScript, bad input, history
 paging, mentions, anti-spam, editing and deleting, private conversations, unread counts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,24 +23,33 @@ def restaurant(make_group, make_member, make_organiser):
     claire = make_organiser("Claire Dubois")
     awa = make_member("Awa Diallo")
     karim = make_member("Karim Benali")
-    group = make_group("Restauration", organiser=claire, members=[awa, karim], channels=["Financement"])
+    group = make_group(
+        "Restauration", organiser=claire, members=[awa, karim], channels=["Financement"]
+    )
     return group, claire, awa, karim
 
 
 def test_member_posts_with_the_plain_form_and_sees_the_message(client, auth, restaurant):
     group, _claire, awa, _karim = restaurant
     auth.login_as(awa)
-    response = client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Bonjour, je cherche un **local**."})
+    response = client.post(
+        f"/groupes/{group.slug}/salons/accueil", data={"body": "Bonjour, je cherche un **local**."}
+    )
     assert response.status_code == 302 and "#m" in response.headers["Location"]
     page = client.get(f"/groupes/{group.slug}/salons/accueil")
     assert "<strong>local</strong>" in page.text and "Awa Diallo" in page.text
 
 
-@pytest.mark.parametrize("body, error", [
-    ("   ", "Votre message est vide"),
-    ("x" * (chat.MAX_LENGTH + 1), "Votre message est trop long"),
-])
-def test_empty_or_overlong_messages_are_refused_in_the_form(client, auth, db, restaurant, body, error):
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ("   ", "Votre message est vide"),
+        ("x" * (chat.MAX_LENGTH + 1), "Votre message est trop long"),
+    ],
+)
+def test_empty_or_overlong_messages_are_refused_in_the_form(
+    client, auth, db, restaurant, body, error
+):
     group, _claire, awa, _karim = restaurant
     auth.login_as(awa)
     response = client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": body})
@@ -71,10 +81,14 @@ def test_a_muted_member_cannot_post(client, auth, db, restaurant):
 def test_markdown_in_messages_is_sanitised(client, auth, restaurant):
     group, _claire, awa, _karim = restaurant
     auth.login_as(awa)
-    client.post(f"/groupes/{group.slug}/salons/accueil", data={
-        "body": "<script>alert(1)</script> [clic](javascript:alert(2)) <img src=x onerror=alert(3)> *ok*"})
+    client.post(
+        f"/groupes/{group.slug}/salons/accueil",
+        data={
+            "body": "<script>alert(1)</script> [clic](javascript:alert(2)) <img src=x onerror=alert(3)> *ok*"
+        },
+    )
     page = client.get(f"/groupes/{group.slug}/salons/accueil")
-    thread = page.text.split('data-messages', 1)[1].split("</ol>", 1)[0]
+    thread = page.text.split("data-messages", 1)[1].split("</ol>", 1)[0]
     assert "<script>alert" not in thread and "javascript:" not in thread and "onerror" not in thread
     assert "<em>ok</em>" in thread
 
@@ -86,8 +100,10 @@ def test_mentions_notify_the_member_named(client, auth, db, restaurant, outbox):
     set_consents(karim, ["groups_mention"])
     db.session.commit()
     auth.login_as(awa)
-    client.post(f"/groupes/{group.slug}/salons/financement",
-                data={"body": "@Karim Benali tu connais un prêt d'honneur ?"})
+    client.post(
+        f"/groupes/{group.slug}/salons/financement",
+        data={"body": "@Karim Benali tu connais un prêt d'honneur ?"},
+    )
     note = db.session.scalar(select(Notification).where(Notification.user_id == karim.id))
     assert note.text == "Awa Diallo vous a mentionné dans #Financement"
     assert "#m" in note.url
@@ -98,26 +114,40 @@ def test_mentions_notify_the_member_named(client, auth, db, restaurant, outbox):
 
 
 def test_new_accounts_are_limited_to_a_few_messages_a_minute_with_a_notice(
-        client, auth, db, app, restaurant):
+    client, auth, db, app, restaurant
+):
     group, _claire, awa, _karim = restaurant
     auth.login_as(awa)  # created just now: a new account
     page = client.get(f"/groupes/{group.slug}/salons/accueil")
     assert "Votre compte est récent : vous pouvez envoyer 5 messages par minute." in page.text
     for n in range(5):
-        assert client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": f"Message {n}"}).status_code == 302
+        assert (
+            client.post(
+                f"/groupes/{group.slug}/salons/accueil", data={"body": f"Message {n}"}
+            ).status_code
+            == 302
+        )
     response = client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Encore un"})
-    assert response.status_code == 400 and "les comptes récents peuvent envoyer 5 messages par minute" in response.text
+    assert (
+        response.status_code == 400
+        and "les comptes récents peuvent envoyer 5 messages par minute" in response.text
+    )
     assert count_messages(db) == 5
 
     awa.created_at = utcnow() - timedelta(days=30)  # an established member gets more room
     db.session.commit()
-    assert client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Encore un"}).status_code == 302
+    assert (
+        client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Encore un"}).status_code
+        == 302
+    )
 
 
 def test_history_is_paged_over_http(client, auth, db, restaurant):
     group, claire, awa, _karim = restaurant
     channel = group.channels[0]
-    db.session.add_all([Message(channel=channel, author=claire, body=f"Message {n}") for n in range(60)])
+    db.session.add_all(
+        [Message(channel=channel, author=claire, body=f"Message {n}") for n in range(60)]
+    )
     db.session.commit()
     ids = db.session.scalars(select(Message.id).order_by(Message.id)).all()
     auth.login_as(awa)
@@ -134,11 +164,18 @@ def test_history_is_paged_over_http(client, auth, db, restaurant):
     assert len(data["messages"]) == 5 and data["has_more"] is False
 
 
-def test_members_edit_and_delete_their_own_messages_only(client, auth, db, restaurant, post_message):
+def test_members_edit_and_delete_their_own_messages_only(
+    client, auth, db, restaurant, post_message
+):
     group, _claire, awa, karim = restaurant
     message = post_message(awa, group.channels[0], "Premier jet")
     auth.login_as(karim)
-    assert client.post(f"/discussion/messages/{message.id}/modifier", data={"body": "Piraté"}).status_code == 403
+    assert (
+        client.post(
+            f"/discussion/messages/{message.id}/modifier", data={"body": "Piraté"}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/discussion/messages/{message.id}/supprimer").status_code == 403
 
     auth.login_as(awa)
@@ -150,10 +187,15 @@ def test_members_edit_and_delete_their_own_messages_only(client, auth, db, resta
     client.post(f"/discussion/messages/{message.id}/supprimer")
     db.session.refresh(message)
     assert message.deleted_at is not None and message.body == ""
-    assert "Message supprimé par son auteur." in client.get(f"/groupes/{group.slug}/salons/accueil").text
+    assert (
+        "Message supprimé par son auteur."
+        in client.get(f"/groupes/{group.slug}/salons/accueil").text
+    )
 
 
-def test_unread_counts_per_channel_and_in_the_navigation(client, auth, db, restaurant, post_message):
+def test_unread_counts_per_channel_and_in_the_navigation(
+    client, auth, db, restaurant, post_message
+):
     group, claire, awa, _karim = restaurant
     post_message(claire, group.channels[0], "Un")
     post_message(claire, group.channels[1], "Deux")
@@ -172,7 +214,10 @@ def test_unread_counts_per_channel_and_in_the_navigation(client, auth, db, resta
 
 # --- conversations ---------------------------------------------------------------------
 
-def test_open_conversation_reuses_a_pair_and_finds_an_owners_conversation(app, db, make_member, in_request):
+
+def test_open_conversation_reuses_a_pair_and_finds_an_owners_conversation(
+    app, db, make_member, in_request
+):
     awa, fatou, claire = make_member("Awa"), make_member("Fatou"), make_member("Claire")
     with in_request():
         first = open_conversation([awa, fatou])
@@ -182,7 +227,10 @@ def test_open_conversation_reuses_a_pair_and_finds_an_owners_conversation(app, d
         from tremplin.groups import conversation_for
 
         assert conversation_for(("pairings", 7)).id == pair.id
-        assert open_conversation([awa, claire, fatou], kind="mentoring", owner=("pairings", 7)).id == pair.id
+        assert (
+            open_conversation([awa, claire, fatou], kind="mentoring", owner=("pairings", 7)).id
+            == pair.id
+        )
     assert first.id == again.id and trio.id != first.id
     assert {p.user_id for p in pair.participants} == {awa.id, claire.id, fatou.id}
 
@@ -196,17 +244,20 @@ def test_only_participants_read_a_conversation(client, auth, db, make_member, in
     assert client.get(f"/messages/{conversation.id}/historique").status_code == 403
     assert client.post(f"/messages/{conversation.id}", data={"body": "Coucou"}).status_code == 403
     auth.login_as(fatou)
-    assert client.post(f"/messages/{conversation.id}", data={"body": "Coucou Awa"}).status_code == 302
+    assert (
+        client.post(f"/messages/{conversation.id}", data={"body": "Coucou Awa"}).status_code == 302
+    )
     assert "Coucou Awa" in client.get(f"/messages/{conversation.id}").text
 
 
-def test_starting_a_conversation_from_a_group_and_being_notified_once(
-        client, auth, db, restaurant):
+def test_starting_a_conversation_from_a_group_and_being_notified_once(client, auth, db, restaurant):
     group, _claire, awa, karim = restaurant
     auth.login_as(awa)
     form = client.get(f"/messages/nouveau?avec={karim.id}")
     assert "Karim Benali" in form.text
-    response = client.post("/messages/nouveau", data={"participants": [karim.id], "body": "Salut Karim !"})
+    response = client.post(
+        "/messages/nouveau", data={"participants": [karim.id], "body": "Salut Karim !"}
+    )
     assert response.status_code == 302
     conversation_id = int(response.headers["Location"].rsplit("/", 1)[1])
     client.post(f"/messages/{conversation_id}", data={"body": "Tu es là ?"})
@@ -222,7 +273,9 @@ def test_starting_a_conversation_from_a_group_and_being_notified_once(
     assert chat.unread_counts_for(karim.id).conversations == {}
 
 
-def test_conversation_form_only_offers_people_one_shares_a_group_with(client, auth, db, restaurant, make_member):
+def test_conversation_form_only_offers_people_one_shares_a_group_with(
+    client, auth, db, restaurant, make_member
+):
     group, _claire, awa, _karim = restaurant
     stranger = make_member("Inconnu Total")
     auth.login_as(awa)

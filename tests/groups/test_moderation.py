@@ -1,5 +1,6 @@
 """Moderation in the open: reports, hiding, pinning, muting, banning; every organiser
 action in the log all members read; actions on an organiser need a second organiser."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,15 +23,24 @@ def club(make_group, make_member, make_organiser):
     lakdar = make_organiser("Lakdar")
     bernadette, claire = make_organiser("Bernadette"), make_organiser("Claire")
     moussa, rachid = make_member("Moussa"), make_member("Rachid")
-    group = make_group("Club Dynamiques africaines", organiser=lakdar,
-                       organisers=[bernadette, claire], members=[moussa, rachid])
+    group = make_group(
+        "Club Dynamiques africaines",
+        organiser=lakdar,
+        organisers=[bernadette, claire],
+        members=[moussa, rachid],
+    )
     return group, lakdar, bernadette, claire, moussa, rachid
 
 
 def log_actions(db, group):
-    return [e.action for e in db.session.scalars(
-        select(ModerationLogEntry).where(ModerationLogEntry.group_id == group.id)
-        .order_by(ModerationLogEntry.id))]
+    return [
+        e.action
+        for e in db.session.scalars(
+            select(ModerationLogEntry)
+            .where(ModerationLogEntry.group_id == group.id)
+            .order_by(ModerationLogEntry.id)
+        )
+    ]
 
 
 def test_a_member_reports_a_message_and_organisers_are_told(client, auth, db, club, post_message):
@@ -38,12 +48,18 @@ def test_a_member_reports_a_message_and_organisers_are_told(client, auth, db, cl
     message = post_message(rachid, group.channels[0], "Achetez mes produits miracles !")
     auth.login_as(moussa)
     assert "Spam ou publicité" in client.get(f"/discussion/messages/{message.id}/signaler").text
-    client.post(f"/discussion/messages/{message.id}/signaler", data={"reason": "spam", "details": "Démarchage"})
+    client.post(
+        f"/discussion/messages/{message.id}/signaler",
+        data={"reason": "spam", "details": "Démarchage"},
+    )
     again = client.post(f"/discussion/messages/{message.id}/signaler", data={"reason": "spam"})
     assert "Vous avez déjà signalé ce message" in again.text
     assert db.session.scalar(select(MessageReport.reason)) == "spam"
-    assert db.session.scalar(select(Notification).where(
-        Notification.user_id == lakdar.id, Notification.text.contains("signalé")))
+    assert db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == lakdar.id, Notification.text.contains("signalé")
+        )
+    )
     assert "Signalements à examiner" not in client.get(f"/groupes/{group.slug}/moderation").text
 
     auth.login_as(lakdar)
@@ -52,7 +68,9 @@ def test_a_member_reports_a_message_and_organisers_are_told(client, auth, db, cl
     assert "Moussa" not in page.text  # the reporter stays anonymous
 
 
-def test_organiser_hides_a_message_for_everyone_and_the_log_says_so(client, auth, db, club, post_message):
+def test_organiser_hides_a_message_for_everyone_and_the_log_says_so(
+    client, auth, db, club, post_message
+):
     group, lakdar, *_rest, moussa, rachid = club
     message = post_message(rachid, group.channels[0], "Achetez mes produits miracles !")
     auth.login_as(moussa)
@@ -60,23 +78,32 @@ def test_organiser_hides_a_message_for_everyone_and_the_log_says_so(client, auth
     assert client.post(f"/discussion/messages/{message.id}/masquer").status_code == 403
 
     auth.login_as(lakdar)
-    client.post(f"/discussion/messages/{message.id}/masquer", data={"reason": "Démarchage, point 2 de la charte"})
+    client.post(
+        f"/discussion/messages/{message.id}/masquer",
+        data={"reason": "Démarchage, point 2 de la charte"},
+    )
     db.session.refresh(message)
     assert message.hidden_at is not None and message.hidden_by_id == lakdar.id
     assert db.session.scalar(select(MessageReport.resolution)) == "hidden"
 
     auth.login_as(moussa)
     channel = client.get(f"/groupes/{group.slug}/salons/accueil").text
-    assert "produits miracles" not in channel and "Message masqué par l’équipe d’animation" in channel
+    assert (
+        "produits miracles" not in channel and "Message masqué par l’équipe d’animation" in channel
+    )
     log = client.get(f"/groupes/{group.slug}/moderation").text
-    assert "Lakdar a masqué un message de Rachid" in log and "Démarchage, point 2 de la charte" in log
+    assert (
+        "Lakdar a masqué un message de Rachid" in log and "Démarchage, point 2 de la charte" in log
+    )
 
 
 def test_mute_ban_and_unban_a_member(client, auth, db, club, post_message):
     group, lakdar, *_rest, moussa, rachid = club
     auth.login_as(lakdar)
-    client.post(f"/groupes/{group.slug}/moderation/membres/{rachid.id}/sourdine",
-                data={"minutes": "60", "reason": "Propos répétés hors sujet"})
+    client.post(
+        f"/groupes/{group.slug}/moderation/membres/{rachid.id}/sourdine",
+        data={"minutes": "60", "reason": "Propos répétés hors sujet"},
+    )
     assert is_muted(get_membership(rachid, group))
     auth.login_as(rachid)
     refused = client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Je proteste"})
@@ -85,7 +112,10 @@ def test_mute_ban_and_unban_a_member(client, auth, db, club, post_message):
 
     auth.login_as(lakdar)
     client.post(f"/groupes/{group.slug}/moderation/membres/{rachid.id}/fin-sourdine")
-    client.post(f"/groupes/{group.slug}/moderation/membres/{rachid.id}/exclure", data={"days": "0", "reason": "Insultes"})
+    client.post(
+        f"/groupes/{group.slug}/moderation/membres/{rachid.id}/exclure",
+        data={"days": "0", "reason": "Insultes"},
+    )
     assert get_membership(rachid, group).state == "banned"
     auth.login_as(rachid)
     assert client.get(f"/groupes/{group.slug}/salons/accueil").status_code == 403
@@ -94,7 +124,12 @@ def test_mute_ban_and_unban_a_member(client, auth, db, club, post_message):
     auth.login_as(lakdar)
     client.post(f"/groupes/{group.slug}/moderation/membres/{rachid.id}/reintegrer")
     assert get_membership(rachid, group) is None  # may join again
-    assert log_actions(db, group) == ["member_muted", "member_unmuted", "member_banned", "member_unbanned"]
+    assert log_actions(db, group) == [
+        "member_muted",
+        "member_unmuted",
+        "member_banned",
+        "member_unbanned",
+    ]
     auth.login_as(moussa)
     log = client.get(f"/groupes/{group.slug}/moderation").text
     assert "Lakdar a exclu Rachid du groupe" in log and "Insultes" in log
@@ -102,7 +137,9 @@ def test_mute_ban_and_unban_a_member(client, auth, db, club, post_message):
 
 def test_pinned_messages_show_above_the_thread(client, auth, db, club, post_message):
     group, lakdar, *_rest, moussa, _rachid = club
-    message = post_message(moussa, group.channels[0], "Rencontre mardi à 18 h à la Cité des métiers")
+    message = post_message(
+        moussa, group.channels[0], "Rencontre mardi à 18 h à la Cité des métiers"
+    )
     auth.login_as(moussa)
     assert client.post(f"/discussion/messages/{message.id}/epingler").status_code == 403
     auth.login_as(lakdar)
@@ -115,14 +152,21 @@ def test_pinned_messages_show_above_the_thread(client, auth, db, club, post_mess
 def test_an_organiser_cannot_act_on_another_organiser_alone(client, auth, db, club):
     group, lakdar, bernadette, claire, *_ = club
     auth.login_as(lakdar)
-    page = client.post(f"/groupes/{group.slug}/moderation/membres/{bernadette.id}/sourdine",
-                       data={"minutes": "1440", "reason": "Monopolise le club"}, follow_redirects=True)
+    page = client.post(
+        f"/groupes/{group.slug}/moderation/membres/{bernadette.id}/sourdine",
+        data={"minutes": "1440", "reason": "Monopolise le club"},
+        follow_redirects=True,
+    )
     assert "attend la confirmation" in page.text
     assert not is_muted(get_membership(bernadette, group))
     request = db.session.scalar(select(ModerationRequest))
     assert request.state == "pending"
-    assert db.session.scalar(select(Notification).where(
-        Notification.user_id == claire.id, Notification.text.contains("demande votre confirmation")))
+    assert db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == claire.id,
+            Notification.text.contains("demande votre confirmation"),
+        )
+    )
 
     # Neither the one who asked nor the one targeted can confirm.
     client.post(f"/groupes/{group.slug}/moderation/demandes/{request.id}/confirmer")
@@ -135,19 +179,28 @@ def test_an_organiser_cannot_act_on_another_organiser_alone(client, auth, db, cl
     client.post(f"/groupes/{group.slug}/moderation/demandes/{request.id}/confirmer")
     db.session.refresh(request)
     assert request.state == "confirmed" and is_muted(get_membership(bernadette, group))
-    entry = db.session.scalars(select(ModerationLogEntry).order_by(ModerationLogEntry.id.desc())).first()
-    assert (entry.action, entry.actor_id, entry.confirmed_by_id) == ("member_muted", lakdar.id, claire.id)
+    entry = db.session.scalars(
+        select(ModerationLogEntry).order_by(ModerationLogEntry.id.desc())
+    ).first()
+    assert (entry.action, entry.actor_id, entry.confirmed_by_id) == (
+        "member_muted",
+        lakdar.id,
+        claire.id,
+    )
     log = client.get(f"/groupes/{group.slug}/moderation").text
     assert "en attente de la confirmation d’un second animateur" in log
     assert "confirmé par Claire" in log
 
 
 def test_removing_an_organiser_or_hiding_their_message_also_needs_a_second_organiser(
-        client, auth, db, club, post_message):
+    client, auth, db, club, post_message
+):
     group, lakdar, bernadette, claire, *_ = club
     message = post_message(bernadette, group.channels[0], "Mon activité personnelle, achetez !")
     auth.login_as(lakdar)
-    client.post(f"/discussion/messages/{message.id}/masquer", data={"reason": "Promotion personnelle"})
+    client.post(
+        f"/discussion/messages/{message.id}/masquer", data={"reason": "Promotion personnelle"}
+    )
     client.post(f"/groupes/{group.slug}/membres/{bernadette.id}/role", data={"role": "member"})
     db.session.refresh(message)
     assert message.hidden_at is None and get_membership(bernadette, group).role == "organiser"
@@ -163,11 +216,14 @@ def test_removing_an_organiser_or_hiding_their_message_also_needs_a_second_organ
 
 
 def test_with_two_organisers_the_other_cannot_be_removed_without_a_third(
-        client, auth, db, make_group, make_organiser, make_member):
+    client, auth, db, make_group, make_organiser, make_member
+):
     lakdar, bernadette = make_organiser("Lakdar"), make_organiser("Bernadette")
     group = make_group(organiser=lakdar, organisers=[bernadette])
     auth.login_as(lakdar)
-    client.post(f"/groupes/{group.slug}/moderation/membres/{bernadette.id}/exclure", data={"days": "0"})
+    client.post(
+        f"/groupes/{group.slug}/moderation/membres/{bernadette.id}/exclure", data={"days": "0"}
+    )
     assert get_membership(bernadette, group).state == "active"
     page = client.get(f"/groupes/{group.slug}/moderation").text
     assert "En attente d’un autre animateur" in page
@@ -181,7 +237,9 @@ def test_organisers_promote_members_directly(client, auth, db, club):
     assert "Personne ressource" in client.get(f"/groupes/{group.slug}/moderation").text
 
 
-def test_moderation_log_is_for_members_of_a_private_group(client, auth, make_group, make_member, make_organiser):
+def test_moderation_log_is_for_members_of_a_private_group(
+    client, auth, make_group, make_member, make_organiser
+):
     claire = make_organiser("Claire")
     awa = make_member("Awa")
     group = make_group(organiser=claire, visibility="private", members=[awa])
@@ -194,9 +252,15 @@ def test_moderation_log_is_for_members_of_a_private_group(client, auth, make_gro
 def test_a_member_cannot_moderate(client, auth, club):
     group, _lakdar, bernadette, _claire, moussa, rachid = club
     auth.login_as(moussa)
-    for path in (f"/groupes/{group.slug}/moderation/membres/{rachid.id}",
-                 f"/groupes/{group.slug}/moderation/membres/{rachid.id}/sourdine"):
-        response = client.post(path, data={"minutes": "60"}) if path.endswith("sourdine") else client.get(path)
+    for path in (
+        f"/groupes/{group.slug}/moderation/membres/{rachid.id}",
+        f"/groupes/{group.slug}/moderation/membres/{rachid.id}/sourdine",
+    ):
+        response = (
+            client.post(path, data={"minutes": "60"})
+            if path.endswith("sourdine")
+            else client.get(path)
+        )
         assert response.status_code == 403
 
 
@@ -206,14 +270,20 @@ def test_moderation_services_refuse_self_sanctions(app, db, club, in_request):
 
     with app.test_request_context(), pytest.raises(DomainError):
         moderation.mute(lakdar, group, lakdar, 60)
-    assert db.session.scalar(select(GroupMembership).where(GroupMembership.muted_until.is_not(None))) is None
+    assert (
+        db.session.scalar(select(GroupMembership).where(GroupMembership.muted_until.is_not(None)))
+        is None
+    )
 
 
 def test_making_someone_organiser_of_a_team_needs_a_second_organiser(client, auth, db, club):
     group, lakdar, _bernadette, claire, moussa, _rachid = club
     auth.login_as(lakdar)
-    page = client.post(f"/groupes/{group.slug}/membres/{moussa.id}/role",
-                       data={"role": "organiser"}, follow_redirects=True)
+    page = client.post(
+        f"/groupes/{group.slug}/membres/{moussa.id}/role",
+        data={"role": "organiser"},
+        follow_redirects=True,
+    )
     assert "attend la confirmation d’un autre animateur" in page.text
     assert get_membership(moussa, group).role == "member"
     request = db.session.scalar(select(ModerationRequest))

@@ -1,4 +1,5 @@
 """The app, its database, a CSRF-aware test client, `auth` and a statement counter."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,9 @@ def ensure_pg_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -102,13 +105,18 @@ def _empty_all(url: str) -> None:
     engine = create_engine(url)
     tables = _db.metadata.sorted_tables
     probe = " UNION ALL ".join(
-        f'SELECT {i} FROM (SELECT 1 FROM "{t.name}" LIMIT 1) AS t{i}' for i, t in enumerate(tables))
+        f'SELECT {i} FROM (SELECT 1 FROM "{t.name}" LIMIT 1) AS t{i}' for i, t in enumerate(tables)
+    )
     with engine.begin() as conn:
         used = sorted((row[0] for row in conn.execute(text(probe))), reverse=True)
         for i in used:  # sorted_tables lists parents first: delete in the reverse order
             conn.execute(text(f'DELETE FROM "{tables[i].name}"'))
-        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
-                          "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"))
+        conn.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+            )
+        )
     engine.dispose()
 
 
@@ -186,8 +194,10 @@ class AuthActions:
 
     def login(self, email: str, password: str, remember: bool = False):
         """Log in through the real form (rate-limited like any visitor)."""
-        return self.client.post("/connexion", data={
-            "email": email, "password": password, "remember": "y" if remember else ""})
+        return self.client.post(
+            "/connexion",
+            data={"email": email, "password": password, "remember": "y" if remember else ""},
+        )
 
     def login_as(self, user):
         """Open a session for `user` without the form (fast; no rate limit involved)."""

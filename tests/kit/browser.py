@@ -1,4 +1,5 @@
 """Playwright driving Debian's Chromium (/usr/bin/chromium), headless."""
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,15 @@ from tests.kit.app import CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-features=Translate,MediaRouter",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-features=Translate,MediaRouter",
 ]
 
 
@@ -37,8 +44,11 @@ def new_page(browser, live_server):
     contexts = []
 
     def make(viewport=(1280, 900), locale="fr-FR"):
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                      locale=locale, base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale=locale,
+            base_url=live_server.url,
+        )
         context.set_default_timeout(20_000)  # generous: CI machines can be busy
         contexts.append(context)
         page = context.new_page()

@@ -2,6 +2,7 @@
 
 Modules add their own factories in tests/kit/factories_<module>.py (listed in conftest).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,9 +23,16 @@ _counter = itertools.count(1)
 def make_member(app):
     """make_member(display_name=..., email=..., site_role="member", confirmed=True)."""
 
-    def make(display_name: str | None = None, email: str | None = None, *,
-             site_role: str = "member", confirmed: bool = True, locale: str = "fr",
-             password: str | None = None, **fields) -> User:
+    def make(
+        display_name: str | None = None,
+        email: str | None = None,
+        *,
+        site_role: str = "member",
+        confirmed: bool = True,
+        locale: str = "fr",
+        password: str | None = None,
+        **fields,
+    ) -> User:
         n = next(_counter)
         user = User(
             display_name=display_name or f"Membre {n}",

@@ -2,6 +2,7 @@
 conversation and roles are real), savings paid into the fund, an application from a
 project, and the `club_call` helper that runs a service as a request would (services build
 URLs for notifications) and commits."""
+
 from __future__ import annotations
 
 import itertools
@@ -44,21 +45,43 @@ def make_club(app, make_member, club_call):
     from tremplin.funding.clubs import lifecycle
     from tremplin.funding.clubs.models import InvestorClub
 
-    def make(name: str | None = None, *, gerant=None, members=4, active: bool = True,
-             is_public: bool = False, **rules):
+    def make(
+        name: str | None = None,
+        *,
+        gerant=None,
+        members=4,
+        active: bool = True,
+        is_public: bool = False,
+        **rules,
+    ):
         n = next(_counter)
         gerant = gerant or make_member(f"Gérante {n}")
-        others = members if isinstance(members, list | tuple) else [
-            make_member(f"Membre {n}.{i}") for i in range(members)]
-        club = club_call(services.create_club, gerant, name=name or f"Cigales {n}",
-                         territory="Paris 11e", departement="75", declared_natural_person=True,
-                         description="Un club de quartier.", charter="Une personne, une voix.",
-                         is_public=is_public, **rules)
+        others = (
+            members
+            if isinstance(members, list | tuple)
+            else [make_member(f"Membre {n}.{i}") for i in range(members)]
+        )
+        club = club_call(
+            services.create_club,
+            gerant,
+            name=name or f"Cigales {n}",
+            territory="Paris 11e",
+            departement="75",
+            declared_natural_person=True,
+            description="Un club de quartier.",
+            charter="Une personne, une voix.",
+            is_public=is_public,
+            **rules,
+        )
         for user in others:
             club = _db.session.get(InvestorClub, club.id)
             club_call(services.invite, club, gerant, user)
-            club_call(services.accept_invitation, _db.session.get(InvestorClub, club.id), user,
-                      declared_natural_person=True)
+            club_call(
+                services.accept_invitation,
+                _db.session.get(InvestorClub, club.id),
+                user,
+                declared_natural_person=True,
+            )
         club = _db.session.get(InvestorClub, club.id)
         if active:
             club_call(lifecycle.activate, club, gerant)
@@ -76,8 +99,11 @@ def membership_of(app):
     from tremplin.funding.clubs.models import ClubMembership
 
     def find(club, user):
-        return _db.session.scalar(select(ClubMembership).where(
-            ClubMembership.club_id == club.id, ClubMembership.user_id == user.id))
+        return _db.session.scalar(
+            select(ClubMembership).where(
+                ClubMembership.club_id == club.id, ClubMembership.user_id == user.id
+            )
+        )
 
     return find
 
@@ -91,8 +117,14 @@ def pay_in(app, club_call, membership_of):
 
     def pay(club, user, cents: int, month: date | None = None, by=None):
         by = by or club.people[0]
-        return club_call(savings.record_payment, club, by, membership_of(club, user),
-                         amount_cents=cents, for_month=month or month_start(paris_today()))
+        return club_call(
+            savings.record_payment,
+            club,
+            by,
+            membership_of(club, user),
+            amount_cents=cents,
+            for_month=month or month_start(paris_today()),
+        )
 
     return pay
 
@@ -103,15 +135,28 @@ def make_application(app, make_member, make_project, club_call):
     submitted by the project's owner."""
     from tremplin.funding.clubs import applications
 
-    def make(club, *, owner=None, project=None, amount_cents: int = 150_000,
-             instrument: str = "parts_sociales", files=()):
+    def make(
+        club,
+        *,
+        owner=None,
+        project=None,
+        amount_cents: int = 150_000,
+        instrument: str = "parts_sociales",
+        files=(),
+    ):
         if project is None:
             owner = owner or make_member(f"Porteuse {next(_counter)}")
             project = make_project(owner, title=f"Atelier {next(_counter)}")
-        return club_call(applications.submit, club, project.owner, project,
-                         amount_cents=amount_cents, instrument=instrument,
-                         plan="Acheter deux machines et embaucher une couturière en insertion.",
-                         files=files)
+        return club_call(
+            applications.submit,
+            club,
+            project.owner,
+            project,
+            amount_cents=amount_cents,
+            instrument=instrument,
+            plan="Acheter deux machines et embaucher une couturière en insertion.",
+            files=files,
+        )
 
     return make
 
@@ -126,8 +171,14 @@ def accepted_application(app, make_application, club_call):
     def make(club, **kwargs):
         application = make_application(club, **kwargs)
         club_obj = _db.session.get(InvestorClub, club.id)
-        vote = club_call(votes.open_vote, club_obj, club.people[0], kind="application", title="",
-                         application=_db.session.get(ClubApplication, application.id))
+        vote = club_call(
+            votes.open_vote,
+            club_obj,
+            club.people[0],
+            kind="application",
+            title="",
+            application=_db.session.get(ClubApplication, application.id),
+        )
         for user in club.people:
             club_call(votes.cast, vote, user, "pour")
         club_call(votes.close_vote, vote)
@@ -153,5 +204,7 @@ def pdf_bytes(text: str = "Convention", extra: bytes = b"") -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out

@@ -1,6 +1,7 @@
 """Funding factories: campaigns (through the real services, so the payment mode follows the
 app's configuration), pledges, saved cards (against localstripe), and the clock jump that
 ends a campaign."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,9 +22,18 @@ def make_campaign(app, make_member, make_project):
     """make_campaign(project=None, goal=100_000, rule="all_or_nothing", threshold=None,
     status="open", rewards=[(title, min_cents, quantity)], general_interest=False)."""
 
-    def make(project=None, *, goal: int = 100_000, rule: str = "all_or_nothing",
-             threshold: int | None = None, status: str = "open", rewards=(),
-             general_interest: bool = False, days: int = 30, title: str | None = None) -> Campaign:
+    def make(
+        project=None,
+        *,
+        goal: int = 100_000,
+        rule: str = "all_or_nothing",
+        threshold: int | None = None,
+        status: str = "open",
+        rewards=(),
+        general_interest: bool = False,
+        days: int = 30,
+        title: str | None = None,
+    ) -> Campaign:
         if project is None:
             project = make_project(make_member("Porteuse"))
         owner = project.owner
@@ -39,13 +49,25 @@ def make_campaign(app, make_member, make_project):
             settings.organisation_object = "Entraide"
             settings.organisation_kind = "oeuvre_interet_general"
         campaign = campaign_services.create_campaign(
-            project, owner, title=title or f"Collecte pour {project.title}",
-            summary="Pour équiper l'atelier.", description="Une **belle** collecte.",
-            goal_cents=goal, rule=rule, threshold_cents=threshold,
-            deadline=(utcnow() + timedelta(days=days)).date())
+            project,
+            owner,
+            title=title or f"Collecte pour {project.title}",
+            summary="Pour équiper l'atelier.",
+            description="Une **belle** collecte.",
+            goal_cents=goal,
+            rule=rule,
+            threshold_cents=threshold,
+            deadline=(utcnow() + timedelta(days=days)).date(),
+        )
         for reward_title, min_cents, quantity in rewards:
-            campaign_services.add_reward(campaign, owner, title=reward_title, description=None,
-                                         min_amount_cents=min_cents, quantity=quantity)
+            campaign_services.add_reward(
+                campaign,
+                owner,
+                title=reward_title,
+                description=None,
+                min_amount_cents=min_cents,
+                quantity=quantity,
+            )
         if status == "open":
             campaign_services.open_campaign(campaign, owner)
         _db.session.commit()
@@ -58,8 +80,9 @@ def make_campaign(app, make_member, make_project):
 def make_pledge(app, make_member):
     """make_pledge(campaign, backer=None, amount=5_000, card="pm_card_visa" (Stripe mode))."""
 
-    def make(campaign, backer=None, *, amount: int = 5_000, card: str | None = "pm_card_visa",
-             **fields):
+    def make(
+        campaign, backer=None, *, amount: int = 5_000, card: str | None = "pm_card_visa", **fields
+    ):
         backer = backer or make_member()
         pledge = pledge_services.pledge(campaign, backer, amount_cents=amount, **fields)
         _db.session.commit()
@@ -82,9 +105,15 @@ def save_card(pledge, backer, card: str = "pm_card_visa", *, authenticate: bool 
     if card.startswith("pm_"):
         result = api.confirm(setup.id, {"payment_method": card})
     else:
-        result = api.confirm(setup.id, {"payment_method_data": {
-            "type": "card", "card": {"number": card, "exp_month": "12", "exp_year": "2034",
-                                     "cvc": "123"}}})
+        result = api.confirm(
+            setup.id,
+            {
+                "payment_method_data": {
+                    "type": "card",
+                    "card": {"number": card, "exp_month": "12", "exp_year": "2034", "cvc": "123"},
+                }
+            },
+        )
     if result.status == "requires_action" and authenticate:
         api.confirm(setup.id, {})  # the bank's check, passed
     outcome = pledge_services.fulfil_setup(pledge)

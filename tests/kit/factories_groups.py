@@ -1,4 +1,5 @@
 """Factories for the groups module: groups with members, messages, conversations."""
+
 from __future__ import annotations
 
 import itertools
@@ -19,22 +20,46 @@ def make_group(app, make_organiser):
     from tremplin.groups import groups as services
     from tremplin.groups.models import GroupMembership
 
-    def make(name: str | None = None, *, organiser=None, visibility: str = "public",
-             charter: str = "1. Bienveillance.\n2. Pas de démarchage.", theme: str = "restauration",
-             members=(), organisers=(), resources=(), channels=()):
+    def make(
+        name: str | None = None,
+        *,
+        organiser=None,
+        visibility: str = "public",
+        charter: str = "1. Bienveillance.\n2. Pas de démarchage.",
+        theme: str = "restauration",
+        members=(),
+        organisers=(),
+        resources=(),
+        channels=(),
+    ):
         organiser = organiser or make_organiser(f"Animatrice {next(_counter)}")
         with app.test_request_context():
-            group = services.create_group(organiser, name=name or f"Groupe {next(_counter)}",
-                                          description="Un groupe pour **s'entraider**.",
-                                          theme=theme, visibility=visibility, charter=charter)
+            group = services.create_group(
+                organiser,
+                name=name or f"Groupe {next(_counter)}",
+                description="Un groupe pour **s'entraider**.",
+                theme=theme,
+                visibility=visibility,
+                charter=charter,
+            )
             for channel_name in channels:
                 services.add_channel(group, channel_name)
-            for role, people in (("member", members), ("organiser", organisers),
-                                 ("resource", resources)):
+            for role, people in (
+                ("member", members),
+                ("organiser", organisers),
+                ("resource", resources),
+            ):
                 for user in people:
-                    _db.session.add(GroupMembership(
-                        group=group, user=user, role=role, state="active",
-                        accepted_charter_version=group.charter_version, joined_at=utcnow()))
+                    _db.session.add(
+                        GroupMembership(
+                            group=group,
+                            user=user,
+                            role=role,
+                            state="active",
+                            accepted_charter_version=group.charter_version,
+                            joined_at=utcnow(),
+                        )
+                    )
             _db.session.commit()
         return group
 
@@ -47,9 +72,15 @@ def add_member(app):
     from tremplin.groups.models import GroupMembership
 
     def add(group, user, role: str = "member", state: str = "active", **fields):
-        membership = GroupMembership(group=group, user=user, role=role, state=state,
-                                     accepted_charter_version=group.charter_version,
-                                     joined_at=utcnow() if state == "active" else None, **fields)
+        membership = GroupMembership(
+            group=group,
+            user=user,
+            role=role,
+            state=state,
+            accepted_charter_version=group.charter_version,
+            joined_at=utcnow() if state == "active" else None,
+            **fields,
+        )
         _db.session.add(membership)
         _db.session.commit()
         return membership

@@ -1,6 +1,7 @@
 """Factories for the members module: profiles, projects (with their team), needs, offers,
 journal entries, milestones and follows. Each builds rows directly with sensible defaults
 and commits, like `make_member`; pass fields to override."""
+
 from __future__ import annotations
 
 import io
@@ -38,15 +39,20 @@ def make_profile(app):
     """make_profile(user, bio=..., skills=[...], themes=[...], languages=[...], roles=[...],
     visibility={"bio": "public", ...}, **columns)."""
 
-    def make(user, *, skills=(), themes=(), languages=(), roles=(), visibility=None,
-             **columns) -> Profile:
+    def make(
+        user, *, skills=(), themes=(), languages=(), roles=(), visibility=None, **columns
+    ) -> Profile:
         profile = _db.session.get(Profile, user.id) or Profile(user_id=user.id)
         for name, level in PROFILE_FIELDS.items():
             setattr(profile, f"{name}_visibility", (visibility or {}).get(name, level))
         for name, value in columns.items():
             setattr(profile, name, value)
-        for kind, values in (("skill", skills), ("theme", themes), ("language", languages),
-                             ("role", roles)):
+        for kind, values in (
+            ("skill", skills),
+            ("theme", themes),
+            ("language", languages),
+            ("role", roles),
+        ):
             for value in values:
                 profile.tags.append(ProfileTag(kind=kind, value=value, key=tag_key(value)))
         _db.session.add(profile)
@@ -62,21 +68,37 @@ def make_project(app):
 
     def make(owner, *, team=(), invited=(), **columns) -> Project:
         n = next(_counter)
-        values = {"title": f"Projet {n}", "pitch": "Un projet qui change le quartier.",
-                  "description": "Une description en **Markdown**.", "theme": "environnement",
-                  "stage": "emergence", "commune": "Montreuil", "departement": "93",
-                  "visibility": "public"}
+        values = {
+            "title": f"Projet {n}",
+            "pitch": "Un projet qui change le quartier.",
+            "description": "Une description en **Markdown**.",
+            "theme": "environnement",
+            "stage": "emergence",
+            "commune": "Montreuil",
+            "departement": "93",
+            "visibility": "public",
+        }
         values.update(columns)
         project = Project(owner_id=owner.id, **values)
-        project.memberships.append(ProjectMember(user_id=owner.id, role=OWNER, status=ACCEPTED,
-                                                 responded_at=utcnow()))
+        project.memberships.append(
+            ProjectMember(user_id=owner.id, role=OWNER, status=ACCEPTED, responded_at=utcnow())
+        )
         for user in team:
-            project.memberships.append(ProjectMember(user_id=user.id, role=TEAMMATE,
-                                                     status=ACCEPTED, invited_by_id=owner.id,
-                                                     responded_at=utcnow()))
+            project.memberships.append(
+                ProjectMember(
+                    user_id=user.id,
+                    role=TEAMMATE,
+                    status=ACCEPTED,
+                    invited_by_id=owner.id,
+                    responded_at=utcnow(),
+                )
+            )
         for user in invited:
-            project.memberships.append(ProjectMember(user_id=user.id, role=TEAMMATE,
-                                                     status=INVITED, invited_by_id=owner.id))
+            project.memberships.append(
+                ProjectMember(
+                    user_id=user.id, role=TEAMMATE, status=INVITED, invited_by_id=owner.id
+                )
+            )
         _db.session.add(project)
         _db.session.commit()
         return project
@@ -112,8 +134,9 @@ def make_help_offer(app):
 @pytest.fixture
 def make_journal_entry(app):
     def make(project, *, author=None, body="Des nouvelles du projet.", **columns) -> JournalEntry:
-        entry = JournalEntry(project_id=project.id, author_id=(author or project.owner).id,
-                             body=body, **columns)
+        entry = JournalEntry(
+            project_id=project.id, author_id=(author or project.owner).id, body=body, **columns
+        )
         _db.session.add(entry)
         _db.session.commit()
         return entry
@@ -126,8 +149,9 @@ def make_milestone(app):
     def make(project, *, kind="business_plan", by=None, **columns) -> Milestone:
         values = {"occurred_on": date.today() - timedelta(days=10)}
         values.update(columns)
-        milestone = Milestone(project_id=project.id, kind=kind,
-                              declared_by_id=(by or project.owner).id, **values)
+        milestone = Milestone(
+            project_id=project.id, kind=kind, declared_by_id=(by or project.owner).id, **values
+        )
         _db.session.add(milestone)
         _db.session.commit()
         return milestone
@@ -138,8 +162,11 @@ def make_milestone(app):
 @pytest.fixture
 def make_follow(app):
     def make(follower, *, user=None, project=None) -> Follow:
-        follow = Follow(follower_id=follower.id, user_id=user.id if user else None,
-                        project_id=project.id if project else None)
+        follow = Follow(
+            follower_id=follower.id,
+            user_id=user.id if user else None,
+            project_id=project.id if project else None,
+        )
         _db.session.add(follow)
         _db.session.commit()
         return follow

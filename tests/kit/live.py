@@ -1,5 +1,6 @@
 """A live server running the real app (HTTP + Socket.IO) on a free loopback port, and
 real python-socketio clients logged in as members."""
+
 from __future__ import annotations
 
 import threading
@@ -51,8 +52,9 @@ def socket_client(app, live_server):
         if user is not None or cookie is not None:
             cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
             headers["Cookie"] = f"{cookie_name}={cookie or session_cookie_for(app, user)}"
-        client.connect(live_server.url, headers=headers, transports=["websocket"],
-                       wait=wait, wait_timeout=5)
+        client.connect(
+            live_server.url, headers=headers, transports=["websocket"], wait=wait, wait_timeout=5
+        )
         clients.append(client)
         return client
 

@@ -11,6 +11,7 @@ check what our code sends; and the store is not pickled to /tmp on every write.
 Tests opt in with `@pytest.mark.stripe` (or `pytestmark = pytest.mark.stripe`): the app is
 then built with Stripe keys pointing at localstripe, flushed before the test.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,10 +53,15 @@ def _serve(port: int, webhook_delay: float) -> None:  # pragma: no cover - runs 
     async def record(request, handler):
         if request.path.startswith("/v1/"):
             body = await request.text()
-            journal.append({"method": request.method, "path": request.path,
-                            "idempotency_key": request.headers.get("Idempotency-Key"),
-                            "stripe_account": request.headers.get("Stripe-Account"),
-                            "body": body})
+            journal.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "idempotency_key": request.headers.get("Idempotency-Key"),
+                    "stripe_account": request.headers.get("Stripe-Account"),
+                    "body": body,
+                }
+            )
         return await handler(request)
 
     async def requests_log(request):
@@ -92,7 +98,9 @@ class LocalStripe:
         request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             raw = response.read()
-        return json.loads(raw) if raw.strip().startswith(b"[") or raw.strip().startswith(b"{") else raw
+        return (
+            json.loads(raw) if raw.strip().startswith(b"[") or raw.strip().startswith(b"{") else raw
+        )
 
     def reset(self) -> None:
         """Empty the store, the request journal and the webhook endpoints."""
@@ -102,10 +110,14 @@ class LocalStripe:
         self._call("POST", "/_config/webhooks/tremplin", {"url": url, "secret": secret})
 
     def requests(self, path_prefix: str = "/v1/") -> list[dict]:
-        return [r for r in self._call("GET", "/_config/requests") if r["path"].startswith(path_prefix)]
+        return [
+            r for r in self._call("GET", "/_config/requests") if r["path"].startswith(path_prefix)
+        ]
 
     def get(self, path: str) -> dict:
-        request = urllib.request.Request(self.url + path, headers={"Authorization": f"Bearer {SECRET_KEY}"})
+        request = urllib.request.Request(
+            self.url + path, headers={"Authorization": f"Bearer {SECRET_KEY}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
@@ -113,9 +125,14 @@ class LocalStripe:
         from urllib.parse import urlencode
 
         request = urllib.request.Request(
-            self.url + path, data=urlencode(data).encode(), method="POST",
-            headers={"Authorization": f"Bearer {SECRET_KEY}",
-                     "Content-Type": "application/x-www-form-urlencoded"})
+            self.url + path,
+            data=urlencode(data).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {SECRET_KEY}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return json.loads(response.read())
@@ -125,7 +142,9 @@ class LocalStripe:
     def payment_intents(self) -> list[dict]:
         found, after = [], None
         while True:
-            page = self.get("/v1/payment_intents?limit=100" + (f"&starting_after={after}" if after else ""))
+            page = self.get(
+                "/v1/payment_intents?limit=100" + (f"&starting_after={after}" if after else "")
+            )
             found += page["data"]
             if not page["has_more"]:
                 return found
@@ -146,7 +165,8 @@ class LocalStripe:
 def localstripe_server():
     port = _free_port()
     process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(port, 0.2), daemon=True, name="localstripe")
+        target=_serve, args=(port, 0.2), daemon=True, name="localstripe"
+    )
     process.start()
     server = LocalStripe(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 20

@@ -1,5 +1,6 @@
 """At the door: one click per person, walk-ins on the spot, and the participations the
 impact dashboard counts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,9 @@ def _tonight(make_meetup, **kwargs):
     return make_meetup(starts_in=timedelta(minutes=-10), **kwargs)
 
 
-def test_check_in_with_one_click_json_and_html(client, auth, db, make_organiser, make_member,
-                                                make_meetup, register):
+def test_check_in_with_one_click_json_and_html(
+    client, auth, db, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser("Claire")
     meetup = _tonight(make_meetup, organiser=claire)
     awa = register(meetup, make_member("Awa Diallo"), guests=2)
@@ -28,8 +30,9 @@ def test_check_in_with_one_click_json_and_html(client, auth, db, make_organiser,
     auth.login_as(claire)
     page = client.get(f"/rencontres/{meetup.id}/accueil")
     assert page.status_code == 200 and "Awa Diallo" in page.text and "+2" in page.text
-    response = client.post(f"/rencontres/{meetup.id}/accueil/{awa.id}", data={"guests": "1"},
-                           headers=JSON)
+    response = client.post(
+        f"/rencontres/{meetup.id}/accueil/{awa.id}", data={"guests": "1"}, headers=JSON
+    )
     assert response.status_code == 200
     payload = response.get_json()
     assert payload["ok"] and payload["checked_in"] and payload["present"] == 2  # Awa + 1 guest
@@ -44,8 +47,9 @@ def test_check_in_with_one_click_json_and_html(client, auth, db, make_organiser,
     assert html.status_code == 302 and f"#r{awa.id}" in html.headers["Location"]
 
 
-def test_search_by_name_ignores_accents_and_case(client, auth, make_organiser, make_member,
-                                                 make_meetup, register):
+def test_search_by_name_ignores_accents_and_case(
+    client, auth, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser()
     meetup = _tonight(make_meetup, organiser=claire)
     register(meetup, make_member("Hélène Rousseau"))
@@ -55,8 +59,9 @@ def test_search_by_name_ignores_accents_and_case(client, auth, make_organiser, m
     assert "Hélène Rousseau" in page.text and "Paul Nguyen" not in page.text
 
 
-def test_someone_not_registered_is_offered_as_walk_in(client, auth, db, make_organiser,
-                                                      make_member, make_meetup, register, outbox):
+def test_someone_not_registered_is_offered_as_walk_in(
+    client, auth, db, make_organiser, make_member, make_meetup, register, outbox
+):
     claire = make_organiser()
     meetup = _tonight(make_meetup, organiser=claire, capacity=1)
     register(meetup, make_member("Inscrite"))
@@ -64,8 +69,11 @@ def test_someone_not_registered_is_offered_as_walk_in(client, auth, db, make_org
     page = client.get(f"/rencontres/{meetup.id}/accueil?q=Mamadou Keita")
     assert "Personne d’inscrit à ce nom." in page.text
     assert 'value="Mamadou Keita"' in page.text  # the walk-in form is ready
-    response = client.post(f"/rencontres/{meetup.id}/accueil/sur-place", data={
-        "name": "Mamadou Keita", "email": "mamadou@exemple.fr", "guests": "0"}, headers=JSON)
+    response = client.post(
+        f"/rencontres/{meetup.id}/accueil/sur-place",
+        data={"name": "Mamadou Keita", "email": "mamadou@exemple.fr", "guests": "0"},
+        headers=JSON,
+    )
     assert response.get_json()["ok"]
     walk_in = db.session.scalar(select(Registration).where(Registration.is_walk_in.is_(True)))
     # walk-ins are in the room: capacity does not stop them
@@ -74,9 +82,9 @@ def test_someone_not_registered_is_offered_as_walk_in(client, auth, db, make_org
     assert "/rencontres/inscription/" in mail.body_text  # their link to commit support later
 
 
-def test_cancelled_registration_at_the_door_is_offered_as_walk_in(client, auth, make_organiser,
-                                                                 make_member, make_meetup,
-                                                                 register):
+def test_cancelled_registration_at_the_door_is_offered_as_walk_in(
+    client, auth, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser()
     meetup = _tonight(make_meetup, organiser=claire)
     gone = register(meetup, make_member("Karim"), status="cancelled")
@@ -88,14 +96,17 @@ def test_cancelled_registration_at_the_door_is_offered_as_walk_in(client, auth, 
 
 
 def test_walk_in_with_a_registered_address_checks_in_that_registration(
-        client, auth, db, make_organiser, make_member, make_meetup, register):
+    client, auth, db, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser()
     meetup = _tonight(make_meetup, organiser=claire)
     awa = make_member("Awa", email="awa@exemple.fr")
     registration = register(meetup, awa, status="waiting")
     auth.login_as(claire)
-    client.post(f"/rencontres/{meetup.id}/accueil/sur-place", data={
-        "name": "Awa", "email": "awa@exemple.fr", "guests": "0"})
+    client.post(
+        f"/rencontres/{meetup.id}/accueil/sur-place",
+        data={"name": "Awa", "email": "awa@exemple.fr", "guests": "0"},
+    )
     assert len(db.session.scalars(select(Registration)).all()) == 1
     db.session.refresh(registration)
     assert registration.checked_in_at is not None and registration.status == "confirmed"
@@ -107,11 +118,14 @@ def test_door_opens_on_the_day(client, auth, make_organiser, make_member, make_m
     awa = register(meetup, make_member())
     auth.login_as(claire)
     response = client.post(f"/rencontres/{meetup.id}/accueil/{awa.id}", headers=JSON)
-    assert response.status_code == 409 and "L'accueil ouvre le jour" in response.get_json()["message"]
+    assert (
+        response.status_code == 409 and "L'accueil ouvre le jour" in response.get_json()["message"]
+    )
 
 
 def test_participations_count_check_ins_with_guests_per_period_and_group(
-        db, make_meetup, make_member, make_group, register):
+    db, make_meetup, make_member, make_group, register
+):
     group = make_group("Restauration")
     now = utcnow()
     past = make_meetup(starts_in=timedelta(days=-40))
@@ -127,9 +141,9 @@ def test_participations_count_check_ins_with_guests_per_period_and_group(
     assert checkin.attendance_of(past) == 3
 
 
-def test_other_phones_at_the_door_hear_of_each_arrival(app, client, auth, db, make_organiser,
-                                                      make_member, make_meetup, register,
-                                                      socket_client):
+def test_other_phones_at_the_door_hear_of_each_arrival(
+    app, client, auth, db, make_organiser, make_member, make_meetup, register, socket_client
+):
     claire, lakdar = make_organiser("Claire"), make_organiser("Lakdar")
     meetup = _tonight(make_meetup, organiser=claire)
     awa = register(meetup, make_member("Awa Diallo"))
@@ -139,14 +153,22 @@ def test_other_phones_at_the_door_hear_of_each_arrival(app, client, auth, db, ma
     assert stranger.call("meetups:door", {"meetup": meetup.id}, timeout=5)["ok"] is False
     auth.login_as(claire)
     client.post(f"/rencontres/{meetup.id}/accueil/{awa.id}", headers=JSON)
-    event = wait_for(lambda: next((d for e, d in other_phone.received if e == "meetups:checkin"), None))
-    assert event == {"id": awa.id, "checked_in": True, "name": "Awa Diallo", "present": 1,
-                     "expected": 1}
+    event = wait_for(
+        lambda: next((d for e, d in other_phone.received if e == "meetups:checkin"), None)
+    )
+    assert event == {
+        "id": awa.id,
+        "checked_in": True,
+        "name": "Awa Diallo",
+        "present": 1,
+        "expected": 1,
+    }
     assert not [e for e, _d in stranger.received if e == "meetups:checkin"]
 
 
-def test_check_in_page_statement_count_does_not_grow(client, auth, make_organiser, make_member,
-                                                     make_meetup, register, count_statements):
+def test_check_in_page_statement_count_does_not_grow(
+    client, auth, make_organiser, make_member, make_meetup, register, count_statements
+):
     claire = make_organiser()
     small, big = _tonight(make_meetup, organiser=claire), _tonight(make_meetup, organiser=claire)
     register(small, make_member())

@@ -1,5 +1,6 @@
 """Support commitments: typed and quantified, followed from the promise to the delivery,
 counted per meetup (the share of attendees who committed), exported for the accounts."""
+
 from __future__ import annotations
 
 import csv
@@ -25,19 +26,32 @@ def project_with_team(make_member, make_project):
 
 
 def test_member_commits_from_the_project_and_the_team_follows_it(
-        client, auth, db, make_member, project_with_team):
+    client, auth, db, make_member, project_with_team
+):
     project, owner, _mate = project_with_team
     jean = make_member("Jean-Pierre Morel")
     auth.login_as(jean)
     form = client.get(f"/soutiens/projet/{project.id}/proposer")
     assert form.status_code == 200 and "Soutenir Éco-retoucherie" in form.text
-    response = client.post(f"/soutiens/projet/{project.id}/proposer", data={
-        "kind": "skills", "description": "Relire le business plan", "quantity": "6",
-        "amount": "300", "meetup_id": "0"})
+    response = client.post(
+        f"/soutiens/projet/{project.id}/proposer",
+        data={
+            "kind": "skills",
+            "description": "Relire le business plan",
+            "quantity": "6",
+            "amount": "300",
+            "meetup_id": "0",
+        },
+    )
     assert response.status_code == 302
     commitment = db.session.scalar(select(SupportCommitment))
-    assert (commitment.kind, commitment.quantity, commitment.unit, commitment.amount_cents,
-            commitment.state) == ("skills", 6, "hours", 30000, "proposed")
+    assert (
+        commitment.kind,
+        commitment.quantity,
+        commitment.unit,
+        commitment.amount_cents,
+        commitment.state,
+    ) == ("skills", 6, "hours", 30000, "proposed")
     note = db.session.scalar(select(Notification).where(Notification.user_id == owner.id))
     assert "Jean-Pierre Morel propose un soutien à Éco-retoucherie" in note.text
 
@@ -54,10 +68,16 @@ def test_member_commits_from_the_project_and_the_team_follows_it(
     client.post(f"/soutiens/{commitment.id}/realise")
     db.session.refresh(commitment)
     assert commitment.state == "fulfilled" and commitment.fulfilled_at is not None
-    assert [e.state for e in commitment.events] == ["proposed", "accepted", "in_progress",
-                                                    "fulfilled"]
-    texts = [n.text for n in db.session.scalars(select(Notification).where(
-        Notification.user_id == jean.id))]
+    assert [e.state for e in commitment.events] == [
+        "proposed",
+        "accepted",
+        "in_progress",
+        "fulfilled",
+    ]
+    texts = [
+        n.text
+        for n in db.session.scalars(select(Notification).where(Notification.user_id == jean.id))
+    ]
     assert any("a accepté votre soutien" in t for t in texts)
     assert any("confirme que votre soutien est réalisé" in t for t in texts)
     # a delivered support cannot be cancelled any more
@@ -69,12 +89,20 @@ def test_state_machine(app, db, make_member, project_with_team, make_commitment)
     project, owner, mate = project_with_team
     jean = make_member("Jean")
     allowed = {
-        ("proposed", "accept"), ("proposed", "cancel"),
-        ("accepted", "start"), ("accepted", "confirm_delivery"), ("accepted", "cancel"),
-        ("in_progress", "confirm_delivery"), ("in_progress", "cancel"),
+        ("proposed", "accept"),
+        ("proposed", "cancel"),
+        ("accepted", "start"),
+        ("accepted", "confirm_delivery"),
+        ("accepted", "cancel"),
+        ("in_progress", "confirm_delivery"),
+        ("in_progress", "cancel"),
     }
-    targets = {"accept": "accepted", "start": "in_progress", "confirm_delivery": "fulfilled",
-               "cancel": "cancelled"}
+    targets = {
+        "accept": "accepted",
+        "start": "in_progress",
+        "confirm_delivery": "fulfilled",
+        "cancel": "cancelled",
+    }
     for state in ("proposed", "accepted", "in_progress", "fulfilled", "cancelled"):
         for action, target in targets.items():
             commitment = make_commitment(project, jean, state=state)
@@ -108,19 +136,23 @@ def test_who_may_move_a_commitment(app, db, make_member, project_with_team, make
     assert commitment.state == "cancelled" and commitment.cancel_reason == "Empêchement"
 
 
-@pytest.mark.parametrize("offer, message", [
-    (Offer("skills", "Relecture", quantity=-3), "quantité positive"),
-    (Offer("time", "Permanences", quantity=0), "quantité positive"),
-    (Offer("skills", "Tout mon temps", quantity=100_000), "c'est beaucoup"),
-    (Offer("premises", "Un local", quantity=None), "Indiquez combien"),
-    (Offer("money", "Un don", amount_cents=-500), "ne peut pas être négatif"),
-    (Offer("money", "Un don", amount_cents=0), "Indiquez le montant"),
-    (Offer("money", "Un don", amount_cents=10**12), "dépasse un million"),
-    (Offer("equipment", "x"), "quelques mots"),
-    (Offer("helicopter", "Un hélicoptère"), "type de soutien"),
-])
-def test_bad_quantities_get_a_clear_message_and_change_nothing(app, db, make_member,
-                                                               project_with_team, offer, message):
+@pytest.mark.parametrize(
+    "offer, message",
+    [
+        (Offer("skills", "Relecture", quantity=-3), "quantité positive"),
+        (Offer("time", "Permanences", quantity=0), "quantité positive"),
+        (Offer("skills", "Tout mon temps", quantity=100_000), "c'est beaucoup"),
+        (Offer("premises", "Un local", quantity=None), "Indiquez combien"),
+        (Offer("money", "Un don", amount_cents=-500), "ne peut pas être négatif"),
+        (Offer("money", "Un don", amount_cents=0), "Indiquez le montant"),
+        (Offer("money", "Un don", amount_cents=10**12), "dépasse un million"),
+        (Offer("equipment", "x"), "quelques mots"),
+        (Offer("helicopter", "Un hélicoptère"), "type de soutien"),
+    ],
+)
+def test_bad_quantities_get_a_clear_message_and_change_nothing(
+    app, db, make_member, project_with_team, offer, message
+):
     project, *_ = project_with_team
     jean = make_member("Jean")
     with app.test_request_context(), pytest.raises(DomainError, match=message):
@@ -129,16 +161,21 @@ def test_bad_quantities_get_a_clear_message_and_change_nothing(app, db, make_mem
     assert db.session.scalar(select(SupportCommitment)) is None
 
 
-def test_negative_quantity_over_http_shows_the_message(client, auth, db, make_member,
-                                                       project_with_team):
+def test_negative_quantity_over_http_shows_the_message(
+    client, auth, db, make_member, project_with_team
+):
     project, *_ = project_with_team
     auth.login_as(make_member("Jean"))
-    response = client.post(f"/soutiens/projet/{project.id}/proposer", data={
-        "kind": "time", "description": "Tenir le stand", "quantity": "-4", "meetup_id": "0"})
+    response = client.post(
+        f"/soutiens/projet/{project.id}/proposer",
+        data={"kind": "time", "description": "Tenir le stand", "quantity": "-4", "meetup_id": "0"},
+    )
     assert response.status_code == 200
     assert "Indiquez une quantité positive" in response.text
-    bad_amount = client.post(f"/soutiens/projet/{project.id}/proposer", data={
-        "kind": "money", "description": "Un don", "amount": "douze euros", "meetup_id": "0"})
+    bad_amount = client.post(
+        f"/soutiens/projet/{project.id}/proposer",
+        data={"kind": "money", "description": "Un don", "amount": "douze euros", "meetup_id": "0"},
+    )
     assert "Indiquez un montant en euros" in bad_amount.text
     assert db.session.scalar(select(SupportCommitment)) is None
 
@@ -152,15 +189,22 @@ def test_team_members_do_not_support_their_own_project(client, auth, project_wit
 def test_money_is_a_promise_in_euros_cents(app, db, make_member, project_with_team, client, auth):
     project, *_ = project_with_team
     auth.login_as(make_member("Nathalie"))
-    client.post(f"/soutiens/projet/{project.id}/proposer", data={
-        "kind": "money", "description": "Pour la machine à coudre", "amount": "1 250,50",
-        "meetup_id": "0"})
+    client.post(
+        f"/soutiens/projet/{project.id}/proposer",
+        data={
+            "kind": "money",
+            "description": "Pour la machine à coudre",
+            "amount": "1 250,50",
+            "meetup_id": "0",
+        },
+    )
     commitment = db.session.scalar(select(SupportCommitment))
     assert commitment.amount_cents == 125050 and commitment.unit == "eur"
 
 
 def test_commitment_rate_is_the_share_of_attendees_who_committed(
-        app, db, make_member, make_meetup, register, project_with_team, make_commitment):
+    app, db, make_member, make_meetup, register, project_with_team, make_commitment
+):
     project, *_ = project_with_team
     meetup = make_meetup(starts_in=timedelta(days=-1), projects=[project])
     people = [make_member(f"P{i}") for i in range(8)]
@@ -182,8 +226,9 @@ def test_commitment_rate_is_the_share_of_attendees_who_committed(
     assert meetups_api.conversion().supporters == 3
 
 
-def test_visitor_commits_through_their_link(client, db, make_meetup, register, project_with_team,
-                                            app):
+def test_visitor_commits_through_their_link(
+    client, db, make_meetup, register, project_with_team, app
+):
     project, owner, _ = project_with_team
     meetup = make_meetup(starts_in=timedelta(hours=-1), projects=[project])
     visitor = register(meetup, name="Hélène Visiteuse", email="helene@exemple.fr", checked_in=True)
@@ -193,9 +238,15 @@ def test_visitor_commits_through_their_link(client, db, make_meetup, register, p
         token = registration_token(visitor)
     page = client.get(f"/rencontres/inscription/{token}")
     assert "Soutenir Éco-retoucherie" in page.text
-    response = client.post(f"/rencontres/inscription/{token}/soutenir/{project.id}", data={
-        "kind": "contacts", "description": "Trois boutiques de tissus du Sentier",
-        "quantity": "3", "meetup_id": str(meetup.id)})
+    response = client.post(
+        f"/rencontres/inscription/{token}/soutenir/{project.id}",
+        data={
+            "kind": "contacts",
+            "description": "Trois boutiques de tissus du Sentier",
+            "quantity": "3",
+            "meetup_id": str(meetup.id),
+        },
+    )
     assert response.status_code == 302
     commitment = db.session.scalar(select(SupportCommitment))
     assert commitment.registration_id == visitor.id and commitment.supporter_id is None
@@ -204,16 +255,23 @@ def test_visitor_commits_through_their_link(client, db, make_meetup, register, p
     pending = register(meetup, name="Pas confirmé", status="pending")
     with app.test_request_context():
         token2 = registration_token(pending)
-    assert client.post(f"/rencontres/inscription/{token2}/soutenir/{project.id}", data={
-        "kind": "contacts", "description": "x" * 10}).status_code == 403
+    assert (
+        client.post(
+            f"/rencontres/inscription/{token2}/soutenir/{project.id}",
+            data={"kind": "contacts", "description": "x" * 10},
+        ).status_code
+        == 403
+    )
 
 
-def test_csv_export_of_hours_and_values(client, auth, db, make_member, make_organiser,
-                                        project_with_team, make_commitment):
+def test_csv_export_of_hours_and_values(
+    client, auth, db, make_member, make_organiser, project_with_team, make_commitment
+):
     project, *_ = project_with_team
     jean = make_member("=Jean")  # a name a spreadsheet would read as a formula
-    make_commitment(project, jean, kind="skills", quantity=12, amount_cents=60000,
-                    state="fulfilled")
+    make_commitment(
+        project, jean, kind="skills", quantity=12, amount_cents=60000, state="fulfilled"
+    )
     make_commitment(project, jean, kind="premises", quantity=40, state="accepted")
     make_commitment(project, jean, kind="money", amount_cents=15050)
     auth.login_as(jean)
@@ -236,16 +294,18 @@ def test_csv_export_of_hours_and_values(client, auth, db, make_member, make_orga
 def test_my_commitments_page(client, auth, make_member, project_with_team, make_commitment):
     project, *_ = project_with_team
     jean = make_member("Jean")
-    make_commitment(project, jean, description="Prêter une surjeteuse", kind="equipment",
-                    quantity=None)
+    make_commitment(
+        project, jean, description="Prêter une surjeteuse", kind="equipment", quantity=None
+    )
     auth.login_as(jean)
     page = client.get("/soutiens")
     assert "Prêter une surjeteuse" in page.text and "Éco-retoucherie" in page.text
     assert "Retirer" in page.text
 
 
-def test_money_joins_the_open_campaign_when_funding_runs_one(app, client, auth, db, make_member,
-                                                            project_with_team, request):
+def test_money_joins_the_open_campaign_when_funding_runs_one(
+    app, client, auth, db, make_member, project_with_team, request
+):
     assert "funding" in app.blueprints
     make_campaign = request.getfixturevalue("make_campaign")
     from tremplin.funding.models import Pledge
@@ -253,8 +313,15 @@ def test_money_joins_the_open_campaign_when_funding_runs_one(app, client, auth, 
     project, *_ = project_with_team
     make_campaign(project)
     nathalie = auth.login_as(make_member("Nathalie"))
-    client.post(f"/soutiens/projet/{project.id}/proposer", data={
-        "kind": "money", "description": "Pour la surjeteuse", "amount": "150", "meetup_id": "0"})
+    client.post(
+        f"/soutiens/projet/{project.id}/proposer",
+        data={
+            "kind": "money",
+            "description": "Pour la surjeteuse",
+            "amount": "150",
+            "meetup_id": "0",
+        },
+    )
     commitment = db.session.scalar(select(SupportCommitment))
     pledge = db.session.get(Pledge, commitment.pledge_id)
     assert pledge is not None and pledge.backer_id == nathalie.id
@@ -267,11 +334,19 @@ def test_money_joins_the_open_campaign_when_funding_runs_one(app, client, auth, 
     assert db.session.get(Pledge, pledge.id).status == "cancelled"
 
 
-def test_money_stays_a_promise_without_an_open_campaign(client, auth, db, make_member,
-                                                       project_with_team):
+def test_money_stays_a_promise_without_an_open_campaign(
+    client, auth, db, make_member, project_with_team
+):
     project, *_ = project_with_team
     auth.login_as(make_member("Nathalie"))
-    client.post(f"/soutiens/projet/{project.id}/proposer", data={
-        "kind": "money", "description": "Pour la surjeteuse", "amount": "150", "meetup_id": "0"})
+    client.post(
+        f"/soutiens/projet/{project.id}/proposer",
+        data={
+            "kind": "money",
+            "description": "Pour la surjeteuse",
+            "amount": "150",
+            "meetup_id": "0",
+        },
+    )
     commitment = db.session.scalar(select(SupportCommitment))
     assert commitment.amount_cents == 15000 and commitment.pledge_id is None

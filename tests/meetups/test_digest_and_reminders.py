@@ -1,6 +1,7 @@
 """Cron jobs: the periodic digest (with consent, never empty, once per period) and the
 reminders (the day before a meetup, stalled commitments) — sent once even when the
 command runs twice."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -32,8 +33,10 @@ def _subscribe(db, user, *themes):
 
 # --- digest ------------------------------------------------------------------------------
 
+
 def test_digest_gathers_new_opportunities_meetups_and_projects_in_the_member_s_themes(
-        app, db, make_member, make_opportunity, make_meetup, make_project, outbox):
+    app, db, make_member, make_opportunity, make_meetup, make_project, outbox
+):
     awa = make_member("Awa", email="awa@exemple.fr")
     _consent(db, awa, "meetups_digest")
     _subscribe(db, awa, "cosmetique")
@@ -56,8 +59,9 @@ def test_digest_gathers_new_opportunities_meetups_and_projects_in_the_member_s_t
     assert "http://localhost/opportunites/abonnements" in body
 
 
-def test_digest_needs_consent_and_skips_members_with_nothing_new(app, db, make_member,
-                                                                 make_opportunity, outbox):
+def test_digest_needs_consent_and_skips_members_with_nothing_new(
+    app, db, make_member, make_opportunity, outbox
+):
     without_consent = make_member("Sans consentement", email="sans@exemple.fr")
     _subscribe(db, without_consent, "textile")
     nothing_new = make_member("Rien de neuf", email="rien@exemple.fr")
@@ -69,7 +73,9 @@ def test_digest_needs_consent_and_skips_members_with_nothing_new(app, db, make_m
     assert outbox.to("sans@exemple.fr") == [] and outbox.to("rien@exemple.fr") == []
 
 
-def test_digest_runs_twice_but_sends_once_per_period(app, db, make_member, make_opportunity, outbox):
+def test_digest_runs_twice_but_sends_once_per_period(
+    app, db, make_member, make_opportunity, outbox
+):
     awa = make_member("Awa", email="awa@exemple.fr")
     _consent(db, awa, "meetups_digest")
     _subscribe(db, awa, "textile")
@@ -100,17 +106,23 @@ def test_next_digest_only_has_what_is_new_since_the_last(app, db, make_member, m
 
 # --- reminders ---------------------------------------------------------------------------
 
+
 def _tomorrow_evening():
     now = datetime.now(PARIS)
-    start = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), PARIS) \
-        .replace(hour=18, minute=30)
+    start = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), PARIS).replace(
+        hour=18, minute=30
+    )
     return start.astimezone(ZoneInfo("UTC")) - utcnow()
 
 
 def test_reminders_the_day_before_are_sent_once_even_if_the_command_runs_twice(
-        app, db, make_member, make_meetup, register, outbox):
-    meetup = make_meetup("Café Projets de demain", starts_in=_tomorrow_evening(),
-                         agenda=[(20, "Présentation du projet")])
+    app, db, make_member, make_meetup, register, outbox
+):
+    meetup = make_meetup(
+        "Café Projets de demain",
+        starts_in=_tomorrow_evening(),
+        agenda=[(20, "Présentation du projet")],
+    )
     later = make_meetup("Dans dix jours", starts_in=timedelta(days=10))
     awa = make_member("Awa", email="awa@exemple.fr")
     _consent(db, awa, "meetups_reminder")
@@ -137,25 +149,31 @@ def test_reminders_the_day_before_are_sent_once_even_if_the_command_runs_twice(
     assert len(db.session.scalars(select(SentReminder)).all()) == 3
 
 
-def test_stalled_commitments_are_nudged_once_per_period(app, db, make_member, make_project,
-                                                        make_commitment):
+def test_stalled_commitments_are_nudged_once_per_period(
+    app, db, make_member, make_project, make_commitment
+):
     owner = make_member("Karim")
     project = make_project(owner, title="Éco-retoucherie")
     jean = make_member("Jean")
     stale = make_commitment(project, jean, state_changed_at=utcnow() - timedelta(days=9))
     make_commitment(project, jean, state_changed_at=utcnow() - timedelta(days=2))  # recent
-    started = make_commitment(project, jean, state="accepted",
-                              state_changed_at=utcnow() - timedelta(days=31))
+    started = make_commitment(
+        project, jean, state="accepted", state_changed_at=utcnow() - timedelta(days=31)
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["meetups", "remind"])
     assert "2 relance(s) de soutien" in result.output
     assert "0 relance(s) de soutien" in runner.invoke(args=["meetups", "remind"]).output
-    owner_notes = [n.text for n in db.session.scalars(select(Notification).where(
-        Notification.user_id == owner.id))]
+    owner_notes = [
+        n.text
+        for n in db.session.scalars(select(Notification).where(Notification.user_id == owner.id))
+    ]
     assert any("acceptez-le ou déclinez-le" in t for t in owner_notes)
     assert any("s'il est réalisé, confirmez-le" in t for t in owner_notes)
-    jean_notes = [n.text for n in db.session.scalars(select(Notification).where(
-        Notification.user_id == jean.id))]
+    jean_notes = [
+        n.text
+        for n in db.session.scalars(select(Notification).where(Notification.user_id == jean.id))
+    ]
     assert any("Où en est votre soutien" in t for t in jean_notes)
     keys = {(r.target_id, r.key) for r in db.session.scalars(select(SentReminder))}
     assert keys == {(stale.id, "proposed:1"), (started.id, "accepted:1")}

@@ -1,5 +1,6 @@
 """Meetups: an organiser publishes, edits and cancels; only the right people manage them;
 the pages show what visitors and members need, in a fixed number of statements."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,13 +22,22 @@ def _local(days: int, hour: int = 18, minute: int = 30) -> str:
 
 
 def _form(**overrides) -> dict:
-    data = {"title": "Café Projets : Jaccede.com", "description": "Un projet **présenté**.",
-            "group_id": "0", "starts_at": _local(10), "ends_at": _local(10, 21, 0),
-            "venue_name": "Mairie du 3e", "address": "2 rue Eugène Spuller, Paris",
-            "online_url": "", "departement": "75", "theme": "", "capacity": "40",
-            "agenda": "15 min – Mot de bienvenue\n20 Présentation du projet\n"
-                      "20 min - Tables de propositions\n1h Échanges",
-            "table_minutes": "20"}
+    data = {
+        "title": "Café Projets : Jaccede.com",
+        "description": "Un projet **présenté**.",
+        "group_id": "0",
+        "starts_at": _local(10),
+        "ends_at": _local(10, 21, 0),
+        "venue_name": "Mairie du 3e",
+        "address": "2 rue Eugène Spuller, Paris",
+        "online_url": "",
+        "departement": "75",
+        "theme": "",
+        "capacity": "40",
+        "agenda": "15 min – Mot de bienvenue\n20 Présentation du projet\n"
+        "20 min - Tables de propositions\n1h Échanges",
+        "table_minutes": "20",
+    }
     data.update(overrides)
     return data
 
@@ -42,8 +52,11 @@ def test_organiser_publishes_a_meetup_with_agenda_in_paris_time(client, auth, db
     assert meetup.starts_at.astimezone(PARIS).strftime("%H:%M") == "18:30"
     assert meetup.starts_at.utcoffset() == timedelta(0)
     assert [(i.duration_minutes, i.title) for i in meetup.agenda] == [
-        (15, "Mot de bienvenue"), (20, "Présentation du projet"), (20, "Tables de propositions"),
-        (60, "Échanges")]
+        (15, "Mot de bienvenue"),
+        (20, "Présentation du projet"),
+        (20, "Tables de propositions"),
+        (60, "Échanges"),
+    ]
     page = client.get(response.headers["Location"])
     assert "Café Projets : Jaccede.com" in page.text
     assert "18h30" in page.text and "Mot de bienvenue" in page.text
@@ -83,8 +96,9 @@ def test_bad_dates_place_and_agenda_get_clear_messages(client, auth, db, make_or
     assert db.session.scalar(select(Meetup)) is None
 
 
-def test_only_site_or_group_organisers_manage_meetups(client, auth, db, make_member, make_organiser,
-                                                       make_group, make_meetup):
+def test_only_site_or_group_organisers_manage_meetups(
+    client, auth, db, make_member, make_organiser, make_group, make_meetup
+):
     group_lead = make_member("Yasmina")
     group = make_group("Restauration", organiser=make_organiser(), organisers=[group_lead])
     stranger = make_member("Karim")
@@ -94,7 +108,12 @@ def test_only_site_or_group_organisers_manage_meetups(client, auth, db, make_mem
     auth.login_as(stranger)
     assert client.get(f"/rencontres/{meetup.id}/modifier").status_code == 403
     assert client.get(f"/rencontres/{meetup.id}/accueil").status_code == 403
-    assert client.post(f"/rencontres/{meetup.id}/tables/former", data={"min_size": 6, "max_size": 8}).status_code == 403
+    assert (
+        client.post(
+            f"/rencontres/{meetup.id}/tables/former", data={"min_size": 6, "max_size": 8}
+        ).status_code
+        == 403
+    )
     assert client.get("/rencontres/nouvelle").status_code == 403
 
     auth.login_as(group_lead)
@@ -102,11 +121,16 @@ def test_only_site_or_group_organisers_manage_meetups(client, auth, db, make_mem
     assert client.get(f"/rencontres/{meetup.id}/accueil").status_code == 200
     assert client.get(f"/rencontres/{other.id}/modifier").status_code == 403  # not their group's
     form = client.get("/rencontres/nouvelle")
-    assert form.status_code == 200 and "Tout le réseau" not in form.text and "Restauration" in form.text
+    assert (
+        form.status_code == 200
+        and "Tout le réseau" not in form.text
+        and "Restauration" in form.text
+    )
 
 
-def test_edit_tells_registrants_when_time_or_place_changes(app, client, auth, db, make_organiser,
-                                                           make_member, make_meetup, register):
+def test_edit_tells_registrants_when_time_or_place_changes(
+    app, client, auth, db, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser("Claire")
     meetup = make_meetup("Club du mardi", organiser=claire)
     awa = make_member("Awa")
@@ -115,9 +139,16 @@ def test_edit_tells_registrants_when_time_or_place_changes(app, client, auth, db
     auth.login_as(claire)
     page = client.get(f"/rencontres/{meetup.id}/modifier")
     assert page.status_code == 200
-    response = client.post(f"/rencontres/{meetup.id}/modifier", data=_form(
-        title="Club du mardi", venue_name="Cité des métiers", address="30 avenue Corentin-Cariou",
-        capacity="", agenda=""))
+    response = client.post(
+        f"/rencontres/{meetup.id}/modifier",
+        data=_form(
+            title="Club du mardi",
+            venue_name="Cité des métiers",
+            address="30 avenue Corentin-Cariou",
+            capacity="",
+            agenda="",
+        ),
+    )
     assert response.status_code == 302
     db.session.refresh(meetup)
     assert meetup.sequence == 1 and meetup.venue_name == "Cité des métiers"
@@ -127,8 +158,9 @@ def test_edit_tells_registrants_when_time_or_place_changes(app, client, auth, db
     assert "Cité des métiers" in mail.body_text and "/rencontres/inscription/" in mail.body_text
 
 
-def test_cancel_tells_everyone_registered(client, auth, db, make_organiser, make_member, make_meetup,
-                                          register):
+def test_cancel_tells_everyone_registered(
+    client, auth, db, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser("Claire")
     meetup = make_meetup("Café Projets", organiser=claire)
     awa, karim = make_member("Awa"), make_member("Karim")
@@ -136,7 +168,9 @@ def test_cancel_tells_everyone_registered(client, auth, db, make_organiser, make
     register(meetup, karim, status="waiting")
     register(meetup, name="Visiteuse", email="v@exemple.fr")
     auth.login_as(claire)
-    assert "3 personnes inscrites ou en attente" in client.get(f"/rencontres/{meetup.id}/annuler").text
+    assert (
+        "3 personnes inscrites ou en attente" in client.get(f"/rencontres/{meetup.id}/annuler").text
+    )
     client.post(f"/rencontres/{meetup.id}/annuler", data={"reason": "Salle indisponible."})
     db.session.refresh(meetup)
     assert meetup.state == "cancelled"
@@ -150,25 +184,43 @@ def test_cancel_tells_everyone_registered(client, auth, db, make_organiser, make
     assert "déjà annulée" in response.text
 
 
-def test_speakers_member_or_organisation(client, auth, db, make_organiser, make_member, make_meetup):
+def test_speakers_member_or_organisation(
+    client, auth, db, make_organiser, make_member, make_meetup
+):
     claire = make_organiser("Claire")
     meetup = make_meetup("Club Dynamiques africaines", organiser=claire)
     sophie = make_member("Sophie Lambert", email="sophie@exemple.fr")
     auth.login_as(claire)
-    client.post(f"/rencontres/{meetup.id}/intervenants", data={
-        "organisation": "Cité des métiers", "name": "Bernadette", "offer": "Les ateliers création"})
+    client.post(
+        f"/rencontres/{meetup.id}/intervenants",
+        data={
+            "organisation": "Cité des métiers",
+            "name": "Bernadette",
+            "offer": "Les ateliers création",
+        },
+    )
     client.post(f"/rencontres/{meetup.id}/intervenants", data={"member_email": "sophie@exemple.fr"})
-    response = client.post(f"/rencontres/{meetup.id}/intervenants",
-                           data={"member_email": "personne@exemple.fr"}, follow_redirects=True)
-    assert "Aucun membre n&#39;a cette adresse" in response.text or "Aucun membre n'a cette adresse" in response.text
+    response = client.post(
+        f"/rencontres/{meetup.id}/intervenants",
+        data={"member_email": "personne@exemple.fr"},
+        follow_redirects=True,
+    )
+    assert (
+        "Aucun membre n&#39;a cette adresse" in response.text
+        or "Aucun membre n'a cette adresse" in response.text
+    )
     db.session.refresh(meetup)
     assert [(s.name, s.organisation, s.user_id) for s in meetup.speakers] == [
-        ("Bernadette", "Cité des métiers", None), ("Sophie Lambert", None, sophie.id)]
+        ("Bernadette", "Cité des métiers", None),
+        ("Sophie Lambert", None, sophie.id),
+    ]
     page = client.get(f"/rencontres/{meetup.id}")
     assert "Cité des métiers" in page.text and "Sophie Lambert" in page.text
 
 
-def test_private_group_meetup_is_for_its_members(client, auth, make_group, make_member, make_meetup):
+def test_private_group_meetup_is_for_its_members(
+    client, auth, make_group, make_member, make_meetup
+):
     member, outsider = make_member("Membre"), make_member("Extérieur")
     group = make_group("Club privé", visibility="private", members=[member])
     meetup = make_meetup("Réunion du club", group=group)
@@ -199,21 +251,41 @@ def test_service_refuses_strangers(app, db, make_member, make_meetup):
 
 def test_agenda_parser_reads_people_s_ways_of_writing_durations():
     assert services.parse_agenda("15 min – Accueil\n1h30 Échanges\n\n 20 : Tables\n2 h Fête") == [
-        (15, "Accueil"), (90, "Échanges"), (20, "Tables"), (120, "Fête")]
+        (15, "Accueil"),
+        (90, "Échanges"),
+        (20, "Tables"),
+        (120, "Fête"),
+    ]
 
 
-def test_meetup_page_statement_count_does_not_grow(client, auth, db, make_organiser, make_member,
-                                                   make_meetup, make_project, register,
-                                                   count_statements):
+def test_meetup_page_statement_count_does_not_grow(
+    client,
+    auth,
+    db,
+    make_organiser,
+    make_member,
+    make_meetup,
+    make_project,
+    register,
+    count_statements,
+):
     claire = make_organiser("Claire")
     owner = make_member("Karim")
-    small = make_meetup("Petite", organiser=claire, projects=[make_project(owner)],
-                        agenda=[(15, "Accueil")], speakers=[("A", "Org A")])
+    small = make_meetup(
+        "Petite",
+        organiser=claire,
+        projects=[make_project(owner)],
+        agenda=[(15, "Accueil")],
+        speakers=[("A", "Org A")],
+    )
     register(small, make_member())
-    big = make_meetup("Grande", organiser=claire,
-                      projects=[make_project(owner), make_project(make_member())],
-                      agenda=[(15, "Accueil"), (20, "Pitch"), (20, "Tables")],
-                      speakers=[("A", "Org A"), ("B", "Org B"), ("C", None)])
+    big = make_meetup(
+        "Grande",
+        organiser=claire,
+        projects=[make_project(owner), make_project(make_member())],
+        agenda=[(15, "Accueil"), (20, "Pitch"), (20, "Tables")],
+        speakers=[("A", "Org A"), ("B", "Org B"), ("C", None)],
+    )
     for _ in range(12):
         register(big, make_member())
     for user in (None, make_member("Awa"), claire):

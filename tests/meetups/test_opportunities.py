@@ -1,5 +1,6 @@
 """The opportunity watch: organisers post, members say they applied or won, and follow
 themes."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,12 +15,18 @@ from tremplin.platform.errors import DomainError, NotAllowed
 
 
 def _form(**overrides):
-    data = {"title": "Appel à projets « Quartiers solidaires »", "kind": "appel_a_projets",
-            "organisation": "Fondation des quartiers", "url": "https://fondation.example.org/aap",
-            "description": "Jusqu’à **10 000 €** pour les projets des quartiers populaires.",
-            "themes": ["insertion", "environnement"], "stages": ["emergence", "developpement"],
-            "departement": "93", "deadline": (date.today() + timedelta(days=20)).isoformat(),
-            "group_id": "0"}
+    data = {
+        "title": "Appel à projets « Quartiers solidaires »",
+        "kind": "appel_a_projets",
+        "organisation": "Fondation des quartiers",
+        "url": "https://fondation.example.org/aap",
+        "description": "Jusqu’à **10 000 €** pour les projets des quartiers populaires.",
+        "themes": ["insertion", "environnement"],
+        "stages": ["emergence", "developpement"],
+        "departement": "93",
+        "deadline": (date.today() + timedelta(days=20)).isoformat(),
+        "group_id": "0",
+    }
     data.update(overrides)
     return data
 
@@ -40,11 +47,15 @@ def test_organiser_posts_an_opportunity(client, auth, db, make_organiser):
 
 def test_past_deadline_is_refused_with_a_clear_message(client, auth, db, make_organiser):
     auth.login_as(make_organiser())
-    response = client.post("/opportunites/nouvelle", data=_form(
-        deadline=(date.today() - timedelta(days=1)).isoformat()))
+    response = client.post(
+        "/opportunites/nouvelle",
+        data=_form(deadline=(date.today() - timedelta(days=1)).isoformat()),
+    )
     assert response.status_code == 200
-    assert "est déjà passée : cette opportunité n&#39;est plus ouverte" in response.text \
+    assert (
+        "est déjà passée : cette opportunité n&#39;est plus ouverte" in response.text
         or "est déjà passée : cette opportunité n'est plus ouverte" in response.text
+    )
     assert db.session.scalar(select(Opportunity)) is None
     no_theme = client.post("/opportunites/nouvelle", data=_form(themes=[]))
     assert "Choisissez au moins un thème" in no_theme.text
@@ -89,15 +100,19 @@ def test_theme_subscriptions_feed_the_dashboard(client, auth, db, make_member, m
     awa = auth.login_as(make_member("Awa"))
     home = client.get("/")
     assert "Opportunités pour mes thèmes" in home.text and "Choisir mes thèmes" in home.text
-    client.post("/opportunites/abonnements", data={"themes": ["textile"], "frequency": "monthly",
-                                                   "digest": "y"})
+    client.post(
+        "/opportunites/abonnements",
+        data={"themes": ["textile"], "frequency": "monthly", "digest": "y"},
+    )
     assert [s.theme for s in db.session.scalars(select(ThemeSubscription))] == ["textile"]
     assert services.digest_frequency(awa) == "monthly"
     db.session.refresh(awa)
     assert "meetups_digest" in {c.kind for c in awa.email_consents}
     home = client.get("/")
     assert "Local à Montreuil" in home.text and "Formation cosmétique" not in home.text
-    bad = client.post("/opportunites/abonnements", data={"themes": ["inconnu"], "frequency": "weekly"})
+    bad = client.post(
+        "/opportunites/abonnements", data={"themes": ["inconnu"], "frequency": "weekly"}
+    )
     assert bad.status_code == 200 and "field__error" in bad.text
     assert [s.theme for s in db.session.scalars(select(ThemeSubscription))] == ["textile"]
 
@@ -112,5 +127,6 @@ def test_profile_themes_are_the_default(app, db, make_member, make_profile, make
 
 def test_service_validates_themes(app, make_organiser):
     with app.test_request_context(), pytest.raises(DomainError, match="thèmes"):
-        services.post_opportunity(make_organiser(), title="Sans thème", kind="emploi",
-                                  themes=["pas-un-theme"])
+        services.post_opportunity(
+            make_organiser(), title="Sans thème", kind="emploi", themes=["pas-un-theme"]
+        )

@@ -1,5 +1,6 @@
 """Where meetups show up elsewhere: the visitors' home, the member's dashboard, a group's
 page, the navigation; and the member's data (download, deletion)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -52,8 +53,15 @@ def test_pages_render_in_english(client, auth, make_member, make_meetup, make_op
     awa = auth.login_as(make_member("Awa"))
     awa.locale = "en"
     db.session.commit()
-    for path in ("/rencontres", f"/rencontres/{meetup.id}", "/opportunites", "/soutiens",
-                 "/rencontres/mon-agenda", "/opportunites/abonnements", "/"):
+    for path in (
+        "/rencontres",
+        f"/rencontres/{meetup.id}",
+        "/opportunites",
+        "/soutiens",
+        "/rencontres/mon-agenda",
+        "/opportunites/abonnements",
+        "/",
+    ):
         assert client.get(path).status_code == 200, path
 
 
@@ -78,8 +86,9 @@ def test_download_my_data_and_delete_my_account(app, db, make_member, make_meetu
         assert str(registration.display_name) == "Membre supprimé"
 
 
-def test_deleting_an_account_frees_the_seats_of_coming_meetups(app, db, make_member, make_meetup,
-                                                                register):
+def test_deleting_an_account_frees_the_seats_of_coming_meetups(
+    app, db, make_member, make_meetup, register
+):
     soon = make_meetup("Bientôt", capacity=1)
     awa, karim = make_member("Awa"), make_member("Karim")
     seat = register(soon, awa)

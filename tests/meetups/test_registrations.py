@@ -1,5 +1,6 @@
 """Registering: members RSVP, visitors confirm by e-mail, guests count, the waiting list
 moves up by itself, and each registration is in the member's calendar (.ics)."""
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,14 @@ def _status(db, registration):
 def test_member_rsvps_once_and_cancels(client, auth, db, make_member, make_meetup):
     meetup = make_meetup("Café Projets", capacity=10)
     awa = auth.login_as(make_member("Awa"))
-    response = client.post(f"/rencontres/{meetup.id}/inscription", data={"guests": "1"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/rencontres/{meetup.id}/inscription", data={"guests": "1"}, follow_redirects=True
+    )
     assert "vous êtes inscrit·e" in response.text
     assert "8 places restantes" in response.text  # Awa and her guest
-    again = client.post(f"/rencontres/{meetup.id}/inscription", data={"guests": "0"},
-                        follow_redirects=True)
+    again = client.post(
+        f"/rencontres/{meetup.id}/inscription", data={"guests": "0"}, follow_redirects=True
+    )
     assert "Vous êtes déjà inscrit·e à cette rencontre." in again.text
     assert db.session.scalar(select(Registration).where(Registration.user_id == awa.id)).guests == 1
     assert len(db.session.scalars(select(Registration)).all()) == 1
@@ -39,7 +42,8 @@ def test_member_rsvps_once_and_cancels(client, auth, db, make_member, make_meetu
 
 
 def test_past_capacity_goes_to_waiting_list_and_promotes_on_cancellation(
-        app, client, auth, db, make_member, make_meetup, outbox):
+    app, client, auth, db, make_member, make_meetup, outbox
+):
     meetup = make_meetup("Atelier pitch", capacity=3)
     awa, karim, lucie, moussa = (make_member(n) for n in ("Awa", "Karim", "Lucie", "Moussa"))
     with app.test_request_context():
@@ -49,7 +53,11 @@ def test_past_capacity_goes_to_waiting_list_and_promotes_on_cancellation(
         fourth = services.register_member(moussa, meetup)  # needs 1: waits behind Lucie
         db.session.commit()
     assert [r.status for r in (first, second, third, fourth)] == [
-        "confirmed", "confirmed", "waiting", "waiting"]
+        "confirmed",
+        "confirmed",
+        "waiting",
+        "waiting",
+    ]
     assert services.counts_for([meetup.id])[meetup.id].waiting == 3
 
     # Karim leaves: one seat; Lucie (2 people) does not fit, Moussa (1) does and goes in.
@@ -69,8 +77,9 @@ def test_past_capacity_goes_to_waiting_list_and_promotes_on_cancellation(
     assert services.seats_taken(meetup) == 3
 
 
-def test_raising_capacity_promotes_the_waiting_list(client, auth, db, make_organiser, make_member,
-                                                    make_meetup, register):
+def test_raising_capacity_promotes_the_waiting_list(
+    client, auth, db, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser()
     meetup = make_meetup("Soirée", organiser=claire, capacity=1)
     register(meetup, make_member())
@@ -78,8 +87,13 @@ def test_raising_capacity_promotes_the_waiting_list(client, auth, db, make_organ
     from tremplin.meetups.routes.meetups import services as meetups
 
     with client.application.test_request_context():
-        details = meetups.MeetupDetails(title=meetup.title, starts_at=meetup.starts_at,
-                                        ends_at=meetup.ends_at, venue_name="Mairie", capacity=2)
+        details = meetups.MeetupDetails(
+            title=meetup.title,
+            starts_at=meetup.starts_at,
+            ends_at=meetup.ends_at,
+            venue_name="Mairie",
+            capacity=2,
+        )
         meetups.update_meetup(claire, meetup, details)
         db.session.commit()
     assert _status(db, waiting) == "confirmed"
@@ -94,20 +108,26 @@ def test_guests_count_against_capacity(app, client, auth, db, make_member, make_
     with app.test_request_context():
         services.register_member(other, meetup)
         db.session.commit()
-    response = client.post(f"/rencontres/{meetup.id}/accompagnants", data={"guests": "3"},
-                           follow_redirects=True)
-    assert "Il ne reste plus de place pour des invités : rien n&#39;a changé." in response.text \
+    response = client.post(
+        f"/rencontres/{meetup.id}/accompagnants", data={"guests": "3"}, follow_redirects=True
+    )
+    assert (
+        "Il ne reste plus de place pour des invités : rien n&#39;a changé." in response.text
         or "Il ne reste plus de place pour des invités : rien n'a changé." in response.text
+    )
     assert db.session.scalar(select(Registration).where(Registration.user_id == awa.id)).guests == 2
-    too_many = client.post(f"/rencontres/{meetup.id}/accompagnants", data={"guests": "9"},
-                           follow_redirects=True)
+    too_many = client.post(
+        f"/rencontres/{meetup.id}/accompagnants", data={"guests": "9"}, follow_redirects=True
+    )
     assert "De 0 à 5 personnes." in too_many.text
 
 
 def test_visitor_registers_with_confirmation_link(client, db, make_meetup, outbox):
     meetup = make_meetup("Café Projets : MicroDON", capacity=20)
-    response = client.post(f"/rencontres/{meetup.id}/inscription-sans-compte", data={
-        "name": "Jeanne Martin", "email": "Jeanne@Exemple.fr", "guests": "1"})
+    response = client.post(
+        f"/rencontres/{meetup.id}/inscription-sans-compte",
+        data={"name": "Jeanne Martin", "email": "Jeanne@Exemple.fr", "guests": "1"},
+    )
     assert response.status_code == 200 and "jeanne@exemple.fr" in response.text
     registration = db.session.scalar(select(Registration))
     assert registration.status == "pending" and registration.user_id is None
@@ -129,29 +149,39 @@ def test_visitor_registers_with_confirmation_link(client, db, make_meetup, outbo
     assert _status(db, registration) == "cancelled"
 
 
-def test_visitor_registering_twice_gets_a_reminder_not_a_duplicate(client, db, make_meetup, outbox,
-                                                                   register):
+def test_visitor_registering_twice_gets_a_reminder_not_a_duplicate(
+    client, db, make_meetup, outbox, register
+):
     meetup = make_meetup("Café Projets")
     register(meetup, name="Jeanne", email="jeanne@exemple.fr")
-    response = client.post(f"/rencontres/{meetup.id}/inscription-sans-compte", data={
-        "name": "Jeanne", "email": "jeanne@exemple.fr"})
+    response = client.post(
+        f"/rencontres/{meetup.id}/inscription-sans-compte",
+        data={"name": "Jeanne", "email": "jeanne@exemple.fr"},
+    )
     assert response.status_code == 200  # same answer as a first registration
     assert len(db.session.scalars(select(Registration)).all()) == 1
     [mail] = outbox.to("jeanne@exemple.fr")
     assert "déjà inscrite" in mail.body_text and "/rencontres/inscription/" in mail.body_text
 
 
-def test_visitor_past_capacity_waits_after_confirming(client, db, make_meetup, make_member,
-                                                      register, outbox):
+def test_visitor_past_capacity_waits_after_confirming(
+    client, db, make_meetup, make_member, register, outbox
+):
     meetup = make_meetup("Complet", capacity=1)
     register(meetup, make_member())
-    client.post(f"/rencontres/{meetup.id}/inscription-sans-compte", data={
-        "name": "Paul Visiteur", "email": "paul@exemple.fr"})
+    client.post(
+        f"/rencontres/{meetup.id}/inscription-sans-compte",
+        data={"name": "Paul Visiteur", "email": "paul@exemple.fr"},
+    )
     link = outbox.last_link("paul@exemple.fr", "/confirmer/")
     page = client.get(link, follow_redirects=True)
     assert "liste d’attente" in page.text
-    assert db.session.scalar(select(Registration).where(
-        Registration.email == "paul@exemple.fr")).status == "waiting"
+    assert (
+        db.session.scalar(
+            select(Registration).where(Registration.email == "paul@exemple.fr")
+        ).status
+        == "waiting"
+    )
 
 
 def test_bad_and_expired_links(client, db, make_meetup, register, app):
@@ -170,13 +200,16 @@ def test_bad_and_expired_links(client, db, make_meetup, register, app):
 
 def test_visitors_cannot_register_for_a_private_group_meetup(client, make_group, make_meetup):
     meetup = make_meetup(group=make_group(visibility="private"))
-    response = client.post(f"/rencontres/{meetup.id}/inscription-sans-compte", data={
-        "name": "Jeanne", "email": "j@exemple.fr"})
+    response = client.post(
+        f"/rencontres/{meetup.id}/inscription-sans-compte",
+        data={"name": "Jeanne", "email": "j@exemple.fr"},
+    )
     assert response.status_code == 403
 
 
-def test_member_claims_the_registration_made_as_a_visitor(app, db, make_member, make_meetup,
-                                                          register):
+def test_member_claims_the_registration_made_as_a_visitor(
+    app, db, make_member, make_meetup, register
+):
     meetup = make_meetup()
     visitor = register(meetup, name="Awa", email="awa@exemple.fr")
     awa = make_member("Awa Diallo", email="awa@exemple.fr")
@@ -208,8 +241,9 @@ def test_draft_has_no_ics(client, make_meetup):
     assert client.get(f"/rencontres/{meetup.id}.ics").status_code == 404
 
 
-def test_member_calendar_feed_has_their_meetups_behind_a_secret_url(client, auth, db, make_member,
-                                                                    make_meetup, register):
+def test_member_calendar_feed_has_their_meetups_behind_a_secret_url(
+    client, auth, db, make_member, make_meetup, register
+):
     awa = make_member("Awa")
     mine, waiting = make_meetup("La mienne"), make_meetup("En attente")
     make_meetup("Autre")  # not registered: not in the feed

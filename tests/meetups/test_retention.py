@@ -1,5 +1,6 @@
 """Visitors' names and addresses are forgotten a year after the meetup, without changing
 the impact figures (a returning visitor still counts once)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.db
 
 
 def test_visitors_are_forgotten_after_the_retention_period_and_still_counted_once(
-        app, db, make_member, make_meetup, register):
+    app, db, make_member, make_meetup, register
+):
     long_ago = make_meetup(starts_in=-timedelta(days=400))
     later = make_meetup(starts_in=-timedelta(days=380))
     recent = make_meetup(starts_in=-timedelta(days=30))
@@ -40,13 +42,20 @@ def test_visitors_are_forgotten_after_the_retention_period_and_still_counted_onc
         assert retention.forget_visitors() == 0  # run again: nothing left to forget
 
         db.session.expire_all()
-        first, second = db.session.get(Registration, vera_1.id), db.session.get(Registration, vera_2.id)
+        first, second = (
+            db.session.get(Registration, vera_1.id),
+            db.session.get(Registration, vera_2.id),
+        )
         assert first.name == second.name == retention.ANONYMOUS_NAME
         assert first.email == second.email and first.email.startswith("anon:")
         assert "vera" not in first.email
         assert db.session.get(Registration, jo.id).email == "jo@exemple.fr"  # recent: kept
-        assert db.session.scalar(select(func.count(Registration.id)).where(
-            Registration.user_id == awa.id)) == 1  # members' registrations untouched
+        assert (
+            db.session.scalar(
+                select(func.count(Registration.id)).where(Registration.user_id == awa.id)
+            )
+            == 1
+        )  # members' registrations untouched
         assert impact.distinct_participants(start, end) == before
         # the personal link is dead and nothing can be sent to them any more
         assert registrations.registration_from_token(link).status == "invalid"

@@ -1,6 +1,7 @@
 """Proposal tables: the split seats everyone once in tables of 6–8 (or says why not),
 mixes roles and groups, keeps teammates apart; the organiser moves people; tables record
 proposals the project's team reads afterwards."""
+
 from __future__ import annotations
 
 import math
@@ -24,12 +25,27 @@ SKILLS = ["compta", "droit", "com", "vente", "cuisine", "couture", "numérique"]
 
 # --- the sizes -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n, sizes, feasible", [
-    (0, [], True), (1, [1], False), (5, [5], False), (6, [6], True), (8, [8], True),
-    (9, [9], False), (10, [5, 5], False), (11, [6, 5], False), (12, [6, 6], True),
-    (14, [7, 7], True), (16, [8, 8], True), (17, [6, 6, 5], False), (18, [6, 6, 6], True),
-    (21, [7, 7, 7], True), (48, [7, 7, 7, 7, 7, 7, 6], True),
-])
+
+@pytest.mark.parametrize(
+    "n, sizes, feasible",
+    [
+        (0, [], True),
+        (1, [1], False),
+        (5, [5], False),
+        (6, [6], True),
+        (8, [8], True),
+        (9, [9], False),
+        (10, [5, 5], False),
+        (11, [6, 5], False),
+        (12, [6, 6], True),
+        (14, [7, 7], True),
+        (16, [8, 8], True),
+        (17, [6, 6, 5], False),
+        (18, [6, 6, 6], True),
+        (21, [7, 7, 7], True),
+        (48, [7, 7, 7, 7, 7, 7, 6], True),
+    ],
+)
 def test_table_sizes(n, sizes, feasible):
     assert table_sizes(n) == (sizes, feasible)
 
@@ -42,6 +58,7 @@ def test_every_count_from_18_fits_tables_of_6_to_8():
 
 # --- the split, over random rooms ----------------------------------------------------------
 
+
 @st.composite
 def rooms(draw, max_people=60, only=None):
     """A room: each person has roles, skills, groups, and belongs to at most one project."""
@@ -52,12 +69,21 @@ def rooms(draw, max_people=60, only=None):
         roles = frozenset(draw(st.sets(st.sampled_from(ROLES), min_size=1, max_size=2)))
         skills = frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=3)))
         groups = frozenset(draw(st.sets(st.integers(1, 4), max_size=2)))
-        project = draw(st.one_of(st.none(), st.integers(1, project_count))) if project_count else None
+        project = (
+            draw(st.one_of(st.none(), st.integers(1, project_count))) if project_count else None
+        )
         if only == "roles":
             skills, groups, project = frozenset(), frozenset(), None
             roles = frozenset([sorted(roles)[0]])
-        people.append(Attendee(key=(i, 0), roles=roles, skills=skills, groups=groups,
-                               apart=frozenset({f"project:{project}"}) if project else frozenset()))
+        people.append(
+            Attendee(
+                key=(i, 0),
+                roles=roles,
+                skills=skills,
+                groups=groups,
+                apart=frozenset({f"project:{project}"}) if project else frozenset(),
+            )
+        )
     return people
 
 
@@ -103,9 +129,16 @@ def test_split_spreads_each_role_evenly(room):
 
 def test_split_mixes_groups_and_skills_better_than_sitting_with_friends():
     # 4 groups of 6 friends who share a group and skills: the split breaks them up
-    room = [Attendee(key=(g * 6 + i, 0), roles=frozenset({"porteur"}),
-                     skills=frozenset({f"skill{g}"}), groups=frozenset({g}))
-            for g in range(4) for i in range(6)]
+    room = [
+        Attendee(
+            key=(g * 6 + i, 0),
+            roles=frozenset({"porteur"}),
+            skills=frozenset({f"skill{g}"}),
+            groups=frozenset({g}),
+        )
+        for g in range(4)
+        for i in range(6)
+    ]
     plan = plan_tables(room, 6, 8)
     by_key = {a.key: a for a in room}
     for table in plan.tables:
@@ -115,14 +148,20 @@ def test_split_mixes_groups_and_skills_better_than_sitting_with_friends():
 
 # --- running the tables at a meetup --------------------------------------------------------
 
-def _evening(make_meetup, make_member, make_project, make_profile, register, people=15,
-             organiser=None):
+
+def _evening(
+    make_meetup, make_member, make_project, make_profile, register, people=15, organiser=None
+):
     owner = make_member("Karim (porteur)")
     mate = make_member("Moussa (équipe)")
     project = make_project(owner, title="Éco-retoucherie", team=[mate])
-    meetup = make_meetup("Café Projets", starts_in=timedelta(minutes=-30), projects=[project],
-                         organiser=organiser)
-    registrations = [register(meetup, owner, checked_in=True), register(meetup, mate, checked_in=True)]
+    meetup = make_meetup(
+        "Café Projets", starts_in=timedelta(minutes=-30), projects=[project], organiser=organiser
+    )
+    registrations = [
+        register(meetup, owner, checked_in=True),
+        register(meetup, mate, checked_in=True),
+    ]
     for i in range(people - 2):
         member = make_member(f"Participant {i}")
         make_profile(member, roles=[ROLES[i % 3]], skills=[SKILLS[i % len(SKILLS)]])
@@ -131,14 +170,28 @@ def _evening(make_meetup, make_member, make_project, make_profile, register, peo
 
 
 def test_organiser_splits_moves_and_tables_record_proposals(
-        app, client, auth, db, make_organiser, make_member, make_meetup, make_project,
-        make_profile, register, outbox):
+    app,
+    client,
+    auth,
+    db,
+    make_organiser,
+    make_member,
+    make_meetup,
+    make_project,
+    make_profile,
+    register,
+    outbox,
+):
     claire = make_organiser("Claire")
-    meetup, project, owner, mate, regs = _evening(make_meetup, make_member, make_project,
-                                                  make_profile, register, organiser=claire)
+    meetup, project, owner, mate, regs = _evening(
+        make_meetup, make_member, make_project, make_profile, register, organiser=claire
+    )
     auth.login_as(claire)
-    response = client.post(f"/rencontres/{meetup.id}/tables/former",
-                           data={"min_size": "6", "max_size": "8"}, follow_redirects=True)
+    response = client.post(
+        f"/rencontres/{meetup.id}/tables/former",
+        data={"min_size": "6", "max_size": "8"},
+        follow_redirects=True,
+    )
     assert "2 tables sont formées." in response.text
     seats = db.session.scalars(select(TableSeat)).all()
     assert len(seats) == 15 and len({(s.registration_id, s.guest_index) for s in seats}) == 15
@@ -149,8 +202,11 @@ def test_organiser_splits_moves_and_tables_record_proposals(
 
     # the organiser moves Moussa to Karim's table
     seat = next(s for s in seats if s.registration_id == regs[1].id)
-    moved = client.post(f"/rencontres/{meetup.id}/tables/places/{seat.id}",
-                        data={"table": str(table_of[regs[0].id])}, headers={"Accept": "application/json"})
+    moved = client.post(
+        f"/rencontres/{meetup.id}/tables/places/{seat.id}",
+        data={"table": str(table_of[regs[0].id])},
+        headers={"Accept": "application/json"},
+    )
     assert moved.get_json()["ok"]
     db.session.refresh(seat)
     assert seat.table_id == table_of[regs[0].id]
@@ -168,11 +224,17 @@ def test_organiser_splits_moves_and_tables_record_proposals(
     auth.login_as(db.session.get(type(owner), writer.user_id))
     page = client.get(f"/rencontres/{meetup.id}/tables")
     assert page.status_code == 200 and "Table 1" in page.text and "Table 2" not in page.text
-    client.post(f"/rencontres/{meetup.id}/tables/{table1.id}/propositions", data={
-        "body": "Contacter la Semaest pour un local de 100 m²", "project": str(project.id)})
+    client.post(
+        f"/rencontres/{meetup.id}/tables/{table1.id}/propositions",
+        data={"body": "Contacter la Semaest pour un local de 100 m²", "project": str(project.id)},
+    )
     auth.login_as(db.session.get(type(owner), other.user_id))
-    assert client.post(f"/rencontres/{meetup.id}/tables/{table1.id}/propositions", data={
-        "body": "Intrusion"}).status_code == 403
+    assert (
+        client.post(
+            f"/rencontres/{meetup.id}/tables/{table1.id}/propositions", data={"body": "Intrusion"}
+        ).status_code
+        == 403
+    )
     proposal = db.session.scalar(select(TableProposal))
     assert proposal.body.startswith("Contacter la Semaest") and proposal.project_id == project.id
 
@@ -187,16 +249,23 @@ def test_organiser_splits_moves_and_tables_record_proposals(
     assert team_page.status_code == 200 and "Contacter la Semaest" in team_page.text
     # once proposals exist, the split cannot be redone (they would be lost)
     auth.login_as(claire)
-    redo = client.post(f"/rencontres/{meetup.id}/tables/former",
-                       data={"min_size": "6", "max_size": "8"}, follow_redirects=True)
+    redo = client.post(
+        f"/rencontres/{meetup.id}/tables/former",
+        data={"min_size": "6", "max_size": "8"},
+        follow_redirects=True,
+    )
     assert "Des propositions sont déjà enregistrées" in redo.text
 
 
-def test_small_or_odd_rooms_are_explained(app, db, make_organiser, make_member, make_meetup,
-                                          register):
+def test_small_or_odd_rooms_are_explained(
+    app, db, make_organiser, make_member, make_meetup, register
+):
     claire = make_organiser()
     meetup = make_meetup(starts_in=timedelta(minutes=-5), organiser=claire)
-    with app.test_request_context(), pytest.raises(DomainError, match="Personne n'est encore pointé"):
+    with (
+        app.test_request_context(),
+        pytest.raises(DomainError, match="Personne n'est encore pointé"),
+    ):
         tables.split_into_tables(claire, meetup)
     for _ in range(4):
         register(meetup, make_member(), checked_in=True)
@@ -233,8 +302,9 @@ def test_latecomers_get_a_seat(app, db, make_organiser, make_member, make_meetup
     assert len(db.session.scalars(select(TableSeat)).all()) == 14
 
 
-def test_undoing_a_check_in_frees_the_seat(app, db, make_organiser, make_member, make_meetup,
-                                           register):
+def test_undoing_a_check_in_frees_the_seat(
+    app, db, make_organiser, make_member, make_meetup, register
+):
     from tremplin.meetups import checkin
 
     claire = make_organiser()
@@ -247,11 +317,13 @@ def test_undoing_a_check_in_frees_the_seat(app, db, make_organiser, make_member,
     assert len(db.session.scalars(select(TableSeat)).all()) == 5
 
 
-def test_tables_page_for_organisers_and_screen(client, auth, db, make_organiser, make_member,
-                                               make_meetup, make_project, make_profile, register):
+def test_tables_page_for_organisers_and_screen(
+    client, auth, db, make_organiser, make_member, make_meetup, make_project, make_profile, register
+):
     claire = make_organiser()
-    meetup, *_ = _evening(make_meetup, make_member, make_project, make_profile, register,
-                          organiser=claire, people=8)
+    meetup, *_ = _evening(
+        make_meetup, make_member, make_project, make_profile, register, organiser=claire, people=8
+    )
     auth.login_as(claire)
     empty = client.get(f"/rencontres/{meetup.id}/tables")
     assert "Former les tables" in empty.text

@@ -1,5 +1,6 @@
 """The demo network has projects at every stage with needs, offers, journals and milestones;
 every members page renders on it, in French, without inline script or style (CSP)."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,8 +36,12 @@ def test_demo_has_projects_at_every_stage_with_their_life(db, demo_network):
     offers = set(db.session.scalars(select(HelpOffer.status)))
     assert {"pending", "accepted", "declined"} <= offers
     assert db.session.scalar(select(func.count(JournalEntry.id))) >= 10
-    assert db.session.scalar(select(func.count(Milestone.id)).where(
-        Milestone.confirmed_at.is_not(None))) >= 5
+    assert (
+        db.session.scalar(
+            select(func.count(Milestone.id)).where(Milestone.confirmed_at.is_not(None))
+        )
+        >= 5
+    )
     assert {"profils", "projets", "besoins"} <= set(demo_network)
 
 
@@ -48,8 +53,9 @@ def test_demo_loader_shares_its_projects_with_later_modules(app, db):
     ctx = DemoContext()
     with app.test_request_context():
         for key, name, city, dept, site_role, roles in demo.PEOPLE:
-            ctx.users[key] = User(email=demo.demo_email(key, name), display_name=name,
-                                  site_role=site_role)
+            ctx.users[key] = User(
+                email=demo.demo_email(key, name), display_name=name, site_role=site_role
+            )
             db.session.add(ctx.users[key])
             ctx.people[key] = {"city": city, "departement": dept, "roles": roles}
         db.session.flush()
@@ -59,10 +65,24 @@ def test_demo_loader_shares_its_projects_with_later_modules(app, db):
     assert any(order == 10 and loader is load_demo for order, loader in registry.demo_loaders)
 
 
-PAGES = ["/", "/projets", "/projets/1", "/projets/1/suivi", "/besoins/1", "/membres/1",
-         "/membres", "/fil", "/profil/modifier", "/projets/nouveau", "/projets/1/modifier",
-         "/projets/1/equipe", "/projets/1/besoins/nouveau", "/besoins/2/modifier",
-         "/compte", "/compte/supprimer"]
+PAGES = [
+    "/",
+    "/projets",
+    "/projets/1",
+    "/projets/1/suivi",
+    "/besoins/1",
+    "/membres/1",
+    "/membres",
+    "/fil",
+    "/profil/modifier",
+    "/projets/nouveau",
+    "/projets/1/modifier",
+    "/projets/1/equipe",
+    "/projets/1/besoins/nouveau",
+    "/besoins/2/modifier",
+    "/compte",
+    "/compte/supprimer",
+]
 
 
 def test_every_members_page_renders_for_the_demo_porteur(client, auth, db, demo_network):
@@ -89,6 +109,9 @@ def test_account_page_links_to_my_data_and_deletion(client, auth, db, make_membe
     auth.login_as(make_member("Awa"))
     page = client.get("/compte").text
     assert "/compte/mes-donnees" in page and "/compte/supprimer" in page
-    for label in ("Propositions d’aide sur mes besoins", "Invitations dans une équipe projet",
-                  "Nouveaux besoins et jalons des projets et membres que je suis"):
+    for label in (
+        "Propositions d’aide sur mes besoins",
+        "Invitations dans une équipe projet",
+        "Nouveaux besoins et jalons des projets et membres que je suis",
+    ):
         assert label in page  # the e-mail consents of the members module

@@ -1,4 +1,5 @@
 """Following members and projects, and the feed of what they post."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,10 +12,9 @@ from tremplin.platform.models import Notification
 from tremplin.platform.types import utcnow
 
 
-def test_feed_shows_news_needs_and_milestones_of_what_i_follow(client, auth, db, make_member,
-                                                               make_project, make_need,
-                                                               make_journal_entry,
-                                                               make_milestone):
+def test_feed_shows_news_needs_and_milestones_of_what_i_follow(
+    client, auth, db, make_member, make_project, make_need, make_journal_entry, make_milestone
+):
     awa, karim, moussa = make_member("Awa"), make_member("Karim"), make_member("Moussa")
     retoucherie = make_project(karim, title="L’Éco-retoucherie")
     sahel = make_project(moussa, title="Sahel Saveurs")
@@ -30,8 +30,14 @@ def test_feed_shows_news_needs_and_milestones_of_what_i_follow(client, auth, db,
     client.post(f"/membres/{moussa.id}/suivre")
     page = client.get("/fil").text
     assert "Trois mille visiteurs" not in page
-    positions = [page.index(text) for text in
-                 ("Premier financement obtenu", "Des couturières bénévoles", "Nous avons un local")]
+    positions = [
+        page.index(text)
+        for text in (
+            "Premier financement obtenu",
+            "Des couturières bénévoles",
+            "Nous avons un local",
+        )
+    ]
     assert positions == sorted(positions)  # newest first
 
     client.post(f"/projets/{retoucherie.id}/ne-plus-suivre")
@@ -39,8 +45,9 @@ def test_feed_shows_news_needs_and_milestones_of_what_i_follow(client, auth, db,
     assert "Nous avons un local" not in page and "Premier financement obtenu" in page
 
 
-def test_my_own_posts_are_not_in_my_feed(db, make_member, make_project, make_journal_entry,
-                                         make_follow):
+def test_my_own_posts_are_not_in_my_feed(
+    db, make_member, make_project, make_journal_entry, make_follow
+):
     awa, karim = make_member("Awa"), make_member("Karim")
     project = make_project(karim, team=[awa])
     make_follow(awa, user=karim)
@@ -50,8 +57,9 @@ def test_my_own_posts_are_not_in_my_feed(db, make_member, make_project, make_jou
     assert titles == ["Écrit par Karim"]
 
 
-def test_feed_is_paged(client, auth, db, make_member, make_project, make_journal_entry,
-                       make_follow):
+def test_feed_is_paged(
+    client, auth, db, make_member, make_project, make_journal_entry, make_follow
+):
     awa = make_member("Awa")
     project = make_project(make_member("Karim"))
     make_follow(awa, project=project)
@@ -82,17 +90,28 @@ def test_followers_hear_of_a_new_need(client, auth, db, make_member, make_projec
     make_follow(awa, project=project)
     make_follow(jean, user=karim)
     auth.login_as(karim)
-    client.post(f"/projets/{project.id}/besoins/nouveau",
-                data={"kind": "competences", "title": "Des couturières bénévoles"})
-    notes = db.session.scalars(select(Notification).where(
-        Notification.kind == "members_followed")).all()
+    client.post(
+        f"/projets/{project.id}/besoins/nouveau",
+        data={"kind": "competences", "title": "Des couturières bénévoles"},
+    )
+    notes = db.session.scalars(
+        select(Notification).where(Notification.kind == "members_followed")
+    ).all()
     assert {n.user_id for n in notes} == {awa.id, jean.id}
     assert "Des couturières bénévoles" in notes[0].text
 
 
-def test_dashboard_shows_my_projects_and_my_feed(client, auth, db, make_member, make_project,
-                                                 make_need, make_help_offer,
-                                                 make_journal_entry, make_follow):
+def test_dashboard_shows_my_projects_and_my_feed(
+    client,
+    auth,
+    db,
+    make_member,
+    make_project,
+    make_need,
+    make_help_offer,
+    make_journal_entry,
+    make_follow,
+):
     awa, jean = make_member("Awa"), make_member("Jean")
     cosm = make_project(awa, title="Maison de Cosm’éthique")
     need = make_need(cosm, title="Un atelier")
@@ -108,8 +127,9 @@ def test_dashboard_shows_my_projects_and_my_feed(client, auth, db, make_member, 
     assert "Fil d’actualité" in home and "Première collecte" in home
 
 
-def test_visitors_home_shows_projects_seeking_help(client, db, make_member, make_project,
-                                                   make_need):
+def test_visitors_home_shows_projects_seeking_help(
+    client, db, make_member, make_project, make_need
+):
     project = make_project(make_member("Karim"), title="L’Éco-retoucherie")
     make_need(project)
     hidden = make_project(make_member("Élodie"), title="Clic Solidaire", visibility="members")

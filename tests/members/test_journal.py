@@ -1,5 +1,6 @@
 """The project journal: dated updates with an optional photo, and milestones declared by the
 team and confirmed by organisers (what the impact dashboard counts)."""
+
 from __future__ import annotations
 
 import io
@@ -16,10 +17,15 @@ from tremplin.members.models import JournalEntry, Milestone
 def test_team_posts_news_with_a_photo(app, client, auth, db, make_member, make_project):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim)
-    response = client.post(f"/projets/{project.id}/suivi", data={
-        "title": "Nous avons un local !", "body": "La mairie nous prête **120 m²**.",
-        "image": (io.BytesIO(image_bytes("JPEG", size=(2400, 1200))), "atelier.jpg")},
-        content_type="multipart/form-data")
+    response = client.post(
+        f"/projets/{project.id}/suivi",
+        data={
+            "title": "Nous avons un local !",
+            "body": "La mairie nous prête **120 m²**.",
+            "image": (io.BytesIO(image_bytes("JPEG", size=(2400, 1200))), "atelier.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     entry = db.session.scalar(select(JournalEntry))
     assert entry.author_id == karim.id and entry.image_file.endswith(".webp")
@@ -31,13 +37,19 @@ def test_team_posts_news_with_a_photo(app, client, auth, db, make_member, make_p
     assert client.get(f"/fichiers/{entry.image_file}").status_code == 200  # public project
 
 
-def test_journal_photo_of_a_members_only_project_is_not_public(app, client, auth, db,
-                                                              make_member, make_project):
+def test_journal_photo_of_a_members_only_project_is_not_public(
+    app, client, auth, db, make_member, make_project
+):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim, visibility="members")
-    client.post(f"/projets/{project.id}/suivi", data={
-        "body": "Une photo de l’atelier.",
-        "image": (io.BytesIO(image_bytes()), "atelier.png")}, content_type="multipart/form-data")
+    client.post(
+        f"/projets/{project.id}/suivi",
+        data={
+            "body": "Une photo de l’atelier.",
+            "image": (io.BytesIO(image_bytes()), "atelier.png"),
+        },
+        content_type="multipart/form-data",
+    )
     name = db.session.scalar(select(JournalEntry.image_file))
     auth.logout()
     assert client.get(f"/fichiers/{name}").status_code == 404
@@ -48,8 +60,9 @@ def test_journal_photo_of_a_members_only_project_is_not_public(app, client, auth
 def test_empty_news_is_refused_next_to_the_field(client, auth, db, make_member, make_project):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim)
-    response = client.post(f"/projets/{project.id}/suivi", data={"title": "Titre gardé",
-                                                                  "body": ""})
+    response = client.post(
+        f"/projets/{project.id}/suivi", data={"title": "Titre gardé", "body": ""}
+    )
     assert response.status_code == 200
     assert 'id="body-error"' in response.text and 'value="Titre gardé"' in response.text
 
@@ -64,13 +77,14 @@ def test_journal_is_paged(client, db, make_member, make_project, make_journal_en
     assert "Nouvelle 00" in client.get(f"/projets/{project.id}/suivi?page=2").text
 
 
-def test_author_deletes_news_and_its_photo_goes(app, client, auth, db, make_member,
-                                                make_project):
+def test_author_deletes_news_and_its_photo_goes(app, client, auth, db, make_member, make_project):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim)
-    client.post(f"/projets/{project.id}/suivi", data={
-        "body": "Photo", "image": (io.BytesIO(image_bytes()), "a.png")},
-        content_type="multipart/form-data")
+    client.post(
+        f"/projets/{project.id}/suivi",
+        data={"body": "Photo", "image": (io.BytesIO(image_bytes()), "a.png")},
+        content_type="multipart/form-data",
+    )
     entry = db.session.scalar(select(JournalEntry))
     auth.login_as(make_member("Awa"))
     assert client.post(f"/suivi/{entry.id}/supprimer").status_code == 403
@@ -80,13 +94,19 @@ def test_author_deletes_news_and_its_photo_goes(app, client, auth, db, make_memb
     assert list(Path(app.config["UPLOAD_DIR"]).iterdir()) == []
 
 
-def test_team_declares_a_milestone_that_an_organiser_confirms(client, auth, db, make_member,
-                                                              make_organiser, make_project):
+def test_team_declares_a_milestone_that_an_organiser_confirms(
+    client, auth, db, make_member, make_organiser, make_project
+):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim)
-    response = client.post(f"/projets/{project.id}/jalons", data={
-        "kind": "legal_entity", "occurred_on": (date.today() - timedelta(days=3)).isoformat(),
-        "note": "SCIC créée avec 12 sociétaires."})
+    response = client.post(
+        f"/projets/{project.id}/jalons",
+        data={
+            "kind": "legal_entity",
+            "occurred_on": (date.today() - timedelta(days=3)).isoformat(),
+            "note": "SCIC créée avec 12 sociétaires.",
+        },
+    )
     assert response.status_code == 302
     milestone = db.session.scalar(select(Milestone))
     assert milestone.declared_by_id == karim.id and milestone.confirmed_at is None
@@ -104,8 +124,9 @@ def test_team_declares_a_milestone_that_an_organiser_confirms(client, auth, db, 
     assert "confirmé par Claire" in client.get(f"/projets/{project.id}/suivi").text
 
 
-def test_an_organiser_does_not_confirm_their_own_project(client, auth, db, make_organiser,
-                                                         make_project, make_milestone):
+def test_an_organiser_does_not_confirm_their_own_project(
+    client, auth, db, make_organiser, make_project, make_milestone
+):
     lakdar = make_organiser("Lakdar")
     project = make_project(lakdar)
     milestone = make_milestone(project)
@@ -113,34 +134,46 @@ def test_an_organiser_does_not_confirm_their_own_project(client, auth, db, make_
     assert client.post(f"/jalons/{milestone.id}/confirmer").status_code == 403
 
 
-def test_milestone_in_the_future_or_twice_is_refused(client, auth, db, make_member,
-                                                     make_project, make_milestone):
+def test_milestone_in_the_future_or_twice_is_refused(
+    client, auth, db, make_member, make_project, make_milestone
+):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim)
-    future = client.post(f"/projets/{project.id}/jalons", data={
-        "kind": "first_hire", "occurred_on": (date.today() + timedelta(days=30)).isoformat()})
+    future = client.post(
+        f"/projets/{project.id}/jalons",
+        data={"kind": "first_hire", "occurred_on": (date.today() + timedelta(days=30)).isoformat()},
+    )
     assert future.status_code == 200
     assert 'id="occurred_on-error"' in future.text and "dans le futur" in future.text
 
     make_milestone(project, kind="business_plan")
-    twice = client.post(f"/projets/{project.id}/jalons", data={
-        "kind": "business_plan", "occurred_on": date.today().isoformat()})
+    twice = client.post(
+        f"/projets/{project.id}/jalons",
+        data={"kind": "business_plan", "occurred_on": date.today().isoformat()},
+    )
     assert "déjà déclaré" in twice.text
-    prizes = [client.post(f"/projets/{project.id}/jalons", data={
-        "kind": "prize", "occurred_on": date.today().isoformat()}).status_code for _ in range(2)]
+    prizes = [
+        client.post(
+            f"/projets/{project.id}/jalons",
+            data={"kind": "prize", "occurred_on": date.today().isoformat()},
+        ).status_code
+        for _ in range(2)
+    ]
     assert prizes == [302, 302]  # prizes may repeat
 
 
 def test_milestone_date_must_be_a_date(client, auth, db, make_member, make_project):
     karim = auth.login_as(make_member("Karim"))
     project = make_project(karim)
-    response = client.post(f"/projets/{project.id}/jalons", data={
-        "kind": "prize", "occurred_on": "demain"})
+    response = client.post(
+        f"/projets/{project.id}/jalons", data={"kind": "prize", "occurred_on": "demain"}
+    )
     assert response.status_code == 200 and 'id="occurred_on-error"' in response.text
 
 
-def test_impact_counts_only_confirmed_milestones_in_the_period(db, make_member, make_organiser,
-                                                               make_project, make_milestone):
+def test_impact_counts_only_confirmed_milestones_in_the_period(
+    db, make_member, make_organiser, make_project, make_milestone
+):
     from tremplin.platform.types import utcnow
 
     claire = make_organiser("Claire")

@@ -1,5 +1,6 @@
 """Needs and offers of help: a member answers a need once; the team accepts or declines;
 acceptance — and only acceptance — shows both sides each other's contact details."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,10 +23,12 @@ def story(db, make_member, make_profile, make_project, make_need):
     make_profile(awa, phone="01 99 00 11 11")
     make_profile(jean, phone="01 99 00 22 22")
     project = make_project(awa, title="Maison de Cosm’éthique", team=[fatou])
-    need = make_need(project, kind="financement", title="Le matériel de fabrication",
-                     amount_cents=800_000)
-    return type("Story", (), dict(awa=awa, fatou=fatou, jean=jean, karim=karim,
-                                  project=project, need=need))
+    need = make_need(
+        project, kind="financement", title="Le matériel de fabrication", amount_cents=800_000
+    )
+    return type(
+        "Story", (), dict(awa=awa, fatou=fatou, jean=jean, karim=karim, project=project, need=need)
+    )
 
 
 def offer(client, need, message="Je peux relire votre plan de financement."):
@@ -35,9 +38,16 @@ def offer(client, need, message="Je peux relire votre plan de financement."):
 def test_team_publishes_a_need_with_its_quantity(client, auth, db, make_member, make_project):
     awa = auth.login_as(make_member("Awa"))
     project = make_project(awa)
-    response = client.post(f"/projets/{project.id}/besoins/nouveau", data={
-        "kind": "financement", "title": "Le matériel de fabrication",
-        "description": "Mélangeurs et balance.", "quantity": "8000", "unit": "eur"})
+    response = client.post(
+        f"/projets/{project.id}/besoins/nouveau",
+        data={
+            "kind": "financement",
+            "title": "Le matériel de fabrication",
+            "description": "Mélangeurs et balance.",
+            "quantity": "8000",
+            "unit": "eur",
+        },
+    )
     assert response.status_code == 302
     need = db.session.scalar(select(Need))
     assert need.amount_cents == 800_000 and need.quantity is None
@@ -48,8 +58,10 @@ def test_team_publishes_a_need_with_its_quantity(client, auth, db, make_member, 
 def test_need_quantity_needs_its_unit(client, auth, db, make_member, make_project):
     awa = auth.login_as(make_member("Awa"))
     project = make_project(awa)
-    response = client.post(f"/projets/{project.id}/besoins/nouveau", data={
-        "kind": "local", "title": "Un local", "quantity": "60", "unit": ""})
+    response = client.post(
+        f"/projets/{project.id}/besoins/nouveau",
+        data={"kind": "local", "title": "Un local", "quantity": "60", "unit": ""},
+    )
     assert response.status_code == 200
     assert 'id="unit-error"' in response.text and "Précisez l’unité" in response.text
     assert 'value="60"' in response.text
@@ -86,8 +98,12 @@ def test_contact_details_are_shown_only_after_acceptance(client, auth, db, story
     # Nobody else: not a bystander, not even the teammate who did not accept.
     for other in (story.karim, story.fatou):
         auth.login_as(other)
-        for url in (f"/besoins/{story.need.id}", f"/membres/{story.jean.id}",
-                    f"/membres/{story.awa.id}", f"/projets/{story.project.id}"):
+        for url in (
+            f"/besoins/{story.need.id}",
+            f"/membres/{story.jean.id}",
+            f"/membres/{story.awa.id}",
+            f"/projets/{story.project.id}",
+        ):
             page = client.get(url).text
             assert "jean@exemple.fr" not in page and "01 99 00 22 22" not in page, url
             assert "awa@exemple.fr" not in page and "01 99 00 11 11" not in page, url
@@ -102,8 +118,9 @@ def test_both_sides_are_notified(client, app, auth, db, story, outbox):
         db.session.commit()
     auth.login_as(story.jean)
     offer(client, story.need)
-    offers_to_team = db.session.scalars(select(Notification).where(
-        Notification.kind == "members_offers")).all()
+    offers_to_team = db.session.scalars(
+        select(Notification).where(Notification.kind == "members_offers")
+    ).all()
     assert {n.user_id for n in offers_to_team} == {story.awa.id, story.fatou.id}
     assert "Jean-Pierre Morel propose son aide" in offers_to_team[0].text
     assert "Je peux relire" in outbox.to("awa@exemple.fr")[-1].body_text  # she consented
@@ -111,10 +128,12 @@ def test_both_sides_are_notified(client, app, auth, db, story, outbox):
 
     auth.login_as(story.awa)
     client.post(f"/propositions/{db.session.scalar(select(HelpOffer.id))}/accepter")
-    to_jean = db.session.scalars(select(Notification).where(
-        Notification.user_id == story.jean.id)).all()
-    to_awa = db.session.scalars(select(Notification).where(
-        Notification.user_id == story.awa.id).order_by(Notification.id)).all()
+    to_jean = db.session.scalars(
+        select(Notification).where(Notification.user_id == story.jean.id)
+    ).all()
+    to_awa = db.session.scalars(
+        select(Notification).where(Notification.user_id == story.awa.id).order_by(Notification.id)
+    ).all()
     assert "Mise en relation" in to_jean[-1].text and "Awa Diallo" in to_jean[-1].text
     assert "Mise en relation" in to_awa[-1].text and "Jean-Pierre Morel" in to_awa[-1].text
     mail = outbox.to("jean@exemple.fr")[-1]
@@ -153,7 +172,9 @@ def test_a_fulfilled_need_accepts_no_offers(client, app, auth, db, story):
     assert "déjà pourvu" in response.text
     assert db.session.scalar(select(func.count(HelpOffer.id))) == 0
     with app.test_request_context(), pytest.raises(need_services.NeedFulfilled):
-        need_services.offer_help(db.session.get(Need, story.need.id), story.karim, "Je peux aider !")
+        need_services.offer_help(
+            db.session.get(Need, story.need.id), story.karim, "Je peux aider !"
+        )
 
 
 def test_the_team_cannot_answer_its_own_need(client, auth, db, story):

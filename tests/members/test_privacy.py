@@ -1,6 +1,7 @@
 """RGPD: "download my data" holds the member's data and nobody else's; "delete my account"
 erases their personal data everywhere in the database, keeps what they wrote under
 "Membre supprimé", removes their uploads and ends their sessions."""
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,18 @@ NADIA_NAME = "Nadia Ferhat-Lemoine"
 
 
 @pytest.fixture
-def nadia_world(app, client, auth, db, make_member, make_project, make_need, make_help_offer,
-                make_follow, outbox):
+def nadia_world(
+    app,
+    client,
+    auth,
+    db,
+    make_member,
+    make_project,
+    make_need,
+    make_help_offer,
+    make_follow,
+    outbox,
+):
     """Nadia has a profile with a photo, a project with a teammate, a need someone answered,
     an offer she made that was accepted (so others' notifications and mails quote her),
     news, a milestone, follows, consents — and Karim has his own data beside hers."""
@@ -37,39 +48,62 @@ def nadia_world(app, client, auth, db, make_member, make_project, make_need, mak
         db.session.commit()
 
     auth.login_as(nadia)
-    data = profile_post(display_name=NADIA_NAME, bio=f"Je suis {NADIA_NAME}, écrivez à {NADIA_EMAIL}",
-                        phone="01 99 00 55 44", skills="Couture, Vente")
+    data = profile_post(
+        display_name=NADIA_NAME,
+        bio=f"Je suis {NADIA_NAME}, écrivez à {NADIA_EMAIL}",
+        phone="01 99 00 55 44",
+        skills="Couture, Vente",
+    )
     data["avatar"] = (io.BytesIO(image_bytes()), "nadia.png")
-    assert client.post("/profil/modifier", data=data,
-                       content_type="multipart/form-data").status_code == 302
-    client.post("/projets/nouveau", data={
-        "title": "Atelier Nadia", "pitch": "Un atelier de couture solidaire au 19e.",
-        "description": f"Porté par {NADIA_NAME}.", "stage": "idee", "visibility": "public"})
+    assert (
+        client.post("/profil/modifier", data=data, content_type="multipart/form-data").status_code
+        == 302
+    )
+    client.post(
+        "/projets/nouveau",
+        data={
+            "title": "Atelier Nadia",
+            "pitch": "Un atelier de couture solidaire au 19e.",
+            "description": f"Porté par {NADIA_NAME}.",
+            "stage": "idee",
+            "visibility": "public",
+        },
+    )
     own = _db.session.scalar(select(Project).where(Project.title == "Atelier Nadia"))
-    own.memberships.append(ProjectMember(user_id=jean.id, status="accepted",
-                                         invited_by_id=nadia.id))
+    own.memberships.append(
+        ProjectMember(user_id=jean.id, status="accepted", invited_by_id=nadia.id)
+    )
     _db.session.commit()
-    client.post(f"/projets/{own.id}/besoins/nouveau", data={
-        "kind": "local", "title": "Un local au 19e", "description": "Appeler Nadia Ferhat-Lemoine"})
+    client.post(
+        f"/projets/{own.id}/besoins/nouveau",
+        data={
+            "kind": "local",
+            "title": "Un local au 19e",
+            "description": "Appeler Nadia Ferhat-Lemoine",
+        },
+    )
     client.post(f"/projets/{own.id}/suivi", data={"body": f"Merci à tous, {NADIA_NAME}"})
 
-    karims = make_project(karim, title="L’Éco-retoucherie",
-                          description="Le projet secret de Karim.")
+    karims = make_project(
+        karim, title="L’Éco-retoucherie", description="Le projet secret de Karim."
+    )
     karims_need = make_need(karims, title="Des couturières")
     client.post(f"/besoins/{karims_need.id}", data={"message": "Je couds depuis dix ans, Nadia."})
     client.post(f"/projets/{karims.id}/suivre")
     client.post(f"/membres/{karim.id}/suivre")
     make_follow(karim, user=nadia)
-    make_help_offer(_db.session.scalar(select(Need).where(Need.title == "Un local au 19e")), karim,
-                    message="Message privé de Karim pour l’atelier.")
+    make_help_offer(
+        _db.session.scalar(select(Need).where(Need.title == "Un local au 19e")),
+        karim,
+        message="Message privé de Karim pour l’atelier.",
+    )
 
     auth.login_as(karim)
     offer_id = _db.session.scalar(select(HelpOffer.id).where(HelpOffer.helper_id == nadia.id))
     client.post(f"/propositions/{offer_id}/accepter")
     client.post(f"/projets/{karims.id}/suivi", data={"body": "Nouvelles de Karim"})
     auth.login_as(nadia)
-    return type("World", (), dict(nadia=nadia, karim=karim, jean=jean, project=own,
-                                  karims=karims))
+    return type("World", (), dict(nadia=nadia, karim=karim, jean=jean, project=own, karims=karims))
 
 
 def database_dump(db) -> str:
@@ -105,9 +139,18 @@ def test_download_my_data_has_mine_and_nothing_of_others(client, db, nadia_world
     assert members["followers_count"] == 1
 
     raw = response.text
-    for foreign in ("karim@exemple.fr", "Karim Benali", "jean@exemple.fr", "Jean-Pierre",
-                    "Le projet secret de Karim", "Message privé de Karim", "Nouvelles de Karim",
-                    "password", "scrypt:", "session_stamp"):
+    for foreign in (
+        "karim@exemple.fr",
+        "Karim Benali",
+        "jean@exemple.fr",
+        "Jean-Pierre",
+        "Le projet secret de Karim",
+        "Message privé de Karim",
+        "Nouvelles de Karim",
+        "password",
+        "scrypt:",
+        "session_stamp",
+    ):
         assert foreign not in raw, foreign
 
 
@@ -118,22 +161,24 @@ def test_download_needs_an_account(client, db):
 def test_deletion_needs_the_password(client, db, nadia_world):
     response = client.post("/compte/supprimer", data={"password": "pas le bon", "confirm": "y"})
     assert response.status_code == 200
-    assert 'id="password-error"' in response.text and "Mot de passe actuel incorrect" in response.text
+    assert (
+        'id="password-error"' in response.text and "Mot de passe actuel incorrect" in response.text
+    )
     assert db.session.get(User, nadia_world.nadia.id).deleted_at is None
     unconfirmed = client.post("/compte/supprimer", data={"password": DEFAULT_PASSWORD})
     assert 'id="confirm-error"' in unconfirmed.text
 
 
-def test_after_deletion_name_and_address_are_nowhere_in_the_database(app, client, db,
-                                                                     nadia_world, outbox):
+def test_after_deletion_name_and_address_are_nowhere_in_the_database(
+    app, client, db, nadia_world, outbox
+):
     world = nadia_world
     before = database_dump(db)
     assert NADIA_EMAIL in before and NADIA_NAME in before  # the dump does see them
     avatar_files = list(Path(app.config["UPLOAD_DIR"]).iterdir())
     assert len(avatar_files) == 1
 
-    response = client.post("/compte/supprimer", data={"password": DEFAULT_PASSWORD,
-                                                      "confirm": "y"})
+    response = client.post("/compte/supprimer", data={"password": DEFAULT_PASSWORD, "confirm": "y"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
     db.session.expire_all()
@@ -149,7 +194,10 @@ def test_after_deletion_name_and_address_are_nowhere_in_the_database(app, client
     assert str(nadia.public_name) == "Membre supprimé"
     entry = db.session.scalar(select(JournalEntry).where(JournalEntry.author_id == nadia.id))
     assert entry.body == "Merci à tous, Membre supprimé"
-    assert db.session.scalar(select(HelpOffer).where(HelpOffer.helper_id == nadia.id)).status == "accepted"
+    assert (
+        db.session.scalar(select(HelpOffer).where(HelpOffer.helper_id == nadia.id)).status
+        == "accepted"
+    )
     page = client.get(f"/projets/{world.project.id}").text
     assert "Membre supprimé" in page or "Jean-Pierre Morel" in page
 
@@ -184,8 +232,15 @@ def test_the_address_becomes_free_again(client, db, nadia_world, make_member):
 
 def test_a_lone_owners_project_stays_under_membre_supprime(client, auth, db, make_member):
     awa = auth.login_as(make_member("Awa Solitaire", email="awa.seule@exemple.fr"))
-    client.post("/projets/nouveau", data={"title": "Projet d’Awa", "pitch": "Un projet porté seule.",
-                                          "stage": "idee", "visibility": "public"})
+    client.post(
+        "/projets/nouveau",
+        data={
+            "title": "Projet d’Awa",
+            "pitch": "Un projet porté seule.",
+            "stage": "idee",
+            "visibility": "public",
+        },
+    )
     project = db.session.scalar(select(Project))
     client.post("/compte/supprimer", data={"password": DEFAULT_PASSWORD, "confirm": "y"})
     page = client.get(f"/projets/{project.id}").text

@@ -1,5 +1,6 @@
 """Profiles: editing one's own, per-field visibility for visitors, members and the owner,
 and the member directory with its filters."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,15 +14,33 @@ from tremplin.platform.types import utcnow
 
 def profile_post(**overrides) -> dict:
     data = {
-        "display_name": "Awa Diallo", "bio": "Je fabrique des **cosmétiques**.",
-        "commune": "Montreuil", "departement": "93", "skills": "Couture, formulation, couture",
-        "themes": ["cosmetique", "textile"], "languages": ["fr", "wo"], "roles": ["porteur"],
-        "links-0-label": "Mon site", "links-0-url": "https://awa.example.org",
-        "links-1-label": "", "links-1-url": "", "links-2-label": "", "links-2-url": "",
+        "display_name": "Awa Diallo",
+        "bio": "Je fabrique des **cosmétiques**.",
+        "commune": "Montreuil",
+        "departement": "93",
+        "skills": "Couture, formulation, couture",
+        "themes": ["cosmetique", "textile"],
+        "languages": ["fr", "wo"],
+        "roles": ["porteur"],
+        "links-0-label": "Mon site",
+        "links-0-url": "https://awa.example.org",
+        "links-1-label": "",
+        "links-1-url": "",
+        "links-2-label": "",
+        "links-2-url": "",
         "phone": "01 99 00 12 34",
     }
-    for name in ("avatar", "roles", "themes", "skills", "bio", "location", "languages", "links",
-                 "phone"):
+    for name in (
+        "avatar",
+        "roles",
+        "themes",
+        "skills",
+        "bio",
+        "location",
+        "languages",
+        "links",
+        "phone",
+    ):
         data[f"{name}_visibility"] = "public"
     data.update(overrides)
     return data
@@ -49,8 +68,9 @@ def test_member_fills_in_their_profile_and_sees_it(client, auth, db, make_member
 def test_editing_again_replaces_tags_without_duplicates(client, auth, db, make_member):
     awa = auth.login_as(make_member("Awa"))
     client.post("/profil/modifier", data=profile_post(skills="Couture, Vente"))
-    client.post("/profil/modifier", data=profile_post(skills="vente, Comptabilité",
-                                                      themes=["textile"]))
+    client.post(
+        "/profil/modifier", data=profile_post(skills="vente, Comptabilité", themes=["textile"])
+    )
     profile = db.session.get(Profile, awa.id)
     db.session.refresh(profile)
     assert profile.skills == ["vente", "Comptabilité"]
@@ -59,11 +79,16 @@ def test_editing_again_replaces_tags_without_duplicates(client, auth, db, make_m
     assert sorted(keys) == ["comptabilité", "vente"]
 
 
-def test_profile_errors_are_shown_next_to_the_fields_and_input_is_kept(client, auth, db,
-                                                                          make_member):
+def test_profile_errors_are_shown_next_to_the_fields_and_input_is_kept(
+    client, auth, db, make_member
+):
     awa = auth.login_as(make_member("Awa"))
-    response = client.post("/profil/modifier", data=profile_post(
-        display_name="A", phone="appelle-moi", **{"links-0-url": "javascript:alert(1)"}))
+    response = client.post(
+        "/profil/modifier",
+        data=profile_post(
+            display_name="A", phone="appelle-moi", **{"links-0-url": "javascript:alert(1)"}
+        ),
+    )
     assert response.status_code == 200
     page = response.text
     assert 'id="display_name-error"' in page and "Entre 2 et 80 caractères" in page
@@ -111,8 +136,10 @@ FIELDS = {
     "skills": ({"skills": ["Tannerie végétale"]}, "Tannerie végétale"),
     "themes": ({"themes": ["tourisme-solidaire"]}, "Tourisme social et solidaire"),
     "roles": ({"roles": ["investisseur"]}, "Investisseur·se"),
-    "links": ({"links": [{"label": "Mon carnet", "url": "https://carnet.example.org"}]},
-              "https://carnet.example.org"),
+    "links": (
+        {"links": [{"label": "Mon carnet", "url": "https://carnet.example.org"}]},
+        "https://carnet.example.org",
+    ),
     "phone": ({"phone": "01 99 00 77 66"}, "01 99 00 77 66"),
 }
 EXPECTED = {  # level -> who sees it
@@ -124,8 +151,9 @@ EXPECTED = {  # level -> who sees it
 
 @pytest.mark.parametrize("level", ["public", "members", "private"])
 @pytest.mark.parametrize("field", list(FIELDS))
-def test_each_field_is_shown_only_to_whom_its_owner_chose(client, auth, db, make_member,
-                                                          make_profile, field, level):
+def test_each_field_is_shown_only_to_whom_its_owner_chose(
+    client, auth, db, make_member, make_profile, field, level
+):
     owner = make_member("Nadia Ferhat")
     member = make_member("Karim")
     values, marker = FIELDS[field]
@@ -141,15 +169,35 @@ def test_each_field_is_shown_only_to_whom_its_owner_chose(client, auth, db, make
 
 
 @pytest.mark.parametrize("level", ["public", "members", "private"])
-def test_visible_profile_gives_other_modules_only_the_allowed_fields(db, make_member,
-                                                                     make_profile, level):
+def test_visible_profile_gives_other_modules_only_the_allowed_fields(
+    db, make_member, make_profile, level
+):
     owner, member = make_member("Nadia"), make_member("Karim")
-    make_profile(owner, bio="bio", commune="Montreuil", departement="93", phone="0199001122",
-                 skills=["Couture"], themes=["textile"], languages=["fr"], roles=["porteur"],
-                 links=[{"label": "x", "url": "https://x.example"}],
-                 visibility={name: level for name in
-                             ("bio", "location", "phone", "skills", "themes", "languages",
-                              "roles", "links")})
+    make_profile(
+        owner,
+        bio="bio",
+        commune="Montreuil",
+        departement="93",
+        phone="0199001122",
+        skills=["Couture"],
+        themes=["textile"],
+        languages=["fr"],
+        roles=["porteur"],
+        links=[{"label": "x", "url": "https://x.example"}],
+        visibility={
+            name: level
+            for name in (
+                "bio",
+                "location",
+                "phone",
+                "skills",
+                "themes",
+                "languages",
+                "roles",
+                "links",
+            )
+        },
+    )
     for viewer, who in ((AnonymousUserMixin(), "visitor"), (member, "member"), (owner, "owner")):
         view = visible_profile(viewer, owner)
         shown = EXPECTED[level][who]
@@ -164,22 +212,42 @@ def test_visible_profile_gives_other_modules_only_the_allowed_fields(db, make_me
 
 # --- directory --------------------------------------------------------------------------------
 
+
 def test_directory_is_for_members(client, db):
     response = client.get("/membres")
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
 
 
-def test_directory_filters_by_role_theme_skill_territory_and_language(client, auth, db,
-                                                                      make_member, make_profile):
+def test_directory_filters_by_role_theme_skill_territory_and_language(
+    client, auth, db, make_member, make_profile
+):
     viewer = auth.login_as(make_member("Lectrice"))
     make_profile(viewer)
     awa, karim, julien = make_member("Awa"), make_member("Karim"), make_member("Julien")
-    make_profile(awa, roles=["porteur"], themes=["cosmetique"], skills=["Formulation"],
-                 languages=["wo"], departement="93")
-    make_profile(karim, roles=["porteur", "mentor"], themes=["textile"], skills=["Couture"],
-                 languages=["ar"], departement="75")
-    make_profile(julien, roles=["mentor"], themes=["numerique"], skills=["Développement web"],
-                 languages=["en"], departement="69")
+    make_profile(
+        awa,
+        roles=["porteur"],
+        themes=["cosmetique"],
+        skills=["Formulation"],
+        languages=["wo"],
+        departement="93",
+    )
+    make_profile(
+        karim,
+        roles=["porteur", "mentor"],
+        themes=["textile"],
+        skills=["Couture"],
+        languages=["ar"],
+        departement="75",
+    )
+    make_profile(
+        julien,
+        roles=["mentor"],
+        themes=["numerique"],
+        skills=["Développement web"],
+        languages=["en"],
+        departement="69",
+    )
 
     def names(query: str) -> set[str]:
         page = client.get(f"/membres?{query}").text
@@ -196,21 +264,30 @@ def test_directory_filters_by_role_theme_skill_territory_and_language(client, au
     assert names("role=pirate") == {"Awa", "Karim", "Julien", "Lectrice"}  # unknown: ignored
 
 
-def test_directory_filters_never_reveal_a_hidden_field(client, auth, db, make_member,
-                                                      make_profile):
+def test_directory_filters_never_reveal_a_hidden_field(client, auth, db, make_member, make_profile):
     auth.login_as(make_member("Lectrice"))
     secret = make_member("Discrète")
-    make_profile(secret, skills=["Comptabilité"], languages=["tr"], departement="13",
-                 roles=["investisseur"],
-                 visibility={"skills": "private", "languages": "private", "location": "private",
-                             "roles": "private"})
+    make_profile(
+        secret,
+        skills=["Comptabilité"],
+        languages=["tr"],
+        departement="13",
+        roles=["investisseur"],
+        visibility={
+            "skills": "private",
+            "languages": "private",
+            "location": "private",
+            "roles": "private",
+        },
+    )
     for query in ("skill=Comptabilité", "language=tr", "departement=13", "role=investisseur"):
         assert ">Discrète</a>" not in client.get(f"/membres?{query}").text, query
     assert ">Discrète</a>" in client.get("/membres").text  # still listed by name
 
 
-def test_directory_leaves_out_unconfirmed_suspended_and_deleted_accounts(client, auth, db,
-                                                                         make_member):
+def test_directory_leaves_out_unconfirmed_suspended_and_deleted_accounts(
+    client, auth, db, make_member
+):
     auth.login_as(make_member("Lectrice"))
     make_member("Pas confirmée", confirmed=False)
     make_member("Suspendu").suspended_at = utcnow()

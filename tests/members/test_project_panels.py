@@ -1,5 +1,6 @@
 """Other modules' blocks on a project page: its campaign (funding) and the way to offer
 support (meetups), each shown to whom it concerns."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,8 @@ pytestmark = pytest.mark.db
 
 
 def test_the_open_campaign_and_the_support_offer_show_on_the_project_page(
-        client, auth, db, make_member, make_project, make_campaign):
+    client, auth, db, make_member, make_project, make_campaign
+):
     owner = make_member("Awa")
     project = make_project(owner, title="Maison de Cosm’éthique")
     campaign = make_campaign(project, goal=800_000, title="Ouvrir la boutique-atelier")
@@ -27,14 +29,19 @@ def test_the_open_campaign_and_the_support_offer_show_on_the_project_page(
 
 
 def test_the_team_sees_how_to_launch_a_campaign_and_the_proposals_waiting(
-        client, auth, db, make_member, make_project):
+    client, auth, db, make_member, make_project
+):
     owner = make_member("Awa")
     project = make_project(owner, title="Tresses & Transmission")
     db.session.commit()
-    assert "Collecte" not in client.get(f"/projets/{project.id}").text.split("<main")[1] \
-        .split("Ses besoins")[0]
+    assert (
+        "Collecte"
+        not in client.get(f"/projets/{project.id}").text.split("<main")[1].split("Ses besoins")[0]
+    )
     auth.login_as(owner)
     page = client.get(f"/projets/{project.id}")
     assert f"/projets/{project.id}/collectes/nouvelle" in page.text
-    assert f"/soutiens/projet/{project.id}/proposer" not in page.text  # a team does not support itself
-    assert f"/soutiens/projet/{project.id}\"" in page.text
+    assert (
+        f"/soutiens/projet/{project.id}/proposer" not in page.text
+    )  # a team does not support itself
+    assert f'/soutiens/projet/{project.id}"' in page.text

@@ -1,4 +1,5 @@
 """What other modules rely on: the public functions of `tremplin.members` and its signals."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -28,25 +29,35 @@ def test_services_announce_what_they_did(app, db, make_member, make_organiser):
     karim, claire = make_member("Karim"), make_organiser("Claire")
     with app.test_request_context():
         with recording(signals.project_created) as created:
-            project = projects.create_project(karim, title="L’Éco-retoucherie",
-                                              pitch="Retouches et recyclage textile.",
-                                              description=None, theme="textile",
-                                              stage="idee", commune=None, departement=None,
-                                              visibility="public")
+            project = projects.create_project(
+                karim,
+                title="L’Éco-retoucherie",
+                pitch="Retouches et recyclage textile.",
+                description=None,
+                theme="textile",
+                stage="idee",
+                commune=None,
+                departement=None,
+                visibility="public",
+            )
         assert created == [(project, {"by": karim})]
         with recording(signals.need_created) as new_needs:
             need = needs.create_need(project, karim, kind="local", title="Un atelier")
         assert new_needs[0][0] is need
-        with recording(signals.milestone_declared) as declared, \
-                recording(signals.milestone_confirmed) as confirmed:
-            milestone = journal.declare_milestone(project, karim, kind="legal_entity",
-                                                  occurred_on=date(2025, 1, 15))
+        with (
+            recording(signals.milestone_declared) as declared,
+            recording(signals.milestone_confirmed) as confirmed,
+        ):
+            milestone = journal.declare_milestone(
+                project, karim, kind="legal_entity", occurred_on=date(2025, 1, 15)
+            )
             journal.confirm_milestone(milestone, claire)
         assert declared[0][0] is milestone and confirmed == [(milestone, {"by": claire})]
 
 
-def test_public_functions_answer_for_other_modules(app, db, make_member, make_profile,
-                                                   make_project):
+def test_public_functions_answer_for_other_modules(
+    app, db, make_member, make_profile, make_project
+):
     karim, elodie, awa = make_member("Karim"), make_member("Élodie"), make_member("Awa")
     make_profile(awa, roles=["mentor"], visibility={"roles": "members"})
     project = make_project(karim, team=[elodie], visibility="members")

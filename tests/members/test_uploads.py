@@ -1,5 +1,6 @@
 """Uploaded images are judged by their content, re-encoded without metadata, stored under a
 random name outside static/, and served only to those allowed to see them."""
+
 from __future__ import annotations
 
 import io
@@ -65,18 +66,24 @@ def test_html_renamed_png_is_refused_and_nothing_is_stored(app, client, auth, db
     response = post_avatar(client, html, "photo.png", commune="Rosny-sous-Bois")
     assert response.status_code == 200
     assert 'id="avatar-error"' in response.text
-    assert "n&#39;est pas une image acceptée" in response.text or "n'est pas une image acceptée" in response.text
+    assert (
+        "n&#39;est pas une image acceptée" in response.text
+        or "n'est pas une image acceptée" in response.text
+    )
     assert 'value="Rosny-sous-Bois"' in response.text  # the rest of the form is kept
     assert stored_files(app) == []
     assert db.session.get(Profile, awa.id) is None
 
 
-@pytest.mark.parametrize("content", [
-    b"GIF89a" + b"\x00" * 40,  # a GIF header with nothing behind it
-    image_bytes("PNG", size=(200, 200))[:300],  # a truncated PNG
-    b"%PDF-1.4 fake",
-    b"",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"GIF89a" + b"\x00" * 40,  # a GIF header with nothing behind it
+        image_bytes("PNG", size=(200, 200))[:300],  # a truncated PNG
+        b"%PDF-1.4 fake",
+        b"",
+    ],
+)
 def test_broken_or_disguised_files_are_refused(app, client, auth, db, make_member, content):
     auth.login_as(make_member("Awa"))
     response = post_avatar(client, content, "photo.png")
@@ -85,8 +92,9 @@ def test_broken_or_disguised_files_are_refused(app, client, auth, db, make_membe
     assert stored_files(app) == []
 
 
-def test_too_heavy_image_within_the_request_limit_is_a_form_error(app, client, auth, db,
-                                                                 make_member):
+def test_too_heavy_image_within_the_request_limit_is_a_form_error(
+    app, client, auth, db, make_member
+):
     app.config["UPLOAD_IMAGE_MAX_BYTES"] = 2000
     auth.login_as(make_member("Awa"))
     noisy = Image.effect_noise((300, 300), 100).convert("RGB")
@@ -107,8 +115,9 @@ def test_too_many_pixels_are_refused(app, client, auth, db, make_member):
     assert stored_files(app) == []
 
 
-def test_oversized_request_is_answered_413_and_nothing_is_stored(app, client, auth, db,
-                                                                 make_member):
+def test_oversized_request_is_answered_413_and_nothing_is_stored(
+    app, client, auth, db, make_member
+):
     app.config["MAX_CONTENT_LENGTH"] = 50_000
     awa = auth.login_as(make_member("Awa"))
     response = post_avatar(client, b"\x89PNG" + b"0" * 80_000, "enorme.png")
@@ -118,8 +127,7 @@ def test_oversized_request_is_answered_413_and_nothing_is_stored(app, client, au
     assert db.session.get(Profile, awa.id) is None
 
 
-def test_replacing_or_removing_the_avatar_deletes_the_old_file(app, client, auth, db,
-                                                               make_member):
+def test_replacing_or_removing_the_avatar_deletes_the_old_file(app, client, auth, db, make_member):
     awa = auth.login_as(make_member("Awa"))
     post_avatar(client, image_bytes("PNG", color=(10, 10, 10)))
     first = stored_files(app)
@@ -156,16 +164,19 @@ def test_uploads_are_served_with_their_type_and_nosniff(app, client, auth, db, m
     assert "private" in response.headers["Cache-Control"]
 
 
-@pytest.mark.parametrize("name", ["inconnu.webp", "..%2F..%2Fsecret_key", "x" * 30 + ".html",
-                                  "a" * 32 + ".webp"])
+@pytest.mark.parametrize(
+    "name", ["inconnu.webp", "..%2F..%2Fsecret_key", "x" * 30 + ".html", "a" * 32 + ".webp"]
+)
 def test_unknown_or_malformed_file_names_are_404(client, db, name):
     assert client.get(f"/fichiers/{name}").status_code == 404
 
 
-@pytest.mark.parametrize("level, visitor, member", [
-    ("public", 200, 200), ("members", 404, 200), ("private", 404, 404)])
-def test_avatar_file_obeys_its_visibility(app, client, auth, db, make_member, level, visitor,
-                                          member):
+@pytest.mark.parametrize(
+    "level, visitor, member", [("public", 200, 200), ("members", 404, 200), ("private", 404, 404)]
+)
+def test_avatar_file_obeys_its_visibility(
+    app, client, auth, db, make_member, level, visitor, member
+):
     owner = auth.login_as(make_member("Awa"))
     post_avatar(client, image_bytes(), avatar_visibility=level)
     url = f"/fichiers/{db.session.get(Profile, owner.id).avatar_file}"
@@ -180,11 +191,17 @@ def test_avatar_file_obeys_its_visibility(app, client, auth, db, make_member, le
 
 def test_project_logo_is_checked_by_content_too(app, client, auth, db, make_member):
     auth.login_as(make_member("Awa"))
-    response = client.post("/projets/nouveau", data={
-        "title": "Maison de Cosm’éthique", "pitch": "Des cosmétiques éthiques et locaux.",
-        "stage": "idee", "visibility": "public",
-        "logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/projets/nouveau",
+        data={
+            "title": "Maison de Cosm’éthique",
+            "pitch": "Des cosmétiques éthiques et locaux.",
+            "stage": "idee",
+            "visibility": "public",
+            "logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     assert 'id="logo-error"' in response.text
     assert stored_files(app) == []

@@ -1,5 +1,6 @@
 """Markdown written by members is rendered harmless wherever it shows: scripts, event
 handlers, `javascript:` links and iframes never reach the page."""
+
 from __future__ import annotations
 
 import re
@@ -18,17 +19,28 @@ PAYLOADS = [
     "[clic](JaVaScRiPt:alert('xss'))",
     "[clic](&#106;avascript:alert('xss'))",
     "<a href=\"javascript:alert('xss')\">lien</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgneHNzJyk8L3NjcmlwdD4=\">lien</a>",
-    "<iframe src=\"https://evil.example\"></iframe>",
-    "<object data=\"https://evil.example/x.swf\"></object>",
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgneHNzJyk8L3NjcmlwdD4=">lien</a>',
+    '<iframe src="https://evil.example"></iframe>',
+    '<object data="https://evil.example/x.swf"></object>',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert('xss')>",
     "<style>body{display:none}</style>",
-    "<form action=\"https://evil.example\"><button>Envoyer</button></form>",
+    '<form action="https://evil.example"><button>Envoyer</button></form>',
     "\"><script>alert('xss')</script>",
-    "<a href=\"#\" style=\"position:fixed;top:0\">recouvre</a>",
+    '<a href="#" style="position:fixed;top:0">recouvre</a>',
 ]
-FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "style", "frame", "frameset", "base",
-                  "meta", "link", "mglyph"}
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "style",
+    "frame",
+    "frameset",
+    "base",
+    "meta",
+    "link",
+    "mglyph",
+}
 
 
 class DangerFinder(HTMLParser):
@@ -42,7 +54,8 @@ class DangerFinder(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag in FORBIDDEN_TAGS and not (
-                tag in ("script", "link", "meta") and self._own_layout(tag, attributes)):
+            tag in ("script", "link", "meta") and self._own_layout(tag, attributes)
+        ):
             self.found.append(f"<{tag}>")
         for name, value in attrs:
             value = (value or "").strip().lower().replace("\t", "").replace("\n", "")
@@ -51,7 +64,8 @@ class DangerFinder(HTMLParser):
             if name == "style":
                 self.found.append(f"{tag}[style]")
             if name in ("href", "src", "action", "formaction") and value.startswith(
-                    ("javascript:", "data:text", "vbscript:")):
+                ("javascript:", "data:text", "vbscript:")
+            ):
                 self.found.append(f"{tag}[{name}={value[:20]}]")
             if name == "action" and value.startswith("http"):
                 self.found.append(f"{tag}[action={value[:30]}]")
@@ -91,8 +105,7 @@ def test_bio_is_rendered_harmless(client, auth, db, make_member, make_profile, p
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_project_description_is_rendered_harmless(client, db, make_member, make_project,
-                                                  payload):
+def test_project_description_is_rendered_harmless(client, db, make_member, make_project, payload):
     project = make_project(make_member("Karim"), description=f"Notre projet\n\n{payload}")
     page = client.get(f"/projets/{project.id}").text
     assert "Notre projet" in page
@@ -100,8 +113,9 @@ def test_project_description_is_rendered_harmless(client, db, make_member, make_
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_journal_is_rendered_harmless(client, auth, db, make_member, make_project, make_follow,
-                                      make_journal_entry, payload):
+def test_journal_is_rendered_harmless(
+    client, auth, db, make_member, make_project, make_follow, make_journal_entry, payload
+):
     project = make_project(make_member("Karim"))
     make_journal_entry(project, title=payload, body=f"Des nouvelles\n\n{payload}")
     for url in (f"/projets/{project.id}", f"/projets/{project.id}/suivi"):
@@ -116,8 +130,9 @@ def test_journal_is_rendered_harmless(client, auth, db, make_member, make_projec
 
 
 @pytest.mark.parametrize("payload", PAYLOADS[:8])
-def test_needs_and_offers_are_rendered_harmless(client, auth, db, make_member, make_project,
-                                                make_need, make_help_offer, payload):
+def test_needs_and_offers_are_rendered_harmless(
+    client, auth, db, make_member, make_project, make_need, make_help_offer, payload
+):
     karim = make_member("Karim")
     project = make_project(karim, title=payload, pitch=payload)
     need = make_need(project, title=payload, description=payload)
@@ -133,5 +148,8 @@ def test_the_checker_would_see_each_payload_unsanitised(payload):
     HTML or through Markdown alone, is seen by the checker."""
     import markdown
 
-    raw_html, markdown_html = f"<body>{payload}</body>", f"<body>{markdown.markdown(payload)}</body>"
+    raw_html, markdown_html = (
+        f"<body>{payload}</body>",
+        f"<body>{markdown.markdown(payload)}</body>",
+    )
     assert dangers(raw_html) or dangers(markdown_html)

@@ -1,5 +1,6 @@
 """Mentoring tests call services directly as well as through HTTP: services speak French
 (gettext) and build links (url_for), so each test runs inside a request context."""
+
 from __future__ import annotations
 
 import pytest

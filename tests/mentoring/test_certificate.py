@@ -1,4 +1,5 @@
 """The attestation de tutorat: a printable page and a PDF with the mentor's hours."""
+
 from __future__ import annotations
 
 import io
@@ -46,14 +47,14 @@ def test_the_pdf_embeds_a_unicode_font_and_says_the_hours(client, auth, mentor_w
     assert "Attestation de tutorat" in text
     assert "Fatou Sow" in text and "Cosm’éthique" in text and "Traoré" in text
     assert "4 h 15" in text.replace("\u00a0", " ")
-    fonts = {str(font) for page in reader.pages
-             for font in page["/Resources"]["/Font"].values()}
+    fonts = {str(font) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert fonts  # fonts are embedded (DejaVu), so accents print everywhere
     assert "Fatou Sow" in reader.metadata.title
 
 
-def test_only_the_mentor_and_organisers_get_a_certificate(client, auth, make_member,
-                                                          make_organiser, mentor_with_hours):
+def test_only_the_mentor_and_organisers_get_a_certificate(
+    client, auth, make_member, make_organiser, mentor_with_hours
+):
     url = f"/parrainage/parrains/{mentor_with_hours.id}/attestation"
     auth.login_as(make_member("Voisin"))
     assert client.get(url).status_code == 403
@@ -63,7 +64,9 @@ def test_only_the_mentor_and_organisers_get_a_certificate(client, auth, make_mem
     assert client.get(url + ".pdf").data.startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("minutes, text", [(0, "0\u00a0min"), (45, "45\u00a0min"),
-                                           (60, "1\u00a0h"), (135, "2\u00a0h\u00a015")])
+@pytest.mark.parametrize(
+    "minutes, text",
+    [(0, "0\u00a0min"), (45, "45\u00a0min"), (60, "1\u00a0h"), (135, "2\u00a0h\u00a015")],
+)
 def test_minutes_read_as_hours(minutes, text):
     assert format_minutes(minutes) == text

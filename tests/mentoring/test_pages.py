@@ -1,5 +1,6 @@
 """The mentoring pages a member walks through, the dashboard panel, the navigation, the
 offer form, the demo data and what happens to mentoring when an account is deleted."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -28,10 +29,19 @@ def test_a_member_becomes_a_mentor_from_their_profile(client, auth, make_member)
     assert form.status_code == 200
     assert 'value="94" selected' in form.text or 'selected value="94"' in form.text
 
-    response = client.post("/parrainage/mon-offre", data={
-        "skills": ["financement", "gestion"], "languages": ["fr", "wo"], "format": "both",
-        "departements": ["94", "75"], "hours_per_month": "6", "max_mentees": "2",
-        "is_available": "y", "presentation": "Ancien banquier."})
+    response = client.post(
+        "/parrainage/mon-offre",
+        data={
+            "skills": ["financement", "gestion"],
+            "languages": ["fr", "wo"],
+            "format": "both",
+            "departements": ["94", "75"],
+            "hours_per_month": "6",
+            "max_mentees": "2",
+            "is_available": "y",
+            "presentation": "Ancien banquier.",
+        },
+    )
     assert response.status_code == 302
     offer = _db.session.scalar(select(MentorOffer))
     assert sorted(offer.skills) == ["financement", "gestion"] and offer.max_mentees == 2
@@ -40,15 +50,29 @@ def test_a_member_becomes_a_mentor_from_their_profile(client, auth, make_member)
 
 def test_an_offer_needs_a_skill_a_language_and_a_place_to_meet(client, auth, make_member):
     auth.login_as(make_member())
-    response = client.post("/parrainage/mon-offre", data={
-        "skills": [], "languages": [], "format": "in_person", "hours_per_month": "4",
-        "max_mentees": "1"})
+    response = client.post(
+        "/parrainage/mon-offre",
+        data={
+            "skills": [],
+            "languages": [],
+            "format": "in_person",
+            "hours_per_month": "4",
+            "max_mentees": "1",
+        },
+    )
     assert response.status_code == 200
     assert "Choisissez au moins un domaine." in response.text
     assert "Choisissez au moins une langue." in response.text
-    refused = client.post("/parrainage/mon-offre", data={
-        "skills": ["pitch"], "languages": ["fr"], "format": "in_person",
-        "hours_per_month": "4", "max_mentees": "1"})
+    refused = client.post(
+        "/parrainage/mon-offre",
+        data={
+            "skills": ["pitch"],
+            "languages": ["fr"],
+            "format": "in_person",
+            "hours_per_month": "4",
+            "max_mentees": "1",
+        },
+    )
     assert "au moins un département" in refused.text
     assert _db.session.scalar(select(func.count(MentorOffer.id))) == 0
 
@@ -62,8 +86,9 @@ def test_the_dashboard_shows_my_pairing(client, auth, make_member, make_pairing,
     assert "1&nbsp;h&nbsp;30" in home.text
 
 
-def test_the_navigation_badge_counts_what_waits_for_my_answer(client, auth, make_member,
-                                                              make_request):
+def test_the_navigation_badge_counts_what_waits_for_my_answer(
+    client, auth, make_member, make_request
+):
     fatou = make_member("Fatou")
     make_request(make_member(), state="pending", mentor=fatou)
     auth.login_as(fatou)
@@ -77,16 +102,24 @@ def test_the_demo_network_has_mentoring(app):
     summary = demo.load()
     _db.session.commit()
     assert summary["binômes"] == 6
-    states = dict(_db.session.execute(select(Pairing.state, func.count(Pairing.id))
-                                      .group_by(Pairing.state)).all())
+    states = dict(
+        _db.session.execute(
+            select(Pairing.state, func.count(Pairing.id)).group_by(Pairing.state)
+        ).all()
+    )
     assert states == {"active": 4, "completed": 1, "proposed": 1}
     assert _db.session.scalar(select(func.count(MentorOffer.id))) == 8
-    assert _db.session.scalar(select(func.count(MentoringRequest.id))
-                              .where(MentoringRequest.state == "open")) >= 2
+    assert (
+        _db.session.scalar(
+            select(func.count(MentoringRequest.id)).where(MentoringRequest.state == "open")
+        )
+        >= 2
+    )
 
 
 def test_deleting_an_account_ends_its_mentoring_but_keeps_the_partners_hours(
-        app, make_member, make_offer, make_pairing, make_session, make_request):
+    app, make_member, make_offer, make_pairing, make_session, make_request
+):
     from tremplin.mentoring import pairings
     from tremplin.platform import accounts
 
@@ -117,5 +150,8 @@ def test_download_my_data_includes_my_sessions(app, make_member, make_pairing, m
 
 def test_settings_default_until_organisers_change_them(app):
     settings = services.get_settings()
-    assert (settings.default_length_weeks, settings.quiet_after_weeks,
-            settings.request_expiry_days) == (26, 4, 14)
+    assert (
+        settings.default_length_weeks,
+        settings.quiet_after_weeks,
+        settings.request_expiry_days,
+    ) == (26, 4, 14)

@@ -1,5 +1,6 @@
 """Requests for a mentor: created in the pool, sent to one mentor, accepted or declined
 with a message, withdrawn, expired back to the pool — and what is refused."""
+
 from __future__ import annotations
 
 import re
@@ -24,18 +25,31 @@ def fatou(make_member, make_offer):
 
 
 def notifications_of(user) -> list[str]:
-    return list(_db.session.scalars(select(Notification.text).where(
-        Notification.user_id == user.id).order_by(Notification.id)))
+    return list(
+        _db.session.scalars(
+            select(Notification.text)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id)
+        )
+    )
 
 
-def test_a_request_starts_in_the_pool_with_its_project_and_needs(app, make_member, make_project,
-                                                                 make_need):
+def test_a_request_starts_in_the_pool_with_its_project_and_needs(
+    app, make_member, make_project, make_need
+):
     awa = make_member("Awa")
     project = make_project(awa, theme="cosmetique")
     need = make_need(project, kind="financement", title="Le matériel de fabrication")
-    request = services.create_request(awa, goals="Ouvrir la boutique.", needs=["financement"],
-                                      project=project, project_needs=[need], languages=["fr"],
-                                      departement="93", sector="cosmetique")
+    request = services.create_request(
+        awa,
+        goals="Ouvrir la boutique.",
+        needs=["financement"],
+        project=project,
+        project_needs=[need],
+        languages=["fr"],
+        departement="93",
+        sector="cosmetique",
+    )
     assert request.state == "open" and request.mentor_id is None
     assert request.project_needs == [need]
 
@@ -48,23 +62,23 @@ def test_a_request_needs_goals_needs_and_a_project_of_ones_own(app, make_member,
         services.create_request(awa, goals="  ", needs=["financement"])
     someone_elses = make_project(make_member("Karim"))
     with pytest.raises(DomainError, match="équipe de ce projet"):
-        services.create_request(awa, goals="Avancer.", needs=["financement"],
-                                project=someone_elses)
+        services.create_request(awa, goals="Avancer.", needs=["financement"], project=someone_elses)
 
 
-def test_sent_request_waits_for_the_mentor_who_is_told(app, make_member, make_request, fatou,
-                                                      outbox):
+def test_sent_request_waits_for_the_mentor_who_is_told(
+    app, make_member, make_request, fatou, outbox
+):
     awa = make_member("Awa Diallo")
     request = make_request(awa)
     services.send_request(awa, request, fatou, "Bonjour Fatou !")
     assert request.state == "pending" and request.mentor_id == fatou.id
     assert request.expires_at - request.sent_at == timedelta(days=14)
-    assert notifications_of(fatou) == [
-        "Awa Diallo vous demande d’être son parrain ou sa marraine."]
+    assert notifications_of(fatou) == ["Awa Diallo vous demande d’être son parrain ou sa marraine."]
 
 
-def test_a_mentor_cannot_be_asked_twice_while_a_request_is_open(app, make_member, make_request,
-                                                                 fatou):
+def test_a_mentor_cannot_be_asked_twice_while_a_request_is_open(
+    app, make_member, make_request, fatou
+):
     awa = make_member("Awa")
     services.send_request(awa, make_request(awa), fatou)
     second = make_request(awa, needs=["gestion"])
@@ -73,8 +87,9 @@ def test_a_mentor_cannot_be_asked_twice_while_a_request_is_open(app, make_member
     assert second.state == "open"
 
 
-def test_the_database_also_refuses_two_pending_requests_to_the_same_mentor(app, make_member,
-                                                                            make_request, fatou):
+def test_the_database_also_refuses_two_pending_requests_to_the_same_mentor(
+    app, make_member, make_request, fatou
+):
     from sqlalchemy.exc import IntegrityError
 
     awa = make_member("Awa")
@@ -84,8 +99,9 @@ def test_the_database_also_refuses_two_pending_requests_to_the_same_mentor(app, 
     _db.session.rollback()
 
 
-def test_accepting_starts_a_pairing_with_a_private_conversation(app, make_member, make_request,
-                                                                fatou):
+def test_accepting_starts_a_pairing_with_a_private_conversation(
+    app, make_member, make_request, fatou
+):
     awa = make_member("Awa Diallo")
     request = make_request(awa, state="pending", mentor=fatou)
     pairing = services.accept_request(fatou, request, "Avec plaisir.")
@@ -101,16 +117,16 @@ def test_accepting_starts_a_pairing_with_a_private_conversation(app, make_member
     assert "Fatou Sow a accepté" in notifications_of(awa)[-1]
 
 
-def test_the_default_length_is_the_organisers_setting(app, make_member, make_organiser,
-                                                      make_request, fatou):
+def test_the_default_length_is_the_organisers_setting(
+    app, make_member, make_organiser, make_request, fatou
+):
     services.update_settings(make_organiser(), default_length_weeks=12)
     request = make_request(make_member(), state="pending", mentor=fatou)
     pairing = services.accept_request(fatou, request)
     assert pairing.planned_end_on - pairing.started_on == timedelta(weeks=12)
 
 
-def test_acceptance_over_capacity_is_refused(app, make_member, make_request, make_pairing,
-                                             fatou):
+def test_acceptance_over_capacity_is_refused(app, make_member, make_request, make_pairing, fatou):
     make_pairing(fatou, make_member())  # her only place is taken
     request = make_request(make_member(), state="pending", mentor=fatou)
     with pytest.raises(services.CapacityReached):
@@ -119,8 +135,9 @@ def test_acceptance_over_capacity_is_refused(app, make_member, make_request, mak
     assert _db.session.get(MentoringRequest, request.id).state == "pending"
 
 
-def test_a_full_or_unavailable_mentor_cannot_be_asked(app, make_member, make_request,
-                                                      make_pairing, make_offer, fatou):
+def test_a_full_or_unavailable_mentor_cannot_be_asked(
+    app, make_member, make_request, make_pairing, make_offer, fatou
+):
     make_pairing(fatou, make_member())
     awa = make_member()
     with pytest.raises(services.CapacityReached):
@@ -132,7 +149,8 @@ def test_a_full_or_unavailable_mentor_cannot_be_asked(app, make_member, make_req
 
 
 def test_declining_needs_a_message_and_lets_the_porteur_ask_someone_else(
-        app, make_member, make_offer, make_request, fatou):
+    app, make_member, make_offer, make_request, fatou
+):
     awa = make_member("Awa")
     request = make_request(awa)
     services.send_request(awa, request, fatou)
@@ -170,9 +188,13 @@ def test_the_porteur_may_withdraw_a_waiting_request(app, make_member, make_reque
 
 def test_expired_requests_go_back_to_the_pool_once(app, make_member, make_request, fatou):
     awa = make_member("Awa")
-    late = make_request(awa, state="pending", mentor=fatou,
-                        sent_at=utcnow() - timedelta(days=20),
-                        expires_at=utcnow() - timedelta(days=6))
+    late = make_request(
+        awa,
+        state="pending",
+        mentor=fatou,
+        sent_at=utcnow() - timedelta(days=20),
+        expires_at=utcnow() - timedelta(days=6),
+    )
     fresh = make_request(make_member(), state="pending", mentor=fatou, needs=["gestion"])
 
     result = app.test_cli_runner().invoke(args=["mentoring", "expire"])
@@ -188,14 +210,20 @@ def test_expired_requests_go_back_to_the_pool_once(app, make_member, make_reques
     assert sum("a expiré" in t for t in notifications_of(fatou)) == 1
 
 
-def test_an_organiser_proposes_a_pairing_from_the_pool(app, make_member, make_organiser,
-                                                       make_request, fatou):
+def test_an_organiser_proposes_a_pairing_from_the_pool(
+    app, make_member, make_organiser, make_request, fatou
+):
     from tremplin.mentoring import pairings
 
     awa = make_member("Awa")
     request = make_request(awa)
-    pairing = pairings.propose_pairing(make_organiser("Claire"), mentor=fatou, porteur=awa,
-                                       request=request, message="Vous allez bien vous entendre.")
+    pairing = pairings.propose_pairing(
+        make_organiser("Claire"),
+        mentor=fatou,
+        porteur=awa,
+        request=request,
+        message="Vous allez bien vous entendre.",
+    )
     assert pairing.state == "proposed" and request.state == "proposed"
     pairings.accept_pairing(fatou, pairing)
     assert pairing.state == "active" and request.state == "accepted"
@@ -211,8 +239,8 @@ def test_members_cannot_propose_pairings(app, make_member, fatou):
 
 # --- over HTTP ----------------------------------------------------------------------------
 
-def test_asking_and_accepting_over_http(client, auth, make_member, make_project, make_need,
-                                        fatou):
+
+def test_asking_and_accepting_over_http(client, auth, make_member, make_project, make_need, fatou):
     awa = make_member("Awa Diallo")
     project = make_project(awa, title="Maison de Cosm’éthique", theme="cosmetique")
     make_need(project, kind="financement", title="Le matériel de fabrication")
@@ -222,19 +250,28 @@ def test_asking_and_accepting_over_http(client, auth, make_member, make_project,
     # The project's money need pre-ticks the matching mentoring need.
     assert re.search(r'<input checked[^>]*name="needs"[^>]*value="financement"', form.text)
 
-    response = client.post("/parrainage/demander", data={
-        "project": str(project.id), "needs": ["financement", "gestion"],
-        "goals": "Financer le matériel.", "languages": ["fr", "wo"], "departement": "93",
-        "sector": "cosmetique", "format": "both"})
+    response = client.post(
+        "/parrainage/demander",
+        data={
+            "project": str(project.id),
+            "needs": ["financement", "gestion"],
+            "goals": "Financer le matériel.",
+            "languages": ["fr", "wo"],
+            "departement": "93",
+            "sector": "cosmetique",
+            "format": "both",
+        },
+    )
     assert response.status_code == 302
     request = _db.session.scalar(select(MentoringRequest))
     assert response.headers["Location"].endswith(f"/parrainage/demandes/{request.id}/suggestions")
 
-    sent = client.post(f"/parrainage/demandes/{request.id}/envoyer",
-                       data={"mentor_id": fatou.id, "message": "Bonjour !"})
+    sent = client.post(
+        f"/parrainage/demandes/{request.id}/envoyer",
+        data={"mentor_id": fatou.id, "message": "Bonjour !"},
+    )
     assert sent.status_code == 302
-    again = client.post(f"/parrainage/demandes/{request.id}/envoyer",
-                        data={"mentor_id": fatou.id})
+    again = client.post(f"/parrainage/demandes/{request.id}/envoyer", data={"mentor_id": fatou.id})
     assert again.status_code == 403  # no longer in the pool
 
     auth.login_as(fatou)
@@ -245,8 +282,9 @@ def test_asking_and_accepting_over_http(client, auth, make_member, make_project,
     assert _db.session.get(MentoringRequest, request.id).state == "accepted"
 
 
-def test_declining_over_http_without_a_message_shows_why(client, auth, make_member,
-                                                         make_request, fatou):
+def test_declining_over_http_without_a_message_shows_why(
+    client, auth, make_member, make_request, fatou
+):
     request = make_request(make_member(), state="pending", mentor=fatou)
     auth.login_as(fatou)
     response = client.post(f"/parrainage/demandes/{request.id}/decliner", data={"message": ""})

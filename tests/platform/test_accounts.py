@@ -1,4 +1,5 @@
 """Accounts: the register → confirm → log in journey, password policy, resets, changes."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,8 +15,10 @@ GOOD_PASSWORD = "la marmite bout sous le tilleul"
 
 
 def register(client, email="nadia@exemple.fr", password=GOOD_PASSWORD, name="Nadia Ferhat"):
-    return client.post("/inscription", data={
-        "display_name": name, "email": email, "password": password, "accept_charter": "y"})
+    return client.post(
+        "/inscription",
+        data={"display_name": name, "email": email, "password": password, "accept_charter": "y"},
+    )
 
 
 def test_register_confirm_login_logout(client, db, outbox):
@@ -28,8 +31,13 @@ def test_register_confirm_login_logout(client, db, outbox):
     assert GOOD_PASSWORD not in user.password_hash
 
     # Not confirmed yet: cannot log in, and the link is sent again.
-    response = client.post("/connexion", data={"email": "nadia@exemple.fr", "password": GOOD_PASSWORD})
-    assert "Confirmez d&#39;abord votre adresse" in response.text or "Confirmez d'abord" in response.text
+    response = client.post(
+        "/connexion", data={"email": "nadia@exemple.fr", "password": GOOD_PASSWORD}
+    )
+    assert (
+        "Confirmez d&#39;abord votre adresse" in response.text
+        or "Confirmez d'abord" in response.text
+    )
 
     link = outbox.last_link("nadia@exemple.fr", "/confirmer/")
     response = client.get(link)
@@ -37,8 +45,11 @@ def test_register_confirm_login_logout(client, db, outbox):
     db.session.refresh(user)
     assert user.is_confirmed
 
-    response = client.post("/connexion", data={"email": "NADIA@exemple.fr", "password": GOOD_PASSWORD},
-                           follow_redirects=True)
+    response = client.post(
+        "/connexion",
+        data={"email": "NADIA@exemple.fr", "password": GOOD_PASSWORD},
+        follow_redirects=True,
+    )
     assert "Bonjour Nadia Ferhat" in response.text
     assert client.get("/compte").status_code == 200
 
@@ -78,19 +89,32 @@ def test_registration_answers_the_same_for_a_known_address(client, db, make_memb
     unknown = register(client, email="nouvelle@exemple.fr")
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
-    assert client.get(known.headers["Location"]).text == client.get(unknown.headers["Location"]).text
+    assert (
+        client.get(known.headers["Location"]).text == client.get(unknown.headers["Location"]).text
+    )
     # No second account; the owner is told by e-mail instead.
-    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "deja@exemple.fr")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.email == "deja@exemple.fr")
+        )
+        == 1
+    )
     assert "a déjà un compte" in outbox.to("deja@exemple.fr")[-1].body_text
 
 
 def test_login_answers_the_same_for_unknown_address_and_wrong_password(client, db, make_member):
     make_member("Awa", email="awa@exemple.fr")
-    wrong = client.post("/connexion", data={"email": "awa@exemple.fr", "password": "pas le bon mot de passe"})
-    unknown = client.post("/connexion", data={"email": "personne@exemple.fr", "password": "pas le bon mot de passe"})
+    wrong = client.post(
+        "/connexion", data={"email": "awa@exemple.fr", "password": "pas le bon mot de passe"}
+    )
+    unknown = client.post(
+        "/connexion", data={"email": "personne@exemple.fr", "password": "pas le bon mot de passe"}
+    )
     assert wrong.status_code == unknown.status_code == 200
     assert "Adresse e-mail ou mot de passe incorrect" in wrong.text
-    assert wrong.text.replace("awa@exemple.fr", "X") == unknown.text.replace("personne@exemple.fr", "X")
+    assert wrong.text.replace("awa@exemple.fr", "X") == unknown.text.replace(
+        "personne@exemple.fr", "X"
+    )
 
 
 def test_reset_answers_the_same_for_known_and_unknown(client, db, make_member, outbox):
@@ -148,14 +172,20 @@ def test_reset_link_is_single_use_and_expires(app, client, db, make_member, outb
 def test_password_change_ends_every_other_session(app, db, make_member):
     make_member("Awa", email="awa@exemple.fr")
     from tests.kit.app import CSRFClient
+
     app.test_client_class = CSRFClient
     laptop, phone = app.test_client(), app.test_client()
     for c in (laptop, phone):
-        c.post("/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD, "remember": "y"})
+        c.post(
+            "/connexion",
+            data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD, "remember": "y"},
+        )
         assert c.get("/compte").status_code == 200
 
-    response = laptop.post("/compte/mot-de-passe", data={
-        "pw-current_password": DEFAULT_PASSWORD, "pw-password": GOOD_PASSWORD})
+    response = laptop.post(
+        "/compte/mot-de-passe",
+        data={"pw-current_password": DEFAULT_PASSWORD, "pw-password": GOOD_PASSWORD},
+    )
     assert response.status_code == 302
     assert laptop.get("/compte").status_code == 200  # this session goes on
     assert phone.get("/compte").status_code == 302  # the other one (even remembered) ends
@@ -166,8 +196,10 @@ def test_password_change_ends_every_other_session(app, db, make_member):
 
 def test_change_password_with_wrong_current_password(client, auth, db, make_member):
     user = auth.login_as(make_member("Awa"))
-    response = client.post("/compte/mot-de-passe", data={
-        "pw-current_password": "faux mot de passe", "pw-password": GOOD_PASSWORD})
+    response = client.post(
+        "/compte/mot-de-passe",
+        data={"pw-current_password": "faux mot de passe", "pw-password": GOOD_PASSWORD},
+    )
     assert response.status_code == 200
     assert "Mot de passe actuel incorrect" in response.text
     db.session.refresh(user)
@@ -176,8 +208,10 @@ def test_change_password_with_wrong_current_password(client, auth, db, make_memb
 
 def test_change_email_is_reconfirmed(client, auth, db, make_member, outbox):
     user = auth.login_as(make_member("Awa", email="awa@exemple.fr"))
-    response = client.post("/compte/email", data={
-        "em-email": "awa.nouvelle@exemple.fr", "em-current_password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/compte/email",
+        data={"em-email": "awa.nouvelle@exemple.fr", "em-current_password": DEFAULT_PASSWORD},
+    )
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.email == "awa@exemple.fr" and user.pending_email == "awa.nouvelle@exemple.fr"
@@ -191,8 +225,10 @@ def test_change_email_is_reconfirmed(client, auth, db, make_member, outbox):
 def test_change_email_to_a_taken_address_reveals_nothing(client, auth, db, make_member, outbox):
     make_member("Autre", email="prise@exemple.fr")
     user = auth.login_as(make_member("Awa", email="awa@exemple.fr"))
-    response = client.post("/compte/email", data={
-        "em-email": "prise@exemple.fr", "em-current_password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/compte/email",
+        data={"em-email": "prise@exemple.fr", "em-current_password": DEFAULT_PASSWORD},
+    )
     assert response.status_code == 302  # same answer as for a free address
     db.session.refresh(user)
     assert user.email == "awa@exemple.fr" and user.pending_email is None
@@ -203,23 +239,33 @@ def test_account_locks_after_repeated_failures(app, client, db, make_member, out
     app.config["ACCOUNT_LOCK_THRESHOLD"] = 3
     user = make_member("Awa", email="awa@exemple.fr")
     for _ in range(3):
-        client.post("/connexion", data={"email": "awa@exemple.fr", "password": "mauvais mot de passe"})
+        client.post(
+            "/connexion", data={"email": "awa@exemple.fr", "password": "mauvais mot de passe"}
+        )
     db.session.refresh(user)
     assert user.locked_until and user.locked_until > utcnow()
     # Even the right password is refused while locked, with the same message.
-    response = client.post("/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD}
+    )
     assert "Adresse e-mail ou mot de passe incorrect" in response.text
     assert "verrouillé" in outbox.to("awa@exemple.fr")[-1].subject
     user.locked_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    response = client.post("/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
 
 
 def test_login_is_rate_limited_per_ip(app, client, db):
     app.config["RATELIMIT_LOGIN"] = "3 per minute"
-    codes = [client.post("/connexion", data={"email": f"x{i}@exemple.fr", "password": "nimporte quoi"}).status_code
-             for i in range(4)]
+    codes = [
+        client.post(
+            "/connexion", data={"email": f"x{i}@exemple.fr", "password": "nimporte quoi"}
+        ).status_code
+        for i in range(4)
+    ]
     assert codes[:3] == [200, 200, 200]
     assert codes[3] == 429
     page = client.post("/connexion", data={"email": "x@exemple.fr", "password": "nimporte quoi"})
@@ -235,8 +281,14 @@ def test_registration_is_rate_limited(app, client, db):
 
 def test_open_redirect_after_login_is_ignored(client, db, make_member):
     make_member("Awa", email="awa@exemple.fr")
-    response = client.post("/connexion", data={
-        "email": "awa@exemple.fr", "password": DEFAULT_PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        "/connexion",
+        data={
+            "email": "awa@exemple.fr",
+            "password": DEFAULT_PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -246,7 +298,9 @@ def test_suspended_member_cannot_log_in_and_loses_session(client, auth, db, make
     user.suspended_at = utcnow()
     db.session.commit()
     assert client.get("/compte").status_code == 302
-    response = client.post("/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/connexion", data={"email": "awa@exemple.fr", "password": DEFAULT_PASSWORD}
+    )
     assert "Adresse e-mail ou mot de passe incorrect" in response.text
 
 
@@ -257,5 +311,7 @@ def test_demo_members_can_log_in_through_the_form(app, client, db):
     with app.test_request_context():
         demo.load()
     db.session.commit()
-    response = client.post("/connexion", data={"email": demo.DEMO_LOGIN, "password": demo.DEMO_PASSWORD})
+    response = client.post(
+        "/connexion", data={"email": demo.DEMO_LOGIN, "password": demo.DEMO_PASSWORD}
+    )
     assert response.status_code == 302

@@ -1,4 +1,5 @@
 """French by default, English on request."""
+
 from __future__ import annotations
 
 
@@ -38,14 +39,26 @@ def test_every_catalogue_string_is_translated_in_english():
     root = Path(__file__).resolve().parents[2]
     with open(root / "translations/en/LC_MESSAGES/messages.po", "rb") as handle:
         catalog = read_po(handle)
-    layout_strings = ["Se connecter", "Rejoindre le réseau", "Mot de passe", "Page introuvable",
-                      "Accès refusé", "Notifications", "Langue"]
+    layout_strings = [
+        "Se connecter",
+        "Rejoindre le réseau",
+        "Mot de passe",
+        "Page introuvable",
+        "Accès refusé",
+        "Notifications",
+        "Langue",
+    ]
     for msgid in layout_strings:
         message = catalog.get(msgid)
         assert message is not None and message.string, f"no English for {msgid!r}"
-    missing = [m.id for m in catalog if m.id and not (
-        all(m.string) if isinstance(m.string, tuple) else m.string)]
-    assert missing == [], f"untranslated (run make extract, then translations/tools/fill_en.py): {missing[:5]}"
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+    ]
+    assert missing == [], (
+        f"untranslated (run make extract, then translations/tools/fill_en.py): {missing[:5]}"
+    )
     # `pybabel compile` leaves fuzzy entries out: the page would fall back to French
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert fuzzy == [], f"fuzzy guesses to check and translate: {fuzzy[:5]}"

@@ -3,6 +3,7 @@ is known: milestones (only confirmed ones count, declared ones shown apart), nee
 fulfilled, participations and distinct participants (a walk-in counted once), opportunity
 applications, money raised (a refund deducted, a cancelled pledge not counted), and the
 group filter listing real groups."""
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,9 @@ def figures(client, **args) -> dict[str, dict]:
     response = client.get("/impact/indicateurs.csv", query_string=args)
     assert response.status_code == 200, response.text
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    return {row[0]: {"value": row[3], "previous": row[5], "unconfirmed": row[7]} for row in rows[1:]}
+    return {
+        row[0]: {"value": row[3], "previous": row[5], "unconfirmed": row[7]} for row in rows[1:]
+    }
 
 
 def confirm(milestone, organiser):
@@ -38,13 +41,17 @@ def confirm(milestone, organiser):
 
 # --- milestones ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def milestones(db, make_member, make_organiser, make_project, make_milestone):
     checker = make_organiser("Vérificatrice")
     owner = make_member("Awa")
-    atelier = make_project(owner, title="Atelier cosmétique", departement="93", theme="environnement")
-    cafe = make_project(make_member("Inès"), title="Café solidaire", departement="75",
-                        theme="restauration")
+    atelier = make_project(
+        owner, title="Atelier cosmétique", departement="93", theme="environnement"
+    )
+    cafe = make_project(
+        make_member("Inès"), title="Café solidaire", departement="75", theme="restauration"
+    )
     made = [
         make_milestone(atelier, kind="business_plan", occurred_on=date(2025, 3, 10)),
         make_milestone(atelier, kind="prize", occurred_on=date(2025, 5, 2)),
@@ -61,13 +68,19 @@ def milestones(db, make_member, make_organiser, make_project, make_milestone):
     return atelier, cafe
 
 
-def test_only_confirmed_milestones_count_and_declared_ones_are_shown_apart(client, organiser, milestones):
+def test_only_confirmed_milestones_count_and_declared_ones_are_shown_apart(
+    client, organiser, milestones
+):
     year = figures(client, periode="annee", annee="2025")
     assert year["Business plans rédigés"] == {"value": "1", "previous": "0", "unconfirmed": "1"}
     assert year["Prix et concours remportés"]["value"] == "2"
     assert year["Retours à l’emploi"]["value"] == "1"
     assert year["Projets collectifs lancés"]["value"] == "1"
-    assert year["Structures juridiques créées"] == {"value": "0", "previous": "1", "unconfirmed": "0"}
+    assert year["Structures juridiques créées"] == {
+        "value": "0",
+        "previous": "1",
+        "unconfirmed": "0",
+    }
 
     page = client.get("/impact?periode=annee&annee=2025")
     assert "+ 1 déclaré, pas encore confirmé" in page.text
@@ -83,16 +96,24 @@ def test_milestones_follow_territory_theme_and_month(client, organiser, mileston
     may = figures(client, periode="mois", mois="2025-05")
     assert may["Prix et concours remportés"]["value"] == "1"
     third_quarter = figures(client, periode="trimestre", trimestre="2025-T3")
-    assert third_quarter["Prix et concours remportés"] == {"value": "1", "previous": "1", "unconfirmed": "0"}
+    assert third_quarter["Prix et concours remportés"] == {
+        "value": "1",
+        "previous": "1",
+        "unconfirmed": "0",
+    }
     custom = figures(client, periode="personnalise", debut="2025-03-10", fin="2025-03-10")
     assert custom["Business plans rédigés"]["value"] == "1"
 
 
-def test_records_behind_a_milestone_figure_are_for_organisers_only(client, auth, organiser, milestones, make_member):
+def test_records_behind_a_milestone_figure_are_for_organisers_only(
+    client, auth, organiser, milestones, make_member
+):
     confirmed = client.get("/impact/jalons?type=business_plan&periode=annee&annee=2025")
     assert confirmed.status_code == 200
     assert "Atelier cosmétique" in confirmed.text and "Café solidaire" not in confirmed.text
-    declared = client.get("/impact/jalons?type=business_plan&etat=declares&periode=annee&annee=2025")
+    declared = client.get(
+        "/impact/jalons?type=business_plan&etat=declares&periode=annee&annee=2025"
+    )
     assert "Café solidaire" in declared.text and "Atelier cosmétique" not in declared.text
     assert client.get("/impact/jalons?type=licorne").status_code == 404
     assert client.get("/impact/jalons?periode=mois&mois=2025-13").status_code == 400
@@ -102,6 +123,7 @@ def test_records_behind_a_milestone_figure_are_for_organisers_only(client, auth,
 
 
 # --- needs ----------------------------------------------------------------------------------
+
 
 def test_needs_fulfilled_in_the_period(client, db, organiser, make_member, make_project, make_need):
     project = make_project(make_member(), title="Recyclerie")
@@ -116,8 +138,10 @@ def test_needs_fulfilled_in_the_period(client, db, organiser, make_member, make_
 
 # --- meetups --------------------------------------------------------------------------------
 
+
 def test_participations_and_distinct_participants_count_a_walk_in_once(
-        app, client, db, organiser, make_member, make_meetup, register):
+    app, client, db, organiser, make_member, make_meetup, register
+):
     from tremplin.meetups import checkin
 
     awa = make_member("Awa")
@@ -129,8 +153,9 @@ def test_participations_and_distinct_participants_count_a_walk_in_once(
     register(second, awa, checked_in=True)
     with app.test_request_context():
         # Vera walks in: her registration is checked in, no second row.
-        _registration, existing = checkin.add_walk_in(organiser, first, name="Vera V.",
-                                                      email="VERA@exemple.fr")
+        _registration, existing = checkin.add_walk_in(
+            organiser, first, name="Vera V.", email="VERA@exemple.fr"
+        )
         assert existing
         checkin.add_walk_in(organiser, second, name="Jo")  # no address: one person
         db.session.commit()
@@ -142,7 +167,8 @@ def test_participations_and_distinct_participants_count_a_walk_in_once(
 
 
 def test_group_filter_lists_real_groups_and_refuses_unknown_ones(
-        client, db, organiser, make_group, make_meetup, register, make_member):
+    client, db, organiser, make_group, make_meetup, register, make_member
+):
     cuisine = make_group("Cuisine du monde")
     make_group("Numérique")
     in_group = make_meetup(starts_in=-timedelta(hours=2), group=cuisine, organiser=organiser)
@@ -154,7 +180,10 @@ def test_group_filter_lists_real_groups_and_refuses_unknown_ones(
     assert f'<option value="{cuisine.id}"' in page.text and "Numérique" in page.text
     year = str(utcnow().year)
     assert figures(client, annee=year)["Participations aux rencontres"]["value"] == "3"
-    assert figures(client, annee=year, groupe=cuisine.id)["Participations aux rencontres"]["value"] == "1"
+    assert (
+        figures(client, annee=year, groupe=cuisine.id)["Participations aux rencontres"]["value"]
+        == "1"
+    )
     unknown = client.get("/impact?groupe=424242")
     assert unknown.status_code == 400 and "Ce groupe n&#39;existe pas." in unknown.text
     assert client.get("/impact/indicateurs.csv?groupe=424242").status_code == 400
@@ -162,7 +191,10 @@ def test_group_filter_lists_real_groups_and_refuses_unknown_ones(
 
 # --- opportunities --------------------------------------------------------------------------
 
-def test_opportunity_applications_and_wins(app, client, db, organiser, make_member, make_opportunity):
+
+def test_opportunity_applications_and_wins(
+    app, client, db, organiser, make_member, make_opportunity
+):
     from tremplin.meetups import opportunities
 
     call = make_opportunity("Prix de l’entrepreneuriat")
@@ -177,8 +209,10 @@ def test_opportunity_applications_and_wins(app, client, db, organiser, make_memb
 
 # --- funding --------------------------------------------------------------------------------
 
+
 def test_refunds_are_deducted_and_cancelled_pledges_not_counted(
-        app, client, db, organiser, make_member, make_campaign, make_pledge):
+    app, client, db, organiser, make_member, make_campaign, make_pledge
+):
     from tremplin.funding import pledges
 
     kept = make_campaign(goal=10_000, rule="keep")
@@ -189,8 +223,9 @@ def test_refunds_are_deducted_and_cancelled_pledges_not_counted(
         partly = make_pledge(kept, make_member("Partly"), amount=500)
         fully = make_pledge(kept, make_member("Fully"), amount=300)
         for pledge in (paid, partly, fully):
-            pledges.record_transfer(pledge, treasurer, amount_cents=pledge.amount_cents,
-                                    received_on=date.today())
+            pledges.record_transfer(
+                pledge, treasurer, amount_cents=pledge.amount_cents, received_on=date.today()
+            )
         db.session.commit()
         pledges.refund(partly, treasurer, amount_cents=200, reason="Erreur de montant")
         pledges.refund(fully, treasurer, amount_cents=300, reason="Désistement")
@@ -206,19 +241,37 @@ def test_refunds_are_deducted_and_cancelled_pledges_not_counted(
 
 # --- statements ---------------------------------------------------------------------------
 
+
 def test_dashboard_statements_do_not_grow_with_the_data(
-        client, db, organiser, make_member, make_project, make_milestone, make_need,
-        make_meetup, register, make_group, count_statements):
+    client,
+    db,
+    organiser,
+    make_member,
+    make_project,
+    make_milestone,
+    make_need,
+    make_meetup,
+    register,
+    make_group,
+    count_statements,
+):
     group = make_group("Cuisine")
     checker = make_member("Checker", site_role="organiser")
 
     def activity(n):
         for i in range(n):
             project = make_project(make_member(), departement="93")
-            confirm(make_milestone(project, kind="prize", occurred_on=date(2025, 1 + i % 12, 3)), checker)
+            confirm(
+                make_milestone(project, kind="prize", occurred_on=date(2025, 1 + i % 12, 3)),
+                checker,
+            )
             make_need(project, status="fulfilled", fulfilled_at=at(2025, 1 + i % 12))
-            meetup = make_meetup(organiser=organiser, group=group,
-                                 starts_at=at(2025, 1 + i % 12), ends_at=at(2025, 1 + i % 12) + timedelta(hours=2))
+            meetup = make_meetup(
+                organiser=organiser,
+                group=group,
+                starts_at=at(2025, 1 + i % 12),
+                ends_at=at(2025, 1 + i % 12) + timedelta(hours=2),
+            )
             register(meetup, make_member(), checked_in=True)
         db.session.commit()
 
@@ -240,8 +293,10 @@ def test_every_indicator_links_to_records_an_organiser_can_open(app, client, org
 
     filters = ImpactFilters(start=date(2026, 1, 1), end=date(2027, 1, 1))
     with app.test_request_context():
-        links = {key: indicator.records(filters) if indicator.records else None
-                 for key, indicator in registry.indicators.items()}
+        links = {
+            key: indicator.records(filters) if indicator.records else None
+            for key, indicator in registry.indicators.items()
+        }
     assert [key for key, url in links.items() if not url] == []
     for key, url in links.items():
         response = client.get(url)

@@ -1,4 +1,5 @@
 """The Alembic revisions build exactly the schema the models describe, on both databases."""
+
 from __future__ import annotations
 
 import pytest

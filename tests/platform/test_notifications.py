@@ -1,4 +1,5 @@
 """Notifications: the bell and its page, per-kind e-mail consent, the outbox delivery."""
+
 from __future__ import annotations
 
 import threading
@@ -72,8 +73,14 @@ def test_notify_send_writes_the_outbox_to_files_and_never_twice(app, db, make_me
     awa = make_member("Awa", email="awa@exemple.fr")
     with app.test_request_context():
         for i in range(5):
-            notifications.queue_email(awa, f"Sujet {i}", "email/notification.txt", kind="account",
-                                      text=f"Bonjour {i}", url=None)
+            notifications.queue_email(
+                awa,
+                f"Sujet {i}",
+                "email/notification.txt",
+                kind="account",
+                text=f"Bonjour {i}",
+                url=None,
+            )
     db.session.commit()
     runner = app.test_cli_runner()
     results = []
@@ -98,7 +105,9 @@ def test_notify_send_writes_the_outbox_to_files_and_never_twice(app, db, make_me
 def test_failed_delivery_is_recorded_and_retried(app, db, make_member):
     awa = make_member("Awa", email="awa@exemple.fr")
     with app.test_request_context():
-        notifications.queue_email(awa, "Sujet", "email/notification.txt", kind="account", text="x", url=None)
+        notifications.queue_email(
+            awa, "Sujet", "email/notification.txt", kind="account", text="x", url=None
+        )
     db.session.commit()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)  # nothing listens
     output = app.test_cli_runner().invoke(args=["notify", "send"]).output

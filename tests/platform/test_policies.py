@@ -1,4 +1,5 @@
 """Site roles: what members, organisers and administrators may do."""
+
 from __future__ import annotations
 
 from flask_login import AnonymousUserMixin
@@ -10,9 +11,21 @@ def test_roles_answer_the_site_questions(db, make_member, make_organiser):
     member, organiser = make_member("Awa"), make_organiser("Claire")
     admin = make_member("Bernadette", site_role="admin")
     visitor = AnonymousUserMixin()
-    assert [policies.is_organiser(u) for u in (visitor, member, organiser, admin)] == [False, False, True, True]
-    assert [policies.is_admin(u) for u in (visitor, member, organiser, admin)] == [False, False, False, True]
-    assert policies.can_view_impact_dashboard(organiser) and not policies.can_view_impact_dashboard(member)
+    assert [policies.is_organiser(u) for u in (visitor, member, organiser, admin)] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert [policies.is_admin(u) for u in (visitor, member, organiser, admin)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert policies.can_view_impact_dashboard(organiser) and not policies.can_view_impact_dashboard(
+        member
+    )
 
 
 def test_nobody_captures_the_site_alone(db, make_member, make_organiser):

@@ -1,4 +1,5 @@
 """Socket.IO: members only, a room per member, the notification badge updated live."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,7 +27,9 @@ def test_member_receives_unread_count_on_connect_and_live(app, db, make_member, 
 
     assert wait_for(lambda: ("notifications:count", {"unread": 1}) in client.received)
     # Nobody else hears about Awa's notifications.
-    assert all(event != "notifications:count" or data == {"unread": 0} for event, data in spy.received)
+    assert all(
+        event != "notifications:count" or data == {"unread": 0} for event, data in spy.received
+    )
 
 
 def test_emits_are_dropped_when_the_transaction_rolls_back(app, db, make_member, socket_client):
@@ -43,7 +46,9 @@ def test_emits_are_dropped_when_the_transaction_rolls_back(app, db, make_member,
     assert client.received == [("notifications:count", {"unread": 1})]
 
 
-def test_sockets_of_an_old_session_are_refused_after_a_password_change(app, db, make_member, socket_client):
+def test_sockets_of_an_old_session_are_refused_after_a_password_change(
+    app, db, make_member, socket_client
+):
     awa = make_member("Awa")
     old_cookie = socket_client.cookie_for(awa)
     assert socket_client(cookie=old_cookie).connected

@@ -1,4 +1,5 @@
 """Security headers, cookies, CSRF and the French error pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,8 +29,11 @@ def test_pages_carry_no_inline_script(client):
 
 
 def test_session_cookie_is_httponly_lax_and_secure_over_https(app_config):
-    app_config.update(TREMPLIN_BASE_URL="https://tremplin.example", SESSION_COOKIE_SECURE=True,
-                      REMEMBER_COOKIE_SECURE=True)
+    app_config.update(
+        TREMPLIN_BASE_URL="https://tremplin.example",
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
+    )
     app = create_app(app_config)
     client = app.test_client()
     client.get("/connexion", base_url="https://tremplin.example")
@@ -60,14 +64,18 @@ def test_secret_key_is_generated_once_into_instance(monkeypatch, tmp_path):
 
 
 def test_form_without_csrf_token_is_rejected_with_a_clear_message(client, db):
-    response = client.post("/connexion", data={"email": "a@exemple.fr", "password": "x" * 12}, csrf=False)
+    response = client.post(
+        "/connexion", data={"email": "a@exemple.fr", "password": "x" * 12}, csrf=False
+    )
     assert response.status_code == 400
     assert "protection CSRF" in response.text
     assert "Traceback" not in response.text
 
 
 def test_forged_csrf_token_is_rejected(client, db, make_member):
-    response = client.post("/mot-de-passe-oublie", data={"email": "a@exemple.fr", "csrf_token": "forged"})
+    response = client.post(
+        "/mot-de-passe-oublie", data={"email": "a@exemple.fr", "csrf_token": "forged"}
+    )
     assert response.status_code == 400
 
 
@@ -84,18 +92,22 @@ def failing_app(app):
     @app.route("/_test/upload", methods=["POST"])
     def upload():
         from flask import request
+
         return str(len(request.files))
 
     app.config["MAX_CONTENT_LENGTH"] = 1024
     return app
 
 
-@pytest.mark.parametrize("method,path,code,title", [
-    ("get", "/_test/forbidden", 403, "Accès refusé"),
-    ("get", "/introuvable", 404, "Page introuvable"),
-    ("put", "/connexion", 405, "Méthode non autorisée"),
-    ("get", "/_test/boom", 500, "Erreur interne"),
-])
+@pytest.mark.parametrize(
+    "method,path,code,title",
+    [
+        ("get", "/_test/forbidden", 403, "Accès refusé"),
+        ("get", "/introuvable", 404, "Page introuvable"),
+        ("put", "/connexion", 405, "Méthode non autorisée"),
+        ("get", "/_test/boom", 500, "Erreur interne"),
+    ],
+)
 def test_error_pages_are_french_without_stack_trace(failing_app, client, method, path, code, title):
     failing_app.config["PROPAGATE_EXCEPTIONS"] = False
     response = getattr(client, method)(path)
@@ -108,8 +120,12 @@ def test_error_pages_are_french_without_stack_trace(failing_app, client, method,
 def test_oversized_upload_gets_a_french_413(failing_app, client):
     import io
 
-    response = client.post("/_test/upload", data={"f": (io.BytesIO(b"x" * 5000), "gros.png")},
-                           content_type="multipart/form-data", csrf=False)
+    response = client.post(
+        "/_test/upload",
+        data={"f": (io.BytesIO(b"x" * 5000), "gros.png")},
+        content_type="multipart/form-data",
+        csrf=False,
+    )
     assert response.status_code == 413
     assert "Fichier trop volumineux" in response.text
 
@@ -136,7 +152,7 @@ def test_json_clients_get_json_errors(client):
 def test_form_fields_carry_aria_attributes_only_when_they_have_a_value(client, db):
     clean = client.get("/connexion").text
     assert 'aria-invalid="None"' not in clean and 'aria-describedby="None"' not in clean
-    assert 'aria-invalid' not in clean
+    assert "aria-invalid" not in clean
     failed = client.post("/inscription", data={"email": "pas-une-adresse"}).text
     assert 'aria-invalid="true"' in failed and 'aria-describedby="email-error"' in failed
 
@@ -155,8 +171,9 @@ def test_a_radio_field_is_a_fieldset_named_by_its_legend(app):
         form = Form(meta={"csrf": False})
         form.validate()
         html = render_template_string(
-            '{% from "layout/macros.html" import field %}{{ field(form.rule) }}', form=form)
+            '{% from "layout/macros.html" import field %}{{ field(form.rule) }}', form=form
+        )
     assert html.strip().startswith('<fieldset class="field radio-group field--error')
-    assert "<legend class=\"field__label\">Règle" in html
+    assert '<legend class="field__label">Règle' in html
     assert html.count('<label class="radio-group__item">') == 2 and "<ul" not in html
     assert 'aria-describedby="rule-error"' in html and 'id="rule-error"' in html

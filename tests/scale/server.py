@@ -3,6 +3,7 @@
 Configuration comes from the environment like in production (DATABASE_URL, REDIS_URL,
 SECRET_KEY); the threaded Werkzeug server speaks HTTP and websockets like gunicorn gthread.
 """
+
 from __future__ import annotations
 
 import sys

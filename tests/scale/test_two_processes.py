@@ -5,6 +5,7 @@ Runs against a dedicated database (`tremplin_scale`, created and dropped here) a
 dedicated Redis database. Without PostgreSQL or Redis the test is skipped — except with
 CI=true, where it fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,13 @@ def services():
 
 
 def start(port: int, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.scale.server", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.scale.server", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -93,19 +99,26 @@ def test_a_message_sent_to_one_process_reaches_a_client_on_the_other(services, t
     app = create_app(config)
     with app.test_request_context():
         db.create_all()
-        claire = create_member("claire@exemple.fr", "une phrase de passe solide", "Claire",
-                               site_role="organiser")
+        claire = create_member(
+            "claire@exemple.fr", "une phrase de passe solide", "Claire", site_role="organiser"
+        )
         awa = create_member("awa@exemple.fr", "une phrase de passe solide", "Awa")
-        group = group_services.create_group(claire, name="Restauration", description="…",
-                                            theme="restauration")
+        group = group_services.create_group(
+            claire, name="Restauration", description="…", theme="restauration"
+        )
         group_services.join(awa, group, accept_charter=True)
         channel_id = group.channels[0].id
         db.session.commit()
         cookies = {"claire": session_cookie_for(app, claire), "awa": session_cookie_for(app, awa)}
         db.engine.dispose()
 
-    env = {**os.environ, "DATABASE_URL": database_url.replace("+psycopg", ""),
-           "REDIS_URL": redis_url, "SECRET_KEY": config["SECRET_KEY"], "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url.replace("+psycopg", ""),
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": config["SECRET_KEY"],
+        "PYTHONUNBUFFERED": "1",
+    }
     ports = [free_port(), free_port()]
     processes = [start(port, env) for port in ports]
     clients = []
@@ -117,25 +130,40 @@ def test_a_message_sent_to_one_process_reaches_a_client_on_the_other(services, t
             client = socketio.Client(reconnection=False)
             client.received = []
             client.on("*", lambda event, data=None, c=client: c.received.append((event, data)))
-            client.connect(url, headers={"Cookie": f"session={cookies[name]}"},
-                           transports=["websocket"], wait_timeout=5)
+            client.connect(
+                url,
+                headers={"Cookie": f"session={cookies[name]}"},
+                transports=["websocket"],
+                wait_timeout=5,
+            )
             assert client.call("channel:join", {"channel_id": channel_id}, timeout=5)["ok"]
             clients.append(client)
         sender, receiver = clients
 
         started = time.perf_counter()
-        answer = sender.call("message:send", {"channel_id": channel_id, "body": "Bonjour depuis le process 1"},
-                             timeout=5)
+        answer = sender.call(
+            "message:send",
+            {"channel_id": channel_id, "body": "Bonjour depuis le process 1"},
+            timeout=5,
+        )
         assert answer["ok"], answer
-        got = wait_for(lambda: [d for e, d in receiver.received
-                                if e == "message:new" and d["id"] == answer["id"]], timeout=5)
+        got = wait_for(
+            lambda: [
+                d for e, d in receiver.received if e == "message:new" and d["id"] == answer["id"]
+            ],
+            timeout=5,
+        )
         elapsed = time.perf_counter() - started
         assert got and got[0]["body"] == "Bonjour depuis le process 1"
         assert elapsed < 2, f"cross-process delivery took {elapsed:.3f}s"
 
         # The other way round, and the stored history is the same on both processes.
-        back = receiver.call("message:send", {"channel_id": channel_id, "body": "Reçu, process 2"}, timeout=5)
-        assert wait_for(lambda: [d for e, d in sender.received if e == "message:new" and d["id"] == back["id"]])
+        back = receiver.call(
+            "message:send", {"channel_id": channel_id, "body": "Reçu, process 2"}, timeout=5
+        )
+        assert wait_for(
+            lambda: [d for e, d in sender.received if e == "message:new" and d["id"] == back["id"]]
+        )
         history = sender.call("history", {"channel_id": channel_id}, timeout=5)["messages"]
         assert [m["body"] for m in history] == ["Bonjour depuis le process 1", "Reçu, process 2"]
     finally:

@@ -1,5 +1,6 @@
 """The Whoosh backend on hand-made documents: French analysis, highlighting, facets,
 spelling, acl filtering and the rebuild-and-swap. No database involved."""
+
 from __future__ import annotations
 
 import threading
@@ -26,8 +27,14 @@ def backend():
 
 
 def doc(doc_id, title="", body="", **fields):
-    return Document(id=doc_id, type=fields.pop("type", doc_id.split(":")[0]), title=title,
-                    body=body, date=fields.pop("date", datetime(2025, 3, 1)), **fields)
+    return Document(
+        id=doc_id,
+        type=fields.pop("type", doc_id.split(":")[0]),
+        title=title,
+        body=body,
+        date=fields.pop("date", datetime(2025, 3, 1)),
+        **fields,
+    )
 
 
 def ids(backend, *words, **spec):
@@ -37,16 +44,24 @@ def ids(backend, *words, **spec):
 
 
 def test_accents_do_not_matter_either_way(backend):
-    backend.index([doc("project:1", "Atelier de cosmétique naturelle"),
-                   doc("project:2", "Cosmetique bio sans accent")])
+    backend.index(
+        [
+            doc("project:1", "Atelier de cosmétique naturelle"),
+            doc("project:2", "Cosmetique bio sans accent"),
+        ]
+    )
     assert set(ids(backend, "cosmetique")) == {"project:1", "project:2"}
     assert set(ids(backend, "COSMÉTIQUE")) == {"project:1", "project:2"}
     assert set(ids(backend, "cosmétiques")) == {"project:1", "project:2"}
 
 
 def test_french_stemming_finds_plural_feminine_and_verb_forms(backend):
-    backend.index([doc("need:1", "Recherche d’un bénévole"),
-                   doc("need:2", "Financement participatif", body="Nous voulons financer un four")])
+    backend.index(
+        [
+            doc("need:1", "Recherche d’un bénévole"),
+            doc("need:2", "Financement participatif", body="Nous voulons financer un four"),
+        ]
+    )
     assert ids(backend, "bénévoles") == ["need:1"]
     assert ids(backend, "benevole") == ["need:1"]
     assert set(ids(backend, "financement")) == {"need:2"}
@@ -67,8 +82,12 @@ def test_all_words_must_match_unless_asked_otherwise(backend):
 
 
 def test_quoted_phrase_keeps_word_order(backend):
-    backend.index([doc("project:1", body="une boutique solidaire en ville"),
-                   doc("project:2", body="solidaire avant tout, une boutique ensuite")])
+    backend.index(
+        [
+            doc("project:1", body="une boutique solidaire en ville"),
+            doc("project:2", body="solidaire avant tout, une boutique ensuite"),
+        ]
+    )
     found = backend.query(QuerySpec(phrases=["boutique solidaire"], principals=ANY))
     assert [hit.id for hit in found.hits] == ["project:1"]
 
@@ -84,8 +103,14 @@ def test_prefix_while_typing(backend):
 
 
 def test_snippets_escape_everything_but_the_marks(backend):
-    backend.index([doc("message:1", body="<script>alert(1)</script> un four à pain & des "
-                                        "<b>bénévoles</b> \"motivés\"")])
+    backend.index(
+        [
+            doc(
+                "message:1",
+                body='<script>alert(1)</script> un four à pain & des <b>bénévoles</b> "motivés"',
+            )
+        ]
+    )
     hit = backend.query(QuerySpec(words=["bénévoles"], principals=ANY)).hits[0]
     html = str(hit.snippet_html)
     assert "<script>" not in html and "<b>" not in html
@@ -107,16 +132,26 @@ def test_snippet_without_a_body_match_shows_the_tag_then_the_text(backend):
 
 
 def test_acl_tokens_filter_hits(backend):
-    backend.index([doc("message:1", body="secret du groupe", acl=("group:7",)),
-                   doc("project:1", body="secret public")])
+    backend.index(
+        [
+            doc("message:1", body="secret du groupe", acl=("group:7",)),
+            doc("project:1", body="secret public"),
+        ]
+    )
     assert ids(backend, "secret") == ["project:1"]
     assert set(ids(backend, "secret", principals=frozenset({"anyone", "group:7"}))) == {
-        "message:1", "project:1"}
+        "message:1",
+        "project:1",
+    }
 
 
 def test_variants_replace_each_other_and_go_together(backend):
-    backend.index([doc("member:1", "Awa", variant="visitors", acl=("visitors",)),
-                   doc("member:1", "Awa Diallo", variant="members", acl=("members",))])
+    backend.index(
+        [
+            doc("member:1", "Awa", variant="visitors", acl=("visitors",)),
+            doc("member:1", "Awa Diallo", variant="members", acl=("members",)),
+        ]
+    )
     assert backend.count() == 2
     backend.index([doc("member:1", "Awa D.", variant="members", acl=("members",))])
     assert [d["uid"] for d in backend.documents()] == ["member:1#members"]
@@ -125,9 +160,13 @@ def test_variants_replace_each_other_and_go_together(backend):
 
 
 def test_removing_a_parent_takes_its_children(backend):
-    backend.index([doc("group:1", "Cuisine"),
-                   doc("message:1", body="recette", parents=("group:1", "channel:3")),
-                   doc("message:2", body="recette", parents=("group:2",))])
+    backend.index(
+        [
+            doc("group:1", "Cuisine"),
+            doc("message:1", body="recette", parents=("group:1", "channel:3")),
+            doc("message:2", body="recette", parents=("group:2",)),
+        ]
+    )
     backend.remove(["channel:3"])  # not a document: nothing happens without with_children
     assert backend.count() == 3
     backend.remove(["group:1"], with_children=True)
@@ -135,11 +174,27 @@ def test_removing_a_parent_takes_its_children(backend):
 
 
 def test_facets_count_every_match_not_only_the_page(backend):
-    backend.index([doc(f"project:{n}", "Jardin partagé", themes=("agriculture",),
-                       territory="93" if n % 2 else "75", stages=("idee",)) for n in range(30)]
-                  + [doc("need:1", "Jardin", themes=("environnement", "agriculture"))])
-    found = backend.query(QuerySpec(words=["jardin"], principals=ANY, per_page=5,
-                                    facets=("type", "theme", "territory", "stage")))
+    backend.index(
+        [
+            doc(
+                f"project:{n}",
+                "Jardin partagé",
+                themes=("agriculture",),
+                territory="93" if n % 2 else "75",
+                stages=("idee",),
+            )
+            for n in range(30)
+        ]
+        + [doc("need:1", "Jardin", themes=("environnement", "agriculture"))]
+    )
+    found = backend.query(
+        QuerySpec(
+            words=["jardin"],
+            principals=ANY,
+            per_page=5,
+            facets=("type", "theme", "territory", "stage"),
+        )
+    )
     assert len(found.hits) == 5 and found.total == 31
     assert dict(found.facets["type"]) == {"project": 30, "need": 1}
     assert dict(found.facets["theme"]) == {"agriculture": 31, "environnement": 1}
@@ -149,28 +204,40 @@ def test_facets_count_every_match_not_only_the_page(backend):
 
 def test_filters_and_date_sort(backend):
     old, new = datetime(2020, 1, 1), datetime(2025, 1, 1)
-    backend.index([doc("project:1", "Vélo solidaire", date=old, themes=("environnement",)),
-                   doc("project:2", "Vélo cargo", date=new, themes=("numerique",)),
-                   doc("need:1", "Un vélo", date=new - timedelta(days=1))])
+    backend.index(
+        [
+            doc("project:1", "Vélo solidaire", date=old, themes=("environnement",)),
+            doc("project:2", "Vélo cargo", date=new, themes=("numerique",)),
+            doc("need:1", "Un vélo", date=new - timedelta(days=1)),
+        ]
+    )
     assert ids(backend, "vélo", sort="date") == ["project:2", "need:1", "project:1"]
     assert ids(backend, "vélo", types=("need",)) == ["need:1"]
     assert ids(backend, "vélo", filters={"theme": "environnement"}) == ["project:1"]
     assert set(ids(backend, "vélo", date_range=(datetime(2024, 1, 1), None))) == {
-        "project:2", "need:1"}
+        "project:2",
+        "need:1",
+    }
 
 
 def test_spelling_corrections_come_from_the_vocabulary(backend):
     backend.index([doc("project:1", "Atelier de cosmétique", body="bénévoles bienvenus")])
     assert backend.corrections(["cosmetiqe", "benevoles", "atelier", "xyzzyqw"]) == {
-        "cosmetiqe": "cosmétique"}
+        "cosmetiqe": "cosmétique"
+    }
     assert fold("Cosmétique") == "cosmetique"
 
 
-@pytest.mark.parametrize("words", [
-    ["\"", "(", ")", "[", "]", "{", "}", "*", "?", ":", "AND", "OR", "NOT", "~", "^2", "\\"],
-    ["title:foo", "body:*", "a*b?c", "[a TO z]", "\"unbalanced", "((((", "-", "+", "''"],
-    ["é" * 300], ["a"], ["日本語", "🙂"],
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        ['"', "(", ")", "[", "]", "{", "}", "*", "?", ":", "AND", "OR", "NOT", "~", "^2", "\\"],
+        ["title:foo", "body:*", "a*b?c", "[a TO z]", '"unbalanced', "((((", "-", "+", "''"],
+        ["é" * 300],
+        ["a"],
+        ["日本語", "🙂"],
+    ],
+)
 def test_syntax_characters_are_plain_text(backend, words):
     backend.index([doc("project:1", "foo bar")])
     backend.query(QuerySpec(words=words, principals=ANY, prefix=True, facets=("type",)))
@@ -186,9 +253,12 @@ def test_rebuild_swaps_in_a_fresh_index_and_replays_what_changed_meanwhile(tmp_p
     def documents():
         yield doc("project:1", "Titre reconstruit")
         # Meanwhile the site writes: a new project, and project 1 edited again.
-        thread = threading.Thread(target=lambda: (
-            backend.index([doc("project:2", "Nouveau pendant la reconstruction")]),
-            written.set()))
+        thread = threading.Thread(
+            target=lambda: (
+                backend.index([doc("project:2", "Nouveau pendant la reconstruction")]),
+                written.set(),
+            )
+        )
         thread.start()
         thread.join()
         yield doc("project:3", "Troisième")

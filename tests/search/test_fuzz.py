@@ -1,5 +1,6 @@
 """Whatever is typed, search answers: hypothesis throws text, Whoosh syntax and filters at
 the parser, the query function and both HTTP endpoints."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -7,20 +8,71 @@ from hypothesis import strategies as st
 
 from tremplin.search.query import MAX_QUERY_LENGTH, MAX_WORDS, parse
 
-SYNTAX = ["AND", "OR", "NOT", "ET", "OU", "\"", "«", "»", "“", "(", ")", "[", "]", "{", "}",
-          "*", "?", ":", "~", "^", "+", "-", "\\", "/", "'", "’", "TO", "title:", "body:",
-          "acl:anyone", "<", ">", "&", "%", "\x00", "\n", "\t", " "]
-WORDS = ["cosmétique", "cosmetique", "bénévoles", "ferme", "urbaine", "savon", "é", "a",
-         "l'économie", "🙂", "日本", "x" * 80]
+SYNTAX = [
+    "AND",
+    "OR",
+    "NOT",
+    "ET",
+    "OU",
+    '"',
+    "«",
+    "»",
+    "“",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "*",
+    "?",
+    ":",
+    "~",
+    "^",
+    "+",
+    "-",
+    "\\",
+    "/",
+    "'",
+    "’",
+    "TO",
+    "title:",
+    "body:",
+    "acl:anyone",
+    "<",
+    ">",
+    "&",
+    "%",
+    "\x00",
+    "\n",
+    "\t",
+    " ",
+]
+WORDS = [
+    "cosmétique",
+    "cosmetique",
+    "bénévoles",
+    "ferme",
+    "urbaine",
+    "savon",
+    "é",
+    "a",
+    "l'économie",
+    "🙂",
+    "日本",
+    "x" * 80,
+]
 
 queries = st.one_of(
     st.text(max_size=300),
     st.lists(st.sampled_from(SYNTAX + WORDS), max_size=30).map("".join),
     st.lists(st.sampled_from(SYNTAX + WORDS), max_size=30).map(" ".join),
 )
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @given(text=queries)
@@ -33,17 +85,29 @@ def test_parse_is_total_and_bounded(text):
 
 
 @FUZZ
-@given(text=queries, instant=st.booleans(), sort=st.sampled_from(["pertinence", "date", "x"]),
-       page=st.integers(min_value=-5, max_value=10_000),
-       types=st.lists(st.sampled_from(["project", "message", "member", "nope", ""]),
-                      max_size=3),
-       theme=st.sampled_from([None, "cosmetique", "???"]),
-       period=st.sampled_from([None, "7-jours", "a-venir", "hier"]))
-def test_search_never_raises(search_world, find, visitor, text, instant, sort, page, types,
-                             theme, period):
+@given(
+    text=queries,
+    instant=st.booleans(),
+    sort=st.sampled_from(["pertinence", "date", "x"]),
+    page=st.integers(min_value=-5, max_value=10_000),
+    types=st.lists(st.sampled_from(["project", "message", "member", "nope", ""]), max_size=3),
+    theme=st.sampled_from([None, "cosmetique", "???"]),
+    period=st.sampled_from([None, "7-jours", "a-venir", "hier"]),
+)
+def test_search_never_raises(
+    search_world, find, visitor, text, instant, sort, page, types, theme, period
+):
     for user in (visitor, search_world.awa):
-        results = find(user, text, instant=instant, sort=sort, page=page, types=types,
-                       theme=theme, period=period)
+        results = find(
+            user,
+            text,
+            instant=instant,
+            sort=sort,
+            page=page,
+            types=types,
+            theme=theme,
+            period=period,
+        )
         assert results.total >= 0 and results.page >= 1
 
 

@@ -1,5 +1,6 @@
 """The index follows the database: what is created, edited, deleted or hidden is found
 (or not) as soon as it is committed — and never before, nor after a rollback."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,7 +18,8 @@ def indexed(search_index, doc_id: str) -> list[dict]:
 
 
 def test_a_new_project_is_found_once_committed_and_never_after_a_rollback(
-        db, make_member, find, visitor):
+    db, make_member, find, visitor
+):
     from tremplin.members.models import Project
 
     awa = make_member("Awa")
@@ -33,23 +35,32 @@ def test_a_new_project_is_found_once_committed_and_never_after_a_rollback(
 
 
 def test_editing_a_project_through_its_service_replaces_its_words(
-        db, make_member, make_project, find, visitor, in_request):
+    db, make_member, make_project, find, visitor, in_request
+):
     from tremplin.members import projects
 
     awa = make_member("Awa")
     project = make_project(awa, title="Friperie solidaire")
     with in_request():
-        projects.update_project(project, awa, title="Ressourcerie solidaire",
-                                pitch=project.pitch, description=project.description,
-                                theme=project.theme, stage=project.stage,
-                                commune=project.commune, departement=project.departement,
-                                visibility="public")
+        projects.update_project(
+            project,
+            awa,
+            title="Ressourcerie solidaire",
+            pitch=project.pitch,
+            description=project.description,
+            theme=project.theme,
+            stage=project.stage,
+            commune=project.commune,
+            departement=project.departement,
+            visibility="public",
+        )
     assert find.keys(visitor, "friperie") == set()
     assert find.keys(visitor, "ressourcerie") == {f"project:{project.id}"}
 
 
 def test_deleting_a_project_removes_it_and_its_needs(
-        db, make_member, make_project, make_need, find, search_index, visitor):
+    db, make_member, make_project, make_need, find, search_index, visitor
+):
     awa = make_member("Awa")
     project = make_project(awa, title="Cantine de quartier")
     need = make_need(project, title="Une cuisinière pour la cantine")
@@ -62,7 +73,8 @@ def test_deleting_a_project_removes_it_and_its_needs(
 
 
 def test_a_fulfilled_need_leaves_the_index_and_comes_back_when_reopened(
-        db, make_member, make_project, make_need, find, visitor, in_request):
+    db, make_member, make_project, make_need, find, visitor, in_request
+):
     from tremplin.members.needs import set_fulfilled
 
     awa = make_member("Awa")
@@ -76,7 +88,8 @@ def test_a_fulfilled_need_leaves_the_index_and_comes_back_when_reopened(
 
 
 def test_a_project_made_members_only_leaves_visitors_results_with_its_needs(
-        db, make_member, make_project, make_need, find, visitor):
+    db, make_member, make_project, make_need, find, visitor
+):
     awa, karim = make_member("Awa"), make_member("Karim")
     project = make_project(awa, title="Tiers-lieu")
     need = make_need(project, title="Des chaises pour le tiers-lieu")
@@ -87,7 +100,8 @@ def test_a_project_made_members_only_leaves_visitors_results_with_its_needs(
 
 
 def test_a_group_becoming_private_hides_its_messages_at_once(
-        db, make_group, make_member, post_message, find, in_request):
+    db, make_group, make_member, post_message, find, in_request
+):
     from tremplin.groups import groups as services
 
     claire = None
@@ -97,23 +111,35 @@ def test_a_group_becoming_private_hides_its_messages_at_once(
     message = post_message(claire, group.channels[0], "Le levain se partage ici")
     assert find.keys(karim, "levain") == {f"message:{message.id}"}
     with in_request():
-        services.update_group(claire, group, name=group.name, description=group.description,
-                              theme=group.theme, visibility="private")
+        services.update_group(
+            claire,
+            group,
+            name=group.name,
+            description=group.description,
+            theme=group.theme,
+            visibility="private",
+        )
     assert find.keys(karim, "levain") == set()
     assert find.keys(claire, "levain") == {f"message:{message.id}"}
 
 
 def test_renaming_a_group_renames_where_its_messages_say_they_are(
-        db, make_group, post_message, find, search_index, in_request):
+    db, make_group, post_message, find, search_index, in_request
+):
     from tremplin.groups import groups as services
 
     group = make_group("Boulangers")
     claire = group.memberships[0].user
     message = post_message(claire, group.channels[0], "Le levain se partage ici")
     with in_request():
-        services.update_group(claire, group, name="Boulangères et boulangers",
-                              description=group.description, theme=group.theme,
-                              visibility="public")
+        services.update_group(
+            claire,
+            group,
+            name="Boulangères et boulangers",
+            description=group.description,
+            theme=group.theme,
+            visibility="public",
+        )
     [doc] = indexed(search_index, f"message:{message.id}")
     assert doc["subtitle"].endswith("Boulangères et boulangers")
 
@@ -133,8 +159,7 @@ def test_edited_and_deleted_messages_follow(db, make_group, post_message, find, 
     assert find.keys(claire, "farine") == set()
 
 
-def test_a_deleted_group_takes_its_messages_with_it(
-        db, make_group, post_message, search_index):
+def test_a_deleted_group_takes_its_messages_with_it(db, make_group, post_message, search_index):
     group = make_group("Boulangers")
     claire = group.memberships[0].user
     message = post_message(claire, group.channels[0], "Le levain se partage ici")
@@ -146,8 +171,7 @@ def test_a_deleted_group_takes_its_messages_with_it(
     assert not indexed(search_index, group_key)
 
 
-def test_a_field_made_private_is_forgotten_at_once(
-        db, make_member, make_profile, find, in_request):
+def test_a_field_made_private_is_forgotten_at_once(db, make_member, make_profile, find, in_request):
     from tremplin.members.profiles import update_profile
 
     awa, karim = make_member("Awa Diallo"), make_member("Karim")
@@ -155,15 +179,21 @@ def test_a_field_made_private_is_forgotten_at_once(
     assert find.keys(karim, "soudure") == {f"member:{awa.id}"}
     assert find.keys(karim, "vélos") == {f"member:{awa.id}"}
     with in_request():
-        update_profile(awa, display_name="Awa Diallo", bio="Je répare les vélos.",
-                       skills=["Soudure"], visibility={"skills": "private", "bio": "private"})
+        update_profile(
+            awa,
+            display_name="Awa Diallo",
+            bio="Je répare les vélos.",
+            skills=["Soudure"],
+            visibility={"skills": "private", "bio": "private"},
+        )
     assert find.keys(karim, "soudure") == set()
     assert find.keys(karim, "vélos") == set()
     assert find.keys(karim, "Awa") == {f"member:{awa.id}"}
 
 
 def test_a_new_skill_is_found_and_a_removed_one_forgotten(
-        db, make_member, make_profile, find, in_request):
+    db, make_member, make_profile, find, in_request
+):
     from tremplin.members.profiles import update_profile
 
     awa, karim = make_member("Awa Diallo"), make_member("Karim")
@@ -175,8 +205,16 @@ def test_a_new_skill_is_found_and_a_removed_one_forgotten(
 
 
 def test_account_deletion_removes_the_member_and_their_name(
-        db, make_member, make_profile, make_project, make_group, post_message, find,
-        search_index, in_request):
+    db,
+    make_member,
+    make_profile,
+    make_project,
+    make_group,
+    post_message,
+    find,
+    search_index,
+    in_request,
+):
     from tremplin.platform import accounts
 
     awa, karim = make_member("Awa Diallo"), make_member("Karim")
@@ -201,15 +239,17 @@ def test_a_bulk_update_is_followed(db, make_member, make_project, find, visitor)
 
     awa = make_member("Awa")
     project = make_project(awa, title="Atelier couture")
-    _db.session.execute(update(Project).where(Project.id == project.id)
-                        .values(title="Atelier broderie"))
+    _db.session.execute(
+        update(Project).where(Project.id == project.id).values(title="Atelier broderie")
+    )
     _db.session.commit()
     assert find.keys(visitor, "couture") == set()
     assert find.keys(visitor, "broderie") == {f"project:{project.id}"}
 
 
 def test_a_bulk_delete_and_a_core_update_are_followed(
-        db, make_member, make_project, make_need, make_profile, find, visitor):
+    db, make_member, make_project, make_need, make_profile, find, visitor
+):
     from sqlalchemy import delete
 
     from tremplin.members.models import Need, ProfileTag
@@ -219,8 +259,9 @@ def test_a_bulk_delete_and_a_core_update_are_followed(
     need = make_need(make_project(awa), title="Un établi de menuisier")
     key = f"need:{need.id}"
     _db.session.execute(delete(Need).where(Need.id == need.id))
-    _db.session.execute(update(ProfileTag.__table__).where(ProfileTag.user_id == awa.id)
-                        .values(value="Ébénisterie"))
+    _db.session.execute(
+        update(ProfileTag.__table__).where(ProfileTag.user_id == awa.id).values(value="Ébénisterie")
+    )
     _db.session.commit()
     assert key not in find.keys(visitor, "établi")
     assert find.keys(karim, "menuiserie") == set()
@@ -228,7 +269,8 @@ def test_a_bulk_delete_and_a_core_update_are_followed(
 
 
 def test_a_savepoint_rolled_back_keeps_what_the_transaction_did_before(
-        db, make_member, find, visitor):
+    db, make_member, find, visitor
+):
     from tremplin.members.models import Project
 
     awa = make_member("Awa")
@@ -263,7 +305,8 @@ def test_a_released_savepoint_is_not_a_commit(db, make_member, find, visitor):
 
 
 def test_an_index_failure_never_fails_the_commit_and_is_retried(
-        db, app, make_member, make_project, find, visitor, monkeypatch):
+    db, app, make_member, make_project, find, visitor, monkeypatch
+):
     backend = app.extensions["search"].backend
     original = backend.index
     calls = []
@@ -287,7 +330,8 @@ def require(type_name: str) -> None:
 
 
 def test_meetups_and_opportunities_follow_their_state_and_group(
-        db, make_group, make_organiser, find, visitor, in_request):
+    db, make_group, make_organiser, find, visitor, in_request
+):
     require("meetup")
     from tremplin.groups import groups as services
     from tremplin.meetups.models import Meetup, Opportunity
@@ -295,19 +339,32 @@ def test_meetups_and_opportunities_follow_their_state_and_group(
     claire = make_organiser("Claire")
     group = make_group("Cuisine", organiser=claire)
     start = utcnow() + timedelta(days=5)
-    meetup = Meetup(title="Atelier pâtisserie", state="draft", group_id=group.id,
-                    starts_at=start, ends_at=start + timedelta(hours=2))
+    meetup = Meetup(
+        title="Atelier pâtisserie",
+        state="draft",
+        group_id=group.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
     opportunity = Opportunity(title="Appel pâtisserie", kind="funding", group_id=group.id)
     _db.session.add_all([meetup, opportunity])
     _db.session.commit()
     assert find.keys(visitor, "pâtisserie") == {f"opportunity:{opportunity.id}"}
     meetup.state = "published"
     _db.session.commit()
-    assert find.keys(visitor, "patisserie") == {f"meetup:{meetup.id}",
-                                                f"opportunity:{opportunity.id}"}
+    assert find.keys(visitor, "patisserie") == {
+        f"meetup:{meetup.id}",
+        f"opportunity:{opportunity.id}",
+    }
     with in_request():
-        services.update_group(claire, group, name=group.name, description=group.description,
-                              theme=group.theme, visibility="private")
+        services.update_group(
+            claire,
+            group,
+            name=group.name,
+            description=group.description,
+            theme=group.theme,
+            visibility="private",
+        )
     assert find.keys(visitor, "patisserie") == set()
     opportunity.archived_at = utcnow()
     _db.session.commit()
@@ -320,9 +377,14 @@ def test_a_campaign_is_found_once_opened(db, make_member, make_project, find, vi
 
     awa = make_member("Awa")
     project = make_project(awa, title="Four solaire")
-    campaign = Campaign(project_id=project.id, title="Financer le four solaire",
-                        summary="Cuire sans gaz", goal_cents=300_000, status="draft",
-                        deadline_at=utcnow() + timedelta(days=45))
+    campaign = Campaign(
+        project_id=project.id,
+        title="Financer le four solaire",
+        summary="Cuire sans gaz",
+        goal_cents=300_000,
+        status="draft",
+        deadline_at=utcnow() + timedelta(days=45),
+    )
     _db.session.add(campaign)
     _db.session.commit()
     assert find.keys(visitor, "financer") == set()
@@ -339,8 +401,9 @@ def test_a_club_card_is_found_only_while_published(db, find, visitor):
     require("club")
     from tremplin.funding.clubs import InvestorClub
 
-    club = InvestorClub(name="Cigales du Ried", territory="Sélestat",
-                        founded_on=date(2024, 3, 1), is_public=False)
+    club = InvestorClub(
+        name="Cigales du Ried", territory="Sélestat", founded_on=date(2024, 3, 1), is_public=False
+    )
     _db.session.add(club)
     _db.session.commit()
     assert find.keys(visitor, "cigales") == set()
@@ -355,7 +418,8 @@ def test_a_club_card_is_found_only_while_published(db, find, visitor):
 
 
 def test_reindex_builds_the_same_documents_as_the_incremental_updates(
-        db, app, search_world, search_index, in_request):
+    db, app, search_world, search_index, in_request
+):
     """Everything the world fixture did, then a few edits, a deletion and visibility
     changes, each indexed after its commit: a rebuild from the database finds exactly
     the same documents."""
@@ -368,8 +432,14 @@ def test_reindex_builds_the_same_documents_as_the_incremental_updates(
     w.public_message.hidden_at = utcnow()
     _db.session.commit()
     with in_request():
-        services.update_group(w.claire, w.public_group, name="Cuisine ouverte marqueur",
-                              description="", theme="restauration", visibility="private")
+        services.update_group(
+            w.claire,
+            w.public_group,
+            name="Cuisine ouverte marqueur",
+            description="",
+            theme="restauration",
+            visibility="private",
+        )
     incremental = search_index.documents()
     assert incremental
     count = app.extensions["search"].indexer.rebuild()
@@ -417,7 +487,8 @@ def on_disk(app_config, tmp_path):
 
 
 def test_an_index_on_disk_follows_commits_and_rebuilds_in_place(
-        on_disk, app, db, make_member, make_project, find, visitor):
+    on_disk, app, db, make_member, make_project, find, visitor
+):
     awa = make_member("Awa")
     project = make_project(awa, title="Cidrerie coopérative")
     assert find.keys(visitor, "cidrerie") == {f"project:{project.id}"}

@@ -1,4 +1,5 @@
 """The results page and the navigation box's JSON, as people use them."""
+
 from __future__ import annotations
 
 import re
@@ -13,17 +14,34 @@ def network(db, make_member, make_profile, make_project, make_need, make_group, 
     awa = make_member("Awa Diallo")
     karim = make_member("Karim Benali")
     make_profile(awa, skills=["Cosmétique naturelle"], bio="Savonnière à Montreuil.")
-    soap = make_project(awa, title="Savonnerie cosmétique", theme="cosmetique",
-                        stage="developpement", departement="93",
-                        pitch="Des savons à froid, faits main.")
-    lipstick = make_project(karim, title="Rouges à lèvres bio", theme="cosmetique",
-                            stage="idee", departement="75",
-                            pitch="Une gamme cosmétique sans pétrole.")
+    soap = make_project(
+        awa,
+        title="Savonnerie cosmétique",
+        theme="cosmetique",
+        stage="developpement",
+        departement="93",
+        pitch="Des savons à froid, faits main.",
+    )
+    lipstick = make_project(
+        karim,
+        title="Rouges à lèvres bio",
+        theme="cosmetique",
+        stage="idee",
+        departement="75",
+        pitch="Une gamme cosmétique sans pétrole.",
+    )
     need = make_need(soap, title="Un local pour la cosmétique", kind="local")
     group = make_group("Cosmétique solidaire", theme="cosmetique", members=[awa, karim])
     message = post_message(awa, group.channels[0], "Qui connaît un fournisseur cosmétique ?")
-    return {"awa": awa, "karim": karim, "soap": soap, "lipstick": lipstick, "need": need,
-            "group": group, "message": message}
+    return {
+        "awa": awa,
+        "karim": karim,
+        "soap": soap,
+        "lipstick": lipstick,
+        "need": need,
+        "group": group,
+        "message": message,
+    }
 
 
 def hits(html: str) -> list[str]:
@@ -51,8 +69,9 @@ def test_a_member_also_finds_members_and_messages(client, auth, network):
 def test_facets_count_and_filter(client, network):
     html = client.get("/recherche?q=cosmetique").text
     assert re.search(r"Projets</span>\s*<span class=\"search-facet__count\">2", html)
-    assert re.search(r"Seine-Saint-Denis \(93\)</span>\s*<span class=\"search-facet__count\">2",
-                     html)  # the soap project and its need
+    assert re.search(
+        r"Seine-Saint-Denis \(93\)</span>\s*<span class=\"search-facet__count\">2", html
+    )  # the soap project and its need
     only_projects = client.get("/recherche?q=cosmetique&type=project").text
     assert hits(only_projects) == ["project", "project"]
     assert 'aria-current="true"' in only_projects and "Effacer les filtres" in only_projects
@@ -63,8 +82,10 @@ def test_facets_count_and_filter(client, network):
 
 
 def test_unknown_filter_values_are_ignored(client, network):
-    page = client.get("/recherche?q=cosmetique&type=nope&theme=<x>&territoire=999&stade=x"
-                      "&periode=demain&tri=hasard&page=abc")
+    page = client.get(
+        "/recherche?q=cosmetique&type=nope&theme=<x>&territoire=999&stade=x"
+        "&periode=demain&tri=hasard&page=abc"
+    )
     assert page.status_code == 200
     assert len(hits(page.text)) == 4
 
@@ -95,10 +116,29 @@ def test_did_you_mean_and_automatic_correction(client, network):
     assert hits(exact) == [] and "Rien trouvé" in exact
 
 
-@pytest.mark.parametrize("query", [
-    "", " ", "a", "é", "*", "\"", "((", "AND", "title:*", "cosmétique AND", "\"savons à",
-    "x" * 5000, "<script>alert(1)</script>", "%00", "\x00\x01", "🙂", "c*s?m", "[a TO z]",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "a",
+        "é",
+        "*",
+        '"',
+        "((",
+        "AND",
+        "title:*",
+        "cosmétique AND",
+        '"savons à',
+        "x" * 5000,
+        "<script>alert(1)</script>",
+        "%00",
+        "\x00\x01",
+        "🙂",
+        "c*s?m",
+        "[a TO z]",
+    ],
+)
 def test_odd_queries_never_fail(client, network, query):
     page = client.get("/recherche", query_string={"q": query})
     assert page.status_code == 200
@@ -124,8 +164,12 @@ def test_suggestions_json_for_the_navigation_box(client, auth, network):
     answer = client.get("/recherche/suggestions?q=savon").json
     assert answer["query"] == "savon"
     assert answer["results"][0] == {
-        "type": "project", "type_label": "Projet", "title": "Savonnerie cosmétique",
-        "subtitle": "Montreuil", "url": f"/projets/{network['soap'].id}"}
+        "type": "project",
+        "type_label": "Projet",
+        "title": "Savonnerie cosmétique",
+        "subtitle": "Montreuil",
+        "url": f"/projets/{network['soap'].id}",
+    }
     assert answer["more_url"] == "/recherche?q=savon"
     # Typing: the last word is a prefix.
     typing = client.get("/recherche/suggestions?q=savonn").json["results"]
@@ -145,12 +189,12 @@ def test_the_navigation_box_is_on_every_page(client, network):
     assert 'role="search"' in html and 'role="combobox"' in html
     assert 'aria-controls="nav-search-listbox"' in html and 'role="listbox"' in html
     assert "/static/js/search.js" in html
-    assert "data-search-suggest=\"/recherche/suggestions\"" in html
+    assert 'data-search-suggest="/recherche/suggestions"' in html
 
 
-def test_results_page_statements_do_not_grow_with_results(app, client, auth, db, network,
-                                                          count_statements, make_project,
-                                                          post_message):
+def test_results_page_statements_do_not_grow_with_results(
+    app, client, auth, db, network, count_statements, make_project, post_message
+):
     app.config["GROUPS_NEW_ACCOUNT_MESSAGES_PER_MINUTE"] = 100
     auth.login_as(network["karim"])
     client.get("/recherche?q=cosmetique")  # warm-up (session, user)
@@ -158,8 +202,11 @@ def test_results_page_statements_do_not_grow_with_results(app, client, auth, db,
         client.get("/recherche?q=cosmetique")
     for n in range(10):
         make_project(network["awa"], title=f"Crème cosmétique {n}", theme="cosmetique")
-        post_message(network["karim"] if n % 2 else network["awa"], network["group"].channels[0],
-                     f"Encore de la cosmétique {n}")
+        post_message(
+            network["karim"] if n % 2 else network["awa"],
+            network["group"].channels[0],
+            f"Encore de la cosmétique {n}",
+        )
     _db.session.expire_all()
     with count_statements() as many:
         page = client.get("/recherche?q=cosmetique")

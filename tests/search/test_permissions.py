@@ -1,6 +1,7 @@
 """Nobody finds what they may not see: a visitor, a member, a group member, a conversation
 participant, a banned member and organisers search the same network, over every type the
 application runs, and each finds exactly what the owning module's policy lets them see."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,7 @@ def k(obj) -> str:
     from tremplin.members.models import Need, Project
     from tremplin.platform.models import User
 
-    names = {User: "member", Project: "project", Need: "need", Group: "group",
-             Message: "message"}
+    names = {User: "member", Project: "project", Need: "need", Group: "group", Message: "message"}
     if has("meetup"):
         from tremplin.meetups.models import Meetup, Opportunity
 
@@ -123,16 +123,24 @@ def test_did_you_mean_never_suggests_a_word_only_private_text_holds(w, find, pos
     assert results.corrected_from == "permaculure" and results.query == "permaculture"
 
 
-@pytest.mark.parametrize("type_name", ["member", "project", "need", "group", "message",
-                                       "meetup", "opportunity", "campaign", "club"])
+@pytest.mark.parametrize(
+    "type_name",
+    ["member", "project", "need", "group", "message", "meetup", "opportunity", "campaign", "club"],
+)
 def test_type_is_registered_when_its_module_runs(app, type_name):
     from tremplin.platform import MODULES
 
-    owner = {"member": "tremplin.members", "project": "tremplin.members",
-             "need": "tremplin.members", "group": "tremplin.groups",
-             "message": "tremplin.groups", "meetup": "tremplin.meetups",
-             "opportunity": "tremplin.meetups", "campaign": "tremplin.funding",
-             "club": "tremplin.funding"}[type_name]
+    owner = {
+        "member": "tremplin.members",
+        "project": "tremplin.members",
+        "need": "tremplin.members",
+        "group": "tremplin.groups",
+        "message": "tremplin.groups",
+        "meetup": "tremplin.meetups",
+        "opportunity": "tremplin.meetups",
+        "campaign": "tremplin.funding",
+        "club": "tremplin.funding",
+    }[type_name]
     assert owner in MODULES
     assert has(type_name)
 

@@ -7,6 +7,7 @@ kept unless the JSON gives a new one.
 For a plural message (ngettext), the key is the singular msgid and the value a list of the
 English forms, ["singular", "plural"]; it fills every plural form of the catalogue.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -54,12 +55,15 @@ def main(paths):
             message.flags.discard("fuzzy")
     with open(PO, "wb") as handle:
         write_po(handle, catalog, width=100)
-    untranslated = [m.id for m in catalog
-                    if m.id and not (all(m.string) if m.pluralizable else m.string)]
+    untranslated = [
+        m.id for m in catalog if m.id and not (all(m.string) if m.pluralizable else m.string)
+    ]
     print(f"{len(untranslated)} untranslated, {missing} given but not in the catalogue")
     for msgid in mismatched:
-        print(f"skipped (plural list expected for a plural message, text for a singular one): "
-              f"{msgid!r}")
+        print(
+            f"skipped (plural list expected for a plural message, text for a singular one): "
+            f"{msgid!r}"
+        )
 
 
 if __name__ == "__main__":

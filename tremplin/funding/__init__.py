@@ -4,6 +4,7 @@
 Other modules call the functions below (and read `signals`); they never write funding's
 rows themselves. `payments.py` is the only file that talks to Stripe.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,9 +16,17 @@ from flask_babel import lazy_gettext as _l
 bp = Blueprint("funding", __name__)
 
 __all__ = [
-    "bp", "init_module",
-    "campaign_totals", "open_campaign_for_project", "project_funding", "pledge_from_commitment", "withdraw_commitment_pledge",
-    "pledge_card_url", "amount_raised", "funded_project_count", "register_stripe_handler",
+    "bp",
+    "init_module",
+    "campaign_totals",
+    "open_campaign_for_project",
+    "project_funding",
+    "pledge_from_commitment",
+    "withdraw_commitment_pledge",
+    "pledge_card_url",
+    "amount_raised",
+    "funded_project_count",
+    "register_stripe_handler",
 ]
 
 CONFIG_DEFAULTS = {
@@ -39,7 +48,9 @@ def _register_hooks() -> None:
     from tremplin.funding import demo, indicators, notices, panels, privacy  # noqa: F401
     from tremplin.platform.hooks import NavItem, register_nav_item
 
-    register_nav_item(NavItem("funding.index", _l("Collectes"), order=30, active_prefix="/collectes"))
+    register_nav_item(
+        NavItem("funding.index", _l("Collectes"), order=30, active_prefix="/collectes")
+    )
     notices.register_kinds()
     panels.register()
     indicators.register()
@@ -60,6 +71,7 @@ def init_module(app: Flask) -> None:
 
 # --- public functions ------------------------------------------------------------------------
 
+
 def campaign_totals(campaign_ids):
     """{campaign id: Totals(pledged_cents, backers_count, collected_cents, goal_cents,
     percent)} in two queries."""
@@ -75,8 +87,11 @@ def open_campaign_for_project(project_id: int):
     from tremplin.funding.models import OPEN, Campaign
     from tremplin.platform.extensions import db
 
-    return db.session.scalar(select(Campaign).where(
-        Campaign.project_id == project_id, Campaign.status == OPEN).order_by(Campaign.id.desc()))
+    return db.session.scalar(
+        select(Campaign)
+        .where(Campaign.project_id == project_id, Campaign.status == OPEN)
+        .order_by(Campaign.id.desc())
+    )
 
 
 def project_funding(project_id: int) -> dict:
@@ -89,9 +104,11 @@ def project_funding(project_id: int) -> dict:
     from tremplin.funding.models import DRAFT, OPEN, Campaign
     from tremplin.platform.extensions import db
 
-    campaigns = db.session.scalars(select(Campaign).where(
-        Campaign.project_id == project_id, Campaign.status != DRAFT)
-        .order_by(Campaign.created_at.desc())).all()
+    campaigns = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.project_id == project_id, Campaign.status != DRAFT)
+        .order_by(Campaign.created_at.desc())
+    ).all()
     return {
         "campaigns": campaigns,
         "open": next((c for c in campaigns if c.status == OPEN), None),
@@ -100,8 +117,9 @@ def project_funding(project_id: int) -> dict:
     }
 
 
-def pledge_from_commitment(commitment_ref: str, backer, project_id: int, amount_cents: int, *,
-                           message: str | None = None):
+def pledge_from_commitment(
+    commitment_ref: str, backer, project_id: int, amount_cents: int, *, message: str | None = None
+):
     """For meetups: a money support commitment becomes a pledge on the project's open
     campaign (idempotent on `commitment_ref`). See pledges.pledge_from_commitment."""
     from tremplin.funding.pledges import pledge_from_commitment as make
@@ -124,8 +142,9 @@ def pledge_card_url(pledge) -> str:
     return path("funding.card", pledge_id=pledge.id)
 
 
-def amount_raised(start: datetime | None = None, end: datetime | None = None,
-                  project_ids=None) -> int:
+def amount_raised(
+    start: datetime | None = None, end: datetime | None = None, project_ids=None
+) -> int:
     """Money received by campaigns (charges and transfers, minus refunds) in [start, end),
     from the ledger. For the impact dashboard."""
     from tremplin.funding.indicators import amount_raised as compute
@@ -133,13 +152,13 @@ def amount_raised(start: datetime | None = None, end: datetime | None = None,
     return compute(start, end, project_ids)
 
 
-def funded_project_count(start: datetime | None = None, end: datetime | None = None,
-                         project_ids=None) -> int:
+def funded_project_count(
+    start: datetime | None = None, end: datetime | None = None, project_ids=None
+) -> int:
     """Projects with a campaign that succeeded in [start, end)."""
     from tremplin.funding.indicators import funded_project_count as compute
 
     return compute(start, end, project_ids)
-
 
 
 def register_stripe_handler(event_type: str, handler) -> None:

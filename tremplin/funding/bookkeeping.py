@@ -6,6 +6,7 @@ Accounts: `backer:<user id>` (the backer's own money: negative by what they gave
 real-world event it records, so recording it twice posts it once; the pledge's cached
 `collected_cents`/`refunded_cents` move in the same transaction, only when the ledger did.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import String, cast, func, select
@@ -33,13 +34,31 @@ def _context(pledge: Pledge) -> dict:
     return {"scope": f"campaign:{pledge.campaign_id}", "subject": f"pledge:{pledge.id}"}
 
 
-def record_payment(pledge: Pledge, cents: int, *, key: str, kind: str, reference: str | None,
-                   actor=None, memo: str | None = None, occurred_at=None) -> bool:
+def record_payment(
+    pledge: Pledge,
+    cents: int,
+    *,
+    key: str,
+    kind: str,
+    reference: str | None,
+    actor=None,
+    memo: str | None = None,
+    occurred_at=None,
+) -> bool:
     """Money received for a pledge (a card charge, a bank transfer). True if new."""
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
-        key, kind, backer_account(pledge), campaign_account(pledge.campaign_id), cents,
-        reference=reference, actor=actor, memo=memo, occurred_at=occurred_at, **_context(pledge))
+        key,
+        kind,
+        backer_account(pledge),
+        campaign_account(pledge.campaign_id),
+        cents,
+        reference=reference,
+        actor=actor,
+        memo=memo,
+        occurred_at=occurred_at,
+        **_context(pledge),
+    )
     if created:
         # an SQL increment: two transfers recorded at once both count
         pledge.collected_cents = Pledge.collected_cents + cents
@@ -47,26 +66,48 @@ def record_payment(pledge: Pledge, cents: int, *, key: str, kind: str, reference
     return created
 
 
-def record_refund(pledge: Pledge, cents: int, *, key: str, reference: str | None,
-                  actor=None, memo: str | None = None) -> bool:
+def record_refund(
+    pledge: Pledge,
+    cents: int,
+    *,
+    key: str,
+    reference: str | None,
+    actor=None,
+    memo: str | None = None,
+) -> bool:
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
-        key, "refund", campaign_account(pledge.campaign_id), backer_account(pledge), cents,
-        reference=reference, actor=actor, memo=memo, **_context(pledge))
+        key,
+        "refund",
+        campaign_account(pledge.campaign_id),
+        backer_account(pledge),
+        cents,
+        reference=reference,
+        actor=actor,
+        memo=memo,
+        **_context(pledge),
+    )
     if created:
         pledge.refunded_cents = Pledge.refunded_cents + cents
         db.session.flush()
     return created
 
 
-def record_fee(pledge: Pledge, cents: int, *, key: str, reference: str | None,
-               processor: str = PROCESSOR) -> bool:
+def record_fee(
+    pledge: Pledge, cents: int, *, key: str, reference: str | None, processor: str = PROCESSOR
+) -> bool:
     if not cents:
         return False
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
-        key, "fee", campaign_account(pledge.campaign_id), fees_account(processor), cents,
-        reference=reference, **_context(pledge))
+        key,
+        "fee",
+        campaign_account(pledge.campaign_id),
+        fees_account(processor),
+        cents,
+        reference=reference,
+        **_context(pledge),
+    )
     return created
 
 
@@ -82,12 +123,14 @@ def campaign_balances(campaign_ids) -> dict[int, int]:
 
 def project_balance(project_id: int) -> int:
     """Sum of the project's campaign accounts, in one query."""
-    campaign_refs = select(cast(Campaign.id, String)).where(
-        Campaign.project_id == project_id).scalar_subquery()
+    campaign_refs = (
+        select(cast(Campaign.id, String)).where(Campaign.project_id == project_id).scalar_subquery()
+    )
     total = db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
         .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-        .where(LedgerAccount.kind == "campaign", LedgerAccount.ref.in_(campaign_refs)))
+        .where(LedgerAccount.kind == "campaign", LedgerAccount.ref.in_(campaign_refs))
+    )
     return int(total or 0)
 
 

@@ -2,6 +2,7 @@
 deadline lock), post updates, decide it at the deadline (succeeded / failed) and close it;
 plus the totals every page shows. Services flush, never commit.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,15 +60,24 @@ def max_pledge_cents() -> int:
     return int(current_app.config.get("FUNDING_MAX_PLEDGE_CENTS", 10_000_000))
 
 
-def check_amount(cents: object, *, minimum: int = MIN_PLEDGE_CENTS, maximum: int | None = None,
-                 field: str = "amount") -> int:
+def check_amount(
+    cents: object,
+    *,
+    minimum: int = MIN_PLEDGE_CENTS,
+    maximum: int | None = None,
+    field: str = "amount",
+) -> int:
     """A money amount from outside: whole positive cents within bounds, or InvalidAmount."""
     if isinstance(cents, bool) or not isinstance(cents, int):
         raise InvalidAmount(field=field)
     if cents < minimum:
-        raise InvalidAmount(_("Le montant minimum est de %(min)s.", min=_euros(minimum)), field=field)
+        raise InvalidAmount(
+            _("Le montant minimum est de %(min)s.", min=_euros(minimum)), field=field
+        )
     if maximum is not None and cents > maximum:
-        raise InvalidAmount(_("Le montant maximum est de %(max)s.", max=_euros(maximum)), field=field)
+        raise InvalidAmount(
+            _("Le montant maximum est de %(max)s.", max=_euros(maximum)), field=field
+        )
     return cents
 
 
@@ -78,6 +88,7 @@ def _euros(cents: int) -> str:
 
 
 # --- dates -------------------------------------------------------------------------------
+
 
 def deadline_from_date(day: date) -> datetime:
     """A deadline chosen as a day ends at 23:59:59 that day in Paris."""
@@ -94,10 +105,15 @@ def _check_deadline(deadline_at: datetime, now: datetime) -> None:
         raise InvalidCampaign(_("La date limite doit être dans le futur."), field="deadline")
     latest = deadline_from_date((now.astimezone(PARIS) + timedelta(days=MAX_DURATION_DAYS)).date())
     if deadline_at > latest:
-        raise InvalidCampaign(_("Une collecte dure au plus %(n)d jours : choisissez une date "
-                                "limite avant le %(day)s.", n=MAX_DURATION_DAYS,
-                                day=latest.astimezone(PARIS).strftime("%d/%m/%Y")),
-                              field="deadline")
+        raise InvalidCampaign(
+            _(
+                "Une collecte dure au plus %(n)d jours : choisissez une date "
+                "limite avant le %(day)s.",
+                n=MAX_DURATION_DAYS,
+                day=latest.astimezone(PARIS).strftime("%d/%m/%Y"),
+            ),
+            field="deadline",
+        )
 
 
 def days_left(campaign: Campaign, now: datetime | None = None) -> int:
@@ -112,6 +128,7 @@ def accepts_pledges(campaign: Campaign, now: datetime | None = None) -> bool:
 
 
 # --- settings -----------------------------------------------------------------------------
+
 
 def settings_for(project_id: int) -> ProjectFundingSettings:
     found = db.session.get(ProjectFundingSettings, project_id)
@@ -129,16 +146,21 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     settings.iban = iban
     stripe_account = (fields.pop("stripe_account_id", None) or "").strip() or None
     if stripe_account is not None and not stripe_account.startswith("acct_"):
-        raise InvalidCampaign(_("Un compte Stripe Connect commence par « acct_ »."),
-                              field="stripe_account_id")
+        raise InvalidCampaign(
+            _("Un compte Stripe Connect commence par « acct_ »."), field="stripe_account_id"
+        )
     settings.stripe_account_id = stripe_account
     for name, value in fields.items():
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
     if settings.bic:
         settings.bic = settings.bic.replace(" ", "").upper()
-    if settings.is_general_interest and not (settings.organisation_name and settings.organisation_address):
-        raise InvalidCampaign(_("Pour délivrer des reçus fiscaux, indiquez le nom et l'adresse de "
-                                "l'organisme."), field="organisation_name")
+    if settings.is_general_interest and not (
+        settings.organisation_name and settings.organisation_address
+    ):
+        raise InvalidCampaign(
+            _("Pour délivrer des reçus fiscaux, indiquez le nom et l'adresse de l'organisme."),
+            field="organisation_name",
+        )
     db.session.flush()
     return settings
 
@@ -153,6 +175,7 @@ def _iban_is_valid(iban: str) -> bool:
 
 # --- creating and editing -------------------------------------------------------------------
 
+
 def _check_rule(rule: str, goal_cents: int, threshold_cents: int | None) -> int | None:
     if rule not in RULES:
         raise InvalidCampaign(_("Choisissez une règle de collecte."), field="rule")
@@ -163,14 +186,25 @@ def _check_rule(rule: str, goal_cents: int, threshold_cents: int | None) -> int 
         raise InvalidCampaign(_("Indiquez le premier palier à atteindre."), field="threshold")
     check_amount(threshold_cents, field="threshold")
     if threshold_cents >= goal_cents:
-        raise InvalidCampaign(_("Le premier palier doit être inférieur à l'objectif."),
-                              field="threshold")
+        raise InvalidCampaign(
+            _("Le premier palier doit être inférieur à l'objectif."), field="threshold"
+        )
     return threshold_cents
 
 
-def create_campaign(project, by, *, title: str, summary: str, description: str | None,
-                    goal_cents: int, rule: str = ALL_OR_NOTHING, threshold_cents: int | None = None,
-                    deadline: date | None = None, now: datetime | None = None) -> Campaign:
+def create_campaign(
+    project,
+    by,
+    *,
+    title: str,
+    summary: str,
+    description: str | None,
+    goal_cents: int,
+    rule: str = ALL_OR_NOTHING,
+    threshold_cents: int | None = None,
+    deadline: date | None = None,
+    now: datetime | None = None,
+) -> Campaign:
     from tremplin.funding import policies
 
     now = now or utcnow()
@@ -179,33 +213,57 @@ def create_campaign(project, by, *, title: str, summary: str, description: str |
     threshold_cents = _check_rule(rule, goal_cents, threshold_cents)
     deadline_at = deadline_from_date(deadline or default_deadline_date(now))
     _check_deadline(deadline_at, now)
-    campaign = Campaign(project_id=project.id, project=project, title=title.strip(),
-                        summary=summary.strip(), description=(description or "").strip() or None,
-                        goal_cents=goal_cents, rule=rule, threshold_cents=threshold_cents,
-                        deadline_at=deadline_at, status=DRAFT, created_by_id=by.id)
+    campaign = Campaign(
+        project_id=project.id,
+        project=project,
+        title=title.strip(),
+        summary=summary.strip(),
+        description=(description or "").strip() or None,
+        goal_cents=goal_cents,
+        rule=rule,
+        threshold_cents=threshold_cents,
+        deadline_at=deadline_at,
+        status=DRAFT,
+        created_by_id=by.id,
+    )
     db.session.add(campaign)
     db.session.flush()
     return campaign
 
 
-def update_campaign(campaign: Campaign, by, *, title: str, summary: str, description: str | None,
-                    goal_cents: int | None = None, rule: str | None = None,
-                    threshold_cents: int | None = None, deadline: date | None = None,
-                    now: datetime | None = None) -> Campaign:
+def update_campaign(
+    campaign: Campaign,
+    by,
+    *,
+    title: str,
+    summary: str,
+    description: str | None,
+    goal_cents: int | None = None,
+    rule: str | None = None,
+    threshold_cents: int | None = None,
+    deadline: date | None = None,
+    now: datetime | None = None,
+) -> Campaign:
     """Text can change at any time before the end; goal, rule and deadline only in draft."""
     now = now or utcnow()
     if campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée : elle ne se modifie plus."))
     campaign.title, campaign.summary = title.strip(), summary.strip()
     campaign.description = (description or "").strip() or None
-    locked = {"goal_cents": goal_cents, "rule": rule, "threshold_cents": threshold_cents,
-              "deadline": deadline}
+    locked = {
+        "goal_cents": goal_cents,
+        "rule": rule,
+        "threshold_cents": threshold_cents,
+        "deadline": deadline,
+    }
     if campaign.status == OPEN:
         new_deadline = deadline_from_date(deadline) if deadline else campaign.deadline_at
-        if ((goal_cents is not None and goal_cents != campaign.goal_cents)
-                or (rule is not None and rule != campaign.rule)
-                or (rule == THRESHOLD and threshold_cents != campaign.threshold_cents)
-                or new_deadline != campaign.deadline_at):
+        if (
+            (goal_cents is not None and goal_cents != campaign.goal_cents)
+            or (rule is not None and rule != campaign.rule)
+            or (rule == THRESHOLD and threshold_cents != campaign.threshold_cents)
+            or new_deadline != campaign.deadline_at
+        ):
             raise CampaignLocked()
     elif any(value is not None for value in locked.values()):
         goal = goal_cents if goal_cents is not None else campaign.goal_cents
@@ -220,17 +278,31 @@ def update_campaign(campaign: Campaign, by, *, title: str, summary: str, descrip
     return campaign
 
 
-def add_reward(campaign: Campaign, by, *, title: str, description: str | None,
-               min_amount_cents: int, quantity: int | None) -> Reward:
+def add_reward(
+    campaign: Campaign,
+    by,
+    *,
+    title: str,
+    description: str | None,
+    min_amount_cents: int,
+    quantity: int | None,
+) -> Reward:
     if campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée."))
     check_amount(min_amount_cents, maximum=max_pledge_cents(), field="min_amount")
-    if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int)
-                                 or quantity < 1):
-        raise InvalidCampaign(_("Le nombre disponible est un nombre entier positif."), field="quantity")
-    reward = Reward(campaign=campaign, title=title.strip(),
-                    description=(description or "").strip() or None,
-                    min_amount_cents=min_amount_cents, quantity=quantity)
+    if quantity is not None and (
+        isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1
+    ):
+        raise InvalidCampaign(
+            _("Le nombre disponible est un nombre entier positif."), field="quantity"
+        )
+    reward = Reward(
+        campaign=campaign,
+        title=title.strip(),
+        description=(description or "").strip() or None,
+        min_amount_cents=min_amount_cents,
+        quantity=quantity,
+    )
     db.session.add(reward)
     db.session.flush()
     return reward
@@ -238,8 +310,9 @@ def add_reward(campaign: Campaign, by, *, title: str, description: str | None,
 
 def remove_reward(reward: Reward, by) -> None:
     if reward.claimed_count:
-        raise InvalidCampaign(_("Des soutiens ont choisi cette contrepartie : elle ne peut plus "
-                                "être retirée."))
+        raise InvalidCampaign(
+            _("Des soutiens ont choisi cette contrepartie : elle ne peut plus être retirée.")
+        )
     if reward.campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée."))
     db.session.delete(reward)
@@ -253,18 +326,27 @@ def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campai
     if campaign.status != DRAFT:
         raise InvalidCampaign(_("Seule une collecte en préparation peut être ouverte."))
     _check_deadline(campaign.deadline_at, now)
-    already = db.session.scalar(select(func.count(Campaign.id)).where(
-        Campaign.project_id == campaign.project_id, Campaign.status == OPEN))
+    already = db.session.scalar(
+        select(func.count(Campaign.id)).where(
+            Campaign.project_id == campaign.project_id, Campaign.status == OPEN
+        )
+    )
     if already:
         raise InvalidCampaign(_("Ce projet a déjà une collecte ouverte."))
     mode = STRIPE_MODE if payments.is_enabled() else PROMISE_MODE
     if mode == PROMISE_MODE and not settings_for(campaign.project_id).has_bank_details:
-        raise InvalidCampaign(_("Renseignez d'abord le RIB du projet (titulaire et IBAN) : les "
-                                "soutiens y verseront leurs promesses."))
+        raise InvalidCampaign(
+            _(
+                "Renseignez d'abord le RIB du projet (titulaire et IBAN) : les "
+                "soutiens y verseront leurs promesses."
+            )
+        )
     claimed = db.session.execute(
-        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == DRAFT)
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status == DRAFT)
         .values(status=OPEN, mode=mode, opened_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not claimed:
         raise InvalidCampaign(_("Cette collecte vient d'être ouverte par quelqu'un d'autre."))
     db.session.refresh(campaign)
@@ -274,19 +356,21 @@ def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campai
 def post_update(campaign: Campaign, by, *, title: str, body: str) -> CampaignUpdate:
     if campaign.status == DRAFT:
         raise InvalidCampaign(_("Publiez des actualités une fois la collecte ouverte."))
-    item = CampaignUpdate(campaign_id=campaign.id, author_id=by.id, title=title.strip(),
-                          body=body.strip())
+    item = CampaignUpdate(
+        campaign_id=campaign.id, author_id=by.id, title=title.strip(), body=body.strip()
+    )
     db.session.add(item)
     db.session.flush()
     backers = db.session.scalars(
-        select(Pledge).where(Pledge.campaign_id == campaign.id,
-                             Pledge.status.in_(COUNTED_STATUSES))).all()
+        select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status.in_(COUNTED_STATUSES))
+    ).all()
     for pledge in backers:
         notices.campaign_update(pledge, campaign, item)
     return item
 
 
 # --- deciding at the deadline ------------------------------------------------------------------
+
 
 def outcome_for(campaign: Campaign, pledged_cents: int) -> str:
     if campaign.rule == KEEP_WHAT_YOU_RAISE:
@@ -299,16 +383,19 @@ def decide(campaign_id: int, now: datetime | None = None) -> str | None:
     (PostgreSQL) and moved by a conditional update, so two runners never both decide it;
     backers are told by the one that did. Returns the outcome, or None if not due."""
     now = now or utcnow()
-    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id)
-                                 .with_for_update())
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id).with_for_update()
+    )
     if campaign is None or campaign.status != OPEN or campaign.deadline_at > now:
         return None
     pledged = totals([campaign.id])[campaign.id].pledged_cents
     outcome = outcome_for(campaign, pledged)
     won = db.session.execute(
-        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == OPEN)
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status == OPEN)
         .values(status=outcome, outcome=outcome, ended_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not won:
         return None
     db.session.refresh(campaign)
@@ -326,21 +413,26 @@ def settle_pledges(campaign: Campaign, now: datetime | None = None) -> int:
     now = now or utcnow()
     moved = 0
     if campaign.outcome == SUCCEEDED:
-        rows = db.session.scalars(select(Pledge).where(
-            Pledge.campaign_id == campaign.id, Pledge.status == ACTIVE)).all()
+        rows = db.session.scalars(
+            select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status == ACTIVE)
+        ).all()
         for pledge in rows:
             if move_pledge(pledge, ACTIVE, status=DUE, due_at=now):
                 notices.pledge_due(pledge)
                 moved += 1
     elif campaign.outcome == FAILED:
-        rows = db.session.scalars(select(Pledge).where(
-            Pledge.campaign_id == campaign.id, Pledge.status.in_((ACTIVE, DUE)))).all()
+        rows = db.session.scalars(
+            select(Pledge).where(
+                Pledge.campaign_id == campaign.id, Pledge.status.in_((ACTIVE, DUE))
+            )
+        ).all()
         for pledge in rows:
             if move_pledge(pledge, (ACTIVE, DUE), status=RELEASED):
                 notices.pledge_released(pledge)
                 moved += 1
-    stale = db.session.scalars(select(Pledge).where(
-        Pledge.campaign_id == campaign.id, Pledge.status == PENDING)).all()
+    stale = db.session.scalars(
+        select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status == PENDING)
+    ).all()
     for pledge in stale:  # a card never saved: nothing to collect
         pledge_services.drop_pending(pledge, now)
     db.session.flush()
@@ -353,13 +445,24 @@ def close_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campa
     now = now or utcnow()
     if campaign.status not in (SUCCEEDED, FAILED):
         raise InvalidCampaign(_("Seule une collecte terminée peut être clôturée."))
-    if campaign.is_stripe and db.session.scalar(select(func.count(Pledge.id)).where(
-            Pledge.campaign_id == campaign.id, Pledge.status == DUE)):
-        raise InvalidCampaign(_("Des paiements par carte sont encore en cours : réessayez une "
-                                "fois le prochain passage des paiements effectué."))
-    for pledge in db.session.scalars(select(Pledge).where(
-            Pledge.campaign_id == campaign.id, Pledge.status.in_(TO_COLLECT_STATUSES))):
-        if move_pledge(pledge, TO_COLLECT_STATUSES, status=UNPAID, next_retry_at=None) and campaign.is_stripe:
+    if campaign.is_stripe and db.session.scalar(
+        select(func.count(Pledge.id)).where(Pledge.campaign_id == campaign.id, Pledge.status == DUE)
+    ):
+        raise InvalidCampaign(
+            _(
+                "Des paiements par carte sont encore en cours : réessayez une "
+                "fois le prochain passage des paiements effectué."
+            )
+        )
+    for pledge in db.session.scalars(
+        select(Pledge).where(
+            Pledge.campaign_id == campaign.id, Pledge.status.in_(TO_COLLECT_STATUSES)
+        )
+    ):
+        if (
+            move_pledge(pledge, TO_COLLECT_STATUSES, status=UNPAID, next_retry_at=None)
+            and campaign.is_stripe
+        ):
             _abandon_payments(pledge)
     campaign.status, campaign.closed_at = CLOSED, now
     db.session.flush()
@@ -370,31 +473,48 @@ def _abandon_payments(pledge: Pledge) -> None:
     """A payment waiting for the backer's confirmation is cancelled at Stripe when the team
     gives up on it (a confirmation arriving anyway would still be recorded, never lost)."""
     for attempt in pledge.attempts:
-        if attempt.payment_intent_id and attempt.status in ("requires_action", "requires_capture", "started"):
-            intent = payments.cancel(attempt.payment_intent_id, key=f"{attempt.idempotency_key}-cancel")
+        if attempt.payment_intent_id and attempt.status in (
+            "requires_action",
+            "requires_capture",
+            "started",
+        ):
+            intent = payments.cancel(
+                attempt.payment_intent_id, key=f"{attempt.idempotency_key}-cancel"
+            )
             from tremplin.funding.charging import apply_intent
 
             apply_intent(attempt, intent)
 
 
 def has_pledges_to_collect(campaign: Campaign) -> bool:
-    return bool(db.session.scalar(select(func.count(Pledge.id)).where(
-        Pledge.campaign_id == campaign.id, Pledge.status.in_(TO_COLLECT_STATUSES))))
+    return bool(
+        db.session.scalar(
+            select(func.count(Pledge.id)).where(
+                Pledge.campaign_id == campaign.id, Pledge.status.in_(TO_COLLECT_STATUSES)
+            )
+        )
+    )
 
 
 def ended_campaign_ids(now: datetime | None = None) -> list[int]:
     now = now or utcnow()
-    return list(db.session.scalars(select(Campaign.id).where(
-        Campaign.status == OPEN, Campaign.deadline_at <= now).order_by(Campaign.id)))
+    return list(
+        db.session.scalars(
+            select(Campaign.id)
+            .where(Campaign.status == OPEN, Campaign.deadline_at <= now)
+            .order_by(Campaign.id)
+        )
+    )
 
 
 # --- totals -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Totals:
-    pledged_cents: int = 0      # counted promises (what the progress bar shows)
+    pledged_cents: int = 0  # counted promises (what the progress bar shows)
     backers_count: int = 0
-    collected_cents: int = 0    # actually received (ledger), net of refunds and fees
+    collected_cents: int = 0  # actually received (ledger), net of refunds and fees
     goal_cents: int = 0
 
     @property
@@ -410,18 +530,29 @@ def totals(campaign_ids) -> dict[int, Totals]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(Pledge.campaign_id,
-               func.coalesce(func.sum(Pledge.amount_cents - Pledge.refunded_cents), 0),
-               func.count(Pledge.id), Campaign.goal_cents)
+        select(
+            Pledge.campaign_id,
+            func.coalesce(func.sum(Pledge.amount_cents - Pledge.refunded_cents), 0),
+            func.count(Pledge.id),
+            Campaign.goal_cents,
+        )
         .join(Campaign, Campaign.id == Pledge.campaign_id)
         .where(Pledge.campaign_id.in_(ids), Pledge.status.in_(COUNTED_STATUSES))
-        .group_by(Pledge.campaign_id, Campaign.goal_cents)).all()
-    goals = dict(db.session.execute(select(Campaign.id, Campaign.goal_cents)
-                                    .where(Campaign.id.in_(ids))).all())
+        .group_by(Pledge.campaign_id, Campaign.goal_cents)
+    ).all()
+    goals = dict(
+        db.session.execute(
+            select(Campaign.id, Campaign.goal_cents).where(Campaign.id.in_(ids))
+        ).all()
+    )
     collected = bookkeeping.campaign_balances(ids)
     found = {cid: (int(pledged), int(count)) for cid, pledged, count, _goal in rows}
-    return {cid: Totals(pledged_cents=found.get(cid, (0, 0))[0],
-                        backers_count=found.get(cid, (0, 0))[1],
-                        collected_cents=collected.get(cid, 0), goal_cents=goals.get(cid, 0))
-            for cid in ids}
-
+    return {
+        cid: Totals(
+            pledged_cents=found.get(cid, (0, 0))[0],
+            backers_count=found.get(cid, (0, 0))[1],
+            collected_cents=collected.get(cid, 0),
+            goal_cents=goals.get(cid, 0),
+        )
+        for cid in ids
+    }

@@ -19,6 +19,7 @@ money is only ever taken for the PaymentIntent our database knows. `apply_intent
 one fulfilment function: the charge run, the confirm page's return and the webhooks all
 call it; it only moves forward (a late "failed" never undoes a "succeeded").
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,8 +61,15 @@ from tremplin.platform.types import utcnow
 log = logging.getLogger(__name__)
 
 FAULT_ENV = "TREMPLIN_FUNDING_FAULT"
-FAULT_POINTS = ("claimed", "before_authorize", "after_authorize", "authorized_committed",
-                "before_capture", "after_capture", "captured_committed")
+FAULT_POINTS = (
+    "claimed",
+    "before_authorize",
+    "after_authorize",
+    "authorized_committed",
+    "before_capture",
+    "after_capture",
+    "captured_committed",
+)
 DEFAULT_RETRY_HOURS = (24, 72, 168)
 
 
@@ -89,8 +97,10 @@ def idempotency_key(pledge: Pledge, number: int) -> str:
 
 # --- applying what Stripe says --------------------------------------------------------------
 
-def apply_intent(attempt: PaymentAttempt, intent: payments.Intent,
-                 now: datetime | None = None) -> str:
+
+def apply_intent(
+    attempt: PaymentAttempt, intent: payments.Intent, now: datetime | None = None
+) -> str:
     """Bring an attempt (and its pledge) to what `intent` says, forward only. Records the
     charge in the ledger once (keyed by the PaymentIntent id). Flushes, never commits.
     Returns the attempt's status afterwards."""
@@ -104,7 +114,9 @@ def apply_intent(attempt: PaymentAttempt, intent: payments.Intent,
     if attempt.status == ATTEMPT_SUCCEEDED:
         if intent.fee_cents and attempt.fee_cents is None:
             attempt.fee_cents = intent.fee_cents
-            bookkeeping.record_fee(pledge, intent.fee_cents, key=f"fee:{intent.id}", reference=intent.id)
+            bookkeeping.record_fee(
+                pledge, intent.fee_cents, key=f"fee:{intent.id}", reference=intent.id
+            )
             db.session.flush()
         return attempt.status
     if intent.status == payments.SUCCEEDED:
@@ -115,18 +127,32 @@ def apply_intent(attempt: PaymentAttempt, intent: payments.Intent,
             if pledge.status in (REQUIRES_ACTION, DECLINED):
                 pledge.status = DUE
     elif intent.status == payments.REQUIRES_ACTION:
-        if move(attempt, ATTEMPT_STARTED, status=ATTEMPT_REQUIRES_ACTION, error_code=intent.error_code):
-            if move(pledge, (DUE, DECLINED, UNPAID), status=REQUIRES_ACTION, reminder_count=0,
-                    last_reminded_at=now):
+        if move(
+            attempt, ATTEMPT_STARTED, status=ATTEMPT_REQUIRES_ACTION, error_code=intent.error_code
+        ):
+            if move(
+                pledge,
+                (DUE, DECLINED, UNPAID),
+                status=REQUIRES_ACTION,
+                reminder_count=0,
+                last_reminded_at=now,
+            ):
                 notices.payment_requires_action(pledge)
     elif intent.status == payments.FAILED:
-        if move(attempt, (ATTEMPT_STARTED, ATTEMPT_REQUIRES_ACTION, ATTEMPT_AUTHORIZED),
-                status=ATTEMPT_FAILED, error_code=intent.error_code,
-                error_message=(intent.error_message or "")[:255] or None):
+        if move(
+            attempt,
+            (ATTEMPT_STARTED, ATTEMPT_REQUIRES_ACTION, ATTEMPT_AUTHORIZED),
+            status=ATTEMPT_FAILED,
+            error_code=intent.error_code,
+            error_message=(intent.error_message or "")[:255] or None,
+        ):
             _declined(pledge, intent, now)
     elif intent.status == payments.CANCELED:
-        move(attempt, (ATTEMPT_STARTED, ATTEMPT_REQUIRES_ACTION, ATTEMPT_AUTHORIZED),
-             status=ATTEMPT_CANCELED)
+        move(
+            attempt,
+            (ATTEMPT_STARTED, ATTEMPT_REQUIRES_ACTION, ATTEMPT_AUTHORIZED),
+            status=ATTEMPT_CANCELED,
+        )
     db.session.flush()
     return attempt.status
 
@@ -134,26 +160,41 @@ def apply_intent(attempt: PaymentAttempt, intent: payments.Intent,
 def _succeeded(attempt: PaymentAttempt, intent: payments.Intent, now: datetime) -> None:
     pledge = attempt.pledge
     amount = intent.amount_received_cents or intent.amount_cents
-    other = next((a for a in pledge.attempts
-                  if a.id != attempt.id and a.status == ATTEMPT_SUCCEEDED), None)
+    other = next(
+        (a for a in pledge.attempts if a.id != attempt.id and a.status == ATTEMPT_SUCCEEDED), None
+    )
     # The money was taken: it goes in the ledger whatever else is true.
-    bookkeeping.record_payment(pledge, amount, key=f"charge:{intent.id}", kind="charge",
-                               reference=intent.id, memo=f"attempt {attempt.number}")
+    bookkeeping.record_payment(
+        pledge,
+        amount,
+        key=f"charge:{intent.id}",
+        kind="charge",
+        reference=intent.id,
+        memo=f"attempt {attempt.number}",
+    )
     if intent.fee_cents:
-        bookkeeping.record_fee(pledge, intent.fee_cents, key=f"fee:{intent.id}", reference=intent.id)
+        bookkeeping.record_fee(
+            pledge, intent.fee_cents, key=f"fee:{intent.id}", reference=intent.id
+        )
         attempt.fee_cents = intent.fee_cents
     if other is not None:
         # Cannot happen by construction (one captured PaymentIntent per pledge); if it ever
         # does, the ledger shows both and reconciliation reports it for a refund.
-        log.error("pledge %s charged twice (%s and %s)", pledge.id, other.payment_intent_id, intent.id)
+        log.error(
+            "pledge %s charged twice (%s and %s)", pledge.id, other.payment_intent_id, intent.id
+        )
         attempt.status, attempt.error_code = ATTEMPT_CANCELED, "duplicate_charge"
         return
     attempt.status, attempt.succeeded_at = ATTEMPT_SUCCEEDED, now
     attempt.error_code = attempt.error_message = None
     pledge.next_retry_at = None
     if pledge.collected_cents >= pledge.amount_cents and move_pledge(
-            pledge, (DUE, REQUIRES_ACTION, DECLINED, UNPAID), status=COLLECTED, collected_at=now,
-            next_retry_at=None):
+        pledge,
+        (DUE, REQUIRES_ACTION, DECLINED, UNPAID),
+        status=COLLECTED,
+        collected_at=now,
+        next_retry_at=None,
+    ):
         receipts.issue_for(pledge, now)
         notices.pledge_collected(pledge)
 
@@ -165,11 +206,23 @@ def _declined(pledge: Pledge, intent: payments.Intent, now: datetime) -> None:
     error = (intent.error_code or intent.error_message or "declined")[:255]
     schedule = retry_schedule()
     if failures <= len(schedule):
-        if move(pledge, TO_COLLECT_STATUSES, status=DECLINED, failure_count=failures, last_error=error,
-                next_retry_at=now + timedelta(hours=schedule[failures - 1])):
+        if move(
+            pledge,
+            TO_COLLECT_STATUSES,
+            status=DECLINED,
+            failure_count=failures,
+            last_error=error,
+            next_retry_at=now + timedelta(hours=schedule[failures - 1]),
+        ):
             notices.payment_declined(pledge, final=False)
-    elif move(pledge, TO_COLLECT_STATUSES, status=UNPAID, failure_count=failures, last_error=error,
-              next_retry_at=None):
+    elif move(
+        pledge,
+        TO_COLLECT_STATUSES,
+        status=UNPAID,
+        failure_count=failures,
+        last_error=error,
+        next_retry_at=None,
+    ):
         notices.payment_declined(pledge, final=True)
 
 
@@ -183,12 +236,15 @@ def sync_attempt(attempt: PaymentAttempt, now: datetime | None = None) -> str:
     intent = payments.retrieve_payment_intent(attempt.payment_intent_id)
     status = apply_intent(attempt, intent, now)
     if status == ATTEMPT_AUTHORIZED:
-        intent = payments.capture(attempt.payment_intent_id, key=attempt.idempotency_key + "-capture")
+        intent = payments.capture(
+            attempt.payment_intent_id, key=attempt.idempotency_key + "-capture"
+        )
         status = apply_intent(attempt, intent, now)
     return status
 
 
 # --- the charge run ---------------------------------------------------------------------------
+
 
 @dataclass
 class RunReport:
@@ -199,18 +255,25 @@ class RunReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, pledge_id: int, outcome: str) -> None:
-        {"succeeded": self.charged, "requires_action": self.requires_action,
-         "failed": self.declined}.get(outcome, self.skipped).append(pledge_id)
+        {
+            "succeeded": self.charged,
+            "requires_action": self.requires_action,
+            "failed": self.declined,
+        }.get(outcome, self.skipped).append(pledge_id)
 
 
 def _claim(pledge_id: int, now: datetime) -> str | None:
     token = new_token()
     claimed = db.session.execute(
         update(Pledge)
-        .where(Pledge.id == pledge_id, Pledge.status.in_((DUE, DECLINED)),
-               or_(Pledge.claimed_until.is_(None), Pledge.claimed_until < now))
+        .where(
+            Pledge.id == pledge_id,
+            Pledge.status.in_((DUE, DECLINED)),
+            or_(Pledge.claimed_until.is_(None), Pledge.claimed_until < now),
+        )
         .values(claim_token=token, claimed_until=now + timedelta(seconds=lease_seconds()))
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return token if claimed else None
 
@@ -218,9 +281,11 @@ def _claim(pledge_id: int, now: datetime) -> str | None:
 def _release(pledge_id: int, token: str) -> None:
     db.session.rollback()  # every step worth keeping is committed already
     db.session.execute(
-        update(Pledge).where(Pledge.id == pledge_id, Pledge.claim_token == token)
+        update(Pledge)
+        .where(Pledge.id == pledge_id, Pledge.claim_token == token)
         .values(claim_token=None, claimed_until=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
@@ -236,8 +301,12 @@ def _next_attempt(pledge: Pledge, now: datetime) -> PaymentAttempt | None:
     if pledge.status == DECLINED and pledge.next_retry_at and pledge.next_retry_at > now:
         return None
     number = (latest.number if latest else 0) + 1
-    attempt = PaymentAttempt(pledge=pledge, number=number, idempotency_key=idempotency_key(pledge, number),
-                             amount_cents=pledge.amount_cents - pledge.collected_cents)
+    attempt = PaymentAttempt(
+        pledge=pledge,
+        number=number,
+        idempotency_key=idempotency_key(pledge, number),
+        amount_cents=pledge.amount_cents - pledge.collected_cents,
+    )
     db.session.add(attempt)
     db.session.commit()
     return attempt
@@ -263,11 +332,18 @@ def collect_pledge(pledge_id: int, now: datetime | None = None) -> str:
             destination = settings_for(pledge.campaign.project_id).stripe_account_id
             _fault("before_authorize")
             intent = payments.authorize(
-                amount_cents=attempt.amount_cents, customer=customer,
-                payment_method=pledge.payment_method_id, key=attempt.idempotency_key,
-                metadata={"tremplin_pledge": str(pledge.id), "tremplin_attempt": attempt.idempotency_key,
-                          "tremplin_campaign": str(pledge.campaign_id)},
-                destination=destination, application_fee_cents=_platform_fee(attempt.amount_cents, destination))
+                amount_cents=attempt.amount_cents,
+                customer=customer,
+                payment_method=pledge.payment_method_id,
+                key=attempt.idempotency_key,
+                metadata={
+                    "tremplin_pledge": str(pledge.id),
+                    "tremplin_attempt": attempt.idempotency_key,
+                    "tremplin_campaign": str(pledge.campaign_id),
+                },
+                destination=destination,
+                application_fee_cents=_platform_fee(attempt.amount_cents, destination),
+            )
             _fault("after_authorize")
             apply_intent(attempt, intent, now)
             db.session.commit()
@@ -277,7 +353,9 @@ def collect_pledge(pledge_id: int, now: datetime | None = None) -> str:
             db.session.commit()
         if attempt.status == ATTEMPT_AUTHORIZED:
             _fault("before_capture")
-            intent = payments.capture(attempt.payment_intent_id, key=attempt.idempotency_key + "-capture")
+            intent = payments.capture(
+                attempt.payment_intent_id, key=attempt.idempotency_key + "-capture"
+            )
             _fault("after_capture")
             apply_intent(attempt, intent, now)
             db.session.commit()
@@ -313,12 +391,16 @@ def collect_due(now: datetime | None = None, *, campaign_id: int | None = None) 
     twice or concurrently (each pledge is claimed first)."""
     now = now or utcnow()
     report = RunReport()
-    stmt = (select(Pledge.id).join(Campaign, Campaign.id == Pledge.campaign_id)
-            .where(Pledge.mode == STRIPE_MODE,
-                   or_(Campaign.outcome == SUCCEEDED, Campaign.rule == KEEP_WHAT_YOU_RAISE),
-                   or_(Pledge.status == DUE,
-                       (Pledge.status == DECLINED) & (Pledge.next_retry_at <= now)))
-            .order_by(Pledge.id))
+    stmt = (
+        select(Pledge.id)
+        .join(Campaign, Campaign.id == Pledge.campaign_id)
+        .where(
+            Pledge.mode == STRIPE_MODE,
+            or_(Campaign.outcome == SUCCEEDED, Campaign.rule == KEEP_WHAT_YOU_RAISE),
+            or_(Pledge.status == DUE, (Pledge.status == DECLINED) & (Pledge.next_retry_at <= now)),
+        )
+        .order_by(Pledge.id)
+    )
     if campaign_id is not None:
         stmt = stmt.where(Pledge.campaign_id == campaign_id)
     ids = list(db.session.scalars(stmt))
@@ -336,9 +418,14 @@ def sync_waiting(now: datetime | None = None) -> int:
     """Attempts waiting on the backer (3-D Secure) or left authorised: ask Stripe where they
     are (a backer may have confirmed and closed the page), capture what is authorised."""
     now = now or utcnow()
-    ids = list(db.session.scalars(select(PaymentAttempt.id).where(
-        PaymentAttempt.status.in_((ATTEMPT_REQUIRES_ACTION, ATTEMPT_AUTHORIZED)),
-        PaymentAttempt.payment_intent_id.is_not(None))))
+    ids = list(
+        db.session.scalars(
+            select(PaymentAttempt.id).where(
+                PaymentAttempt.status.in_((ATTEMPT_REQUIRES_ACTION, ATTEMPT_AUTHORIZED)),
+                PaymentAttempt.payment_intent_id.is_not(None),
+            )
+        )
+    )
     db.session.commit()
     moved = 0
     for attempt_id in ids:

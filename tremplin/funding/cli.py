@@ -6,6 +6,7 @@ or concurrently (conditional updates, claimed pledges, keyed ledger movements).
     flask funding remind      remind unpaid promises and payments waiting for confirmation
     flask funding reconcile   compare the ledger with the pledges and with Stripe
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,7 +35,9 @@ def close_ended(now=None) -> dict:
         if outcome:
             decided[campaign_id] = outcome
     # every decided campaign again: a pledge that slipped in at the deadline is settled too
-    for campaign in db.session.scalars(select(Campaign).where(Campaign.status.in_((SUCCEEDED, FAILED)))):
+    for campaign in db.session.scalars(
+        select(Campaign).where(Campaign.status.in_((SUCCEEDED, FAILED)))
+    ):
         campaigns.settle_pledges(campaign, now)
     pledge_services.expire_pending(now)
     db.session.commit()
@@ -48,9 +51,12 @@ def finish_campaigns(now=None) -> list[int]:
     (Promise campaigns stay open to transfers until their team closes them.)"""
     now = now or utcnow()
     closed = []
-    for campaign in db.session.scalars(select(Campaign).where(Campaign.status.in_((SUCCEEDED, FAILED)))).all():
-        if campaign.status == FAILED or (campaign.mode == STRIPE_MODE
-                                         and not campaigns.has_pledges_to_collect(campaign)):
+    for campaign in db.session.scalars(
+        select(Campaign).where(Campaign.status.in_((SUCCEEDED, FAILED)))
+    ).all():
+        if campaign.status == FAILED or (
+            campaign.mode == STRIPE_MODE and not campaigns.has_pledges_to_collect(campaign)
+        ):
             campaign.status, campaign.closed_at = "closed", now
             closed.append(campaign.id)
     db.session.commit()
@@ -64,9 +70,11 @@ def close_command() -> None:
     report = result["report"]
     for campaign_id, outcome in result["decided"].items():
         click.echo(f"collecte {campaign_id} : {'réussie' if outcome == SUCCEEDED else 'échouée'}")
-    click.echo(f"{len(report.charged)} paiement(s) encaissé(s), {len(report.requires_action)} à "
-               f"confirmer, {len(report.declined)} refusé(s), {len(report.errors)} en erreur ; "
-               f"{len(result['closed'])} collecte(s) clôturée(s).")
+    click.echo(
+        f"{len(report.charged)} paiement(s) encaissé(s), {len(report.requires_action)} à "
+        f"confirmer, {len(report.declined)} refusé(s), {len(report.errors)} en erreur ; "
+        f"{len(result['closed'])} collecte(s) clôturée(s)."
+    )
     if report.errors:
         sys.exit(1)
 
@@ -80,8 +88,10 @@ def retry_command() -> None:
     moved = charging.sync_waiting()
     report = charging.collect_due()
     closed = finish_campaigns()
-    click.echo(f"{moved} paiement(s) à confirmer mis à jour ; {len(report.charged)} encaissé(s), "
-               f"{len(report.declined)} refusé(s) ; {len(closed)} collecte(s) clôturée(s).")
+    click.echo(
+        f"{moved} paiement(s) à confirmer mis à jour ; {len(report.charged)} encaissé(s), "
+        f"{len(report.declined)} refusé(s) ; {len(closed)} collecte(s) clôturée(s)."
+    )
     if report.errors:
         sys.exit(1)
 
@@ -91,13 +101,18 @@ def remind_command() -> None:
     """Remind unpaid promises and card payments waiting for confirmation."""
     sent = pledge_services.send_reminders()
     db.session.commit()
-    click.echo(f"{sent['promises']} rappel(s) de virement, {sent['confirmations']} rappel(s) "
-               "de confirmation.")
+    click.echo(
+        f"{sent['promises']} rappel(s) de virement, {sent['confirmations']} rappel(s) "
+        "de confirmation."
+    )
 
 
 @funding_cli.command("reconcile")
-@click.option("--repair", is_flag=True, help="Enregistrer ce que Stripe prouve et libérer les "
-                                             "autorisations orphelines.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Enregistrer ce que Stripe prouve et libérer les autorisations orphelines.",
+)
 @click.option("--no-stripe", is_flag=True, help="Ne vérifier que la base (pas d'appel à Stripe).")
 def reconcile_command(repair: bool, no_stripe: bool) -> None:
     """Compare the ledger with the pledges and with Stripe; exit 1 on any difference."""

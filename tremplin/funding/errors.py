@@ -1,4 +1,5 @@
 """Funding's domain errors: each carries a French message for people (and maybe a field)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -7,19 +8,23 @@ from tremplin.platform.errors import DomainError, NotAllowed
 
 
 class InvalidAmount(DomainError):
-    default_message = _l("Indiquez un montant en euros, d'au moins 1 €, avec au plus deux "
-                         "chiffres après la virgule.")
+    default_message = _l(
+        "Indiquez un montant en euros, d'au moins 1 €, avec au plus deux chiffres après la virgule."
+    )
     field = "amount"
 
 
 class CampaignNotOpen(DomainError):
-    default_message = _l("Cette collecte n'accepte plus de promesses : elle n'est pas ouverte "
-                         "ou sa date limite est passée.")
+    default_message = _l(
+        "Cette collecte n'accepte plus de promesses : elle n'est pas ouverte "
+        "ou sa date limite est passée."
+    )
 
 
 class CampaignLocked(DomainError):
-    default_message = _l("L'objectif, la règle et la date limite ne changent plus une fois la "
-                         "collecte ouverte.")
+    default_message = _l(
+        "L'objectif, la règle et la date limite ne changent plus une fois la collecte ouverte."
+    )
 
 
 class InvalidCampaign(DomainError):
@@ -37,18 +42,24 @@ class InvalidReward(DomainError):
 
 
 class OwnCampaign(NotAllowed):
-    default_message = _l("Vous faites partie de l'équipe du projet : vous ne pouvez pas soutenir "
-                         "votre propre collecte.")
+    default_message = _l(
+        "Vous faites partie de l'équipe du projet : vous ne pouvez pas soutenir "
+        "votre propre collecte."
+    )
 
 
 class AlreadyPledged(DomainError):
-    default_message = _l("Vous soutenez déjà cette collecte : modifiez votre promesse plutôt que "
-                         "d'en faire une seconde.")
+    default_message = _l(
+        "Vous soutenez déjà cette collecte : modifiez votre promesse plutôt que "
+        "d'en faire une seconde."
+    )
 
 
 class PledgeLocked(DomainError):
-    default_message = _l("Cette promesse ne peut plus être modifiée ni annulée : la date limite "
-                         "est passée ou le paiement a commencé.")
+    default_message = _l(
+        "Cette promesse ne peut plus être modifiée ni annulée : la date limite "
+        "est passée ou le paiement a commencé."
+    )
 
 
 class PaymentNotPossible(DomainError):

@@ -3,6 +3,7 @@
 Computed from the ledger and the campaigns, for a period and optionally a territory or a
 theme (the project's). The platform calls them through the registered indicators.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,15 +40,25 @@ def _project_filter(stmt, project_ids=None, territory=None, theme=None):
     return stmt
 
 
-def amount_raised(start: datetime | None, end: datetime | None, project_ids=None, *,
-                  territory: str | None = None, theme: str | None = None) -> int:
+def amount_raised(
+    start: datetime | None,
+    end: datetime | None,
+    project_ids=None,
+    *,
+    territory: str | None = None,
+    theme: str | None = None,
+) -> int:
     """Charges and transfers received minus refunds, on campaign accounts, in [start, end)."""
-    stmt = (select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-            .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
-            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-            .join(Campaign, cast(Campaign.id, SqlString) == LedgerAccount.ref)
-            .where(LedgerAccount.kind == "campaign",
-                   LedgerTransaction.kind.in_(("charge", "transfer", "refund"))))
+    stmt = (
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+        .join(Campaign, cast(Campaign.id, SqlString) == LedgerAccount.ref)
+        .where(
+            LedgerAccount.kind == "campaign",
+            LedgerTransaction.kind.in_(("charge", "transfer", "refund")),
+        )
+    )
     if start is not None:
         stmt = stmt.where(LedgerTransaction.occurred_at >= start)
     if end is not None:
@@ -56,9 +67,17 @@ def amount_raised(start: datetime | None, end: datetime | None, project_ids=None
     return int(db.session.scalar(stmt) or 0)
 
 
-def funded_project_count(start: datetime | None, end: datetime | None, project_ids=None, *,
-                         territory: str | None = None, theme: str | None = None) -> int:
-    stmt = select(func.count(func.distinct(Campaign.project_id))).where(Campaign.outcome == SUCCEEDED)
+def funded_project_count(
+    start: datetime | None,
+    end: datetime | None,
+    project_ids=None,
+    *,
+    territory: str | None = None,
+    theme: str | None = None,
+) -> int:
+    stmt = select(func.count(func.distinct(Campaign.project_id))).where(
+        Campaign.outcome == SUCCEEDED
+    )
     if start is not None:
         stmt = stmt.where(Campaign.ended_at >= start)
     if end is not None:
@@ -67,12 +86,16 @@ def funded_project_count(start: datetime | None, end: datetime | None, project_i
     return int(db.session.scalar(stmt) or 0)
 
 
-def backer_count(start: datetime | None, end: datetime | None, *, territory=None, theme=None) -> int:
+def backer_count(
+    start: datetime | None, end: datetime | None, *, territory=None, theme=None
+) -> int:
     """Members whose pledge was paid in [start, end). A pledge refunded in full (status
     REFUNDED) no longer counts; a cancelled or unpaid promise never did."""
-    stmt = (select(func.count(func.distinct(Pledge.backer_id)))
-            .join(Campaign, Campaign.id == Pledge.campaign_id)
-            .where(Pledge.status == COLLECTED, Pledge.collected_at.is_not(None)))
+    stmt = (
+        select(func.count(func.distinct(Pledge.backer_id)))
+        .join(Campaign, Campaign.id == Pledge.campaign_id)
+        .where(Pledge.status == COLLECTED, Pledge.collected_at.is_not(None))
+    )
     if start is not None:
         stmt = stmt.where(Pledge.collected_at >= start)
     if end is not None:
@@ -88,11 +111,17 @@ def _monthly_raised(filters) -> dict:
             .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
             .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
             .join(Campaign, cast(Campaign.id, SqlString) == LedgerAccount.ref)
-            .where(LedgerAccount.kind == "campaign",
-                   LedgerTransaction.kind.in_(("charge", "transfer", "refund")),
-                   LedgerTransaction.occurred_at >= filters.start_at,
-                   LedgerTransaction.occurred_at < filters.end_at),
-            None, filters.territory, filters.theme)).all()
+            .where(
+                LedgerAccount.kind == "campaign",
+                LedgerTransaction.kind.in_(("charge", "transfer", "refund")),
+                LedgerTransaction.occurred_at >= filters.start_at,
+                LedgerTransaction.occurred_at < filters.end_at,
+            ),
+            None,
+            filters.territory,
+            filters.theme,
+        )
+    ).all()
     months: dict = {}
     for occurred, amount in rows:
         month = occurred.astimezone(PARIS).date().replace(day=1)
@@ -111,23 +140,53 @@ def register() -> None:
         from tremplin.platform.hooks import Indicator, register_indicator
     except ImportError:  # a platform without the impact dashboard
         return
-    register_indicator(Indicator(
-        key="funding_amount_raised", label=_l("Montants collectés"), section="financement",
-        unit="cents", order=20,
-        definition=_l("Paiements par carte et virements reçus par les collectes pendant la "
-                      "période, remboursements déduits (grand livre)."),
-        compute=lambda f: amount_raised(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        monthly=_monthly_raised, filters=("territory", "theme"), records=_records))
-    register_indicator(Indicator(
-        key="funding_projects_funded", label=_l("Projets financés par une collecte"),
-        section="financement", order=21,
-        definition=_l("Projets dont une collecte a réussi pendant la période."),
-        compute=lambda f: funded_project_count(f.start_at, f.end_at, territory=f.territory,
-                                               theme=f.theme),
-        filters=("territory", "theme"), records=_records))
-    register_indicator(Indicator(
-        key="funding_backers", label=_l("Soutiens financiers"), section="financement", order=22,
-        definition=_l("Membres dont une promesse a été payée pendant la période ; promesses "
-                      "annulées ou remboursées en totalité exclues."),
-        compute=lambda f: backer_count(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        filters=("territory", "theme"), records=_records))
+    register_indicator(
+        Indicator(
+            key="funding_amount_raised",
+            label=_l("Montants collectés"),
+            section="financement",
+            unit="cents",
+            order=20,
+            definition=_l(
+                "Paiements par carte et virements reçus par les collectes pendant la "
+                "période, remboursements déduits (grand livre)."
+            ),
+            compute=lambda f: amount_raised(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            monthly=_monthly_raised,
+            filters=("territory", "theme"),
+            records=_records,
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="funding_projects_funded",
+            label=_l("Projets financés par une collecte"),
+            section="financement",
+            order=21,
+            definition=_l("Projets dont une collecte a réussi pendant la période."),
+            compute=lambda f: funded_project_count(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            filters=("territory", "theme"),
+            records=_records,
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="funding_backers",
+            label=_l("Soutiens financiers"),
+            section="financement",
+            order=22,
+            definition=_l(
+                "Membres dont une promesse a été payée pendant la période ; promesses "
+                "annulées ou remboursées en totalité exclues."
+            ),
+            compute=lambda f: backer_count(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            filters=("territory", "theme"),
+            records=_records,
+        )
+    )

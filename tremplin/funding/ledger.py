@@ -10,6 +10,7 @@ unique `key` naming the real-world event it records ("charge:pi_…", "refund:re
 recording the same event twice — a webhook and a return page, a replayed event, a job run
 twice — posts it once. This module never calls a payment processor and never commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -54,8 +55,11 @@ def ensure_cents(value: object, *, allow_zero: bool = False) -> int:
 def account(target: AccountRef) -> LedgerAccount:
     """The account for (kind, ref), created on first use (safe against a concurrent
     creation: the unique constraint decides, inside a savepoint)."""
-    found = db.session.scalar(select(LedgerAccount).where(
-        LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref))
+    found = db.session.scalar(
+        select(LedgerAccount).where(
+            LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref
+        )
+    )
     if found is not None:
         return found
     try:
@@ -64,18 +68,29 @@ def account(target: AccountRef) -> LedgerAccount:
             db.session.add(created)
         return created
     except IntegrityError:
-        return db.session.scalar(select(LedgerAccount).where(
-            LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref))
+        return db.session.scalar(
+            select(LedgerAccount).where(
+                LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref
+            )
+        )
 
 
 def find(key: str) -> LedgerTransaction | None:
     return db.session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == key))
 
 
-def post(key: str, kind: str, legs: Sequence[tuple[AccountRef, int]], *,
-         scope: str | None = None, subject: str | None = None, reference: str | None = None,
-         memo: str | None = None, actor=None,
-         occurred_at: datetime | None = None) -> tuple[LedgerTransaction, bool]:
+def post(
+    key: str,
+    kind: str,
+    legs: Sequence[tuple[AccountRef, int]],
+    *,
+    scope: str | None = None,
+    subject: str | None = None,
+    reference: str | None = None,
+    memo: str | None = None,
+    actor=None,
+    occurred_at: datetime | None = None,
+) -> tuple[LedgerTransaction, bool]:
     """Record one movement. `legs` are (account, signed cents) pairs summing to zero.
     Returns (transaction, created): posting a key that exists returns the existing
     transaction untouched (created False) — the caller's real-world event was already
@@ -93,10 +108,18 @@ def post(key: str, kind: str, legs: Sequence[tuple[AccountRef, int]], *,
         return existing, False
     accounts = {target: account(target) for target, _amount in legs}
     transaction = LedgerTransaction(
-        key=key, kind=kind, scope=scope, subject=subject, reference=reference, memo=memo,
-        actor_id=getattr(actor, "id", None), occurred_at=occurred_at or utcnow())
-    transaction.entries = [LedgerEntry(account=accounts[target], amount_cents=amount)
-                           for target, amount in legs]
+        key=key,
+        kind=kind,
+        scope=scope,
+        subject=subject,
+        reference=reference,
+        memo=memo,
+        actor_id=getattr(actor, "id", None),
+        occurred_at=occurred_at or utcnow(),
+    )
+    transaction.entries = [
+        LedgerEntry(account=accounts[target], amount_cents=amount) for target, amount in legs
+    ]
     try:
         with db.session.begin_nested():
             db.session.add(transaction)
@@ -109,18 +132,23 @@ def post(key: str, kind: str, legs: Sequence[tuple[AccountRef, int]], *,
     return transaction, True
 
 
-def transfer(key: str, kind: str, source: AccountRef, destination: AccountRef, cents: int,
-             **kwargs) -> tuple[LedgerTransaction, bool]:
+def transfer(
+    key: str, kind: str, source: AccountRef, destination: AccountRef, cents: int, **kwargs
+) -> tuple[LedgerTransaction, bool]:
     """`cents` leave `source` and reach `destination` (the common two-leg movement)."""
     ensure_cents(cents)
     return post(key, kind, [(source, -cents), (destination, cents)], **kwargs)
 
 
-def balance(target: AccountRef, *, scope: str | None = None, kinds: Iterable[str] | None = None) -> int:
+def balance(
+    target: AccountRef, *, scope: str | None = None, kinds: Iterable[str] | None = None
+) -> int:
     """Sum of the entries of an account (optionally only those of one scope or kinds)."""
-    stmt = (select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-            .where(LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref))
+    stmt = (
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+        .where(LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref)
+    )
     if scope is not None or kinds is not None:
         stmt = stmt.join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
         if scope is not None:
@@ -139,7 +167,8 @@ def balances(kind: str, refs: Iterable[object]) -> dict[str, int]:
         select(LedgerAccount.ref, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
         .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
         .where(LedgerAccount.kind == kind, LedgerAccount.ref.in_(wanted))
-        .group_by(LedgerAccount.ref)).all()
+        .group_by(LedgerAccount.ref)
+    ).all()
     found = {ref_: int(total) for ref_, total in rows}
     return {r: found.get(r, 0) for r in wanted}
 
@@ -152,7 +181,8 @@ def movements(target: AccountRef, limit: int = 200) -> list[tuple[LedgerTransact
         .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
         .where(LedgerAccount.kind == target.kind, LedgerAccount.ref == target.ref)
         .order_by(LedgerTransaction.occurred_at.desc(), LedgerTransaction.id.desc())
-        .limit(limit)).all()
+        .limit(limit)
+    ).all()
     return [(transaction, int(amount)) for transaction, amount in rows]
 
 
@@ -162,9 +192,13 @@ def subject_totals(subject: str, target: AccountRef) -> dict[str, int]:
         select(LedgerTransaction.kind, func.sum(LedgerEntry.amount_cents))
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
         .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-        .where(LedgerTransaction.subject == subject, LedgerAccount.kind == target.kind,
-               LedgerAccount.ref == target.ref)
-        .group_by(LedgerTransaction.kind)).all()
+        .where(
+            LedgerTransaction.subject == subject,
+            LedgerAccount.kind == target.kind,
+            LedgerAccount.ref == target.ref,
+        )
+        .group_by(LedgerTransaction.kind)
+    ).all()
     return {kind: int(total) for kind, total in rows}
 
 
@@ -174,7 +208,8 @@ def unbalanced_transactions() -> list[tuple[str, int]]:
         select(LedgerTransaction.key, func.sum(LedgerEntry.amount_cents))
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
         .group_by(LedgerTransaction.id, LedgerTransaction.key)
-        .having(func.sum(LedgerEntry.amount_cents) != 0)).all()
+        .having(func.sum(LedgerEntry.amount_cents) != 0)
+    ).all()
     return [(key, int(total)) for key, total in rows]
 
 

@@ -1,6 +1,7 @@
 """The team's views: create and edit a campaign and its rewards, open it, follow pledges,
 record transfers received, refund, post updates, close; the project's funding settings.
 Load (404) → policy (403) → service → render/redirect."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -45,12 +46,18 @@ def _managed(campaign_id: int) -> Campaign:
 
 
 def _campaign_fields(form) -> dict:
-    fields = {"title": form.title.data, "summary": form.summary.data,
-              "description": form.description.data}
+    fields = {
+        "title": form.title.data,
+        "summary": form.summary.data,
+        "description": form.description.data,
+    }
     if isinstance(form, CampaignForm):
-        fields.update(goal_cents=form.goal.data, rule=form.rule.data,
-                      threshold_cents=form.threshold.data if form.rule.data == "threshold" else None,
-                      deadline=form.deadline.data)
+        fields.update(
+            goal_cents=form.goal.data,
+            rule=form.rule.data,
+            threshold_cents=form.threshold.data if form.rule.data == "threshold" else None,
+            deadline=form.deadline.data,
+        )
     return fields
 
 
@@ -67,11 +74,21 @@ def new_campaign(project_id: int):
         with form_errors(form) as outcome:
             campaign = campaigns.create_campaign(project, current_user, **_campaign_fields(form))
         if outcome.ok:
-            flash(_("La collecte est créée, en préparation. Ajoutez des contreparties puis "
-                    "ouvrez-la quand tout est prêt."), "success")
+            flash(
+                _(
+                    "La collecte est créée, en préparation. Ajoutez des contreparties puis "
+                    "ouvrez-la quand tout est prêt."
+                ),
+                "success",
+            )
             return redirect(url_for("funding.manage", campaign_id=campaign.id))
-    return render_template("funding/campaign_form.html", form=form, project=project, campaign=None,
-                           settings=campaigns.settings_for(project.id))
+    return render_template(
+        "funding/campaign_form.html",
+        form=form,
+        project=project,
+        campaign=None,
+        settings=campaigns.settings_for(project.id),
+    )
 
 
 @bp.route("/collectes/<int:campaign_id>/modifier", methods=["GET", "POST"])
@@ -89,8 +106,13 @@ def edit_campaign(campaign_id: int):
         if outcome.ok:
             flash(_("La collecte est à jour."), "success")
             return redirect(url_for("funding.manage", campaign_id=campaign.id))
-    return render_template("funding/campaign_form.html", form=form, project=campaign.project,
-                           campaign=campaign, settings=campaigns.settings_for(campaign.project_id))
+    return render_template(
+        "funding/campaign_form.html",
+        form=form,
+        project=campaign.project,
+        campaign=campaign,
+        settings=campaigns.settings_for(campaign.project_id),
+    )
 
 
 @bp.route("/collectes/<int:campaign_id>/ouvrir", methods=["POST"])
@@ -115,12 +137,19 @@ def add_reward(campaign_id: int):
     form = RewardForm(prefix="reward")
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            campaigns.add_reward(campaign, current_user, title=form.title.data,
-                                 description=form.description.data,
-                                 min_amount_cents=form.min_amount.data, quantity=form.quantity.data)
+            campaigns.add_reward(
+                campaign,
+                current_user,
+                title=form.title.data,
+                description=form.description.data,
+                min_amount_cents=form.min_amount.data,
+                quantity=form.quantity.data,
+            )
         if outcome.ok:
             flash(_("Contrepartie ajoutée."), "success")
-            return redirect(url_for("funding.manage", campaign_id=campaign.id, _anchor="contreparties"))
+            return redirect(
+                url_for("funding.manage", campaign_id=campaign.id, _anchor="contreparties")
+            )
     return _render_manage(campaign, reward_form=form), 422
 
 
@@ -135,30 +164,42 @@ def remove_reward(campaign_id: int, reward_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             campaigns.remove_reward(reward, current_user)
-        flash(_("Contrepartie retirée.") if outcome.ok else outcome.error.message,
-              "success" if outcome.ok else "error")
+        flash(
+            _("Contrepartie retirée.") if outcome.ok else outcome.error.message,
+            "success" if outcome.ok else "error",
+        )
     return redirect(url_for("funding.manage", campaign_id=campaign.id, _anchor="contreparties"))
 
 
 # --- following the campaign --------------------------------------------------------------------
 
+
 def _render_manage(campaign: Campaign, **forms):
     pledges = db.session.scalars(
-        select(Pledge).where(Pledge.campaign_id == campaign.id)
-        .options(joinedload(Pledge.backer), joinedload(Pledge.reward), selectinload(Pledge.transfers))
-        .order_by(Pledge.created_at.desc())).all()
+        select(Pledge)
+        .where(Pledge.campaign_id == campaign.id)
+        .options(
+            joinedload(Pledge.backer), joinedload(Pledge.reward), selectinload(Pledge.transfers)
+        )
+        .order_by(Pledge.created_at.desc())
+    ).all()
     statement = ledger.movements(bookkeeping.campaign_account(campaign.id), limit=50)
     context = {
-        "campaign": campaign, "pledges": pledges,
+        "campaign": campaign,
+        "pledges": pledges,
         "totals": campaigns.totals([campaign.id])[campaign.id],
-        "statement": statement, "balance": bookkeeping.campaign_balance(campaign.id),
+        "statement": statement,
+        "balance": bookkeeping.campaign_balance(campaign.id),
         "settings": campaigns.settings_for(campaign.project_id),
         "can_manage": policies.can_manage_campaign(current_user, campaign),
         "reward_form": forms.get("reward_form") or RewardForm(prefix="reward", formdata=None),
         "update_form": forms.get("update_form") or UpdateForm(prefix="update", formdata=None),
-        "transfer_form": TransferForm(prefix="transfer", formdata=None, data={"received_on": utcnow().date()}),
+        "transfer_form": TransferForm(
+            prefix="transfer", formdata=None, data={"received_on": utcnow().date()}
+        ),
         "refund_form": RefundForm(prefix="refund", formdata=None),
-        "form": EmptyForm(formdata=None), "errors_for": forms.get("errors_for"),
+        "form": EmptyForm(formdata=None),
+        "errors_for": forms.get("errors_for"),
     }
     return render_template("funding/manage.html", **context)
 
@@ -179,10 +220,14 @@ def post_update(campaign_id: int):
     form = UpdateForm(prefix="update")
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            campaigns.post_update(campaign, current_user, title=form.title.data, body=form.body.data)
+            campaigns.post_update(
+                campaign, current_user, title=form.title.data, body=form.body.data
+            )
         if outcome.ok:
             flash(_("Actualité publiée : les soutiens sont prévenus."), "success")
-            return redirect(url_for("funding.campaign", campaign_id=campaign.id, _anchor="actualites"))
+            return redirect(
+                url_for("funding.campaign", campaign_id=campaign.id, _anchor="actualites")
+            )
     return _render_manage(campaign, update_form=form), 422
 
 
@@ -194,8 +239,10 @@ def close(campaign_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             campaigns.close_campaign(campaign, current_user)
-        flash(_("La collecte est clôturée.") if outcome.ok else outcome.error.message,
-              "success" if outcome.ok else "error")
+        flash(
+            _("La collecte est clôturée.") if outcome.ok else outcome.error.message,
+            "success" if outcome.ok else "error",
+        )
     return redirect(url_for("funding.manage", campaign_id=campaign.id))
 
 
@@ -208,8 +255,13 @@ def record_transfer(pledge_id: int):
     form = TransferForm(prefix="transfer")
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            pledge_services.record_transfer(pledge, current_user, amount_cents=form.amount.data,
-                                            received_on=form.received_on.data, note=form.note.data)
+            pledge_services.record_transfer(
+                pledge,
+                current_user,
+                amount_cents=form.amount.data,
+                received_on=form.received_on.data,
+                note=form.note.data,
+            )
         if outcome.ok:
             flash(_("Virement enregistré."), "success")
             return redirect(_pledge_row_url(pledge))
@@ -229,7 +281,9 @@ def _back_to_pledge(pledge, form):
 
 
 def _pledge_row_url(pledge) -> str:
-    return url_for("funding.manage", campaign_id=pledge.campaign_id, _anchor=f"promesse-{pledge.id}")
+    return url_for(
+        "funding.manage", campaign_id=pledge.campaign_id, _anchor=f"promesse-{pledge.id}"
+    )
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/rembourser", methods=["POST"])
@@ -241,8 +295,9 @@ def refund(pledge_id: int):
     form = RefundForm(prefix="refund")
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            pledge_services.refund(pledge, current_user, amount_cents=form.amount.data,
-                                   reason=form.reason.data)
+            pledge_services.refund(
+                pledge, current_user, amount_cents=form.amount.data, reason=form.reason.data
+            )
         if outcome.ok:
             flash(_("Remboursement effectué."), "success")
             return redirect(_pledge_row_url(pledge))
@@ -250,6 +305,7 @@ def refund(pledge_id: int):
 
 
 # --- the project's settings ----------------------------------------------------------------------
+
 
 @bp.route("/projets/<int:project_id>/collectes/reglages", methods=["GET", "POST"])
 @login_required
@@ -261,17 +317,43 @@ def settings(project_id: int):
     form = SettingsForm(obj=current) if request.method == "GET" else SettingsForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            campaigns.update_settings(project, current_user, **{
-                name: getattr(form, name).data for name in (
-                    "account_holder", "iban", "bic", "is_general_interest", "organisation_name",
-                    "organisation_address", "organisation_object", "organisation_kind", "siren",
-                    "signatory", "stripe_account_id")})
+            campaigns.update_settings(
+                project,
+                current_user,
+                **{
+                    name: getattr(form, name).data
+                    for name in (
+                        "account_holder",
+                        "iban",
+                        "bic",
+                        "is_general_interest",
+                        "organisation_name",
+                        "organisation_address",
+                        "organisation_object",
+                        "organisation_kind",
+                        "siren",
+                        "signatory",
+                        "stripe_account_id",
+                    )
+                },
+            )
         if outcome.ok:
             flash(_("Réglages de financement enregistrés."), "success")
             then = request.args.get("suite", type=int)
-            return redirect(url_for("funding.manage", campaign_id=then) if then
-                            else url_for("funding.settings", project_id=project.id))
-    campaign_list = db.session.scalars(select(Campaign).where(Campaign.project_id == project.id)
-                                       .order_by(Campaign.created_at.desc())).all()
-    return render_template("funding/settings.html", form=form, project=project, campaigns=campaign_list,
-                           open_status=OPEN)
+            return redirect(
+                url_for("funding.manage", campaign_id=then)
+                if then
+                else url_for("funding.settings", project_id=project.id)
+            )
+    campaign_list = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.project_id == project.id)
+        .order_by(Campaign.created_at.desc())
+    ).all()
+    return render_template(
+        "funding/settings.html",
+        form=form,
+        project=project,
+        campaigns=campaign_list,
+        open_status=OPEN,
+    )

@@ -5,6 +5,7 @@ each project's funding settings. The double-entry ledger has its own file (ledge
 Rows only: every rule lives in campaigns.py, charging.py and policies.py. Money is integer
 cents (EUR) everywhere; datetimes are aware UTC.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -40,18 +41,28 @@ RULES = (ALL_OR_NOTHING, THRESHOLD, KEEP_WHAT_YOU_RAISE)
 PROMISE_MODE, STRIPE_MODE = "promise", "stripe"
 
 # --- pledges --------------------------------------------------------------------------
-PENDING = "pending"            # Stripe: waiting for the card to be saved
-ACTIVE = "active"              # a promise made / a card saved, before the deadline
-CANCELLED = "cancelled"        # withdrawn by the backer before the deadline
-RELEASED = "released"          # the campaign failed: nothing is taken
-DUE = "due"                    # to collect: a charge to make, or a transfer awaited
+PENDING = "pending"  # Stripe: waiting for the card to be saved
+ACTIVE = "active"  # a promise made / a card saved, before the deadline
+CANCELLED = "cancelled"  # withdrawn by the backer before the deadline
+RELEASED = "released"  # the campaign failed: nothing is taken
+DUE = "due"  # to collect: a charge to make, or a transfer awaited
 REQUIRES_ACTION = "requires_action"  # the bank wants the backer to confirm (3-D Secure)
-DECLINED = "declined"          # the last charge was declined; retried at next_retry_at
-UNPAID = "unpaid"              # given up: retries exhausted, or a promise never paid
-COLLECTED = "collected"        # paid in full (possibly refunded in part since)
-REFUNDED = "refunded"          # paid, then refunded in full
-PLEDGE_STATUSES = (PENDING, ACTIVE, CANCELLED, RELEASED, DUE, REQUIRES_ACTION, DECLINED,
-                   UNPAID, COLLECTED, REFUNDED)
+DECLINED = "declined"  # the last charge was declined; retried at next_retry_at
+UNPAID = "unpaid"  # given up: retries exhausted, or a promise never paid
+COLLECTED = "collected"  # paid in full (possibly refunded in part since)
+REFUNDED = "refunded"  # paid, then refunded in full
+PLEDGE_STATUSES = (
+    PENDING,
+    ACTIVE,
+    CANCELLED,
+    RELEASED,
+    DUE,
+    REQUIRES_ACTION,
+    DECLINED,
+    UNPAID,
+    COLLECTED,
+    REFUNDED,
+)
 # A backer has at most one live pledge per campaign (they change it rather than add one).
 LIVE_STATUSES = (PENDING, ACTIVE, DUE, REQUIRES_ACTION, DECLINED)
 # What the progress bar counts (a failed campaign still shows what was promised).
@@ -60,14 +71,20 @@ COUNTED_STATUSES = (ACTIVE, DUE, REQUIRES_ACTION, DECLINED, COLLECTED, RELEASED)
 TO_COLLECT_STATUSES = (DUE, REQUIRES_ACTION, DECLINED)
 
 # --- payment attempts -----------------------------------------------------------------
-ATTEMPT_STARTED = "started"            # row written, Stripe not answered (yet)
+ATTEMPT_STARTED = "started"  # row written, Stripe not answered (yet)
 ATTEMPT_AUTHORIZED = "requires_capture"  # the bank agreed; the money is not taken yet
 ATTEMPT_REQUIRES_ACTION = "requires_action"
 ATTEMPT_SUCCEEDED = "succeeded"
 ATTEMPT_FAILED = "failed"
 ATTEMPT_CANCELED = "canceled"
-ATTEMPT_STATUSES = (ATTEMPT_STARTED, ATTEMPT_AUTHORIZED, ATTEMPT_REQUIRES_ACTION,
-                    ATTEMPT_SUCCEEDED, ATTEMPT_FAILED, ATTEMPT_CANCELED)
+ATTEMPT_STATUSES = (
+    ATTEMPT_STARTED,
+    ATTEMPT_AUTHORIZED,
+    ATTEMPT_REQUIRES_ACTION,
+    ATTEMPT_SUCCEEDED,
+    ATTEMPT_FAILED,
+    ATTEMPT_CANCELED,
+)
 
 
 def new_token() -> str:
@@ -85,8 +102,9 @@ class ProjectFundingSettings(db.Model):
 
     __tablename__ = "funding_project_settings"
 
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
     account_holder: Mapped[str | None] = mapped_column(String(140))
     iban: Mapped[str | None] = mapped_column(String(34))
     bic: Mapped[str | None] = mapped_column(String(11))
@@ -140,11 +158,16 @@ class Campaign(db.Model):
     project: Mapped[Project] = relationship()
     created_by: Mapped[User | None] = relationship()
     rewards: Mapped[list[Reward]] = relationship(
-        back_populates="campaign", cascade="all, delete-orphan",
-        order_by="(Reward.min_amount_cents, Reward.id)")
+        back_populates="campaign",
+        cascade="all, delete-orphan",
+        order_by="(Reward.min_amount_cents, Reward.id)",
+    )
     updates: Mapped[list[CampaignUpdate]] = relationship(
-        back_populates="campaign", cascade="all, delete-orphan", lazy="raise_on_sql",
-        order_by="CampaignUpdate.created_at.desc()")
+        back_populates="campaign",
+        cascade="all, delete-orphan",
+        lazy="raise_on_sql",
+        order_by="CampaignUpdate.created_at.desc()",
+    )
 
     @property
     def is_draft(self) -> bool:
@@ -185,13 +208,15 @@ class Reward(db.Model):
     __table_args__ = (
         CheckConstraint("min_amount_cents >= 100", name="min_amount"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
-        CheckConstraint("claimed_count >= 0 AND (quantity IS NULL OR claimed_count <= quantity)",
-                        name="stock"),
+        CheckConstraint(
+            "claimed_count >= 0 AND (quantity IS NULL OR claimed_count <= quantity)", name="stock"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
-                                             index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(140))
     description: Mapped[str | None] = mapped_column(Text)
     min_amount_cents: Mapped[int] = mapped_column()
@@ -216,8 +241,9 @@ class CampaignUpdate(db.Model):
     __tablename__ = "campaign_updates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
-                                             index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(140))
     body: Mapped[str] = mapped_column(Text)
@@ -237,11 +263,18 @@ class Pledge(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {_in(PLEDGE_STATUSES)}", name="status"),
         CheckConstraint("amount_cents >= 100", name="amount_minimum"),
-        CheckConstraint("collected_cents >= 0 AND refunded_cents >= 0 "
-                        "AND refunded_cents <= collected_cents", name="money"),
-        Index("uq_pledges_live_backer", "campaign_id", "backer_id", unique=True,
-              sqlite_where=text(f"status IN {_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
-              postgresql_where=text(f"status IN {_in(LIVE_STATUSES)} AND backer_id IS NOT NULL")),
+        CheckConstraint(
+            "collected_cents >= 0 AND refunded_cents >= 0 AND refunded_cents <= collected_cents",
+            name="money",
+        ),
+        Index(
+            "uq_pledges_live_backer",
+            "campaign_id",
+            "backer_id",
+            unique=True,
+            sqlite_where=text(f"status IN {_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
+            postgresql_where=text(f"status IN {_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
+        ),
         Index("ix_pledges_campaign_status", "campaign_id", "status"),
         Index("ix_pledges_status_retry", "status", "next_retry_at"),
     )
@@ -253,11 +286,13 @@ class Pledge(db.Model):
     # The bank-transfer reference (*référence de virement*), with a check character.
     reference: Mapped[str | None] = mapped_column(String(24), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    backer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                  index=True)
+    backer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     amount_cents: Mapped[int] = mapped_column()
     reward_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaign_rewards.id", ondelete="SET NULL"), index=True)
+        ForeignKey("campaign_rewards.id", ondelete="SET NULL"), index=True
+    )
     message: Mapped[str | None] = mapped_column(Text)
     is_amount_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     is_name_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -297,11 +332,14 @@ class Pledge(db.Model):
     backer: Mapped[User | None] = relationship()
     reward: Mapped[Reward | None] = relationship()
     attempts: Mapped[list[PaymentAttempt]] = relationship(
-        back_populates="pledge", cascade="all, delete-orphan", order_by="PaymentAttempt.number")
+        back_populates="pledge", cascade="all, delete-orphan", order_by="PaymentAttempt.number"
+    )
     transfers: Mapped[list[BankTransfer]] = relationship(
-        back_populates="pledge", cascade="all, delete-orphan", order_by="BankTransfer.id")
+        back_populates="pledge", cascade="all, delete-orphan", order_by="BankTransfer.id"
+    )
     refunds: Mapped[list[PledgeRefund]] = relationship(
-        back_populates="pledge", cascade="all, delete-orphan", order_by="PledgeRefund.id")
+        back_populates="pledge", cascade="all, delete-orphan", order_by="PledgeRefund.id"
+    )
 
     @property
     def is_live(self) -> bool:
@@ -341,9 +379,13 @@ class PaymentAttempt(db.Model):
         UniqueConstraint("pledge_id", "number"),
         CheckConstraint(f"status IN {_in(ATTEMPT_STATUSES)}", name="status"),
         # At most one successful charge per pledge, whatever happens.
-        Index("uq_pledge_payment_attempts_one_success", "pledge_id", unique=True,
-              sqlite_where=text(f"status = '{ATTEMPT_SUCCEEDED}'"),
-              postgresql_where=text(f"status = '{ATTEMPT_SUCCEEDED}'")),
+        Index(
+            "uq_pledge_payment_attempts_one_success",
+            "pledge_id",
+            unique=True,
+            sqlite_where=text(f"status = '{ATTEMPT_SUCCEEDED}'"),
+            postgresql_where=text(f"status = '{ATTEMPT_SUCCEEDED}'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -371,8 +413,7 @@ class BankTransfer(db.Model):
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"),
-                                           index=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"), index=True)
     amount_cents: Mapped[int] = mapped_column()
     received_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(255))
@@ -391,8 +432,7 @@ class PledgeRefund(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token)
-    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"),
-                                           index=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"), index=True)
     amount_cents: Mapped[int] = mapped_column()
     stripe_refund_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     reason: Mapped[str | None] = mapped_column(String(255))
@@ -432,8 +472,9 @@ class ReceiptSequence(db.Model):
 
     __tablename__ = "funding_receipt_sequences"
 
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
 
@@ -443,8 +484,9 @@ class StripeCustomer(db.Model):
 
     __tablename__ = "funding_stripe_customers"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     customer_id: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -501,7 +543,8 @@ class LedgerTransaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entries: Mapped[list[LedgerEntry]] = relationship(
-        back_populates="transaction", cascade="all, delete-orphan", order_by="LedgerEntry.id")
+        back_populates="transaction", cascade="all, delete-orphan", order_by="LedgerEntry.id"
+    )
 
 
 class LedgerEntry(db.Model):
@@ -513,7 +556,8 @@ class LedgerEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[int] = mapped_column(
-        ForeignKey("ledger_transactions.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("ledger_transactions.id", ondelete="RESTRICT"), index=True
+    )
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id", ondelete="RESTRICT"))
     amount_cents: Mapped[int] = mapped_column()
 
@@ -531,8 +575,11 @@ def move(row, from_statuses: tuple[str, ...] | str, **values) -> bool:
     model = type(row)
     db.session.flush()
     moved = db.session.execute(
-        db.update(model).where(model.id == row.id, model.status.in_(from_statuses))
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        db.update(model)
+        .where(model.id == row.id, model.status.in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.refresh(row)
     return bool(moved)
 

@@ -5,6 +5,7 @@ receipt, a refund, a campaign that failed) concern a payment the member started:
 transactional and always sent. Team news and campaign updates are in-app notifications,
 e-mailed only to members who chose to receive them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,7 +19,7 @@ from tremplin.platform import notifications
 from tremplin.platform.hooks import register_email_kind
 
 TRANSACTIONAL = notifications.ACCOUNT_KIND  # always sent: it is about the member's own payment
-BACKER = "funding_backer"     # in-app only (the e-mail, when any, is transactional)
+BACKER = "funding_backer"  # in-app only (the e-mail, when any, is transactional)
 TEAM = "funding_team"
 UPDATES = "funding_updates"
 
@@ -45,6 +46,7 @@ def in_request(func):
     def wrapper(*args, **kwargs):
         with request_context():
             return func(*args, **kwargs)
+
     return wrapper
 
 
@@ -82,7 +84,9 @@ def _pledge_context(pledge) -> dict:
 
     campaign = pledge.campaign
     return {
-        "pledge": pledge, "campaign": campaign, "project": campaign.project,
+        "pledge": pledge,
+        "campaign": campaign,
+        "project": campaign.project,
         "settings": settings_for(campaign.project_id),
         "pledge_url": link("funding.pledge_page", pledge_id=pledge.id),
         "campaign_url": link("funding.campaign", campaign_id=campaign.id),
@@ -91,26 +95,43 @@ def _pledge_context(pledge) -> dict:
 
 # --- backers -------------------------------------------------------------------------------
 
+
 @in_request
 def pledge_confirmed(pledge) -> None:
     campaign = pledge.campaign
-    _in_app(pledge.backer, BACKER, _l("Merci ! Votre promesse pour « %(title)s » est enregistrée.",
-                                      title=campaign.title),
-            path("funding.pledge_page", pledge_id=pledge.id))
-    _mail(pledge.backer, _l("Votre promesse pour « %(title)s »", title=campaign.title),
-          "email/funding_pledge_confirmed.txt", **_pledge_context(pledge))
+    _in_app(
+        pledge.backer,
+        BACKER,
+        _l("Merci ! Votre promesse pour « %(title)s » est enregistrée.", title=campaign.title),
+        path("funding.pledge_page", pledge_id=pledge.id),
+    )
+    _mail(
+        pledge.backer,
+        _l("Votre promesse pour « %(title)s »", title=campaign.title),
+        "email/funding_pledge_confirmed.txt",
+        **_pledge_context(pledge),
+    )
     for member in _team(campaign):
-        _in_app(member, TEAM, _l("Nouvelle promesse pour la collecte « %(title)s ».",
-                                 title=campaign.title),
-                path("funding.manage", campaign_id=campaign.id))
+        _in_app(
+            member,
+            TEAM,
+            _l("Nouvelle promesse pour la collecte « %(title)s ».", title=campaign.title),
+            path("funding.manage", campaign_id=campaign.id),
+        )
 
 
 @in_request
 def pledge_cancelled(pledge) -> None:
     for member in _team(pledge.campaign):
-        _in_app(member, TEAM, _l("Une promesse a été annulée sur la collecte « %(title)s ».",
-                                 title=pledge.campaign.title),
-                path("funding.manage", campaign_id=pledge.campaign_id))
+        _in_app(
+            member,
+            TEAM,
+            _l(
+                "Une promesse a été annulée sur la collecte « %(title)s ».",
+                title=pledge.campaign.title,
+            ),
+            path("funding.manage", campaign_id=pledge.campaign_id),
+        )
 
 
 @in_request
@@ -119,86 +140,158 @@ def pledge_due(pledge) -> None:
     right away by the close job; the receipt or a problem is what the backer hears of.)"""
     if pledge.mode != "promise":
         return
-    _mail(pledge.backer, _l("À vous de jouer : votre virement pour « %(title)s »",
-                            title=pledge.campaign.title),
-          "email/funding_pay_by_transfer.txt", reminder=False, **_pledge_context(pledge))
-    _in_app(pledge.backer, BACKER, _l("La collecte « %(title)s » a réussi : votre virement est "
-                                      "attendu.", title=pledge.campaign.title),
-            path("funding.pledge_page", pledge_id=pledge.id))
+    _mail(
+        pledge.backer,
+        _l("À vous de jouer : votre virement pour « %(title)s »", title=pledge.campaign.title),
+        "email/funding_pay_by_transfer.txt",
+        reminder=False,
+        **_pledge_context(pledge),
+    )
+    _in_app(
+        pledge.backer,
+        BACKER,
+        _l(
+            "La collecte « %(title)s » a réussi : votre virement est attendu.",
+            title=pledge.campaign.title,
+        ),
+        path("funding.pledge_page", pledge_id=pledge.id),
+    )
 
 
 @in_request
 def promise_reminder(pledge) -> None:
-    _mail(pledge.backer, _l("Rappel : votre virement pour « %(title)s »", title=pledge.campaign.title),
-          "email/funding_pay_by_transfer.txt", reminder=True, **_pledge_context(pledge))
+    _mail(
+        pledge.backer,
+        _l("Rappel : votre virement pour « %(title)s »", title=pledge.campaign.title),
+        "email/funding_pay_by_transfer.txt",
+        reminder=True,
+        **_pledge_context(pledge),
+    )
 
 
 @in_request
 def pledge_released(pledge) -> None:
-    _mail(pledge.backer, _l("La collecte « %(title)s » n'a pas atteint son objectif",
-                            title=pledge.campaign.title),
-          "email/funding_released.txt", **_pledge_context(pledge))
-    _in_app(pledge.backer, BACKER, _l("La collecte « %(title)s » n'a pas atteint son objectif : "
-                                      "rien ne vous sera demandé.", title=pledge.campaign.title),
-            path("funding.pledge_page", pledge_id=pledge.id))
+    _mail(
+        pledge.backer,
+        _l("La collecte « %(title)s » n'a pas atteint son objectif", title=pledge.campaign.title),
+        "email/funding_released.txt",
+        **_pledge_context(pledge),
+    )
+    _in_app(
+        pledge.backer,
+        BACKER,
+        _l(
+            "La collecte « %(title)s » n'a pas atteint son objectif : rien ne vous sera demandé.",
+            title=pledge.campaign.title,
+        ),
+        path("funding.pledge_page", pledge_id=pledge.id),
+    )
 
 
 @in_request
 def pledge_collected(pledge) -> None:
-    _mail(pledge.backer, _l("Merci : votre soutien à « %(title)s » est reçu", title=pledge.campaign.title),
-          "email/funding_collected.txt",
-          receipt_url=link("funding.receipt", pledge_id=pledge.id, kind="paiement"),
-          **_pledge_context(pledge))
-    _in_app(pledge.backer, BACKER, _l("Votre soutien à « %(title)s » est reçu. Merci !",
-                                      title=pledge.campaign.title),
-            path("funding.pledge_page", pledge_id=pledge.id))
+    _mail(
+        pledge.backer,
+        _l("Merci : votre soutien à « %(title)s » est reçu", title=pledge.campaign.title),
+        "email/funding_collected.txt",
+        receipt_url=link("funding.receipt", pledge_id=pledge.id, kind="paiement"),
+        **_pledge_context(pledge),
+    )
+    _in_app(
+        pledge.backer,
+        BACKER,
+        _l("Votre soutien à « %(title)s » est reçu. Merci !", title=pledge.campaign.title),
+        path("funding.pledge_page", pledge_id=pledge.id),
+    )
 
 
 @in_request
 def transfer_received(pledge, amount_cents: int) -> None:
-    _mail(pledge.backer, _l("Virement reçu pour « %(title)s »", title=pledge.campaign.title),
-          "email/funding_transfer_received.txt", amount_cents=amount_cents,
-          **_pledge_context(pledge))
+    _mail(
+        pledge.backer,
+        _l("Virement reçu pour « %(title)s »", title=pledge.campaign.title),
+        "email/funding_transfer_received.txt",
+        amount_cents=amount_cents,
+        **_pledge_context(pledge),
+    )
 
 
 @in_request
 def payment_requires_action(pledge, reminder: bool = False) -> None:
-    _mail(pledge.backer, _l("Confirmez votre paiement pour « %(title)s »", title=pledge.campaign.title),
-          "email/funding_confirm_payment.txt", reminder=reminder,
-          confirm_url=link("funding.confirm_payment", pledge_id=pledge.id, token=pledge.token),
-          **_pledge_context(pledge))
+    _mail(
+        pledge.backer,
+        _l("Confirmez votre paiement pour « %(title)s »", title=pledge.campaign.title),
+        "email/funding_confirm_payment.txt",
+        reminder=reminder,
+        confirm_url=link("funding.confirm_payment", pledge_id=pledge.id, token=pledge.token),
+        **_pledge_context(pledge),
+    )
     if not reminder:
-        _in_app(pledge.backer, BACKER, _l("Votre banque demande de confirmer le paiement pour "
-                                          "« %(title)s ».", title=pledge.campaign.title),
-                path("funding.confirm_payment", pledge_id=pledge.id, token=pledge.token))
+        _in_app(
+            pledge.backer,
+            BACKER,
+            _l(
+                "Votre banque demande de confirmer le paiement pour « %(title)s ».",
+                title=pledge.campaign.title,
+            ),
+            path("funding.confirm_payment", pledge_id=pledge.id, token=pledge.token),
+        )
 
 
 @in_request
 def payment_declined(pledge, *, final: bool) -> None:
     context = _pledge_context(pledge)
-    _mail(pledge.backer, _l("Votre paiement pour « %(title)s » n'est pas passé", title=pledge.campaign.title),
-          "email/funding_declined.txt", final=final,
-          card_url=link("funding.card", pledge_id=pledge.id), **context)
-    text = (_l("Le paiement de %(name)s pour « %(title)s » a été refusé définitivement.",
-               name=_backer_name(pledge), title=pledge.campaign.title) if final else
-            _l("Le paiement de %(name)s pour « %(title)s » a été refusé ; il sera retenté.",
-               name=_backer_name(pledge), title=pledge.campaign.title))
+    _mail(
+        pledge.backer,
+        _l("Votre paiement pour « %(title)s » n'est pas passé", title=pledge.campaign.title),
+        "email/funding_declined.txt",
+        final=final,
+        card_url=link("funding.card", pledge_id=pledge.id),
+        **context,
+    )
+    text = (
+        _l(
+            "Le paiement de %(name)s pour « %(title)s » a été refusé définitivement.",
+            name=_backer_name(pledge),
+            title=pledge.campaign.title,
+        )
+        if final
+        else _l(
+            "Le paiement de %(name)s pour « %(title)s » a été refusé ; il sera retenté.",
+            name=_backer_name(pledge),
+            title=pledge.campaign.title,
+        )
+    )
     for member in _team(pledge.campaign):
         _in_app(member, TEAM, text, path("funding.manage", campaign_id=pledge.campaign_id))
 
 
 @in_request
 def pledge_refunded(pledge, amount_cents: int) -> None:
-    _mail(pledge.backer, _l("Remboursement de votre soutien à « %(title)s »", title=pledge.campaign.title),
-          "email/funding_refunded.txt", amount_cents=amount_cents, **_pledge_context(pledge))
+    _mail(
+        pledge.backer,
+        _l("Remboursement de votre soutien à « %(title)s »", title=pledge.campaign.title),
+        "email/funding_refunded.txt",
+        amount_cents=amount_cents,
+        **_pledge_context(pledge),
+    )
 
 
 @in_request
 def campaign_update(pledge, campaign, item) -> None:
-    _in_app(pledge.backer, UPDATES, _l("Actualité de la collecte « %(title)s » : %(news)s",
-                                       title=campaign.title, news=item.title),
-            path("funding.campaign", campaign_id=campaign.id, _anchor=f"actualite-{item.id}"),
-            email_template="email/funding_update.txt", update=item, campaign=campaign)
+    _in_app(
+        pledge.backer,
+        UPDATES,
+        _l(
+            "Actualité de la collecte « %(title)s » : %(news)s",
+            title=campaign.title,
+            news=item.title,
+        ),
+        path("funding.campaign", campaign_id=campaign.id, _anchor=f"actualite-{item.id}"),
+        email_template="email/funding_update.txt",
+        update=item,
+        campaign=campaign,
+    )
 
 
 def _backer_name(pledge) -> str:
@@ -207,16 +300,23 @@ def _backer_name(pledge) -> str:
 
 # --- teams -----------------------------------------------------------------------------------
 
+
 @in_request
 def campaign_ended(campaign, pledged_cents: int) -> None:
     from tremplin.platform.templating import euros
 
     if campaign.outcome == "succeeded":
-        text = _l("La collecte « %(title)s » a réussi : %(amount)s promis.", title=campaign.title,
-                  amount=euros(pledged_cents))
+        text = _l(
+            "La collecte « %(title)s » a réussi : %(amount)s promis.",
+            title=campaign.title,
+            amount=euros(pledged_cents),
+        )
     else:
-        text = _l("La collecte « %(title)s » s'est terminée sans atteindre son objectif "
-                  "(%(amount)s promis). Aucun soutien ne sera débité.", title=campaign.title,
-                  amount=euros(pledged_cents))
+        text = _l(
+            "La collecte « %(title)s » s'est terminée sans atteindre son objectif "
+            "(%(amount)s promis). Aucun soutien ne sera débité.",
+            title=campaign.title,
+            amount=euros(pledged_cents),
+        )
     for member in _team(campaign):
         _in_app(member, TEAM, text, path("funding.manage", campaign_id=campaign.id))

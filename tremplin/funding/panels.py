@@ -1,4 +1,5 @@
 """Funding's blocks on the member's home: my pledges, and my projects' campaigns."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,14 +13,16 @@ from tremplin.platform.hooks import DashboardPanel, register_dashboard_panel, re
 
 def my_pledges(user) -> dict | None:
     pledges = db.session.scalars(
-        select(Pledge).where(Pledge.backer_id == user.id, Pledge.status != CANCELLED)
+        select(Pledge)
+        .where(Pledge.backer_id == user.id, Pledge.status != CANCELLED)
         .options(joinedload(Pledge.campaign))
-        .order_by(Pledge.created_at.desc()).limit(5)).all()
+        .order_by(Pledge.created_at.desc())
+        .limit(5)
+    ).all()
     campaigns = _team_campaigns(user)
     if not pledges and not campaigns:
         return None
-    return {"pledges": pledges, "campaigns": campaigns,
-            "totals": totals([c.id for c in campaigns])}
+    return {"pledges": pledges, "campaigns": campaigns, "totals": totals([c.id for c in campaigns])}
 
 
 def _team_campaigns(user) -> list[Campaign]:
@@ -28,18 +31,31 @@ def _team_campaigns(user) -> list[Campaign]:
     project_ids = [p.id for p in projects_of(user)]
     if not project_ids:
         return []
-    return list(db.session.scalars(
-        select(Campaign).where(Campaign.project_id.in_(project_ids))
-        .options(joinedload(Campaign.project))
-        .order_by(Campaign.created_at.desc()).limit(5)))
+    return list(
+        db.session.scalars(
+            select(Campaign)
+            .where(Campaign.project_id.in_(project_ids))
+            .options(joinedload(Campaign.project))
+            .order_by(Campaign.created_at.desc())
+            .limit(5)
+        )
+    )
 
 
 def open_campaigns(_visitor) -> dict | None:
-    campaigns = list(db.session.scalars(
-        select(Campaign).where(Campaign.status == OPEN)
-        .options(joinedload(Campaign.project)).order_by(Campaign.deadline_at).limit(3)))
+    campaigns = list(
+        db.session.scalars(
+            select(Campaign)
+            .where(Campaign.status == OPEN)
+            .options(joinedload(Campaign.project))
+            .order_by(Campaign.deadline_at)
+            .limit(3)
+        )
+    )
     campaigns = [c for c in campaigns if c.project.visibility == "public"]
-    return {"campaigns": campaigns, "totals": totals([c.id for c in campaigns])} if campaigns else None
+    return (
+        {"campaigns": campaigns, "totals": totals([c.id for c in campaigns])} if campaigns else None
+    )
 
 
 def project_panel(project, viewer) -> dict | None:

@@ -6,6 +6,7 @@ Answers come back as small snapshots (`Intent`, `Setup`, `RefundInfo`), never as
 objects: the rest of the code reads plain values. This module never touches the database.
 Without `STRIPE_SECRET_KEY` the platform runs in promise mode and nothing here is called.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,10 @@ CANCELED = "canceled"
 
 
 class ProcessorUnavailable(DomainError):
-    default_message = _l("Le service de paiement ne répond pas pour l'instant. Rien n'a été "
-                         "débité ; réessayez dans quelques minutes.")
+    default_message = _l(
+        "Le service de paiement ne répond pas pour l'instant. Rien n'a été "
+        "débité ; réessayez dans quelques minutes."
+    )
 
 
 class CardRefused(DomainError):
@@ -89,6 +92,7 @@ class RefundInfo:
 
 
 # --- configuration ------------------------------------------------------------------------
+
 
 def is_enabled(app=None) -> bool:
     app = app or current_app
@@ -164,6 +168,7 @@ def _plain(obj: Any) -> dict:
 
 # --- snapshots ---------------------------------------------------------------------------
 
+
 def intent_from(obj: Any) -> Intent:
     """A snapshot of a PaymentIntent (a Stripe object, or the dict of a webhook payload)."""
     status = _get(obj, "status")
@@ -173,8 +178,11 @@ def intent_from(obj: Any) -> Intent:
     if status == "requires_payment_method":
         # The last try failed. "authentication_required" means the bank wants the backer
         # to confirm (off-session 3-D Secure); anything else is a decline.
-        status = REQUIRES_ACTION if error_code == "authentication_required" else (
-            FAILED if error or _get(obj, "latest_charge") else REQUIRES_ACTION)
+        status = (
+            REQUIRES_ACTION
+            if error_code == "authentication_required"
+            else (FAILED if error or _get(obj, "latest_charge") else REQUIRES_ACTION)
+        )
     elif status in ("requires_action", "requires_confirmation"):
         status = REQUIRES_ACTION
     elif status not in (AUTHORIZED, SUCCEEDED, CANCELED, PROCESSING):
@@ -193,12 +201,21 @@ def intent_from(obj: Any) -> Intent:
     if customer is not None and not isinstance(customer, str):
         customer = _get(customer, "id")
     return Intent(
-        id=_get(obj, "id"), status=status, amount_cents=int(_get(obj, "amount") or 0),
-        amount_received_cents=int(_get(obj, "amount_received") or (
-            _get(obj, "amount") if _get(obj, "status") == "succeeded" else 0) or 0),
-        customer=customer, payment_method=payment_method, client_secret=_get(obj, "client_secret"), charge_id=charge_id,
+        id=_get(obj, "id"),
+        status=status,
+        amount_cents=int(_get(obj, "amount") or 0),
+        amount_received_cents=int(
+            _get(obj, "amount_received")
+            or (_get(obj, "amount") if _get(obj, "status") == "succeeded" else 0)
+            or 0
+        ),
+        customer=customer,
+        payment_method=payment_method,
+        client_secret=_get(obj, "client_secret"),
+        charge_id=charge_id,
         fee_cents=int(fee) if fee is not None else None,
-        error_code=decline_code or error_code, error_message=_get(error, "message"),
+        error_code=decline_code or error_code,
+        error_message=_get(error, "message"),
         metadata={str(k): str(v) for k, v in _plain(_get(obj, "metadata")).items()},
     )
 
@@ -207,10 +224,16 @@ def setup_from(obj: Any) -> Setup:
     status = _get(obj, "status")
     error = _get(obj, "last_setup_error") or {}
     return Setup(
-        id=_get(obj, "id"), status=status, customer=_get(obj, "customer"),
-        payment_method=(_get(obj, "payment_method") if isinstance(_get(obj, "payment_method"), str | None)
-                        else _get(_get(obj, "payment_method"), "id")),
-        client_secret=_get(obj, "client_secret"), error_message=_get(error, "message"),
+        id=_get(obj, "id"),
+        status=status,
+        customer=_get(obj, "customer"),
+        payment_method=(
+            _get(obj, "payment_method")
+            if isinstance(_get(obj, "payment_method"), str | None)
+            else _get(_get(obj, "payment_method"), "id")
+        ),
+        client_secret=_get(obj, "client_secret"),
+        error_message=_get(error, "message"),
         metadata={str(k): str(v) for k, v in _plain(_get(obj, "metadata")).items()},
     )
 
@@ -218,7 +241,8 @@ def setup_from(obj: Any) -> Setup:
 def refund_from(obj: Any) -> RefundInfo:
     charge = _get(obj, "charge")
     return RefundInfo(
-        id=_get(obj, "id"), amount_cents=int(_get(obj, "amount") or 0),
+        id=_get(obj, "id"),
+        amount_cents=int(_get(obj, "amount") or 0),
         status=_get(obj, "status") or "succeeded",
         payment_intent=_get(obj, "payment_intent"),
         charge_id=charge if isinstance(charge, str | None) else _get(charge, "id"),
@@ -228,11 +252,13 @@ def refund_from(obj: Any) -> RefundInfo:
 
 # --- customers and saved cards --------------------------------------------------------------
 
+
 def create_customer(*, email: str | None, name: str, user_id: int, key: str) -> str:
     try:
         customer = client().v1.customers.create(
             {"email": email or None, "name": name, "metadata": {"tremplin_user": str(user_id)}},
-            _options(key))
+            _options(key),
+        )
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
     return customer.id
@@ -242,8 +268,14 @@ def create_setup_intent(*, customer: str, key: str, metadata: dict[str, str]) ->
     """A SetupIntent that saves a card for later off-session charges."""
     try:
         intent = client().v1.setup_intents.create(
-            {"customer": customer, "usage": "off_session", "payment_method_types": ["card"],
-             "metadata": metadata}, _options(key))
+            {
+                "customer": customer,
+                "usage": "off_session",
+                "payment_method_types": ["card"],
+                "metadata": metadata,
+            },
+            _options(key),
+        )
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
     return setup_from(intent)
@@ -258,19 +290,31 @@ def retrieve_setup_intent(setup_intent_id: str) -> Setup:
 
 # --- charges -------------------------------------------------------------------------------
 
-def payment_intent_params(*, amount_cents: int, customer: str, payment_method: str,
-                          metadata: dict[str, str], off_session: bool = True,
-                          destination: str | None = None,
-                          application_fee_cents: int | None = None) -> dict[str, Any]:
+
+def payment_intent_params(
+    *,
+    amount_cents: int,
+    customer: str,
+    payment_method: str,
+    metadata: dict[str, str],
+    off_session: bool = True,
+    destination: str | None = None,
+    application_fee_cents: int | None = None,
+) -> dict[str, Any]:
     """The parameters of an authorisation: confirmed at once, captured separately (the money
     is only taken by `capture`, once our database knows the PaymentIntent). With Stripe
     Connect, a destination charge sends the money to the project's own account."""
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
         raise ValueError("amount must be positive integer cents")
     params: dict[str, Any] = {
-        "amount": amount_cents, "currency": CURRENCY, "customer": customer,
-        "payment_method": payment_method, "confirm": True, "capture_method": "manual",
-        "payment_method_types": ["card"], "metadata": metadata,
+        "amount": amount_cents,
+        "currency": CURRENCY,
+        "customer": customer,
+        "payment_method": payment_method,
+        "confirm": True,
+        "capture_method": "manual",
+        "payment_method_types": ["card"],
+        "metadata": metadata,
     }
     if off_session:
         params["off_session"] = True
@@ -282,15 +326,28 @@ def payment_intent_params(*, amount_cents: int, customer: str, payment_method: s
     return params
 
 
-def authorize(*, amount_cents: int, customer: str, payment_method: str, key: str,
-              metadata: dict[str, str], off_session: bool = True, destination: str | None = None,
-              application_fee_cents: int | None = None) -> Intent:
+def authorize(
+    *,
+    amount_cents: int,
+    customer: str,
+    payment_method: str,
+    key: str,
+    metadata: dict[str, str],
+    off_session: bool = True,
+    destination: str | None = None,
+    application_fee_cents: int | None = None,
+) -> Intent:
     """Ask the bank to authorise a charge on a saved card. Declines and "authentication
     required" come back as a snapshot (status failed / requires_action), not an error."""
     params = payment_intent_params(
-        amount_cents=amount_cents, customer=customer, payment_method=payment_method,
-        metadata=metadata, off_session=off_session, destination=destination,
-        application_fee_cents=application_fee_cents)
+        amount_cents=amount_cents,
+        customer=customer,
+        payment_method=payment_method,
+        metadata=metadata,
+        off_session=off_session,
+        destination=destination,
+        application_fee_cents=application_fee_cents,
+    )
     api = client().v1
     try:
         return intent_from(api.payment_intents.create(params, _options(key)))
@@ -320,16 +377,24 @@ def _intent_after_card_error(exc: stripe.CardError, amount_cents: int) -> Intent
     status = REQUIRES_ACTION if code == "authentication_required" else FAILED
     if snapshot.status in (SUCCEEDED, AUTHORIZED):  # cannot happen, but never lose a charge
         return snapshot
-    return Intent(**{**snapshot.__dict__, "status": status,
-                     "error_code": _get(error, "decline_code") or code,
-                     "error_message": str(exc.user_message or exc)[:255],
-                     "amount_cents": snapshot.amount_cents or amount_cents})
+    return Intent(
+        **{
+            **snapshot.__dict__,
+            "status": status,
+            "error_code": _get(error, "decline_code") or code,
+            "error_message": str(exc.user_message or exc)[:255],
+            "amount_cents": snapshot.amount_cents or amount_cents,
+        }
+    )
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> Intent:
     try:
-        return intent_from(client().v1.payment_intents.retrieve(
-            payment_intent_id, {"expand": ["latest_charge.balance_transaction"]}))
+        return intent_from(
+            client().v1.payment_intents.retrieve(
+                payment_intent_id, {"expand": ["latest_charge.balance_transaction"]}
+            )
+        )
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
 
@@ -371,12 +436,22 @@ def list_payment_intents(limit: int = 100) -> Iterator[Intent]:
 
 # --- refunds -------------------------------------------------------------------------------
 
-def refund(payment_intent_id: str, amount_cents: int, *, key: str, metadata: dict[str, str],
-           connected: bool = False) -> RefundInfo:
+
+def refund(
+    payment_intent_id: str,
+    amount_cents: int,
+    *,
+    key: str,
+    metadata: dict[str, str],
+    connected: bool = False,
+) -> RefundInfo:
     """Give back `amount_cents` of a captured payment. For a destination charge, the
     transfer to the project's account is reversed in proportion."""
-    params: dict[str, Any] = {"payment_intent": payment_intent_id, "amount": amount_cents,
-                              "metadata": metadata}
+    params: dict[str, Any] = {
+        "payment_intent": payment_intent_id,
+        "amount": amount_cents,
+        "metadata": metadata,
+    }
     if connected:
         params["reverse_transfer"] = True
     try:
@@ -397,16 +472,19 @@ def list_refunds(payment_intent_id: str) -> list[RefundInfo]:
 
 # --- webhooks -------------------------------------------------------------------------------
 
-def verify_webhook(payload: bytes, signature_header: str | None,
-                   secret: str | None = None) -> dict[str, Any]:
+
+def verify_webhook(
+    payload: bytes, signature_header: str | None, secret: str | None = None
+) -> dict[str, Any]:
     """The event of a webhook whose signature is right and less than 300 s old, as a
     plain dict; raises InvalidWebhook otherwise."""
     secret = secret or webhook_secret()
     if not secret:
         raise InvalidWebhook("no webhook secret configured")
     try:
-        stripe.WebhookSignature.verify_header(payload, signature_header, secret,
-                                              WEBHOOK_TOLERANCE_SECONDS)
+        stripe.WebhookSignature.verify_header(
+            payload, signature_header, secret, WEBHOOK_TOLERANCE_SECONDS
+        )
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook(str(exc)) from exc
     try:
@@ -439,10 +517,12 @@ def invoice_from(obj) -> InvoiceInfo:
     subscription = get(obj, "subscription")
     if subscription is not None and not isinstance(subscription, str):
         subscription = get(subscription, "id")
-    return InvoiceInfo(id=get(obj, "id"), status=get(obj, "status") or "",
-                       subscription=subscription,
-                       amount_paid_cents=int(get(obj, "amount_paid") or 0))
-
+    return InvoiceInfo(
+        id=get(obj, "id"),
+        status=get(obj, "status") or "",
+        subscription=subscription,
+        amount_paid_cents=int(get(obj, "amount_paid") or 0),
+    )
 
 
 def monthly_plan(club_id: int, amount_cents: int, club_name: str) -> str:
@@ -456,10 +536,16 @@ def monthly_plan(club_id: int, amount_cents: int, club_name: str) -> str:
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
     try:
-        return api.plans.create({
-            "id": plan_id, "amount": amount_cents, "currency": CURRENCY,
-            "interval": "month", "product": {"name": f"Épargne — {club_name}"[:250]},
-            "metadata": {"tremplin_club": str(club_id)}}).id
+        return api.plans.create(
+            {
+                "id": plan_id,
+                "amount": amount_cents,
+                "currency": CURRENCY,
+                "interval": "month",
+                "product": {"name": f"Épargne — {club_name}"[:250]},
+                "metadata": {"tremplin_club": str(club_id)},
+            }
+        ).id
     except stripe.InvalidRequestError:  # created meanwhile
         return api.plans.retrieve(plan_id).id
     except stripe.StripeError as exc:
@@ -469,30 +555,43 @@ def monthly_plan(club_id: int, amount_cents: int, club_name: str) -> str:
 def set_default_card(customer: str, payment_method: str) -> None:
     try:
         client().v1.customers.update(
-            customer, {"invoice_settings": {"default_payment_method": payment_method}})
+            customer, {"invoice_settings": {"default_payment_method": payment_method}}
+        )
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
 
 
-def subscription_params(*, customer: str, plan_id: str, metadata: dict[str, str],
-                        destination: str | None = None) -> dict[str, Any]:
+def subscription_params(
+    *, customer: str, plan_id: str, metadata: dict[str, str], destination: str | None = None
+) -> dict[str, Any]:
     """A monthly plan-based subscription; with Stripe Connect each invoice's money goes to
     the destination account (a club's own), never stays with the platform."""
-    params: dict[str, Any] = {"customer": customer, "items": [{"plan": plan_id}],
-                              "metadata": metadata}
+    params: dict[str, Any] = {
+        "customer": customer,
+        "items": [{"plan": plan_id}],
+        "metadata": metadata,
+    }
     if destination:
         params["transfer_data"] = {"destination": destination}
         params["on_behalf_of"] = destination
     return params
 
 
-def subscribe(*, customer: str, plan_id: str, key: str, metadata: dict[str, str],
-              destination: str | None = None) -> SubscriptionInfo:
+def subscribe(
+    *,
+    customer: str,
+    plan_id: str,
+    key: str,
+    metadata: dict[str, str],
+    destination: str | None = None,
+) -> SubscriptionInfo:
     try:
         sub = client().v1.subscriptions.create(
-            subscription_params(customer=customer, plan_id=plan_id, metadata=metadata,
-                                destination=destination),
-            _options(key))
+            subscription_params(
+                customer=customer, plan_id=plan_id, metadata=metadata, destination=destination
+            ),
+            _options(key),
+        )
     except stripe.CardError as exc:
         raise CardRefused() from exc
     except stripe.StripeError as exc:
@@ -502,8 +601,7 @@ def subscribe(*, customer: str, plan_id: str, key: str, metadata: dict[str, str]
         latest = retrieve_invoice(latest)
     elif latest is not None:
         latest = invoice_from(latest)
-    return SubscriptionInfo(id=sub.id, status=_get(sub, "status") or "",
-                            latest_invoice=latest)
+    return SubscriptionInfo(id=sub.id, status=_get(sub, "status") or "", latest_invoice=latest)
 
 
 def retrieve_invoice(invoice_id: str) -> InvoiceInfo:
@@ -516,8 +614,11 @@ def retrieve_invoice(invoice_id: str) -> InvoiceInfo:
 def paid_invoices(subscription_id: str) -> list[InvoiceInfo]:
     try:
         page = client().v1.invoices.list({"subscription": subscription_id, "limit": 100})
-        return [info for info in (invoice_from(item) for item in page.auto_paging_iter())
-                if info.status == "paid"]
+        return [
+            info
+            for info in (invoice_from(item) for item in page.auto_paging_iter())
+            if info.status == "paid"
+        ]
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
 

@@ -2,6 +2,7 @@
 (Stripe SetupIntent); record bank transfers received (promise mode) and refunds (both
 modes); turn a meetup's money commitment into a pledge. Services flush, never commit.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,6 +79,7 @@ def transfer_reference(pledge_id: int) -> str:
 
 # --- rewards ------------------------------------------------------------------------------
 
+
 def _reward_for(campaign: Campaign, reward_id: int | None, amount_cents: int) -> Reward | None:
     if not reward_id:
         return None
@@ -85,8 +87,12 @@ def _reward_for(campaign: Campaign, reward_id: int | None, amount_cents: int) ->
     if reward is None or reward.campaign_id != campaign.id:
         raise InvalidReward()
     if amount_cents < reward.min_amount_cents:
-        raise InvalidAmount(_("Cette contrepartie demande une promesse d'au moins %(min)s.",
-                              min=_euros(reward.min_amount_cents)))
+        raise InvalidAmount(
+            _(
+                "Cette contrepartie demande une promesse d'au moins %(min)s.",
+                min=_euros(reward.min_amount_cents),
+            )
+        )
     return reward
 
 
@@ -94,10 +100,14 @@ def _claim_reward(reward: Reward) -> None:
     """Take one reward from stock with a conditional update: two backers can never both
     take the last one."""
     taken = db.session.execute(
-        update(Reward).where(Reward.id == reward.id,
-                             (Reward.quantity.is_(None)) | (Reward.claimed_count < Reward.quantity))
+        update(Reward)
+        .where(
+            Reward.id == reward.id,
+            (Reward.quantity.is_(None)) | (Reward.claimed_count < Reward.quantity),
+        )
         .values(claimed_count=Reward.claimed_count + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not taken:
         raise RewardSoldOut()
     db.session.refresh(reward)
@@ -106,9 +116,11 @@ def _claim_reward(reward: Reward) -> None:
 def _release_reward(reward_id: int | None) -> None:
     if reward_id:
         db.session.execute(
-            update(Reward).where(Reward.id == reward_id, Reward.claimed_count > 0)
+            update(Reward)
+            .where(Reward.id == reward_id, Reward.claimed_count > 0)
             .values(claimed_count=Reward.claimed_count - 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _euros(cents: int) -> str:
@@ -119,11 +131,22 @@ def _euros(cents: int) -> str:
 
 # --- pledging -------------------------------------------------------------------------------
 
-def pledge(campaign: Campaign, backer, *, amount_cents: int, reward_id: int | None = None,
-           message: str | None = None, hide_amount: bool = False, hide_name: bool = False,
-           donor_name: str | None = None, donor_address: str | None = None,
-           source: str = "web", source_ref: str | None = None,
-           now: datetime | None = None) -> Pledge:
+
+def pledge(
+    campaign: Campaign,
+    backer,
+    *,
+    amount_cents: int,
+    reward_id: int | None = None,
+    message: str | None = None,
+    hide_amount: bool = False,
+    hide_name: bool = False,
+    donor_name: str | None = None,
+    donor_address: str | None = None,
+    source: str = "web",
+    source_ref: str | None = None,
+    now: datetime | None = None,
+) -> Pledge:
     """A backer promises `amount_cents`. Promise mode: the promise counts at once (and for
     keep-what-you-raise is due at once, by transfer). Stripe mode: the pledge waits for the
     card to be saved (`prepare_card` then `fulfil_setup`)."""
@@ -136,27 +159,48 @@ def pledge(campaign: Campaign, backer, *, amount_cents: int, reward_id: int | No
         raise CampaignNotOpen()
     if _is_team_member(backer, campaign.project):
         raise OwnCampaign()
-    existing = db.session.scalar(select(Pledge).where(
-        Pledge.campaign_id == campaign.id, Pledge.backer_id == backer.id,
-        Pledge.status.in_(LIVE_STATUSES)))
+    existing = db.session.scalar(
+        select(Pledge).where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.backer_id == backer.id,
+            Pledge.status.in_(LIVE_STATUSES),
+        )
+    )
     if existing is not None and existing.status != PENDING:
         error = AlreadyPledged()
         error.pledge = existing
         raise error
     reward = _reward_for(campaign, reward_id, amount_cents)
     if existing is not None:  # an unfinished card page: start again from this pledge
-        return change_pledge(existing, backer, amount_cents=amount_cents, reward_id=reward_id,
-                             message=message, hide_amount=hide_amount, hide_name=hide_name,
-                             donor_name=donor_name, donor_address=donor_address, now=now)
+        return change_pledge(
+            existing,
+            backer,
+            amount_cents=amount_cents,
+            reward_id=reward_id,
+            message=message,
+            hide_amount=hide_amount,
+            hide_name=hide_name,
+            donor_name=donor_name,
+            donor_address=donor_address,
+            now=now,
+        )
     if reward is not None:
         _claim_reward(reward)
-    item = Pledge(campaign_id=campaign.id, backer_id=backer.id, amount_cents=amount_cents,
-                  reward_id=reward.id if reward else None, message=(message or "").strip() or None,
-                  is_amount_hidden=bool(hide_amount), is_name_hidden=bool(hide_name),
-                  donor_name=(donor_name or "").strip() or None,
-                  donor_address=(donor_address or "").strip() or None,
-                  mode=campaign.mode or PROMISE_MODE, source=source, source_ref=source_ref,
-                  status=PENDING if campaign.mode == STRIPE_MODE else ACTIVE)
+    item = Pledge(
+        campaign_id=campaign.id,
+        backer_id=backer.id,
+        amount_cents=amount_cents,
+        reward_id=reward.id if reward else None,
+        message=(message or "").strip() or None,
+        is_amount_hidden=bool(hide_amount),
+        is_name_hidden=bool(hide_name),
+        donor_name=(donor_name or "").strip() or None,
+        donor_address=(donor_address or "").strip() or None,
+        mode=campaign.mode or PROMISE_MODE,
+        source=source,
+        source_ref=source_ref,
+        status=PENDING if campaign.mode == STRIPE_MODE else ACTIVE,
+    )
     item.campaign = campaign
     db.session.add(item)
     try:
@@ -189,10 +233,19 @@ def _check_changeable(item: Pledge, by, now: datetime) -> Campaign:
     return campaign
 
 
-def change_pledge(item: Pledge, by, *, amount_cents: int, reward_id: int | None = None,
-                  message: str | None = None, hide_amount: bool = False, hide_name: bool = False,
-                  donor_name: str | None = None, donor_address: str | None = None,
-                  now: datetime | None = None) -> Pledge:
+def change_pledge(
+    item: Pledge,
+    by,
+    *,
+    amount_cents: int,
+    reward_id: int | None = None,
+    message: str | None = None,
+    hide_amount: bool = False,
+    hide_name: bool = False,
+    donor_name: str | None = None,
+    donor_address: str | None = None,
+    now: datetime | None = None,
+) -> Pledge:
     now = now or utcnow()
     amount_cents = check_amount(amount_cents, maximum=max_pledge_cents())
     campaign = _check_changeable(item, by, now)
@@ -236,16 +289,18 @@ def _cancel(item: Pledge, now: datetime) -> bool:
 
 def drop_pending(item: Pledge, now: datetime | None = None) -> None:
     """A pledge whose card was never saved: withdrawn quietly, its reward freed."""
-    if item.status == PENDING and move_pledge(item, PENDING, status=CANCELLED,
-                                              cancelled_at=now or utcnow()):
+    if item.status == PENDING and move_pledge(
+        item, PENDING, status=CANCELLED, cancelled_at=now or utcnow()
+    ):
         _release_reward(item.reward_id)
         db.session.flush()
 
 
 def expire_pending(now: datetime | None = None) -> int:
     now = now or utcnow()
-    stale = db.session.scalars(select(Pledge).where(
-        Pledge.status == PENDING, Pledge.created_at < now - PENDING_TTL)).all()
+    stale = db.session.scalars(
+        select(Pledge).where(Pledge.status == PENDING, Pledge.created_at < now - PENDING_TTL)
+    ).all()
     for item in stale:
         drop_pending(item, now)
     return len(stale)
@@ -253,13 +308,18 @@ def expire_pending(now: datetime | None = None) -> int:
 
 # --- cards (Stripe mode) ----------------------------------------------------------------------
 
+
 def ensure_customer(user) -> str:
     """The member's Stripe Customer id, created once (idempotency key from the member id)."""
     found = db.session.get(StripeCustomer, user.id)
     if found is not None:
         return found.customer_id
-    customer_id = payments.create_customer(email=user.email, name=user.display_name,
-                                           user_id=user.id, key=f"tremplin-customer-{user.id}")
+    customer_id = payments.create_customer(
+        email=user.email,
+        name=user.display_name,
+        user_id=user.id,
+        key=f"tremplin-customer-{user.id}",
+    )
     try:
         with db.session.begin_nested():
             db.session.add(StripeCustomer(user_id=user.id, customer_id=customer_id))
@@ -279,20 +339,27 @@ def prepare_card(item: Pledge, by) -> payments.Setup:
         raise CampaignNotOpen()
     if item.setup_intent_id:
         current = payments.retrieve_setup_intent(item.setup_intent_id)
-        if current.status in ("requires_payment_method", "requires_confirmation", "requires_action"):
+        if current.status in (
+            "requires_payment_method",
+            "requires_confirmation",
+            "requires_action",
+        ):
             return current
     customer = ensure_customer(by)
     previous = item.setup_intent_id or "first"
     setup = payments.create_setup_intent(
-        customer=customer, key=f"tremplin-pledge-{item.token}-setup-{previous}",
-        metadata={"tremplin_pledge": str(item.id), "tremplin_campaign": str(item.campaign_id)})
+        customer=customer,
+        key=f"tremplin-pledge-{item.token}-setup-{previous}",
+        metadata={"tremplin_pledge": str(item.id), "tremplin_campaign": str(item.campaign_id)},
+    )
     item.setup_intent_id = setup.id
     db.session.flush()
     return setup
 
 
-def fulfil_setup(item: Pledge, snapshot: payments.Setup | None = None,
-                 now: datetime | None = None) -> str:
+def fulfil_setup(
+    item: Pledge, snapshot: payments.Setup | None = None, now: datetime | None = None
+) -> str:
     """The card page's return and the `setup_intent.succeeded` webhook both land here. The
     SetupIntent is read from Stripe (or the verified event), never from the query string.
     Returns "saved", "incomplete" or "canceled"."""
@@ -324,8 +391,16 @@ def fulfil_setup(item: Pledge, snapshot: payments.Setup | None = None,
 
 # --- bank transfers (promise mode) --------------------------------------------------------------
 
-def record_transfer(item: Pledge, by, *, amount_cents: int, received_on: date,
-                    note: str | None = None, now: datetime | None = None) -> BankTransfer:
+
+def record_transfer(
+    item: Pledge,
+    by,
+    *,
+    amount_cents: int,
+    received_on: date,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> BankTransfer:
     """The treasurer saw `amount_cents` arrive for this promise (partially or fully)."""
     now = now or utcnow()
     if item.mode != PROMISE_MODE or item.status not in (DUE, UNPAID):
@@ -333,18 +408,33 @@ def record_transfer(item: Pledge, by, *, amount_cents: int, received_on: date,
     remaining = item.amount_cents - item.collected_cents
     amount_cents = check_amount(amount_cents, minimum=1, field="amount")
     if amount_cents > remaining:
-        raise InvalidAmount(_("Le montant dépasse ce qui reste dû (%(rest)s).", rest=_euros(remaining)))
+        raise InvalidAmount(
+            _("Le montant dépasse ce qui reste dû (%(rest)s).", rest=_euros(remaining))
+        )
     if received_on > now.date() + timedelta(days=1):
-        raise InvalidAmount(_("La date de réception ne peut pas être dans le futur."),
-                            field="received_on")
-    transfer = BankTransfer(pledge_id=item.id, amount_cents=amount_cents, received_on=received_on,
-                            note=(note or "").strip() or None, recorded_by_id=by.id)
+        raise InvalidAmount(
+            _("La date de réception ne peut pas être dans le futur."), field="received_on"
+        )
+    transfer = BankTransfer(
+        pledge_id=item.id,
+        amount_cents=amount_cents,
+        received_on=received_on,
+        note=(note or "").strip() or None,
+        recorded_by_id=by.id,
+    )
     db.session.add(transfer)
     db.session.flush()
     arrived = min(datetime.combine(received_on, time(12), PARIS).astimezone(UTC), now)
-    bookkeeping.record_payment(item, amount_cents, key=f"transfer:{transfer.id}", kind="transfer",
-                               reference=item.reference, actor=by, occurred_at=arrived,
-                               memo=f"virement reçu le {received_on.isoformat()}")
+    bookkeeping.record_payment(
+        item,
+        amount_cents,
+        key=f"transfer:{transfer.id}",
+        kind="transfer",
+        reference=item.reference,
+        actor=by,
+        occurred_at=arrived,
+        memo=f"virement reçu le {received_on.isoformat()}",
+    )
     if item.collected_cents >= item.amount_cents:
         if move_pledge(item, (DUE, UNPAID), status=COLLECTED, collected_at=now):
             receipts.issue_for(item, now)
@@ -357,37 +447,50 @@ def record_transfer(item: Pledge, by, *, amount_cents: int, received_on: date,
 
 # --- refunds -------------------------------------------------------------------------------------
 
+
 def succeeded_attempt(item: Pledge) -> PaymentAttempt | None:
     return next((a for a in item.attempts if a.status == ATTEMPT_SUCCEEDED), None)
 
 
-def refund(item: Pledge, by, *, amount_cents: int, reason: str | None = None,
-           now: datetime | None = None) -> PledgeRefund:
+def refund(
+    item: Pledge, by, *, amount_cents: int, reason: str | None = None, now: datetime | None = None
+) -> PledgeRefund:
     """Give money back on a collected pledge: a Stripe refund of the card payment, or (in
     promise mode) the record of a transfer back made by the treasurer."""
     now = now or utcnow()
     amount_cents = check_amount(amount_cents, minimum=1, field="amount")
     if amount_cents > item.refundable_cents:
-        raise InvalidAmount(_("On ne peut rembourser plus que ce qui a été reçu (%(max)s).",
-                              max=_euros(item.refundable_cents)))
-    row = PledgeRefund(pledge_id=item.id, amount_cents=amount_cents,
-                       reason=(reason or "").strip() or None, requested_by_id=by.id)
+        raise InvalidAmount(
+            _(
+                "On ne peut rembourser plus que ce qui a été reçu (%(max)s).",
+                max=_euros(item.refundable_cents),
+            )
+        )
+    row = PledgeRefund(
+        pledge_id=item.id,
+        amount_cents=amount_cents,
+        reason=(reason or "").strip() or None,
+        requested_by_id=by.id,
+    )
     db.session.add(row)
     db.session.flush()
     attempt = succeeded_attempt(item)
     if item.mode == STRIPE_MODE and attempt is not None:
         connected = bool(settings_for(item.campaign.project_id).stripe_account_id)
-        info = payments.refund(attempt.payment_intent_id, amount_cents,
-                               key=f"tremplin-refund-{row.token}",
-                               metadata={"tremplin_pledge": str(item.id),
-                                         "tremplin_refund": row.token},
-                               connected=connected)
+        info = payments.refund(
+            attempt.payment_intent_id,
+            amount_cents,
+            key=f"tremplin-refund-{row.token}",
+            metadata={"tremplin_pledge": str(item.id), "tremplin_refund": row.token},
+            connected=connected,
+        )
         row.stripe_refund_id = info.id
         key, reference = f"refund:{info.id}", info.id
     else:
         key, reference = f"refund:manual:{row.token}", item.reference
-    bookkeeping.record_refund(item, amount_cents, key=key, reference=reference, actor=by,
-                              memo=row.reason)
+    bookkeeping.record_refund(
+        item, amount_cents, key=key, reference=reference, actor=by, memo=row.reason
+    )
     _after_refund(item)
     notices.pledge_refunded(item, amount_cents)
     db.session.flush()
@@ -406,8 +509,9 @@ def record_stripe_refund(info: payments.RefundInfo, now: datetime | None = None)
         return "ignored"
     attempt = None
     if info.payment_intent:
-        attempt = db.session.scalar(select(PaymentAttempt).where(
-            PaymentAttempt.payment_intent_id == info.payment_intent))
+        attempt = db.session.scalar(
+            select(PaymentAttempt).where(PaymentAttempt.payment_intent_id == info.payment_intent)
+        )
     if attempt is None:
         return "unknown payment"
     if attempt.status != ATTEMPT_SUCCEEDED:
@@ -415,20 +519,32 @@ def record_stripe_refund(info: payments.RefundInfo, now: datetime | None = None)
         # amount we asked. Record the payment first (its fee follows with its own event).
         from tremplin.funding import charging
 
-        charging.apply_intent(attempt, payments.Intent(
-            id=info.payment_intent, status=payments.SUCCEEDED, amount_cents=attempt.amount_cents,
-            amount_received_cents=attempt.amount_cents), now)
+        charging.apply_intent(
+            attempt,
+            payments.Intent(
+                id=info.payment_intent,
+                status=payments.SUCCEEDED,
+                amount_cents=attempt.amount_cents,
+                amount_received_cents=attempt.amount_cents,
+            ),
+            now,
+        )
     item = attempt.pledge
     row = db.session.scalar(select(PledgeRefund).where(PledgeRefund.stripe_refund_id == info.id))
     if row is None:
-        row = PledgeRefund(pledge_id=item.id, amount_cents=info.amount_cents,
-                           stripe_refund_id=info.id, reason="Stripe")
+        row = PledgeRefund(
+            pledge_id=item.id,
+            amount_cents=info.amount_cents,
+            stripe_refund_id=info.id,
+            reason="Stripe",
+        )
         db.session.add(row)
         db.session.flush()
     if info.amount_cents > item.refundable_cents:
         return "more than collected"
-    created = bookkeeping.record_refund(item, info.amount_cents, key=f"refund:{info.id}",
-                                        reference=info.id)
+    created = bookkeeping.record_refund(
+        item, info.amount_cents, key=f"refund:{info.id}", reference=info.id
+    )
     if created:
         _after_refund(item)
         db.session.flush()
@@ -438,8 +554,16 @@ def record_stripe_refund(info: payments.RefundInfo, now: datetime | None = None)
 
 # --- meetups -------------------------------------------------------------------------------------
 
-def pledge_from_commitment(commitment_ref: str, backer, project_id: int, amount_cents: int, *,
-                           message: str | None = None, now: datetime | None = None) -> Pledge:
+
+def pledge_from_commitment(
+    commitment_ref: str,
+    backer,
+    project_id: int,
+    amount_cents: int,
+    *,
+    message: str | None = None,
+    now: datetime | None = None,
+) -> Pledge:
     """A money support commitment made at a meetup becomes a pledge on the project's open
     campaign. Idempotent on `commitment_ref` (calling twice returns the same pledge).
     Raises CampaignNotOpen (no open campaign), AlreadyPledged (`exc.pledge`), OwnCampaign,
@@ -449,13 +573,24 @@ def pledge_from_commitment(commitment_ref: str, backer, project_id: int, amount_
     existing = db.session.scalar(select(Pledge).where(Pledge.source_ref == source_ref))
     if existing is not None:
         return existing
-    campaign = db.session.scalar(select(Campaign).where(
-        Campaign.project_id == project_id, Campaign.status == OPEN).order_by(Campaign.id.desc()))
+    campaign = db.session.scalar(
+        select(Campaign)
+        .where(Campaign.project_id == project_id, Campaign.status == OPEN)
+        .order_by(Campaign.id.desc())
+    )
     if campaign is None:
-        raise CampaignNotOpen(_("Ce projet n'a pas de collecte ouverte pour recevoir cet "
-                                "engagement."))
-    return pledge(campaign, backer, amount_cents=amount_cents, message=message, source="meetup",
-                  source_ref=source_ref, now=now)
+        raise CampaignNotOpen(
+            _("Ce projet n'a pas de collecte ouverte pour recevoir cet engagement.")
+        )
+    return pledge(
+        campaign,
+        backer,
+        amount_cents=amount_cents,
+        message=message,
+        source="meetup",
+        source_ref=source_ref,
+        now=now,
+    )
 
 
 def withdraw_commitment_pledge(commitment_ref: str, now: datetime | None = None) -> bool:
@@ -472,6 +607,7 @@ def withdraw_commitment_pledge(commitment_ref: str, now: datetime | None = None)
 
 # --- reminders ---------------------------------------------------------------------------------
 
+
 def send_reminders(now: datetime | None = None) -> dict[str, int]:
     """Remind backers of promises still to pay by transfer, and of card payments waiting for
     their confirmation. Each reminder is claimed by a conditional update on the counter the
@@ -480,19 +616,28 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
     days = int(current_app.config.get("FUNDING_REMINDER_DAYS", 7))
     most = int(current_app.config.get("FUNDING_MAX_REMINDERS", 3))
     sent = {"promises": 0, "confirmations": 0}
-    candidates = db.session.scalars(select(Pledge).where(
-        ((Pledge.status == DUE) & (Pledge.mode == PROMISE_MODE)) | (Pledge.status == REQUIRES_ACTION),
-        Pledge.reminder_count < most)).all()
+    candidates = db.session.scalars(
+        select(Pledge).where(
+            ((Pledge.status == DUE) & (Pledge.mode == PROMISE_MODE))
+            | (Pledge.status == REQUIRES_ACTION),
+            Pledge.reminder_count < most,
+        )
+    ).all()
     for item in candidates:
         last = item.last_reminded_at or item.due_at or item.updated_at
         wait = timedelta(days=days if item.status == DUE else max(days // 2, 1))
         if last is not None and last > now - wait:
             continue
         claimed = db.session.execute(
-            update(Pledge).where(Pledge.id == item.id, Pledge.reminder_count == item.reminder_count,
-                                 Pledge.status == item.status)
+            update(Pledge)
+            .where(
+                Pledge.id == item.id,
+                Pledge.reminder_count == item.reminder_count,
+                Pledge.status == item.status,
+            )
             .values(reminder_count=Pledge.reminder_count + 1, last_reminded_at=now)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not claimed:
             continue
         if item.status == DUE:

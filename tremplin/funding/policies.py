@@ -2,6 +2,7 @@
 routes and templates call these same functions. `user` may be anonymous or None.
 Who is on a project's team is the members module's answer (`is_project_team_member`).
 """
+
 from __future__ import annotations
 
 from tremplin.funding.models import (
@@ -37,6 +38,7 @@ def can_view_project(user, project) -> bool:
 
 # --- campaigns ----------------------------------------------------------------------------
 
+
 def can_create_campaign(user, project) -> bool:
     return is_team_member(user, project)
 
@@ -60,8 +62,11 @@ def can_supervise_campaign(user, campaign: Campaign) -> bool:
 def can_pledge(user, campaign: Campaign) -> bool:
     """Show the pledge button: members outside the team, while the campaign is open (the
     service checks the deadline and everything else again)."""
-    return (campaign.status == OPEN and can_view_campaign(user, campaign)
-            and not (_member(user) and is_team_member(user, campaign.project)))
+    return (
+        campaign.status == OPEN
+        and can_view_campaign(user, campaign)
+        and not (_member(user) and is_team_member(user, campaign.project))
+    )
 
 
 def can_edit_settings(user, project) -> bool:
@@ -69,6 +74,7 @@ def can_edit_settings(user, project) -> bool:
 
 
 # --- pledges ------------------------------------------------------------------------------
+
 
 def is_backer(user, pledge: Pledge) -> bool:
     return _member(user) and pledge.backer_id == user.id
@@ -79,14 +85,20 @@ def can_view_pledge(user, pledge: Pledge) -> bool:
 
 
 def can_change_pledge(user, pledge: Pledge) -> bool:
-    return (is_backer(user, pledge) and pledge.status in (PENDING, "active")
-            and pledge.campaign.status == OPEN)
+    return (
+        is_backer(user, pledge)
+        and pledge.status in (PENDING, "active")
+        and pledge.campaign.status == OPEN
+    )
 
 
 def can_record_transfer(user, pledge: Pledge) -> bool:
     """The treasurer (any team member) marks a promise's transfers received."""
-    return (pledge.mode == PROMISE_MODE and pledge.status in ("due", "unpaid")
-            and can_manage_campaign(user, pledge.campaign))
+    return (
+        pledge.mode == PROMISE_MODE
+        and pledge.status in ("due", "unpaid")
+        and can_manage_campaign(user, pledge.campaign)
+    )
 
 
 def can_refund(user, pledge: Pledge) -> bool:
@@ -95,8 +107,11 @@ def can_refund(user, pledge: Pledge) -> bool:
 
 def can_see_bank_details(user, pledge: Pledge) -> bool:
     """The project's RIB: for backers who have a promise to pay, and the team."""
-    return (is_backer(user, pledge) and pledge.mode == PROMISE_MODE
-            and pledge.status in ("due", "unpaid", "collected")) or can_manage_campaign(user, pledge.campaign)
+    return (
+        is_backer(user, pledge)
+        and pledge.mode == PROMISE_MODE
+        and pledge.status in ("due", "unpaid", "collected")
+    ) or can_manage_campaign(user, pledge.campaign)
 
 
 def can_view_receipt(user, pledge: Pledge) -> bool:
@@ -105,4 +120,3 @@ def can_view_receipt(user, pledge: Pledge) -> bool:
 
 def can_close_campaign(user, campaign: Campaign) -> bool:
     return campaign.status == SUCCEEDED and can_manage_campaign(user, campaign)
-

@@ -4,6 +4,7 @@ Money records stay (accounting law keeps them for ten years): amounts, dates, re
 Deleting an account withdraws the member's promises that have not started being paid,
 hides their name and erases their messages and donor details.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,19 +23,41 @@ def _stamp(value):
 @data_exporter
 def export_pledges(user) -> dict:
     pledges = db.session.scalars(
-        select(Pledge).where(Pledge.backer_id == user.id)
-        .options(selectinload(Pledge.campaign), selectinload(Pledge.transfers),
-                 selectinload(Pledge.refunds)).order_by(Pledge.created_at)).all()
-    return {"funding_pledges": [{
-        "campaign": p.campaign.title, "amount_cents": p.amount_cents, "status": p.status,
-        "collected_cents": p.collected_cents, "refunded_cents": p.refunded_cents,
-        "message": p.message, "amount_hidden": p.is_amount_hidden, "name_hidden": p.is_name_hidden,
-        "donor_name": p.donor_name, "donor_address": p.donor_address,
-        "reference": p.reference, "created_at": _stamp(p.created_at),
-        "transfers": [{"amount_cents": t.amount_cents, "received_on": t.received_on.isoformat()}
-                      for t in p.transfers],
-        "refunds": [{"amount_cents": r.amount_cents, "at": _stamp(r.created_at)} for r in p.refunds],
-    } for p in pledges]}
+        select(Pledge)
+        .where(Pledge.backer_id == user.id)
+        .options(
+            selectinload(Pledge.campaign),
+            selectinload(Pledge.transfers),
+            selectinload(Pledge.refunds),
+        )
+        .order_by(Pledge.created_at)
+    ).all()
+    return {
+        "funding_pledges": [
+            {
+                "campaign": p.campaign.title,
+                "amount_cents": p.amount_cents,
+                "status": p.status,
+                "collected_cents": p.collected_cents,
+                "refunded_cents": p.refunded_cents,
+                "message": p.message,
+                "amount_hidden": p.is_amount_hidden,
+                "name_hidden": p.is_name_hidden,
+                "donor_name": p.donor_name,
+                "donor_address": p.donor_address,
+                "reference": p.reference,
+                "created_at": _stamp(p.created_at),
+                "transfers": [
+                    {"amount_cents": t.amount_cents, "received_on": t.received_on.isoformat()}
+                    for t in p.transfers
+                ],
+                "refunds": [
+                    {"amount_cents": r.amount_cents, "at": _stamp(r.created_at)} for r in p.refunds
+                ],
+            }
+            for p in pledges
+        ]
+    }
 
 
 @on_account_deleted

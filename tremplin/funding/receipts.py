@@ -3,6 +3,7 @@ an organisation of general interest a tax receipt carrying the fields of the Fre
 n° 11580 (*reçu au titre des dons*), numbered in an unbroken sequence per organisation
 and year. What a receipt certifies is frozen in it when issued.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,6 +37,7 @@ ORGANISATION_KINDS = {
 
 # --- numbering ------------------------------------------------------------------------------
 
+
 def next_tax_number(project_id: int, year: int) -> str:
     """The next number in the project's sequence for `year`: the sequence row is bumped by
     an UPDATE (which holds its row lock until commit on PostgreSQL, and the database lock
@@ -44,23 +46,46 @@ def next_tax_number(project_id: int, year: int) -> str:
         update(ReceiptSequence)
         .where(ReceiptSequence.project_id == project_id, ReceiptSequence.year == year)
         .values(last_number=ReceiptSequence.last_number + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not bumped:
         try:
             with db.session.begin_nested():
                 db.session.add(ReceiptSequence(project_id=project_id, year=year, last_number=1))
         except IntegrityError:
             return next_tax_number(project_id, year)
-    number = db.session.scalar(select(ReceiptSequence.last_number).where(
-        ReceiptSequence.project_id == project_id, ReceiptSequence.year == year))
+    number = db.session.scalar(
+        select(ReceiptSequence.last_number).where(
+            ReceiptSequence.project_id == project_id, ReceiptSequence.year == year
+        )
+    )
     return f"{year}-{number:05d}"
 
 
 # --- amounts in words (French) -------------------------------------------------------------
 
-_UNITS = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
-          "onze", "douze", "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit",
-          "dix-neuf"]
+_UNITS = [
+    "zéro",
+    "un",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "dix-sept",
+    "dix-huit",
+    "dix-neuf",
+]
 _TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
 
 
@@ -100,8 +125,10 @@ def number_in_words(n: int) -> str:
     if n < 1000:
         return _below_1000(n)
     parts = []
-    for value, singular, plural in ((10**9, "milliard", "milliards"),
-                                    (10**6, "million", "millions")):
+    for value, singular, plural in (
+        (10**9, "milliard", "milliards"),
+        (10**6, "million", "millions"),
+    ):
         count, n = divmod(n, value)
         if count:
             parts.append(f"{number_in_words(count)} {singular if count == 1 else plural}")
@@ -125,6 +152,7 @@ def amount_in_words(cents: int) -> str:
 
 # --- issuing ---------------------------------------------------------------------------------
 
+
 def _payment_method(pledge: Pledge) -> str:
     if pledge.mode == PROMISE_MODE:
         return "virement"
@@ -133,9 +161,16 @@ def _payment_method(pledge: Pledge) -> str:
 
 def _paid_on(pledge: Pledge) -> str:
     dates = [t.received_on.isoformat() for t in pledge.transfers]
-    dates += [a.succeeded_at.astimezone(PARIS).date().isoformat()
-              for a in pledge.attempts if a.status == ATTEMPT_SUCCEEDED and a.succeeded_at]
-    return max(dates) if dates else (pledge.collected_at or utcnow()).astimezone(PARIS).date().isoformat()
+    dates += [
+        a.succeeded_at.astimezone(PARIS).date().isoformat()
+        for a in pledge.attempts
+        if a.status == ATTEMPT_SUCCEEDED and a.succeeded_at
+    ]
+    return (
+        max(dates)
+        if dates
+        else (pledge.collected_at or utcnow()).astimezone(PARIS).date().isoformat()
+    )
 
 
 def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
@@ -145,7 +180,9 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
     now = now or utcnow()
     campaign = pledge.campaign
     project = campaign.project
-    existing = {r.kind for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge.id))}
+    existing = {
+        r.kind for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge.id))
+    }
     donor = pledge.donor_name or (pledge.backer.display_name if pledge.backer else "")
     common = {
         "donor_name": donor,
@@ -159,27 +196,45 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
     }
     issued = []
     if PAYMENT not in existing:
-        issued.append(Receipt(pledge_id=pledge.id, project_id=project.id, kind=PAYMENT,
-                              number=f"P-{pledge.id:06d}", amount_cents=pledge.collected_cents,
-                              details=common, issued_at=now))
+        issued.append(
+            Receipt(
+                pledge_id=pledge.id,
+                project_id=project.id,
+                kind=PAYMENT,
+                number=f"P-{pledge.id:06d}",
+                amount_cents=pledge.collected_cents,
+                details=common,
+                issued_at=now,
+            )
+        )
     settings = settings_for(project.id)
     if settings.is_general_interest and TAX not in existing:
         year = now.astimezone(PARIS).year
-        issued.append(Receipt(
-            pledge_id=pledge.id, project_id=project.id, kind=TAX,
-            number=next_tax_number(project.id, year), amount_cents=pledge.collected_cents,
-            issued_at=now,
-            details={**common,
-                     "organisation_name": settings.organisation_name,
-                     "organisation_address": settings.organisation_address,
-                     "organisation_object": settings.organisation_object or "",
-                     "organisation_kind": ORGANISATION_KINDS.get(settings.organisation_kind or "",
-                                                                 ORGANISATION_KINDS["oeuvre_interet_general"]),
-                     "siren": settings.siren or "",
-                     "signatory": settings.signatory or "",
-                     "cgi_articles": ["200"],
-                     "form": "Déclaration de don manuel",
-                     "nature": "Numéraire"}))
+        issued.append(
+            Receipt(
+                pledge_id=pledge.id,
+                project_id=project.id,
+                kind=TAX,
+                number=next_tax_number(project.id, year),
+                amount_cents=pledge.collected_cents,
+                issued_at=now,
+                details={
+                    **common,
+                    "organisation_name": settings.organisation_name,
+                    "organisation_address": settings.organisation_address,
+                    "organisation_object": settings.organisation_object or "",
+                    "organisation_kind": ORGANISATION_KINDS.get(
+                        settings.organisation_kind or "",
+                        ORGANISATION_KINDS["oeuvre_interet_general"],
+                    ),
+                    "siren": settings.siren or "",
+                    "signatory": settings.signatory or "",
+                    "cgi_articles": ["200"],
+                    "form": "Déclaration de don manuel",
+                    "nature": "Numéraire",
+                },
+            )
+        )
     for receipt in issued:
         db.session.add(receipt)
     db.session.flush()
@@ -187,4 +242,6 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
 
 
 def receipts_of(pledge_id: int) -> dict[str, Receipt]:
-    return {r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge_id))}
+    return {
+        r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge_id))
+    }

@@ -3,6 +3,7 @@ Stripe? Every difference is reported; with `repair`, what Stripe proves happened
 or a refund we missed) is recorded through the usual fulfilment functions, and
 authorisations nobody will capture (left by a run that died) are released.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,15 +31,23 @@ class Difference:
     repaired: bool = False
 
     def __str__(self) -> str:
-        return f"[{self.kind}] {self.subject}: {self.detail}" + (" (réparé)" if self.repaired else "")
+        return f"[{self.kind}] {self.subject}: {self.detail}" + (
+            " (réparé)" if self.repaired else ""
+        )
 
 
 def check_ledger() -> list[Difference]:
-    found = [Difference("unbalanced", key, f"les écritures somment à {total}")
-             for key, total in ledger.unbalanced_transactions()]
+    found = [
+        Difference("unbalanced", key, f"les écritures somment à {total}")
+        for key, total in ledger.unbalanced_transactions()
+    ]
     total = ledger.total_of_all_entries()
     if total:
-        found.append(Difference("unbalanced", "grand livre", f"la somme de toutes les écritures vaut {total}"))
+        found.append(
+            Difference(
+                "unbalanced", "grand livre", f"la somme de toutes les écritures vaut {total}"
+            )
+        )
     return found
 
 
@@ -46,71 +55,128 @@ def check_pledges() -> list[Difference]:
     """Each pledge's cached amounts against its ledger entries, and no pledge charged
     twice."""
     found = []
-    for pledge in db.session.scalars(select(Pledge).where(
-            (Pledge.collected_cents > 0) | (Pledge.refunded_cents > 0)).order_by(Pledge.id)):
+    for pledge in db.session.scalars(
+        select(Pledge)
+        .where((Pledge.collected_cents > 0) | (Pledge.refunded_cents > 0))
+        .order_by(Pledge.id)
+    ):
         collected, refunded = bookkeeping.pledge_ledger_totals(pledge)
         if (collected, refunded) != (pledge.collected_cents, pledge.refunded_cents):
-            found.append(Difference("pledge", f"promesse {pledge.id}",
-                                    f"reçu {pledge.collected_cents}/{collected}, remboursé "
-                                    f"{pledge.refunded_cents}/{refunded} (promesse/grand livre)"))
+            found.append(
+                Difference(
+                    "pledge",
+                    f"promesse {pledge.id}",
+                    f"reçu {pledge.collected_cents}/{collected}, remboursé "
+                    f"{pledge.refunded_cents}/{refunded} (promesse/grand livre)",
+                )
+            )
         if collected > pledge.amount_cents:
-            found.append(Difference("overcharged", f"promesse {pledge.id}",
-                                    f"{collected} reçus pour {pledge.amount_cents} promis"))
+            found.append(
+                Difference(
+                    "overcharged",
+                    f"promesse {pledge.id}",
+                    f"{collected} reçus pour {pledge.amount_cents} promis",
+                )
+            )
     charges = db.session.execute(
         select(LedgerTransaction.subject, func.count(LedgerTransaction.id))
-        .where(LedgerTransaction.kind == "charge").group_by(LedgerTransaction.subject)
-        .having(func.count(LedgerTransaction.id) > 1)).all()
+        .where(LedgerTransaction.kind == "charge")
+        .group_by(LedgerTransaction.subject)
+        .having(func.count(LedgerTransaction.id) > 1)
+    ).all()
     for subject, count in charges:
         found.append(Difference("charged_twice", subject, f"{count} paiements par carte"))
-    for campaign_id, in db.session.execute(select(Campaign.id)).all():
-        net = db.session.scalar(select(func.coalesce(func.sum(
-            Pledge.collected_cents - Pledge.refunded_cents), 0)).where(Pledge.campaign_id == campaign_id))
+    for (campaign_id,) in db.session.execute(select(Campaign.id)).all():
+        net = db.session.scalar(
+            select(
+                func.coalesce(func.sum(Pledge.collected_cents - Pledge.refunded_cents), 0)
+            ).where(Pledge.campaign_id == campaign_id)
+        )
         fees = -ledger.balance(bookkeeping.campaign_account(campaign_id), kinds=["fee"])
         balance = bookkeeping.campaign_balance(campaign_id)
         if balance != int(net or 0) - fees:
-            found.append(Difference("campaign", f"collecte {campaign_id}",
-                                    f"solde {balance} ≠ reçu net {net} − frais {fees}"))
+            found.append(
+                Difference(
+                    "campaign",
+                    f"collecte {campaign_id}",
+                    f"solde {balance} ≠ reçu net {net} − frais {fees}",
+                )
+            )
     return found
 
 
 def check_stripe(repair: bool = False) -> list[Difference]:
     found = []
     known = {}
-    for attempt in db.session.scalars(select(PaymentAttempt).where(
-            PaymentAttempt.payment_intent_id.is_not(None)).order_by(PaymentAttempt.id)):
+    for attempt in db.session.scalars(
+        select(PaymentAttempt)
+        .where(PaymentAttempt.payment_intent_id.is_not(None))
+        .order_by(PaymentAttempt.id)
+    ):
         known[attempt.payment_intent_id] = attempt
         intent = payments.retrieve_payment_intent(attempt.payment_intent_id)
         subject = f"promesse {attempt.pledge_id} ({attempt.payment_intent_id})"
         if intent.status == payments.SUCCEEDED and attempt.status != ATTEMPT_SUCCEEDED:
             if repair:
                 charging.apply_intent(attempt, intent)
-            found.append(Difference("charge_missing", subject, "payé chez Stripe, pas chez nous",
-                                    repaired=repair))
+            found.append(
+                Difference(
+                    "charge_missing", subject, "payé chez Stripe, pas chez nous", repaired=repair
+                )
+            )
         elif attempt.status == ATTEMPT_SUCCEEDED and intent.status != payments.SUCCEEDED:
-            found.append(Difference("charge_unknown", subject,
-                                    f"payé chez nous, « {intent.status} » chez Stripe"))
+            found.append(
+                Difference(
+                    "charge_unknown", subject, f"payé chez nous, « {intent.status} » chez Stripe"
+                )
+            )
         if intent.status == payments.SUCCEEDED:
             recorded = ledger.find(f"charge:{intent.id}")
-            amount = sum(e.amount_cents for e in recorded.entries if e.amount_cents > 0) if recorded else 0
+            amount = (
+                sum(e.amount_cents for e in recorded.entries if e.amount_cents > 0)
+                if recorded
+                else 0
+            )
             if recorded and amount != (intent.amount_received_cents or intent.amount_cents):
-                found.append(Difference("amount", subject,
-                                        f"{amount} au grand livre, {intent.amount_received_cents} chez Stripe"))
+                found.append(
+                    Difference(
+                        "amount",
+                        subject,
+                        f"{amount} au grand livre, {intent.amount_received_cents} chez Stripe",
+                    )
+                )
             for refund in payments.list_refunds(intent.id):
                 if refund.status not in ("succeeded", "pending"):
                     continue
                 if ledger.find(f"refund:{refund.id}") is None:
                     if repair:
                         pledge_services.record_stripe_refund(refund)
-                    found.append(Difference("refund_missing", subject,
-                                            f"remboursement {refund.id} de {refund.amount_cents} "
-                                            "absent du grand livre", repaired=repair))
-    for row in db.session.scalars(select(PledgeRefund).where(PledgeRefund.stripe_refund_id.is_not(None))):
+                    found.append(
+                        Difference(
+                            "refund_missing",
+                            subject,
+                            f"remboursement {refund.id} de {refund.amount_cents} "
+                            "absent du grand livre",
+                            repaired=repair,
+                        )
+                    )
+    for row in db.session.scalars(
+        select(PledgeRefund).where(PledgeRefund.stripe_refund_id.is_not(None))
+    ):
         if ledger.find(f"refund:{row.stripe_refund_id}") is None:
-            found.append(Difference("refund_unposted", f"promesse {row.pledge_id}",
-                                    f"remboursement {row.stripe_refund_id} sans écriture"))
+            found.append(
+                Difference(
+                    "refund_unposted",
+                    f"promesse {row.pledge_id}",
+                    f"remboursement {row.stripe_refund_id} sans écriture",
+                )
+            )
     for intent in payments.list_payment_intents():
-        if (intent.id in known or "tremplin_pledge" not in intent.metadata
-                or intent.status in (payments.FAILED, payments.CANCELED)):
+        if (
+            intent.id in known
+            or "tremplin_pledge" not in intent.metadata
+            or intent.status in (payments.FAILED, payments.CANCELED)
+        ):
             continue
         detail = f"PaymentIntent {intent.id} ({intent.status}) inconnu de notre base"
         repaired = False
@@ -119,8 +185,14 @@ def check_stripe(repair: bool = False) -> list[Difference]:
         elif repair and intent.status in (payments.AUTHORIZED, payments.REQUIRES_ACTION):
             payments.cancel(intent.id, key=f"tremplin-orphan-cancel-{intent.id}")
             repaired = True
-        found.append(Difference("orphan", f"promesse {intent.metadata.get('tremplin_pledge')}",
-                                detail, repaired=repaired))
+        found.append(
+            Difference(
+                "orphan",
+                f"promesse {intent.metadata.get('tremplin_pledge')}",
+                detail,
+                repaired=repaired,
+            )
+        )
     return found
 
 

@@ -2,6 +2,7 @@
 (change, cancel, pay: card, 3-D Secure confirmation, bank details), receipts.
 Load (404) → policy (403) → service → render/redirect. Team views: manage_routes.py.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -42,8 +43,11 @@ def pledge_limit():
 
 
 def load_campaign(campaign_id: int, *, for_page: bool = False) -> Campaign:
-    stmt = select(Campaign).where(Campaign.id == campaign_id).options(
-        joinedload(Campaign.project), selectinload(Campaign.rewards))
+    stmt = (
+        select(Campaign)
+        .where(Campaign.id == campaign_id)
+        .options(joinedload(Campaign.project), selectinload(Campaign.rewards))
+    )
     if for_page:
         from tremplin.members.models import Project
 
@@ -64,9 +68,17 @@ def visible_campaign(campaign_id: int, **kwargs) -> Campaign:
 
 
 def load_pledge(pledge_id: int) -> Pledge:
-    pledge = db.session.scalar(select(Pledge).where(Pledge.id == pledge_id).options(
-        joinedload(Pledge.campaign).joinedload(Campaign.project), joinedload(Pledge.reward),
-        selectinload(Pledge.attempts), selectinload(Pledge.transfers), selectinload(Pledge.refunds)))
+    pledge = db.session.scalar(
+        select(Pledge)
+        .where(Pledge.id == pledge_id)
+        .options(
+            joinedload(Pledge.campaign).joinedload(Campaign.project),
+            joinedload(Pledge.reward),
+            selectinload(Pledge.attempts),
+            selectinload(Pledge.transfers),
+            selectinload(Pledge.refunds),
+        )
+    )
     if pledge is None:
         abort(404)
     if not policies.can_view_pledge(current_user, pledge):
@@ -76,68 +88,106 @@ def load_pledge(pledge_id: int) -> Pledge:
 
 # --- campaigns ------------------------------------------------------------------------------
 
+
 @bp.route("/collectes")
 def index():
     from tremplin.members import can_view_project
 
     rows = db.session.scalars(
-        select(Campaign).where(Campaign.status != DRAFT)
+        select(Campaign)
+        .where(Campaign.status != DRAFT)
         .options(joinedload(Campaign.project))
-        .order_by((Campaign.status != OPEN), Campaign.deadline_at)).all()
+        .order_by((Campaign.status != OPEN), Campaign.deadline_at)
+    ).all()
     visible = [c for c in rows if can_view_project(current_user, c.project)]
     open_ones = [c for c in visible if c.status == OPEN]
     ended = [c for c in visible if c.status != OPEN][:12]
-    return render_template("funding/index.html", open_campaigns=open_ones, ended=ended,
-                           totals=campaigns.totals([c.id for c in open_ones + ended]))
+    return render_template(
+        "funding/index.html",
+        open_campaigns=open_ones,
+        ended=ended,
+        totals=campaigns.totals([c.id for c in open_ones + ended]),
+    )
 
 
 def _backers(campaign: Campaign) -> list[Pledge]:
-    return list(db.session.scalars(
-        select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status.in_(COUNTED_STATUSES))
-        .options(joinedload(Pledge.backer), joinedload(Pledge.reward))
-        .order_by(Pledge.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Pledge)
+            .where(Pledge.campaign_id == campaign.id, Pledge.status.in_(COUNTED_STATUSES))
+            .options(joinedload(Pledge.backer), joinedload(Pledge.reward))
+            .order_by(Pledge.created_at.desc())
+        )
+    )
 
 
 def _my_pledge(campaign: Campaign) -> Pledge | None:
     if not current_user.is_authenticated:
         return None
-    return db.session.scalar(select(Pledge).where(
-        Pledge.campaign_id == campaign.id, Pledge.backer_id == current_user.id,
-        Pledge.status != CANCELLED).order_by(Pledge.id.desc()).limit(1))
+    return db.session.scalar(
+        select(Pledge)
+        .where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.backer_id == current_user.id,
+            Pledge.status != CANCELLED,
+        )
+        .order_by(Pledge.id.desc())
+        .limit(1)
+    )
 
 
 @bp.route("/collectes/<int:campaign_id>")
 def campaign(campaign_id: int):
     campaign = visible_campaign(campaign_id, for_page=True)
-    updates = db.session.scalars(select(CampaignUpdate).where(CampaignUpdate.campaign_id == campaign.id)
-                                 .options(joinedload(CampaignUpdate.author))
-                                 .order_by(CampaignUpdate.created_at.desc())).all()
+    updates = db.session.scalars(
+        select(CampaignUpdate)
+        .where(CampaignUpdate.campaign_id == campaign.id)
+        .options(joinedload(CampaignUpdate.author))
+        .order_by(CampaignUpdate.created_at.desc())
+    ).all()
     return render_template(
-        "funding/campaign.html", campaign=campaign, totals=campaigns.totals([campaign.id])[campaign.id],
-        backers=_backers(campaign), updates=updates, my_pledge=_my_pledge(campaign),
-        rule_text=RULE_LABELS.get(campaign.rule), can_manage=policies.can_manage_campaign(current_user, campaign),
+        "funding/campaign.html",
+        campaign=campaign,
+        totals=campaigns.totals([campaign.id])[campaign.id],
+        backers=_backers(campaign),
+        updates=updates,
+        my_pledge=_my_pledge(campaign),
+        rule_text=RULE_LABELS.get(campaign.rule),
+        can_manage=policies.can_manage_campaign(current_user, campaign),
         can_supervise=policies.can_supervise_campaign(current_user, campaign),
         can_pledge=policies.can_pledge(current_user, campaign),
-        accepts=campaigns.accepts_pledges(campaign), form=EmptyForm(formdata=None))
+        accepts=campaigns.accepts_pledges(campaign),
+        form=EmptyForm(formdata=None),
+    )
 
 
 # --- pledging -------------------------------------------------------------------------------
+
 
 def _reward_choices(campaign: Campaign) -> list[tuple[str, str]]:
     from tremplin.platform.templating import euros
 
     choices = [("", _("Sans contrepartie"))]
     for reward in campaign.rewards:
-        label = _("%(title)s — à partir de %(amount)s", title=reward.title, amount=euros(reward.min_amount_cents))
+        label = _(
+            "%(title)s — à partir de %(amount)s",
+            title=reward.title,
+            amount=euros(reward.min_amount_cents),
+        )
         choices.append((str(reward.id), label))
     return choices
 
 
 def _pledge_fields(form: PledgeForm) -> dict:
-    return {"amount_cents": form.amount.data, "reward_id": form.reward_id.data,
-            "message": form.message.data, "hide_amount": form.hide_amount.data,
-            "hide_name": form.hide_name.data, "donor_name": form.donor_name.data,
-            "donor_address": form.donor_address.data}
+    return {
+        "amount_cents": form.amount.data,
+        "reward_id": form.reward_id.data,
+        "message": form.message.data,
+        "hide_amount": form.hide_amount.data,
+        "hide_name": form.hide_name.data,
+        "donor_name": form.donor_name.data,
+        "donor_address": form.donor_address.data,
+    }
 
 
 def _after_pledge(pledge: Pledge):
@@ -154,10 +204,18 @@ def pledge_new(campaign_id: int):
     campaign = visible_campaign(campaign_id)
     mine = _my_pledge(campaign)
     if mine is not None and mine.status in LIVE_STATUSES and mine.status != PENDING:
-        flash(_("Vous soutenez déjà cette collecte : vous pouvez modifier votre promesse ici."), "info")
+        flash(
+            _("Vous soutenez déjà cette collecte : vous pouvez modifier votre promesse ici."),
+            "info",
+        )
         return redirect(url_for("funding.pledge_page", pledge_id=mine.id))
     if policies.is_team_member(current_user, campaign.project):
-        flash(_("Vous faites partie de l'équipe du projet : vous ne pouvez pas soutenir votre propre collecte."), "error")
+        flash(
+            _(
+                "Vous faites partie de l'équipe du projet : vous ne pouvez pas soutenir votre propre collecte."
+            ),
+            "error",
+        )
         return redirect(url_for("funding.campaign", campaign_id=campaign.id))
     form = PledgeForm()
     form.reward_id.choices = _reward_choices(campaign)
@@ -172,9 +230,14 @@ def pledge_new(campaign_id: int):
         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("funding/pledge_form.html", campaign=campaign, form=form, pledge=None,
-                           settings=campaigns.settings_for(campaign.project_id),
-                           accepts=campaigns.accepts_pledges(campaign)), status
+    return render_template(
+        "funding/pledge_form.html",
+        campaign=campaign,
+        form=form,
+        pledge=None,
+        settings=campaigns.settings_for(campaign.project_id),
+        accepts=campaigns.accepts_pledges(campaign),
+    ), status
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>")
@@ -184,11 +247,20 @@ def pledge_page(pledge_id: int):
     campaign = pledge.campaign
     form = None
     if policies.can_change_pledge(current_user, pledge):
-        form = PledgeForm(formdata=None, obj=None, data={
-            "amount": pledge.amount_cents, "reward_id": pledge.reward_id or "",
-            "message": pledge.message, "hide_amount": pledge.is_amount_hidden,
-            "hide_name": pledge.is_name_hidden, "donor_name": pledge.donor_name,
-            "donor_address": pledge.donor_address, "understood": True})
+        form = PledgeForm(
+            formdata=None,
+            obj=None,
+            data={
+                "amount": pledge.amount_cents,
+                "reward_id": pledge.reward_id or "",
+                "message": pledge.message,
+                "hide_amount": pledge.is_amount_hidden,
+                "hide_name": pledge.is_name_hidden,
+                "donor_name": pledge.donor_name,
+                "donor_address": pledge.donor_address,
+                "understood": True,
+            },
+        )
         form.reward_id.choices = _reward_choices(campaign)
     return _render_pledge(pledge, form)
 
@@ -197,14 +269,18 @@ def _render_pledge(pledge: Pledge, form, status: int = 200):
     campaign = pledge.campaign
     attempt = pledge.latest_attempt
     return render_template(
-        "funding/pledge.html", pledge=pledge, campaign=campaign, form=form,
+        "funding/pledge.html",
+        pledge=pledge,
+        campaign=campaign,
+        form=form,
         settings=campaigns.settings_for(campaign.project_id),
         receipts=receipts.receipts_of(pledge.id),
         is_backer=policies.is_backer(current_user, pledge),
         can_change=policies.can_change_pledge(current_user, pledge),
         sees_bank=policies.can_see_bank_details(current_user, pledge),
         waiting_confirmation=attempt is not None and attempt.status == ATTEMPT_REQUIRES_ACTION,
-        empty_form=EmptyForm(formdata=None)), status
+        empty_form=EmptyForm(formdata=None),
+    ), status
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/modifier", methods=["POST"])
@@ -250,17 +326,22 @@ def cancel_pledge(pledge_id: int):
 @login_required
 def my_pledges():
     pledges = db.session.scalars(
-        select(Pledge).where(Pledge.backer_id == current_user.id)
+        select(Pledge)
+        .where(Pledge.backer_id == current_user.id)
         .options(joinedload(Pledge.campaign).joinedload(Campaign.project))
-        .order_by(Pledge.created_at.desc())).all()
+        .order_by(Pledge.created_at.desc())
+    ).all()
     return render_template("funding/my_pledges.html", pledges=pledges)
 
 
 # --- cards (Stripe mode) -------------------------------------------------------------------------
 
+
 def _stripe_page_context() -> dict:
-    return {"stripe_js_url": current_app.config["STRIPE_JS_URL"],
-            "publishable_key": payments.publishable_key() or ""}
+    return {
+        "stripe_js_url": current_app.config["STRIPE_JS_URL"],
+        "publishable_key": payments.publishable_key() or "",
+    }
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/carte")
@@ -280,11 +361,15 @@ def card(pledge_id: int):
         db.session.rollback()
         flash(exc.message, "error" if isinstance(exc, payments.ProcessorUnavailable) else "info")
         return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
-    return render_template("funding/card.html", pledge=pledge, campaign=pledge.campaign,
-                           client_secret=setup.client_secret,
-                           return_url=url_for("funding.card_return", pledge_id=pledge.id, _external=True),
-                           keep=pledge.campaign.rule == KEEP_WHAT_YOU_RAISE,
-                           **_stripe_page_context())
+    return render_template(
+        "funding/card.html",
+        pledge=pledge,
+        campaign=pledge.campaign,
+        client_secret=setup.client_secret,
+        return_url=url_for("funding.card_return", pledge_id=pledge.id, _external=True),
+        keep=pledge.campaign.rule == KEEP_WHAT_YOU_RAISE,
+        **_stripe_page_context(),
+    )
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/carte/retour")
@@ -305,16 +390,22 @@ def card_return(pledge_id: int):
         flash(exc.message, "error")
         return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
     if result != "saved":
-        flash(_("Votre carte n'a pas été enregistrée. Réessayez, ou utilisez une autre carte."), "error")
+        flash(
+            _("Votre carte n'a pas été enregistrée. Réessayez, ou utilisez une autre carte."),
+            "error",
+        )
         return redirect(url_for("funding.card", pledge_id=pledge.id))
     if pledge.status in ("due", "declined") and (
-            pledge.campaign.rule == KEEP_WHAT_YOU_RAISE or pledge.campaign.outcome == SUCCEEDED):
+        pledge.campaign.rule == KEEP_WHAT_YOU_RAISE or pledge.campaign.outcome == SUCCEEDED
+    ):
         # keep-what-you-raise: charged now; a declined pledge with a new card: tried now
         outcome = charging.collect_pledge(pledge.id)
         db.session.expire_all()
         pledge = load_pledge(pledge_id)
         if outcome == "requires_action":
-            return redirect(url_for("funding.confirm_payment", pledge_id=pledge.id, token=pledge.token))
+            return redirect(
+                url_for("funding.confirm_payment", pledge_id=pledge.id, token=pledge.token)
+            )
         if outcome == "succeeded":
             flash(_("Merci ! Votre paiement est reçu."), "success")
         elif outcome == "failed":
@@ -322,7 +413,10 @@ def card_return(pledge_id: int):
         else:
             flash(_("Votre carte est enregistrée ; le paiement sera fait sous peu."), "info")
         return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
-    flash(_("Merci ! Votre carte est enregistrée : elle ne sera débitée que si la collecte réussit."), "success")
+    flash(
+        _("Merci ! Votre carte est enregistrée : elle ne sera débitée que si la collecte réussit."),
+        "success",
+    )
     return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
 
 
@@ -333,7 +427,11 @@ def confirm_payment(pledge_id: int, token: str):
     if not policies.is_backer(current_user, pledge) or not hmac.compare_digest(token, pledge.token):
         abort(404)
     attempt = pledge.latest_attempt
-    if attempt is None or attempt.status != ATTEMPT_REQUIRES_ACTION or not attempt.payment_intent_id:
+    if (
+        attempt is None
+        or attempt.status != ATTEMPT_REQUIRES_ACTION
+        or not attempt.payment_intent_id
+    ):
         flash(_("Ce paiement n'attend plus de confirmation."), "info")
         return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
     try:
@@ -341,11 +439,17 @@ def confirm_payment(pledge_id: int, token: str):
     except payments.ProcessorUnavailable as exc:
         flash(exc.message, "error")
         return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
-    return render_template("funding/confirm.html", pledge=pledge, campaign=pledge.campaign,
-                           client_secret=intent.client_secret, payment_method=intent.payment_method or "",
-                           return_url=url_for("funding.confirm_return", pledge_id=pledge.id,
-                                              token=pledge.token, _external=True),
-                           **_stripe_page_context())
+    return render_template(
+        "funding/confirm.html",
+        pledge=pledge,
+        campaign=pledge.campaign,
+        client_secret=intent.client_secret,
+        payment_method=intent.payment_method or "",
+        return_url=url_for(
+            "funding.confirm_return", pledge_id=pledge.id, token=pledge.token, _external=True
+        ),
+        **_stripe_page_context(),
+    )
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/confirmer/<token>/retour")
@@ -377,6 +481,7 @@ def confirm_return(pledge_id: int, token: str):
 
 # --- receipts ------------------------------------------------------------------------------------
 
+
 @bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>")
 @login_required
 def receipt(pledge_id: int, kind: str):
@@ -386,6 +491,7 @@ def receipt(pledge_id: int, kind: str):
     found = receipts.receipts_of(pledge.id).get("payment" if kind == "paiement" else "tax")
     if found is None:
         abort(404)
-    template = "funding/receipt_payment.html" if found.kind == "payment" else "funding/receipt_tax.html"
+    template = (
+        "funding/receipt_payment.html" if found.kind == "payment" else "funding/receipt_tax.html"
+    )
     return render_template(template, pledge=pledge, receipt=found, campaign=pledge.campaign)
-

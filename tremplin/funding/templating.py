@@ -1,4 +1,5 @@
 """Labels and small helpers funding's templates share (statuses, rules, days left)."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -29,9 +30,16 @@ PLEDGE_STATUS_LABELS = {
 }
 
 PLEDGE_STATUS_TONES = {
-    "pending": "warning", "active": "muted", "cancelled": "muted", "released": "muted",
-    "due": "warning", "requires_action": "warning", "declined": "error", "unpaid": "error",
-    "collected": "success", "refunded": "muted",
+    "pending": "warning",
+    "active": "muted",
+    "cancelled": "muted",
+    "released": "muted",
+    "due": "warning",
+    "requires_action": "warning",
+    "declined": "error",
+    "unpaid": "error",
+    "collected": "success",
+    "refunded": "muted",
 }
 
 

@@ -8,6 +8,7 @@ delivers again. Processing goes through the same fulfilment functions as the cha
 and the return pages, and only moves states forward, so events arriving out of order are
 harmless.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,13 +35,17 @@ def _object(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _attempt_for(intent: payments.Intent) -> PaymentAttempt | None:
-    attempt = db.session.scalar(select(PaymentAttempt).where(
-        PaymentAttempt.payment_intent_id == intent.id))
+    attempt = db.session.scalar(
+        select(PaymentAttempt).where(PaymentAttempt.payment_intent_id == intent.id)
+    )
     if attempt is None and intent.metadata.get("tremplin_attempt"):
         # A PaymentIntent our database never stored (a charge run died right after asking
         # Stripe): only the attempt that still waits for its PaymentIntent may adopt it.
-        candidate = db.session.scalar(select(PaymentAttempt).where(
-            PaymentAttempt.idempotency_key == intent.metadata["tremplin_attempt"]))
+        candidate = db.session.scalar(
+            select(PaymentAttempt).where(
+                PaymentAttempt.idempotency_key == intent.metadata["tremplin_attempt"]
+            )
+        )
         if candidate is not None and candidate.payment_intent_id is None:
             attempt = candidate
     return attempt
@@ -53,8 +58,11 @@ def _payment_intent(event: dict, now: datetime) -> str:
         return "ignored: unknown payment"
     if intent.status == payments.AUTHORIZED and attempt.status != "requires_capture":
         # confirmed by the backer (3-D Secure) who may never come back to our page
-        return f"synced: {charging.sync_attempt(attempt, now)}" if attempt.payment_intent_id else \
-            f"applied: {charging.apply_intent(attempt, intent, now)}"
+        return (
+            f"synced: {charging.sync_attempt(attempt, now)}"
+            if attempt.payment_intent_id
+            else f"applied: {charging.apply_intent(attempt, intent, now)}"
+        )
     return f"applied: {charging.apply_intent(attempt, intent, now)}"
 
 
@@ -79,8 +87,10 @@ def _charge_refunded(event: dict, now: datetime) -> str:
     if refunds is None:  # recent API versions leave refunds out of the charge
         infos = payments.list_refunds(intent_id)
     else:
-        infos = [payments.refund_from({**r, "payment_intent": r.get("payment_intent") or intent_id})
-                 for r in refunds]
+        infos = [
+            payments.refund_from({**r, "payment_intent": r.get("payment_intent") or intent_id})
+            for r in refunds
+        ]
     outcomes = [pledge_services.record_stripe_refund(info, now) for info in infos]
     return "refunds: " + ", ".join(outcomes) if outcomes else "refunds: none"
 
@@ -115,10 +125,15 @@ def handle_event(event: dict[str, Any], now: datetime | None = None) -> str:
     now = now or utcnow()
     created = event.get("created")
     row = StripeEvent(
-        event_id=event["id"], type=str(event.get("type"))[:80],
+        event_id=event["id"],
+        type=str(event.get("type"))[:80],
         object_id=str(_object(event).get("id") or "")[:64] or None,
-        stripe_created_at=datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None,
-        received_at=now, payload=event)
+        stripe_created_at=datetime.fromtimestamp(created, UTC)
+        if isinstance(created, int)
+        else None,
+        received_at=now,
+        payload=event,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -136,7 +151,9 @@ def handle_event(event: dict[str, Any], now: datetime | None = None) -> str:
 @limiter.exempt
 def stripe_webhook():
     try:
-        event = payments.verify_webhook(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+        event = payments.verify_webhook(
+            request.get_data(cache=False), request.headers.get("Stripe-Signature")
+        )
     except payments.InvalidWebhook as exc:
         log.warning("refused webhook: %s", exc)
         return jsonify(error="invalid signature"), 400

@@ -6,6 +6,7 @@ an investor club's private channel), the read policies (search filters messages 
 them), `groups_of`, `unread_counts` and `register_group_panel` (meetups add their panel to
 the group page). They never write groups' tables directly.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,9 +41,20 @@ from tremplin.platform.hooks import (
 bp = Blueprint("groups", __name__)
 
 __all__ = [
-    "bp", "init_module", "open_conversation", "conversation_for", "add_participants",
-    "remove_participant", "can_read_channel", "can_read_conversation", "can_read_group",
-    "can_read_message", "groups_of", "unread_counts", "GroupPanel", "register_group_panel",
+    "bp",
+    "init_module",
+    "open_conversation",
+    "conversation_for",
+    "add_participants",
+    "remove_participant",
+    "can_read_channel",
+    "can_read_conversation",
+    "can_read_group",
+    "can_read_message",
+    "groups_of",
+    "unread_counts",
+    "GroupPanel",
+    "register_group_panel",
     "group_panels",
 ]
 
@@ -78,21 +90,37 @@ def _conversations_badge(user) -> int:
 
 def _dashboard(user) -> dict:
     counts = unread_counts(user)
-    return {"groups": [(group, counts.groups.get(group.id, 0)) for group in groups_of(user)],
-            "conversations_unread": counts.conversations_total}
+    return {
+        "groups": [(group, counts.groups.get(group.id, 0)) for group in groups_of(user)],
+        "conversations_unread": counts.conversations_total,
+    }
 
 
-register_nav_item(NavItem("groups.index", _l("Groupes"), order=20, active_prefix="/groupes",
-                          badge=_channels_badge))
-register_nav_item(NavItem("groups.conversations", _l("Messages"), order=25, members_only=True,
-                          active_prefix="/messages", badge=_conversations_badge))
+register_nav_item(
+    NavItem(
+        "groups.index", _l("Groupes"), order=20, active_prefix="/groupes", badge=_channels_badge
+    )
+)
+register_nav_item(
+    NavItem(
+        "groups.conversations",
+        _l("Messages"),
+        order=25,
+        members_only=True,
+        active_prefix="/messages",
+        badge=_conversations_badge,
+    )
+)
 register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
 register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
 register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
-register_email_kind("groups_membership",
-                    _l("Mes groupes : demandes d’adhésion, invitations, changements de charte"))
-register_email_kind("groups_moderation",
-                    _l("Modération des groupes : signalements, confirmations, mesures me concernant"))
+register_email_kind(
+    "groups_membership", _l("Mes groupes : demandes d’adhésion, invitations, changements de charte")
+)
+register_email_kind(
+    "groups_moderation",
+    _l("Modération des groupes : signalements, confirmations, mesures me concernant"),
+)
 
 DEFAULTS = {
     # Anti-spam: accounts younger than this many days post at most N messages a minute.

@@ -2,6 +2,7 @@
 
 Messages stay in their threads (shown under "Membre supprimé"); memberships, read markers
 and the member's name on reports go."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, select, update
@@ -23,41 +24,62 @@ from tremplin.platform.types import utcnow
 def forget_member(user) -> None:
     db.session.execute(delete(GroupMembership).where(GroupMembership.user_id == user.id))
     db.session.execute(delete(ReadMarker).where(ReadMarker.user_id == user.id))
-    db.session.execute(update(MessageReport).where(MessageReport.reporter_id == user.id)
-                       .values(reporter_id=None))
-    db.session.execute(update(ModerationRequest).where(
-        ModerationRequest.requested_by_id == user.id, ModerationRequest.state == "pending")
-        .values(state="cancelled", decided_at=utcnow()))
+    db.session.execute(
+        update(MessageReport).where(MessageReport.reporter_id == user.id).values(reporter_id=None)
+    )
+    db.session.execute(
+        update(ModerationRequest)
+        .where(ModerationRequest.requested_by_id == user.id, ModerationRequest.state == "pending")
+        .values(state="cancelled", decided_at=utcnow())
+    )
     forget_memberships()
 
 
 @data_exporter
 def export_member(user) -> dict:
     memberships = db.session.scalars(
-        select(GroupMembership).where(GroupMembership.user_id == user.id)).all()
+        select(GroupMembership).where(GroupMembership.user_id == user.id)
+    ).all()
     messages = db.session.scalars(
-        select(Message).where(Message.author_id == user.id).order_by(Message.id)).all()
+        select(Message).where(Message.author_id == user.id).order_by(Message.id)
+    ).all()
     reports = db.session.scalars(
-        select(MessageReport).where(MessageReport.reporter_id == user.id)).all()
-    return {"groupes": {
-        "adhesions": [{
-            "groupe": m.group.name, "role": m.role, "etat": m.state,
-            "charte_acceptee": m.accepted_charter_version,
-            "depuis": m.joined_at.isoformat() if m.joined_at else None,
-            "sourdine_jusqu_au": m.muted_until.isoformat() if m.muted_until else None,
-        } for m in memberships],
-        "messages": [{
-            "id": m.id,
-            "salon": f"{m.channel.group.name} / {m.channel.name}" if m.channel_id else None,
-            "conversation": m.conversation_id,
-            "texte": m.body,
-            "envoye_le": m.created_at.isoformat(),
-            "modifie_le": m.edited_at.isoformat() if m.edited_at else None,
-            "supprime_le": m.deleted_at.isoformat() if m.deleted_at else None,
-            "masque_le": m.hidden_at.isoformat() if m.hidden_at else None,
-        } for m in messages],
-        "signalements": [{
-            "message": r.message_id, "raison": r.reason, "details": r.details,
-            "le": r.created_at.isoformat(),
-        } for r in reports],
-    }}
+        select(MessageReport).where(MessageReport.reporter_id == user.id)
+    ).all()
+    return {
+        "groupes": {
+            "adhesions": [
+                {
+                    "groupe": m.group.name,
+                    "role": m.role,
+                    "etat": m.state,
+                    "charte_acceptee": m.accepted_charter_version,
+                    "depuis": m.joined_at.isoformat() if m.joined_at else None,
+                    "sourdine_jusqu_au": m.muted_until.isoformat() if m.muted_until else None,
+                }
+                for m in memberships
+            ],
+            "messages": [
+                {
+                    "id": m.id,
+                    "salon": f"{m.channel.group.name} / {m.channel.name}" if m.channel_id else None,
+                    "conversation": m.conversation_id,
+                    "texte": m.body,
+                    "envoye_le": m.created_at.isoformat(),
+                    "modifie_le": m.edited_at.isoformat() if m.edited_at else None,
+                    "supprime_le": m.deleted_at.isoformat() if m.deleted_at else None,
+                    "masque_le": m.hidden_at.isoformat() if m.hidden_at else None,
+                }
+                for m in messages
+            ],
+            "signalements": [
+                {
+                    "message": r.message_id,
+                    "raison": r.reason,
+                    "details": r.details,
+                    "le": r.created_at.isoformat(),
+                }
+                for r in reports
+            ],
+        }
+    }

@@ -3,6 +3,7 @@ markers and unread counts, mentions, and private conversations.
 
 Every message is stored first, then announced (`emit_after_commit`). Never commits.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,13 +52,19 @@ class CannotPost(DomainError):
 
 # --- checks ---------------------------------------------------------------------------
 
+
 def clean_body(body: str | None) -> str:
     text = (body or "").strip()
     if not text:
         raise InvalidMessage(_("Votre message est vide : écrivez quelque chose avant d'envoyer."))
     if len(text) > MAX_LENGTH:
-        raise InvalidMessage(_("Votre message est trop long (%(n)d caractères, %(max)d au maximum).",
-                               n=len(text), max=MAX_LENGTH))
+        raise InvalidMessage(
+            _(
+                "Votre message est trop long (%(n)d caractères, %(max)d au maximum).",
+                n=len(text),
+                max=MAX_LENGTH,
+            )
+        )
     return text
 
 
@@ -79,20 +86,32 @@ def check_rate(user: User) -> None:
     limit = rate_limit_for(user)
     since = utcnow() - timedelta(seconds=60)
     recent = db.session.scalars(
-        select(Message.created_at).where(Message.author_id == user.id, Message.created_at > since)
-        .order_by(Message.created_at).limit(limit)).all()
+        select(Message.created_at)
+        .where(Message.author_id == user.id, Message.created_at > since)
+        .order_by(Message.created_at)
+        .limit(limit)
+    ).all()
     if len(recent) >= limit:
         wait = max(1, int(60 - (utcnow() - recent[0]).total_seconds()) + 1)
         if is_new_account(user):
-            message = _("Doucement : les comptes récents peuvent envoyer %(n)d messages par minute. "
-                        "Réessayez dans %(s)d secondes.", n=limit, s=wait)
+            message = _(
+                "Doucement : les comptes récents peuvent envoyer %(n)d messages par minute. "
+                "Réessayez dans %(s)d secondes.",
+                n=limit,
+                s=wait,
+            )
         else:
-            message = _("Vous envoyez des messages très vite (%(n)d par minute au plus). "
-                        "Réessayez dans %(s)d secondes.", n=limit, s=wait)
+            message = _(
+                "Vous envoyez des messages très vite (%(n)d par minute au plus). "
+                "Réessayez dans %(s)d secondes.",
+                n=limit,
+                s=wait,
+            )
         raise RateLimited(message)
 
 
 # --- mentions -------------------------------------------------------------------------
+
 
 def find_mentions(body: str, candidates: list[User], author: User) -> list[dict]:
     """`@Prénom Nom` of a member who can read the place (longest names first)."""
@@ -125,8 +144,12 @@ def render_body(message: Message) -> Markup:
         if not name:
             continue
         for variant in {str(escape(name)), name.replace("&", "&amp;")}:
-            html = re.sub(re.escape("@" + variant) + r"(?![\w])",
-                          lambda _m, v=variant: f'<span class="mention">@{v}</span>', html, count=1)
+            html = re.sub(
+                re.escape("@" + variant) + r"(?![\w])",
+                lambda _m, v=variant: f'<span class="mention">@{v}</span>',
+                html,
+                count=1,
+            )
     return Markup(html)
 
 
@@ -135,6 +158,7 @@ def mentioned_ids(message: Message) -> set[int]:
 
 
 # --- payloads -------------------------------------------------------------------------
+
 
 def _member_url(user: User) -> str | None:
     from tremplin.platform.templating import member_url
@@ -147,8 +171,13 @@ def _member_url(user: User) -> str | None:
 
 def author_payload(user: User) -> dict:
     name = user.public_name
-    return {"id": user.id, "name": name, "initial": (name or "?")[:1].upper(),
-            "url": _member_url(user), "avatar_url": getattr(user, "avatar_url", None)}
+    return {
+        "id": user.id,
+        "name": name,
+        "initial": (name or "?")[:1].upper(),
+        "url": _member_url(user),
+        "avatar_url": getattr(user, "avatar_url", None),
+    }
 
 
 def message_payload(message: Message) -> dict:
@@ -178,6 +207,7 @@ def announce(message: Message, event_name: str) -> None:
 
 # --- posting --------------------------------------------------------------------------
 
+
 def post_to_channel(user: User, channel: Channel, body: str) -> Message:
     refusal = policies.posting_refusal(user, channel.group)
     if refusal:
@@ -185,15 +215,27 @@ def post_to_channel(user: User, channel: Channel, body: str) -> Message:
     text = clean_body(body)
     check_rate(user)
     candidates = _channel_members(channel.group) if "@" in text else []
-    message = Message(channel=channel, author=user, body=text,
-                      mentioned_user_ids=find_mentions(text, candidates, user) or None)
+    message = Message(
+        channel=channel,
+        author=user,
+        body=text,
+        mentioned_user_ids=find_mentions(text, candidates, user) or None,
+    )
     db.session.add(message)
     db.session.flush()
     _mark(user.id, message.id, channel_id=channel.id)
     announce(message, "message:new")
-    emit_after_commit(db.session, "unread:bump", {
-        "group_id": channel.group_id, "channel_id": channel.id, "message_id": message.id,
-        "author_id": user.id}, room=live.group_room(channel.group_id))
+    emit_after_commit(
+        db.session,
+        "unread:bump",
+        {
+            "group_id": channel.group_id,
+            "channel_id": channel.id,
+            "message_id": message.id,
+            "author_id": user.id,
+        },
+        room=live.group_room(channel.group_id),
+    )
     _notify_mentions(message, candidates, mentioned_ids(message))
     return message
 
@@ -204,8 +246,12 @@ def post_to_conversation(user: User, conversation: Conversation, body: str) -> M
     text = clean_body(body)
     check_rate(user)
     others = [p.user for p in conversation.participants if p.user_id != user.id]
-    message = Message(conversation=conversation, author=user, body=text,
-                      mentioned_user_ids=find_mentions(text, others, user) or None)
+    message = Message(
+        conversation=conversation,
+        author=user,
+        body=text,
+        mentioned_user_ids=find_mentions(text, others, user) or None,
+    )
     db.session.add(message)
     db.session.flush()
     conversation.last_message_at = message.created_at
@@ -257,35 +303,54 @@ def delete_message(user: User, message: Message) -> Message:
 
 
 def _channel_members(group: Group) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
-        .where(GroupMembership.group_id == group.id, GroupMembership.state == "active")))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(GroupMembership, GroupMembership.user_id == User.id)
+            .where(GroupMembership.group_id == group.id, GroupMembership.state == "active")
+        )
+    )
 
 
 def message_url(message: Message) -> str:
     if message.channel_id is not None:
         channel = message.channel
-        return url_for("groups.channel", slug=channel.group.slug, channel_slug=channel.slug,
-                       _anchor=f"m{message.id}")
-    return url_for("groups.conversation", conversation_id=message.conversation_id,
-                   _anchor=f"m{message.id}")
+        return url_for(
+            "groups.channel",
+            slug=channel.group.slug,
+            channel_slug=channel.slug,
+            _anchor=f"m{message.id}",
+        )
+    return url_for(
+        "groups.conversation", conversation_id=message.conversation_id, _anchor=f"m{message.id}"
+    )
 
 
 def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) -> None:
     if not ids:
         return
     by_id = {u.id: u for u in candidates}
-    where = (f"#{message.channel.name}" if message.channel_id is not None
-             else _("une conversation privée"))
+    where = (
+        f"#{message.channel.name}"
+        if message.channel_id is not None
+        else _("une conversation privée")
+    )
     for uid in sorted(ids):
         user = by_id.get(uid)
         if user is None:
             continue
-        notify(user, "groups_mention",
-               _("%(name)s vous a mentionné dans %(where)s", name=message.author.public_name,
-                 where=where),
-               message_url(message), email_template="email/groups_mention.txt",
-               excerpt=plain_excerpt(message.body, 300))
+        notify(
+            user,
+            "groups_mention",
+            _(
+                "%(name)s vous a mentionné dans %(where)s",
+                name=message.author.public_name,
+                where=where,
+            ),
+            message_url(message),
+            email_template="email/groups_mention.txt",
+            excerpt=plain_excerpt(message.body, 300),
+        )
 
 
 def _notify_conversation(message: Message, conversation: Conversation, others: list[User]) -> None:
@@ -297,13 +362,18 @@ def _notify_conversation(message: Message, conversation: Conversation, others: l
     for user in others:
         if counts.get(user.id, 0) > 1:
             continue  # already told: they have not read the previous one yet
-        notify(user, "groups_conversation",
-               _("Nouveau message de %(name)s", name=message.author.public_name),
-               message_url(message), email_template="email/groups_conversation.txt",
-               excerpt=plain_excerpt(message.body, 300))
+        notify(
+            user,
+            "groups_conversation",
+            _("Nouveau message de %(name)s", name=message.author.public_name),
+            message_url(message),
+            email_template="email/groups_conversation.txt",
+            excerpt=plain_excerpt(message.body, 300),
+        )
 
 
 # --- history --------------------------------------------------------------------------
+
 
 def _place_filter(place: Channel | Conversation):
     if isinstance(place, Channel):
@@ -311,18 +381,25 @@ def _place_filter(place: Channel | Conversation):
     return Message.conversation_id == place.id
 
 
-def history(place: Channel | Conversation, *, before: int | None = None,
-            after: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:
+def history(
+    place: Channel | Conversation,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Message], bool]:
     """Messages in order, oldest first, and whether older ones remain (for `before`) or
     newer ones (for `after`). Deleted and hidden messages keep their place."""
     limit = max(1, min(limit, 200))
-    stmt = select(Message).where(_place_filter(place)).options(
-        joinedload(Message.author))
+    stmt = select(Message).where(_place_filter(place)).options(joinedload(Message.author))
     if isinstance(place, Channel):
         stmt = stmt.options(joinedload(Message.channel))
     if after is not None:
-        rows = list(db.session.scalars(
-            stmt.where(Message.id > after).order_by(Message.id).limit(limit + 1)).unique())
+        rows = list(
+            db.session.scalars(
+                stmt.where(Message.id > after).order_by(Message.id).limit(limit + 1)
+            ).unique()
+        )
         return rows[:limit], len(rows) > limit
     if before is not None:
         stmt = stmt.where(Message.id < before)
@@ -331,32 +408,59 @@ def history(place: Channel | Conversation, *, before: int | None = None,
 
 
 def pinned_messages(channel: Channel) -> list[Message]:
-    return list(db.session.scalars(
-        select(Message).where(Message.channel_id == channel.id, Message.pinned_at.is_not(None),
-                              Message.deleted_at.is_(None), Message.hidden_at.is_(None))
-        .options(joinedload(Message.author)).order_by(Message.pinned_at.desc()).limit(10)).unique())
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(
+                Message.channel_id == channel.id,
+                Message.pinned_at.is_not(None),
+                Message.deleted_at.is_(None),
+                Message.hidden_at.is_(None),
+            )
+            .options(joinedload(Message.author))
+            .order_by(Message.pinned_at.desc())
+            .limit(10)
+        ).unique()
+    )
 
 
 # --- read markers and unread counts ---------------------------------------------------
 
-def _mark(user_id: int, message_id: int, *, channel_id: int | None = None,
-          conversation_id: int | None = None) -> None:
+
+def _mark(
+    user_id: int,
+    message_id: int,
+    *,
+    channel_id: int | None = None,
+    conversation_id: int | None = None,
+) -> None:
     """Move a read marker forward (never back), in one statement safe under concurrency."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(ReadMarker).values(user_id=user_id, channel_id=channel_id,
-                                     conversation_id=conversation_id,
-                                     last_read_message_id=message_id, updated_at=utcnow())
+    stmt = insert(ReadMarker).values(
+        user_id=user_id,
+        channel_id=channel_id,
+        conversation_id=conversation_id,
+        last_read_message_id=message_id,
+        updated_at=utcnow(),
+    )
     target = ["user_id", "channel_id"] if channel_id is not None else ["user_id", "conversation_id"]
     stmt = stmt.on_conflict_do_update(
         index_elements=target,
-        set_={"last_read_message_id": case(
-            (stmt.excluded.last_read_message_id > ReadMarker.last_read_message_id,
-             stmt.excluded.last_read_message_id), else_=ReadMarker.last_read_message_id),
-            "updated_at": stmt.excluded.updated_at})
+        set_={
+            "last_read_message_id": case(
+                (
+                    stmt.excluded.last_read_message_id > ReadMarker.last_read_message_id,
+                    stmt.excluded.last_read_message_id,
+                ),
+                else_=ReadMarker.last_read_message_id,
+            ),
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
     db.session.execute(stmt)
 
 
@@ -372,8 +476,12 @@ def mark_read(user: User, place: Channel | Conversation, message_id: int | None 
     else:
         _mark(user.id, message_id, conversation_id=place.id)
     user_id = user.id
-    emit_after_commit(db.session, "unread:sync", lambda: unread_counts_for(user_id).as_dict(),
-                      room=user_room(user.id))
+    emit_after_commit(
+        db.session,
+        "unread:sync",
+        lambda: unread_counts_for(user_id).as_dict(),
+        room=user_room(user.id),
+    )
 
 
 @dataclass
@@ -395,18 +503,26 @@ class UnreadCounts:
         return self.channels_total + self.conversations_total
 
     def as_dict(self) -> dict:
-        return {"channels": {str(k): v for k, v in self.channels.items()},
-                "groups": {str(k): v for k, v in self.groups.items()},
-                "conversations": {str(k): v for k, v in self.conversations.items()},
-                "channels_total": self.channels_total,
-                "conversations_total": self.conversations_total, "total": self.total}
+        return {
+            "channels": {str(k): v for k, v in self.channels.items()},
+            "groups": {str(k): v for k, v in self.groups.items()},
+            "conversations": {str(k): v for k, v in self.conversations.items()},
+            "channels_total": self.channels_total,
+            "conversations_total": self.conversations_total,
+            "total": self.total,
+        }
 
 
 def _unread_conditions(user_id: int, since_column):
-    return (Message.author_id != user_id, Message.deleted_at.is_(None),
-            Message.hidden_at.is_(None),
-            or_(and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
-                and_(ReadMarker.id.is_(None), Message.created_at > since_column)))
+    return (
+        Message.author_id != user_id,
+        Message.deleted_at.is_(None),
+        Message.hidden_at.is_(None),
+        or_(
+            and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
+            and_(ReadMarker.id.is_(None), Message.created_at > since_column),
+        ),
+    )
 
 
 def unread_counts_for(user_id: int) -> UnreadCounts:
@@ -416,25 +532,42 @@ def unread_counts_for(user_id: int) -> UnreadCounts:
     rows = db.session.execute(
         select(Message.channel_id, Channel.group_id, func.count(Message.id))
         .join(Channel, Channel.id == Message.channel_id)
-        .join(GroupMembership, and_(GroupMembership.group_id == Channel.group_id,
-                                    GroupMembership.user_id == user_id,
-                                    GroupMembership.state == "active"))
-        .outerjoin(ReadMarker, and_(ReadMarker.channel_id == Message.channel_id,
-                                    ReadMarker.user_id == user_id))
+        .join(
+            GroupMembership,
+            and_(
+                GroupMembership.group_id == Channel.group_id,
+                GroupMembership.user_id == user_id,
+                GroupMembership.state == "active",
+            ),
+        )
+        .outerjoin(
+            ReadMarker,
+            and_(ReadMarker.channel_id == Message.channel_id, ReadMarker.user_id == user_id),
+        )
         .where(*_unread_conditions(user_id, GroupMembership.joined_at))
-        .group_by(Message.channel_id, Channel.group_id))
+        .group_by(Message.channel_id, Channel.group_id)
+    )
     for channel_id, group_id, n in rows:
         counts.channels[channel_id] = n
         counts.groups[group_id] = counts.groups.get(group_id, 0) + n
     rows = db.session.execute(
         select(Message.conversation_id, func.count(Message.id))
-        .join(ConversationParticipant, and_(
-            ConversationParticipant.conversation_id == Message.conversation_id,
-            ConversationParticipant.user_id == user_id))
-        .outerjoin(ReadMarker, and_(ReadMarker.conversation_id == Message.conversation_id,
-                                    ReadMarker.user_id == user_id))
+        .join(
+            ConversationParticipant,
+            and_(
+                ConversationParticipant.conversation_id == Message.conversation_id,
+                ConversationParticipant.user_id == user_id,
+            ),
+        )
+        .outerjoin(
+            ReadMarker,
+            and_(
+                ReadMarker.conversation_id == Message.conversation_id, ReadMarker.user_id == user_id
+            ),
+        )
         .where(*_unread_conditions(user_id, ConversationParticipant.joined_at))
-        .group_by(Message.conversation_id))
+        .group_by(Message.conversation_id)
+    )
     counts.conversations = {cid: n for cid, n in rows}
     return counts
 
@@ -456,21 +589,38 @@ def forget_cached_unread() -> None:
 def unread_in_conversation_for(user_ids: list[int], conversation_id: int) -> dict[int, int]:
     rows = db.session.execute(
         select(ConversationParticipant.user_id, func.count(Message.id))
-        .join(Message, and_(Message.conversation_id == ConversationParticipant.conversation_id,
-                            Message.author_id != ConversationParticipant.user_id,
-                            Message.deleted_at.is_(None)))
-        .outerjoin(ReadMarker, and_(ReadMarker.conversation_id == conversation_id,
-                                    ReadMarker.user_id == ConversationParticipant.user_id))
-        .where(ConversationParticipant.conversation_id == conversation_id,
-               ConversationParticipant.user_id.in_(user_ids),
-               or_(and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
-                   and_(ReadMarker.id.is_(None),
-                        Message.created_at > ConversationParticipant.joined_at)))
-        .group_by(ConversationParticipant.user_id))
+        .join(
+            Message,
+            and_(
+                Message.conversation_id == ConversationParticipant.conversation_id,
+                Message.author_id != ConversationParticipant.user_id,
+                Message.deleted_at.is_(None),
+            ),
+        )
+        .outerjoin(
+            ReadMarker,
+            and_(
+                ReadMarker.conversation_id == conversation_id,
+                ReadMarker.user_id == ConversationParticipant.user_id,
+            ),
+        )
+        .where(
+            ConversationParticipant.conversation_id == conversation_id,
+            ConversationParticipant.user_id.in_(user_ids),
+            or_(
+                and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
+                and_(
+                    ReadMarker.id.is_(None), Message.created_at > ConversationParticipant.joined_at
+                ),
+            ),
+        )
+        .group_by(ConversationParticipant.user_id)
+    )
     return dict(rows.all())
 
 
 # --- conversations --------------------------------------------------------------------
+
 
 def _owner_key(owner) -> tuple[str, int] | None:
     if owner is None:
@@ -484,13 +634,17 @@ def conversation_for(owner) -> Conversation | None:
     """The conversation another module opened for `owner` (a model instance or a
     ("table", id) pair), if any."""
     owner_type, owner_id = _owner_key(owner)
-    return db.session.scalar(select(Conversation).where(
-        Conversation.owner_type == owner_type, Conversation.owner_id == owner_id)
-        .order_by(Conversation.id).limit(1))
+    return db.session.scalar(
+        select(Conversation)
+        .where(Conversation.owner_type == owner_type, Conversation.owner_id == owner_id)
+        .order_by(Conversation.id)
+        .limit(1)
+    )
 
 
-def open_conversation(users: list[User], title: str | None = None, kind: str = "direct",
-                      owner=None) -> Conversation:
+def open_conversation(
+    users: list[User], title: str | None = None, kind: str = "direct", owner=None
+) -> Conversation:
     """A private conversation between these members. A 1:1 conversation, or one opened for
     an owner (a mentoring pair, an investor club), is reused when it exists; participants
     missing from a reused one are added."""
@@ -505,20 +659,34 @@ def open_conversation(users: list[User], title: str | None = None, kind: str = "
         a, b = sorted(people)
         pa, pb = aliased(ConversationParticipant), aliased(ConversationParticipant)
         existing = db.session.scalar(
-            select(Conversation).join(pa, pa.conversation_id == Conversation.id)
+            select(Conversation)
+            .join(pa, pa.conversation_id == Conversation.id)
             .join(pb, pb.conversation_id == Conversation.id)
-            .where(Conversation.kind == "direct", Conversation.owner_type.is_(None),
-                   Conversation.title.is_(None), pa.user_id == a, pb.user_id == b)
-            .where(select(func.count(ConversationParticipant.id))
-                   .where(ConversationParticipant.conversation_id == Conversation.id)
-                   .scalar_subquery() == 2)
-            .order_by(Conversation.id).limit(1))
+            .where(
+                Conversation.kind == "direct",
+                Conversation.owner_type.is_(None),
+                Conversation.title.is_(None),
+                pa.user_id == a,
+                pb.user_id == b,
+            )
+            .where(
+                select(func.count(ConversationParticipant.id))
+                .where(ConversationParticipant.conversation_id == Conversation.id)
+                .scalar_subquery()
+                == 2
+            )
+            .order_by(Conversation.id)
+            .limit(1)
+        )
     if existing is not None:
         add_participants(existing, people.values())
         return existing
-    conversation = Conversation(kind=kind, title=(title or "").strip() or None,
-                                owner_type=owner_key[0] if owner_key else None,
-                                owner_id=owner_key[1] if owner_key else None)
+    conversation = Conversation(
+        kind=kind,
+        title=(title or "").strip() or None,
+        owner_type=owner_key[0] if owner_key else None,
+        owner_id=owner_key[1] if owner_key else None,
+    )
     db.session.add(conversation)
     for user in people.values():
         conversation.participants.append(ConversationParticipant(user=user))
@@ -545,22 +713,34 @@ def remove_participant(conversation: Conversation, user: User) -> None:
 
 
 def conversations_of(user: User) -> list[Conversation]:
-    return list(db.session.scalars(
-        select(Conversation).join(ConversationParticipant)
-        .where(ConversationParticipant.user_id == user.id)
-        .options(selectinload(Conversation.participants).joinedload(ConversationParticipant.user))
-        .order_by(func.coalesce(Conversation.last_message_at, Conversation.created_at).desc(),
-                  Conversation.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Conversation)
+            .join(ConversationParticipant)
+            .where(ConversationParticipant.user_id == user.id)
+            .options(
+                selectinload(Conversation.participants).joinedload(ConversationParticipant.user)
+            )
+            .order_by(
+                func.coalesce(Conversation.last_message_at, Conversation.created_at).desc(),
+                Conversation.id.desc(),
+            )
+        )
+    )
 
 
 def last_messages(conversation_ids: list[int]) -> dict[int, Message]:
     """The latest message of each conversation, in one statement."""
     if not conversation_ids:
         return {}
-    latest = (select(func.max(Message.id)).where(Message.conversation_id.in_(conversation_ids))
-              .group_by(Message.conversation_id))
-    rows = db.session.scalars(select(Message).where(Message.id.in_(latest))
-                              .options(joinedload(Message.author)))
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id.in_(conversation_ids))
+        .group_by(Message.conversation_id)
+    )
+    rows = db.session.scalars(
+        select(Message).where(Message.id.in_(latest)).options(joinedload(Message.author))
+    )
     return {m.conversation_id: m for m in rows}
 
 

@@ -3,6 +3,7 @@
 Every page works without JavaScript (forms post); chat.js enhances them over Socket.IO and
 fetches missed messages from the `historique` endpoints.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -28,8 +29,9 @@ from tremplin.platform.models import User
 
 
 def load_channel(slug: str, channel_slug: str) -> tuple[Group, Channel]:
-    group = db.first_or_404(select(Group).where(Group.slug == slug)
-                            .options(selectinload(Group.channels)))
+    group = db.first_or_404(
+        select(Group).where(Group.slug == slug).options(selectinload(Group.channels))
+    )
     channel = next((c for c in group.channels if c.slug == channel_slug), None)
     if channel is None:
         abort(404)
@@ -38,8 +40,10 @@ def load_channel(slug: str, channel_slug: str) -> tuple[Group, Channel]:
 
 def load_conversation(conversation_id: int) -> Conversation:
     return db.first_or_404(
-        select(Conversation).where(Conversation.id == conversation_id)
-        .options(selectinload(Conversation.participants).joinedload(ConversationParticipant.user)))
+        select(Conversation)
+        .where(Conversation.id == conversation_id)
+        .options(selectinload(Conversation.participants).joinedload(ConversationParticipant.user))
+    )
 
 
 def _history_args() -> tuple[int | None, int | None]:
@@ -48,12 +52,14 @@ def _history_args() -> tuple[int | None, int | None]:
 
 def _history_json(place):
     before, after = _history_args()
-    messages, has_more = chat.history(place, before=before, after=after,
-                                      limit=request.args.get("limit", chat.PAGE_SIZE, type=int))
+    messages, has_more = chat.history(
+        place, before=before, after=after, limit=request.args.get("limit", chat.PAGE_SIZE, type=int)
+    )
     return jsonify(messages=[chat.message_payload(m) for m in messages], has_more=has_more)
 
 
 # --- channels -------------------------------------------------------------------------
+
 
 @bp.route("/groupes/<slug>/salons/<channel_slug>", methods=["GET", "POST"])
 @login_required
@@ -68,8 +74,14 @@ def channel(slug: str, channel_slug: str):
             with form_errors(form) as outcome:
                 message = chat.post_to_channel(current_user, channel, form.body.data)
             if outcome.ok:
-                return redirect(url_for("groups.channel", slug=slug, channel_slug=channel_slug,
-                                        _anchor=f"m{message.id}"))
+                return redirect(
+                    url_for(
+                        "groups.channel",
+                        slug=slug,
+                        channel_slug=channel_slug,
+                        _anchor=f"m{message.id}",
+                    )
+                )
         status = 400
     before, _after = _history_args()
     messages, has_older = chat.history(channel, before=before)
@@ -80,12 +92,22 @@ def channel(slug: str, channel_slug: str):
     unread = chat.unread_counts(current_user)
     refusal = policies.posting_refusal(current_user, group)
     return render_template(
-        "groups/channel.html", group=group, channel=channel, messages=messages,
-        has_older=has_older, before=before, form=form, refusal=refusal, membership=membership,
-        pinned=chat.pinned_messages(channel), unread=unread,
-        online=_online(group), can_moderate=policies.can_moderate(current_user, group),
+        "groups/channel.html",
+        group=group,
+        channel=channel,
+        messages=messages,
+        has_older=has_older,
+        before=before,
+        form=form,
+        refusal=refusal,
+        membership=membership,
+        pinned=chat.pinned_messages(channel),
+        unread=unread,
+        online=_online(group),
+        can_moderate=policies.can_moderate(current_user, group),
         is_new_account=chat.is_new_account(current_user),
-        rate_limit=chat.rate_limit_for(current_user), action_form=EmptyForm(),
+        rate_limit=chat.rate_limit_for(current_user),
+        action_form=EmptyForm(),
         history_url=url_for("groups.channel_history", slug=slug, channel_slug=channel_slug),
     ), status
 
@@ -94,10 +116,19 @@ def _online(group: Group, limit: int = 30) -> list[User]:
     ids = live.online_user_ids()
     if not ids:
         return []
-    return list(db.session.scalars(
-        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
-        .where(GroupMembership.group_id == group.id, GroupMembership.state == "active",
-               User.id.in_(ids)).order_by(User.display_name).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(GroupMembership, GroupMembership.user_id == User.id)
+            .where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.state == "active",
+                User.id.in_(ids),
+            )
+            .order_by(User.display_name)
+            .limit(limit)
+        )
+    )
 
 
 @bp.route("/groupes/<slug>/salons/<channel_slug>/historique")
@@ -111,26 +142,41 @@ def channel_history(slug: str, channel_slug: str):
 
 # --- conversations --------------------------------------------------------------------
 
+
 @bp.route("/messages")
 @login_required
 def conversations():
     items = chat.conversations_of(current_user)
     last = chat.last_messages([c.id for c in items])
     unread = chat.unread_counts(current_user)
-    return render_template("groups/conversations.html", conversations=items, last=last,
-                           unread=unread, title_of=lambda c: chat.conversation_title(c, current_user))
+    return render_template(
+        "groups/conversations.html",
+        conversations=items,
+        last=last,
+        unread=unread,
+        title_of=lambda c: chat.conversation_title(c, current_user),
+    )
 
 
 def _contact_choices(extra: User | None) -> list[tuple[int, str]]:
     """People one may write to: members of the groups one belongs to (and the member whose
     profile led here)."""
-    mine = select(GroupMembership.group_id).where(GroupMembership.user_id == current_user.id,
-                                                  GroupMembership.state == "active")
+    mine = select(GroupMembership.group_id).where(
+        GroupMembership.user_id == current_user.id, GroupMembership.state == "active"
+    )
     people = db.session.scalars(
-        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
-        .where(GroupMembership.group_id.in_(mine), GroupMembership.state == "active",
-               User.id != current_user.id, User.deleted_at.is_(None))
-        .distinct().order_by(User.display_name).limit(500)).all()
+        select(User)
+        .join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(
+            GroupMembership.group_id.in_(mine),
+            GroupMembership.state == "active",
+            User.id != current_user.id,
+            User.deleted_at.is_(None),
+        )
+        .distinct()
+        .order_by(User.display_name)
+        .limit(500)
+    ).all()
     choices = [(u.id, u.public_name) for u in people]
     if extra is not None and extra.id not in {c[0] for c in choices}:
         choices.insert(0, (extra.id, extra.public_name))
@@ -156,8 +202,10 @@ def new_conversation():
         users = db.session.scalars(select(User).where(User.id.in_(chosen))).all()
         with form_errors(form) as outcome:
             conversation = chat.open_conversation(
-                [current_user, *users], title=form.title.data or None,
-                kind="direct" if len(users) == 1 else "group")
+                [current_user, *users],
+                title=form.title.data or None,
+                kind="direct" if len(users) == 1 else "group",
+            )
             if (form.body.data or "").strip():
                 chat.post_to_conversation(current_user, conversation, form.body.data)
         if outcome.ok:
@@ -178,8 +226,13 @@ def conversation(conversation_id: int):
             with form_errors(form) as outcome:
                 message = chat.post_to_conversation(current_user, conversation, form.body.data)
             if outcome.ok:
-                return redirect(url_for("groups.conversation", conversation_id=conversation.id,
-                                        _anchor=f"m{message.id}"))
+                return redirect(
+                    url_for(
+                        "groups.conversation",
+                        conversation_id=conversation.id,
+                        _anchor=f"m{message.id}",
+                    )
+                )
         status = 400
     before, _after = _history_args()
     messages, has_older = chat.history(conversation, before=before)
@@ -187,10 +240,15 @@ def conversation(conversation_id: int):
         chat.mark_read(current_user, conversation, messages[-1].id)
         chat.forget_cached_unread()
     return render_template(
-        "groups/conversation.html", conversation=conversation, messages=messages,
-        has_older=has_older, before=before, form=form,
+        "groups/conversation.html",
+        conversation=conversation,
+        messages=messages,
+        has_older=has_older,
+        before=before,
+        form=form,
         title=chat.conversation_title(conversation, current_user),
-        unread=chat.unread_counts(current_user), action_form=EmptyForm(),
+        unread=chat.unread_counts(current_user),
+        action_form=EmptyForm(),
         is_new_account=chat.is_new_account(current_user),
         rate_limit=chat.rate_limit_for(current_user),
         history_url=url_for("groups.conversation_history", conversation_id=conversation.id),
@@ -208,11 +266,17 @@ def conversation_history(conversation_id: int):
 
 # --- one message ----------------------------------------------------------------------
 
+
 def load_message(message_id: int) -> Message:
     message = db.first_or_404(
-        select(Message).where(Message.id == message_id)
-        .options(joinedload(Message.author), joinedload(Message.channel).joinedload(Channel.group),
-                 joinedload(Message.conversation)))
+        select(Message)
+        .where(Message.id == message_id)
+        .options(
+            joinedload(Message.author),
+            joinedload(Message.channel).joinedload(Channel.group),
+            joinedload(Message.conversation),
+        )
+    )
     if not policies.can_read_message(current_user, message):
         abort(403)
     return message
@@ -234,8 +298,9 @@ def edit_message(message_id: int):
             chat.edit_message(current_user, message, form.body.data)
         if outcome.ok:
             return redirect(_back_to(message))
-    return render_template("groups/message_edit.html", message=message, form=form,
-                           back=_back_to(message))
+    return render_template(
+        "groups/message_edit.html", message=message, form=form, back=_back_to(message)
+    )
 
 
 @bp.route("/discussion/messages/<int:message_id>/supprimer", methods=["POST"])
@@ -249,8 +314,10 @@ def delete_message(message_id: int):
         abort(400)
     with form_errors(form) as outcome:
         chat.delete_message(current_user, message)
-    flash(_("Message supprimé.") if outcome.ok else outcome.error.message,
-          "success" if outcome.ok else "error")
+    flash(
+        _("Message supprimé.") if outcome.ok else outcome.error.message,
+        "success" if outcome.ok else "error",
+    )
     return redirect(_back_to(message))
 
 
@@ -267,12 +334,13 @@ def report_message(message_id: int):
         if outcome.ok:
             flash(_("Merci. Les animateurs du groupe vont examiner ce message."), "success")
             return redirect(_back_to(message))
-    return render_template("groups/report.html", message=message, form=form,
-                           back=_back_to(message))
+    return render_template("groups/report.html", message=message, form=form, back=_back_to(message))
 
 
-@bp.route("/discussion/messages/<int:message_id>/<any(masquer, afficher, epingler, desepingler):action>",
-          methods=["POST"])
+@bp.route(
+    "/discussion/messages/<int:message_id>/<any(masquer, afficher, epingler, desepingler):action>",
+    methods=["POST"],
+)
 @login_required
 def moderate_message(message_id: int, action: str):
     message = load_message(message_id)
@@ -292,8 +360,13 @@ def moderate_message(message_id: int, action: str):
     if not outcome.ok:
         flash(outcome.error.message, "error")
     elif not applied:
-        flash(_("Ce message est celui d’un animateur : un autre animateur doit confirmer avant "
-                "qu’il soit masqué."), "info")
+        flash(
+            _(
+                "Ce message est celui d’un animateur : un autre animateur doit confirmer avant "
+                "qu’il soit masqué."
+            ),
+            "info",
+        )
     else:
         flash(_("C’est fait : l’action figure dans le journal de modération du groupe."), "success")
     target = request.form.get("next")

@@ -5,6 +5,7 @@ Every handler answers through its ack: {"ok": true, ...} or {"ok": false, "error
 text>"}. A handler commits its own transaction (there is no request end to do it), and the
 emits queued by services leave after that commit.
 """
+
 from __future__ import annotations
 
 import functools
@@ -55,8 +56,12 @@ def socket_action(handler):
         except Exception:  # noqa: BLE001 - the client gets a clear answer, the log the details
             db.session.rollback()
             current_app.logger.exception("groups: socket handler %s failed", handler.__name__)
-            return _error(_("Un problème inattendu est survenu : votre message n’a pas été "
-                            "enregistré. Réessayez dans un instant."))
+            return _error(
+                _(
+                    "Un problème inattendu est survenu : votre message n’a pas été "
+                    "enregistré. Réessayez dans un instant."
+                )
+            )
 
     return wrapper
 
@@ -76,8 +81,9 @@ def _channel(data: dict) -> Channel | None:
     channel_id = _int(data, "channel_id")
     if channel_id is None:
         return None
-    return db.session.scalar(select(Channel).where(Channel.id == channel_id)
-                             .options(joinedload(Channel.group)))
+    return db.session.scalar(
+        select(Channel).where(Channel.id == channel_id).options(joinedload(Channel.group))
+    )
 
 
 def _conversation(data: dict) -> Conversation | None:
@@ -106,16 +112,23 @@ def _not_readable() -> dict:
 
 # --- rooms and presence ---------------------------------------------------------------
 
+
 @socketio.on("chat:subscribe")
 @socket_action
 def subscribe(data):
     """A groups page opened: join the rooms of every group (unread counts, presence) and
     conversation of this member, and show them online."""
     user_id = current_user.id
-    group_ids = db.session.scalars(select(GroupMembership.group_id).where(
-        GroupMembership.user_id == user_id, GroupMembership.state == "active")).all()
-    conversation_ids = db.session.scalars(select(ConversationParticipant.conversation_id).where(
-        ConversationParticipant.user_id == user_id)).all()
+    group_ids = db.session.scalars(
+        select(GroupMembership.group_id).where(
+            GroupMembership.user_id == user_id, GroupMembership.state == "active"
+        )
+    ).all()
+    conversation_ids = db.session.scalars(
+        select(ConversationParticipant.conversation_id).where(
+            ConversationParticipant.user_id == user_id
+        )
+    ).all()
     for group_id in group_ids:
         join_room(live.group_room(group_id))
     for conversation_id in conversation_ids:
@@ -124,10 +137,18 @@ def subscribe(data):
     if came_online:
         payload = {"user": chat.author_payload(current_user), "online": True}
         for group_id in group_ids:
-            socketio.emit("presence", {**payload, "group_id": group_id},
-                          to=live.group_room(group_id), skip_sid=request.sid)
-    answer = {"ok": True, "groups": list(group_ids), "conversations": list(conversation_ids),
-              "unread": chat.unread_counts_for(user_id).as_dict()}
+            socketio.emit(
+                "presence",
+                {**payload, "group_id": group_id},
+                to=live.group_room(group_id),
+                skip_sid=request.sid,
+            )
+    answer = {
+        "ok": True,
+        "groups": list(group_ids),
+        "conversations": list(conversation_ids),
+        "unread": chat.unread_counts_for(user_id).as_dict(),
+    }
     group_id = _int(data, "group_id")
     if group_id in group_ids:
         answer["online"] = _online_in(group_id)
@@ -140,9 +161,16 @@ def _online_in(group_id: int) -> list[dict]:
     if not online:
         return []
     people = db.session.scalars(
-        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
-        .where(GroupMembership.group_id == group_id, GroupMembership.state == "active",
-               User.id.in_(online)).order_by(User.display_name).limit(100))
+        select(User)
+        .join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(
+            GroupMembership.group_id == group_id,
+            GroupMembership.state == "active",
+            User.id.in_(online),
+        )
+        .order_by(User.display_name)
+        .limit(100)
+    )
     return [{"id": u.id, "name": u.public_name} for u in people]
 
 
@@ -151,9 +179,13 @@ def _online_in(group_id: int) -> list[dict]:
 def presence_list(data):
     """Events from several threads may cross: pages settle on the store's current state."""
     group_id = _int(data, "group_id")
-    if group_id is None or not db.session.scalar(select(GroupMembership.id).where(
-            GroupMembership.group_id == group_id, GroupMembership.user_id == current_user.id,
-            GroupMembership.state == "active")):
+    if group_id is None or not db.session.scalar(
+        select(GroupMembership.id).where(
+            GroupMembership.group_id == group_id,
+            GroupMembership.user_id == current_user.id,
+            GroupMembership.state == "active",
+        )
+    ):
         return _not_readable()
     return {"ok": True, "online": _online_in(group_id)}
 
@@ -169,14 +201,20 @@ def on_disconnect(*_args):
         return
     if user_id is None or not last:
         return
-    group_ids = db.session.scalars(select(GroupMembership.group_id).where(
-        GroupMembership.user_id == user_id, GroupMembership.state == "active")).all()
+    group_ids = db.session.scalars(
+        select(GroupMembership.group_id).where(
+            GroupMembership.user_id == user_id, GroupMembership.state == "active"
+        )
+    ).all()
     db.session.rollback()
     if user_id in live.online_user_ids():
         return  # back already (a page reload): their new socket announced them
     for group_id in group_ids:
-        socketio.emit("presence", {"user": {"id": user_id}, "online": False, "group_id": group_id},
-                      to=live.group_room(group_id))
+        socketio.emit(
+            "presence",
+            {"user": {"id": user_id}, "online": False, "group_id": group_id},
+            to=live.group_room(group_id),
+        )
     db.session.rollback()
 
 
@@ -196,8 +234,11 @@ def join_channel(data):
         return _not_readable()
     join_room(channel.room)
     _track()
-    return {"ok": True, "can_post": policies.can_post_in_channel(current_user, channel),
-            "refusal": policies.posting_refusal(current_user, channel.group)}
+    return {
+        "ok": True,
+        "can_post": policies.can_post_in_channel(current_user, channel),
+        "refusal": policies.posting_refusal(current_user, channel.group),
+    }
 
 
 @socketio.on("conversation:join")
@@ -229,11 +270,15 @@ def fetch_history(data):
     if place is None:
         return _not_readable()
     messages, has_more = chat.history(place, after=_int(data, "after"), before=_int(data, "before"))
-    return {"ok": True, "messages": [chat.message_payload(m) for m in messages],
-            "has_more": has_more}
+    return {
+        "ok": True,
+        "messages": [chat.message_payload(m) for m in messages],
+        "has_more": has_more,
+    }
 
 
 # --- messages -------------------------------------------------------------------------
+
 
 @socketio.on("message:send")
 @socket_action
@@ -258,8 +303,11 @@ def _own_message(data: dict) -> Message | None:
     message_id = _int(data, "message_id")
     if message_id is None:
         return None
-    message = db.session.scalar(select(Message).where(Message.id == message_id)
-                                .options(joinedload(Message.author), joinedload(Message.channel)))
+    message = db.session.scalar(
+        select(Message)
+        .where(Message.id == message_id)
+        .options(joinedload(Message.author), joinedload(Message.channel))
+    )
     if message is None or not policies.can_read_message(current_user, message):
         return None
     return message
@@ -311,10 +359,16 @@ def typing(data):
     if not _typing_allowed(request.sid):
         return {"ok": True}
     is_channel = isinstance(place, Channel)
-    socketio.emit("typing", {"channel_id": place.id if is_channel else None,
-                             "conversation_id": None if is_channel else place.id,
-                             "user": {"id": current_user.id, "name": current_user.public_name}},
-                  to=place.room, skip_sid=request.sid)
+    socketio.emit(
+        "typing",
+        {
+            "channel_id": place.id if is_channel else None,
+            "conversation_id": None if is_channel else place.id,
+            "user": {"id": current_user.id, "name": current_user.public_name},
+        },
+        to=place.room,
+        skip_sid=request.sid,
+    )
     return {"ok": True}
 
 

@@ -1,5 +1,6 @@
 """Groups, their charter and channels, and membership: join, request, approve, decline,
 invite, leave, roles. Never commits; organiser actions go to the moderation log."""
+
 from __future__ import annotations
 
 import re
@@ -44,42 +45,68 @@ def _unique_slug(base: str, exists) -> str:
 
 # --- groups and charter ----------------------------------------------------------------
 
-def create_group(creator: User, *, name: str, description: str, theme: str,
-                 visibility: str = "public", charter: str = "",
-                 first_channel: str | None = None) -> Group:
+
+def create_group(
+    creator: User,
+    *,
+    name: str,
+    description: str,
+    theme: str,
+    visibility: str = "public",
+    charter: str = "",
+    first_channel: str | None = None,
+) -> Group:
     if not policies.can_create_group(creator):
         raise NotAllowed(_("Seuls les animateurs et animatrices du réseau créent des groupes."))
     if theme not in THEME_LABELS:
         raise DomainError(_("Choisissez une thématique de la liste."), field="theme")
-    slug = _unique_slug(slugify(name), lambda s: db.session.scalar(
-        select(Group.id).where(Group.slug == s)) is not None)
-    group = Group(slug=slug, name=name.strip(), description=description.strip(), theme=theme,
-                  visibility=visibility if visibility in ("public", "private") else "public",
-                  created_by_id=creator.id)
+    slug = _unique_slug(
+        slugify(name),
+        lambda s: db.session.scalar(select(Group.id).where(Group.slug == s)) is not None,
+    )
+    group = Group(
+        slug=slug,
+        name=name.strip(),
+        description=description.strip(),
+        theme=theme,
+        visibility=visibility if visibility in ("public", "private") else "public",
+        created_by_id=creator.id,
+    )
     db.session.add(group)
     db.session.flush()
     if charter.strip():
         _add_charter_version(group, creator, charter)
-    membership = GroupMembership(group=group, user=creator, role="organiser", state="active",
-                                 accepted_charter_version=group.charter_version,
-                                 joined_at=utcnow())
+    membership = GroupMembership(
+        group=group,
+        user=creator,
+        role="organiser",
+        state="active",
+        accepted_charter_version=group.charter_version,
+        joined_at=utcnow(),
+    )
     db.session.add(membership)
-    add_channel(group, first_channel or _("Accueil"),
-                _("Présentez-vous et posez vos questions au groupe."))
+    add_channel(
+        group, first_channel or _("Accueil"), _("Présentez-vous et posez vos questions au groupe.")
+    )
     db.session.flush()
     policies.remember_membership(group.id, creator.id, membership)
     return group
 
 
-def update_group(actor: User, group: Group, *, name: str, description: str, theme: str,
-                 visibility: str) -> None:
+def update_group(
+    actor: User, group: Group, *, name: str, description: str, theme: str, visibility: str
+) -> None:
     if not policies.can_manage_group(actor, group):
         raise NotAllowed()
     if theme not in THEME_LABELS:
         raise DomainError(_("Choisissez une thématique de la liste."), field="theme")
     changes = {}
-    for attr, value in (("name", name.strip()), ("description", description.strip()),
-                        ("theme", theme), ("visibility", visibility)):
+    for attr, value in (
+        ("name", name.strip()),
+        ("description", description.strip()),
+        ("theme", theme),
+        ("visibility", visibility),
+    ):
         if getattr(group, attr) != value:
             changes[attr] = value
             setattr(group, attr, value)
@@ -90,8 +117,9 @@ def update_group(actor: User, group: Group, *, name: str, description: str, them
 
 def _add_charter_version(group: Group, author: User, body: str) -> GroupCharter:
     group.charter_version += 1
-    charter = GroupCharter(group=group, version=group.charter_version, body=body.strip(),
-                           created_by=author)
+    charter = GroupCharter(
+        group=group, version=group.charter_version, body=body.strip(), created_by=author
+    )
     db.session.add(charter)
     return charter
 
@@ -99,8 +127,11 @@ def _add_charter_version(group: Group, author: User, body: str) -> GroupCharter:
 def current_charter(group: Group) -> GroupCharter | None:
     if not group.charter_version:
         return None
-    return db.session.scalar(select(GroupCharter).where(
-        GroupCharter.group_id == group.id, GroupCharter.version == group.charter_version))
+    return db.session.scalar(
+        select(GroupCharter).where(
+            GroupCharter.group_id == group.id, GroupCharter.version == group.charter_version
+        )
+    )
 
 
 def publish_charter(actor: User, group: Group, body: str) -> GroupCharter:
@@ -118,14 +149,26 @@ def publish_charter(actor: User, group: Group, body: str) -> GroupCharter:
     actor_membership.accepted_charter_version = group.charter_version
     log(group, actor, "charter_updated", details={"version": group.charter_version})
     members = db.session.scalars(
-        select(GroupMembership).options(joinedload(GroupMembership.user))
-        .where(GroupMembership.group_id == group.id, GroupMembership.state == "active",
-               GroupMembership.user_id != actor.id)).all()
+        select(GroupMembership)
+        .options(joinedload(GroupMembership.user))
+        .where(
+            GroupMembership.group_id == group.id,
+            GroupMembership.state == "active",
+            GroupMembership.user_id != actor.id,
+        )
+    ).all()
     url = url_for("groups.charter", slug=group.slug)
     for membership in members:
-        notify(membership.user, "groups_membership",
-               _("La charte du groupe « %(group)s » a changé : relisez-la et acceptez-la pour "
-                 "continuer à écrire.", group=group.name), url)
+        notify(
+            membership.user,
+            "groups_membership",
+            _(
+                "La charte du groupe « %(group)s » a changé : relisez-la et acceptez-la pour "
+                "continuer à écrire.",
+                group=group.name,
+            ),
+            url,
+        )
     db.session.flush()
     return charter
 
@@ -144,8 +187,13 @@ def add_channel(group: Group, name: str, topic: str = "") -> Channel:
         raise DomainError(_("Donnez un nom au salon."), field="name")
     existing = {c.slug for c in group.channels}
     slug = _unique_slug(slugify(name, 50), lambda s: s in existing)
-    channel = Channel(group=group, name=name[:60], slug=slug, topic=(topic or "").strip()[:200],
-                      position=len(group.channels))
+    channel = Channel(
+        group=group,
+        name=name[:60],
+        slug=slug,
+        topic=(topic or "").strip()[:200],
+        position=len(group.channels),
+    )
     db.session.add(channel)
     db.session.flush()
     return channel
@@ -161,16 +209,24 @@ def create_channel(actor: User, group: Group, name: str, topic: str = "") -> Cha
 
 # --- membership -----------------------------------------------------------------------
 
+
 def _require_charter(group: Group, accepted: bool) -> None:
     if group.charter_version and not accepted:
         raise CharterNotAccepted(_("Acceptez la charte du groupe pour le rejoindre."))
 
 
 def organisers(group: Group) -> list[GroupMembership]:
-    return list(db.session.scalars(
-        select(GroupMembership).options(joinedload(GroupMembership.user))
-        .where(GroupMembership.group_id == group.id, GroupMembership.role == "organiser",
-               GroupMembership.state == "active")))
+    return list(
+        db.session.scalars(
+            select(GroupMembership)
+            .options(joinedload(GroupMembership.user))
+            .where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.role == "organiser",
+                GroupMembership.state == "active",
+            )
+        )
+    )
 
 
 def join(user: User, group: Group, *, accept_charter: bool, message: str = "") -> GroupMembership:
@@ -189,22 +245,34 @@ def join(user: User, group: Group, *, accept_charter: bool, message: str = "") -
         db.session.flush()
     _require_charter(group, accept_charter)
     now = utcnow()
-    membership = GroupMembership(group=group, user=user, role="member",
-                                 accepted_charter_version=group.charter_version,
-                                 state="pending" if group.is_private else "active",
-                                 joined_at=None if group.is_private else now,
-                                 request_message=(message or "").strip()[:1000] or None)
+    membership = GroupMembership(
+        group=group,
+        user=user,
+        role="member",
+        accepted_charter_version=group.charter_version,
+        state="pending" if group.is_private else "active",
+        joined_at=None if group.is_private else now,
+        request_message=(message or "").strip()[:1000] or None,
+    )
     db.session.add(membership)
     db.session.flush()
     policies.remember_membership(group.id, user.id, membership)
     if group.is_private:
         url = url_for("groups.members", slug=group.slug, _anchor="demandes")
         for organiser in organisers(group):
-            notify(organiser.user, "groups_membership",
-                   _("%(name)s demande à rejoindre le groupe « %(group)s »",
-                     name=user.public_name, group=group.name), url,
-                   email_template="email/groups_membership.txt", group_name=group.name,
-                   request_message=membership.request_message)
+            notify(
+                organiser.user,
+                "groups_membership",
+                _(
+                    "%(name)s demande à rejoindre le groupe « %(group)s »",
+                    name=user.public_name,
+                    group=group.name,
+                ),
+                url,
+                email_template="email/groups_membership.txt",
+                group_name=group.name,
+                request_message=membership.request_message,
+            )
     return membership
 
 
@@ -222,9 +290,12 @@ def approve_request(actor: User, group: Group, membership_id: int) -> GroupMembe
     membership.state = "active"
     membership.joined_at = utcnow()
     log(group, actor, "request_approved", target=membership.user)
-    notify(membership.user, "groups_membership",
-           _("Bienvenue ! Votre demande pour rejoindre « %(group)s » est acceptée.",
-             group=group.name), url_for("groups.group", slug=group.slug))
+    notify(
+        membership.user,
+        "groups_membership",
+        _("Bienvenue ! Votre demande pour rejoindre « %(group)s » est acceptée.", group=group.name),
+        url_for("groups.group", slug=group.slug),
+    )
     db.session.flush()
     return membership
 
@@ -236,9 +307,12 @@ def decline_request(actor: User, group: Group, membership_id: int) -> None:
     user = membership.user
     db.session.delete(membership)
     log(group, actor, "request_declined", target=user)
-    notify(user, "groups_membership",
-           _("Votre demande pour rejoindre « %(group)s » n'a pas été retenue.", group=group.name),
-           url_for("groups.index"))
+    notify(
+        user,
+        "groups_membership",
+        _("Votre demande pour rejoindre « %(group)s » n'a pas été retenue.", group=group.name),
+        url_for("groups.index"),
+    )
     db.session.flush()
 
 
@@ -261,11 +335,19 @@ def invite(actor: User, group: Group, email: str) -> None:
     db.session.flush()
     policies.remember_membership(group.id, user.id, membership)
     log(group, actor, "member_invited", target=user)
-    notify(user, "groups_membership",
-           _("%(name)s vous invite à rejoindre le groupe « %(group)s »",
-             name=actor.public_name, group=group.name), url_for("groups.group", slug=group.slug),
-           email_template="email/groups_membership.txt", group_name=group.name,
-           request_message=None)
+    notify(
+        user,
+        "groups_membership",
+        _(
+            "%(name)s vous invite à rejoindre le groupe « %(group)s »",
+            name=actor.public_name,
+            group=group.name,
+        ),
+        url_for("groups.group", slug=group.slug),
+        email_template="email/groups_membership.txt",
+        group_name=group.name,
+        request_message=None,
+    )
 
 
 def accept_invitation(user: User, group: Group, *, accept_charter: bool) -> GroupMembership:
@@ -293,9 +375,17 @@ def leave(user: User, group: Group) -> None:
     membership = policies.get_membership(user, group)
     if membership is None or membership.state == "banned":
         raise DomainError(_("Vous n'êtes pas membre de ce groupe."))
-    if membership.role == "organiser" and membership.state == "active" and len(organisers(group)) <= 1:
-        raise DomainError(_("Vous êtes la seule personne qui anime ce groupe : confiez d'abord "
-                            "ce rôle à quelqu'un d'autre."))
+    if (
+        membership.role == "organiser"
+        and membership.state == "active"
+        and len(organisers(group)) <= 1
+    ):
+        raise DomainError(
+            _(
+                "Vous êtes la seule personne qui anime ce groupe : confiez d'abord "
+                "ce rôle à quelqu'un d'autre."
+            )
+        )
     db.session.delete(membership)
     policies.remember_membership(group.id, user.id, None)
     db.session.flush()
@@ -323,35 +413,54 @@ def set_role(actor: User, group: Group, target: User, role: str, reason: str = "
     if membership.role == "organiser" and target.id == actor.id:
         if len(organisers(group)) <= 1:
             raise DomainError(_("Le groupe doit garder au moins une personne qui l'anime."))
-    elif needs_second_organiser(group, target) or (role == "organiser" and len(organisers(group)) > 1):
+    elif needs_second_organiser(group, target) or (
+        role == "organiser" and len(organisers(group)) > 1
+    ):
         # Taking the role from an organiser, or giving it while others share it (so no one
         # fills the team with allies), waits for a second organiser.
-        request_confirmation(actor, group, "role_changed", target, params={"role": role},
-                             reason=reason)
+        request_confirmation(
+            actor, group, "role_changed", target, params={"role": role}, reason=reason
+        )
         return False
     apply_role(actor, group, membership, role)
     return True
 
 
-def apply_role(actor: User, group: Group, membership: GroupMembership, role: str,
-               confirmed_by: User | None = None) -> None:
+def apply_role(
+    actor: User,
+    group: Group,
+    membership: GroupMembership,
+    role: str,
+    confirmed_by: User | None = None,
+) -> None:
     previous = membership.role
     membership.role = role
-    log(group, actor, "role_changed", target=membership.user, confirmed_by=confirmed_by,
-        details={"from": previous, "to": role})
+    log(
+        group,
+        actor,
+        "role_changed",
+        target=membership.user,
+        confirmed_by=confirmed_by,
+        details={"from": previous, "to": role},
+    )
     db.session.flush()
 
 
 # --- reading --------------------------------------------------------------------------
 
+
 def groups_of(user) -> list[Group]:
     """The groups a member belongs to (active memberships), by name."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(
-        select(Group).join(GroupMembership)
-        .where(GroupMembership.user_id == user.id, GroupMembership.state == "active")
-        .order_by(Group.name)))
+    return list(
+        db.session.scalars(
+            select(Group)
+            .join(GroupMembership)
+            .where(GroupMembership.user_id == user.id, GroupMembership.state == "active")
+            .order_by(Group.name)
+        )
+    )
 
 
 def member_counts(group_ids: list[int]) -> dict[int, int]:
@@ -360,5 +469,6 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(GroupMembership.group_id, func.count(GroupMembership.id))
         .where(GroupMembership.group_id.in_(group_ids), GroupMembership.state == "active")
-        .group_by(GroupMembership.group_id))
+        .group_by(GroupMembership.group_id)
+    )
     return dict(rows.all())

@@ -4,6 +4,7 @@ when access ends (ban, leaving a group or a conversation).
 Presence lives in Redis when REDIS_URL is set (every process sees the same), otherwise in
 this process's memory. It never decides access: policies do.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,6 +33,7 @@ def conversation_room(conversation_id: int) -> str:
 
 # --- run something once the transaction is committed ---------------------------------
 
+
 def after_commit(session: Session, func: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(func)
 
@@ -51,6 +53,7 @@ def _drop_after_commit(session: Session) -> None:
 
 
 # --- presence -------------------------------------------------------------------------
+
 
 class MemoryPresence:
     """sid -> user id, for a single process."""

@@ -1,5 +1,6 @@
 """Thematic groups, their channels and private conversations, messages, read markers and
 the open moderation record (reports, log, two-organiser confirmations)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,13 +35,16 @@ class Group(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     channels: Mapped[list[Channel]] = relationship(
-        back_populates="group", order_by="Channel.position, Channel.id",
-        cascade="all, delete-orphan")
+        back_populates="group",
+        order_by="Channel.position, Channel.id",
+        cascade="all, delete-orphan",
+    )
     memberships: Mapped[list[GroupMembership]] = relationship(
-        back_populates="group", cascade="all, delete-orphan")
+        back_populates="group", cascade="all, delete-orphan"
+    )
     charters: Mapped[list[GroupCharter]] = relationship(
-        back_populates="group", order_by="GroupCharter.version.desc()",
-        cascade="all, delete-orphan")
+        back_populates="group", order_by="GroupCharter.version.desc()", cascade="all, delete-orphan"
+    )
 
     @property
     def is_private(self) -> bool:
@@ -135,7 +139,8 @@ class Conversation(db.Model):
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     participants: Mapped[list[ConversationParticipant]] = relationship(
-        back_populates="conversation", cascade="all, delete-orphan")
+        back_populates="conversation", cascade="all, delete-orphan"
+    )
 
     @property
     def room(self) -> str:
@@ -169,7 +174,8 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"))
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
     # Kept when the author deletes their account (the name then reads "Membre supprimé").
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
@@ -192,7 +198,11 @@ class Message(db.Model):
 
     @property
     def room(self) -> str:
-        return f"channel:{self.channel_id}" if self.channel_id else f"conversation:{self.conversation_id}"
+        return (
+            f"channel:{self.channel_id}"
+            if self.channel_id
+            else f"conversation:{self.conversation_id}"
+        )
 
 
 class ReadMarker(db.Model):
@@ -209,7 +219,8 @@ class ReadMarker(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"))
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
     last_read_message_id: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -219,8 +230,12 @@ class MessageReport(db.Model):
     __table_args__ = (UniqueConstraint("message_id", "reporter_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(20))
     details: Mapped[str] = mapped_column(Text, default="")
@@ -270,7 +285,9 @@ class ModerationRequest(db.Model):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(10), default="pending")  # confirmed / cancelled / expired
+    state: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # confirmed / cancelled / expired
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

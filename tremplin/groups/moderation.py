@@ -1,6 +1,7 @@
 """Moderation in the open: reports, hiding, pinning, muting, banning — every organiser
 action written to the group's log that all its members read. An action on an organiser
 waits for a second organiser's confirmation, so no one captures a group alone."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -43,79 +44,152 @@ REASON_LABELS = {
 
 # --- the log --------------------------------------------------------------------------
 
-def log(group: Group, actor: User | None, action: str, *, target: User | None = None,
-        message: Message | None = None, reason: str = "", details: dict | None = None,
-        confirmed_by: User | None = None) -> ModerationLogEntry:
-    entry = ModerationLogEntry(group_id=group.id, actor=actor, action=action, target_user=target,
-                               message_id=message.id if message is not None else None,
-                               reason=(reason or "").strip()[:1000], details=details,
-                               confirmed_by=confirmed_by)
+
+def log(
+    group: Group,
+    actor: User | None,
+    action: str,
+    *,
+    target: User | None = None,
+    message: Message | None = None,
+    reason: str = "",
+    details: dict | None = None,
+    confirmed_by: User | None = None,
+) -> ModerationLogEntry:
+    entry = ModerationLogEntry(
+        group_id=group.id,
+        actor=actor,
+        action=action,
+        target_user=target,
+        message_id=message.id if message is not None else None,
+        reason=(reason or "").strip()[:1000],
+        details=details,
+        confirmed_by=confirmed_by,
+    )
     db.session.add(entry)
     return entry
 
 
 def log_entries(group: Group, limit: int = 100, offset: int = 0) -> list[ModerationLogEntry]:
-    return list(db.session.scalars(
-        select(ModerationLogEntry).where(ModerationLogEntry.group_id == group.id)
-        .options(joinedload(ModerationLogEntry.actor), joinedload(ModerationLogEntry.target_user),
-                 joinedload(ModerationLogEntry.confirmed_by))
-        .order_by(ModerationLogEntry.created_at.desc(), ModerationLogEntry.id.desc())
-        .limit(limit).offset(offset)))
+    return list(
+        db.session.scalars(
+            select(ModerationLogEntry)
+            .where(ModerationLogEntry.group_id == group.id)
+            .options(
+                joinedload(ModerationLogEntry.actor),
+                joinedload(ModerationLogEntry.target_user),
+                joinedload(ModerationLogEntry.confirmed_by),
+            )
+            .order_by(ModerationLogEntry.created_at.desc(), ModerationLogEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
 
 
 # --- two organisers -------------------------------------------------------------------
 
+
 def needs_second_organiser(group: Group, target: User) -> bool:
     membership = policies.get_membership(target, group)
-    return membership is not None and membership.state == "active" and membership.role == "organiser"
+    return (
+        membership is not None and membership.state == "active" and membership.role == "organiser"
+    )
 
 
-def request_confirmation(actor: User, group: Group, action: str, target: User, *,
-                         message: Message | None = None, params: dict | None = None,
-                         reason: str = "") -> ModerationRequest:
-    existing = db.session.scalar(select(ModerationRequest).where(
-        ModerationRequest.group_id == group.id, ModerationRequest.action == action,
-        ModerationRequest.target_user_id == target.id, ModerationRequest.state == "pending",
-        ModerationRequest.expires_at > utcnow()))
+def request_confirmation(
+    actor: User,
+    group: Group,
+    action: str,
+    target: User,
+    *,
+    message: Message | None = None,
+    params: dict | None = None,
+    reason: str = "",
+) -> ModerationRequest:
+    existing = db.session.scalar(
+        select(ModerationRequest).where(
+            ModerationRequest.group_id == group.id,
+            ModerationRequest.action == action,
+            ModerationRequest.target_user_id == target.id,
+            ModerationRequest.state == "pending",
+            ModerationRequest.expires_at > utcnow(),
+        )
+    )
     if existing is not None:
-        raise DomainError(_("Une demande identique attend déjà la confirmation d'un autre animateur."))
-    request = ModerationRequest(group_id=group.id, requested_by_id=actor.id, action=action,
-                                target_user_id=target.id,
-                                message_id=message.id if message is not None else None,
-                                params=params or {}, reason=(reason or "").strip()[:1000],
-                                expires_at=utcnow() + REQUEST_LIFETIME)
+        raise DomainError(
+            _("Une demande identique attend déjà la confirmation d'un autre animateur.")
+        )
+    request = ModerationRequest(
+        group_id=group.id,
+        requested_by_id=actor.id,
+        action=action,
+        target_user_id=target.id,
+        message_id=message.id if message is not None else None,
+        params=params or {},
+        reason=(reason or "").strip()[:1000],
+        expires_at=utcnow() + REQUEST_LIFETIME,
+    )
     db.session.add(request)
     db.session.flush()
-    log(group, actor, "confirmation_requested", target=target, message=message, reason=reason,
-        details={"action": action, "request_id": request.id, **(params or {})})
+    log(
+        group,
+        actor,
+        "confirmation_requested",
+        target=target,
+        message=message,
+        reason=reason,
+        details={"action": action, "request_id": request.id, **(params or {})},
+    )
     url = url_for("groups.moderation", slug=group.slug, _anchor="confirmations")
     from tremplin.groups.groups import organisers
 
     for organiser in organisers(group):
         if organiser.user_id in (actor.id, target.id):
             continue
-        notify(organiser.user, "groups_moderation",
-               _("%(name)s demande votre confirmation pour une action de modération dans "
-                 "« %(group)s »", name=actor.public_name, group=group.name), url,
-               email_template="email/groups_moderation.txt", group_name=group.name)
+        notify(
+            organiser.user,
+            "groups_moderation",
+            _(
+                "%(name)s demande votre confirmation pour une action de modération dans "
+                "« %(group)s »",
+                name=actor.public_name,
+                group=group.name,
+            ),
+            url,
+            email_template="email/groups_moderation.txt",
+            group_name=group.name,
+        )
     return request
 
 
 def pending_requests(group: Group) -> list[ModerationRequest]:
-    return list(db.session.scalars(
-        select(ModerationRequest).where(ModerationRequest.group_id == group.id,
-                                        ModerationRequest.state == "pending",
-                                        ModerationRequest.expires_at > utcnow())
-        .options(joinedload(ModerationRequest.requested_by),
-                 joinedload(ModerationRequest.target_user),
-                 joinedload(ModerationRequest.message))
-        .order_by(ModerationRequest.created_at)))
+    return list(
+        db.session.scalars(
+            select(ModerationRequest)
+            .where(
+                ModerationRequest.group_id == group.id,
+                ModerationRequest.state == "pending",
+                ModerationRequest.expires_at > utcnow(),
+            )
+            .options(
+                joinedload(ModerationRequest.requested_by),
+                joinedload(ModerationRequest.target_user),
+                joinedload(ModerationRequest.message),
+            )
+            .order_by(ModerationRequest.created_at)
+        )
+    )
 
 
 def _load_request(group: Group, request_id: int) -> ModerationRequest:
     request = db.session.get(ModerationRequest, request_id)
-    if (request is None or request.group_id != group.id or request.state != "pending"
-            or request.expires_at <= utcnow()):
+    if (
+        request is None
+        or request.group_id != group.id
+        or request.state != "pending"
+        or request.expires_at <= utcnow()
+    ):
         raise DomainError(_("Cette demande n'est plus en attente."))
     return request
 
@@ -123,8 +197,12 @@ def _load_request(group: Group, request_id: int) -> ModerationRequest:
 def confirm_request(actor: User, group: Group, request_id: int) -> None:
     request = _load_request(group, request_id)
     if not policies.can_confirm_request(actor, request, group):
-        raise NotAllowed(_("La confirmation doit venir d'un autre animateur du groupe que celui "
-                           "qui a fait la demande et que la personne concernée."))
+        raise NotAllowed(
+            _(
+                "La confirmation doit venir d'un autre animateur du groupe que celui "
+                "qui a fait la demande et que la personne concernée."
+            )
+        )
     request.state = "confirmed"
     request.decided_by_id = actor.id
     request.decided_at = utcnow()
@@ -164,12 +242,18 @@ def decline_request(actor: User, group: Group, request_id: int) -> None:
     request.state = state
     request.decided_by_id = actor.id
     request.decided_at = utcnow()
-    log(group, actor, action, target=request.target_user,
-        details={"action": request.action, "request_id": request.id})
+    log(
+        group,
+        actor,
+        action,
+        target=request.target_user,
+        details={"action": request.action, "request_id": request.id},
+    )
     db.session.flush()
 
 
 # --- reports --------------------------------------------------------------------------
+
 
 def report(user: User, message: Message, reason: str, details: str = "") -> MessageReport:
     if not policies.can_report_message(user, message):
@@ -177,12 +261,20 @@ def report(user: User, message: Message, reason: str, details: str = "") -> Mess
     if reason not in REPORT_REASONS:
         raise DomainError(_("Choisissez une raison."), field="reason")
     group = message.channel.group
-    already = db.session.scalar(select(MessageReport.id).where(
-        MessageReport.message_id == message.id, MessageReport.reporter_id == user.id))
+    already = db.session.scalar(
+        select(MessageReport.id).where(
+            MessageReport.message_id == message.id, MessageReport.reporter_id == user.id
+        )
+    )
     if already is not None:
         raise DomainError(_("Vous avez déjà signalé ce message : l'équipe d'animation l'examine."))
-    item = MessageReport(message=message, group_id=group.id, reporter_id=user.id, reason=reason,
-                         details=(details or "").strip()[:2000])
+    item = MessageReport(
+        message=message,
+        group_id=group.id,
+        reporter_id=user.id,
+        reason=reason,
+        details=(details or "").strip()[:2000],
+    )
     db.session.add(item)
     db.session.flush()
     from tremplin.groups.groups import organisers
@@ -190,26 +282,42 @@ def report(user: User, message: Message, reason: str, details: str = "") -> Mess
     url = url_for("groups.moderation", slug=group.slug, _anchor="signalements")
     for organiser in organisers(group):
         if organiser.user_id != message.author_id:
-            notify(organiser.user, "groups_moderation",
-                   _("Un message a été signalé dans « %(group)s » (%(reason)s)",
-                     group=group.name, reason=REASON_LABELS[reason]), url,
-                   email_template="email/groups_moderation.txt", group_name=group.name)
+            notify(
+                organiser.user,
+                "groups_moderation",
+                _(
+                    "Un message a été signalé dans « %(group)s » (%(reason)s)",
+                    group=group.name,
+                    reason=REASON_LABELS[reason],
+                ),
+                url,
+                email_template="email/groups_moderation.txt",
+                group_name=group.name,
+            )
     return item
 
 
 def open_reports(group: Group) -> list[MessageReport]:
-    return list(db.session.scalars(
-        select(MessageReport).where(MessageReport.group_id == group.id,
-                                    MessageReport.resolved_at.is_(None))
-        .options(joinedload(MessageReport.message).joinedload(Message.author),
-                 joinedload(MessageReport.message).joinedload(Message.channel),
-                 joinedload(MessageReport.reporter))
-        .order_by(MessageReport.created_at)))
+    return list(
+        db.session.scalars(
+            select(MessageReport)
+            .where(MessageReport.group_id == group.id, MessageReport.resolved_at.is_(None))
+            .options(
+                joinedload(MessageReport.message).joinedload(Message.author),
+                joinedload(MessageReport.message).joinedload(Message.channel),
+                joinedload(MessageReport.reporter),
+            )
+            .order_by(MessageReport.created_at)
+        )
+    )
 
 
 def _resolve_reports(message: Message, actor: User, resolution: str) -> None:
-    for item in db.session.scalars(select(MessageReport).where(
-            MessageReport.message_id == message.id, MessageReport.resolved_at.is_(None))):
+    for item in db.session.scalars(
+        select(MessageReport).where(
+            MessageReport.message_id == message.id, MessageReport.resolved_at.is_(None)
+        )
+    ):
         item.resolved_at = utcnow()
         item.resolved_by_id = actor.id
         item.resolution = resolution
@@ -223,12 +331,19 @@ def dismiss_report(actor: User, group: Group, report_id: int, reason: str = "") 
         raise NotAllowed()
     if item.resolved_at is None:
         _resolve_reports(item.message, actor, "dismissed")
-        log(group, actor, "report_dismissed", target=item.message.author, message=item.message,
-            reason=reason)
+        log(
+            group,
+            actor,
+            "report_dismissed",
+            target=item.message.author,
+            message=item.message,
+            reason=reason,
+        )
     db.session.flush()
 
 
 # --- messages -------------------------------------------------------------------------
+
 
 def _message_group(actor: User, message: Message) -> Group:
     if not policies.can_hide_message(actor, message):
@@ -243,21 +358,32 @@ def hide_message(actor: User, message: Message, reason: str = "") -> bool:
     if message.hidden_at is not None:
         return True
     if message.author_id != actor.id and needs_second_organiser(group, message.author):
-        request_confirmation(actor, group, "message_hidden", message.author, message=message,
-                             reason=reason)
+        request_confirmation(
+            actor, group, "message_hidden", message.author, message=message, reason=reason
+        )
         return False
     _apply_hide(actor, message, reason)
     return True
 
 
-def _apply_hide(actor: User, message: Message, reason: str, confirmed_by: User | None = None) -> None:
+def _apply_hide(
+    actor: User, message: Message, reason: str, confirmed_by: User | None = None
+) -> None:
     message.hidden_at = utcnow()
     message.hidden_by_id = actor.id
     message.pinned_at = None
     _resolve_reports(message, confirmed_by or actor, "hidden")
     # No excerpt in the public log: what was hidden stays hidden.
-    log(message.channel.group, actor, "message_hidden", target=message.author, message=message,
-        reason=reason, confirmed_by=confirmed_by, details={"channel": message.channel.name})
+    log(
+        message.channel.group,
+        actor,
+        "message_hidden",
+        target=message.author,
+        message=message,
+        reason=reason,
+        confirmed_by=confirmed_by,
+        details={"channel": message.channel.name},
+    )
     announce(message, "message:update")
     db.session.flush()
 
@@ -281,13 +407,20 @@ def pin_message(actor: User, message: Message, pinned: bool = True) -> None:
         return
     message.pinned_at = utcnow() if pinned else None
     message.pinned_by_id = actor.id if pinned else None
-    log(group, actor, "message_pinned" if pinned else "message_unpinned", target=message.author,
-        message=message, details={"excerpt": message.body[:200], "channel": message.channel.name})
+    log(
+        group,
+        actor,
+        "message_pinned" if pinned else "message_unpinned",
+        target=message.author,
+        message=message,
+        details={"excerpt": message.body[:200], "channel": message.channel.name},
+    )
     announce(message, "message:update")
     db.session.flush()
 
 
 # --- members --------------------------------------------------------------------------
+
 
 def _target_membership(actor: User, group: Group, target: User) -> GroupMembership:
     if not policies.can_moderate(actor, group):
@@ -307,28 +440,48 @@ def mute(actor: User, group: Group, target: User, minutes: int, reason: str = ""
     if membership.state != "active":
         raise DomainError(_("Cette personne n'est pas membre du groupe."))
     if needs_second_organiser(group, target):
-        request_confirmation(actor, group, "member_muted", target, params={"minutes": minutes},
-                             reason=reason)
+        request_confirmation(
+            actor, group, "member_muted", target, params={"minutes": minutes}, reason=reason
+        )
         return False
     _apply_mute(actor, group, target, minutes, reason)
     return True
 
 
-def _apply_mute(actor: User, group: Group, target: User, minutes: int, reason: str,
-                confirmed_by: User | None = None) -> None:
+def _apply_mute(
+    actor: User,
+    group: Group,
+    target: User,
+    minutes: int,
+    reason: str,
+    confirmed_by: User | None = None,
+) -> None:
     membership = policies.get_membership(target, group)
     if membership is None or membership.state != "active":
         raise DomainError(_("Cette personne n'est plus membre du groupe."))
     membership.muted_until = utcnow() + timedelta(minutes=minutes)
-    log(group, actor, "member_muted", target=target, reason=reason, confirmed_by=confirmed_by,
-        details={"until": membership.muted_until.isoformat(), "minutes": minutes})
+    log(
+        group,
+        actor,
+        "member_muted",
+        target=target,
+        reason=reason,
+        confirmed_by=confirmed_by,
+        details={"until": membership.muted_until.isoformat(), "minutes": minutes},
+    )
     from tremplin.platform.templating import local_datetime
 
-    notify(target, "groups_moderation",
-           _("Vous êtes en sourdine dans « %(group)s » jusqu'au %(date)s. Motif : %(reason)s",
-             group=group.name, date=local_datetime(membership.muted_until),
-             reason=reason or _("non précisé")),
-           url_for("groups.moderation", slug=group.slug))
+    notify(
+        target,
+        "groups_moderation",
+        _(
+            "Vous êtes en sourdine dans « %(group)s » jusqu'au %(date)s. Motif : %(reason)s",
+            group=group.name,
+            date=local_datetime(membership.muted_until),
+            reason=reason or _("non précisé"),
+        ),
+        url_for("groups.moderation", slug=group.slug),
+    )
     db.session.flush()
 
 
@@ -348,30 +501,50 @@ def ban(actor: User, group: Group, target: User, days: int = 0, reason: str = ""
     if days < 0 or days > 365:
         raise DomainError(_("Choisissez une durée."), field="days")
     if needs_second_organiser(group, target):
-        request_confirmation(actor, group, "member_banned", target, params={"days": days},
-                             reason=reason)
+        request_confirmation(
+            actor, group, "member_banned", target, params={"days": days}, reason=reason
+        )
         return False
     _apply_ban(actor, group, target, days, reason)
     return True
 
 
-def _apply_ban(actor: User, group: Group, target: User, days: int, reason: str,
-               confirmed_by: User | None = None) -> None:
+def _apply_ban(
+    actor: User,
+    group: Group,
+    target: User,
+    days: int,
+    reason: str,
+    confirmed_by: User | None = None,
+) -> None:
     membership = policies.get_membership(target, group)
     if membership is None:
         raise DomainError(_("Cette personne n'est plus membre du groupe."))
     membership.state = "banned"
     membership.banned_until = utcnow() + timedelta(days=days) if days else None
     membership.muted_until = None
-    log(group, actor, "member_banned", target=target, reason=reason, confirmed_by=confirmed_by,
-        details={"days": days, "until": membership.banned_until.isoformat() if days else None})
+    log(
+        group,
+        actor,
+        "member_banned",
+        target=target,
+        reason=reason,
+        confirmed_by=confirmed_by,
+        details={"days": days, "until": membership.banned_until.isoformat() if days else None},
+    )
     from tremplin.groups.groups import group_rooms
 
     live.revoke_rooms(db.session, target.id, group_rooms(group))
-    notify(target, "groups_moderation",
-           _("Vous avez été exclu du groupe « %(group)s ». Motif : %(reason)s",
-             group=group.name, reason=reason or _("non précisé")),
-           url_for("groups.moderation", slug=group.slug))
+    notify(
+        target,
+        "groups_moderation",
+        _(
+            "Vous avez été exclu du groupe « %(group)s ». Motif : %(reason)s",
+            group=group.name,
+            reason=reason or _("non précisé"),
+        ),
+        url_for("groups.moderation", slug=group.slug),
+    )
     db.session.flush()
 
 
@@ -383,15 +556,29 @@ def unban(actor: User, group: Group, target: User) -> None:
     db.session.delete(membership)
     policies.remember_membership(group.id, target.id, None)
     log(group, actor, "member_unbanned", target=target)
-    notify(target, "groups_moderation",
-           _("Votre exclusion du groupe « %(group)s » est levée : vous pouvez le rejoindre à "
-             "nouveau.", group=group.name), url_for("groups.group", slug=group.slug))
+    notify(
+        target,
+        "groups_moderation",
+        _(
+            "Votre exclusion du groupe « %(group)s » est levée : vous pouvez le rejoindre à "
+            "nouveau.",
+            group=group.name,
+        ),
+        url_for("groups.group", slug=group.slug),
+    )
     db.session.flush()
 
 
 def sanctioned_members(group: Group) -> list[GroupMembership]:
     now = utcnow()
-    return [m for m in db.session.scalars(
-        select(GroupMembership).options(joinedload(GroupMembership.user))
-        .where(GroupMembership.group_id == group.id,
-               (GroupMembership.state == "banned") | (GroupMembership.muted_until > now)))]
+    return [
+        m
+        for m in db.session.scalars(
+            select(GroupMembership)
+            .options(joinedload(GroupMembership.user))
+            .where(
+                GroupMembership.group_id == group.id,
+                (GroupMembership.state == "banned") | (GroupMembership.muted_until > now),
+            )
+        )
+    ]

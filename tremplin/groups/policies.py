@@ -3,6 +3,7 @@
 One function answers each question; HTTP routes, Socket.IO handlers and search all call
 it. Policies only read: the membership lookup is cached in the session for the request.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,8 +43,11 @@ def get_membership(user, group: Group) -> GroupMembership | None:
     cache = db.session.info.setdefault(_CACHE, {})
     key = (group.id, uid)
     if key not in cache:
-        cache[key] = db.session.scalar(select(GroupMembership).where(
-            GroupMembership.group_id == group.id, GroupMembership.user_id == uid))
+        cache[key] = db.session.scalar(
+            select(GroupMembership).where(
+                GroupMembership.group_id == group.id, GroupMembership.user_id == uid
+            )
+        )
     return cache[key]
 
 
@@ -73,7 +77,9 @@ def is_banned(membership: GroupMembership | None, now: datetime | None = None) -
 
 
 def is_muted(membership: GroupMembership | None, now: datetime | None = None) -> bool:
-    return bool(membership and membership.muted_until and membership.muted_until > (now or utcnow()))
+    return bool(
+        membership and membership.muted_until and membership.muted_until > (now or utcnow())
+    )
 
 
 def active_membership(user, group: Group) -> GroupMembership | None:
@@ -86,6 +92,7 @@ def is_member(user, group: Group) -> bool:
 
 
 # --- groups ---------------------------------------------------------------------------
+
 
 def can_create_group(user) -> bool:
     return _user_id(user) is not None and user.is_organiser
@@ -125,6 +132,7 @@ def can_join(user, group: Group) -> bool:
 
 # --- channels -------------------------------------------------------------------------
 
+
 def can_read_channel(user, channel: Channel) -> bool:
     return can_read_group(user, channel.group)
 
@@ -139,8 +147,10 @@ def posting_refusal(user, group: Group) -> str | None:
     if membership is None or membership.state != "active":
         return _("Rejoignez le groupe pour écrire dans ses salons.")
     if is_muted(membership):
-        return _("Vous êtes en sourdine dans ce groupe jusqu'au %(date)s.",
-                 date=_format(membership.muted_until))
+        return _(
+            "Vous êtes en sourdine dans ce groupe jusqu'au %(date)s.",
+            date=_format(membership.muted_until),
+        )
     if membership.accepted_charter_version < group.charter_version:
         return _("La charte du groupe a changé : acceptez-la pour continuer à écrire.")
     return None
@@ -156,15 +166,22 @@ def can_create_channel(user, group: Group) -> bool:
 
 # --- conversations --------------------------------------------------------------------
 
+
 def is_participant(user, conversation: Conversation) -> bool:
     uid = _user_id(user)
     if uid is None:
         return False
     if "participants" in conversation.__dict__:  # already loaded: no query
         return any(p.user_id == uid for p in conversation.participants)
-    return db.session.scalar(select(ConversationParticipant.id).where(
-        ConversationParticipant.conversation_id == conversation.id,
-        ConversationParticipant.user_id == uid)) is not None
+    return (
+        db.session.scalar(
+            select(ConversationParticipant.id).where(
+                ConversationParticipant.conversation_id == conversation.id,
+                ConversationParticipant.user_id == uid,
+            )
+        )
+        is not None
+    )
 
 
 def can_read_conversation(user, conversation: Conversation) -> bool:
@@ -177,6 +194,7 @@ def can_post_in_conversation(user, conversation: Conversation) -> bool:
 
 # --- messages -------------------------------------------------------------------------
 
+
 def can_read_message(user, message: Message) -> bool:
     """Search and notifications check a single message with this."""
     if message.channel_id is not None:
@@ -186,8 +204,12 @@ def can_read_message(user, message: Message) -> bool:
 
 def can_edit_message(user, message: Message) -> bool:
     uid = _user_id(user)
-    return (uid is not None and message.author_id == uid and message.deleted_at is None
-            and message.hidden_at is None)
+    return (
+        uid is not None
+        and message.author_id == uid
+        and message.deleted_at is None
+        and message.hidden_at is None
+    )
 
 
 can_delete_message = can_edit_message
@@ -196,8 +218,13 @@ can_delete_message = can_edit_message
 def can_report_message(user, message: Message) -> bool:
     """Reports go to a group's organisers: messages in channels, by someone else."""
     uid = _user_id(user)
-    return (uid is not None and message.channel_id is not None and message.author_id != uid
-            and message.is_visible and can_read_channel(user, message.channel))
+    return (
+        uid is not None
+        and message.channel_id is not None
+        and message.author_id != uid
+        and message.is_visible
+        and can_read_channel(user, message.channel)
+    )
 
 
 def can_hide_message(user, message: Message) -> bool:
@@ -210,8 +237,12 @@ can_pin_message = can_hide_message
 def can_confirm_request(user, request: ModerationRequest, group: Group) -> bool:
     """A second organiser: neither the one who asked nor the one it targets."""
     uid = _user_id(user)
-    return (request.state == "pending" and uid is not None and can_moderate(user, group)
-            and uid not in (request.requested_by_id, request.target_user_id))
+    return (
+        request.state == "pending"
+        and uid is not None
+        and can_moderate(user, group)
+        and uid not in (request.requested_by_id, request.target_user_id)
+    )
 
 
 def _format(value: datetime | None) -> str:

@@ -3,6 +3,7 @@
 Views follow the lifecycle: load (404) → policy (403) → service → render/redirect.
 Channels, conversations and messages are in chat_routes.py.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -55,6 +56,7 @@ def _back(default: str) -> str:
 
 # --- list and creation ----------------------------------------------------------------
 
+
 @bp.route("/groupes")
 def index():
     theme = request.args.get("theme")
@@ -67,12 +69,24 @@ def index():
     counts = services.member_counts([g.id for g in groups])
     mine: dict[int, str] = {}
     if current_user.is_authenticated:
-        mine = dict(db.session.execute(select(GroupMembership.group_id, GroupMembership.state)
-                                       .where(GroupMembership.user_id == current_user.id)).all())
+        mine = dict(
+            db.session.execute(
+                select(GroupMembership.group_id, GroupMembership.state).where(
+                    GroupMembership.user_id == current_user.id
+                )
+            ).all()
+        )
     unread = chat.unread_counts(current_user)
-    return render_template("groups/index.html", groups=groups, counts=counts, mine=mine,
-                           unread=unread, theme=theme, themes=THEMES,
-                           can_create=policies.can_create_group(current_user))
+    return render_template(
+        "groups/index.html",
+        groups=groups,
+        counts=counts,
+        mine=mine,
+        unread=unread,
+        theme=theme,
+        themes=THEMES,
+        can_create=policies.can_create_group(current_user),
+    )
 
 
 @bp.route("/groupes/nouveau", methods=["GET", "POST"])
@@ -84,17 +98,27 @@ def new_group():
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             group = services.create_group(
-                current_user, name=form.name.data, description=form.description.data,
-                theme=form.theme.data, visibility=form.visibility.data,
-                charter=form.charter.data or "")
+                current_user,
+                name=form.name.data,
+                description=form.description.data,
+                theme=form.theme.data,
+                visibility=form.visibility.data,
+                charter=form.charter.data or "",
+            )
         if outcome.ok:
-            flash(_("Le groupe « %(name)s » est créé. Invitez ses premiers membres !",
-                    name=group.name), "success")
+            flash(
+                _(
+                    "Le groupe « %(name)s » est créé. Invitez ses premiers membres !",
+                    name=group.name,
+                ),
+                "success",
+            )
             return redirect(url_for("groups.group", slug=group.slug))
     return render_template("groups/group_form.html", form=form, group=None)
 
 
 # --- a group --------------------------------------------------------------------------
+
 
 @bp.route("/groupes/<slug>")
 def group(slug: str):
@@ -102,41 +126,70 @@ def group(slug: str):
     membership = policies.get_membership(current_user, group)
     can_read = policies.can_read_group(current_user, group)
     people = db.session.scalars(
-        select(GroupMembership).options(joinedload(GroupMembership.user))
-        .where(GroupMembership.group_id == group.id, GroupMembership.state == "active",
-               GroupMembership.role.in_(("organiser", "resource")))
-        .order_by(GroupMembership.joined_at)).all()
+        select(GroupMembership)
+        .options(joinedload(GroupMembership.user))
+        .where(
+            GroupMembership.group_id == group.id,
+            GroupMembership.state == "active",
+            GroupMembership.role.in_(("organiser", "resource")),
+        )
+        .order_by(GroupMembership.joined_at)
+    ).all()
     member_count = services.member_counts([group.id]).get(group.id, 0)
     online = _online_members(group) if can_read else []
     pending_count = 0
     if policies.can_moderate(current_user, group):
-        pending_count = db.session.scalar(select(func.count(GroupMembership.id)).where(
-            GroupMembership.group_id == group.id, GroupMembership.state == "pending"))
+        pending_count = db.session.scalar(
+            select(func.count(GroupMembership.id)).where(
+                GroupMembership.group_id == group.id, GroupMembership.state == "pending"
+            )
+        )
     panels = []
     for panel in group_panels:
         context = panel.loader(group, current_user)
         if context is not None:
             panels.append((panel, context))
     return render_template(
-        "groups/group.html", group=group, membership=membership, can_read=can_read,
+        "groups/group.html",
+        group=group,
+        membership=membership,
+        can_read=can_read,
         organisers=[m for m in people if m.role == "organiser"],
         resource_people=[m for m in people if m.role == "resource"],
-        member_count=member_count, online=online, pending_count=pending_count, panels=panels,
-        unread=chat.unread_counts(current_user), join_form=JoinForm(), form=EmptyForm(),
+        member_count=member_count,
+        online=online,
+        pending_count=pending_count,
+        panels=panels,
+        unread=chat.unread_counts(current_user),
+        join_form=JoinForm(),
+        form=EmptyForm(),
         can_moderate=policies.can_moderate(current_user, group),
         is_banned=policies.is_banned(membership),
-        needs_charter=bool(membership and membership.state == "active"
-                           and membership.accepted_charter_version < group.charter_version))
+        needs_charter=bool(
+            membership
+            and membership.state == "active"
+            and membership.accepted_charter_version < group.charter_version
+        ),
+    )
 
 
 def _online_members(group: Group, limit: int = 30) -> list[User]:
     ids = live.online_user_ids()
     if not ids:
         return []
-    return list(db.session.scalars(
-        select(User).join(GroupMembership, GroupMembership.user_id == User.id)
-        .where(GroupMembership.group_id == group.id, GroupMembership.state == "active",
-               User.id.in_(ids)).order_by(User.display_name).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(GroupMembership, GroupMembership.user_id == User.id)
+            .where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.state == "active",
+                User.id.in_(ids),
+            )
+            .order_by(User.display_name)
+            .limit(limit)
+        )
+    )
 
 
 @bp.route("/groupes/<slug>/modifier", methods=["GET", "POST"])
@@ -148,9 +201,14 @@ def edit_group(slug: str):
     form = GroupForm(obj=group)
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            services.update_group(current_user, group, name=form.name.data,
-                                  description=form.description.data, theme=form.theme.data,
-                                  visibility=form.visibility.data)
+            services.update_group(
+                current_user,
+                group,
+                name=form.name.data,
+                description=form.description.data,
+                theme=form.theme.data,
+                visibility=form.visibility.data,
+            )
         if outcome.ok:
             flash(_("Le groupe est mis à jour."), "success")
             return redirect(url_for("groups.group", slug=group.slug))
@@ -159,18 +217,29 @@ def edit_group(slug: str):
 
 # --- charter --------------------------------------------------------------------------
 
+
 @bp.route("/groupes/<slug>/charte")
 def charter(slug: str):
     group = load_group(slug, with_channels=False)
-    versions = db.session.scalars(select(GroupCharter).where(GroupCharter.group_id == group.id)
-                                  .order_by(GroupCharter.version.desc())).all()
+    versions = db.session.scalars(
+        select(GroupCharter)
+        .where(GroupCharter.group_id == group.id)
+        .order_by(GroupCharter.version.desc())
+    ).all()
     membership = policies.get_membership(current_user, group)
     return render_template(
-        "groups/charter.html", group=group, versions=versions, membership=membership,
+        "groups/charter.html",
+        group=group,
+        versions=versions,
+        membership=membership,
         accept_form=AcceptCharterForm(),
-        needs_acceptance=bool(membership and membership.state == "active"
-                              and membership.accepted_charter_version < group.charter_version),
-        can_manage=policies.can_manage_group(current_user, group))
+        needs_acceptance=bool(
+            membership
+            and membership.state == "active"
+            and membership.accepted_charter_version < group.charter_version
+        ),
+        can_manage=policies.can_manage_group(current_user, group),
+    )
 
 
 @bp.route("/groupes/<slug>/charte/accepter", methods=["POST"])
@@ -203,13 +272,18 @@ def edit_charter(slug: str):
         with form_errors(form) as outcome:
             services.publish_charter(current_user, group, form.body.data)
         if outcome.ok:
-            flash(_("La nouvelle charte est publiée. Les membres l’accepteront à leur prochaine visite."),
-                  "success")
+            flash(
+                _(
+                    "La nouvelle charte est publiée. Les membres l’accepteront à leur prochaine visite."
+                ),
+                "success",
+            )
             return redirect(url_for("groups.charter", slug=group.slug))
     return render_template("groups/charter_form.html", group=group, form=form)
 
 
 # --- membership -----------------------------------------------------------------------
+
 
 @bp.route("/groupes/<slug>/rejoindre", methods=["POST"])
 @login_required
@@ -219,13 +293,21 @@ def join(slug: str):
     if not form.validate_on_submit():
         abort(400)
     with form_errors(form) as outcome:
-        membership = services.join(current_user, group, accept_charter=form.accept_charter.data,
-                                   message=form.message.data or "")
+        membership = services.join(
+            current_user,
+            group,
+            accept_charter=form.accept_charter.data,
+            message=form.message.data or "",
+        )
     if not outcome.ok:
         flash(outcome.error.message, "error")
     elif membership.state == "pending":
-        flash(_("Votre demande est envoyée aux animateurs du groupe. Vous serez prévenu de leur réponse."),
-              "success")
+        flash(
+            _(
+                "Votre demande est envoyée aux animateurs du groupe. Vous serez prévenu de leur réponse."
+            ),
+            "success",
+        )
     else:
         flash(_("Bienvenue dans le groupe « %(name)s » !", name=group.name), "success")
     return redirect(url_for("groups.group", slug=group.slug))
@@ -269,21 +351,36 @@ def members(slug: str):
         abort(403)
     can_moderate = policies.can_moderate(current_user, group)
     page = db.paginate(
-        select(GroupMembership).options(joinedload(GroupMembership.user))
+        select(GroupMembership)
+        .options(joinedload(GroupMembership.user))
         .where(GroupMembership.group_id == group.id, GroupMembership.state == "active")
         .order_by(GroupMembership.role.desc(), GroupMembership.joined_at, GroupMembership.id),
-        per_page=50, max_per_page=100)
+        per_page=50,
+        max_per_page=100,
+    )
     pending = []
     if can_moderate:
         pending = db.session.scalars(
-            select(GroupMembership).options(joinedload(GroupMembership.user))
-            .where(GroupMembership.group_id == group.id,
-                   GroupMembership.state.in_(("pending", "invited")))
-            .order_by(GroupMembership.created_at)).all()
+            select(GroupMembership)
+            .options(joinedload(GroupMembership.user))
+            .where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.state.in_(("pending", "invited")),
+            )
+            .order_by(GroupMembership.created_at)
+        ).all()
     online = live.online_user_ids()
-    return render_template("groups/members.html", group=group, page=page, pending=pending,
-                           can_moderate=can_moderate, online=online, form=EmptyForm(),
-                           invite_form=InviteForm(), role_form=RoleForm())
+    return render_template(
+        "groups/members.html",
+        group=group,
+        page=page,
+        pending=pending,
+        can_moderate=can_moderate,
+        online=online,
+        form=EmptyForm(),
+        invite_form=InviteForm(),
+        role_form=RoleForm(),
+    )
 
 
 def _organiser_form_action(slug: str, form_class=EmptyForm):
@@ -296,8 +393,10 @@ def _organiser_form_action(slug: str, form_class=EmptyForm):
     return group, form
 
 
-@bp.route("/groupes/<slug>/demandes/<int:membership_id>/<any(accepter, refuser):decision>",
-          methods=["POST"])
+@bp.route(
+    "/groupes/<slug>/demandes/<int:membership_id>/<any(accepter, refuser):decision>",
+    methods=["POST"],
+)
 @login_required
 def decide_request(slug: str, membership_id: int, decision: str):
     group, form = _organiser_form_action(slug)
@@ -307,7 +406,9 @@ def decide_request(slug: str, membership_id: int, decision: str):
         else:
             services.decline_request(current_user, group, membership_id)
     if outcome.ok:
-        flash(_("Demande acceptée.") if decision == "accepter" else _("Demande refusée."), "success")
+        flash(
+            _("Demande acceptée.") if decision == "accepter" else _("Demande refusée."), "success"
+        )
     else:
         flash(outcome.error.message, "error")
     return redirect(url_for("groups.members", slug=group.slug, _anchor="demandes"))
@@ -324,8 +425,10 @@ def invite(slug: str):
         with form_errors(form) as outcome:
             services.invite(current_user, group, form.email.data)
         if outcome.ok:
-            flash(_("Si cette adresse appartient à un membre du réseau, son invitation est envoyée."),
-                  "success")
+            flash(
+                _("Si cette adresse appartient à un membre du réseau, son invitation est envoyée."),
+                "success",
+            )
     else:
         flash(" ".join(form.email.errors) or _("Adresse invalide."), "error")
     return redirect(url_for("groups.members", slug=group.slug, _anchor="inviter"))
@@ -337,15 +440,21 @@ def set_role(slug: str, user_id: int):
     group, form = _organiser_form_action(slug, RoleForm)
     target = db.get_or_404(User, user_id)
     with form_errors(form) as outcome:
-        applied = services.set_role(current_user, group, target, form.role.data,
-                                    reason=form.reason.data or "")
+        applied = services.set_role(
+            current_user, group, target, form.role.data, reason=form.reason.data or ""
+        )
     if not outcome.ok:
         flash(outcome.error.message, "error")
     elif applied:
         flash(_("Le rôle de %(name)s est mis à jour.", name=target.public_name), "success")
     else:
-        flash(_("Ce changement de rôle attend la confirmation d’un autre animateur ou d’une autre "
-                "animatrice du groupe."), "info")
+        flash(
+            _(
+                "Ce changement de rôle attend la confirmation d’un autre animateur ou d’une autre "
+                "animatrice du groupe."
+            ),
+            "info",
+        )
     return redirect(_back(url_for("groups.members", slug=group.slug)))
 
 
@@ -358,8 +467,9 @@ def new_channel(slug: str):
     form = ChannelForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            channel = services.create_channel(current_user, group, form.name.data,
-                                              form.topic.data or "")
+            channel = services.create_channel(
+                current_user, group, form.name.data, form.topic.data or ""
+            )
         if outcome.ok:
             flash(_("Le salon #%(name)s est ouvert.", name=channel.name), "success")
             return redirect(url_for("groups.channel", slug=group.slug, channel_slug=channel.slug))
@@ -367,6 +477,7 @@ def new_channel(slug: str):
 
 
 # --- moderation -----------------------------------------------------------------------
+
 
 @bp.route("/groupes/<slug>/moderation", endpoint="moderation")
 @login_required
@@ -376,17 +487,29 @@ def moderation_page(slug: str):
         abort(403)
     can_moderate = policies.can_moderate(current_user, group)
     page = db.paginate(
-        select(ModerationLogEntry).where(ModerationLogEntry.group_id == group.id)
-        .options(joinedload(ModerationLogEntry.actor), joinedload(ModerationLogEntry.target_user),
-                 joinedload(ModerationLogEntry.confirmed_by))
+        select(ModerationLogEntry)
+        .where(ModerationLogEntry.group_id == group.id)
+        .options(
+            joinedload(ModerationLogEntry.actor),
+            joinedload(ModerationLogEntry.target_user),
+            joinedload(ModerationLogEntry.confirmed_by),
+        )
         .order_by(ModerationLogEntry.created_at.desc(), ModerationLogEntry.id.desc()),
-        per_page=50, max_per_page=100)
+        per_page=50,
+        max_per_page=100,
+    )
     return render_template(
-        "groups/moderation.html", group=group, page=page, can_moderate=can_moderate,
+        "groups/moderation.html",
+        group=group,
+        page=page,
+        can_moderate=can_moderate,
         reports=moderation.open_reports(group) if can_moderate else [],
         requests=moderation.pending_requests(group) if can_moderate else [],
         sanctioned=moderation.sanctioned_members(group) if can_moderate else [],
-        reason_labels=moderation.REASON_LABELS, form=EmptyForm(), reason_form=ReasonForm())
+        reason_labels=moderation.REASON_LABELS,
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+    )
 
 
 @bp.route("/groupes/<slug>/moderation/membres/<int:user_id>")
@@ -399,16 +522,25 @@ def moderate_member(slug: str, user_id: int):
     membership = policies.get_membership(target, group)
     if membership is None or membership.state not in ("active", "banned"):
         abort(404)
-    return render_template("groups/moderate_member.html", group=group, target=target,
-                           membership=membership, mute_form=MuteForm(), ban_form=BanForm(),
-                           role_form=RoleForm(role=membership.role), form=EmptyForm(),
-                           is_muted=policies.is_muted(membership),
-                           is_banned=policies.is_banned(membership),
-                           is_organiser=membership.role == "organiser")
+    return render_template(
+        "groups/moderate_member.html",
+        group=group,
+        target=target,
+        membership=membership,
+        mute_form=MuteForm(),
+        ban_form=BanForm(),
+        role_form=RoleForm(role=membership.role),
+        form=EmptyForm(),
+        is_muted=policies.is_muted(membership),
+        is_banned=policies.is_banned(membership),
+        is_organiser=membership.role == "organiser",
+    )
 
 
-@bp.route("/groupes/<slug>/moderation/membres/<int:user_id>/<any('sourdine', 'fin-sourdine', 'exclure', 'reintegrer'):action>",
-          methods=["POST"])
+@bp.route(
+    "/groupes/<slug>/moderation/membres/<int:user_id>/<any('sourdine', 'fin-sourdine', 'exclure', 'reintegrer'):action>",
+    methods=["POST"],
+)
 @login_required
 def sanction(slug: str, user_id: int, action: str):
     form_class = {"sourdine": MuteForm, "exclure": BanForm}.get(action, EmptyForm)
@@ -432,13 +564,20 @@ def sanction(slug: str, user_id: int, action: str):
     elif applied:
         flash(_("C’est fait : l’action figure dans le journal de modération du groupe."), "success")
     else:
-        flash(_("Cette personne anime le groupe : l’action attend la confirmation d’un autre "
-                "animateur ou d’une autre animatrice."), "info")
+        flash(
+            _(
+                "Cette personne anime le groupe : l’action attend la confirmation d’un autre "
+                "animateur ou d’une autre animatrice."
+            ),
+            "info",
+        )
     return redirect(url_for("groups.moderation", slug=group.slug))
 
 
-@bp.route("/groupes/<slug>/moderation/demandes/<int:request_id>/<any(confirmer, refuser):decision>",
-          methods=["POST"])
+@bp.route(
+    "/groupes/<slug>/moderation/demandes/<int:request_id>/<any(confirmer, refuser):decision>",
+    methods=["POST"],
+)
 @login_required
 def decide_confirmation(slug: str, request_id: int, decision: str):
     group = load_group(slug)
@@ -453,8 +592,12 @@ def decide_confirmation(slug: str, request_id: int, decision: str):
         else:
             moderation.decline_request(current_user, group, request_id)
     if outcome.ok:
-        flash(_("Action confirmée et inscrite au journal.") if decision == "confirmer"
-              else _("Demande close."), "success")
+        flash(
+            _("Action confirmée et inscrite au journal.")
+            if decision == "confirmer"
+            else _("Demande close."),
+            "success",
+        )
     else:
         flash(outcome.error.message, "error")
     return redirect(url_for("groups.moderation", slug=group.slug, _anchor="confirmations"))

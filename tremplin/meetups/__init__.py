@@ -5,6 +5,7 @@ delivered — and the opportunity watch (*veille*) with its digest.
 Depends on members (projects, profiles) and groups (a meetup may belong to a group);
 neither depends on this module. Other modules use only what this file exports.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,35 +28,60 @@ from tremplin.platform.hooks import (
 bp = Blueprint("meetups", __name__)
 
 __all__ = [
-    "bp", "init_module", "participations", "meetups_held", "speakers_count",
-    "commitment_rate", "conversion", "commitment_totals", "opportunity_wins",
-    "proposals_for_project", "commitments_for_project", "upcoming_meetups",
+    "bp",
+    "init_module",
+    "participations",
+    "meetups_held",
+    "speakers_count",
+    "commitment_rate",
+    "conversion",
+    "commitment_totals",
+    "opportunity_wins",
+    "proposals_for_project",
+    "commitments_for_project",
+    "upcoming_meetups",
 ]
 
 
 # --- public functions (impact dashboard, funding, members, search) -----------------------
 
-def participations(start: datetime | None = None, end: datetime | None = None, *,
-                   group_id: int | None = None, departement: str | None = None,
-                   theme: str | None = None) -> int:
+
+def participations(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
     """Check-ins (guests included) at meetups starting in [start, end)."""
     from tremplin.meetups.checkin import participations as count
 
     return count(start, end, group_id=group_id, departement=departement, theme=theme)
 
 
-def meetups_held(start: datetime | None = None, end: datetime | None = None, *,
-                 group_id: int | None = None, departement: str | None = None,
-                 theme: str | None = None) -> int:
+def meetups_held(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
     """Published meetups that took place in [start, end) with at least one check-in."""
     from tremplin.meetups.impact import meetups_held as count
 
     return count(start, end, group_id=group_id, departement=departement, theme=theme)
 
 
-def speakers_count(start: datetime | None = None, end: datetime | None = None, *,
-                   group_id: int | None = None, departement: str | None = None,
-                   theme: str | None = None) -> int:
+def speakers_count(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
     """Speakers (*intervenants*) at meetups held in [start, end)."""
     from tremplin.meetups.impact import speakers_count as count
 
@@ -69,16 +95,21 @@ def commitment_rate(meetup):
     return rate(meetup)
 
 
-def conversion(start: datetime | None = None, end: datetime | None = None, *,
-               group_id: int | None = None):
+def conversion(
+    start: datetime | None = None, end: datetime | None = None, *, group_id: int | None = None
+):
     """Attendee-to-supporter conversion over meetups starting in [start, end)."""
     from tremplin.meetups.commitments import conversion as rate
 
     return rate(start, end, group_id=group_id)
 
 
-def commitment_totals(start: datetime | None = None, end: datetime | None = None, *,
-                      states: tuple[str, ...] = ("fulfilled",)):
+def commitment_totals(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    states: tuple[str, ...] = ("fulfilled",),
+):
     """`Totals(hours, value_cents, money_cents, count)` of commitments created in the period."""
     from tremplin.meetups.commitments import totals
 
@@ -112,6 +143,7 @@ def upcoming_meetups(user=None, *, limit: int = 5, group_id: int | None = None):
 
 # --- plugging into the layout ------------------------------------------------------------
 
+
 def _visitor_panel(_user):
     from tremplin.meetups.meetups import upcoming_meetups as upcoming
     from tremplin.meetups.registrations import counts_for
@@ -132,20 +164,25 @@ def _my_opportunities_panel(user):
     return my_opportunities(user)
 
 
-register_nav_item(NavItem("meetups.index", _l("Rencontres"), order=30,
-                          active_prefix="/rencontres"))
+register_nav_item(NavItem("meetups.index", _l("Rencontres"), order=30, active_prefix="/rencontres"))
 register_visitor_panel(DashboardPanel("meetups/_visitor_panel.html", _visitor_panel, order=30))
-register_dashboard_panel(DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel,
-                                        order=30))
-register_dashboard_panel(DashboardPanel("meetups/_dashboard_opportunities.html",
-                                        _my_opportunities_panel, order=35))
-register_email_kind("meetups_registration",
-                    _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"))
+register_dashboard_panel(
+    DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel, order=30)
+)
+register_dashboard_panel(
+    DashboardPanel("meetups/_dashboard_opportunities.html", _my_opportunities_panel, order=35)
+)
+register_email_kind(
+    "meetups_registration",
+    _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"),
+)
 register_email_kind("meetups_reminder", _l("Rappel la veille d’une rencontre où je suis inscrit·e"))
-register_email_kind("meetups_commitments",
-                    _l("Soutiens : propositions reçues, réponses, rappels de suivi"))
-register_email_kind("meetups_digest",
-                    _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes"))
+register_email_kind(
+    "meetups_commitments", _l("Soutiens : propositions reçues, réponses, rappels de suivi")
+)
+register_email_kind(
+    "meetups_digest", _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes")
+)
 
 
 @on_account_deleted
@@ -168,8 +205,9 @@ def init_module(app: Flask) -> None:
     admin.register()
     cli.init_app(app)
     # Days after a meetup before its visitors' names and addresses are forgotten (retention.py).
-    app.config.setdefault("MEETUPS_VISITOR_RETENTION_DAYS",
-                          int(os.environ.get("MEETUPS_VISITOR_RETENTION_DAYS", 365)))
+    app.config.setdefault(
+        "MEETUPS_VISITOR_RETENTION_DAYS", int(os.environ.get("MEETUPS_VISITOR_RETENTION_DAYS", 365))
+    )
     _template_helpers(app)
 
 

@@ -1,6 +1,7 @@
 """The meetups' section of the organisers' administration: upcoming and past meetups at a
 glance, with registrations, waiting lists and check-ins (read only; each meetup's own pages
 do the editing). Also the page the impact dashboard links to behind its meetup figures."""
+
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -32,8 +33,14 @@ def overview_stmt(when: str, filters=None):
     if filters is not None:
         from tremplin.meetups.checkin import meetup_filters
 
-        stmt = meetup_filters(stmt, filters.start_at, filters.end_at, filters.group_id,
-                              filters.territory, filters.theme)
+        stmt = meetup_filters(
+            stmt,
+            filters.start_at,
+            filters.end_at,
+            filters.group_id,
+            filters.territory,
+            filters.theme,
+        )
     return stmt
 
 
@@ -53,8 +60,9 @@ def admin_overview():
             abort(400, description=exc.message)
     page = db.paginate(overview_stmt(when, filters), per_page=PER_PAGE, error_out=False)
     counts = counts_for([m.id for m in page.items])
-    return render_template("meetups/admin_overview.html", page=page, counts=counts, when=when,
-                           filters=filters)
+    return render_template(
+        "meetups/admin_overview.html", page=page, counts=counts, when=when, filters=filters
+    )
 
 
 def register() -> None:

@@ -1,6 +1,7 @@
 """At the door: checking people in with one click, walk-ins added on the spot, and the
 attendance the impact dashboard counts as *participations* (guests included).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -43,9 +44,10 @@ def fold(text: str | None) -> str:
 def door_list(meetup: Meetup) -> list[Registration]:
     """Everyone expected or arrived (not the cancelled), arrived last, by name."""
     rows = db.session.scalars(
-        select(Registration).where(Registration.meetup_id == meetup.id,
-                                   Registration.status != WITHDRAWN)
-        .options(selectinload(Registration.user))).all()
+        select(Registration)
+        .where(Registration.meetup_id == meetup.id, Registration.status != WITHDRAWN)
+        .options(selectinload(Registration.user))
+    ).all()
     return sorted(rows, key=lambda r: (r.checked_in_at is not None, fold(r.display_name), r.id))
 
 
@@ -53,8 +55,11 @@ def search(registrations: list[Registration], query: str | None) -> list[Registr
     words = fold(query).split()
     if not words:
         return registrations
-    return [r for r in registrations
-            if all(word in fold(f"{r.display_name} {r.email or ''}") for word in words)]
+    return [
+        r
+        for r in registrations
+        if all(word in fold(f"{r.display_name} {r.email or ''}") for word in words)
+    ]
 
 
 def _guard(actor, meetup: Meetup) -> None:
@@ -72,12 +77,21 @@ def check_in(actor: User, registration: Registration, guests: int | None = None)
     meetup = registration.meetup
     _guard(actor, meetup)
     if registration.status == WITHDRAWN:
-        raise NotRegistered(_("%(name)s avait annulé son inscription : ajoutez la personne "
-                              "comme arrivée sur place.", name=registration.display_name))
+        raise NotRegistered(
+            _(
+                "%(name)s avait annulé son inscription : ajoutez la personne "
+                "comme arrivée sur place.",
+                name=registration.display_name,
+            )
+        )
     if registration.checked_in_at is not None:
-        raise DomainError(_("%(name)s est déjà pointé·e (arrivée le %(when)s).",
-                            name=registration.display_name,
-                            when=local_datetime(registration.checked_in_at)))
+        raise DomainError(
+            _(
+                "%(name)s est déjà pointé·e (arrivée le %(when)s).",
+                name=registration.display_name,
+                when=local_datetime(registration.checked_in_at),
+            )
+        )
     guests = registration.guests if guests is None else int(guests)
     if guests < 0 or guests > MAX_GUESTS:
         raise DomainError(_("De 0 à %(max)d accompagnants.", max=MAX_GUESTS), field="guests")
@@ -106,9 +120,13 @@ def _announce(registration: Registration) -> None:
     def payload():
         counts = counts_for([meetup_id])[meetup_id]
         row = db.session.get(Registration, registration_id)
-        return {"id": registration_id, "checked_in": bool(row and row.checked_in_at),
-                "name": str(row.display_name) if row else "", "present": counts.checked_in,
-                "expected": counts.confirmed}
+        return {
+            "id": registration_id,
+            "checked_in": bool(row and row.checked_in_at),
+            "name": str(row.display_name) if row else "",
+            "present": counts.checked_in,
+            "expected": counts.confirmed,
+        }
 
     emit_after_commit(db.session, "meetups:checkin", payload, room=door_room(meetup_id))
 
@@ -122,16 +140,18 @@ def undo_check_in(actor: User, registration: Registration) -> Registration:
     registration.checked_in_at = None
     registration.checked_in_by_id = None
     registration.guests_checked_in = 0
-    for seat in db.session.scalars(select(TableSeat).where(
-            TableSeat.registration_id == registration.id)):
+    for seat in db.session.scalars(
+        select(TableSeat).where(TableSeat.registration_id == registration.id)
+    ):
         db.session.delete(seat)
     db.session.flush()
     _announce(registration)
     return registration
 
 
-def add_walk_in(actor: User, meetup: Meetup, *, name: str, email: str | None = None,
-                guests: int = 0) -> tuple[Registration, bool]:
+def add_walk_in(
+    actor: User, meetup: Meetup, *, name: str, email: str | None = None, guests: int = 0
+) -> tuple[Registration, bool]:
     """Someone came without registering ("sans rendez-vous"): registered and checked in at
     once. An address already registered checks that registration in instead (no
     duplicate); one of a member links the walk-in to their account. Returns
@@ -145,13 +165,15 @@ def add_walk_in(actor: User, meetup: Meetup, *, name: str, email: str | None = N
         raise DomainError(_("De 0 à %(max)d accompagnants.", max=MAX_GUESTS), field="guests")
     member = None
     if email:
-        member = db.session.scalar(select(User).where(User.email == email,
-                                                      User.deleted_at.is_(None)))
+        member = db.session.scalar(
+            select(User).where(User.email == email, User.deleted_at.is_(None))
+        )
         clauses = [Registration.email == email]
         if member is not None:
             clauses.append(Registration.user_id == member.id)
-        existing = db.session.scalar(select(Registration).where(
-            Registration.meetup_id == meetup.id, or_(*clauses)))
+        existing = db.session.scalar(
+            select(Registration).where(Registration.meetup_id == meetup.id, or_(*clauses))
+        )
         if existing is not None:
             if existing.checked_in_at is not None:
                 raise DomainError(_("%(name)s est déjà pointé·e.", name=existing.display_name))
@@ -163,10 +185,17 @@ def add_walk_in(actor: User, meetup: Meetup, *, name: str, email: str | None = N
     if member is None and len(name) < 2:
         raise DomainError(_("Indiquez le nom de la personne."), field="name")
     registration = Registration(
-        meetup=meetup, user=member, name=None if member else name[:120],
-        email=None if member else email, guests=guests, status=CONFIRMED,
-        confirmed_at=utcnow(), is_walk_in=True, link_nonce=secrets.token_hex(16),
-        locale=notices.current_locale())
+        meetup=meetup,
+        user=member,
+        name=None if member else name[:120],
+        email=None if member else email,
+        guests=guests,
+        status=CONFIRMED,
+        confirmed_at=utcnow(),
+        is_walk_in=True,
+        link_nonce=secrets.token_hex(16),
+        locale=notices.current_locale(),
+    )
     db.session.add(registration)
     db.session.flush()
     check_in(actor, registration, guests)
@@ -179,14 +208,21 @@ def _welcome_walk_in(registration: Registration) -> None:
     """A walk-in who left an address gets their personal link (to commit support later)."""
     meetup = registration.meetup
     with notices.url_context():
-        queue_email(registration.email, _("Merci d'être venu·e : %(title)s", title=meetup.title),
-                    "email/meetups_walk_in.txt", kind=notices.KIND_REGISTRATION,
-                    locale=registration.locale, visitor_name=registration.name, meetup=meetup,
-                    manage_link=notices.manage_url(registration),
-                    meetup_link=absolute_url(url_for("meetups.meetup", meetup_id=meetup.id)))
+        queue_email(
+            registration.email,
+            _("Merci d'être venu·e : %(title)s", title=meetup.title),
+            "email/meetups_walk_in.txt",
+            kind=notices.KIND_REGISTRATION,
+            locale=registration.locale,
+            visitor_name=registration.name,
+            meetup=meetup,
+            manage_link=notices.manage_url(registration),
+            meetup_link=absolute_url(url_for("meetups.meetup", meetup_id=meetup.id)),
+        )
 
 
 # --- attendance (impact) -----------------------------------------------------------------
+
 
 def attendance_of(meetup: Meetup) -> int:
     from tremplin.meetups.registrations import counts_for
@@ -194,17 +230,24 @@ def attendance_of(meetup: Meetup) -> int:
     return counts_for([meetup.id])[meetup.id].checked_in
 
 
-def participations(start: datetime | None = None, end: datetime | None = None, *,
-                   group_id: int | None = None, departement: str | None = None,
-                   theme: str | None = None) -> int:
+def participations(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
     """People checked in (guests included) at meetups held in [start, end) — what the
     impact dashboard calls *participations*. A person coming to three meetups counts
     three times, as in the club's own reports ("488 participations")."""
     from sqlalchemy import func
 
-    stmt = (select(func.coalesce(func.sum(1 + Registration.guests_checked_in), 0))
-            .join(Meetup, Meetup.id == Registration.meetup_id)
-            .where(Registration.checked_in_at.is_not(None), Meetup.state == "published"))
+    stmt = (
+        select(func.coalesce(func.sum(1 + Registration.guests_checked_in), 0))
+        .join(Meetup, Meetup.id == Registration.meetup_id)
+        .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
+    )
     stmt = meetup_filters(stmt, start, end, group_id, departement, theme)
     return int(db.session.scalar(stmt) or 0)
 

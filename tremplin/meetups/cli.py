@@ -1,5 +1,6 @@
 """`flask meetups remind` and `flask notify digest`: cron jobs, each safe to run twice or
 concurrently (what was sent is recorded under a unique key and never sent again)."""
+
 from __future__ import annotations
 
 import click
@@ -9,7 +10,9 @@ from flask.cli import AppGroup
 from tremplin.platform.cli import notify_cli
 from tremplin.platform.extensions import db
 
-meetups_cli = AppGroup("meetups", help="Rencontres : rappels, conservation des données des visiteurs.")
+meetups_cli = AppGroup(
+    "meetups", help="Rencontres : rappels, conservation des données des visiteurs."
+)
 
 
 @meetups_cli.command("remind")
@@ -19,8 +22,10 @@ def remind_command() -> None:
 
     run = reminders.send_reminders(commit=db.session.commit)
     db.session.commit()
-    click.echo(f"{run.meetups} rappel(s) de rencontre, {run.commitments} relance(s) de soutien, "
-               f"{run.skipped} déjà envoyé(s).")
+    click.echo(
+        f"{run.meetups} rappel(s) de rencontre, {run.commitments} relance(s) de soutien, "
+        f"{run.skipped} déjà envoyé(s)."
+    )
 
 
 @meetups_cli.command("forget-visitors")
@@ -40,8 +45,10 @@ def digest_command() -> None:
 
     run = digest.send_digests(commit=db.session.commit)
     db.session.commit()
-    click.echo(f"{run.sent} résumé(s) en file d'envoi, {run.nothing_new} sans nouveauté, "
-               f"{run.already_sent} déjà envoyé(s) pour cette période.")
+    click.echo(
+        f"{run.sent} résumé(s) en file d'envoi, {run.nothing_new} sans nouveauté, "
+        f"{run.already_sent} déjà envoyé(s) pour cette période."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ A money commitment is a promise. When the funding module offers
 `pledge_from_commitment(commitment)` and the project has an open campaign, the promise is
 handed to it; otherwise it stays a promise recorded here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,20 +50,32 @@ KIND_LABELS = {
     "equipment": _l("Matériel"),
 }
 KIND_SHORT = {
-    "money": _l("Argent"), "contacts": _l("Contacts"), "partnership": _l("Partenariat"),
-    "skills": _l("Compétences"), "premises": _l("Local"), "time": _l("Temps"),
+    "money": _l("Argent"),
+    "contacts": _l("Contacts"),
+    "partnership": _l("Partenariat"),
+    "skills": _l("Compétences"),
+    "premises": _l("Local"),
+    "time": _l("Temps"),
     "equipment": _l("Matériel"),
 }
 STATE_LABELS = {
-    PROPOSED: _l("Proposé"), ACCEPTED: _l("Accepté"), IN_PROGRESS: _l("En cours"),
-    FULFILLED: _l("Réalisé"), ABANDONED: _l("Annulé"),
+    PROPOSED: _l("Proposé"),
+    ACCEPTED: _l("Accepté"),
+    IN_PROGRESS: _l("En cours"),
+    FULFILLED: _l("Réalisé"),
+    ABANDONED: _l("Annulé"),
 }
 UNIT_LABELS = {"eur": "€", "hours": _l("heures"), "m2": "m²", "contacts": _l("contacts")}
 
 # What each kind is counted in, and the bounds past which a figure is surely a typo.
 KIND_UNITS = {
-    "money": "eur", "skills": "hours", "time": "hours", "premises": "m2",
-    "contacts": "contacts", "partnership": None, "equipment": None,
+    "money": "eur",
+    "skills": "hours",
+    "time": "hours",
+    "premises": "m2",
+    "contacts": "contacts",
+    "partnership": None,
+    "equipment": None,
 }
 LIMITS = {"hours": 2000, "m2": 20_000, "contacts": 5000}
 MAX_AMOUNT_CENTS = 1_000_000 * 100
@@ -102,16 +115,18 @@ def _validate(offer: Offer) -> tuple[str | None, int | None, int | None]:
     if len(description) < 3:
         raise DomainError(_("Décrivez votre soutien en quelques mots."), field="description")
     if len(description) > 2000:
-        raise DomainError(_("La description tient en 2 000 caractères au plus."),
-                          field="description")
+        raise DomainError(
+            _("La description tient en 2 000 caractères au plus."), field="description"
+        )
     unit = KIND_UNITS[offer.kind]
     quantity, amount = offer.quantity, offer.amount_cents
     if amount is not None:
         if amount < 0:
             raise BadQuantity(_("Un montant ne peut pas être négatif."), field="amount")
         if amount > MAX_AMOUNT_CENTS:
-            raise BadQuantity(_("Ce montant dépasse un million d'euros : vérifiez-le."),
-                              field="amount")
+            raise BadQuantity(
+                _("Ce montant dépasse un million d'euros : vérifiez-le."), field="amount"
+            )
     if offer.kind == "money":
         if not amount:
             raise BadQuantity(_("Indiquez le montant promis, en euros."), field="amount")
@@ -122,28 +137,41 @@ def _validate(offer: Offer) -> tuple[str | None, int | None, int | None]:
         elif quantity <= 0:
             raise BadQuantity(_("Indiquez une quantité positive (ou laissez le champ vide)."))
         elif quantity > LIMITS[unit]:
-            raise BadQuantity(_("%(q)d %(unit)s, c'est beaucoup : au plus %(max)d. Vérifiez la "
-                                "quantité.", q=quantity, unit=UNIT_LABELS[unit],
-                                max=LIMITS[unit]))
+            raise BadQuantity(
+                _(
+                    "%(q)d %(unit)s, c'est beaucoup : au plus %(max)d. Vérifiez la quantité.",
+                    q=quantity,
+                    unit=UNIT_LABELS[unit],
+                    max=LIMITS[unit],
+                )
+            )
     if unit in ("hours", "m2") and quantity is None:
         raise BadQuantity(_("Indiquez combien (%(unit)s).", unit=UNIT_LABELS[unit]))
     return (unit if quantity is not None else None), quantity, amount or None
 
 
-def _log(commitment: SupportCommitment, state: str, actor: User | None,
-         note: str | None = None) -> None:
-    commitment.events.append(CommitmentEvent(state=state, actor_id=actor.id if actor else None,
-                                             note=note))
+def _log(
+    commitment: SupportCommitment, state: str, actor: User | None, note: str | None = None
+) -> None:
+    commitment.events.append(
+        CommitmentEvent(state=state, actor_id=actor.id if actor else None, note=note)
+    )
 
 
-def commit_support(project: Project, offer: Offer, *, supporter: User | None = None,
-                   registration: Registration | None = None,
-                   meetup: Meetup | None = None) -> SupportCommitment:
+def commit_support(
+    project: Project,
+    offer: Offer,
+    *,
+    supporter: User | None = None,
+    registration: Registration | None = None,
+    meetup: Meetup | None = None,
+) -> SupportCommitment:
     """A member (or a visitor through their registration) commits to a project."""
     if supporter is not None:
         if not policies.can_commit_support(supporter, project):
-            raise NotAllowed(_("Les membres de l'équipe ne s'engagent pas pour leur propre "
-                               "projet."))
+            raise NotAllowed(
+                _("Les membres de l'équipe ne s'engagent pas pour leur propre projet.")
+            )
     elif registration is None or not policies.can_commit_as_visitor(registration):
         raise NotAllowed(_("Confirmez d'abord votre inscription pour proposer un soutien."))
     if meetup is None and registration is not None:
@@ -152,18 +180,32 @@ def commit_support(project: Project, offer: Offer, *, supporter: User | None = N
         raise DomainError(_("Cette rencontre est annulée."))
     unit, quantity, amount = _validate(offer)
     commitment = SupportCommitment(
-        project=project, project_id=project.id, meetup=meetup,
-        supporter=supporter, registration=registration if supporter is None else None,
-        kind=offer.kind, description=offer.description.strip(), quantity=quantity, unit=unit,
-        amount_cents=amount, state=PROPOSED)
+        project=project,
+        project_id=project.id,
+        meetup=meetup,
+        supporter=supporter,
+        registration=registration if supporter is None else None,
+        kind=offer.kind,
+        description=offer.description.strip(),
+        quantity=quantity,
+        unit=unit,
+        amount_cents=amount,
+        state=PROPOSED,
+    )
     db.session.add(commitment)
     _log(commitment, PROPOSED, supporter)
     db.session.flush()
     if offer.kind == "money":
         _hand_to_funding(commitment)
-    _tell_team(commitment, _("%(who)s propose un soutien à %(project)s : %(kind)s.",
-                             who=commitment.supporter_name, project=project.title,
-                             kind=KIND_SHORT[commitment.kind]))
+    _tell_team(
+        commitment,
+        _(
+            "%(who)s propose un soutien à %(project)s : %(kind)s.",
+            who=commitment.supporter_name,
+            project=project.title,
+            kind=KIND_SHORT[commitment.kind],
+        ),
+    )
     signals.commitment_created.send(commitment)
     return commitment
 
@@ -183,11 +225,16 @@ def _hand_to_funding(commitment: SupportCommitment) -> None:
     try:
         with db.session.begin_nested():
             pledge = funding.pledge_from_commitment(
-                f"commitment-{commitment.id}", commitment.supporter, commitment.project_id,
-                commitment.amount_cents, message=commitment.description[:500])
+                f"commitment-{commitment.id}",
+                commitment.supporter,
+                commitment.project_id,
+                commitment.amount_cents,
+                message=commitment.description[:500],
+            )
     except DomainError as exc:
-        current_app.logger.info("meetups: commitment %s stays a promise (%s)", commitment.id,
-                                exc.message)
+        current_app.logger.info(
+            "meetups: commitment %s stays a promise (%s)", commitment.id, exc.message
+        )
         return
     commitment.pledge_id = getattr(pledge, "id", None)
     db.session.flush()
@@ -197,10 +244,14 @@ def team_of(project_id: int) -> list[User]:
     from tremplin.members.models import ACCEPTED as TEAM_ACCEPTED
     from tremplin.members.models import ProjectMember
 
-    return list(db.session.scalars(
-        select(User).join(ProjectMember, ProjectMember.user_id == User.id)
-        .where(ProjectMember.project_id == project_id, ProjectMember.status == TEAM_ACCEPTED)
-        .options(selectinload(User.email_consents))))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(ProjectMember, ProjectMember.user_id == User.id)
+            .where(ProjectMember.project_id == project_id, ProjectMember.status == TEAM_ACCEPTED)
+            .options(selectinload(User.email_consents))
+        )
+    )
 
 
 def _tell_team(commitment: SupportCommitment, text: str) -> None:
@@ -213,16 +264,25 @@ def _tell_team(commitment: SupportCommitment, text: str) -> None:
 def _tell_supporter(commitment: SupportCommitment, text: str) -> None:
     if commitment.supporter is not None:
         with notices.url_context():
-            notify(commitment.supporter, notices.KIND_COMMITMENTS, text,
-                   url_for("meetups.my_commitments"))
+            notify(
+                commitment.supporter,
+                notices.KIND_COMMITMENTS,
+                text,
+                url_for("meetups.my_commitments"),
+            )
     elif commitment.registration is not None:
         notices.tell(commitment.registration, notices.KIND_COMMITMENTS, text)
 
 
 def _move(commitment: SupportCommitment, state: str, actor: User, note: str | None = None) -> None:
     if state not in TRANSITIONS[commitment.state]:
-        raise WrongState(_("Ce soutien est « %(now)s » : il ne peut pas passer à « %(next)s ».",
-                           now=STATE_LABELS[commitment.state], next=STATE_LABELS[state]))
+        raise WrongState(
+            _(
+                "Ce soutien est « %(now)s » : il ne peut pas passer à « %(next)s ».",
+                now=STATE_LABELS[commitment.state],
+                next=STATE_LABELS[state],
+            )
+        )
     now = utcnow()
     commitment.state = state
     commitment.state_changed_at = now
@@ -246,9 +306,14 @@ def accept(actor: User, commitment: SupportCommitment) -> None:
     if not policies.can_accept_commitment(actor, commitment):
         _refuse(actor, commitment, ACCEPTED)
     _move(commitment, ACCEPTED, actor)
-    _tell_supporter(commitment, _("%(project)s a accepté votre soutien (%(kind)s). Merci !",
-                                  project=commitment.project.title,
-                                  kind=KIND_SHORT[commitment.kind]))
+    _tell_supporter(
+        commitment,
+        _(
+            "%(project)s a accepté votre soutien (%(kind)s). Merci !",
+            project=commitment.project.title,
+            kind=KIND_SHORT[commitment.kind],
+        ),
+    )
 
 
 def start(actor: User, commitment: SupportCommitment) -> None:
@@ -261,8 +326,13 @@ def confirm_delivery(actor: User, commitment: SupportCommitment) -> None:
     if not policies.can_confirm_delivery(actor, commitment):
         _refuse(actor, commitment, FULFILLED)
     _move(commitment, FULFILLED, actor)
-    _tell_supporter(commitment, _("%(project)s confirme que votre soutien est réalisé. Merci "
-                                  "pour ce coup de pouce !", project=commitment.project.title))
+    _tell_supporter(
+        commitment,
+        _(
+            "%(project)s confirme que votre soutien est réalisé. Merci pour ce coup de pouce !",
+            project=commitment.project.title,
+        ),
+    )
 
 
 def cancel(actor: User, commitment: SupportCommitment, reason: str = "") -> None:
@@ -272,55 +342,95 @@ def cancel(actor: User, commitment: SupportCommitment, reason: str = "") -> None
     by_supporter = policies.is_supporter(actor, commitment)
     _move(commitment, ABANDONED, actor, reason)
     if by_supporter:
-        _tell_team(commitment, _("%(who)s a retiré son soutien (%(kind)s) à %(project)s.",
-                                 who=commitment.supporter_name, kind=KIND_SHORT[commitment.kind],
-                                 project=commitment.project.title))
+        _tell_team(
+            commitment,
+            _(
+                "%(who)s a retiré son soutien (%(kind)s) à %(project)s.",
+                who=commitment.supporter_name,
+                kind=KIND_SHORT[commitment.kind],
+                project=commitment.project.title,
+            ),
+        )
     else:
-        _tell_supporter(commitment, _("%(project)s a décliné votre soutien (%(kind)s).",
-                                      project=commitment.project.title,
-                                      kind=KIND_SHORT[commitment.kind]))
+        _tell_supporter(
+            commitment,
+            _(
+                "%(project)s a décliné votre soutien (%(kind)s).",
+                project=commitment.project.title,
+                kind=KIND_SHORT[commitment.kind],
+            ),
+        )
 
 
 def _refuse(actor: User, commitment: SupportCommitment, target: str):
-    allowed_somewhere = (policies.is_supporter(actor, commitment)
-                         or policies.can_see_project_commitments(actor, commitment.project))
+    allowed_somewhere = policies.is_supporter(
+        actor, commitment
+    ) or policies.can_see_project_commitments(actor, commitment.project)
     if allowed_somewhere and target not in TRANSITIONS[commitment.state]:
-        raise WrongState(_("Ce soutien est « %(now)s » : il ne peut pas passer à « %(next)s ».",
-                           now=STATE_LABELS[commitment.state], next=STATE_LABELS[target]))
+        raise WrongState(
+            _(
+                "Ce soutien est « %(now)s » : il ne peut pas passer à « %(next)s ».",
+                now=STATE_LABELS[commitment.state],
+                next=STATE_LABELS[target],
+            )
+        )
     raise NotAllowed()
 
 
 # --- reading -----------------------------------------------------------------------------
 
+
 def _options():
-    return (selectinload(SupportCommitment.project), selectinload(SupportCommitment.supporter),
-            selectinload(SupportCommitment.registration),
-            selectinload(SupportCommitment.meetup))
+    return (
+        selectinload(SupportCommitment.project),
+        selectinload(SupportCommitment.supporter),
+        selectinload(SupportCommitment.registration),
+        selectinload(SupportCommitment.meetup),
+    )
 
 
 def for_project(project_id: int) -> list[SupportCommitment]:
-    return list(db.session.scalars(
-        select(SupportCommitment).where(SupportCommitment.project_id == project_id)
-        .options(*_options(), selectinload(SupportCommitment.events))
-        .order_by(SupportCommitment.created_at.desc(), SupportCommitment.id.desc())))
+    return list(
+        db.session.scalars(
+            select(SupportCommitment)
+            .where(SupportCommitment.project_id == project_id)
+            .options(*_options(), selectinload(SupportCommitment.events))
+            .order_by(SupportCommitment.created_at.desc(), SupportCommitment.id.desc())
+        )
+    )
 
 
 def for_supporter(user: User) -> list[SupportCommitment]:
-    return list(db.session.scalars(
-        select(SupportCommitment).where(SupportCommitment.supporter_id == user.id)
-        .options(*_options()).order_by(SupportCommitment.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(SupportCommitment)
+            .where(SupportCommitment.supporter_id == user.id)
+            .options(*_options())
+            .order_by(SupportCommitment.created_at.desc())
+        )
+    )
 
 
 def for_registration(registration: Registration) -> list[SupportCommitment]:
-    return list(db.session.scalars(
-        select(SupportCommitment).where(SupportCommitment.registration_id == registration.id)
-        .options(*_options()).order_by(SupportCommitment.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(SupportCommitment)
+            .where(SupportCommitment.registration_id == registration.id)
+            .options(*_options())
+            .order_by(SupportCommitment.created_at.desc())
+        )
+    )
 
 
 def for_meetup(meetup: Meetup) -> list[SupportCommitment]:
-    return list(db.session.scalars(
-        select(SupportCommitment).where(SupportCommitment.meetup_id == meetup.id)
-        .options(*_options()).order_by(SupportCommitment.created_at)))
+    return list(
+        db.session.scalars(
+            select(SupportCommitment)
+            .where(SupportCommitment.meetup_id == meetup.id)
+            .options(*_options())
+            .order_by(SupportCommitment.created_at)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -341,13 +451,21 @@ def _supporters_stmt(meetup_ids):
     committed = select(SupportCommitment.id).where(
         SupportCommitment.meetup_id == Registration.meetup_id,
         SupportCommitment.state != ABANDONED,
-        or_(SupportCommitment.registration_id == Registration.id,
+        or_(
+            SupportCommitment.registration_id == Registration.id,
             (SupportCommitment.supporter_id == Registration.user_id)
-            & Registration.user_id.is_not(None)))
-    return (select(Registration.meetup_id, func.count(distinct(Registration.id)))
-            .where(Registration.meetup_id.in_(meetup_ids),
-                   Registration.checked_in_at.is_not(None), committed.exists())
-            .group_by(Registration.meetup_id))
+            & Registration.user_id.is_not(None),
+        ),
+    )
+    return (
+        select(Registration.meetup_id, func.count(distinct(Registration.id)))
+        .where(
+            Registration.meetup_id.in_(meetup_ids),
+            Registration.checked_in_at.is_not(None),
+            committed.exists(),
+        )
+        .group_by(Registration.meetup_id)
+    )
 
 
 def rates_for(meetup_ids: list[int]) -> dict[int, Rate]:
@@ -365,8 +483,9 @@ def commitment_rate(meetup: Meetup) -> Rate:
     return rates_for([meetup.id])[meetup.id]
 
 
-def conversion(start: datetime | None = None, end: datetime | None = None, *,
-               group_id: int | None = None) -> Rate:
+def conversion(
+    start: datetime | None = None, end: datetime | None = None, *, group_id: int | None = None
+) -> Rate:
     """Attendee-to-supporter conversion over a period (meetups starting in [start, end))."""
     stmt = select(Meetup.id).where(Meetup.state == "published")
     if start is not None:
@@ -381,23 +500,44 @@ def conversion(start: datetime | None = None, end: datetime | None = None, *,
 
 
 def open_commitments() -> list[SupportCommitment]:
-    return list(db.session.scalars(
-        select(SupportCommitment).where(SupportCommitment.state.in_(OPEN_COMMITMENT_STATES))
-        .options(*_options())))
+    return list(
+        db.session.scalars(
+            select(SupportCommitment)
+            .where(SupportCommitment.state.in_(OPEN_COMMITMENT_STATES))
+            .options(*_options())
+        )
+    )
 
 
 # --- export for the accounts -------------------------------------------------------------
 
-CSV_HEADER = ["id", "date", "projet", "soutien", "type", "état", "quantité", "unité", "heures",
-              "m²", "montant ou valeur (€)", "rencontre", "réalisé le"]
+CSV_HEADER = [
+    "id",
+    "date",
+    "projet",
+    "soutien",
+    "type",
+    "état",
+    "quantité",
+    "unité",
+    "heures",
+    "m²",
+    "montant ou valeur (€)",
+    "rencontre",
+    "réalisé le",
+]
 
 
-def export_csv(start: datetime | None = None, end: datetime | None = None, *,
-               state: str | None = None) -> str:
+def export_csv(
+    start: datetime | None = None, end: datetime | None = None, *, state: str | None = None
+) -> str:
     """Hours, surfaces and values, one line per commitment, for the association's accounts
     (semicolon-separated, decimal comma, with a BOM so spreadsheets read the accents)."""
-    stmt = select(SupportCommitment).options(*_options()).order_by(SupportCommitment.created_at,
-                                                                    SupportCommitment.id)
+    stmt = (
+        select(SupportCommitment)
+        .options(*_options())
+        .order_by(SupportCommitment.created_at, SupportCommitment.id)
+    )
     if start is not None:
         stmt = stmt.where(SupportCommitment.created_at >= start)
     if end is not None:
@@ -406,15 +546,27 @@ def export_csv(start: datetime | None = None, end: datetime | None = None, *,
         stmt = stmt.where(SupportCommitment.state == state)
     from tremplin.platform.templating import local_date
 
-    return csv_text(CSV_HEADER, ([
-        c.id, local_date(c.created_at, "yyyy-MM-dd"), cell(c.project.title), cell(c.supporter_name),
-        str(KIND_SHORT[c.kind]), str(STATE_LABELS[c.state]),
-        c.quantity if c.quantity is not None else "", str(UNIT_LABELS.get(c.unit, "")) if c.unit else "",
-        c.quantity if c.unit == "hours" else "", c.quantity if c.unit == "m2" else "",
-        euros(c.amount_cents) if c.amount_cents else "",
-        cell(c.meetup.title) if c.meetup else "",
-        local_date(c.fulfilled_at, "yyyy-MM-dd") if c.fulfilled_at else "",
-    ] for c in db.session.scalars(stmt)))
+    return csv_text(
+        CSV_HEADER,
+        (
+            [
+                c.id,
+                local_date(c.created_at, "yyyy-MM-dd"),
+                cell(c.project.title),
+                cell(c.supporter_name),
+                str(KIND_SHORT[c.kind]),
+                str(STATE_LABELS[c.state]),
+                c.quantity if c.quantity is not None else "",
+                str(UNIT_LABELS.get(c.unit, "")) if c.unit else "",
+                c.quantity if c.unit == "hours" else "",
+                c.quantity if c.unit == "m2" else "",
+                euros(c.amount_cents) if c.amount_cents else "",
+                cell(c.meetup.title) if c.meetup else "",
+                local_date(c.fulfilled_at, "yyyy-MM-dd") if c.fulfilled_at else "",
+            ]
+            for c in db.session.scalars(stmt)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -425,16 +577,26 @@ class Totals:
     count: int
 
 
-def totals(start: datetime | None = None, end: datetime | None = None, *,
-           states: tuple[str, ...] = (FULFILLED,)) -> Totals:
+def totals(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    states: tuple[str, ...] = (FULFILLED,),
+) -> Totals:
     """Hours, in-kind value and money over commitments created in [start, end)."""
     stmt = select(
-        func.coalesce(func.sum(func.coalesce(SupportCommitment.quantity, 0)).filter(
-            SupportCommitment.unit == "hours"), 0),
-        func.coalesce(func.sum(SupportCommitment.amount_cents).filter(
-            SupportCommitment.kind != "money"), 0),
-        func.coalesce(func.sum(SupportCommitment.amount_cents).filter(
-            SupportCommitment.kind == "money"), 0),
+        func.coalesce(
+            func.sum(func.coalesce(SupportCommitment.quantity, 0)).filter(
+                SupportCommitment.unit == "hours"
+            ),
+            0,
+        ),
+        func.coalesce(
+            func.sum(SupportCommitment.amount_cents).filter(SupportCommitment.kind != "money"), 0
+        ),
+        func.coalesce(
+            func.sum(SupportCommitment.amount_cents).filter(SupportCommitment.kind == "money"), 0
+        ),
         func.count(SupportCommitment.id),
     ).where(SupportCommitment.state.in_(states))
     if start is not None:

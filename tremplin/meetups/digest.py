@@ -5,6 +5,7 @@ empty one.
 Once per member and period: the DigestLog row's unique key (member, period) is what a
 second run of `flask notify digest` — or two at once — runs into.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -69,40 +70,77 @@ def build_digest(user: User, since: datetime, now: datetime | None = None) -> Di
     themes = opportunities.themes_of(user)
     digest = Digest(user=user, since=since, themes=themes)
     if themes:
-        digest.opportunities = list(db.session.scalars(
-            opportunities.list_stmt(user, themes=themes, today=now.astimezone(PARIS).date())
-            .where(Opportunity.created_at >= since, Opportunity.created_at < now)
-            .limit(20)))
-    mine = select(GroupMembership.group_id).where(GroupMembership.user_id == user.id,
-                                                  GroupMembership.state == "active")
+        digest.opportunities = list(
+            db.session.scalars(
+                opportunities.list_stmt(user, themes=themes, today=now.astimezone(PARIS).date())
+                .where(Opportunity.created_at >= since, Opportunity.created_at < now)
+                .limit(20)
+            )
+        )
+    mine = select(GroupMembership.group_id).where(
+        GroupMembership.user_id == user.id, GroupMembership.state == "active"
+    )
     relevant = or_(Meetup.group_id.is_(None), Meetup.group_id.in_(mine))
     if themes:
-        relevant = or_(relevant, Meetup.theme.in_(themes),
-                       Meetup.group_id.in_(select(Group.id).where(Group.theme.in_(themes))))
-    digest.meetups = list(db.session.scalars(
-        select(Meetup).where(visible_filter(user), relevant, Meetup.state == PUBLISHED,
-                             Meetup.published_at >= since, Meetup.published_at < now,
-                             Meetup.ends_at > now)
-        .options(selectinload(Meetup.group)).order_by(Meetup.starts_at).limit(10)))
+        relevant = or_(
+            relevant,
+            Meetup.theme.in_(themes),
+            Meetup.group_id.in_(select(Group.id).where(Group.theme.in_(themes))),
+        )
+    digest.meetups = list(
+        db.session.scalars(
+            select(Meetup)
+            .where(
+                visible_filter(user),
+                relevant,
+                Meetup.state == PUBLISHED,
+                Meetup.published_at >= since,
+                Meetup.published_at < now,
+                Meetup.ends_at > now,
+            )
+            .options(selectinload(Meetup.group))
+            .order_by(Meetup.starts_at)
+            .limit(10)
+        )
+    )
     if themes:
-        own = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id,
-                                                     ProjectMember.status == ACCEPTED)
-        digest.projects = list(db.session.scalars(
-            select(Project).where(Project.theme.in_(themes), Project.created_at >= since,
-                                  Project.created_at < now, Project.id.not_in(own),
-                                  Project.owner_id != user.id)
-            .order_by(Project.created_at.desc()).limit(10)))
+        own = select(ProjectMember.project_id).where(
+            ProjectMember.user_id == user.id, ProjectMember.status == ACCEPTED
+        )
+        digest.projects = list(
+            db.session.scalars(
+                select(Project)
+                .where(
+                    Project.theme.in_(themes),
+                    Project.created_at >= since,
+                    Project.created_at < now,
+                    Project.id.not_in(own),
+                    Project.owner_id != user.id,
+                )
+                .order_by(Project.created_at.desc())
+                .limit(10)
+            )
+        )
     return digest
 
 
 def recipients() -> list[User]:
     """Active members who chose the digest e-mail."""
-    return list(db.session.scalars(
-        select(User).join(EmailConsent, EmailConsent.user_id == User.id)
-        .where(EmailConsent.kind == notices.KIND_DIGEST, User.deleted_at.is_(None),
-               User.suspended_at.is_(None), User.email.is_not(None),
-               User.email_confirmed_at.is_not(None))
-        .options(selectinload(User.email_consents)).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(EmailConsent, EmailConsent.user_id == User.id)
+            .where(
+                EmailConsent.kind == notices.KIND_DIGEST,
+                User.deleted_at.is_(None),
+                User.suspended_at.is_(None),
+                User.email.is_not(None),
+                User.email_confirmed_at.is_not(None),
+            )
+            .options(selectinload(User.email_consents))
+            .order_by(User.id)
+        )
+    )
 
 
 @dataclass
@@ -112,33 +150,48 @@ class DigestRun:
     already_sent: int = 0
 
 
-def send_digests(now: datetime | None = None, *,
-                 commit: Callable[[], None] | None = None) -> DigestRun:
+def send_digests(
+    now: datetime | None = None, *, commit: Callable[[], None] | None = None
+) -> DigestRun:
     """Queue one digest per consenting member who has something new and has not had this
     period's. `commit` (the CLI's) is called after each member, so a run interrupted half
     way keeps what it did and the next run carries on."""
     now = now or utcnow()
     run = DigestRun()
-    preferences = dict(db.session.execute(
-        select(DigestPreference.user_id, DigestPreference.frequency)).all())
+    preferences = dict(
+        db.session.execute(select(DigestPreference.user_id, DigestPreference.frequency)).all()
+    )
     with notices.url_context():
         for user in recipients():
             frequency = preferences.get(user.id, "weekly")
             key = period_key(frequency, now)
-            if db.session.scalar(select(DigestLog.id).where(
-                    DigestLog.user_id == user.id, DigestLog.period_key == key)) is not None:
+            if (
+                db.session.scalar(
+                    select(DigestLog.id).where(
+                        DigestLog.user_id == user.id, DigestLog.period_key == key
+                    )
+                )
+                is not None
+            ):
                 run.already_sent += 1
                 continue
-            last = db.session.scalar(select(DigestLog.sent_at).where(
-                DigestLog.user_id == user.id).order_by(DigestLog.sent_at.desc()).limit(1))
+            last = db.session.scalar(
+                select(DigestLog.sent_at)
+                .where(DigestLog.user_id == user.id)
+                .order_by(DigestLog.sent_at.desc())
+                .limit(1)
+            )
             since = last or (now - timedelta(days=PERIOD_DAYS[frequency]))
             digest = build_digest(user, since, now)
             if digest.is_empty:
                 run.nothing_new += 1
                 continue
             try:
-                db.session.add(DigestLog(user_id=user.id, period_key=key,
-                                         item_count=digest.item_count, sent_at=now))
+                db.session.add(
+                    DigestLog(
+                        user_id=user.id, period_key=key, item_count=digest.item_count, sent_at=now
+                    )
+                )
                 db.session.flush()
                 _queue(digest)
                 if commit:
@@ -155,15 +208,24 @@ def _queue(digest: Digest) -> None:
     from tremplin.meetups.registrations import place_text
 
     user = digest.user
-    subject = ngettext("Tremplin : %(num)d nouveauté pour vous", "Tremplin : %(num)d nouveautés "
-                       "pour vous", digest.item_count)
+    subject = ngettext(
+        "Tremplin : %(num)d nouveauté pour vous",
+        "Tremplin : %(num)d nouveautés pour vous",
+        digest.item_count,
+    )
     queue_email(
-        user, subject, "email/meetups_digest.txt", kind=notices.KIND_DIGEST, digest=digest,
+        user,
+        subject,
+        "email/meetups_digest.txt",
+        kind=notices.KIND_DIGEST,
+        digest=digest,
         opportunity_url=lambda o: absolute_url(url_for("meetups.opportunity", opportunity_id=o.id)),
         meetup_url=lambda m: absolute_url(url_for("meetups.meetup", meetup_id=m.id)),
-        project_url=_project_url, place_text=place_text,
+        project_url=_project_url,
+        place_text=place_text,
         themes_url=absolute_url(url_for("meetups.subscriptions")),
-        settings_url=absolute_url(url_for("platform.account_settings")))
+        settings_url=absolute_url(url_for("platform.account_settings")),
+    )
 
 
 def _project_url(project) -> str:

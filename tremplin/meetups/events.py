@@ -1,6 +1,7 @@
 """Socket.IO for the door: organisers checking people in on several phones see each
 other's arrivals live. Same policy as the check-in page; the HTTP routes store, then the
 event leaves after the commit (a phone that missed it reloads the list)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _

@@ -4,6 +4,7 @@ Times are written in UTC (unambiguous for every calendar application). A change 
 the meetup's SEQUENCE, and a cancelled meetup is sent with STATUS:CANCELLED, so
 calendars that already hold it update it instead of keeping a stale copy.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -84,10 +85,17 @@ def feed_ics(user) -> bytes:
     """The member's meetups (registered or waiting) from three months ago onwards."""
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
     rows = db.session.execute(
-        select(Meetup, Registration.status).join(Registration, Registration.meetup_id == Meetup.id)
-        .where(Registration.user_id == user.id, Registration.status.in_((CONFIRMED, WAITING)),
-               Meetup.state.in_(("published", "cancelled")), Meetup.ends_at >= since)
-        .options(selectinload(Meetup.group)).order_by(Meetup.starts_at)).all()
+        select(Meetup, Registration.status)
+        .join(Registration, Registration.meetup_id == Meetup.id)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status.in_((CONFIRMED, WAITING)),
+            Meetup.state.in_(("published", "cancelled")),
+            Meetup.ends_at >= since,
+        )
+        .options(selectinload(Meetup.group))
+        .order_by(Meetup.starts_at)
+    ).all()
     cal = _calendar(f"Tremplin — {user.display_name}")
     for meetup, status in rows:
         cal.add_component(_event(meetup, waiting=status == WAITING))
@@ -95,6 +103,7 @@ def feed_ics(user) -> bytes:
 
 
 # --- the secret feed URL -----------------------------------------------------------------
+
 
 def feed_for(user, *, create: bool = True) -> CalendarFeed | None:
     feed = db.session.get(CalendarFeed, user.id)

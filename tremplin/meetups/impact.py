@@ -1,6 +1,7 @@
 """What meetups tell the impact dashboard: participations, meetups held, speakers, the
 share of attendees who became supporters, the hours and value of support delivered, and
 the opportunities members won. Registered as indicators (platform/hooks.py)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,44 +19,67 @@ from tremplin.platform.hooks import Indicator, register_indicator
 
 def _held(stmt):
     """Meetups that took place: published, with someone checked in."""
-    attended = select(Registration.id).where(Registration.meetup_id == Meetup.id,
-                                             Registration.checked_in_at.is_not(None))
+    attended = select(Registration.id).where(
+        Registration.meetup_id == Meetup.id, Registration.checked_in_at.is_not(None)
+    )
     return stmt.where(Meetup.state == "published", attended.exists())
 
 
-def meetups_held(start: datetime | None = None, end: datetime | None = None, *,
-                 group_id: int | None = None, departement: str | None = None,
-                 theme: str | None = None) -> int:
+def meetups_held(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
     stmt = _held(select(func.count(Meetup.id)))
-    return int(db.session.scalar(meetup_filters(stmt, start, end, group_id, departement,
-                                                 theme)) or 0)
+    return int(
+        db.session.scalar(meetup_filters(stmt, start, end, group_id, departement, theme)) or 0
+    )
 
 
-def speakers_count(start: datetime | None = None, end: datetime | None = None, *,
-                   group_id: int | None = None, departement: str | None = None,
-                   theme: str | None = None) -> int:
+def speakers_count(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
     stmt = _held(select(func.count(Speaker.id)).join(Meetup, Meetup.id == Speaker.meetup_id))
-    return int(db.session.scalar(meetup_filters(stmt, start, end, group_id, departement,
-                                                 theme)) or 0)
+    return int(
+        db.session.scalar(meetup_filters(stmt, start, end, group_id, departement, theme)) or 0
+    )
 
 
 def _person_key():
     """Who a check-in is: the member, else the visitor's address, else the registration
     (a walk-in who left no address). A walk-in whose address was already registered checks
     that registration in (checkin.add_walk_in), so nobody is counted twice."""
-    return func.coalesce(literal("u") + cast(Registration.user_id, String),
-                         literal("e") + func.lower(Registration.email),
-                         literal("r") + cast(Registration.id, String))
+    return func.coalesce(
+        literal("u") + cast(Registration.user_id, String),
+        literal("e") + func.lower(Registration.email),
+        literal("r") + cast(Registration.id, String),
+    )
 
 
-def distinct_participants(start: datetime | None = None, end: datetime | None = None, *,
-                          group_id: int | None = None, departement: str | None = None,
-                          theme: str | None = None) -> int:
-    stmt = (select(func.count(func.distinct(_person_key())))
-            .join(Meetup, Meetup.id == Registration.meetup_id)
-            .where(Registration.checked_in_at.is_not(None), Meetup.state == "published"))
-    return int(db.session.scalar(meetup_filters(stmt, start, end, group_id, departement,
-                                                 theme)) or 0)
+def distinct_participants(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    group_id: int | None = None,
+    departement: str | None = None,
+    theme: str | None = None,
+) -> int:
+    stmt = (
+        select(func.count(func.distinct(_person_key())))
+        .join(Meetup, Meetup.id == Registration.meetup_id)
+        .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
+    )
+    return int(
+        db.session.scalar(meetup_filters(stmt, start, end, group_id, departement, theme)) or 0
+    )
 
 
 def applications_count(start: datetime | None = None, end: datetime | None = None) -> int:
@@ -71,9 +95,9 @@ def applications_count(start: datetime | None = None, end: datetime | None = Non
 
 # --- indicators --------------------------------------------------------------------------
 
+
 def _args(filters) -> dict:
-    return {"group_id": filters.group_id, "departement": filters.territory,
-            "theme": filters.theme}
+    return {"group_id": filters.group_id, "departement": filters.territory, "theme": filters.theme}
 
 
 def _participations(filters) -> int:
@@ -83,12 +107,15 @@ def _participations(filters) -> int:
 
 
 def _participations_monthly(filters) -> dict[date, int]:
-    stmt = (select(Meetup.starts_at, func.sum(1 + Registration.guests_checked_in))
-            .join(Registration, Registration.meetup_id == Meetup.id)
-            .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
-            .group_by(Meetup.id, Meetup.starts_at))
-    stmt = meetup_filters(stmt, filters.start_at, filters.end_at, filters.group_id,
-                           filters.territory, filters.theme)
+    stmt = (
+        select(Meetup.starts_at, func.sum(1 + Registration.guests_checked_in))
+        .join(Registration, Registration.meetup_id == Meetup.id)
+        .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
+        .group_by(Meetup.id, Meetup.starts_at)
+    )
+    stmt = meetup_filters(
+        stmt, filters.start_at, filters.end_at, filters.group_id, filters.territory, filters.theme
+    )
     months: dict[date, int] = {}
     for starts_at, count in db.session.execute(stmt):
         month = starts_at.astimezone(PARIS).date().replace(day=1)
@@ -115,8 +142,12 @@ def _fulfilled_support_csv(filters) -> str:
     proposed in the period (last day inclusive) and delivered."""
     from datetime import timedelta
 
-    return url_for("meetups.export_commitments", debut=filters.start.isoformat(),
-                   fin=(filters.end - timedelta(days=1)).isoformat(), etat="fulfilled")
+    return url_for(
+        "meetups.export_commitments",
+        debut=filters.start.isoformat(),
+        fin=(filters.end - timedelta(days=1)).isoformat(),
+        etat="fulfilled",
+    )
 
 
 def _meetups_held(filters) -> int:
@@ -158,61 +189,155 @@ def _wins(filters) -> int:
     return wins_count(filters.start_at, filters.end_at)
 
 
-register_indicator(Indicator(
-    key="participations", label=_l("Participations aux rencontres"), section="participation",
-    order=10, compute=_participations, monthly=_participations_monthly, records=_held_meetups_url,
-    definition=_l("Personnes pointées à l’accueil des rencontres de la période, accompagnants "
-                  "compris ; une personne venue à trois rencontres compte trois fois.")))
-register_indicator(Indicator(
-    key="meetups_held", label=_l("Rencontres organisées"), section="participation", order=20,
-    compute=_meetups_held, records=_held_meetups_url,
-    definition=_l("Rencontres publiées qui ont eu lieu pendant la période (au moins une "
-                  "personne pointée).")))
-register_indicator(Indicator(
-    key="distinct_participants", label=_l("Personnes différentes venues"),
-    section="participation", order=15, compute=_distinct, records=_held_meetups_url,
-    definition=_l("Personnes pointées à au moins une rencontre de la période, comptées une "
-                  "fois : un membre par son compte, un visiteur par son adresse e-mail (une "
-                  "personne venue sans inscription compte une fois) ; accompagnants non "
-                  "comptés.")))
-register_indicator(Indicator(
-    key="speakers", label=_l("Intervenants mobilisés"), section="participation", order=30,
-    compute=_speakers, records=_held_meetups_url,
-    definition=_l("Intervenants (membres ou organisations) des rencontres tenues pendant la "
-                  "période.")))
-register_indicator(Indicator(
-    key="meetup_supporters", label=_l("Participants devenus soutiens"), section="participation",
-    order=40, compute=_supporters, filters=("group",), records=_held_meetups_url,
-    definition=_l("Personnes pointées à une rencontre qui y ont proposé un soutien (argent, "
-                  "contacts, partenariat, compétences, local, temps, matériel), hors soutiens "
-                  "annulés.")))
-register_indicator(Indicator(
-    key="meetup_conversion", label=_l("Taux d’engagement des participants (%)"),
-    section="participation", order=45, compute=_conversion_percent, filters=("group",),
-    records=_held_meetups_url,
-    definition=_l("Part des personnes pointées aux rencontres de la période qui y ont proposé "
-                  "un soutien, en pourcentage.")))
-register_indicator(Indicator(
-    key="support_hours", label=_l("Heures de soutien bénévole réalisées"),
-    section="accompagnement", order=60, unit="hours", compute=_hours, filters=(),
-    records=lambda f: _fulfilled_support_csv(f),
-    definition=_l("Heures de compétences et de temps des soutiens proposés pendant la période "
-                  "et confirmés comme réalisés par l’équipe du projet.")))
-register_indicator(Indicator(
-    key="support_value", label=_l("Valeur des soutiens en nature réalisés"),
-    section="financement", order=60, unit="cents", compute=_value, filters=(),
-    records=lambda f: _fulfilled_support_csv(f),
-    definition=_l("Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
-                  "en nature proposés pendant la période et confirmés comme réalisés.")))
-register_indicator(Indicator(
-    key="opportunity_applications", label=_l("Candidatures déposées (veille)"),
-    section="parcours", order=65, compute=_applications, filters=(),
-    records=lambda f: url_for("meetups.opportunities"),
-    definition=_l("Membres qui ont indiqué avoir candidaté à une opportunité de la veille "
-                  "(appel à projets, concours, financement…) pendant la période, retenus ou "
-                  "non.")))
-register_indicator(Indicator(
-    key="opportunity_wins", label=_l("Candidatures retenues (veille)"), section="parcours",
-    order=70, compute=_wins, filters=(), records=lambda f: url_for("meetups.opportunities"),
-    definition=_l("Membres qui ont indiqué avoir été retenus à une opportunité de la veille "
-                  "(appel à projets, concours, financement…) pendant la période.")))
+register_indicator(
+    Indicator(
+        key="participations",
+        label=_l("Participations aux rencontres"),
+        section="participation",
+        order=10,
+        compute=_participations,
+        monthly=_participations_monthly,
+        records=_held_meetups_url,
+        definition=_l(
+            "Personnes pointées à l’accueil des rencontres de la période, accompagnants "
+            "compris ; une personne venue à trois rencontres compte trois fois."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="meetups_held",
+        label=_l("Rencontres organisées"),
+        section="participation",
+        order=20,
+        compute=_meetups_held,
+        records=_held_meetups_url,
+        definition=_l(
+            "Rencontres publiées qui ont eu lieu pendant la période (au moins une "
+            "personne pointée)."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="distinct_participants",
+        label=_l("Personnes différentes venues"),
+        section="participation",
+        order=15,
+        compute=_distinct,
+        records=_held_meetups_url,
+        definition=_l(
+            "Personnes pointées à au moins une rencontre de la période, comptées une "
+            "fois : un membre par son compte, un visiteur par son adresse e-mail (une "
+            "personne venue sans inscription compte une fois) ; accompagnants non "
+            "comptés."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="speakers",
+        label=_l("Intervenants mobilisés"),
+        section="participation",
+        order=30,
+        compute=_speakers,
+        records=_held_meetups_url,
+        definition=_l(
+            "Intervenants (membres ou organisations) des rencontres tenues pendant la période."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="meetup_supporters",
+        label=_l("Participants devenus soutiens"),
+        section="participation",
+        order=40,
+        compute=_supporters,
+        filters=("group",),
+        records=_held_meetups_url,
+        definition=_l(
+            "Personnes pointées à une rencontre qui y ont proposé un soutien (argent, "
+            "contacts, partenariat, compétences, local, temps, matériel), hors soutiens "
+            "annulés."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="meetup_conversion",
+        label=_l("Taux d’engagement des participants (%)"),
+        section="participation",
+        order=45,
+        compute=_conversion_percent,
+        filters=("group",),
+        records=_held_meetups_url,
+        definition=_l(
+            "Part des personnes pointées aux rencontres de la période qui y ont proposé "
+            "un soutien, en pourcentage."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="support_hours",
+        label=_l("Heures de soutien bénévole réalisées"),
+        section="accompagnement",
+        order=60,
+        unit="hours",
+        compute=_hours,
+        filters=(),
+        records=lambda f: _fulfilled_support_csv(f),
+        definition=_l(
+            "Heures de compétences et de temps des soutiens proposés pendant la période "
+            "et confirmés comme réalisés par l’équipe du projet."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="support_value",
+        label=_l("Valeur des soutiens en nature réalisés"),
+        section="financement",
+        order=60,
+        unit="cents",
+        compute=_value,
+        filters=(),
+        records=lambda f: _fulfilled_support_csv(f),
+        definition=_l(
+            "Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
+            "en nature proposés pendant la période et confirmés comme réalisés."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="opportunity_applications",
+        label=_l("Candidatures déposées (veille)"),
+        section="parcours",
+        order=65,
+        compute=_applications,
+        filters=(),
+        records=lambda f: url_for("meetups.opportunities"),
+        definition=_l(
+            "Membres qui ont indiqué avoir candidaté à une opportunité de la veille "
+            "(appel à projets, concours, financement…) pendant la période, retenus ou "
+            "non."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="opportunity_wins",
+        label=_l("Candidatures retenues (veille)"),
+        section="parcours",
+        order=70,
+        compute=_wins,
+        filters=(),
+        records=lambda f: url_for("meetups.opportunities"),
+        definition=_l(
+            "Membres qui ont indiqué avoir été retenus à une opportunité de la veille "
+            "(appel à projets, concours, financement…) pendant la période."
+        ),
+    )
+)

@@ -3,6 +3,7 @@ edit, cancel. Registrants hear about every change that concerns them.
 
 Services flush and never commit; they raise DomainError with a message for people.
 """
+
 from __future__ import annotations
 
 import re
@@ -86,20 +87,31 @@ def _validate(details: MeetupDetails, *, allow_past: bool = False) -> dict:
     if ends_at - starts_at > MAX_DURATION:
         raise DomainError(_("Une rencontre dure au plus trois jours."), field="ends_at")
     if not allow_past and starts_at <= utcnow():
-        raise DomainError(_("Cette date est déjà passée : choisissez une date à venir."),
-                          field="starts_at")
-    venue, address, link = _clean(details.venue_name), _clean(details.address), \
-        _clean(details.online_url)
+        raise DomainError(
+            _("Cette date est déjà passée : choisissez une date à venir."), field="starts_at"
+        )
+    venue, address, link = (
+        _clean(details.venue_name),
+        _clean(details.address),
+        _clean(details.online_url),
+    )
     if not (venue or address or link):
-        raise DomainError(_("Indiquez un lieu (adresse) ou un lien de visioconférence."),
-                          field="address")
+        raise DomainError(
+            _("Indiquez un lieu (adresse) ou un lien de visioconférence."), field="address"
+        )
     if link and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", link, re.IGNORECASE):
-        raise DomainError(_("Le lien doit commencer par https:// (ou http://)."),
-                          field="online_url")
+        raise DomainError(
+            _("Le lien doit commencer par https:// (ou http://)."), field="online_url"
+        )
     capacity = details.capacity
     if capacity is not None and not (1 <= capacity <= MAX_CAPACITY):
-        raise DomainError(_("La capacité va de 1 à %(max)d personnes (laissez vide : sans limite).",
-                            max=MAX_CAPACITY), field="capacity")
+        raise DomainError(
+            _(
+                "La capacité va de 1 à %(max)d personnes (laissez vide : sans limite).",
+                max=MAX_CAPACITY,
+            ),
+            field="capacity",
+        )
     if details.theme and details.theme not in THEME_LABELS:
         raise DomainError(_("Choisissez une thématique de la liste."), field="theme")
     if details.departement and details.departement not in DEPARTEMENT_LABELS:
@@ -107,10 +119,17 @@ def _validate(details: MeetupDetails, *, allow_past: bool = False) -> dict:
     if not (5 <= (details.table_minutes or 0) <= 120):
         raise DomainError(_("Les tables durent entre 5 et 120 minutes."), field="table_minutes")
     return {
-        "title": title, "description": (details.description or "").strip(),
-        "starts_at": starts_at, "ends_at": ends_at, "venue_name": venue, "address": address,
-        "online_url": link, "capacity": capacity, "theme": details.theme or None,
-        "departement": details.departement or None, "table_minutes": details.table_minutes,
+        "title": title,
+        "description": (details.description or "").strip(),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue_name": venue,
+        "address": address,
+        "online_url": link,
+        "capacity": capacity,
+        "theme": details.theme or None,
+        "departement": details.departement or None,
+        "table_minutes": details.table_minutes,
     }
 
 
@@ -118,7 +137,9 @@ def _validate(details: MeetupDetails, *, allow_past: bool = False) -> dict:
 
 _AGENDA_LINE = re.compile(
     r"^\s*(?:(?P<h>\d{1,2})\s*h\s*(?P<hm>\d{1,2})?|(?P<m>\d{1,3}))\s*(?:min(?:utes?)?\.?)?"
-    r"\s*(?:[-–—:|.]\s*)?(?P<title>\S.*)$", re.IGNORECASE)
+    r"\s*(?:[-–—:|.]\s*)?(?P<title>\S.*)$",
+    re.IGNORECASE,
+)
 
 
 def parse_agenda(text: str | None) -> list[tuple[int, str]]:
@@ -130,21 +151,30 @@ def parse_agenda(text: str | None) -> list[tuple[int, str]]:
             continue
         match = _AGENDA_LINE.match(raw)
         if not match:
-            raise DomainError(_("Ligne %(n)d de l'ordre du jour : commencez par la durée en "
-                                "minutes, puis l'intitulé (par exemple « 20 min – Tables de "
-                                "propositions »).", n=number), field="agenda")
+            raise DomainError(
+                _(
+                    "Ligne %(n)d de l'ordre du jour : commencez par la durée en "
+                    "minutes, puis l'intitulé (par exemple « 20 min – Tables de "
+                    "propositions »).",
+                    n=number,
+                ),
+                field="agenda",
+            )
         if match.group("h"):
             minutes = int(match.group("h")) * 60 + int(match.group("hm") or 0)
         else:
             minutes = int(match.group("m"))
         title = match.group("title").strip()[:160]
         if minutes <= 0 or minutes > 600:
-            raise DomainError(_("Ligne %(n)d de l'ordre du jour : une durée va de 1 à 600 "
-                                "minutes.", n=number), field="agenda")
+            raise DomainError(
+                _("Ligne %(n)d de l'ordre du jour : une durée va de 1 à 600 minutes.", n=number),
+                field="agenda",
+            )
         items.append((minutes, title))
     if len(items) > AGENDA_MAX_ITEMS:
-        raise DomainError(_("L'ordre du jour compte au plus %(n)d parties.", n=AGENDA_MAX_ITEMS),
-                          field="agenda")
+        raise DomainError(
+            _("L'ordre du jour compte au plus %(n)d parties.", n=AGENDA_MAX_ITEMS), field="agenda"
+        )
     return items
 
 
@@ -155,10 +185,15 @@ def agenda_text(meetup: Meetup) -> str:
 def _set_agenda(meetup: Meetup, items: list[tuple[int, str]], duration_minutes: int) -> None:
     total = sum(minutes for minutes, _title in items)
     if total > duration_minutes:
-        raise DomainError(_("L'ordre du jour dure %(agenda)s, plus que la rencontre "
-                            "(%(meetup)s) : raccourcissez-le ou allongez la rencontre.",
-                            agenda=format_minutes(total), meetup=format_minutes(duration_minutes)),
-                          field="agenda")
+        raise DomainError(
+            _(
+                "L'ordre du jour dure %(agenda)s, plus que la rencontre "
+                "(%(meetup)s) : raccourcissez-le ou allongez la rencontre.",
+                agenda=format_minutes(total),
+                meetup=format_minutes(duration_minutes),
+            ),
+            field="agenda",
+        )
     meetup.agenda.clear()
     db.session.flush()
     for position, (minutes, title) in enumerate(items):
@@ -185,8 +220,11 @@ def _set_projects(meetup: Meetup, project_ids: list[int]) -> None:
     wanted = list(dict.fromkeys(int(pid) for pid in project_ids or []))
     if len(wanted) > 5:
         raise DomainError(_("Présentez au plus 5 projets par rencontre."), field="projects")
-    found = set(db.session.scalars(select(Project.id).where(Project.id.in_(wanted)))) if wanted \
+    found = (
+        set(db.session.scalars(select(Project.id).where(Project.id.in_(wanted))))
+        if wanted
         else set()
+    )
     if set(wanted) - found:
         raise DomainError(_("Un des projets choisis n'existe plus."), field="projects")
     current = {mp.project_id: mp for mp in meetup.presented}
@@ -202,16 +240,25 @@ def _set_projects(meetup: Meetup, project_ids: list[int]) -> None:
 
 # --- create, edit, publish, cancel -------------------------------------------------------
 
-def create_meetup(actor: User, details: MeetupDetails, *, group: Group | None = None,
-                  agenda: list[tuple[int, str]] | None = None,
-                  project_ids: list[int] | None = None, publish: bool = False,
-                  allow_past: bool = False) -> Meetup:
+
+def create_meetup(
+    actor: User,
+    details: MeetupDetails,
+    *,
+    group: Group | None = None,
+    agenda: list[tuple[int, str]] | None = None,
+    project_ids: list[int] | None = None,
+    publish: bool = False,
+    allow_past: bool = False,
+) -> Meetup:
     if not policies.can_create_meetup(actor, group):
-        raise NotAllowed(_("Seuls les animateurs du réseau, ou ceux du groupe, organisent "
-                           "ses rencontres."))
+        raise NotAllowed(
+            _("Seuls les animateurs du réseau, ou ceux du groupe, organisent ses rencontres.")
+        )
     values = _validate(details, allow_past=allow_past)
-    meetup = Meetup(**values, group_id=group.id if group else None, state=DRAFT,
-                    created_by_id=actor.id)
+    meetup = Meetup(
+        **values, group_id=group.id if group else None, state=DRAFT, created_by_id=actor.id
+    )
     meetup.group = group
     if group is not None and not meetup.theme:
         meetup.theme = group.theme
@@ -225,9 +272,14 @@ def create_meetup(actor: User, details: MeetupDetails, *, group: Group | None = 
     return meetup
 
 
-def update_meetup(actor: User, meetup: Meetup, details: MeetupDetails, *,
-                  agenda: list[tuple[int, str]] | None = None,
-                  project_ids: list[int] | None = None) -> bool:
+def update_meetup(
+    actor: User,
+    meetup: Meetup,
+    details: MeetupDetails,
+    *,
+    agenda: list[tuple[int, str]] | None = None,
+    project_ids: list[int] | None = None,
+) -> bool:
     """Change a meetup; returns True when registrants were told (time or place changed)."""
     if not policies.can_manage_meetup(actor, meetup):
         raise NotAllowed()
@@ -242,8 +294,9 @@ def update_meetup(actor: User, meetup: Meetup, details: MeetupDetails, *,
     if agenda is not None:
         _set_agenda(meetup, agenda, meetup.duration_minutes)
     elif meetup.agenda_minutes > meetup.duration_minutes:
-        raise DomainError(_("L'ordre du jour dure plus que la rencontre : raccourcissez-le."),
-                          field="ends_at")
+        raise DomainError(
+            _("L'ordre du jour dure plus que la rencontre : raccourcissez-le."), field="ends_at"
+        )
     if project_ids is not None:
         _set_projects(meetup, project_ids)
     db.session.flush()
@@ -266,8 +319,9 @@ def publish_meetup(actor: User, meetup: Meetup, *, allow_past: bool = False) -> 
     if meetup.state == PUBLISHED:
         raise DomainError(_("Cette rencontre est déjà publiée."))
     if meetup.state == CANCELLED:
-        raise DomainError(_("Une rencontre annulée ne peut pas être publiée à nouveau : "
-                            "créez-en une nouvelle."))
+        raise DomainError(
+            _("Une rencontre annulée ne peut pas être publiée à nouveau : créez-en une nouvelle.")
+        )
     if not allow_past and meetup.ends_at <= utcnow():
         raise DomainError(_("Cette rencontre est déjà passée : elle ne peut plus être publiée."))
     meetup.state = PUBLISHED
@@ -298,8 +352,16 @@ def cancel_meetup(actor: User, meetup: Meetup, reason: str = "") -> int:
 
 # --- speakers ----------------------------------------------------------------------------
 
-def add_speaker(actor: User, meetup: Meetup, *, name: str = "", organisation: str = "",
-                offer: str = "", member_email: str = "") -> Speaker:
+
+def add_speaker(
+    actor: User,
+    meetup: Meetup,
+    *,
+    name: str = "",
+    organisation: str = "",
+    offer: str = "",
+    member_email: str = "",
+) -> Speaker:
     if not policies.can_manage_meetup(actor, meetup):
         raise NotAllowed()
     if len(meetup.speakers) >= SPEAKERS_MAX:
@@ -307,22 +369,35 @@ def add_speaker(actor: User, meetup: Meetup, *, name: str = "", organisation: st
     member = None
     email = (member_email or "").strip().lower()
     if email:
-        member = db.session.scalar(select(User).where(User.email == email,
-                                                      User.deleted_at.is_(None)))
+        member = db.session.scalar(
+            select(User).where(User.email == email, User.deleted_at.is_(None))
+        )
         if member is None:
-            raise DomainError(_("Aucun membre n'a cette adresse : laissez le champ vide et "
-                                "indiquez le nom de la personne."), field="member_email")
+            raise DomainError(
+                _(
+                    "Aucun membre n'a cette adresse : laissez le champ vide et "
+                    "indiquez le nom de la personne."
+                ),
+                field="member_email",
+            )
         if any(s.user_id == member.id for s in meetup.speakers):
-            raise DomainError(_("Ce membre intervient déjà à cette rencontre."),
-                              field="member_email")
+            raise DomainError(
+                _("Ce membre intervient déjà à cette rencontre."), field="member_email"
+            )
     name = (name or "").strip() or (member.display_name if member else "")
     organisation = (organisation or "").strip() or None
     if not name and not organisation:
-        raise DomainError(_("Indiquez le nom de l'intervenant ou de son organisation."),
-                          field="name")
-    speaker = Speaker(meetup=meetup, user=member, name=name or organisation,
-                      organisation=organisation, offer=(offer or "").strip()[:500] or None,
-                      position=len(meetup.speakers))
+        raise DomainError(
+            _("Indiquez le nom de l'intervenant ou de son organisation."), field="name"
+        )
+    speaker = Speaker(
+        meetup=meetup,
+        user=member,
+        name=name or organisation,
+        organisation=organisation,
+        offer=(offer or "").strip()[:500] or None,
+        position=len(meetup.speakers),
+    )
     db.session.add(speaker)
     db.session.flush()
     return speaker
@@ -337,17 +412,24 @@ def remove_speaker(actor: User, speaker: Speaker) -> None:
 
 # --- reading -----------------------------------------------------------------------------
 
+
 def meetup_url(meetup: Meetup, **kwargs) -> str:
     return url_for("meetups.meetup", meetup_id=meetup.id, **kwargs)
 
 
 def load_meetup(meetup_id: int) -> Meetup | None:
     return db.session.scalar(
-        select(Meetup).where(Meetup.id == meetup_id).options(
-            selectinload(Meetup.group), selectinload(Meetup.agenda),
-            selectinload(Meetup.presented).selectinload(MeetupProject.project)
+        select(Meetup)
+        .where(Meetup.id == meetup_id)
+        .options(
+            selectinload(Meetup.group),
+            selectinload(Meetup.agenda),
+            selectinload(Meetup.presented)
+            .selectinload(MeetupProject.project)
             .selectinload(Project.memberships),
-            selectinload(Meetup.speakers).selectinload(Speaker.user)))
+            selectinload(Meetup.speakers).selectinload(Speaker.user),
+        )
+    )
 
 
 def visible_filter(user):
@@ -360,18 +442,30 @@ def visible_filter(user):
     if user is not None and getattr(user, "is_authenticated", False):
         if user.is_organiser:
             return Meetup.state.in_((PUBLISHED, CANCELLED))
-        mine = select(GroupMembership.group_id).where(GroupMembership.user_id == user.id,
-                                                      GroupMembership.state == "active")
+        mine = select(GroupMembership.group_id).where(
+            GroupMembership.user_id == user.id, GroupMembership.state == "active"
+        )
         clause = or_(clause, Meetup.group_id.in_(mine))
     return Meetup.state.in_((PUBLISHED, CANCELLED)) & clause
 
 
-def upcoming_meetups(user=None, *, limit: int | None = 20, group_id: int | None = None,
-                     include_cancelled: bool = True, now: datetime | None = None) -> list[Meetup]:
-    stmt = (select(Meetup).where(visible_filter(user), Meetup.ends_at > (now or utcnow()))
-            .options(selectinload(Meetup.group),
-                     selectinload(Meetup.presented).selectinload(MeetupProject.project))
-            .order_by(Meetup.starts_at, Meetup.id))
+def upcoming_meetups(
+    user=None,
+    *,
+    limit: int | None = 20,
+    group_id: int | None = None,
+    include_cancelled: bool = True,
+    now: datetime | None = None,
+) -> list[Meetup]:
+    stmt = (
+        select(Meetup)
+        .where(visible_filter(user), Meetup.ends_at > (now or utcnow()))
+        .options(
+            selectinload(Meetup.group),
+            selectinload(Meetup.presented).selectinload(MeetupProject.project),
+        )
+        .order_by(Meetup.starts_at, Meetup.id)
+    )
     if not include_cancelled:
         stmt = stmt.where(Meetup.state == PUBLISHED)
     if group_id is not None:
@@ -382,11 +476,15 @@ def upcoming_meetups(user=None, *, limit: int | None = 20, group_id: int | None 
 
 
 def past_meetups_stmt(user=None, *, group_id: int | None = None):
-    stmt = (select(Meetup).where(visible_filter(user), Meetup.state == PUBLISHED,
-                                 Meetup.ends_at <= utcnow())
-            .options(selectinload(Meetup.group),
-                     selectinload(Meetup.presented).selectinload(MeetupProject.project))
-            .order_by(Meetup.starts_at.desc(), Meetup.id.desc()))
+    stmt = (
+        select(Meetup)
+        .where(visible_filter(user), Meetup.state == PUBLISHED, Meetup.ends_at <= utcnow())
+        .options(
+            selectinload(Meetup.group),
+            selectinload(Meetup.presented).selectinload(MeetupProject.project),
+        )
+        .order_by(Meetup.starts_at.desc(), Meetup.id.desc())
+    )
     if group_id is not None:
         stmt = stmt.where(Meetup.group_id == group_id)
     return stmt
@@ -396,14 +494,20 @@ def drafts_for(user) -> list[Meetup]:
     """Drafts the member may edit (organisers: all; group organisers: their groups')."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    stmt = select(Meetup).where(Meetup.state == DRAFT).options(selectinload(Meetup.group)) \
+    stmt = (
+        select(Meetup)
+        .where(Meetup.state == DRAFT)
+        .options(selectinload(Meetup.group))
         .order_by(Meetup.starts_at)
+    )
     if not user.is_organiser:
         from tremplin.groups.models import GroupMembership
 
         organised = select(GroupMembership.group_id).where(
-            GroupMembership.user_id == user.id, GroupMembership.state == "active",
-            GroupMembership.role == "organiser")
+            GroupMembership.user_id == user.id,
+            GroupMembership.state == "active",
+            GroupMembership.role == "organiser",
+        )
         stmt = stmt.where(Meetup.group_id.in_(organised))
     return list(db.session.scalars(stmt))
 
@@ -417,6 +521,8 @@ def organised_groups(user) -> list[Group]:
         from tremplin.groups.models import GroupMembership
 
         stmt = stmt.join(GroupMembership, GroupMembership.group_id == Group.id).where(
-            GroupMembership.user_id == user.id, GroupMembership.state == "active",
-            GroupMembership.role == "organiser")
+            GroupMembership.user_id == user.id,
+            GroupMembership.state == "active",
+            GroupMembership.role == "organiser",
+        )
     return list(db.session.scalars(stmt))

@@ -4,6 +4,7 @@ proposal tables, support commitments (*soutiens*), and the opportunity watch (*v
 Rows only: every rule lives in policies.py and the service files. Times are aware UTC
 (`UTCDateTime`); money and values are integer cents.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -52,8 +53,9 @@ class Meetup(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"),
-                                                 index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="SET NULL"), index=True
+    )
     theme: Mapped[str | None] = mapped_column(String(40))
     departement: Mapped[str | None] = mapped_column(String(3))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -84,19 +86,30 @@ class Meetup(db.Model):
     group: Mapped[Group | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     agenda: Mapped[list[AgendaItem]] = relationship(
-        back_populates="meetup", cascade="all, delete-orphan", order_by="AgendaItem.position")
+        back_populates="meetup", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
     presented: Mapped[list[MeetupProject]] = relationship(
-        back_populates="meetup", cascade="all, delete-orphan", order_by="MeetupProject.position")
+        back_populates="meetup", cascade="all, delete-orphan", order_by="MeetupProject.position"
+    )
     speakers: Mapped[list[Speaker]] = relationship(
-        back_populates="meetup", cascade="all, delete-orphan",
-        order_by="Speaker.position, Speaker.id")
+        back_populates="meetup",
+        cascade="all, delete-orphan",
+        order_by="Speaker.position, Speaker.id",
+    )
     # Never loaded whole by accident: pages query the registrations they show.
     registrations: Mapped[list[Registration]] = relationship(
-        back_populates="meetup", cascade="all, delete-orphan", passive_deletes=True,
-        lazy="raise_on_sql")
+        back_populates="meetup",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
+    )
     tables: Mapped[list[ProposalTable]] = relationship(
-        back_populates="meetup", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="ProposalTable.number", lazy="raise_on_sql")
+        back_populates="meetup",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ProposalTable.number",
+        lazy="raise_on_sql",
+    )
 
     @property
     def is_published(self) -> bool:
@@ -137,8 +150,7 @@ class AgendaItem(db.Model):
     __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"),
-                                           index=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(160))
     duration_minutes: Mapped[int] = mapped_column()
@@ -154,8 +166,9 @@ class MeetupProject(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
 
     meetup: Mapped[Meetup] = relationship(back_populates="presented")
@@ -169,10 +182,10 @@ class Speaker(db.Model):
     __tablename__ = "meetup_speakers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"),
-                                           index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                index=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120))
     organisation: Mapped[str | None] = mapped_column(String(160))
     offer: Mapped[str | None] = mapped_column(String(500))
@@ -204,8 +217,9 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str | None] = mapped_column(String(120))  # visitors and walk-ins
     email: Mapped[str | None] = mapped_column(String(254))  # visitors (lower case)
     guests: Mapped[int] = mapped_column(default=0)
@@ -221,7 +235,8 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     guests_checked_in: Mapped[int] = mapped_column(default=0)
 
     meetup: Mapped[Meetup] = relationship(back_populates="registrations")
@@ -260,6 +275,7 @@ class Registration(db.Model):
 
 # --- proposal tables ---------------------------------------------------------------------
 
+
 class ProposalTable(db.Model):
     """A table of 6–8 people working 20 minutes on the project presented."""
 
@@ -273,11 +289,17 @@ class ProposalTable(db.Model):
 
     meetup: Mapped[Meetup] = relationship(back_populates="tables")
     seats: Mapped[list[TableSeat]] = relationship(
-        back_populates="table", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="TableSeat.id")
+        back_populates="table",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="TableSeat.id",
+    )
     proposals: Mapped[list[TableProposal]] = relationship(
-        back_populates="table", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="TableProposal.id")
+        back_populates="table",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="TableProposal.id",
+    )
 
 
 class TableSeat(db.Model):
@@ -288,10 +310,12 @@ class TableSeat(db.Model):
     __table_args__ = (UniqueConstraint("registration_id", "guest_index"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    table_id: Mapped[int] = mapped_column(ForeignKey("meetup_tables.id", ondelete="CASCADE"),
-                                          index=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("meetup_tables.id", ondelete="CASCADE"), index=True
+    )
     registration_id: Mapped[int] = mapped_column(
-        ForeignKey("meetup_registrations.id", ondelete="CASCADE"))
+        ForeignKey("meetup_registrations.id", ondelete="CASCADE")
+    )
     guest_index: Mapped[int] = mapped_column(default=0)
 
     table: Mapped[ProposalTable] = relationship(back_populates="seats")
@@ -304,10 +328,12 @@ class TableProposal(db.Model):
     __tablename__ = "meetup_table_proposals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    table_id: Mapped[int] = mapped_column(ForeignKey("meetup_tables.id", ondelete="CASCADE"),
-                                          index=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("meetup_tables.id", ondelete="CASCADE"), index=True
+    )
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -319,10 +345,14 @@ class TableProposal(db.Model):
 
 # --- support commitments -----------------------------------------------------------------
 
-COMMITMENT_KINDS = ("money", "contacts", "partnership", "skills", "premises", "time",
-                    "equipment")
+COMMITMENT_KINDS = ("money", "contacts", "partnership", "skills", "premises", "time", "equipment")
 PROPOSED, ACCEPTED, IN_PROGRESS, FULFILLED, ABANDONED = (
-    "proposed", "accepted", "in_progress", "fulfilled", "cancelled")
+    "proposed",
+    "accepted",
+    "in_progress",
+    "fulfilled",
+    "cancelled",
+)
 COMMITMENT_STATES = (PROPOSED, ACCEPTED, IN_PROGRESS, FULFILLED, ABANDONED)
 OPEN_COMMITMENT_STATES = (PROPOSED, ACCEPTED, IN_PROGRESS)
 UNITS = ("eur", "hours", "m2", "contacts")
@@ -338,18 +368,21 @@ class SupportCommitment(db.Model):
         Index("ix_support_commitments_meetup", "meetup_id"),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         CheckConstraint("amount_cents IS NULL OR amount_cents >= 0", name="amount_positive"),
-        CheckConstraint("supporter_id IS NOT NULL OR registration_id IS NOT NULL",
-                        name="supporter"),
+        CheckConstraint(
+            "supporter_id IS NOT NULL OR registration_id IS NOT NULL", name="supporter"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     meetup_id: Mapped[int | None] = mapped_column(ForeignKey("meetups.id", ondelete="SET NULL"))
     supporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # A visitor registered at a meetup commits through their registration's secret link.
     registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("meetup_registrations.id", ondelete="SET NULL"), index=True)
+        ForeignKey("meetup_registrations.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(12))
     description: Mapped[str] = mapped_column(Text)
     quantity: Mapped[int | None] = mapped_column()  # in `unit` (hours, m², contacts)
@@ -371,8 +404,11 @@ class SupportCommitment(db.Model):
     supporter: Mapped[User | None] = relationship()
     registration: Mapped[Registration | None] = relationship()
     events: Mapped[list[CommitmentEvent]] = relationship(
-        back_populates="commitment", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="CommitmentEvent.id")
+        back_populates="commitment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CommitmentEvent.id",
+    )
 
     @property
     def supporter_name(self) -> str:
@@ -398,7 +434,8 @@ class CommitmentEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
-        ForeignKey("support_commitments.id", ondelete="CASCADE"), index=True)
+        ForeignKey("support_commitments.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[str] = mapped_column(String(12))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(String(500))
@@ -410,8 +447,7 @@ class CommitmentEvent(db.Model):
 
 # --- opportunities (veille) --------------------------------------------------------------
 
-OPPORTUNITY_KINDS = ("appel_a_projets", "financement", "local", "formation", "emploi",
-                     "concours")
+OPPORTUNITY_KINDS = ("appel_a_projets", "financement", "local", "formation", "emploi", "concours")
 APPLIED, WON = "applied", "won"
 
 
@@ -439,8 +475,11 @@ class Opportunity(db.Model):
     posted_by: Mapped[User | None] = relationship()
     group: Mapped[Group | None] = relationship()
     theme_rows: Mapped[list[OpportunityTheme]] = relationship(
-        back_populates="opportunity", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="OpportunityTheme.id")
+        back_populates="opportunity",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="OpportunityTheme.id",
+    )
 
     @property
     def themes(self) -> list[str]:
@@ -452,8 +491,7 @@ class OpportunityTheme(db.Model):
     __table_args__ = (UniqueConstraint("opportunity_id", "theme"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(
-        ForeignKey("opportunities.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
     theme: Mapped[str] = mapped_column(String(40), index=True)
 
     opportunity: Mapped[Opportunity] = relationship(back_populates="theme_rows")
@@ -466,8 +504,7 @@ class OpportunityApplication(db.Model):
     __table_args__ = (UniqueConstraint("opportunity_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(
-        ForeignKey("opportunities.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=APPLIED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -498,8 +535,9 @@ class DigestPreference(db.Model):
 
     __tablename__ = "digest_preferences"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     frequency: Mapped[str] = mapped_column(String(10), default="weekly")
 
 
@@ -536,7 +574,8 @@ class CalendarFeed(db.Model):
 
     __tablename__ = "meetup_calendar_feeds"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,7 @@ A member gets an in-site notification (and an e-mail if they chose that kind). A
 has no account: they get e-mails only, about the meetup they registered for, each with
 their personal links (manage, cancel, support), since that is what they asked for.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -47,29 +48,56 @@ def registration_token(registration) -> str:
 
 
 def manage_url(registration) -> str:
-    return absolute_url(url_for("meetups.manage_registration",
-                                token=registration_token(registration)))
+    return absolute_url(
+        url_for("meetups.manage_registration", token=registration_token(registration))
+    )
 
 
 def meetup_absolute_url(meetup) -> str:
     return absolute_url(url_for("meetups.meetup", meetup_id=meetup.id))
 
 
-def tell(registration, kind: str, text: str, *, subject: str | None = None,
-         template: str = "email/meetups_registration.txt", **context) -> None:
+def tell(
+    registration,
+    kind: str,
+    text: str,
+    *,
+    subject: str | None = None,
+    template: str = "email/meetups_registration.txt",
+    **context,
+) -> None:
     """Tell a registrant something about their meetup, member or visitor."""
     meetup = registration.meetup
     with url_context():
         url = url_for("meetups.meetup", meetup_id=meetup.id)
         if registration.user is not None:
-            notify(registration.user, kind, text, url, email_subject=subject or text,
-                   email_template=template, meetup=meetup, registration=registration,
-                   manage_link=None, **context)
+            notify(
+                registration.user,
+                kind,
+                text,
+                url,
+                email_subject=subject or text,
+                email_template=template,
+                meetup=meetup,
+                registration=registration,
+                manage_link=None,
+                **context,
+            )
             return
         if not registration.email or "@" not in registration.email:
             return  # a walk-in who gave no address, or a visitor forgotten (retention.py)
         with force_locale(registration.locale or "fr"):
-            queue_email(registration.email, subject or text, template, kind=kind,
-                        locale=registration.locale or "fr", text=text, url=absolute_url(url),
-                        meetup=meetup, registration=registration, visitor_name=registration.name,
-                        manage_link=manage_url(registration), **context)
+            queue_email(
+                registration.email,
+                subject or text,
+                template,
+                kind=kind,
+                locale=registration.locale or "fr",
+                text=text,
+                url=absolute_url(url),
+                meetup=meetup,
+                registration=registration,
+                visitor_name=registration.name,
+                manage_link=manage_url(registration),
+                **context,
+            )

@@ -1,6 +1,7 @@
 """The opportunity watch (*veille*): organisers post calls for projects, funding, premises,
 trainings, jobs and competitions; members say "J'ai candidaté" / "J'ai été retenu·e" and
 follow themes (their dashboard and the digest)."""
+
 from __future__ import annotations
 
 import re
@@ -45,9 +46,18 @@ def today_in_paris() -> date:
     return datetime.now(PARIS).date()
 
 
-def _validate(*, title: str, kind: str, description: str, url: str | None,
-              themes: list[str], stages: list[str], departement: str | None,
-              deadline: date | None, today: date) -> tuple[dict, list[str]]:
+def _validate(
+    *,
+    title: str,
+    kind: str,
+    description: str,
+    url: str | None,
+    themes: list[str],
+    stages: list[str],
+    departement: str | None,
+    deadline: date | None,
+    today: date,
+) -> tuple[dict, list[str]]:
     title = (title or "").strip()
     if len(title) < 3 or len(title) > 160:
         raise DomainError(_("Donnez un titre de 3 à 160 caractères."), field="title")
@@ -60,55 +70,110 @@ def _validate(*, title: str, kind: str, description: str, url: str | None,
     if any(t not in THEME_LABELS for t in themes):
         raise DomainError(_("Choisissez les thèmes dans la liste."), field="themes")
     if not themes:
-        raise DomainError(_("Choisissez au moins un thème : c'est ainsi que l'opportunité "
-                            "atteint les bons membres."), field="themes")
+        raise DomainError(
+            _(
+                "Choisissez au moins un thème : c'est ainsi que l'opportunité "
+                "atteint les bons membres."
+            ),
+            field="themes",
+        )
     stages = [s for s in STAGE_CODES if s in set(stages or [])]
     if set(stages or []) - set(STAGE_CODES):
         raise DomainError(_("Choisissez les stades dans la liste."), field="stages")
     if departement and departement not in DEPARTEMENT_LABELS:
-        raise DomainError(_("Choisissez un département de la liste (ou toute la France)."),
-                          field="departement")
+        raise DomainError(
+            _("Choisissez un département de la liste (ou toute la France)."), field="departement"
+        )
     if deadline is not None and deadline < today:
         from tremplin.platform.templating import local_date
 
-        raise DomainError(_("La date limite (%(date)s) est déjà passée : cette opportunité "
-                            "n'est plus ouverte, elle n'a pas été publiée.",
-                            date=local_date(deadline)), field="deadline")
-    return {"title": title, "kind": kind, "description": (description or "").strip(),
-            "url": url, "stages": stages, "departement": departement or None,
-            "deadline": deadline}, themes
+        raise DomainError(
+            _(
+                "La date limite (%(date)s) est déjà passée : cette opportunité "
+                "n'est plus ouverte, elle n'a pas été publiée.",
+                date=local_date(deadline),
+            ),
+            field="deadline",
+        )
+    return {
+        "title": title,
+        "kind": kind,
+        "description": (description or "").strip(),
+        "url": url,
+        "stages": stages,
+        "departement": departement or None,
+        "deadline": deadline,
+    }, themes
 
 
-def post_opportunity(actor: User, *, title: str, kind: str, description: str = "",
-                     organisation: str | None = None, url: str | None = None,
-                     themes: list[str] | None = None, stages: list[str] | None = None,
-                     departement: str | None = None, deadline: date | None = None,
-                     group=None, today: date | None = None) -> Opportunity:
+def post_opportunity(
+    actor: User,
+    *,
+    title: str,
+    kind: str,
+    description: str = "",
+    organisation: str | None = None,
+    url: str | None = None,
+    themes: list[str] | None = None,
+    stages: list[str] | None = None,
+    departement: str | None = None,
+    deadline: date | None = None,
+    group=None,
+    today: date | None = None,
+) -> Opportunity:
     if not policies.can_post_opportunity(actor, group):
         raise NotAllowed(_("Seuls les animateurs publient la veille."))
-    values, themes = _validate(title=title, kind=kind, description=description, url=url,
-                               themes=themes or [], stages=stages or [],
-                               departement=departement, deadline=deadline,
-                               today=today or today_in_paris())
-    opportunity = Opportunity(**values, organisation=(organisation or "").strip() or None,
-                              group=group, posted_by_id=actor.id)
+    values, themes = _validate(
+        title=title,
+        kind=kind,
+        description=description,
+        url=url,
+        themes=themes or [],
+        stages=stages or [],
+        departement=departement,
+        deadline=deadline,
+        today=today or today_in_paris(),
+    )
+    opportunity = Opportunity(
+        **values,
+        organisation=(organisation or "").strip() or None,
+        group=group,
+        posted_by_id=actor.id,
+    )
     opportunity.theme_rows = [OpportunityTheme(theme=t) for t in themes]
     db.session.add(opportunity)
     db.session.flush()
     return opportunity
 
 
-def update_opportunity(actor: User, opportunity: Opportunity, *, title: str, kind: str,
-                       description: str = "", organisation: str | None = None,
-                       url: str | None = None, themes: list[str] | None = None,
-                       stages: list[str] | None = None, departement: str | None = None,
-                       deadline: date | None = None, today: date | None = None) -> None:
+def update_opportunity(
+    actor: User,
+    opportunity: Opportunity,
+    *,
+    title: str,
+    kind: str,
+    description: str = "",
+    organisation: str | None = None,
+    url: str | None = None,
+    themes: list[str] | None = None,
+    stages: list[str] | None = None,
+    departement: str | None = None,
+    deadline: date | None = None,
+    today: date | None = None,
+) -> None:
     if not policies.can_edit_opportunity(actor, opportunity):
         raise NotAllowed()
-    values, themes = _validate(title=title, kind=kind, description=description, url=url,
-                               themes=themes or [], stages=stages or [],
-                               departement=departement, deadline=deadline,
-                               today=today or today_in_paris())
+    values, themes = _validate(
+        title=title,
+        kind=kind,
+        description=description,
+        url=url,
+        themes=themes or [],
+        stages=stages or [],
+        departement=departement,
+        deadline=deadline,
+        today=today or today_in_paris(),
+    )
     for name, value in values.items():
         setattr(opportunity, name, value)
     opportunity.organisation = (organisation or "").strip() or None
@@ -134,15 +199,20 @@ def archive_opportunity(actor: User, opportunity: Opportunity) -> None:
 def is_open(opportunity: Opportunity, today: date | None = None) -> bool:
     today = today or today_in_paris()
     return opportunity.archived_at is None and (
-        opportunity.deadline is None or opportunity.deadline >= today)
+        opportunity.deadline is None or opportunity.deadline >= today
+    )
 
 
 # --- applications ------------------------------------------------------------------------
 
+
 def _application(user: User, opportunity: Opportunity) -> OpportunityApplication | None:
-    return db.session.scalar(select(OpportunityApplication).where(
-        OpportunityApplication.opportunity_id == opportunity.id,
-        OpportunityApplication.user_id == user.id))
+    return db.session.scalar(
+        select(OpportunityApplication).where(
+            OpportunityApplication.opportunity_id == opportunity.id,
+            OpportunityApplication.user_id == user.id,
+        )
+    )
 
 
 def mark_applied(user: User, opportunity: Opportunity) -> OpportunityApplication:
@@ -151,8 +221,9 @@ def mark_applied(user: User, opportunity: Opportunity) -> OpportunityApplication
     application = _application(user, opportunity)
     if application is not None:
         raise DomainError(_("Vous avez déjà indiqué votre candidature."))
-    application = OpportunityApplication(opportunity_id=opportunity.id, user_id=user.id,
-                                         status=APPLIED)
+    application = OpportunityApplication(
+        opportunity_id=opportunity.id, user_id=user.id, status=APPLIED
+    )
     db.session.add(application)
     db.session.flush()
     return application
@@ -186,10 +257,14 @@ def application_counts(opportunity_ids: list[int]) -> dict[int, tuple[int, int]]
     if not opportunity_ids:
         return {}
     rows = db.session.execute(
-        select(OpportunityApplication.opportunity_id, func.count(OpportunityApplication.id),
-               func.count(OpportunityApplication.id).filter(OpportunityApplication.status == WON))
+        select(
+            OpportunityApplication.opportunity_id,
+            func.count(OpportunityApplication.id),
+            func.count(OpportunityApplication.id).filter(OpportunityApplication.status == WON),
+        )
         .where(OpportunityApplication.opportunity_id.in_(opportunity_ids))
-        .group_by(OpportunityApplication.opportunity_id)).all()
+        .group_by(OpportunityApplication.opportunity_id)
+    ).all()
     found = {r[0]: (int(r[1]), int(r[2])) for r in rows}
     return {oid: found.get(oid, (0, 0)) for oid in opportunity_ids}
 
@@ -197,10 +272,14 @@ def application_counts(opportunity_ids: list[int]) -> dict[int, tuple[int, int]]
 def my_applications(user, opportunity_ids: list[int]) -> dict[int, str]:
     if not opportunity_ids or user is None or not getattr(user, "is_authenticated", False):
         return {}
-    return dict(db.session.execute(
-        select(OpportunityApplication.opportunity_id, OpportunityApplication.status)
-        .where(OpportunityApplication.user_id == user.id,
-               OpportunityApplication.opportunity_id.in_(opportunity_ids))).all())
+    return dict(
+        db.session.execute(
+            select(OpportunityApplication.opportunity_id, OpportunityApplication.status).where(
+                OpportunityApplication.user_id == user.id,
+                OpportunityApplication.opportunity_id.in_(opportunity_ids),
+            )
+        ).all()
+    )
 
 
 def wins_count(start: datetime | None = None, end: datetime | None = None) -> int:
@@ -215,35 +294,53 @@ def wins_count(start: datetime | None = None, end: datetime | None = None) -> in
 
 # --- listing -----------------------------------------------------------------------------
 
+
 def _visible(user):
     from tremplin.groups.models import Group, GroupMembership
 
-    public = or_(Opportunity.group_id.is_(None),
-                 Opportunity.group_id.in_(select(Group.id).where(Group.visibility == "public")))
+    public = or_(
+        Opportunity.group_id.is_(None),
+        Opportunity.group_id.in_(select(Group.id).where(Group.visibility == "public")),
+    )
     if user is not None and getattr(user, "is_authenticated", False):
         if user.is_organiser:
             return Opportunity.id.is_not(None)
-        mine = select(GroupMembership.group_id).where(GroupMembership.user_id == user.id,
-                                                      GroupMembership.state == "active")
+        mine = select(GroupMembership.group_id).where(
+            GroupMembership.user_id == user.id, GroupMembership.state == "active"
+        )
         return or_(public, Opportunity.group_id.in_(mine))
     return public
 
 
-def list_stmt(user=None, *, theme: str | None = None, kind: str | None = None,
-              include_closed: bool = False, themes: list[str] | None = None,
-              today: date | None = None):
+def list_stmt(
+    user=None,
+    *,
+    theme: str | None = None,
+    kind: str | None = None,
+    include_closed: bool = False,
+    themes: list[str] | None = None,
+    today: date | None = None,
+):
     today = today or today_in_paris()
-    stmt = (select(Opportunity).where(_visible(user))
-            .options(selectinload(Opportunity.theme_rows), selectinload(Opportunity.group))
-            .order_by(Opportunity.deadline.is_(None), Opportunity.deadline, Opportunity.id.desc()))
+    stmt = (
+        select(Opportunity)
+        .where(_visible(user))
+        .options(selectinload(Opportunity.theme_rows), selectinload(Opportunity.group))
+        .order_by(Opportunity.deadline.is_(None), Opportunity.deadline, Opportunity.id.desc())
+    )
     if not include_closed:
-        stmt = stmt.where(Opportunity.archived_at.is_(None),
-                          or_(Opportunity.deadline.is_(None), Opportunity.deadline >= today))
+        stmt = stmt.where(
+            Opportunity.archived_at.is_(None),
+            or_(Opportunity.deadline.is_(None), Opportunity.deadline >= today),
+        )
     if theme:
         themes = [theme]
     if themes is not None:
-        stmt = stmt.where(Opportunity.id.in_(
-            select(OpportunityTheme.opportunity_id).where(OpportunityTheme.theme.in_(themes))))
+        stmt = stmt.where(
+            Opportunity.id.in_(
+                select(OpportunityTheme.opportunity_id).where(OpportunityTheme.theme.in_(themes))
+            )
+        )
     if kind:
         stmt = stmt.where(Opportunity.kind == kind)
     return stmt
@@ -251,18 +348,27 @@ def list_stmt(user=None, *, theme: str | None = None, kind: str | None = None,
 
 # --- theme subscriptions -----------------------------------------------------------------
 
+
 def subscribed_themes(user) -> list[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(select(ThemeSubscription.theme).where(
-        ThemeSubscription.user_id == user.id).order_by(ThemeSubscription.id)))
+    return list(
+        db.session.scalars(
+            select(ThemeSubscription.theme)
+            .where(ThemeSubscription.user_id == user.id)
+            .order_by(ThemeSubscription.id)
+        )
+    )
 
 
 def profile_themes(user) -> list[str]:
     from tremplin.members.models import ProfileTag
 
-    return list(db.session.scalars(select(ProfileTag.key).where(
-        ProfileTag.user_id == user.id, ProfileTag.kind == "theme")))
+    return list(
+        db.session.scalars(
+            select(ProfileTag.key).where(ProfileTag.user_id == user.id, ProfileTag.kind == "theme")
+        )
+    )
 
 
 def themes_of(user) -> list[str]:
@@ -283,8 +389,12 @@ def set_subscriptions(user: User, themes: list[str], frequency: str = "weekly") 
         raise DomainError(_("Choisissez les thèmes dans la liste."), field="themes")
     if frequency not in DIGEST_FREQUENCIES:
         raise DomainError(_("Choisissez une fréquence de la liste."), field="frequency")
-    current = {s.theme: s for s in db.session.scalars(
-        select(ThemeSubscription).where(ThemeSubscription.user_id == user.id))}
+    current = {
+        s.theme: s
+        for s in db.session.scalars(
+            select(ThemeSubscription).where(ThemeSubscription.user_id == user.id)
+        )
+    }
     for theme, row in current.items():
         if theme not in wanted:
             db.session.delete(row)

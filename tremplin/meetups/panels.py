@@ -1,6 +1,7 @@
 """The meetups module's blocks on other pages: the member's home ("Mes prochaines
 rencontres", "Opportunités pour mes thèmes") and a group's page (its next meetups).
 Each loads what it shows in a fixed number of statements."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,18 +23,24 @@ from tremplin.platform.types import utcnow
 def my_meetups(user) -> dict:
     """The member's next meetups (registered or waiting), then the next others to join."""
     rows = db.session.execute(
-        select(Meetup, Registration.status).join(Registration, Registration.meetup_id == Meetup.id)
-        .where(Registration.user_id == user.id,
-               Registration.status.in_(tuple(s for s in ACTIVE_REGISTRATION_STATES
-                                             if s != PENDING)),
-               Meetup.ends_at > utcnow(), Meetup.state.in_(("published", "cancelled")))
-        .options(selectinload(Meetup.group)).order_by(Meetup.starts_at).limit(5)).all()
+        select(Meetup, Registration.status)
+        .join(Registration, Registration.meetup_id == Meetup.id)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status.in_(tuple(s for s in ACTIVE_REGISTRATION_STATES if s != PENDING)),
+            Meetup.ends_at > utcnow(),
+            Meetup.state.in_(("published", "cancelled")),
+        )
+        .options(selectinload(Meetup.group))
+        .order_by(Meetup.starts_at)
+        .limit(5)
+    ).all()
     mine = [(meetup, status) for meetup, status in rows]
     taken = {m.id for m, _s in mine}
-    others = [m for m in upcoming_meetups(user, limit=6, include_cancelled=False)
-              if m.id not in taken][:3]
-    return {"mine": mine, "others": others,
-            "can_create": policies.can_create_meetup(user)}
+    others = [
+        m for m in upcoming_meetups(user, limit=6, include_cancelled=False) if m.id not in taken
+    ][:3]
+    return {"mine": mine, "others": others, "can_create": policies.can_create_meetup(user)}
 
 
 def my_opportunities(user) -> dict:
@@ -47,8 +54,12 @@ def group_meetups(group, user) -> dict | None:
     can_create = policies.can_create_meetup(user, group)
     if not meetups and not can_create:
         return None
-    return {"meetups": meetups, "counts": counts_for([m.id for m in meetups]),
-            "can_create": can_create, "group": group}
+    return {
+        "meetups": meetups,
+        "counts": counts_for([m.id for m in meetups]),
+        "can_create": can_create,
+        "group": group,
+    }
 
 
 def register() -> None:
@@ -56,8 +67,11 @@ def register() -> None:
 
     from tremplin.groups import GroupPanel, register_group_panel
 
-    register_group_panel(GroupPanel("meetups/_group_panel.html", group_meetups, order=30,
-                                    title=_l("Prochaines rencontres")))
+    register_group_panel(
+        GroupPanel(
+            "meetups/_group_panel.html", group_meetups, order=30, title=_l("Prochaines rencontres")
+        )
+    )
 
 
 register()
@@ -74,8 +88,11 @@ def project_support(project, viewer) -> dict | None:
     if policies.can_commit_support(viewer, project):
         return {"project": project, "can_commit": True, "waiting": 0}
     if policies.can_see_project_commitments(viewer, project):
-        waiting = db.session.scalar(select(func.count(SupportCommitment.id)).where(
-            SupportCommitment.project_id == project.id, SupportCommitment.state == PROPOSED))
+        waiting = db.session.scalar(
+            select(func.count(SupportCommitment.id)).where(
+                SupportCommitment.project_id == project.id, SupportCommitment.state == PROPOSED
+            )
+        )
         return {"project": project, "can_commit": False, "waiting": waiting}
     return None
 

@@ -5,6 +5,7 @@ A global meetup is run by the site's organisers; a group's meetup by that group'
 organisers too. Pure functions of loaded objects (the group membership lookup is cached by
 the groups module): routes, templates and services call these same functions.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,6 +29,7 @@ CHECKIN_OPENS_BEFORE = timedelta(hours=12)
 
 
 # --- meetups -----------------------------------------------------------------------------
+
 
 def can_create_meetup(user, group=None) -> bool:
     """Site organisers create global meetups; a group's organisers create its meetups."""
@@ -61,8 +63,9 @@ def is_open_for_registration(meetup, now=None) -> bool:
 
 def can_register(user, meetup) -> bool:
     """A member's RSVP (visitors use `can_register_as_visitor`)."""
-    return (is_site_member(user) and can_view_meetup(user, meetup)
-            and is_open_for_registration(meetup))
+    return (
+        is_site_member(user) and can_view_meetup(user, meetup) and is_open_for_registration(meetup)
+    )
 
 
 def can_register_as_visitor(meetup) -> bool:
@@ -73,8 +76,11 @@ def can_register_as_visitor(meetup) -> bool:
 
 def can_check_in(user, meetup, now=None) -> bool:
     now = now or utcnow()
-    return (can_manage_meetup(user, meetup) and meetup.state == "published"
-            and now >= meetup.starts_at - CHECKIN_OPENS_BEFORE)
+    return (
+        can_manage_meetup(user, meetup)
+        and meetup.state == "published"
+        and now >= meetup.starts_at - CHECKIN_OPENS_BEFORE
+    )
 
 
 def can_see_registrations(user, meetup) -> bool:
@@ -82,6 +88,7 @@ def can_see_registrations(user, meetup) -> bool:
 
 
 # --- tables ------------------------------------------------------------------------------
+
 
 def can_run_tables(user, meetup) -> bool:
     return can_manage_meetup(user, meetup) and meetup.state == "published"
@@ -97,7 +104,8 @@ def can_record_proposal(user, table: ProposalTable, seated_user_ids=()) -> bool:
 def can_delete_proposal(user, proposal) -> bool:
     """Its author, or the organisers."""
     return can_manage_meetup(user, proposal.table.meetup) or (
-        is_site_member(user) and proposal.author_id == user.id)
+        is_site_member(user) and proposal.author_id == user.id
+    )
 
 
 def can_see_proposals(user, meetup, projects=()) -> bool:
@@ -108,6 +116,7 @@ def can_see_proposals(user, meetup, projects=()) -> bool:
 
 
 # --- commitments -------------------------------------------------------------------------
+
 
 def can_commit_support(user, project) -> bool:
     """Any member outside the project's team (a team does not support itself)."""
@@ -124,8 +133,11 @@ def is_supporter(user, commitment: SupportCommitment) -> bool:
 
 
 def can_see_commitment(user, commitment: SupportCommitment) -> bool:
-    return (is_supporter(user, commitment) or is_team_member(user, commitment.project)
-            or is_organiser(user))
+    return (
+        is_supporter(user, commitment)
+        or is_team_member(user, commitment.project)
+        or is_organiser(user)
+    )
 
 
 def can_see_project_commitments(user, project) -> bool:
@@ -139,19 +151,22 @@ def can_accept_commitment(user, commitment: SupportCommitment) -> bool:
 def can_start_commitment(user, commitment: SupportCommitment) -> bool:
     """Either side says the work has begun."""
     return commitment.state == "accepted" and (
-        is_team_member(user, commitment.project) or is_supporter(user, commitment))
+        is_team_member(user, commitment.project) or is_supporter(user, commitment)
+    )
 
 
 def can_confirm_delivery(user, commitment: SupportCommitment) -> bool:
     """The team — never the supporter alone — confirms the support was delivered."""
-    return (commitment.state in ("accepted", IN_PROGRESS)
-            and is_team_member(user, commitment.project))
+    return commitment.state in ("accepted", IN_PROGRESS) and is_team_member(
+        user, commitment.project
+    )
 
 
 def can_cancel_commitment(user, commitment: SupportCommitment) -> bool:
     """The supporter withdraws, or the team declines, while it is not delivered."""
     return commitment.state in OPEN_COMMITMENT_STATES and (
-        is_team_member(user, commitment.project) or is_supporter(user, commitment))
+        is_team_member(user, commitment.project) or is_supporter(user, commitment)
+    )
 
 
 def can_export_commitments(user) -> bool:
@@ -160,6 +175,7 @@ def can_export_commitments(user) -> bool:
 
 
 # --- opportunities -----------------------------------------------------------------------
+
 
 def can_post_opportunity(user, group=None) -> bool:
     if group is not None:

@@ -1,6 +1,7 @@
 """RGPD for the meetups module: what "download my data" includes, and what deleting an
 account erases. Attendance and commitments stay (the network's history and a project's
 follow-up), under "Membre supprimé"; choices and secrets that only concern the member go."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, select
@@ -25,34 +26,67 @@ def _stamp(value):
 
 def export(user) -> dict:
     registrations = db.session.scalars(
-        select(Registration).where(Registration.user_id == user.id)
-        .options(selectinload(Registration.meetup)).order_by(Registration.id)).all()
+        select(Registration)
+        .where(Registration.user_id == user.id)
+        .options(selectinload(Registration.meetup))
+        .order_by(Registration.id)
+    ).all()
     commitments = db.session.scalars(
-        select(SupportCommitment).where(SupportCommitment.supporter_id == user.id)
-        .options(selectinload(SupportCommitment.project)).order_by(SupportCommitment.id)).all()
+        select(SupportCommitment)
+        .where(SupportCommitment.supporter_id == user.id)
+        .options(selectinload(SupportCommitment.project))
+        .order_by(SupportCommitment.id)
+    ).all()
     proposals = db.session.scalars(
-        select(TableProposal).where(TableProposal.author_id == user.id)
-        .order_by(TableProposal.id)).all()
+        select(TableProposal).where(TableProposal.author_id == user.id).order_by(TableProposal.id)
+    ).all()
     applications = db.session.scalars(
-        select(OpportunityApplication).where(OpportunityApplication.user_id == user.id)
-        .options(selectinload(OpportunityApplication.opportunity))).all()
-    themes = db.session.scalars(select(ThemeSubscription.theme).where(
-        ThemeSubscription.user_id == user.id)).all()
-    return {"meetups": {
-        "registrations": [{"meetup": r.meetup.title, "starts_at": _stamp(r.meetup.starts_at),
-                           "status": r.status, "guests": r.guests,
-                           "checked_in_at": _stamp(r.checked_in_at)} for r in registrations],
-        "support_commitments": [{"project": c.project.title, "kind": c.kind,
-                                 "description": c.description, "quantity": c.quantity,
-                                 "unit": c.unit, "amount_cents": c.amount_cents,
-                                 "state": c.state, "created_at": _stamp(c.created_at)}
-                                for c in commitments],
-        "table_proposals": [{"body": p.body, "created_at": _stamp(p.created_at)}
-                            for p in proposals],
-        "opportunity_applications": [{"opportunity": a.opportunity.title, "status": a.status,
-                                      "created_at": _stamp(a.created_at)} for a in applications],
-        "theme_subscriptions": list(themes),
-    }}
+        select(OpportunityApplication)
+        .where(OpportunityApplication.user_id == user.id)
+        .options(selectinload(OpportunityApplication.opportunity))
+    ).all()
+    themes = db.session.scalars(
+        select(ThemeSubscription.theme).where(ThemeSubscription.user_id == user.id)
+    ).all()
+    return {
+        "meetups": {
+            "registrations": [
+                {
+                    "meetup": r.meetup.title,
+                    "starts_at": _stamp(r.meetup.starts_at),
+                    "status": r.status,
+                    "guests": r.guests,
+                    "checked_in_at": _stamp(r.checked_in_at),
+                }
+                for r in registrations
+            ],
+            "support_commitments": [
+                {
+                    "project": c.project.title,
+                    "kind": c.kind,
+                    "description": c.description,
+                    "quantity": c.quantity,
+                    "unit": c.unit,
+                    "amount_cents": c.amount_cents,
+                    "state": c.state,
+                    "created_at": _stamp(c.created_at),
+                }
+                for c in commitments
+            ],
+            "table_proposals": [
+                {"body": p.body, "created_at": _stamp(p.created_at)} for p in proposals
+            ],
+            "opportunity_applications": [
+                {
+                    "opportunity": a.opportunity.title,
+                    "status": a.status,
+                    "created_at": _stamp(a.created_at),
+                }
+                for a in applications
+            ],
+            "theme_subscriptions": list(themes),
+        }
+    }
 
 
 def erase(user) -> None:
@@ -62,10 +96,15 @@ def erase(user) -> None:
     from tremplin.platform.types import utcnow
 
     coming = db.session.scalars(
-        select(Registration).join(Meetup, Meetup.id == Registration.meetup_id)
-        .where(Registration.user_id == user.id, Meetup.ends_at > utcnow(),
-               Registration.status.in_(ACTIVE_REGISTRATION_STATES),
-               Registration.checked_in_at.is_(None))).all()
+        select(Registration)
+        .join(Meetup, Meetup.id == Registration.meetup_id)
+        .where(
+            Registration.user_id == user.id,
+            Meetup.ends_at > utcnow(),
+            Registration.status.in_(ACTIVE_REGISTRATION_STATES),
+            Registration.checked_in_at.is_(None),
+        )
+    ).all()
     for registration in coming:
         cancel_registration(registration)
     for model in (ThemeSubscription, DigestPreference, DigestLog, CalendarFeed):

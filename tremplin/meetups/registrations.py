@@ -5,6 +5,7 @@ Capacity counts people (a registrant and their guests). Every decision about sea
 the meetup row's lock first (SELECT … FOR UPDATE on PostgreSQL), so two cancellations or
 two registrations at once never give the same seat twice.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -44,6 +45,7 @@ class RegistrationClosed(DomainError):
 
 # --- counting ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Counts:
     confirmed: int = 0  # people (guests included) holding a seat
@@ -57,13 +59,26 @@ def counts_for(meetup_ids: list[int]) -> dict[int, Counts]:
         return {}
     party = 1 + Registration.guests
     rows = db.session.execute(
-        select(Registration.meetup_id,
-               func.coalesce(func.sum(case((Registration.status == CONFIRMED, party), else_=0)), 0),
-               func.coalesce(func.sum(case((Registration.status == WAITING, party), else_=0)), 0),
-               func.coalesce(func.sum(case((Registration.checked_in_at.is_not(None),
-                                            1 + Registration.guests_checked_in), else_=0)), 0))
+        select(
+            Registration.meetup_id,
+            func.coalesce(func.sum(case((Registration.status == CONFIRMED, party), else_=0)), 0),
+            func.coalesce(func.sum(case((Registration.status == WAITING, party), else_=0)), 0),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            Registration.checked_in_at.is_not(None),
+                            1 + Registration.guests_checked_in,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        )
         .where(Registration.meetup_id.in_(meetup_ids))
-        .group_by(Registration.meetup_id)).all()
+        .group_by(Registration.meetup_id)
+    ).all()
     found = {row[0]: Counts(int(row[1]), int(row[2]), int(row[3])) for row in rows}
     return {mid: found.get(mid, Counts()) for mid in meetup_ids}
 
@@ -90,8 +105,10 @@ def _fits(meetup: Meetup, party: int) -> bool:
 def _check_guests(guests: int | None) -> int:
     guests = int(guests or 0)
     if guests < 0 or guests > MAX_GUESTS:
-        raise DomainError(_("Vous pouvez venir accompagné·e de %(max)d personnes au plus.",
-                            max=MAX_GUESTS), field="guests")
+        raise DomainError(
+            _("Vous pouvez venir accompagné·e de %(max)d personnes au plus.", max=MAX_GUESTS),
+            field="guests",
+        )
     return guests
 
 
@@ -110,11 +127,15 @@ def _seat_or_wait(registration: Registration) -> None:
 
 # --- members -----------------------------------------------------------------------------
 
+
 def find_registration(meetup: Meetup, user) -> Registration | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(select(Registration).where(
-        Registration.meetup_id == meetup.id, Registration.user_id == user.id))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.meetup_id == meetup.id, Registration.user_id == user.id
+        )
+    )
 
 
 def register_member(user: User, meetup: Meetup, guests: int = 0) -> Registration:
@@ -128,9 +149,13 @@ def register_member(user: User, meetup: Meetup, guests: int = 0) -> Registration
     registration = find_registration(meetup, user)
     if registration is None and user.email:
         # The member may have registered as a visitor with the same address: claim it.
-        registration = db.session.scalar(select(Registration).where(
-            Registration.meetup_id == meetup.id, Registration.email == user.email.lower(),
-            Registration.user_id.is_(None)))
+        registration = db.session.scalar(
+            select(Registration).where(
+                Registration.meetup_id == meetup.id,
+                Registration.email == user.email.lower(),
+                Registration.user_id.is_(None),
+            )
+        )
         if registration is not None and registration.is_active:
             registration.user_id = user.id
             registration.user = user
@@ -198,8 +223,11 @@ def ngettext_places(left: int) -> str:
 
     if left <= 0:
         return _("Il ne reste plus de place pour des invités : rien n'a changé.")
-    return ngettext("Il ne reste qu'%(num)d place : rien n'a changé.",
-                    "Il ne reste que %(num)d places : rien n'a changé.", left)
+    return ngettext(
+        "Il ne reste qu'%(num)d place : rien n'a changé.",
+        "Il ne reste que %(num)d places : rien n'a changé.",
+        left,
+    )
 
 
 def promote_waiting(meetup: Meetup) -> list[Registration]:
@@ -210,10 +238,11 @@ def promote_waiting(meetup: Meetup) -> list[Registration]:
         return []
     _lock(meetup)
     waiting = db.session.scalars(
-        select(Registration).where(Registration.meetup_id == meetup.id,
-                                   Registration.status == WAITING)
+        select(Registration)
+        .where(Registration.meetup_id == meetup.id, Registration.status == WAITING)
         .options(selectinload(Registration.user))
-        .order_by(Registration.waitlisted_at, Registration.id)).all()
+        .order_by(Registration.waitlisted_at, Registration.id)
+    ).all()
     if not waiting:
         return []
     left = None if meetup.capacity is None else meetup.capacity - seats_taken(meetup)
@@ -229,21 +258,25 @@ def promote_waiting(meetup: Meetup) -> list[Registration]:
         promoted.append(registration)
     db.session.flush()
     for registration in promoted:
-        notices.tell(registration, notices.KIND_REGISTRATION,
-                     _("Une place s'est libérée : vous êtes inscrit·e à « %(title)s ».",
-                       title=meetup.title),
-                     subject=_("Une place pour vous : %(title)s", title=meetup.title))
+        notices.tell(
+            registration,
+            notices.KIND_REGISTRATION,
+            _("Une place s'est libérée : vous êtes inscrit·e à « %(title)s ».", title=meetup.title),
+            subject=_("Une place pour vous : %(title)s", title=meetup.title),
+        )
     return promoted
 
 
 # --- visitors ----------------------------------------------------------------------------
 
+
 def _new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def register_visitor(meetup: Meetup, *, name: str, email: str, guests: int = 0,
-                     locale: str = "fr") -> Registration:
+def register_visitor(
+    meetup: Meetup, *, name: str, email: str, guests: int = 0, locale: str = "fr"
+) -> Registration:
     """A visitor registers with a name and an address; nothing holds a seat until they open
     the link we e-mail. Answers the same whether or not the address was already
     registered: the e-mail tells its owner (nobody learns who registered)."""
@@ -256,8 +289,9 @@ def register_visitor(meetup: Meetup, *, name: str, email: str, guests: int = 0,
     if "@" not in email or len(email) > 254:
         raise DomainError(_("Cette adresse e-mail n'est pas valide."), field="email")
     guests = _check_guests(guests)
-    registration = db.session.scalar(select(Registration).where(
-        Registration.meetup_id == meetup.id, Registration.email == email))
+    registration = db.session.scalar(
+        select(Registration).where(Registration.meetup_id == meetup.id, Registration.email == email)
+    )
     if registration is None:
         member = db.session.scalar(select(User).where(User.email == email))
         if member is not None:
@@ -280,12 +314,20 @@ def register_visitor(meetup: Meetup, *, name: str, email: str, guests: int = 0,
     registration.link_nonce = _new_nonce()
     db.session.flush()
     with notices.url_context():
-        link = absolute_url(url_for("meetups.confirm_registration",
-                                    token=notices.registration_token(registration)))
-        queue_email(email, _("Confirmez votre inscription : %(title)s", title=meetup.title),
-                    "email/meetups_confirm_visitor.txt", kind=notices.KIND_REGISTRATION,
-                    locale=locale, visitor_name=name, meetup=meetup, link=link,
-                    meetup_link=notices.meetup_absolute_url(meetup))
+        link = absolute_url(
+            url_for("meetups.confirm_registration", token=notices.registration_token(registration))
+        )
+        queue_email(
+            email,
+            _("Confirmez votre inscription : %(title)s", title=meetup.title),
+            "email/meetups_confirm_visitor.txt",
+            kind=notices.KIND_REGISTRATION,
+            locale=locale,
+            visitor_name=name,
+            meetup=meetup,
+            link=link,
+            meetup_link=notices.meetup_absolute_url(meetup),
+        )
     return registration
 
 
@@ -294,10 +336,17 @@ def _send_already(registration: Registration, email: str, locale: str) -> None:
         manage = None
         if registration.is_visitor:
             manage = notices.manage_url(registration)
-        queue_email(email, _("Vous êtes déjà inscrit·e : %(title)s", title=registration.meetup.title),
-                    "email/meetups_already_registered.txt", kind=notices.KIND_REGISTRATION,
-                    locale=locale, registration=registration, meetup=registration.meetup,
-                    manage_link=manage, meetup_link=notices.meetup_absolute_url(registration.meetup))
+        queue_email(
+            email,
+            _("Vous êtes déjà inscrit·e : %(title)s", title=registration.meetup.title),
+            "email/meetups_already_registered.txt",
+            kind=notices.KIND_REGISTRATION,
+            locale=locale,
+            registration=registration,
+            meetup=registration.meetup,
+            manage_link=manage,
+            meetup_link=notices.meetup_absolute_url(registration.meetup),
+        )
 
 
 @dataclass
@@ -332,20 +381,30 @@ def confirm_visitor(registration: Registration) -> Registration:
     if registration.status == CONFIRMED:
         text = _("Votre inscription à « %(title)s » est confirmée.", title=meetup.title)
     else:
-        text = _("La rencontre « %(title)s » est complète : vous êtes sur la liste d'attente. "
-                 "Nous vous écrirons dès qu'une place se libère.", title=meetup.title)
+        text = _(
+            "La rencontre « %(title)s » est complète : vous êtes sur la liste d'attente. "
+            "Nous vous écrirons dès qu'une place se libère.",
+            title=meetup.title,
+        )
     notices.tell(registration, notices.KIND_REGISTRATION, text)
     return registration
 
 
 # --- telling registrants -----------------------------------------------------------------
 
+
 def active_registrations(meetup: Meetup) -> list[Registration]:
-    return list(db.session.scalars(
-        select(Registration).where(Registration.meetup_id == meetup.id,
-                                   Registration.status.in_(ACTIVE_REGISTRATION_STATES))
-        .options(selectinload(Registration.user).selectinload(User.email_consents))
-        .order_by(Registration.id)))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.meetup_id == meetup.id,
+                Registration.status.in_(ACTIVE_REGISTRATION_STATES),
+            )
+            .options(selectinload(Registration.user).selectinload(User.email_consents))
+            .order_by(Registration.id)
+        )
+    )
 
 
 def tell_registrants(meetup: Meetup, what: str) -> int:
@@ -357,15 +416,21 @@ def tell_registrants(meetup: Meetup, what: str) -> int:
         if registration.status == PENDING:
             continue  # never confirmed their address: nothing to tell
         if what == "cancelled":
-            text = _("La rencontre « %(title)s » du %(date)s est annulée.", title=meetup.title,
-                     date=local_datetime(meetup.starts_at))
+            text = _(
+                "La rencontre « %(title)s » du %(date)s est annulée.",
+                title=meetup.title,
+                date=local_datetime(meetup.starts_at),
+            )
             if meetup.cancel_reason:
                 text += " " + meetup.cancel_reason
             subject = _("Annulée : %(title)s", title=meetup.title)
         else:
-            text = _("La rencontre « %(title)s » a changé : elle aura lieu le %(date)s, %(place)s.",
-                     title=meetup.title, date=local_datetime(meetup.starts_at),
-                     place=place_text(meetup))
+            text = _(
+                "La rencontre « %(title)s » a changé : elle aura lieu le %(date)s, %(place)s.",
+                title=meetup.title,
+                date=local_datetime(meetup.starts_at),
+                place=place_text(meetup),
+            )
             subject = _("Changement : %(title)s", title=meetup.title)
         notices.tell(registration, notices.KIND_REGISTRATION, text, subject=subject)
         told += 1

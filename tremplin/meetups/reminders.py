@@ -5,6 +5,7 @@ Each reminder is claimed by inserting a SentReminder row whose unique key (kind,
 key) a second run — or two at once — runs into: it goes out once. `commit` (the CLI's)
 is called after each one, so an interrupted run resumes where it stopped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,8 +41,11 @@ from tremplin.platform.types import utcnow
 DAY_BEFORE = "meetup_day_before"
 STALE_COMMITMENT = "commitment_stale"
 # A commitment left in a state this long gets a nudge; again after as long (3 at most).
-STALE_AFTER = {PROPOSED: timedelta(days=7), ACCEPTED: timedelta(days=30),
-               IN_PROGRESS: timedelta(days=30)}
+STALE_AFTER = {
+    PROPOSED: timedelta(days=7),
+    ACCEPTED: timedelta(days=30),
+    IN_PROGRESS: timedelta(days=30),
+}
 MAX_NUDGES = 3
 
 
@@ -54,13 +58,26 @@ class ReminderRun:
 
 def _claimed(kind: str, target_id: int, key: str) -> bool:
     """True if this reminder already went out."""
-    return db.session.scalar(select(SentReminder.id).where(
-        SentReminder.kind == kind, SentReminder.target_id == target_id,
-        SentReminder.key == key)) is not None
+    return (
+        db.session.scalar(
+            select(SentReminder.id).where(
+                SentReminder.kind == kind,
+                SentReminder.target_id == target_id,
+                SentReminder.key == key,
+            )
+        )
+        is not None
+    )
 
 
-def _send_once(run: ReminderRun, kind: str, target_id: int, key: str,
-               send: Callable[[], None], commit: Callable[[], None] | None) -> bool:
+def _send_once(
+    run: ReminderRun,
+    kind: str,
+    target_id: int,
+    key: str,
+    send: Callable[[], None],
+    commit: Callable[[], None] | None,
+) -> bool:
     if _claimed(kind, target_id, key):
         run.skipped += 1
         return False
@@ -82,33 +99,52 @@ def meetups_to_remind(now: datetime) -> list[Meetup]:
     announced too late for yesterday's run."""
     today = now.astimezone(PARIS).date()
     candidates = db.session.scalars(
-        select(Meetup).where(Meetup.state == PUBLISHED, Meetup.starts_at > now,
-                             Meetup.starts_at < now + timedelta(days=2, hours=1))
-        .options(selectinload(Meetup.agenda))).all()
-    return [m for m in candidates
-            if m.starts_at.astimezone(PARIS).date() in (today, today + timedelta(days=1))]
+        select(Meetup)
+        .where(
+            Meetup.state == PUBLISHED,
+            Meetup.starts_at > now,
+            Meetup.starts_at < now + timedelta(days=2, hours=1),
+        )
+        .options(selectinload(Meetup.agenda))
+    ).all()
+    return [
+        m
+        for m in candidates
+        if m.starts_at.astimezone(PARIS).date() in (today, today + timedelta(days=1))
+    ]
 
 
-def send_reminders(now: datetime | None = None, *,
-                   commit: Callable[[], None] | None = None) -> ReminderRun:
+def send_reminders(
+    now: datetime | None = None, *, commit: Callable[[], None] | None = None
+) -> ReminderRun:
     now = now or utcnow()
     run = ReminderRun()
     with notices.url_context():
         for meetup in meetups_to_remind(now):
             registrations = db.session.scalars(
-                select(Registration).where(Registration.meetup_id == meetup.id,
-                                           Registration.status == CONFIRMED,
-                                           Registration.checked_in_at.is_(None))
+                select(Registration)
+                .where(
+                    Registration.meetup_id == meetup.id,
+                    Registration.status == CONFIRMED,
+                    Registration.checked_in_at.is_(None),
+                )
                 .options(selectinload(Registration.user).selectinload(User.email_consents))
-                .order_by(Registration.id)).all()
+                .order_by(Registration.id)
+            ).all()
             for registration in registrations:
+
                 def send(r=registration, m=meetup):
                     notices.tell(
-                        r, notices.KIND_REMINDER,
-                        _("Rappel : « %(title)s », %(when)s.", title=m.title,
-                          when=local_datetime(m.starts_at)),
+                        r,
+                        notices.KIND_REMINDER,
+                        _(
+                            "Rappel : « %(title)s », %(when)s.",
+                            title=m.title,
+                            when=local_datetime(m.starts_at),
+                        ),
                         subject=_("Rappel : %(title)s", title=m.title),
-                        template="email/meetups_reminder.txt")
+                        template="email/meetups_reminder.txt",
+                    )
 
                 if _send_once(run, DAY_BEFORE, registration.id, "", send, commit):
                     run.meetups += 1
@@ -128,12 +164,18 @@ def send_reminders(now: datetime | None = None, *,
 def _stale_commitments(now: datetime) -> list[SupportCommitment]:
     oldest = min(STALE_AFTER.values())
     rows = db.session.scalars(
-        select(SupportCommitment).where(
+        select(SupportCommitment)
+        .where(
             SupportCommitment.state.in_(tuple(STALE_AFTER)),
-            SupportCommitment.state_changed_at <= now - oldest)
-        .options(selectinload(SupportCommitment.project), selectinload(SupportCommitment.supporter),
-                 selectinload(SupportCommitment.registration).selectinload(Registration.meetup))
-        .order_by(SupportCommitment.id)).all()
+            SupportCommitment.state_changed_at <= now - oldest,
+        )
+        .options(
+            selectinload(SupportCommitment.project),
+            selectinload(SupportCommitment.supporter),
+            selectinload(SupportCommitment.registration).selectinload(Registration.meetup),
+        )
+        .order_by(SupportCommitment.id)
+    ).all()
     return [c for c in rows if now - c.state_changed_at >= STALE_AFTER[c.state]]
 
 
@@ -144,22 +186,39 @@ def _nudge(commitment: SupportCommitment) -> None:
     url = url_for("meetups.project_commitments", project_id=project.id)
     kind = KIND_SHORT[commitment.kind]
     if commitment.state == PROPOSED:
-        text = _("%(who)s a proposé un soutien (%(kind)s) à %(project)s : acceptez-le ou "
-                 "déclinez-le pour lui répondre.", who=commitment.supporter_name, kind=kind,
-                 project=project.title)
+        text = _(
+            "%(who)s a proposé un soutien (%(kind)s) à %(project)s : acceptez-le ou "
+            "déclinez-le pour lui répondre.",
+            who=commitment.supporter_name,
+            kind=kind,
+            project=project.title,
+        )
         for member in team_of(project.id):
             notify(member, notices.KIND_COMMITMENTS, text, url)
         return
     state = STATE_LABELS[commitment.state]
     for member in team_of(project.id):
-        notify(member, notices.KIND_COMMITMENTS,
-               _("Le soutien de %(who)s (%(kind)s) est « %(state)s » depuis un moment : s'il "
-                 "est réalisé, confirmez-le.", who=commitment.supporter_name, kind=kind,
-                 state=state), url)
-    text = _("Où en est votre soutien à %(project)s (%(kind)s) ? Il est « %(state)s ».",
-             project=project.title, kind=kind, state=state)
+        notify(
+            member,
+            notices.KIND_COMMITMENTS,
+            _(
+                "Le soutien de %(who)s (%(kind)s) est « %(state)s » depuis un moment : s'il "
+                "est réalisé, confirmez-le.",
+                who=commitment.supporter_name,
+                kind=kind,
+                state=state,
+            ),
+            url,
+        )
+    text = _(
+        "Où en est votre soutien à %(project)s (%(kind)s) ? Il est « %(state)s ».",
+        project=project.title,
+        kind=kind,
+        state=state,
+    )
     if commitment.supporter is not None:
-        notify(commitment.supporter, notices.KIND_COMMITMENTS, text,
-               url_for("meetups.my_commitments"))
+        notify(
+            commitment.supporter, notices.KIND_COMMITMENTS, text, url_for("meetups.my_commitments")
+        )
     elif commitment.registration is not None:
         notices.tell(commitment.registration, notices.KIND_COMMITMENTS, text)

@@ -8,6 +8,7 @@ it, `anon:…`, no longer an address), so a visitor who came three times still c
 person in the impact dashboard, while nobody can read or write to the address again. Their
 personal link stops working. Registrations of members are not touched (their account
 holds their data, and deleting it erases them)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,11 +45,15 @@ def forget_visitors(now: datetime | None = None) -> int:
     days = int(current_app.config.get("MEETUPS_VISITOR_RETENTION_DAYS", 365))
     cutoff = now - timedelta(days=days)
     rows = db.session.scalars(
-        select(Registration).join(Meetup, Meetup.id == Registration.meetup_id)
-        .where(Registration.user_id.is_(None), Meetup.ends_at < cutoff,
-               (Registration.name.is_not(None) & (Registration.name != ANONYMOUS_NAME))
-               | (Registration.email.is_not(None)
-                  & ~Registration.email.startswith(PSEUDONYM_PREFIX)))).all()
+        select(Registration)
+        .join(Meetup, Meetup.id == Registration.meetup_id)
+        .where(
+            Registration.user_id.is_(None),
+            Meetup.ends_at < cutoff,
+            (Registration.name.is_not(None) & (Registration.name != ANONYMOUS_NAME))
+            | (Registration.email.is_not(None) & ~Registration.email.startswith(PSEUDONYM_PREFIX)),
+        )
+    ).all()
     for registration in rows:
         if registration.email and not is_forgotten(registration):
             registration.email = pseudonym(registration.email)
@@ -56,4 +61,3 @@ def forget_visitors(now: datetime | None = None) -> int:
         registration.link_nonce = None
     db.session.flush()
     return len(rows)
-

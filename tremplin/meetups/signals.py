@@ -1,5 +1,6 @@
 """Signals the meetups module sends (blinker): funding, search and the impact dashboard
 listen instead of reaching into our services. Sent after the rows are flushed."""
+
 from __future__ import annotations
 
 from blinker import Namespace

@@ -4,6 +4,7 @@ and groups and keep people of the same project apart; move people; seat latecome
 
 `plan_tables` is pure (no database): the property tests drive it with random rooms.
 """
+
 from __future__ import annotations
 
 import random
@@ -67,8 +68,7 @@ def table_sizes(n: int, lo: int = 6, hi: int = 8) -> tuple[list[int], bool]:
         q, r = divmod(n, k)
         return [q + 1] * r + [q] * (k - r)
 
-    feasible = [k for k in range(1, n + 1)
-                if n // k >= lo and -(-n // k) <= hi]
+    feasible = [k for k in range(1, n + 1) if n // k >= lo and -(-n // k) <= hi]
     if feasible:
         middle = (lo + hi) / 2
         k = min(feasible, key=lambda k: (abs(n / k - middle), -k))
@@ -90,8 +90,14 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_tables(attendees: list[Attendee], lo: int = 6, hi: int = 8, *, seed: int | None = None,
-                max_passes: int = 12) -> Plan:
+def plan_tables(
+    attendees: list[Attendee],
+    lo: int = 6,
+    hi: int = 8,
+    *,
+    seed: int | None = None,
+    max_passes: int = 12,
+) -> Plan:
     """Seat everyone exactly once in tables of `lo`–`hi` (see `table_sizes` when that is
     impossible).
 
@@ -175,8 +181,9 @@ def _improve(attendees: list[Attendee], table_of: list[int], k: int, max_passes:
                 a, b = table_of[i], table_of[j]
                 if a == b:
                     continue
-                delta = (load[i][b] - weight[i][j] - load[i][a]) + \
-                        (load[j][a] - weight[j][i] - load[j][b])
+                delta = (load[i][b] - weight[i][j] - load[i][a]) + (
+                    load[j][a] - weight[j][i] - load[j][b]
+                )
                 if delta < 0:
                     table_of[i], table_of[j] = b, a
                     for p in range(n):
@@ -211,23 +218,42 @@ def explain(plan: Plan, n: int, lo: int, hi: int) -> list[str]:
     notes = []
     sizes = sorted((len(t) for t in plan.tables), reverse=True)
     if n < lo:
-        notes.append(ngettext("Une seule personne est pointée : elle forme une table à elle seule.",
-                              "Moins de %(min)d personnes sont pointées (%(num)d) : elles forment "
-                              "une seule table.", n, min=lo))
+        notes.append(
+            ngettext(
+                "Une seule personne est pointée : elle forme une table à elle seule.",
+                "Moins de %(min)d personnes sont pointées (%(num)d) : elles forment "
+                "une seule table.",
+                n,
+                min=lo,
+            )
+        )
     elif not plan.feasible:
-        notes.append(_("%(n)d personnes ne se répartissent pas en tables de %(min)d à %(max)d : "
-                       "les tables ont de %(small)d à %(large)d personnes.",
-                       n=n, min=lo, max=hi, small=sizes[-1], large=sizes[0]))
+        notes.append(
+            _(
+                "%(n)d personnes ne se répartissent pas en tables de %(min)d à %(max)d : "
+                "les tables ont de %(small)d à %(large)d personnes.",
+                n=n,
+                min=lo,
+                max=hi,
+                small=sizes[-1],
+                large=sizes[0],
+            )
+        )
     if plan.clashes:
-        notes.append(ngettext(
-            "Une table réunit deux personnes d'un même projet : il y a plus de membres de ce "
-            "projet que de tables.",
-            "%(num)d paires de personnes d'un même projet partagent une table : certains "
-            "projets comptent plus de membres que de tables.", plan.clashes))
+        notes.append(
+            ngettext(
+                "Une table réunit deux personnes d'un même projet : il y a plus de membres de ce "
+                "projet que de tables.",
+                "%(num)d paires de personnes d'un même projet partagent une table : certains "
+                "projets comptent plus de membres que de tables.",
+                plan.clashes,
+            )
+        )
     return notes
 
 
 # --- who is in the room ------------------------------------------------------------------
+
 
 @dataclass
 class RoomPerson:
@@ -239,8 +265,9 @@ class RoomPerson:
     def label(self) -> str:
         if self.guest_index == 0:
             return self.registration.display_name
-        return _("Invité·e %(n)d de %(name)s", n=self.guest_index,
-                 name=self.registration.display_name)
+        return _(
+            "Invité·e %(n)d de %(name)s", n=self.guest_index, name=self.registration.display_name
+        )
 
 
 def people_in_room(meetup: Meetup) -> list[RoomPerson]:
@@ -250,9 +277,11 @@ def people_in_room(meetup: Meetup) -> list[RoomPerson]:
     from tremplin.members.models import ACCEPTED, ProfileTag, ProjectMember
 
     registrations = db.session.scalars(
-        select(Registration).where(Registration.meetup_id == meetup.id,
-                                   Registration.checked_in_at.is_not(None))
-        .options(selectinload(Registration.user)).order_by(Registration.id)).all()
+        select(Registration)
+        .where(Registration.meetup_id == meetup.id, Registration.checked_in_at.is_not(None))
+        .options(selectinload(Registration.user))
+        .order_by(Registration.id)
+    ).all()
     user_ids = [r.user_id for r in registrations if r.user_id]
     roles: dict[int, set] = defaultdict(set)
     skills: dict[int, set] = defaultdict(set)
@@ -260,16 +289,22 @@ def people_in_room(meetup: Meetup) -> list[RoomPerson]:
     projects: dict[int, set] = defaultdict(set)
     if user_ids:
         for uid, kind, key in db.session.execute(
-                select(ProfileTag.user_id, ProfileTag.kind, ProfileTag.key)
-                .where(ProfileTag.user_id.in_(user_ids), ProfileTag.kind.in_(("role", "skill")))):
+            select(ProfileTag.user_id, ProfileTag.kind, ProfileTag.key).where(
+                ProfileTag.user_id.in_(user_ids), ProfileTag.kind.in_(("role", "skill"))
+            )
+        ):
             (roles if kind == "role" else skills)[uid].add(key)
         for uid, gid in db.session.execute(
-                select(GroupMembership.user_id, GroupMembership.group_id)
-                .where(GroupMembership.user_id.in_(user_ids), GroupMembership.state == "active")):
+            select(GroupMembership.user_id, GroupMembership.group_id).where(
+                GroupMembership.user_id.in_(user_ids), GroupMembership.state == "active"
+            )
+        ):
             groups[uid].add(gid)
         for uid, pid in db.session.execute(
-                select(ProjectMember.user_id, ProjectMember.project_id)
-                .where(ProjectMember.user_id.in_(user_ids), ProjectMember.status == ACCEPTED)):
+            select(ProjectMember.user_id, ProjectMember.project_id).where(
+                ProjectMember.user_id.in_(user_ids), ProjectMember.status == ACCEPTED
+            )
+        ):
             projects[uid].add(pid)
     people = []
     for r in registrations:
@@ -277,17 +312,21 @@ def people_in_room(meetup: Meetup) -> list[RoomPerson]:
         person = Attendee(
             key=(r.id, 0),
             roles=frozenset(roles.get(uid, ()) or ({"membre"} if uid else {"visiteur"})),
-            skills=frozenset(skills.get(uid, ())), groups=frozenset(groups.get(uid, ())),
+            skills=frozenset(skills.get(uid, ())),
+            groups=frozenset(groups.get(uid, ())),
             apart=frozenset(f"project:{pid}" for pid in projects.get(uid, ())),
-            party=r.id if r.guests_checked_in else None)
+            party=r.id if r.guests_checked_in else None,
+        )
         people.append(RoomPerson(r, 0, person))
         for g in range(1, r.guests_checked_in + 1):
-            people.append(RoomPerson(r, g, Attendee(key=(r.id, g), roles=frozenset({"invite"}),
-                                                    party=r.id)))
+            people.append(
+                RoomPerson(r, g, Attendee(key=(r.id, g), roles=frozenset({"invite"}), party=r.id))
+            )
     return people
 
 
 # --- running the tables ------------------------------------------------------------------
+
 
 def guard(actor, meetup: Meetup) -> None:
     if not policies.can_manage_meetup(actor, meetup):
@@ -297,29 +336,47 @@ def guard(actor, meetup: Meetup) -> None:
 
 
 def _has_proposals(meetup: Meetup) -> bool:
-    return db.session.scalar(
-        select(func.count(TableProposal.id)).join(ProposalTable)
-        .where(ProposalTable.meetup_id == meetup.id)) > 0
+    return (
+        db.session.scalar(
+            select(func.count(TableProposal.id))
+            .join(ProposalTable)
+            .where(ProposalTable.meetup_id == meetup.id)
+        )
+        > 0
+    )
 
 
-def split_into_tables(actor: User, meetup: Meetup, min_size: int = 6, max_size: int = 8, *,
-                      seed: int | None = None) -> Plan:
+def split_into_tables(
+    actor: User, meetup: Meetup, min_size: int = 6, max_size: int = 8, *, seed: int | None = None
+) -> Plan:
     """Form the tables from the people checked in (again, if nothing was recorded yet)."""
     guard(actor, meetup)
     if not (MIN_TABLE <= min_size <= max_size <= MAX_TABLE):
-        raise DomainError(_("Choisissez des tables de %(a)d à %(b)d personnes, la plus petite "
-                            "taille d'abord.", a=MIN_TABLE, b=MAX_TABLE), field="min_size")
+        raise DomainError(
+            _(
+                "Choisissez des tables de %(a)d à %(b)d personnes, la plus petite taille d'abord.",
+                a=MIN_TABLE,
+                b=MAX_TABLE,
+            ),
+            field="min_size",
+        )
     if _has_proposals(meetup):
-        raise DomainError(_("Des propositions sont déjà enregistrées : les tables ne peuvent "
-                            "plus être refaites. Déplacez les personnes une par une."))
+        raise DomainError(
+            _(
+                "Des propositions sont déjà enregistrées : les tables ne peuvent "
+                "plus être refaites. Déplacez les personnes une par une."
+            )
+        )
     people = people_in_room(meetup)
     if not people:
-        raise DomainError(_("Personne n'est encore pointé : faites l'accueil avant de former "
-                            "les tables."))
+        raise DomainError(
+            _("Personne n'est encore pointé : faites l'accueil avant de former les tables.")
+        )
     plan = plan_tables([p.attendee for p in people], min_size, max_size, seed=seed)
     plan.notes = explain(plan, len(people), min_size, max_size)
-    for table in db.session.scalars(select(ProposalTable).where(
-            ProposalTable.meetup_id == meetup.id)):
+    for table in db.session.scalars(
+        select(ProposalTable).where(ProposalTable.meetup_id == meetup.id)
+    ):
         db.session.delete(table)
     db.session.flush()
     by_key = {p.attendee.key: p for p in people}
@@ -328,8 +385,9 @@ def split_into_tables(actor: User, meetup: Meetup, min_size: int = 6, max_size: 
         db.session.add(table)
         for key in keys:
             person = by_key[key]
-            table.seats.append(TableSeat(registration_id=person.registration.id,
-                                         guest_index=person.guest_index))
+            table.seats.append(
+                TableSeat(registration_id=person.registration.id, guest_index=person.guest_index)
+            )
     meetup.table_min_size, meetup.table_max_size = min_size, max_size
     meetup.tables_note = " ".join(plan.notes)[:500] or None
     meetup.tables_closed_at = None
@@ -338,27 +396,41 @@ def split_into_tables(actor: User, meetup: Meetup, min_size: int = 6, max_size: 
 
 
 def load_tables(meetup: Meetup) -> list[ProposalTable]:
-    return list(db.session.scalars(
-        select(ProposalTable).where(ProposalTable.meetup_id == meetup.id)
-        .options(selectinload(ProposalTable.seats).selectinload(TableSeat.registration)
-                 .selectinload(Registration.user),
-                 selectinload(ProposalTable.proposals).selectinload(TableProposal.author),
-                 selectinload(ProposalTable.proposals).selectinload(TableProposal.project))
-        .order_by(ProposalTable.number)))
+    return list(
+        db.session.scalars(
+            select(ProposalTable)
+            .where(ProposalTable.meetup_id == meetup.id)
+            .options(
+                selectinload(ProposalTable.seats)
+                .selectinload(TableSeat.registration)
+                .selectinload(Registration.user),
+                selectinload(ProposalTable.proposals).selectinload(TableProposal.author),
+                selectinload(ProposalTable.proposals).selectinload(TableProposal.project),
+            )
+            .order_by(ProposalTable.number)
+        )
+    )
 
 
 def seat_label(seat: TableSeat) -> str:
     if seat.guest_index == 0:
         return seat.registration.display_name
-    return _("Invité·e %(n)d de %(name)s", n=seat.guest_index,
-             name=seat.registration.display_name)
+    return _("Invité·e %(n)d de %(name)s", n=seat.guest_index, name=seat.registration.display_name)
 
 
 def size_warnings(meetup: Meetup, tables: list[ProposalTable]) -> list[str]:
     lo, hi = meetup.table_min_size, meetup.table_max_size
-    return [_("La table %(n)d a %(size)d personnes (tables de %(lo)d à %(hi)d).",
-              n=t.number, size=len(t.seats), lo=lo, hi=hi)
-            for t in tables if t.seats and not lo <= len(t.seats) <= hi and len(tables) > 1]
+    return [
+        _(
+            "La table %(n)d a %(size)d personnes (tables de %(lo)d à %(hi)d).",
+            n=t.number,
+            size=len(t.seats),
+            lo=lo,
+            hi=hi,
+        )
+        for t in tables
+        if t.seats and not lo <= len(t.seats) <= hi and len(tables) > 1
+    ]
 
 
 def move_seat(actor: User, seat: TableSeat, table: ProposalTable) -> TableSeat:
@@ -368,8 +440,9 @@ def move_seat(actor: User, seat: TableSeat, table: ProposalTable) -> TableSeat:
     if table.meetup_id != meetup.id:
         raise DomainError(_("Cette table n'est pas de la même rencontre."), field="table")
     if seat.table_id == table.id:
-        raise DomainError(_("Cette personne est déjà à la table %(n)d.", n=table.number),
-                          field="table")
+        raise DomainError(
+            _("Cette personne est déjà à la table %(n)d.", n=table.number), field="table"
+        )
     seat.table = table
     seat.table_id = table.id
     db.session.flush()
@@ -378,8 +451,12 @@ def move_seat(actor: User, seat: TableSeat, table: ProposalTable) -> TableSeat:
 
 def add_table(actor: User, meetup: Meetup) -> ProposalTable:
     guard(actor, meetup)
-    last = db.session.scalar(select(func.max(ProposalTable.number)).where(
-        ProposalTable.meetup_id == meetup.id)) or 0
+    last = (
+        db.session.scalar(
+            select(func.max(ProposalTable.number)).where(ProposalTable.meetup_id == meetup.id)
+        )
+        or 0
+    )
     table = ProposalTable(meetup_id=meetup.id, number=last + 1)
     db.session.add(table)
     db.session.flush()
@@ -396,24 +473,35 @@ def seat_latecomers(actor: User, meetup: Meetup) -> int:
     seated = {(s.registration_id, s.guest_index) for t in tables for s in t.seats}
     people = people_in_room(meetup)
     by_key = {p.attendee.key: p for p in people}
-    members = {t.id: [by_key[(s.registration_id, s.guest_index)].attendee
-                      for s in t.seats if (s.registration_id, s.guest_index) in by_key]
-               for t in tables}
+    members = {
+        t.id: [
+            by_key[(s.registration_id, s.guest_index)].attendee
+            for s in t.seats
+            if (s.registration_id, s.guest_index) in by_key
+        ]
+        for t in tables
+    }
     count = 0
     for person in people:
         if person.attendee.key in seated:
             continue
-        with_room = [t for t in tables if len(members[t.id]) < meetup.table_max_size] or \
-            [min(tables, key=lambda t: len(members[t.id]))]
+        with_room = [t for t in tables if len(members[t.id]) < meetup.table_max_size] or [
+            min(tables, key=lambda t: len(members[t.id]))
+        ]
 
         def cost(t, a=person.attendee):
             others = members[t.id]
-            return (sum(1 for o in others if o.apart & a.apart),
-                    sum(similarity(a, o) for o in others), len(others), t.number)
+            return (
+                sum(1 for o in others if o.apart & a.apart),
+                sum(similarity(a, o) for o in others),
+                len(others),
+                t.number,
+            )
 
         best = min(with_room, key=cost)
-        best.seats.append(TableSeat(registration_id=person.registration.id,
-                                    guest_index=person.guest_index))
+        best.seats.append(
+            TableSeat(registration_id=person.registration.id, guest_index=person.guest_index)
+        )
         members[best.id].append(person.attendee)
         seated.add(person.attendee.key)
         count += 1
@@ -429,6 +517,7 @@ def unseated(meetup: Meetup, tables: list[ProposalTable]) -> int:
 
 
 # --- timer and closing -------------------------------------------------------------------
+
 
 def start_timer(actor: User, meetup: Meetup, minutes: int | None = None) -> None:
     guard(actor, meetup)

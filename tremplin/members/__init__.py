@@ -12,6 +12,7 @@ projects.py (pages and teams), needs.py (needs, offers, mise en relation), journ
 then forms.py, routes.py / project_routes.py, panels.py (home page), notices.py
 (notifications and e-mail kinds), files.py (who may see an uploaded file), demo.py.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -58,30 +59,63 @@ from tremplin.platform.hooks import NavItem, register_nav_item
 bp = Blueprint("members", __name__)
 
 __all__ = [
-    "bp", "init_module",
+    "bp",
+    "init_module",
     # models
-    "Profile", "Project", "ProjectMember", "Need", "HelpOffer", "JournalEntry", "Milestone",
+    "Profile",
+    "Project",
+    "ProjectMember",
+    "Need",
+    "HelpOffer",
+    "JournalEntry",
+    "Milestone",
     "Follow",
     # people
-    "visible_profile", "ProfileView", "person", "Person", "avatar_url", "contact_details",
-    "get_profile", "users_with_role",
+    "visible_profile",
+    "ProfileView",
+    "person",
+    "Person",
+    "avatar_url",
+    "contact_details",
+    "get_profile",
+    "users_with_role",
     # projects
-    "get_project", "projects_of", "is_project_team_member", "visible_projects",
-    "can_view_project", "can_edit_project", "can_view_profile", "can_view_need",
+    "get_project",
+    "projects_of",
+    "is_project_team_member",
+    "visible_projects",
+    "can_view_project",
+    "can_edit_project",
+    "can_view_profile",
+    "can_view_need",
     # journal, feed
-    "milestone_counts", "activity_feed", "follow_state", "followers_of",
+    "milestone_counts",
+    "activity_feed",
+    "follow_state",
+    "followers_of",
     # labels
-    "STAGE_LABELS", "NEED_KIND_LABELS", "MILESTONE_LABELS", "ROLE_LABELS",
+    "STAGE_LABELS",
+    "NEED_KIND_LABELS",
+    "MILESTONE_LABELS",
+    "ROLE_LABELS",
 ]
 
 
 def _register_hooks() -> None:
     from tremplin.members import demo, notices, panels, privacy  # noqa: F401  (they register)
 
-    register_nav_item(NavItem("members.project_list", _l("Projets"), order=10,
-                              active_prefix="/projets"))
-    register_nav_item(NavItem("members.directory", _l("Membres"), order=20, members_only=True,
-                              active_prefix="/membres"))
+    register_nav_item(
+        NavItem("members.project_list", _l("Projets"), order=10, active_prefix="/projets")
+    )
+    register_nav_item(
+        NavItem(
+            "members.directory",
+            _l("Membres"),
+            order=20,
+            members_only=True,
+            active_prefix="/membres",
+        )
+    )
     notices.register_kinds()
     panels.register()
 

@@ -1,6 +1,7 @@
 """The members' section of the organisers' administration: the queue of milestones that
 teams declared and an organiser must confirm before the impact dashboard counts them.
 Confirming goes through journal.confirm_milestone (same policy, logged there)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -21,8 +22,10 @@ PER_PAGE = 50
 
 
 def awaiting_count(user=None) -> int:
-    return int(db.session.scalar(select(func.count(Milestone.id))
-                                 .where(Milestone.confirmed_at.is_(None))) or 0)
+    return int(
+        db.session.scalar(select(func.count(Milestone.id)).where(Milestone.confirmed_at.is_(None)))
+        or 0
+    )
 
 
 @bp.route("/administration/jalons")
@@ -31,21 +34,37 @@ def admin_milestones():
     from flask_login import current_user
 
     page = db.paginate(
-        select(Milestone).where(Milestone.confirmed_at.is_(None))
-        .options(joinedload(Milestone.project).selectinload(Project.memberships),
-                 joinedload(Milestone.declared_by))
-        .order_by(Milestone.declared_at, Milestone.id), per_page=PER_PAGE, error_out=False)
+        select(Milestone)
+        .where(Milestone.confirmed_at.is_(None))
+        .options(
+            joinedload(Milestone.project).selectinload(Project.memberships),
+            joinedload(Milestone.declared_by),
+        )
+        .order_by(Milestone.declared_at, Milestone.id),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     confirmable = {m.id for m in page.items if policies.can_confirm_milestone(current_user, m)}
-    return render_template("members/admin_milestones.html", page=page, confirmable=confirmable,
-                           form=EmptyForm(formdata=None))
+    return render_template(
+        "members/admin_milestones.html",
+        page=page,
+        confirmable=confirmable,
+        form=EmptyForm(formdata=None),
+    )
 
 
 def _milestone_or_404(milestone_id: int) -> Milestone:
     """A declared milestone with what its pages and policies read (team, declarer)."""
     milestone = db.session.scalar(
-        select(Milestone).where(Milestone.id == milestone_id)
-        .options(joinedload(Milestone.project).selectinload(Project.memberships)
-                 .joinedload(ProjectMember.user), joinedload(Milestone.declared_by)))
+        select(Milestone)
+        .where(Milestone.id == milestone_id)
+        .options(
+            joinedload(Milestone.project)
+            .selectinload(Project.memberships)
+            .joinedload(ProjectMember.user),
+            joinedload(Milestone.declared_by),
+        )
+    )
     if milestone is None:
         abort(404)
     return milestone
@@ -70,8 +89,9 @@ def admin_milestones_confirm(milestone_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(_("Jalon confirmé : il compte désormais dans le tableau de bord d’impact."),
-              "success")
+        flash(
+            _("Jalon confirmé : il compte désormais dans le tableau de bord d’impact."), "success"
+        )
     return redirect(url_for("members.admin_milestones"))
 
 
@@ -97,5 +117,8 @@ def admin_milestones_reject(milestone_id: int):
 
 
 def register() -> None:
-    register_admin_section(AdminSection("members.admin_milestones", _l("Jalons à confirmer"),
-                                        order=30, count=awaiting_count))
+    register_admin_section(
+        AdminSection(
+            "members.admin_milestones", _l("Jalons à confirmer"), order=30, count=awaiting_count
+        )
+    )

@@ -4,6 +4,7 @@ journal updates, new needs and milestones, newest first, a page at a time.
 A feed page costs the same few statements however many items it shows: one query pages
 through the union of the three kinds, then one query per kind loads the rows shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,11 @@ def follow_project(follower: User, project: Project) -> Follow:
 
 def unfollow(follower: User, *, user: User | None = None, project: Project | None = None) -> None:
     stmt = select(Follow).where(Follow.follower_id == follower.id)
-    stmt = stmt.where(Follow.user_id == user.id) if user is not None else stmt.where(
-        Follow.project_id == project.id)
+    stmt = (
+        stmt.where(Follow.user_id == user.id)
+        if user is not None
+        else stmt.where(Follow.project_id == project.id)
+    )
     for follow in db.session.scalars(stmt):
         db.session.delete(follow)
     db.session.flush()
@@ -70,14 +74,18 @@ class FollowState:
     followers: int
 
 
-def follow_state(viewer, *, user: User | None = None, project: Project | None = None) -> FollowState:
+def follow_state(
+    viewer, *, user: User | None = None, project: Project | None = None
+) -> FollowState:
     """Whether the viewer follows the target, and how many do (one statement)."""
     target = Follow.user_id == user.id if user is not None else Follow.project_id == project.id
     viewer_id = viewer.id if getattr(viewer, "is_authenticated", False) else -1
     count, mine = db.session.execute(
-        select(func.count(Follow.id),
-               func.coalesce(func.max(case((Follow.follower_id == viewer_id, 1), else_=0)), 0))
-        .where(target)).one()
+        select(
+            func.count(Follow.id),
+            func.coalesce(func.max(case((Follow.follower_id == viewer_id, 1), else_=0)), 0),
+        ).where(target)
+    ).one()
     return FollowState(is_following=bool(mine), followers=count or 0)
 
 
@@ -89,19 +97,29 @@ def followers_of(*, project: Project | None = None, user: User | None = None) ->
     if user is not None:
         conditions.append(Follow.user_id == user.id)
     ids = select(Follow.follower_id).where(or_(*conditions))
-    return list(db.session.scalars(
-        select(User).where(User.id.in_(ids), User.deleted_at.is_(None),
-                           User.suspended_at.is_(None))
-        .options(joinedload(User.email_consents)).order_by(User.id)).unique())
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(ids), User.deleted_at.is_(None), User.suspended_at.is_(None))
+            .options(joinedload(User.email_consents))
+            .order_by(User.id)
+        ).unique()
+    )
 
 
 def followed_projects(viewer) -> list[Project]:
-    return list(db.session.scalars(
-        select(Project).join(Follow, Follow.project_id == Project.id)
-        .where(Follow.follower_id == viewer.id).order_by(Project.title)))
+    return list(
+        db.session.scalars(
+            select(Project)
+            .join(Follow, Follow.project_id == Project.id)
+            .where(Follow.follower_id == viewer.id)
+            .order_by(Project.title)
+        )
+    )
 
 
 # --- the feed -----------------------------------------------------------------------------
+
 
 @dataclass
 class FeedItem:
@@ -125,19 +143,24 @@ class FeedPage(PageNumbers):
 
 
 def _union(viewer):
-    projects = select(Follow.project_id).where(Follow.follower_id == viewer.id,
-                                               Follow.project_id.is_not(None))
-    people = select(Follow.user_id).where(Follow.follower_id == viewer.id,
-                                          Follow.user_id.is_not(None))
+    projects = select(Follow.project_id).where(
+        Follow.follower_id == viewer.id, Follow.project_id.is_not(None)
+    )
+    people = select(Follow.user_id).where(
+        Follow.follower_id == viewer.id, Follow.user_id.is_not(None)
+    )
     visible = select(Project.id)
     if not getattr(viewer, "is_authenticated", False):
         visible = visible.where(Project.visibility == PUBLIC)
 
     def part(kind: str, model, at, author):
-        return select(literal(kind, String).label("kind"), model.id.label("id"),
-                      at.label("at")).where(
+        return select(
+            literal(kind, String).label("kind"), model.id.label("id"), at.label("at")
+        ).where(
             or_(model.project_id.in_(projects), author.in_(people)),
-            author != viewer.id, model.project_id.in_(visible))
+            author != viewer.id,
+            model.project_id.in_(visible),
+        )
 
     return union_all(
         part("journal", JournalEntry, JournalEntry.created_at, JournalEntry.author_id),
@@ -155,24 +178,38 @@ def feed(viewer, page: int = 1, per_page: int = FEED_PAGE_SIZE) -> FeedPage:
     rows = db.session.execute(
         select(union.c.kind, union.c.id, union.c.at)
         .order_by(union.c.at.desc(), union.c.kind, union.c.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    wanted = {kind: [r.id for r in rows if r.kind == kind] for kind in ("journal", "need", "milestone")}
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    wanted = {
+        kind: [r.id for r in rows if r.kind == kind] for kind in ("journal", "need", "milestone")
+    }
     # One statement per kind, even when a kind is absent from the page: a fixed count.
     loaded = {
         "journal": db.session.scalars(
-            select(JournalEntry).where(JournalEntry.id.in_(wanted["journal"])).options(
+            select(JournalEntry)
+            .where(JournalEntry.id.in_(wanted["journal"]))
+            .options(
                 joinedload(JournalEntry.project),
-                joinedload(JournalEntry.author).joinedload(User.profile))).all(),
+                joinedload(JournalEntry.author).joinedload(User.profile),
+            )
+        ).all(),
         "need": db.session.scalars(
-            select(Need).where(Need.id.in_(wanted["need"])).options(
-                joinedload(Need.project),
-                joinedload(Need.created_by).joinedload(User.profile))).all(),
+            select(Need)
+            .where(Need.id.in_(wanted["need"]))
+            .options(joinedload(Need.project), joinedload(Need.created_by).joinedload(User.profile))
+        ).all(),
         "milestone": db.session.scalars(
-            select(Milestone).where(Milestone.id.in_(wanted["milestone"])).options(
+            select(Milestone)
+            .where(Milestone.id.in_(wanted["milestone"]))
+            .options(
                 joinedload(Milestone.project),
-                joinedload(Milestone.declared_by).joinedload(User.profile))).all(),
+                joinedload(Milestone.declared_by).joinedload(User.profile),
+            )
+        ).all(),
     }
     by_key = {(kind, obj.id): obj for kind, objs in loaded.items() for obj in objs}
-    items = [FeedItem(r.kind, r.at, by_key[(r.kind, r.id)]) for r in rows
-             if (r.kind, r.id) in by_key]
+    items = [
+        FeedItem(r.kind, r.at, by_key[(r.kind, r.id)]) for r in rows if (r.kind, r.id) in by_key
+    ]
     return FeedPage(items, page, per_page, total)

@@ -6,6 +6,7 @@ declared-but-unconfirmed ones counted apart, and needs fulfilled. Registered as 
 Territory and theme are the project's; projects belong to no group, so the group filter
 does not apply. Counts only: never who declared what (that stays on the records pages).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -28,21 +29,56 @@ RECORDS_PER_PAGE = 50
 
 # (kind, indicator key, label, definition, order) — the milestones the funders ask about.
 COUNTED_MILESTONES = [
-    ("business_plan", "business_plans", _l("Business plans rédigés"),
-     _l("Projets dont l’équipe a déclaré un business plan rédigé pendant la période, "
-        "confirmé par un animateur ou une animatrice."), 10),
-    ("legal_entity", "legal_entities", _l("Structures juridiques créées"),
-     _l("Entreprises, associations ou coopératives créées pendant la période (jalon déclaré "
-        "par l’équipe et confirmé par un animateur ou une animatrice)."), 20),
-    ("return_to_employment", "returns_to_employment", _l("Retours à l’emploi"),
-     _l("Porteurs et porteuses de projet revenus à l’emploi pendant la période (jalon "
-        "confirmé par un animateur ou une animatrice)."), 30),
-    ("prize", "prizes_won", _l("Prix et concours remportés"),
-     _l("Prix ou concours gagnés par un projet pendant la période (jalon confirmé par un "
-        "animateur ou une animatrice ; un projet peut en gagner plusieurs)."), 40),
-    ("collective_project", "collective_projects", _l("Projets collectifs lancés"),
-     _l("Projets portés à plusieurs membres du réseau lancés pendant la période (jalon "
-        "confirmé par un animateur ou une animatrice)."), 50),
+    (
+        "business_plan",
+        "business_plans",
+        _l("Business plans rédigés"),
+        _l(
+            "Projets dont l’équipe a déclaré un business plan rédigé pendant la période, "
+            "confirmé par un animateur ou une animatrice."
+        ),
+        10,
+    ),
+    (
+        "legal_entity",
+        "legal_entities",
+        _l("Structures juridiques créées"),
+        _l(
+            "Entreprises, associations ou coopératives créées pendant la période (jalon déclaré "
+            "par l’équipe et confirmé par un animateur ou une animatrice)."
+        ),
+        20,
+    ),
+    (
+        "return_to_employment",
+        "returns_to_employment",
+        _l("Retours à l’emploi"),
+        _l(
+            "Porteurs et porteuses de projet revenus à l’emploi pendant la période (jalon "
+            "confirmé par un animateur ou une animatrice)."
+        ),
+        30,
+    ),
+    (
+        "prize",
+        "prizes_won",
+        _l("Prix et concours remportés"),
+        _l(
+            "Prix ou concours gagnés par un projet pendant la période (jalon confirmé par un "
+            "animateur ou une animatrice ; un projet peut en gagner plusieurs)."
+        ),
+        40,
+    ),
+    (
+        "collective_project",
+        "collective_projects",
+        _l("Projets collectifs lancés"),
+        _l(
+            "Projets portés à plusieurs membres du réseau lancés pendant la période (jalon "
+            "confirmé par un animateur ou une animatrice)."
+        ),
+        50,
+    ),
 ]
 
 
@@ -56,40 +92,67 @@ def _scope(stmt, territory: str | None, theme: str | None):
     return stmt
 
 
-def milestone_stmt(start: date, end: date, *, kind: str | None = None, confirmed: bool = True,
-                   territory: str | None = None, theme: str | None = None):
+def milestone_stmt(
+    start: date,
+    end: date,
+    *,
+    kind: str | None = None,
+    confirmed: bool = True,
+    territory: str | None = None,
+    theme: str | None = None,
+):
     """Milestones that occurred in [start, end), confirmed (or declared and not yet)."""
     stmt = select(Milestone).where(Milestone.occurred_on >= start, Milestone.occurred_on < end)
-    stmt = stmt.where(Milestone.confirmed_at.is_not(None) if confirmed
-                      else Milestone.confirmed_at.is_(None))
+    stmt = stmt.where(
+        Milestone.confirmed_at.is_not(None) if confirmed else Milestone.confirmed_at.is_(None)
+    )
     if kind is not None:
         stmt = stmt.where(Milestone.kind == kind)
     return _scope(stmt, territory, theme)
 
 
-def milestone_counts(start: date, end: date, *, confirmed: bool = True,
-                     territory: str | None = None, theme: str | None = None) -> dict[str, int]:
+def milestone_counts(
+    start: date,
+    end: date,
+    *,
+    confirmed: bool = True,
+    territory: str | None = None,
+    theme: str | None = None,
+) -> dict[str, int]:
     """{kind: count} of milestones in [start, end), in one statement. Cached for the request:
     the dashboard asks for each kind, for the period and the one before."""
     key = ("members_milestones", start, end, confirmed, territory, theme)
     # per request (the WSGI environ), never longer: figures change between two renders
-    cache = (request.environ.setdefault("tremplin.impact_cache", {})
-             if has_request_context() else {})
+    cache = request.environ.setdefault("tremplin.impact_cache", {}) if has_request_context() else {}
     if key not in cache:
-        stmt = _scope(select(Milestone.kind, func.count(Milestone.id))
-                      .where(Milestone.occurred_on >= start, Milestone.occurred_on < end,
-                             Milestone.confirmed_at.is_not(None) if confirmed
-                             else Milestone.confirmed_at.is_(None))
-                      .group_by(Milestone.kind), territory, theme)
+        stmt = _scope(
+            select(Milestone.kind, func.count(Milestone.id))
+            .where(
+                Milestone.occurred_on >= start,
+                Milestone.occurred_on < end,
+                Milestone.confirmed_at.is_not(None)
+                if confirmed
+                else Milestone.confirmed_at.is_(None),
+            )
+            .group_by(Milestone.kind),
+            territory,
+            theme,
+        )
         cache[key] = {kind: int(n) for kind, n in db.session.execute(stmt)}
     return cache[key]
 
 
 def milestones_monthly(kind: str, start: date, end: date, *, territory=None, theme=None) -> dict:
-    stmt = _scope(select(Milestone.occurred_on)
-                  .where(Milestone.kind == kind, Milestone.confirmed_at.is_not(None),
-                         Milestone.occurred_on >= start, Milestone.occurred_on < end),
-                  territory, theme)
+    stmt = _scope(
+        select(Milestone.occurred_on).where(
+            Milestone.kind == kind,
+            Milestone.confirmed_at.is_not(None),
+            Milestone.occurred_on >= start,
+            Milestone.occurred_on < end,
+        ),
+        territory,
+        theme,
+    )
     months: dict[date, int] = {}
     for occurred_on in db.session.scalars(stmt):
         month = occurred_on.replace(day=1)
@@ -98,8 +161,9 @@ def milestones_monthly(kind: str, start: date, end: date, *, territory=None, the
 
 
 def _need_scope(stmt, start_at: datetime, end_at: datetime, territory, theme):
-    stmt = stmt.where(Need.status == FULFILLED, Need.fulfilled_at >= start_at,
-                      Need.fulfilled_at < end_at)
+    stmt = stmt.where(
+        Need.status == FULFILLED, Need.fulfilled_at >= start_at, Need.fulfilled_at < end_at
+    )
     if territory or theme:
         stmt = stmt.join(Project, Project.id == Need.project_id)
         if territory:
@@ -110,15 +174,21 @@ def _need_scope(stmt, start_at: datetime, end_at: datetime, territory, theme):
 
 
 def needs_fulfilled(start_at: datetime, end_at: datetime, *, territory=None, theme=None) -> int:
-    return int(db.session.scalar(_need_scope(select(func.count(Need.id)), start_at, end_at,
-                                             territory, theme)) or 0)
+    return int(
+        db.session.scalar(
+            _need_scope(select(func.count(Need.id)), start_at, end_at, territory, theme)
+        )
+        or 0
+    )
 
 
-def needs_fulfilled_monthly(start_at: datetime, end_at: datetime, *, territory=None,
-                            theme=None) -> dict:
+def needs_fulfilled_monthly(
+    start_at: datetime, end_at: datetime, *, territory=None, theme=None
+) -> dict:
     months: dict[date, int] = {}
-    for fulfilled_at in db.session.scalars(_need_scope(select(Need.fulfilled_at), start_at,
-                                                       end_at, territory, theme)):
+    for fulfilled_at in db.session.scalars(
+        _need_scope(select(Need.fulfilled_at), start_at, end_at, territory, theme)
+    ):
         month = fulfilled_at.astimezone(PARIS).date().replace(day=1)
         months[month] = months.get(month, 0) + 1
     return months
@@ -126,25 +196,42 @@ def needs_fulfilled_monthly(start_at: datetime, end_at: datetime, *, territory=N
 
 # --- indicators --------------------------------------------------------------------------
 
+
 def _milestone_indicator(kind: str, key: str, label, definition, order: int) -> Indicator:
     def compute(filters) -> int:
-        return milestone_counts(filters.start, filters.end, territory=filters.territory,
-                                theme=filters.theme).get(kind, 0)
+        return milestone_counts(
+            filters.start, filters.end, territory=filters.territory, theme=filters.theme
+        ).get(kind, 0)
 
     def unconfirmed(filters) -> int:
-        return milestone_counts(filters.start, filters.end, confirmed=False,
-                                territory=filters.territory, theme=filters.theme).get(kind, 0)
+        return milestone_counts(
+            filters.start,
+            filters.end,
+            confirmed=False,
+            territory=filters.territory,
+            theme=filters.theme,
+        ).get(kind, 0)
 
     def monthly(filters) -> dict:
-        return milestones_monthly(kind, filters.start, filters.end, territory=filters.territory,
-                                  theme=filters.theme)
+        return milestones_monthly(
+            kind, filters.start, filters.end, territory=filters.territory, theme=filters.theme
+        )
 
     def records(filters) -> str:
         return url_for("members.impact_milestones", type=kind, **_record_args(filters))
 
-    return Indicator(key=key, label=label, definition=definition, section="parcours",
-                     order=order, compute=compute, unconfirmed=unconfirmed, monthly=monthly,
-                     records=records, filters=FILTERS)
+    return Indicator(
+        key=key,
+        label=label,
+        definition=definition,
+        section="parcours",
+        order=order,
+        compute=compute,
+        unconfirmed=unconfirmed,
+        monthly=monthly,
+        records=records,
+        filters=FILTERS,
+    )
 
 
 def _record_args(filters) -> dict:
@@ -156,19 +243,30 @@ def _record_args(filters) -> dict:
 def register() -> None:
     for kind, key, label, definition, order in COUNTED_MILESTONES:
         register_indicator(_milestone_indicator(kind, key, label, definition, order))
-    register_indicator(Indicator(
-        key="needs_fulfilled", label=_l("Besoins des projets pourvus"), section="parcours",
-        order=60, filters=FILTERS,
-        compute=lambda f: needs_fulfilled(f.start_at, f.end_at, territory=f.territory,
-                                          theme=f.theme),
-        monthly=lambda f: needs_fulfilled_monthly(f.start_at, f.end_at, territory=f.territory,
-                                                  theme=f.theme),
-        records=lambda f: url_for("members.impact_needs", **_record_args(f)),
-        definition=_l("Besoins (local, compétences, financement, contacts…) que l’équipe du "
-                      "projet a marqués comme pourvus pendant la période.")))
+    register_indicator(
+        Indicator(
+            key="needs_fulfilled",
+            label=_l("Besoins des projets pourvus"),
+            section="parcours",
+            order=60,
+            filters=FILTERS,
+            compute=lambda f: needs_fulfilled(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            monthly=lambda f: needs_fulfilled_monthly(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            records=lambda f: url_for("members.impact_needs", **_record_args(f)),
+            definition=_l(
+                "Besoins (local, compétences, financement, contacts…) que l’équipe du "
+                "projet a marqués comme pourvus pendant la période."
+            ),
+        )
+    )
 
 
 # --- the records behind the figures (organisers only) ------------------------------------
+
 
 def _filters_or_400():
     from tremplin.platform import impact
@@ -187,23 +285,45 @@ def impact_milestones():
     if kind is not None and kind not in MILESTONE_LABELS:
         abort(404)
     confirmed = request.args.get("etat", "confirmes") != "declares"
-    stmt = (milestone_stmt(filters.start, filters.end, kind=kind, confirmed=confirmed,
-                           territory=filters.territory, theme=filters.theme)
-            .options(joinedload(Milestone.project), joinedload(Milestone.declared_by),
-                     joinedload(Milestone.confirmed_by))
-            .order_by(Milestone.occurred_on.desc(), Milestone.id.desc()))
+    stmt = (
+        milestone_stmt(
+            filters.start,
+            filters.end,
+            kind=kind,
+            confirmed=confirmed,
+            territory=filters.territory,
+            theme=filters.theme,
+        )
+        .options(
+            joinedload(Milestone.project),
+            joinedload(Milestone.declared_by),
+            joinedload(Milestone.confirmed_by),
+        )
+        .order_by(Milestone.occurred_on.desc(), Milestone.id.desc())
+    )
     page = db.paginate(stmt, per_page=RECORDS_PER_PAGE, error_out=False)
-    return render_template("members/impact_milestones.html", page=page, filters=filters,
-                           kind=kind, confirmed=confirmed, record_args=_record_args(filters))
+    return render_template(
+        "members/impact_milestones.html",
+        page=page,
+        filters=filters,
+        kind=kind,
+        confirmed=confirmed,
+        record_args=_record_args(filters),
+    )
 
 
 @bp.route("/impact/besoins-pourvus")
 @organiser_required
 def impact_needs():
     filters = _filters_or_400()
-    stmt = (_need_scope(select(Need), filters.start_at, filters.end_at, filters.territory,
-                        filters.theme)
-            .options(joinedload(Need.project)).order_by(Need.fulfilled_at.desc(), Need.id.desc()))
+    stmt = (
+        _need_scope(
+            select(Need), filters.start_at, filters.end_at, filters.territory, filters.theme
+        )
+        .options(joinedload(Need.project))
+        .order_by(Need.fulfilled_at.desc(), Need.id.desc())
+    )
     page = db.paginate(stmt, per_page=RECORDS_PER_PAGE, error_out=False)
-    return render_template("members/impact_needs.html", page=page, filters=filters,
-                           record_args=_record_args(filters))
+    return render_template(
+        "members/impact_needs.html", page=page, filters=filters, record_args=_record_args(filters)
+    )

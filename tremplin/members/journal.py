@@ -1,6 +1,7 @@
 """The project journal (*suivi du projet*): dated updates written by the team, and
 milestones — structured, dated facts declared by the team and confirmed by an organiser,
 which the impact dashboard counts. Writes flush and never commit."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -43,15 +44,20 @@ class MilestoneAlreadyDeclared(DomainError):
     field = "kind"
 
 
-def post_entry(project: Project, author: User, *, body: str, title: str | None = None,
-               image=None) -> JournalEntry:
+def post_entry(
+    project: Project, author: User, *, body: str, title: str | None = None, image=None
+) -> JournalEntry:
     if not policies.can_post_journal(author, project):
         raise NotAllowed()
     body = (body or "").strip()
     if not 2 <= len(body) <= 20_000:
         raise InvalidEntry(_("Écrivez quelques mots (20 000 caractères au plus)."), field="body")
-    entry = JournalEntry(project_id=project.id, author_id=author.id, body=body,
-                         title=" ".join((title or "").split())[:140] or None)
+    entry = JournalEntry(
+        project_id=project.id,
+        author_id=author.id,
+        body=body,
+        title=" ".join((title or "").split())[:140] or None,
+    )
     if image is not None:
         entry.image_file = uploads.store_image(image, "photo", field="image")
     db.session.add(entry)
@@ -69,8 +75,9 @@ def delete_entry(entry: JournalEntry, by: User) -> None:
     db.session.flush()
 
 
-def declare_milestone(project: Project, by: User, *, kind: str, occurred_on: date,
-                      note: str | None = None) -> Milestone:
+def declare_milestone(
+    project: Project, by: User, *, kind: str, occurred_on: date, note: str | None = None
+) -> Milestone:
     if not policies.can_declare_milestone(by, project):
         raise NotAllowed()
     if kind not in MILESTONE_KINDS:
@@ -81,16 +88,27 @@ def declare_milestone(project: Project, by: User, *, kind: str, occurred_on: dat
         raise InvalidMilestone(_("Cette date semble trop ancienne."), field="occurred_on")
     if kind in ONCE_ONLY and any(m.kind == kind for m in project.milestones):
         raise MilestoneAlreadyDeclared()
-    milestone = Milestone(project=project, kind=kind, occurred_on=occurred_on,
-                          note=" ".join((note or "").split())[:280] or None,
-                          declared_by_id=by.id)
+    milestone = Milestone(
+        project=project,
+        kind=kind,
+        occurred_on=occurred_on,
+        note=" ".join((note or "").split())[:280] or None,
+        declared_by_id=by.id,
+    )
     db.session.add(milestone)
     touch(project)
     db.session.flush()
     signals.milestone_declared.send(milestone, by=by)
-    _tell_followers(project, by, _l("Nouveau jalon pour « %(project)s » : %(milestone)s",
-                                    project=project.title, milestone=MILESTONE_LABELS[kind]),
-                    url_for("members.journal", project_id=project.id))
+    _tell_followers(
+        project,
+        by,
+        _l(
+            "Nouveau jalon pour « %(project)s » : %(milestone)s",
+            project=project.title,
+            milestone=MILESTONE_LABELS[kind],
+        ),
+        url_for("members.journal", project_id=project.id),
+    )
     return milestone
 
 
@@ -101,16 +119,30 @@ def confirm_milestone(milestone: Milestone, by: User) -> Milestone:
     milestone.confirmed_at = utcnow()
     db.session.flush()
     # A confirmation changes the impact figures: it goes to the administration log.
-    log_action(by, "milestone_confirmed", "milestone", milestone.id,
-               _("Jalon « %(milestone)s » du projet « %(project)s » confirmé",
-                 milestone=MILESTONE_LABELS[milestone.kind], project=milestone.project.title))
+    log_action(
+        by,
+        "milestone_confirmed",
+        "milestone",
+        milestone.id,
+        _(
+            "Jalon « %(milestone)s » du projet « %(project)s » confirmé",
+            milestone=MILESTONE_LABELS[milestone.kind],
+            project=milestone.project.title,
+        ),
+    )
     signals.milestone_confirmed.send(milestone, by=by)
     declarer = milestone.declared_by
-    notices.tell(declarer, notices.TEAM,
-                 _l("%(name)s a confirmé le jalon « %(milestone)s » du projet « %(project)s ».",
-                    name=by.public_name, milestone=MILESTONE_LABELS[milestone.kind],
-                    project=milestone.project.title),
-                 url_for("members.journal", project_id=milestone.project_id))
+    notices.tell(
+        declarer,
+        notices.TEAM,
+        _l(
+            "%(name)s a confirmé le jalon « %(milestone)s » du projet « %(project)s ».",
+            name=by.public_name,
+            milestone=MILESTONE_LABELS[milestone.kind],
+            project=milestone.project.title,
+        ),
+        url_for("members.journal", project_id=milestone.project_id),
+    )
     return milestone
 
 
@@ -122,14 +154,31 @@ def reject_milestone(milestone: Milestone, by: User, reason: str) -> None:
         raise NotAllowed()
     reason = (reason or "").strip()
     label, project = MILESTONE_LABELS[milestone.kind], milestone.project
-    log_action(by, "milestone_rejected", "milestone", milestone.id,
-               _("Jalon « %(milestone)s » du projet « %(project)s » non confirmé",
-                 milestone=label, project=project.title), reason=reason)
-    notices.tell(milestone.declared_by, notices.TEAM,
-                 _l("%(name)s n’a pas confirmé le jalon « %(milestone)s » du projet "
-                    "« %(project)s » : %(reason)s", name=by.public_name, milestone=label,
-                    project=project.title, reason=reason),
-                 url_for("members.journal", project_id=project.id))
+    log_action(
+        by,
+        "milestone_rejected",
+        "milestone",
+        milestone.id,
+        _(
+            "Jalon « %(milestone)s » du projet « %(project)s » non confirmé",
+            milestone=label,
+            project=project.title,
+        ),
+        reason=reason,
+    )
+    notices.tell(
+        milestone.declared_by,
+        notices.TEAM,
+        _l(
+            "%(name)s n’a pas confirmé le jalon « %(milestone)s » du projet "
+            "« %(project)s » : %(reason)s",
+            name=by.public_name,
+            milestone=label,
+            project=project.title,
+            reason=reason,
+        ),
+        url_for("members.journal", project_id=project.id),
+    )
     db.session.delete(milestone)
     db.session.flush()
 
@@ -143,10 +192,14 @@ def delete_milestone(milestone: Milestone, by: User) -> None:
 
 # --- loading ----------------------------------------------------------------------------
 
+
 def journal_page(project: Project, page: int = 1, per_page: int = JOURNAL_PAGE_SIZE):
-    stmt = (select(JournalEntry).where(JournalEntry.project_id == project.id)
-            .options(joinedload(JournalEntry.author).joinedload(User.profile))
-            .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc()))
+    stmt = (
+        select(JournalEntry)
+        .where(JournalEntry.project_id == project.id)
+        .options(joinedload(JournalEntry.author).joinedload(User.profile))
+        .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+    )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -155,14 +208,20 @@ def get_milestone(milestone_id: int) -> Milestone | None:
 
 
 def milestones_awaiting_confirmation(limit: int = 50) -> list[Milestone]:
-    return list(db.session.scalars(
-        select(Milestone).where(Milestone.confirmed_at.is_(None))
-        .options(joinedload(Milestone.project), joinedload(Milestone.declared_by))
-        .order_by(Milestone.declared_at).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Milestone)
+            .where(Milestone.confirmed_at.is_(None))
+            .options(joinedload(Milestone.project), joinedload(Milestone.declared_by))
+            .order_by(Milestone.declared_at)
+            .limit(limit)
+        )
+    )
 
 
-def milestone_counts(start: date | None = None, end: date | None = None, *,
-                     confirmed_only: bool = True) -> dict[str, int]:
+def milestone_counts(
+    start: date | None = None, end: date | None = None, *, confirmed_only: bool = True
+) -> dict[str, int]:
     """Milestones per kind that occurred in [start, end] (the impact dashboard's figures:
     business plans, companies created, projects funded, hires, prizes, returns to
     employment). Only confirmed ones unless told otherwise."""

@@ -1,5 +1,6 @@
 """The words the members module shows for its codes (stages, needs, milestones…), in the
 network's own vocabulary. Codes are stored; labels are lazy and follow the reader's language."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

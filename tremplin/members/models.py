@@ -3,6 +3,7 @@ the project journal with its milestones, and follows.
 
 Rows only: every rule (who may see or change what) lives in policies.py and services.py.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -48,8 +49,15 @@ PROJECT_STAGES = ("idee", "emergence", "developpement", "essaimage")
 PROJECT_VISIBILITIES = (PUBLIC, MEMBERS)
 NEED_KINDS = ("financement", "local", "competences", "partenariat", "contacts", "mentorat")
 NEED_UNITS = ("eur", "m2", "hours")
-MILESTONE_KINDS = ("business_plan", "legal_entity", "first_funding", "first_hire", "prize",
-                   "return_to_employment", "collective_project")
+MILESTONE_KINDS = (
+    "business_plan",
+    "legal_entity",
+    "first_funding",
+    "first_hire",
+    "prize",
+    "return_to_employment",
+    "collective_project",
+)
 
 # Team membership
 OWNER, TEAMMATE = "owner", "member"
@@ -60,8 +68,9 @@ OPEN, FULFILLED = "open", "fulfilled"
 
 
 def _visibility_column(field: str) -> Mapped[str]:
-    return mapped_column(String(8), default=PROFILE_FIELDS[field],
-                         server_default=PROFILE_FIELDS[field])
+    return mapped_column(
+        String(8), default=PROFILE_FIELDS[field], server_default=PROFILE_FIELDS[field]
+    )
 
 
 class Profile(db.Model):
@@ -70,8 +79,9 @@ class Profile(db.Model):
 
     __tablename__ = "profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     bio: Mapped[str | None] = mapped_column(Text)
     commune: Mapped[str | None] = mapped_column(String(120))
     departement: Mapped[str | None] = mapped_column(String(3), index=True)
@@ -93,9 +103,11 @@ class Profile(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(
-        backref=backref("profile", uselist=False, lazy="select", passive_deletes=True))
+        backref=backref("profile", uselist=False, lazy="select", passive_deletes=True)
+    )
     tags: Mapped[list[ProfileTag]] = relationship(
-        back_populates="profile", cascade="all, delete-orphan", order_by="ProfileTag.id")
+        back_populates="profile", cascade="all, delete-orphan", order_by="ProfileTag.id"
+    )
 
     def visibility(self, field: str) -> str:
         return getattr(self, f"{field}_visibility")
@@ -162,20 +174,31 @@ class Project(db.Model):
 
     owner: Mapped[User] = relationship()
     memberships: Mapped[list[ProjectMember]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="ProjectMember.id")
+        back_populates="project",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ProjectMember.id",
+    )
     needs: Mapped[list[Need]] = relationship(
-        back_populates="project", cascade="all, delete-orphan",
+        back_populates="project",
+        cascade="all, delete-orphan",
         passive_deletes=True,
         # open needs first, newest first
-        order_by=lambda: [Need.status.desc(), Need.created_at.desc(), Need.id.desc()])
+        order_by=lambda: [Need.status.desc(), Need.created_at.desc(), Need.id.desc()],
+    )
     milestones: Mapped[list[Milestone]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
-        order_by=lambda: [Milestone.occurred_on.desc(), Milestone.id.desc()])
+        back_populates="project",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: [Milestone.occurred_on.desc(), Milestone.id.desc()],
+    )
     # Never loaded whole (a journal grows without end): pages query a slice of it.
     journal_entries: Mapped[list[JournalEntry]] = relationship(
-        back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
-        lazy="raise_on_sql")
+        back_populates="project",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise_on_sql",
+    )
 
     @property
     def team(self) -> list[ProjectMember]:
@@ -229,8 +252,9 @@ class Need(db.Model):
     __table_args__ = (Index("ix_needs_status_kind", "status", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(140))
     description: Mapped[str | None] = mapped_column(Text)
@@ -245,8 +269,11 @@ class Need(db.Model):
     project: Mapped[Project] = relationship(back_populates="needs")
     created_by: Mapped[User] = relationship()
     offers: Mapped[list[HelpOffer]] = relationship(
-        back_populates="need", cascade="all, delete-orphan", passive_deletes=True,
-        order_by=lambda: [HelpOffer.created_at, HelpOffer.id])
+        back_populates="need",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: [HelpOffer.created_at, HelpOffer.id],
+    )
 
     @property
     def is_open(self) -> bool:
@@ -305,8 +332,9 @@ class Milestone(db.Model):
     __table_args__ = (Index("ix_milestones_kind_confirmed", "kind", "confirmed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(30))
     occurred_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(280))
@@ -336,10 +364,12 @@ class Follow(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     follower_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     follower: Mapped[User] = relationship(foreign_keys=[follower_id])

@@ -1,6 +1,7 @@
 """Needs and offers of help: a team says what its project needs; members outside the team
 offer help, once per need; the team accepts or declines; acceptance puts the helper and the
 team member who accepted in touch (*mise en relation*). Writes flush and never commit."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -48,29 +49,40 @@ class AlreadyOffered(DomainError):
 
 
 class OwnNeed(DomainError):
-    default_message = _l("Vous faites partie de l’équipe de ce projet : vous ne pouvez pas "
-                         "répondre à ses propres besoins.")
+    default_message = _l(
+        "Vous faites partie de l’équipe de ce projet : vous ne pouvez pas "
+        "répondre à ses propres besoins."
+    )
 
 
 class OfferClosed(DomainError):
     default_message = _l("Cette proposition a déjà reçu une réponse.")
 
 
-def _clean(kind: str, title: str, description: str | None, quantity: int | None,
-           unit: str | None) -> dict:
+def _clean(
+    kind: str, title: str, description: str | None, quantity: int | None, unit: str | None
+) -> dict:
     if kind not in NEED_KINDS:
         raise InvalidNeed(field="kind")
     title = " ".join((title or "").split())
     if not 3 <= len(title) <= 140:
         raise InvalidNeed(_("Le titre doit faire entre 3 et 140 caractères."), field="title")
-    values = {"kind": kind, "title": title, "description": (description or "").strip() or None,
-              "amount_cents": None, "quantity": None, "quantity_unit": None}
+    values = {
+        "kind": kind,
+        "title": title,
+        "description": (description or "").strip() or None,
+        "amount_cents": None,
+        "quantity": None,
+        "quantity_unit": None,
+    }
     if quantity is not None:
         if unit not in NEED_UNITS:
             raise InvalidNeed(_("Précisez l’unité : euros, m² ou heures."), field="unit")
         if not 0 < quantity <= MAX_QUANTITY[unit]:
-            raise InvalidNeed(_("La quantité doit être comprise entre 1 et %(max)d.",
-                                max=MAX_QUANTITY[unit]), field="quantity")
+            raise InvalidNeed(
+                _("La quantité doit être comprise entre 1 et %(max)d.", max=MAX_QUANTITY[unit]),
+                field="quantity",
+            )
         if unit == "eur":
             values["amount_cents"] = int(quantity) * 100
         else:
@@ -78,25 +90,46 @@ def _clean(kind: str, title: str, description: str | None, quantity: int | None,
     return values
 
 
-def create_need(project: Project, by: User, *, kind: str, title: str,
-                description: str | None = None, quantity: int | None = None,
-                unit: str | None = None) -> Need:
+def create_need(
+    project: Project,
+    by: User,
+    *,
+    kind: str,
+    title: str,
+    description: str | None = None,
+    quantity: int | None = None,
+    unit: str | None = None,
+) -> Need:
     if not policies.can_edit_project(by, project):
         raise NotAllowed()
-    need = Need(project=project, created_by_id=by.id,
-                **_clean(kind, title, description, quantity, unit))
+    need = Need(
+        project=project, created_by_id=by.id, **_clean(kind, title, description, quantity, unit)
+    )
     db.session.add(need)
     touch(project)
     db.session.flush()
     signals.need_created.send(need, by=by)
-    _tell_followers(project, by, _l("Nouveau besoin pour « %(project)s » : %(need)s",
-                                    project=project.title, need=need.title),
-                    url_for("members.need", need_id=need.id))
+    _tell_followers(
+        project,
+        by,
+        _l(
+            "Nouveau besoin pour « %(project)s » : %(need)s", project=project.title, need=need.title
+        ),
+        url_for("members.need", need_id=need.id),
+    )
     return need
 
 
-def update_need(need: Need, by: User, *, kind: str, title: str, description: str | None = None,
-                quantity: int | None = None, unit: str | None = None) -> Need:
+def update_need(
+    need: Need,
+    by: User,
+    *,
+    kind: str,
+    title: str,
+    description: str | None = None,
+    quantity: int | None = None,
+    unit: str | None = None,
+) -> Need:
     if not policies.can_edit_project(by, need.project):
         raise NotAllowed()
     for name, value in _clean(kind, title, description, quantity, unit).items():
@@ -126,6 +159,7 @@ def _tell_followers(project: Project, actor: User, text, url: str) -> None:
 
 # --- offers of help ---------------------------------------------------------------------
 
+
 def offer_help(need: Need, helper: User, message: str) -> HelpOffer:
     """Answer a need. Refused when the need is fulfilled, when the helper is on the team, or
     when they already answered it (the database's unique constraint settles races)."""
@@ -141,8 +175,9 @@ def offer_help(need: Need, helper: User, message: str) -> HelpOffer:
         raise NotAllowed()
     message = (message or "").strip()
     if not 10 <= len(message) <= 2000:
-        raise DomainError(_("Votre message doit faire entre 10 et 2000 caractères."),
-                          field="message")
+        raise DomainError(
+            _("Votre message doit faire entre 10 et 2000 caractères."), field="message"
+        )
     offer = HelpOffer(need_id=need.id, helper_id=helper.id, message=message)
     try:
         with db.session.begin_nested():
@@ -154,12 +189,21 @@ def offer_help(need: Need, helper: User, message: str) -> HelpOffer:
     signals.help_offered.send(offer)
     url = url_for("members.need", need_id=need.id)
     for membership in need.project.team:
-        notices.tell(membership.user, notices.OFFERS,
-                     _l("%(name)s propose son aide pour votre besoin « %(need)s ».",
-                        name=helper.public_name, need=need.title), url,
-                     template="email/members_offer.txt", helper_name=helper.public_name,
-                     need_title=need.title, project_title=need.project.title,
-                     message=message)
+        notices.tell(
+            membership.user,
+            notices.OFFERS,
+            _l(
+                "%(name)s propose son aide pour votre besoin « %(need)s ».",
+                name=helper.public_name,
+                need=need.title,
+            ),
+            url,
+            template="email/members_offer.txt",
+            helper_name=helper.public_name,
+            need_title=need.title,
+            project_title=need.project.title,
+            message=message,
+        )
     return offer
 
 
@@ -175,23 +219,48 @@ def respond_to_offer(offer: HelpOffer, by: User, accept: bool) -> HelpOffer:
     need, url = offer.need, url_for("members.need", need_id=offer.need_id)
     if accept:
         signals.offer_accepted.send(offer, by=by)
-        notices.tell(offer.helper, notices.OFFERS,
-                     _l("Mise en relation : %(name)s a accepté votre aide pour « %(need)s ». "
-                        "Vous pouvez maintenant voir ses coordonnées.",
-                        name=by.public_name, need=need.title), url,
-                     template="email/members_contact.txt", other_name=by.public_name,
-                     need_title=need.title, project_title=need.project.title)
-        notices.tell(by, notices.OFFERS,
-                     _l("Mise en relation : vous pouvez maintenant voir les coordonnées de "
-                        "%(name)s pour « %(need)s ».", name=offer.helper.public_name,
-                        need=need.title), url,
-                     template="email/members_contact.txt", other_name=offer.helper.public_name,
-                     need_title=need.title, project_title=need.project.title)
+        notices.tell(
+            offer.helper,
+            notices.OFFERS,
+            _l(
+                "Mise en relation : %(name)s a accepté votre aide pour « %(need)s ». "
+                "Vous pouvez maintenant voir ses coordonnées.",
+                name=by.public_name,
+                need=need.title,
+            ),
+            url,
+            template="email/members_contact.txt",
+            other_name=by.public_name,
+            need_title=need.title,
+            project_title=need.project.title,
+        )
+        notices.tell(
+            by,
+            notices.OFFERS,
+            _l(
+                "Mise en relation : vous pouvez maintenant voir les coordonnées de "
+                "%(name)s pour « %(need)s ».",
+                name=offer.helper.public_name,
+                need=need.title,
+            ),
+            url,
+            template="email/members_contact.txt",
+            other_name=offer.helper.public_name,
+            need_title=need.title,
+            project_title=need.project.title,
+        )
     else:
-        notices.tell(offer.helper, notices.OFFERS,
-                     _l("L’équipe de « %(project)s » a décliné votre proposition pour "
-                        "« %(need)s ». Merci pour votre geste !",
-                        project=need.project.title, need=need.title), url)
+        notices.tell(
+            offer.helper,
+            notices.OFFERS,
+            _l(
+                "L’équipe de « %(project)s » a décliné votre proposition pour "
+                "« %(need)s ». Merci pour votre geste !",
+                project=need.project.title,
+                need=need.title,
+            ),
+            url,
+        )
     return offer
 
 
@@ -206,30 +275,44 @@ def withdraw_offer(offer: HelpOffer, helper: User) -> HelpOffer:
 
 # --- loading ----------------------------------------------------------------------------
 
+
 def load_need_page(need_id: int) -> Need | None:
     """A need with its project's team and every offer, helpers and responders included."""
     return db.session.scalar(
-        select(Need).where(Need.id == need_id).options(
-            joinedload(Need.project).selectinload(Project.memberships).options(
-                with_person(ProjectMember.user)),
+        select(Need)
+        .where(Need.id == need_id)
+        .options(
+            joinedload(Need.project)
+            .selectinload(Project.memberships)
+            .options(with_person(ProjectMember.user)),
             joinedload(Need.created_by),
             selectinload(Need.offers).options(
-                with_person(HelpOffer.helper), with_person(HelpOffer.responded_by))))
+                with_person(HelpOffer.helper), with_person(HelpOffer.responded_by)
+            ),
+        )
+    )
 
 
 def get_offer(offer_id: int) -> HelpOffer | None:
     return db.session.scalar(
-        select(HelpOffer).where(HelpOffer.id == offer_id).options(
-            joinedload(HelpOffer.need).joinedload(Need.project)
-            .selectinload(Project.memberships)))
+        select(HelpOffer)
+        .where(HelpOffer.id == offer_id)
+        .options(
+            joinedload(HelpOffer.need).joinedload(Need.project).selectinload(Project.memberships)
+        )
+    )
 
 
 def offers_by(user: User) -> list[HelpOffer]:
     """The offers a member made, newest first (their dashboard and their data export)."""
-    return list(db.session.scalars(
-        select(HelpOffer).where(HelpOffer.helper_id == user.id)
-        .options(joinedload(HelpOffer.need).joinedload(Need.project))
-        .order_by(HelpOffer.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(HelpOffer)
+            .where(HelpOffer.helper_id == user.id)
+            .options(joinedload(HelpOffer.need).joinedload(Need.project))
+            .order_by(HelpOffer.created_at.desc())
+        )
+    )
 
 
 def contact_between(viewer, other: User):
@@ -241,7 +324,9 @@ def contact_between(viewer, other: User):
 
     if not getattr(viewer, "is_authenticated", False) or viewer.id == other.id or other.is_deleted:
         return None
-    pair = or_(and_(HelpOffer.helper_id == viewer.id, HelpOffer.responded_by_id == other.id),
-               and_(HelpOffer.helper_id == other.id, HelpOffer.responded_by_id == viewer.id))
+    pair = or_(
+        and_(HelpOffer.helper_id == viewer.id, HelpOffer.responded_by_id == other.id),
+        and_(HelpOffer.helper_id == other.id, HelpOffer.responded_by_id == viewer.id),
+    )
     linked = db.session.scalar(select(exists().where(pair, HelpOffer.status == OFFER_ACCEPTED)))
     return contact_details(other) if linked else None

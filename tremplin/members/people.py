@@ -4,6 +4,7 @@ Templates never read a Profile directly: they get a `ProfileView` (every field t
 may see, None or empty for the others) or a `Person` (name, picture and link, for lists).
 Both are built from already loaded rows and never query.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,13 @@ class Person:
 
 
 def person(viewer, user) -> Person:
-    return Person(id=user.id, display_name=user.public_name, avatar_url=avatar_url(viewer, user),
-                  url=member_url(user), is_deleted=user.is_deleted)
+    return Person(
+        id=user.id,
+        display_name=user.public_name,
+        avatar_url=avatar_url(viewer, user),
+        url=member_url(user),
+        is_deleted=user.is_deleted,
+    )
 
 
 @dataclass
@@ -75,8 +81,16 @@ class ProfileView:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.bio or self.commune or self.departement or self.languages
-                    or self.skills or self.themes or self.roles or self.links)
+        return not (
+            self.bio
+            or self.commune
+            or self.departement
+            or self.languages
+            or self.skills
+            or self.themes
+            or self.roles
+            or self.links
+        )
 
 
 def visible_profile(viewer, user) -> ProfileView:
@@ -84,14 +98,17 @@ def visible_profile(viewer, user) -> ProfileView:
     modules use: search, mentoring suggestions, funding pages)."""
     profile = _profile_of(user)
     visible = frozenset(
-        name for name in PROFILE_FIELDS
-        if policies.can_see_field(viewer, user, profile, name))
+        name for name in PROFILE_FIELDS if policies.can_see_field(viewer, user, profile, name)
+    )
     is_owner = policies.can_edit_profile(viewer, user)
-    view = ProfileView(user_id=user.id, display_name=user.public_name, is_owner=is_owner,
-                       visible_fields=visible)
+    view = ProfileView(
+        user_id=user.id, display_name=user.public_name, is_owner=is_owner, visible_fields=visible
+    )
     if is_owner:
-        view.visibility = {name: (profile.visibility(name) if profile else default)
-                           for name, default in PROFILE_FIELDS.items()}
+        view.visibility = {
+            name: (profile.visibility(name) if profile else default)
+            for name, default in PROFILE_FIELDS.items()
+        }
     if profile is None or user.is_deleted:
         return view
     view.avatar_url = avatar_url(viewer, user)
@@ -125,8 +142,11 @@ class Contact:
 
 def contact_details(user) -> Contact:
     profile = _profile_of(user)
-    return Contact(name=user.public_name, email=None if user.is_deleted else user.email,
-                   phone=profile.phone if profile is not None and not user.is_deleted else None)
+    return Contact(
+        name=user.public_name,
+        email=None if user.is_deleted else user.email,
+        phone=profile.phone if profile is not None and not user.is_deleted else None,
+    )
 
 
 def person_for_current_user(user) -> Person:

@@ -4,6 +4,7 @@ Pure functions of already loaded objects (they never query): routes, search and 
 modules call these same functions, so each access rule is written once. `user` may be
 anonymous (`is_authenticated` False) or None.
 """
+
 from __future__ import annotations
 
 from tremplin.members.models import (
@@ -35,6 +36,7 @@ def _same(user, other) -> bool:
 
 
 # --- profiles -------------------------------------------------------------------------
+
 
 def viewer_levels(viewer, owner) -> frozenset[str]:
     """The visibility levels whose fields `viewer` may read on `owner`'s profile."""
@@ -75,6 +77,7 @@ def can_follow_member(viewer, owner) -> bool:
 
 # --- projects -------------------------------------------------------------------------
 
+
 def is_team_member(user, project: Project) -> bool:
     return _member(user) and project.has_team_member(user)
 
@@ -82,7 +85,8 @@ def is_team_member(user, project: Project) -> bool:
 def is_owner(user, project: Project) -> bool:
     return _member(user) and any(
         m.user_id == user.id and m.role == OWNER and m.status == ACCEPTED
-        for m in project.memberships)
+        for m in project.memberships
+    )
 
 
 def can_view_project(user, project: Project | None) -> bool:
@@ -108,7 +112,8 @@ def can_manage_team(user, project: Project) -> bool:
 
 def can_answer_invitation(user, project: Project) -> bool:
     return _member(user) and any(
-        m.user_id == user.id and m.status == INVITED for m in project.memberships)
+        m.user_id == user.id and m.status == INVITED for m in project.memberships
+    )
 
 
 def can_leave_project(user, project: Project) -> bool:
@@ -121,15 +126,20 @@ def can_follow_project(user, project: Project) -> bool:
 
 # --- needs and offers -------------------------------------------------------------------
 
+
 def can_view_need(user, need: Need) -> bool:
     return can_view_project(user, need.project)
 
 
 def can_offer_help(user, need: Need) -> bool:
     """Members outside the team may answer an open need, once."""
-    return (_member(user) and need.status == OPEN and can_view_need(user, need)
-            and not is_team_member(user, need.project)
-            and not any(o.helper_id == user.id for o in need.offers))
+    return (
+        _member(user)
+        and need.status == OPEN
+        and can_view_need(user, need)
+        and not is_team_member(user, need.project)
+        and not any(o.helper_id == user.id for o in need.offers)
+    )
 
 
 def can_see_offers(user, need: Need) -> bool:
@@ -154,6 +164,7 @@ def can_see_contact(user, offer: HelpOffer) -> bool:
 
 # --- journal and milestones -------------------------------------------------------------
 
+
 def can_post_journal(user, project: Project) -> bool:
     return can_edit_project(user, project)
 
@@ -169,8 +180,12 @@ def can_declare_milestone(user, project: Project) -> bool:
 def can_confirm_milestone(user, milestone: Milestone) -> bool:
     """Organisers confirm what teams declare — never for a project they are on, so the
     impact figures never rest on anyone's word about their own project."""
-    return (_member(user) and user.is_organiser and not milestone.is_confirmed
-            and not is_team_member(user, milestone.project))
+    return (
+        _member(user)
+        and user.is_organiser
+        and not milestone.is_confirmed
+        and not is_team_member(user, milestone.project)
+    )
 
 
 def can_delete_milestone(user, milestone: Milestone) -> bool:

@@ -6,6 +6,7 @@ name, address or words. Erasure removes personal data (profile, photo, follows, 
 places, pending offers) and keeps what the member wrote — needs, offers, journal
 entries, milestones — under "Membre supprimé", with their name and address scrubbed out.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -38,81 +39,167 @@ def _stamp(value):
 
 @data_exporter
 def export_member_data(user: User) -> dict:
-    profile = db.session.scalar(select(Profile).where(Profile.user_id == user.id)
-                                .options(selectinload(Profile.tags)))
+    profile = db.session.scalar(
+        select(Profile).where(Profile.user_id == user.id).options(selectinload(Profile.tags))
+    )
     memberships = db.session.scalars(
-        select(ProjectMember).where(ProjectMember.user_id == user.id)
-        .options(selectinload(ProjectMember.project))).all()
+        select(ProjectMember)
+        .where(ProjectMember.user_id == user.id)
+        .options(selectinload(ProjectMember.project))
+    ).all()
     owned = [m.project for m in memberships if m.role == OWNER]
-    needs = db.session.scalars(select(Need).where(Need.created_by_id == user.id)
-                               .order_by(Need.created_at)).all()
-    offers = db.session.scalars(select(HelpOffer).where(HelpOffer.helper_id == user.id)
-                                .options(selectinload(HelpOffer.need))
-                                .order_by(HelpOffer.created_at)).all()
-    answered = db.session.scalars(select(HelpOffer).where(HelpOffer.responded_by_id == user.id)
-                                  .options(selectinload(HelpOffer.need))
-                                  .order_by(HelpOffer.responded_at)).all()
-    entries = db.session.scalars(select(JournalEntry).where(JournalEntry.author_id == user.id)
-                                 .order_by(JournalEntry.created_at)).all()
-    declared = db.session.scalars(select(Milestone).where(Milestone.declared_by_id == user.id)
-                                  .order_by(Milestone.declared_at)).all()
-    confirmed = db.session.scalars(select(Milestone).where(Milestone.confirmed_by_id == user.id)
-                                   .order_by(Milestone.confirmed_at)).all()
-    follows = db.session.scalars(select(Follow).where(Follow.follower_id == user.id)
-                                 .order_by(Follow.created_at)).all()
-    follower_count = len(db.session.scalars(
-        select(Follow.id).where(Follow.user_id == user.id)).all())
+    needs = db.session.scalars(
+        select(Need).where(Need.created_by_id == user.id).order_by(Need.created_at)
+    ).all()
+    offers = db.session.scalars(
+        select(HelpOffer)
+        .where(HelpOffer.helper_id == user.id)
+        .options(selectinload(HelpOffer.need))
+        .order_by(HelpOffer.created_at)
+    ).all()
+    answered = db.session.scalars(
+        select(HelpOffer)
+        .where(HelpOffer.responded_by_id == user.id)
+        .options(selectinload(HelpOffer.need))
+        .order_by(HelpOffer.responded_at)
+    ).all()
+    entries = db.session.scalars(
+        select(JournalEntry)
+        .where(JournalEntry.author_id == user.id)
+        .order_by(JournalEntry.created_at)
+    ).all()
+    declared = db.session.scalars(
+        select(Milestone).where(Milestone.declared_by_id == user.id).order_by(Milestone.declared_at)
+    ).all()
+    confirmed = db.session.scalars(
+        select(Milestone)
+        .where(Milestone.confirmed_by_id == user.id)
+        .order_by(Milestone.confirmed_at)
+    ).all()
+    follows = db.session.scalars(
+        select(Follow).where(Follow.follower_id == user.id).order_by(Follow.created_at)
+    ).all()
+    follower_count = len(
+        db.session.scalars(select(Follow.id).where(Follow.user_id == user.id)).all()
+    )
 
-    return {"members": {
-        "profile": None if profile is None else {
-            "bio": profile.bio, "commune": profile.commune, "departement": profile.departement,
-            "phone": profile.phone, "links": profile.links or [],
-            "skills": profile.skills, "themes": profile.themes,
-            "languages": profile.languages, "roles": profile.roles,
-            "has_avatar": bool(profile.avatar_file),
-            "visibility": {name.removesuffix("_visibility"): getattr(profile, name)
-                           for name in Profile.__table__.columns.keys()
-                           if name.endswith("_visibility")},
-            "updated_at": _stamp(profile.updated_at),
-        },
-        "projects_created": [{
-            "id": p.id, "title": p.title, "pitch": p.pitch, "description": p.description,
-            "theme": p.theme, "stage": p.stage, "commune": p.commune,
-            "departement": p.departement, "visibility": p.visibility,
-            "created_at": _stamp(p.created_at)} for p in owned],
-        "project_memberships": [{
-            "project_id": m.project_id, "project_title": m.project.title, "role": m.role,
-            "title": m.title, "status": m.status, "since": _stamp(m.created_at),
-            "responded_at": _stamp(m.responded_at)} for m in memberships],
-        "needs_created": [{
-            "id": n.id, "project_id": n.project_id, "kind": n.kind, "title": n.title,
-            "description": n.description, "amount_cents": n.amount_cents,
-            "quantity": n.quantity, "quantity_unit": n.quantity_unit, "status": n.status,
-            "created_at": _stamp(n.created_at)} for n in needs],
-        "help_offers_made": [{
-            "need_id": o.need_id, "need_title": o.need.title, "message": o.message,
-            "status": o.status, "created_at": _stamp(o.created_at),
-            "responded_at": _stamp(o.responded_at)} for o in offers],
-        # The answers the member gave to others' offers: what they decided, not who offered.
-        "help_offers_answered": [{
-            "need_id": o.need_id, "need_title": o.need.title, "status": o.status,
-            "responded_at": _stamp(o.responded_at)} for o in answered],
-        "journal_entries": [{
-            "project_id": e.project_id, "title": e.title, "body": e.body,
-            "has_image": bool(e.image_file), "created_at": _stamp(e.created_at)}
-            for e in entries],
-        "milestones_declared": [{
-            "project_id": m.project_id, "kind": m.kind, "occurred_on": _stamp(m.occurred_on),
-            "note": m.note, "confirmed": m.confirmed_at is not None,
-            "declared_at": _stamp(m.declared_at)} for m in declared],
-        "milestones_confirmed": [{
-            "project_id": m.project_id, "kind": m.kind, "confirmed_at": _stamp(m.confirmed_at)}
-            for m in confirmed],
-        "following": {
-            "member_ids": [f.user_id for f in follows if f.user_id is not None],
-            "project_ids": [f.project_id for f in follows if f.project_id is not None]},
-        "followers_count": follower_count,
-    }}
+    return {
+        "members": {
+            "profile": None
+            if profile is None
+            else {
+                "bio": profile.bio,
+                "commune": profile.commune,
+                "departement": profile.departement,
+                "phone": profile.phone,
+                "links": profile.links or [],
+                "skills": profile.skills,
+                "themes": profile.themes,
+                "languages": profile.languages,
+                "roles": profile.roles,
+                "has_avatar": bool(profile.avatar_file),
+                "visibility": {
+                    name.removesuffix("_visibility"): getattr(profile, name)
+                    for name in Profile.__table__.columns.keys()
+                    if name.endswith("_visibility")
+                },
+                "updated_at": _stamp(profile.updated_at),
+            },
+            "projects_created": [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "pitch": p.pitch,
+                    "description": p.description,
+                    "theme": p.theme,
+                    "stage": p.stage,
+                    "commune": p.commune,
+                    "departement": p.departement,
+                    "visibility": p.visibility,
+                    "created_at": _stamp(p.created_at),
+                }
+                for p in owned
+            ],
+            "project_memberships": [
+                {
+                    "project_id": m.project_id,
+                    "project_title": m.project.title,
+                    "role": m.role,
+                    "title": m.title,
+                    "status": m.status,
+                    "since": _stamp(m.created_at),
+                    "responded_at": _stamp(m.responded_at),
+                }
+                for m in memberships
+            ],
+            "needs_created": [
+                {
+                    "id": n.id,
+                    "project_id": n.project_id,
+                    "kind": n.kind,
+                    "title": n.title,
+                    "description": n.description,
+                    "amount_cents": n.amount_cents,
+                    "quantity": n.quantity,
+                    "quantity_unit": n.quantity_unit,
+                    "status": n.status,
+                    "created_at": _stamp(n.created_at),
+                }
+                for n in needs
+            ],
+            "help_offers_made": [
+                {
+                    "need_id": o.need_id,
+                    "need_title": o.need.title,
+                    "message": o.message,
+                    "status": o.status,
+                    "created_at": _stamp(o.created_at),
+                    "responded_at": _stamp(o.responded_at),
+                }
+                for o in offers
+            ],
+            # The answers the member gave to others' offers: what they decided, not who offered.
+            "help_offers_answered": [
+                {
+                    "need_id": o.need_id,
+                    "need_title": o.need.title,
+                    "status": o.status,
+                    "responded_at": _stamp(o.responded_at),
+                }
+                for o in answered
+            ],
+            "journal_entries": [
+                {
+                    "project_id": e.project_id,
+                    "title": e.title,
+                    "body": e.body,
+                    "has_image": bool(e.image_file),
+                    "created_at": _stamp(e.created_at),
+                }
+                for e in entries
+            ],
+            "milestones_declared": [
+                {
+                    "project_id": m.project_id,
+                    "kind": m.kind,
+                    "occurred_on": _stamp(m.occurred_on),
+                    "note": m.note,
+                    "confirmed": m.confirmed_at is not None,
+                    "declared_at": _stamp(m.declared_at),
+                }
+                for m in declared
+            ],
+            "milestones_confirmed": [
+                {"project_id": m.project_id, "kind": m.kind, "confirmed_at": _stamp(m.confirmed_at)}
+                for m in confirmed
+            ],
+            "following": {
+                "member_ids": [f.user_id for f in follows if f.user_id is not None],
+                "project_ids": [f.project_id for f in follows if f.project_id is not None],
+            },
+            "followers_count": follower_count,
+        }
+    }
 
 
 def _scrub_authored(user: User, needles: list[str]) -> None:
@@ -120,10 +207,13 @@ def _scrub_authored(user: User, needles: list[str]) -> None:
     is scrubbed from every text of this module."""
     authored = [
         (HelpOffer.message, HelpOffer.helper_id),
-        (JournalEntry.title, JournalEntry.author_id), (JournalEntry.body, JournalEntry.author_id),
-        (Need.title, Need.created_by_id), (Need.description, Need.created_by_id),
+        (JournalEntry.title, JournalEntry.author_id),
+        (JournalEntry.body, JournalEntry.author_id),
+        (Need.title, Need.created_by_id),
+        (Need.description, Need.created_by_id),
         (Milestone.note, Milestone.declared_by_id),
-        (Project.title, Project.owner_id), (Project.pitch, Project.owner_id),
+        (Project.title, Project.owner_id),
+        (Project.pitch, Project.owner_id),
         (Project.description, Project.owner_id),
     ]
     addresses = [n for n in needles if "@" in n]
@@ -133,8 +223,10 @@ def _scrub_authored(user: User, needles: list[str]) -> None:
             if needle not in addresses:
                 condition = and_(condition, author == user.id)
             db.session.execute(
-                update(column.table).where(condition)
-                .values({column.name: db.func.replace(column, needle, accounts.DELETED_NAME)}))
+                update(column.table)
+                .where(condition)
+                .values({column.name: db.func.replace(column, needle, accounts.DELETED_NAME)})
+            )
 
 
 @on_account_deleted
@@ -148,12 +240,15 @@ def erase_member_data(user: User) -> None:
     if profile is not None:
         uploads.discard_upload(profile.avatar_file)
         db.session.delete(profile)
-    db.session.execute(delete(Follow).where(or_(Follow.follower_id == user.id,
-                                                Follow.user_id == user.id)))
+    db.session.execute(
+        delete(Follow).where(or_(Follow.follower_id == user.id, Follow.user_id == user.id))
+    )
     _leave_teams(user)
-    db.session.execute(update(HelpOffer).where(HelpOffer.helper_id == user.id,
-                                               HelpOffer.status == PENDING)
-                       .values(status=WITHDRAWN))
+    db.session.execute(
+        update(HelpOffer)
+        .where(HelpOffer.helper_id == user.id, HelpOffer.status == PENDING)
+        .values(status=WITHDRAWN)
+    )
     db.session.flush()
     signals.member_erased.send(user.id)
 
@@ -162,13 +257,16 @@ def _leave_teams(user: User) -> None:
     """Invitations vanish and the member leaves every team. A project they created passes
     to the longest-standing teammate; with nobody left, it stays under "Membre supprimé"."""
     memberships = db.session.scalars(
-        select(ProjectMember).where(ProjectMember.user_id == user.id)
-        .options(selectinload(ProjectMember.project).selectinload(Project.memberships))).all()
+        select(ProjectMember)
+        .where(ProjectMember.user_id == user.id)
+        .options(selectinload(ProjectMember.project).selectinload(Project.memberships))
+    ).all()
     for membership in memberships:
         project = membership.project
         if membership.role == OWNER:
-            heirs = [m for m in project.memberships
-                     if m.status == ACCEPTED and m.user_id != user.id]
+            heirs = [
+                m for m in project.memberships if m.status == ACCEPTED and m.user_id != user.id
+            ]
             if not heirs:
                 continue
             heir = min(heirs, key=lambda m: (m.responded_at or m.created_at, m.id))

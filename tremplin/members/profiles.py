@@ -3,6 +3,7 @@
 Writes flush and never commit. Filters never match on a field the viewer may not see, so
 the directory cannot be used to find out what a member keeps hidden.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,8 +76,9 @@ def clean_links(links) -> list[dict]:
             continue
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidProfile(_("Un lien doit commencer par https:// ou http://."),
-                                 field="links")
+            raise InvalidProfile(
+                _("Un lien doit commencer par https:// ou http://."), field="links"
+            )
         cleaned.append({"label": label or parts.netloc, "url": url[:500]})
     return cleaned[:MAX_LINKS]
 
@@ -109,18 +111,32 @@ def _set_tags(profile: Profile, kind: str, values: list[str]) -> None:
         profile.tags.append(ProfileTag(kind=kind, value=value, key=key))
 
 
-def update_profile(user: User, *, display_name: str, bio: str | None = None,
-                   commune: str | None = None, departement: str | None = None,
-                   phone: str | None = None, links=None, skills=None, themes=None,
-                   languages=None, roles=None, visibility: dict[str, str] | None = None,
-                   avatar=None, remove_avatar: bool = False) -> Profile:
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    bio: str | None = None,
+    commune: str | None = None,
+    departement: str | None = None,
+    phone: str | None = None,
+    links=None,
+    skills=None,
+    themes=None,
+    languages=None,
+    roles=None,
+    visibility: dict[str, str] | None = None,
+    avatar=None,
+    remove_avatar: bool = False,
+) -> Profile:
     display_name = " ".join((display_name or "").split())
     if not 2 <= len(display_name) <= 80:
         raise InvalidProfile(_("Entre 2 et 80 caractères."), field="display_name")
     themes, languages, roles = list(themes or []), list(languages or []), list(roles or [])
-    for values, vocabulary, name in ((themes, THEME_LABELS, "themes"),
-                                     (languages, LANGUAGE_LABELS, "languages"),
-                                     (roles, ROLE_LABELS, "roles")):
+    for values, vocabulary, name in (
+        (themes, THEME_LABELS, "themes"),
+        (languages, LANGUAGE_LABELS, "languages"),
+        (roles, ROLE_LABELS, "roles"),
+    ):
         if any(v not in vocabulary for v in values):
             raise InvalidProfile(field=name)
     if departement and departement not in DEPARTEMENT_LABELS:
@@ -164,11 +180,14 @@ def update_profile(user: User, *, display_name: str, bio: str | None = None,
 def load_member(user_id: int) -> User | None:
     """A member with their profile and tags, for a profile page."""
     return db.session.scalar(
-        select(User).where(User.id == user_id)
-        .options(selectinload(User.profile).selectinload(Profile.tags)))
+        select(User)
+        .where(User.id == user_id)
+        .options(selectinload(User.profile).selectinload(Profile.tags))
+    )
 
 
 # --- the directory ------------------------------------------------------------------------
+
 
 @dataclass
 class DirectoryFilters:
@@ -196,31 +215,42 @@ def _visible(viewer, column):
 def _has_tag(viewer, kind: str, value: str):
     field = TAG_KINDS[kind]
     return and_(
-        exists().where(ProfileTag.user_id == User.id, ProfileTag.kind == kind,
-                       ProfileTag.key == tag_key(value)),
-        _visible(viewer, getattr(Profile, f"{field}_visibility")))
+        exists().where(
+            ProfileTag.user_id == User.id, ProfileTag.kind == kind, ProfileTag.key == tag_key(value)
+        ),
+        _visible(viewer, getattr(Profile, f"{field}_visibility")),
+    )
 
 
 def listed_members():
     """Accounts that appear in lists: confirmed, neither suspended nor deleted."""
-    return select(User).where(User.deleted_at.is_(None), User.suspended_at.is_(None),
-                              User.email_confirmed_at.is_not(None))
+    return select(User).where(
+        User.deleted_at.is_(None), User.suspended_at.is_(None), User.email_confirmed_at.is_not(None)
+    )
 
 
-def directory(viewer, filters: DirectoryFilters, page: int = 1,
-              per_page: int = DIRECTORY_PAGE_SIZE):
+def directory(
+    viewer, filters: DirectoryFilters, page: int = 1, per_page: int = DIRECTORY_PAGE_SIZE
+):
     stmt = listed_members().outerjoin(Profile, Profile.user_id == User.id)
     if filters.q:
         stmt = stmt.where(User.display_name.icontains(filters.q.strip(), autoescape=True))
-    for kind, value in (("role", filters.role), ("theme", filters.theme),
-                        ("skill", filters.skill), ("language", filters.language)):
+    for kind, value in (
+        ("role", filters.role),
+        ("theme", filters.theme),
+        ("skill", filters.skill),
+        ("language", filters.language),
+    ):
         if value:
             stmt = stmt.where(_has_tag(viewer, kind, value))
     if filters.departement:
-        stmt = stmt.where(Profile.departement == filters.departement,
-                          _visible(viewer, Profile.location_visibility))
-    stmt = (stmt.options(selectinload(User.profile).selectinload(Profile.tags))
-            .order_by(func.lower(User.display_name), User.id))
+        stmt = stmt.where(
+            Profile.departement == filters.departement,
+            _visible(viewer, Profile.location_visibility),
+        )
+    stmt = stmt.options(selectinload(User.profile).selectinload(Profile.tags)).order_by(
+        func.lower(User.display_name), User.id
+    )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -230,16 +260,21 @@ def skill_suggestions(limit: int = 200) -> list[str]:
         select(func.min(ProfileTag.value), func.count(ProfileTag.id).label("n"))
         .join(Profile, Profile.user_id == ProfileTag.user_id)
         .where(ProfileTag.kind == "skill", Profile.skills_visibility != "private")
-        .group_by(ProfileTag.key).order_by(func.count(ProfileTag.id).desc(), ProfileTag.key)
-        .limit(limit)).all()
+        .group_by(ProfileTag.key)
+        .order_by(func.count(ProfileTag.id).desc(), ProfileTag.key)
+        .limit(limit)
+    ).all()
     return [value for value, _n in rows]
 
 
 def users_with_role(role: str, viewer=None) -> list[User]:
     """Members who declare `role` (mentor, investisseur…) where `viewer` may see it; for
     the mentoring and funding modules."""
-    stmt = (listed_members().join(Profile, Profile.user_id == User.id)
-            .where(_has_tag(viewer, "role", role))
-            .options(selectinload(User.profile).selectinload(Profile.tags))
-            .order_by(User.display_name))
+    stmt = (
+        listed_members()
+        .join(Profile, Profile.user_id == User.id)
+        .where(_has_tag(viewer, "role", role))
+        .options(selectinload(User.profile).selectinload(Profile.tags))
+        .order_by(User.display_name)
+    )
     return list(db.session.scalars(stmt))

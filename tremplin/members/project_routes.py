@@ -1,5 +1,6 @@
 """Views about projects: the list, a project page, editing, the team, needs and offers of
 help, the journal and milestones. Load (404) → policy (403) → service → render/redirect."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -52,14 +53,18 @@ def _editable(project_id: int, loader=projects.get_project):
 
 # --- projects ---------------------------------------------------------------------------
 
+
 @bp.route("/projets")
 def project_list():
     form = ProjectFilterForm(formdata=request.args)
     form.validate()
     filters = projects.ProjectFilters(
         mine=request.args.get("mine") == "1",
-        **{name: (getattr(form, name).data or "").strip() if not getattr(form, name).errors else ""
-           for name in ("q", "theme", "stage", "departement", "need")})
+        **{
+            name: (getattr(form, name).data or "").strip() if not getattr(form, name).errors else ""
+            for name in ("q", "theme", "stage", "departement", "need")
+        },
+    )
     page = projects.project_list(current_user, filters, page_arg())
     return render_template("members/project_list.html", form=form, page=page, filters=filters)
 
@@ -72,8 +77,9 @@ def new_project():
     form = ProjectForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            project = projects.create_project(current_user, logo=form.logo.data or None,
-                                              **_project_fields(form))
+            project = projects.create_project(
+                current_user, logo=form.logo.data or None, **_project_fields(form)
+            )
         if outcome.ok:
             flash(_("Votre projet est en ligne. Dites maintenant ce dont il a besoin !"), "success")
             return redirect(url_for("members.project", project_id=project.id))
@@ -81,21 +87,41 @@ def new_project():
 
 
 def _project_fields(form: ProjectForm) -> dict:
-    return {name: getattr(form, name).data for name in
-            ("title", "pitch", "description", "theme", "stage", "commune", "departement",
-             "visibility")}
+    return {
+        name: getattr(form, name).data
+        for name in (
+            "title",
+            "pitch",
+            "description",
+            "theme",
+            "stage",
+            "commune",
+            "departement",
+            "visibility",
+        )
+    }
 
 
 @bp.route("/projets/<int:project_id>")
 def project(project_id: int):
     project = _visible_or_refuse(projects.load_project_page(project_id))
     entries = projects.latest_entries(project, limit=5)
-    follow = (feeds.follow_state(current_user, project=project)
-              if current_user.is_authenticated else None)
-    panels = [(panel, ctx) for panel in registry.project_panels
-              if (ctx := panel.loader(project, current_user)) is not None]
-    return render_template("members/project.html", project=project, entries=entries,
-                           follow=follow, form=EmptyForm(formdata=None), panels=panels)
+    follow = (
+        feeds.follow_state(current_user, project=project) if current_user.is_authenticated else None
+    )
+    panels = [
+        (panel, ctx)
+        for panel in registry.project_panels
+        if (ctx := panel.loader(project, current_user)) is not None
+    ]
+    return render_template(
+        "members/project.html",
+        project=project,
+        entries=entries,
+        follow=follow,
+        form=EmptyForm(formdata=None),
+        panels=panels,
+    )
 
 
 @bp.route("/projets/<int:project_id>/modifier", methods=["GET", "POST"])
@@ -108,8 +134,13 @@ def edit_project(project_id: int):
         form.departement.data = project.departement or ""
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            projects.update_project(project, current_user, logo=form.logo.data or None,
-                                    remove_logo=form.remove_logo.data, **_project_fields(form))
+            projects.update_project(
+                project,
+                current_user,
+                logo=form.logo.data or None,
+                remove_logo=form.remove_logo.data,
+                **_project_fields(form),
+            )
         if outcome.ok:
             flash(_("Le projet est à jour."), "success")
             return redirect(url_for("members.project", project_id=project.id))
@@ -140,12 +171,15 @@ def unfollow_project(project_id: int):
 
 # --- team -------------------------------------------------------------------------------
 
+
 @bp.route("/projets/<int:project_id>/equipe")
 @login_required
 def team(project_id: int):
     project = _visible_or_refuse(projects.load_project_for_team(project_id))
-    if not (policies.is_team_member(current_user, project)
-            or policies.can_answer_invitation(current_user, project)):
+    if not (
+        policies.is_team_member(current_user, project)
+        or policies.can_answer_invitation(current_user, project)
+    ):
         abort(403)
     return render_template("members/team.html", project=project, form=EmptyForm(formdata=None))
 
@@ -173,8 +207,7 @@ def invite(user_id: int):
     return redirect(url_for("members.profile", user_id=invitee.id))
 
 
-@bp.route("/projets/<int:project_id>/invitation/<any(accepter, decliner):answer>",
-          methods=["POST"])
+@bp.route("/projets/<int:project_id>/invitation/<any(accepter, decliner):answer>", methods=["POST"])
 @login_required
 def answer_invitation(project_id: int, answer: str):
     project = _visible_or_refuse(projects.get_project(project_id))
@@ -182,8 +215,10 @@ def answer_invitation(project_id: int, answer: str):
         abort(403)
     if EmptyForm().validate_on_submit():
         projects.answer_invitation(project, current_user, accept=answer == "accepter")
-        flash(_("Bienvenue dans l’équipe !") if answer == "accepter"
-              else _("Invitation déclinée."), "success" if answer == "accepter" else "info")
+        flash(
+            _("Bienvenue dans l’équipe !") if answer == "accepter" else _("Invitation déclinée."),
+            "success" if answer == "accepter" else "info",
+        )
     return redirect(url_for("members.project", project_id=project.id))
 
 
@@ -199,8 +234,10 @@ def remove_teammate(project_id: int, user_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             projects.remove_member(project, current_user, user_id)
-        flash(_("L’équipe est mise à jour.") if outcome.ok else outcome.error.message,
-              "success" if outcome.ok else "error")
+        flash(
+            _("L’équipe est mise à jour.") if outcome.ok else outcome.error.message,
+            "success" if outcome.ok else "error",
+        )
     return redirect(url_for("members.team", project_id=project.id))
 
 
@@ -220,6 +257,7 @@ def leave(project_id: int):
 
 # --- needs and offers -------------------------------------------------------------------
 
+
 @bp.route("/projets/<int:project_id>/besoins/nouveau", methods=["GET", "POST"])
 @login_required
 def new_need(project_id: int):
@@ -229,16 +267,21 @@ def new_need(project_id: int):
         with form_errors(form) as outcome:
             need = needs.create_need(project, current_user, **_need_fields(form))
         if outcome.ok:
-            flash(_("Besoin publié : les membres peuvent maintenant proposer leur aide."),
-                  "success")
+            flash(
+                _("Besoin publié : les membres peuvent maintenant proposer leur aide."), "success"
+            )
             return redirect(url_for("members.need", need_id=need.id))
     return render_template("members/need_form.html", form=form, project=project, need=None)
 
 
 def _need_fields(form: NeedForm) -> dict:
-    return {"kind": form.kind.data, "title": form.title.data,
-            "description": form.description.data, "quantity": form.quantity.data,
-            "unit": form.unit.data or None}
+    return {
+        "kind": form.kind.data,
+        "title": form.title.data,
+        "description": form.description.data,
+        "quantity": form.quantity.data,
+        "unit": form.unit.data or None,
+    }
 
 
 @bp.route("/besoins/<int:need_id>", methods=["GET", "POST"])
@@ -259,8 +302,13 @@ def need(need_id: int):
                 flash(_("Merci ! Votre proposition est envoyée à l’équipe du projet."), "success")
                 return redirect(url_for("members.need", need_id=need.id))
             need = needs.load_need_page(need_id)  # the failed attempt rolled back
-    return render_template("members/need.html", need=need, project=need.project,
-                           offer_form=form, form=EmptyForm(formdata=None))
+    return render_template(
+        "members/need.html",
+        need=need,
+        project=need.project,
+        offer_form=form,
+        form=EmptyForm(formdata=None),
+    )
 
 
 @bp.route("/besoins/<int:need_id>/modifier", methods=["GET", "POST"])
@@ -274,8 +322,14 @@ def edit_need(need_id: int):
     if request.method == "GET":
         quantity = need.amount_cents // 100 if need.amount_cents is not None else need.quantity
         unit = "eur" if need.amount_cents is not None else (need.quantity_unit or "")
-        form = NeedForm(formdata=None, kind=need.kind, title=need.title,
-                        description=need.description, quantity=quantity, unit=unit)
+        form = NeedForm(
+            formdata=None,
+            kind=need.kind,
+            title=need.title,
+            description=need.description,
+            quantity=quantity,
+            unit=unit,
+        )
     else:
         form = NeedForm()
     if form.validate_on_submit():
@@ -297,20 +351,28 @@ def need_status(need_id: int, action: str):
         abort(403)
     if EmptyForm().validate_on_submit():
         needs.set_fulfilled(need, current_user, fulfilled=action == "pourvu")
-        flash(_("Besoin marqué comme pourvu. Bravo !") if action == "pourvu"
-              else _("Le besoin est de nouveau ouvert aux propositions."), "success")
+        flash(
+            _("Besoin marqué comme pourvu. Bravo !")
+            if action == "pourvu"
+            else _("Le besoin est de nouveau ouvert aux propositions."),
+            "success",
+        )
     return redirect(url_for("members.need", need_id=need.id))
 
 
-@bp.route("/propositions/<int:offer_id>/<any(accepter, decliner, retirer):action>",
-          methods=["POST"])
+@bp.route(
+    "/propositions/<int:offer_id>/<any(accepter, decliner, retirer):action>", methods=["POST"]
+)
 @login_required
 def answer_offer(offer_id: int, action: str):
     offer = needs.get_offer(offer_id)
     if offer is None or not policies.can_view_need(current_user, offer.need):
         abort(404)
-    allowed = (policies.can_withdraw_offer(current_user, offer) if action == "retirer"
-               else policies.can_edit_project(current_user, offer.need.project))
+    allowed = (
+        policies.can_withdraw_offer(current_user, offer)
+        if action == "retirer"
+        else policies.can_edit_project(current_user, offer.need.project)
+    )
     if not allowed:
         abort(403)
     form = EmptyForm()
@@ -323,9 +385,14 @@ def answer_offer(offer_id: int, action: str):
         if not outcome.ok:
             flash(outcome.error.message, "error")
         elif action == "accepter":
-            flash(_("Proposition acceptée : vous voyez maintenant les coordonnées de "
+            flash(
+                _(
+                    "Proposition acceptée : vous voyez maintenant les coordonnées de "
                     "%(name)s, et cette personne voit les vôtres.",
-                    name=offer.helper.public_name), "success")
+                    name=offer.helper.public_name,
+                ),
+                "success",
+            )
         else:
             flash(_("C’est noté."), "info")
     return redirect(url_for("members.need", need_id=offer.need_id) + f"#offre-{offer_id}")
@@ -333,14 +400,19 @@ def answer_offer(offer_id: int, action: str):
 
 # --- journal and milestones ---------------------------------------------------------------
 
+
 def _journal_page(project, *, entry_form=None, milestone_form=None, status=200):
     page = journal.journal_page(project, page_arg())
     can_post = policies.can_post_journal(current_user, project)
     return render_template(
-        "members/journal.html", project=project, page=page, can_post=can_post,
+        "members/journal.html",
+        project=project,
+        page=page,
+        can_post=can_post,
         entry_form=entry_form or (JournalForm(formdata=None) if can_post else None),
         milestone_form=milestone_form or (MilestoneForm(formdata=None) if can_post else None),
-        form=EmptyForm(formdata=None)), status
+        form=EmptyForm(formdata=None),
+    ), status
 
 
 @bp.route("/projets/<int:project_id>/suivi", endpoint="journal")
@@ -356,8 +428,13 @@ def post_entry(project_id: int):
     form = JournalForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            journal.post_entry(project, current_user, title=form.title.data, body=form.body.data,
-                               image=form.image.data or None)
+            journal.post_entry(
+                project,
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                image=form.image.data or None,
+            )
         if outcome.ok:
             flash(_("Actualité publiée."), "success")
             return redirect(url_for("members.journal", project_id=project.id))
@@ -372,8 +449,13 @@ def declare_milestone(project_id: int):
     form = MilestoneForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            journal.declare_milestone(project, current_user, kind=form.kind.data,
-                                      occurred_on=form.occurred_on.data, note=form.note.data)
+            journal.declare_milestone(
+                project,
+                current_user,
+                kind=form.kind.data,
+                occurred_on=form.occurred_on.data,
+                note=form.note.data,
+            )
         if outcome.ok:
             flash(_("Jalon enregistré. Un animateur ou une animatrice le confirmera."), "success")
             return redirect(url_for("members.journal", project_id=project.id) + "#jalons")
@@ -399,25 +481,32 @@ def milestone_action(milestone_id: int, action: str):
     milestone = journal.get_milestone(milestone_id)
     if milestone is None:
         abort(404)
-    allowed = (policies.can_confirm_milestone(current_user, milestone) if action == "confirmer"
-               else policies.can_delete_milestone(current_user, milestone))
+    allowed = (
+        policies.can_confirm_milestone(current_user, milestone)
+        if action == "confirmer"
+        else policies.can_delete_milestone(current_user, milestone)
+    )
     if not allowed:
         abort(403)
     if EmptyForm().validate_on_submit():
         if action == "confirmer":
             journal.confirm_milestone(milestone, current_user)
-            flash(_("Jalon confirmé : il compte désormais dans le tableau de bord d’impact."),
-                  "success")
+            flash(
+                _("Jalon confirmé : il compte désormais dans le tableau de bord d’impact."),
+                "success",
+            )
         else:
             journal.delete_milestone(milestone, current_user)
             flash(_("Jalon retiré."), "info")
     target = request.form.get("next")
-    return redirect(safe_next(target) if target else
-                    url_for("members.journal", project_id=milestone.project_id) + "#jalons")
+    return redirect(
+        safe_next(target)
+        if target
+        else url_for("members.journal", project_id=milestone.project_id) + "#jalons"
+    )
 
 
 @bp.route("/jalons-a-confirmer")
 def milestones_to_confirm():
     """The old address of the queue, now in the administration."""
     return redirect(url_for("members.admin_milestones"), 301)
-

@@ -1,6 +1,7 @@
 """Project pages and their teams: create and edit a project, invite members (who accept or
 decline), leave or remove; and the queries that load a project page in a fixed number of
 statements. Writes flush and never commit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,9 +61,17 @@ class OwnerStays(DomainError):
     default_message = _l("La personne qui a créé le projet ne peut pas quitter son équipe.")
 
 
-def _clean_fields(*, title: str, pitch: str, description: str | None, theme: str | None,
-                  stage: str, commune: str | None, departement: str | None,
-                  visibility: str) -> dict:
+def _clean_fields(
+    *,
+    title: str,
+    pitch: str,
+    description: str | None,
+    theme: str | None,
+    stage: str,
+    commune: str | None,
+    departement: str | None,
+    visibility: str,
+) -> dict:
     title = " ".join((title or "").split())
     pitch = " ".join((pitch or "").split())
     if not 3 <= len(title) <= 120:
@@ -77,10 +86,16 @@ def _clean_fields(*, title: str, pitch: str, description: str | None, theme: str
         raise InvalidProject(field="departement")
     if visibility not in PROJECT_VISIBILITIES:
         raise InvalidProject(field="visibility")
-    return {"title": title, "pitch": pitch, "description": (description or "").strip() or None,
-            "theme": theme or None, "stage": stage,
-            "commune": " ".join((commune or "").split())[:120] or None,
-            "departement": departement or None, "visibility": visibility}
+    return {
+        "title": title,
+        "pitch": pitch,
+        "description": (description or "").strip() or None,
+        "theme": theme or None,
+        "stage": stage,
+        "commune": " ".join((commune or "").split())[:120] or None,
+        "departement": departement or None,
+        "visibility": visibility,
+    }
 
 
 def create_project(owner: User, *, logo=None, **fields) -> Project:
@@ -90,16 +105,18 @@ def create_project(owner: User, *, logo=None, **fields) -> Project:
     project = Project(owner_id=owner.id, **values)
     if logo is not None:
         project.logo_file = uploads.store_image(logo, "logo", field="logo")
-    project.memberships.append(ProjectMember(user_id=owner.id, role=OWNER, status=ACCEPTED,
-                                             responded_at=utcnow()))
+    project.memberships.append(
+        ProjectMember(user_id=owner.id, role=OWNER, status=ACCEPTED, responded_at=utcnow())
+    )
     db.session.add(project)
     db.session.flush()
     signals.project_created.send(project, by=owner)
     return project
 
 
-def update_project(project: Project, by: User, *, logo=None, remove_logo: bool = False,
-                   **fields) -> Project:
+def update_project(
+    project: Project, by: User, *, logo=None, remove_logo: bool = False, **fields
+) -> Project:
     if not policies.can_edit_project(by, project):
         raise NotAllowed()
     for name, value in _clean_fields(**fields).items():
@@ -123,11 +140,14 @@ def touch(project: Project) -> None:
 
 # --- team -------------------------------------------------------------------------------
 
+
 def _membership(project: Project, user_id: int) -> ProjectMember | None:
     return next((m for m in project.memberships if m.user_id == user_id), None)
 
 
-def invite_member(project: Project, by: User, invitee: User, title: str | None = None) -> ProjectMember:
+def invite_member(
+    project: Project, by: User, invitee: User, title: str | None = None
+) -> ProjectMember:
     if not policies.can_manage_team(by, project):
         raise NotAllowed()
     if invitee.is_deleted or not invitee.is_active:
@@ -146,12 +166,19 @@ def invite_member(project: Project, by: User, invitee: User, title: str | None =
     membership.created_at = utcnow()
     membership.responded_at = None
     db.session.flush()
-    notices.tell(invitee, notices.TEAM,
-                 _l("%(name)s vous invite à rejoindre l’équipe du projet « %(project)s ».",
-                    name=by.public_name, project=project.title),
-                 url_for("members.project", project_id=project.id),
-                 template="email/members_invitation.txt", inviter=by.public_name,
-                 project_title=project.title)
+    notices.tell(
+        invitee,
+        notices.TEAM,
+        _l(
+            "%(name)s vous invite à rejoindre l’équipe du projet « %(project)s ».",
+            name=by.public_name,
+            project=project.title,
+        ),
+        url_for("members.project", project_id=project.id),
+        template="email/members_invitation.txt",
+        inviter=by.public_name,
+        project_title=project.title,
+    )
     return membership
 
 
@@ -164,12 +191,20 @@ def answer_invitation(project: Project, user: User, accept: bool) -> ProjectMemb
     db.session.flush()
     inviter = membership.invited_by
     if inviter is not None:
-        text = (_l("%(name)s a rejoint l’équipe du projet « %(project)s ».",
-                   name=user.public_name, project=project.title) if accept else
-                _l("%(name)s a décliné l’invitation dans l’équipe du projet « %(project)s ».",
-                   name=user.public_name, project=project.title))
-        notices.tell(inviter, notices.TEAM, text,
-                     url_for("members.project", project_id=project.id))
+        text = (
+            _l(
+                "%(name)s a rejoint l’équipe du projet « %(project)s ».",
+                name=user.public_name,
+                project=project.title,
+            )
+            if accept
+            else _l(
+                "%(name)s a décliné l’invitation dans l’équipe du projet « %(project)s ».",
+                name=user.public_name,
+                project=project.title,
+            )
+        )
+        notices.tell(inviter, notices.TEAM, text, url_for("members.project", project_id=project.id))
     if accept:
         signals.team_changed.send(project, user=user)
     return membership
@@ -201,6 +236,7 @@ def leave_project(project: Project, user: User) -> None:
 
 # --- loading ----------------------------------------------------------------------------
 
+
 def get_project(project_id: int) -> Project | None:
     return db.session.get(Project, project_id)
 
@@ -214,27 +250,42 @@ def load_project_page(project_id: int) -> Project | None:
     """A project with its team, needs, offers and milestones, in a fixed number of
     statements (the journal is loaded apart, a page at a time)."""
     return db.session.scalar(
-        select(Project).where(Project.id == project_id).options(
+        select(Project)
+        .where(Project.id == project_id)
+        .options(
             selectinload(Project.memberships).options(with_person(ProjectMember.user)),
-            selectinload(Project.needs).selectinload(Need.offers).options(
-                with_person(HelpOffer.helper), with_person(HelpOffer.responded_by)),
+            selectinload(Project.needs)
+            .selectinload(Need.offers)
+            .options(with_person(HelpOffer.helper), with_person(HelpOffer.responded_by)),
             selectinload(Project.milestones).options(
-                joinedload(Milestone.declared_by), joinedload(Milestone.confirmed_by)),
-        ))
+                joinedload(Milestone.declared_by), joinedload(Milestone.confirmed_by)
+            ),
+        )
+    )
 
 
 def load_project_for_team(project_id: int) -> Project | None:
     return db.session.scalar(
-        select(Project).where(Project.id == project_id).options(
+        select(Project)
+        .where(Project.id == project_id)
+        .options(
             selectinload(Project.memberships).options(
-                with_person(ProjectMember.user), joinedload(ProjectMember.invited_by))))
+                with_person(ProjectMember.user), joinedload(ProjectMember.invited_by)
+            )
+        )
+    )
 
 
 def latest_entries(project: Project, limit: int = 5) -> list[JournalEntry]:
-    return list(db.session.scalars(
-        select(JournalEntry).where(JournalEntry.project_id == project.id)
-        .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc()).limit(limit)
-        .options(with_person(JournalEntry.author))))
+    return list(
+        db.session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.project_id == project.id)
+            .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+            .limit(limit)
+            .options(with_person(JournalEntry.author))
+        )
+    )
 
 
 @dataclass
@@ -259,12 +310,13 @@ def visible_projects(viewer):
     return stmt
 
 
-def project_list(viewer, filters: ProjectFilters, page: int = 1,
-                 per_page: int = PROJECT_PAGE_SIZE):
+def project_list(viewer, filters: ProjectFilters, page: int = 1, per_page: int = PROJECT_PAGE_SIZE):
     stmt = visible_projects(viewer)
     if filters.q:
-        stmt = stmt.where(Project.title.icontains(filters.q.strip(), autoescape=True)
-                          | Project.pitch.icontains(filters.q.strip(), autoescape=True))
+        stmt = stmt.where(
+            Project.title.icontains(filters.q.strip(), autoescape=True)
+            | Project.pitch.icontains(filters.q.strip(), autoescape=True)
+        )
     if filters.theme:
         stmt = stmt.where(Project.theme == filters.theme)
     if filters.stage:
@@ -272,14 +324,22 @@ def project_list(viewer, filters: ProjectFilters, page: int = 1,
     if filters.departement:
         stmt = stmt.where(Project.departement == filters.departement)
     if filters.need in NEED_KINDS:
-        stmt = stmt.where(exists().where(Need.project_id == Project.id, Need.kind == filters.need,
-                                         Need.status == OPEN))
+        stmt = stmt.where(
+            exists().where(
+                Need.project_id == Project.id, Need.kind == filters.need, Need.status == OPEN
+            )
+        )
     if filters.mine and getattr(viewer, "is_authenticated", False):
-        stmt = stmt.where(exists().where(ProjectMember.project_id == Project.id,
-                                         ProjectMember.user_id == viewer.id,
-                                         ProjectMember.status == ACCEPTED))
+        stmt = stmt.where(
+            exists().where(
+                ProjectMember.project_id == Project.id,
+                ProjectMember.user_id == viewer.id,
+                ProjectMember.status == ACCEPTED,
+            )
+        )
     stmt = stmt.options(selectinload(Project.needs), joinedload(Project.owner)).order_by(
-        Project.updated_at.desc(), Project.id.desc())
+        Project.updated_at.desc(), Project.id.desc()
+    )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -287,12 +347,18 @@ def projects_of(user, *, include_invitations: bool = False) -> list[Project]:
     """The projects `user` is on the team of (and, on request, invited to), most recently
     active first, with their needs and memberships loaded."""
     statuses = [ACCEPTED, INVITED] if include_invitations else [ACCEPTED]
-    return list(db.session.scalars(
-        select(Project).join(ProjectMember, ProjectMember.project_id == Project.id)
-        .where(ProjectMember.user_id == user.id, ProjectMember.status.in_(statuses))
-        .options(selectinload(Project.needs).selectinload(Need.offers),
-                 selectinload(Project.memberships))
-        .order_by(Project.updated_at.desc(), Project.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Project)
+            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .where(ProjectMember.user_id == user.id, ProjectMember.status.in_(statuses))
+            .options(
+                selectinload(Project.needs).selectinload(Need.offers),
+                selectinload(Project.memberships),
+            )
+            .order_by(Project.updated_at.desc(), Project.id.desc())
+        )
+    )
 
 
 def is_project_team_member(user, project: Project) -> bool:
@@ -302,8 +368,16 @@ def is_project_team_member(user, project: Project) -> bool:
 def owned_projects(user) -> list[Project]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(
-        select(Project).join(ProjectMember, ProjectMember.project_id == Project.id)
-        .where(ProjectMember.user_id == user.id, ProjectMember.role == OWNER,
-               ProjectMember.status == ACCEPTED)
-        .options(selectinload(Project.memberships)).order_by(Project.title)))
+    return list(
+        db.session.scalars(
+            select(Project)
+            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .where(
+                ProjectMember.user_id == user.id,
+                ProjectMember.role == OWNER,
+                ProjectMember.status == ACCEPTED,
+            )
+            .options(selectinload(Project.memberships))
+            .order_by(Project.title)
+        )
+    )

@@ -4,6 +4,7 @@
 Each view reads like the request lifecycle: load (404), check the policy (403), call a
 service, render or redirect. The request commits once, after the view.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,6 +39,7 @@ def page_arg() -> int:
 
 # --- profiles ---------------------------------------------------------------------------
 
+
 @bp.route("/membres/<int:user_id>")
 def profile(user_id: int):
     user = profiles.load_member(user_id)
@@ -48,18 +50,29 @@ def profile(user_id: int):
     state = feeds.follow_state(current_user, user=user) if current_user.is_authenticated else None
     contact = contact_between(current_user, user)
     invite_form = _invite_form(user)
-    return render_template("members/profile.html", member=user, view=view, projects=projects,
-                           follow=state, contact=contact, invite_form=invite_form,
-                           form=EmptyForm(formdata=None))
+    return render_template(
+        "members/profile.html",
+        member=user,
+        view=view,
+        projects=projects,
+        follow=state,
+        contact=contact,
+        invite_form=invite_form,
+        form=EmptyForm(formdata=None),
+    )
 
 
 def _invite_form(user) -> InviteForm | None:
     """The projects the viewer owns that this member could be invited to."""
     if not current_user.is_authenticated or current_user.id == user.id:
         return None
-    choices = [(p.id, p.title) for p in owned_projects(current_user)
-               if not any(m.user_id == user.id and m.status in ("accepted", "invited")
-                          for m in p.memberships)]
+    choices = [
+        (p.id, p.title)
+        for p in owned_projects(current_user)
+        if not any(
+            m.user_id == user.id and m.status in ("accepted", "invited") for m in p.memberships
+        )
+    ]
     if not choices:
         return None
     form = InviteForm(formdata=None, user_id=str(user.id))
@@ -72,10 +85,17 @@ def _profile_form_data(user) -> dict:
     profile = user.profile
     if profile is None:
         return data
-    data.update(bio=profile.bio, commune=profile.commune, departement=profile.departement or "",
-                phone=profile.phone, skills=", ".join(profile.skills), themes=profile.themes,
-                languages=profile.languages, roles=profile.roles,
-                links=list(profile.links or []))
+    data.update(
+        bio=profile.bio,
+        commune=profile.commune,
+        departement=profile.departement or "",
+        phone=profile.phone,
+        skills=", ".join(profile.skills),
+        themes=profile.themes,
+        languages=profile.languages,
+        roles=profile.roles,
+        links=list(profile.links or []),
+    )
     for name in PROFILE_FIELDS:
         data[f"{name}_visibility"] = profile.visibility(name)
     return data
@@ -91,21 +111,34 @@ def edit_profile():
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             profiles.update_profile(
-                current_user, display_name=form.display_name.data, bio=form.bio.data,
-                commune=form.commune.data, departement=form.departement.data,
-                phone=form.phone.data, skills=profiles.split_tags(form.skills.data),
-                themes=form.themes.data, languages=form.languages.data, roles=form.roles.data,
+                current_user,
+                display_name=form.display_name.data,
+                bio=form.bio.data,
+                commune=form.commune.data,
+                departement=form.departement.data,
+                phone=form.phone.data,
+                skills=profiles.split_tags(form.skills.data),
+                themes=form.themes.data,
+                languages=form.languages.data,
+                roles=form.roles.data,
                 links=[entry.data for entry in form.links.entries],
-                visibility={name: getattr(form, f"{name}_visibility").data
-                            for name in PROFILE_FIELDS},
-                avatar=form.avatar.data or None, remove_avatar=form.remove_avatar.data)
+                visibility={
+                    name: getattr(form, f"{name}_visibility").data for name in PROFILE_FIELDS
+                },
+                avatar=form.avatar.data or None,
+                remove_avatar=form.remove_avatar.data,
+            )
         if outcome.ok:
             flash(_("Votre profil est à jour."), "success")
             return redirect(url_for("members.profile", user_id=current_user.id))
     has_avatar = bool(user.profile and user.profile.avatar_file)
-    return render_template("members/edit_profile.html", form=form, has_avatar=has_avatar,
-                           suggestions=profiles.skill_suggestions(),
-                           fields=PROFILE_FIELDS)
+    return render_template(
+        "members/edit_profile.html",
+        form=form,
+        has_avatar=has_avatar,
+        suggestions=profiles.skill_suggestions(),
+        fields=PROFILE_FIELDS,
+    )
 
 
 @bp.route("/membres")
@@ -114,16 +147,26 @@ def directory():
         return login_manager.unauthorized()
     form = DirectoryFilterForm(formdata=request.args)
     form.validate()
-    filters = profiles.DirectoryFilters(**{
-        name: (getattr(form, name).data or "").strip() if not getattr(form, name).errors else ""
-        for name in ("q", "role", "theme", "skill", "departement", "language")})
+    filters = profiles.DirectoryFilters(
+        **{
+            name: (getattr(form, name).data or "").strip() if not getattr(form, name).errors else ""
+            for name in ("q", "role", "theme", "skill", "departement", "language")
+        }
+    )
     page = profiles.directory(current_user, filters, page_arg())
     views = [visible_profile(current_user, user) for user in page.items]
-    return render_template("members/directory.html", form=form, page=page, views=views,
-                           filters=filters, suggestions=profiles.skill_suggestions())
+    return render_template(
+        "members/directory.html",
+        form=form,
+        page=page,
+        views=views,
+        filters=filters,
+        suggestions=profiles.skill_suggestions(),
+    )
 
 
 # --- following and the feed -----------------------------------------------------------------
+
 
 @bp.route("/membres/<int:user_id>/suivre", methods=["POST"])
 @login_required
@@ -155,11 +198,13 @@ def unfollow_member(user_id: int):
 @login_required
 def feed():
     page = feeds.feed(current_user, page_arg())
-    return render_template("members/feed.html", page=page,
-                           following=feeds.followed_projects(current_user))
+    return render_template(
+        "members/feed.html", page=page, following=feeds.followed_projects(current_user)
+    )
 
 
 # --- my data ----------------------------------------------------------------------------------
+
 
 @bp.route("/compte/mes-donnees")
 @login_required
@@ -182,7 +227,12 @@ def delete_my_account():
             delete_account(current_user._get_current_object(), form.password.data)
         if outcome.ok:
             logout_user()
-            flash(_("Votre compte est supprimé. Vos données personnelles ont été effacées ; "
-                    "merci d’avoir fait partie du réseau."), "info")
+            flash(
+                _(
+                    "Votre compte est supprimé. Vos données personnelles ont été effacées ; "
+                    "merci d’avoir fait partie du réseau."
+                ),
+                "info",
+            )
             return redirect(url_for("platform.home"))
     return render_template("members/delete_account.html", form=form)

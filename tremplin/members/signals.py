@@ -4,6 +4,7 @@ dashboard) listen instead of reaching into our services.
 Every signal is sent by a service after its rows are flushed (not yet committed); the
 sender is the object concerned, keyword arguments say who acted.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

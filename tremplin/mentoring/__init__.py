@@ -4,6 +4,7 @@ goals and sessions, hours certified for the mentor, and the organisers' follow-u
 Other modules (the impact dashboard) use only the functions below. Session notes never
 leave the pair: nothing exported from here carries them.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,8 +23,14 @@ from tremplin.platform.hooks import (
 bp = Blueprint("mentoring", __name__)
 
 __all__ = [
-    "bp", "init_module", "hours_per_period", "pairings_per_period", "figures_per_period",
-    "mentoring_totals", "PeriodFigure", "Totals",
+    "bp",
+    "init_module",
+    "hours_per_period",
+    "pairings_per_period",
+    "figures_per_period",
+    "mentoring_totals",
+    "PeriodFigure",
+    "Totals",
 ]
 
 DEFAULTS = {
@@ -42,11 +49,14 @@ def hours_per_period(start: date, end: date, period: str = "month") -> list[tupl
     return [(f.start, f.hours) for f in figures_per_period(start, end, period)]
 
 
-def pairings_per_period(start: date, end: date,
-                        period: str = "month") -> list[tuple[date, int, int]]:
+def pairings_per_period(
+    start: date, end: date, period: str = "month"
+) -> list[tuple[date, int, int]]:
     """(first day of the period, pairings started, pairings completed) per period."""
-    return [(f.start, f.pairings_started, f.pairings_completed)
-            for f in figures_per_period(start, end, period)]
+    return [
+        (f.start, f.pairings_started, f.pairings_completed)
+        for f in figures_per_period(start, end, period)
+    ]
 
 
 def mentoring_totals() -> Totals:
@@ -64,18 +74,31 @@ def _nav_badge(user) -> int:
 def _register_hooks() -> None:
     from tremplin.mentoring import demo, impact, notices, panels, privacy  # noqa: F401
 
-    register_nav_item(NavItem("mentoring.index", _l("Parrainage"), order=30,
-                              active_prefix="/parrainage", badge=_nav_badge))
-    register_dashboard_panel(DashboardPanel("mentoring/_dashboard_panel.html", panels.dashboard,
-                                            order=30))
+    register_nav_item(
+        NavItem(
+            "mentoring.index",
+            _l("Parrainage"),
+            order=30,
+            active_prefix="/parrainage",
+            badge=_nav_badge,
+        )
+    )
+    register_dashboard_panel(
+        DashboardPanel("mentoring/_dashboard_panel.html", panels.dashboard, order=30)
+    )
     notices.register_kinds()
     impact.register()
     from tremplin.platform import hooks
 
     if hasattr(hooks, "register_admin_section"):  # the organisers' administration menu
-        hooks.register_admin_section(hooks.AdminSection(
-            "mentoring.organisers", _l("Suivi du parrainage"), order=40,
-            count=lambda user: panels.porteurs_waiting()))
+        hooks.register_admin_section(
+            hooks.AdminSection(
+                "mentoring.organisers",
+                _l("Suivi du parrainage"),
+                order=40,
+                count=lambda user: panels.porteurs_waiting(),
+            )
+        )
 
 
 _register_hooks()

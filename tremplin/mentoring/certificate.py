@@ -4,6 +4,7 @@ from every language print right).
 
 It shows dates, sessions and hours, never a word of the session notes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -83,11 +84,14 @@ class Certificate:
 
 def certificate_for(mentor: User) -> Certificate:
     """Every pairing the mentor took on (active, paused or completed), in two statements."""
-    pairings = list(db.session.scalars(
-        select(Pairing).where(Pairing.mentor_id == mentor.id,
-                              Pairing.state.in_(COUNTED_STATES))
-        .options(joinedload(Pairing.porteur), joinedload(Pairing.project))
-        .order_by(Pairing.started_on, Pairing.id)))
+    pairings = list(
+        db.session.scalars(
+            select(Pairing)
+            .where(Pairing.mentor_id == mentor.id, Pairing.state.in_(COUNTED_STATES))
+            .options(joinedload(Pairing.porteur), joinedload(Pairing.project))
+            .order_by(Pairing.started_on, Pairing.id)
+        )
+    )
     numbers = figures(p.id for p in pairings)
     lines = [CertificateLine(p, numbers[p.id].minutes, numbers[p.id].sessions) for p in pairings]
     return Certificate(mentor=mentor, lines=lines, issued_on=paris_today())
@@ -97,8 +101,11 @@ def _period(line: CertificateLine) -> str:
     start = format_date(line.pairing.started_on, "d MMM y")
     if line.ended_on:
         return _("du %(start)s au %(end)s", start=start, end=format_date(line.ended_on, "d MMM y"))
-    return _("depuis le %(start)s (%(state)s)", start=start,
-             state=str(PAIRING_STATE_LABELS[line.pairing.state]).lower())
+    return _(
+        "depuis le %(start)s (%(state)s)",
+        start=start,
+        state=str(PAIRING_STATE_LABELS[line.pairing.state]).lower(),
+    )
 
 
 def render_pdf(certificate: Certificate) -> bytes:
@@ -138,8 +145,13 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
     pdf.set_text_color(86, 100, 102)
-    pdf.cell(0, 5, clean(_("Le réseau des porteurs de projet de l’économie sociale et solidaire")),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        5,
+        clean(_("Le réseau des porteurs de projet de l’économie sociale et solidaire")),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(12)
 
     pdf.set_text_color(16, 40, 42)
@@ -148,38 +160,92 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.ln(8)
 
     pdf.set_font(family, "", 11)
-    pdf.multi_cell(0, 6.5, clean(_(
-        "Le réseau Tremplin atteste que %(name)s a accompagné bénévolement, en tant que "
-        "parrain ou marraine, les porteurs et porteuses de projet ci-dessous, pour un total "
-        "de %(hours)s de tutorat (%(sessions)s).",
-        name=mentor.display_name, hours=certificate.total_hours_text,
-        sessions=sessions_text(certificate.total_sessions))), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        6.5,
+        clean(
+            _(
+                "Le réseau Tremplin atteste que %(name)s a accompagné bénévolement, en tant que "
+                "parrain ou marraine, les porteurs et porteuses de projet ci-dessous, pour un total "
+                "de %(hours)s de tutorat (%(sessions)s).",
+                name=mentor.display_name,
+                hours=certificate.total_hours_text,
+                sessions=sessions_text(certificate.total_sessions),
+            )
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(6)
 
     pdf.set_font(family, "", 9.5)
     headings = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=(15, 93, 99))
-    with pdf.table(col_widths=(42, 48, 46, 16, 18), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
-                   headings_style=headings, line_height=6, padding=1.5) as table:
-        table.row([clean(_("Binôme")), clean(_("Projet")), clean(_("Période")),
-                   clean(_("Séances")), clean(_("Heures"))])
+    with pdf.table(
+        col_widths=(42, 48, 46, 16, 18),
+        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+        headings_style=headings,
+        line_height=6,
+        padding=1.5,
+    ) as table:
+        table.row(
+            [
+                clean(_("Binôme")),
+                clean(_("Projet")),
+                clean(_("Période")),
+                clean(_("Séances")),
+                clean(_("Heures")),
+            ]
+        )
         for line in certificate.lines:
             project = line.pairing.project.title if line.pairing.project else "—"
-            table.row([clean(line.pairing.porteur.public_name), clean(project),
-                       clean(_period(line)), str(line.sessions),
-                       clean(format_minutes(line.minutes))])
-        table.row([clean(_("Total")), "", "", str(certificate.total_sessions),
-                   clean(certificate.total_hours_text)],
-                  style=FontFace(emphasis="BOLD"))
+            table.row(
+                [
+                    clean(line.pairing.porteur.public_name),
+                    clean(project),
+                    clean(_period(line)),
+                    str(line.sessions),
+                    clean(format_minutes(line.minutes)),
+                ]
+            )
+        table.row(
+            [
+                clean(_("Total")),
+                "",
+                "",
+                str(certificate.total_sessions),
+                clean(certificate.total_hours_text),
+            ],
+            style=FontFace(emphasis="BOLD"),
+        )
     pdf.ln(10)
 
     pdf.set_font(family, "", 11)
-    pdf.multi_cell(0, 6.5, clean(_(
-        "Fait le %(date)s, pour servir et valoir ce que de droit.",
-        date=format_date(certificate.issued_on, "d MMMM y"))), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        6.5,
+        clean(
+            _(
+                "Fait le %(date)s, pour servir et valoir ce que de droit.",
+                date=format_date(certificate.issued_on, "d MMMM y"),
+            )
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
     pdf.set_font(family, "", 9)
     pdf.set_text_color(86, 100, 102)
-    pdf.multi_cell(0, 5, clean(_(
-        "Les heures sont celles des séances notées par le binôme sur Tremplin. "
-        "Référence : %(ref)s", ref=certificate.reference)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        5,
+        clean(
+            _(
+                "Les heures sont celles des séances notées par le binôme sur Tremplin. "
+                "Référence : %(ref)s",
+                ref=certificate.reference,
+            )
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     return bytes(pdf.output())

@@ -1,5 +1,6 @@
 """`flask mentoring …`: the cron jobs of mentoring. Each is idempotent: run it twice, or
 twice at once, and nobody is told twice."""
+
 from __future__ import annotations
 
 import click
@@ -17,8 +18,12 @@ def _request_context():
 
 
 @mentoring_cli.command("remind-quiet")
-@click.option("--weeks", type=click.IntRange(1, 52), default=None,
-              help="Semaines sans séance (par défaut : le réglage des animateurs).")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 52),
+    default=None,
+    help="Semaines sans séance (par défaut : le réglage des animateurs).",
+)
 def remind_quiet_command(weeks: int | None) -> None:
     """Remind pairings with no session for N weeks (once per quiet spell)."""
     from tremplin.mentoring import pairings

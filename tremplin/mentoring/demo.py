@@ -4,6 +4,7 @@ name and word here is invented.
 
 Uses the projects of the members' demo (`ctx.objects["projects"]`) when they are there.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,44 +34,116 @@ from tremplin.platform.hooks import demo_loader
 # key: (skills, sectors, languages, départements, format, hours/month, max mentees,
 #       available, presentation)
 OFFERS = {
-    "fatou": (["juridique", "administratif", "business-plan", "pitch"],
-              ["cosmetique", "entreprendre-au-feminin"], ["fr", "wo", "ff"], ["93", "75"],
-              "both", 4, 2, True,
-              "J’ai été accompagnée à mes débuts, au club du mardi : je rends la pareille. "
-              "Réglementation cosmétique, dossiers, et l’art de présenter son projet."),
-    "claire": (["reseau", "pitch", "business-plan", "ess"],
-               ["education-populaire", "insertion"], ["fr", "en"], ["75"], "both", 3, 2, True,
-               "Dix ans d’animation du Café Projets : je connais les dispositifs et les gens."),
-    "jean": (["financement", "gestion", "business-plan"],
-             ["commerce-equitable", "restauration"], ["fr"], ["94", "75"], "both", 6, 3, True,
-             "Ancien chargé d’affaires dans une banque coopérative. Plans de financement, "
-             "trésorerie, dossiers de prêt d’honneur."),
-    "sophie": (["marketing", "numerique", "commercial"], ["textile", "cosmetique", "numerique"],
-               ["fr", "en", "es"], ["92", "75"], "both", 4, 2, True,
-               "Directrice marketing pendant quinze ans, aujourd’hui indépendante."),
-    "mamadou": (["international", "commercial", "financement", "administratif"],
-                ["france-afrique", "commerce-equitable", "agriculture"],
-                ["fr", "bm", "snk", "en"], ["94", "93"], "both", 5, 2, True,
-                "Vingt ans d’import-export entre Bamako, Dakar et Rungis. Douanes, "
-                "logistique, coopératives de producteurs."),
-    "julien": (["gestion", "juridique", "rh"], ["restauration", "education-populaire"], ["fr"],
-               ["69"], "in_person", 3, 1, True,
-               "Expert-comptable à Lyon, bénévole dans deux cafés associatifs."),
-    "rachid": (["financement", "gestion", "ess"], ["habitat-tiers-lieux", "insertion"],
-               ["fr", "ar", "ber"], ["92"], "both", 2, 2, False,
-               "En pause jusqu’à la rentrée : je reprendrai des binômes en septembre."),
-    "samuel": (["numerique", "marketing", "pitch"], ["numerique", "culture"], ["fr", "en"],
-               ["93"], "online", 4, 2, True,
-               "Développeur web, je vous aide à être visibles en ligne sans vous ruiner."),
+    "fatou": (
+        ["juridique", "administratif", "business-plan", "pitch"],
+        ["cosmetique", "entreprendre-au-feminin"],
+        ["fr", "wo", "ff"],
+        ["93", "75"],
+        "both",
+        4,
+        2,
+        True,
+        "J’ai été accompagnée à mes débuts, au club du mardi : je rends la pareille. "
+        "Réglementation cosmétique, dossiers, et l’art de présenter son projet.",
+    ),
+    "claire": (
+        ["reseau", "pitch", "business-plan", "ess"],
+        ["education-populaire", "insertion"],
+        ["fr", "en"],
+        ["75"],
+        "both",
+        3,
+        2,
+        True,
+        "Dix ans d’animation du Café Projets : je connais les dispositifs et les gens.",
+    ),
+    "jean": (
+        ["financement", "gestion", "business-plan"],
+        ["commerce-equitable", "restauration"],
+        ["fr"],
+        ["94", "75"],
+        "both",
+        6,
+        3,
+        True,
+        "Ancien chargé d’affaires dans une banque coopérative. Plans de financement, "
+        "trésorerie, dossiers de prêt d’honneur.",
+    ),
+    "sophie": (
+        ["marketing", "numerique", "commercial"],
+        ["textile", "cosmetique", "numerique"],
+        ["fr", "en", "es"],
+        ["92", "75"],
+        "both",
+        4,
+        2,
+        True,
+        "Directrice marketing pendant quinze ans, aujourd’hui indépendante.",
+    ),
+    "mamadou": (
+        ["international", "commercial", "financement", "administratif"],
+        ["france-afrique", "commerce-equitable", "agriculture"],
+        ["fr", "bm", "snk", "en"],
+        ["94", "93"],
+        "both",
+        5,
+        2,
+        True,
+        "Vingt ans d’import-export entre Bamako, Dakar et Rungis. Douanes, "
+        "logistique, coopératives de producteurs.",
+    ),
+    "julien": (
+        ["gestion", "juridique", "rh"],
+        ["restauration", "education-populaire"],
+        ["fr"],
+        ["69"],
+        "in_person",
+        3,
+        1,
+        True,
+        "Expert-comptable à Lyon, bénévole dans deux cafés associatifs.",
+    ),
+    "rachid": (
+        ["financement", "gestion", "ess"],
+        ["habitat-tiers-lieux", "insertion"],
+        ["fr", "ar", "ber"],
+        ["92"],
+        "both",
+        2,
+        2,
+        False,
+        "En pause jusqu’à la rentrée : je reprendrai des binômes en septembre.",
+    ),
+    "samuel": (
+        ["numerique", "marketing", "pitch"],
+        ["numerique", "culture"],
+        ["fr", "en"],
+        ["93"],
+        "online",
+        4,
+        2,
+        True,
+        "Développeur web, je vous aide à être visibles en ligne sans vous ruiner.",
+    ),
 }
 
 
 def _offer(user, spec) -> MentorOffer:
     skills, sectors, languages, depts, fmt, hours, places, available, text = spec
-    offer = MentorOffer(user_id=user.id, presentation=text, format=fmt, hours_per_month=hours,
-                        max_mentees=places, is_available=available)
-    for kind, codes in ((SKILL, skills), (SECTOR, sectors), (LANGUAGE, languages),
-                        (DEPARTEMENT, depts)):
+    offer = MentorOffer(
+        user_id=user.id,
+        presentation=text,
+        format=fmt,
+        hours_per_month=hours,
+        max_mentees=places,
+        is_available=available,
+    )
+    for kind, codes in (
+        (SKILL, skills),
+        (SECTOR, sectors),
+        (LANGUAGE, languages),
+        (DEPARTEMENT, depts),
+    ):
         offer.tags.extend(MentorOfferTag(kind=kind, code=code) for code in codes)
     db.session.add(offer)
     return offer
@@ -91,88 +164,205 @@ def load(ctx) -> dict:
         _offer(users[key], spec)
     db.session.flush()
 
-    def pairing(mentor, porteur, project_key, *, days_ago, state=P_ACTIVE, goals=(),
-                sessions=(), completed_days_ago=None, proposed_by=None, message=None):
+    def pairing(
+        mentor,
+        porteur,
+        project_key,
+        *,
+        days_ago,
+        state=P_ACTIVE,
+        goals=(),
+        sessions=(),
+        completed_days_ago=None,
+        proposed_by=None,
+        message=None,
+    ):
         started = today - timedelta(days=days_ago)
-        p = Pairing(mentor_id=users[mentor].id, porteur_id=users[porteur].id,
-                    project_id=project(project_key).id if project(project_key) else None,
-                    state=state, started_on=started, planned_end_on=started + timedelta(weeks=26),
-                    proposed_by_id=users[proposed_by].id if proposed_by else None,
-                    proposal_message=message, created_at=now - timedelta(days=days_ago + 2),
-                    accepted_at=None if state == P_PROPOSED else now - timedelta(days=days_ago))
+        p = Pairing(
+            mentor_id=users[mentor].id,
+            porteur_id=users[porteur].id,
+            project_id=project(project_key).id if project(project_key) else None,
+            state=state,
+            started_on=started,
+            planned_end_on=started + timedelta(weeks=26),
+            proposed_by_id=users[proposed_by].id if proposed_by else None,
+            proposal_message=message,
+            created_at=now - timedelta(days=days_ago + 2),
+            accepted_at=None if state == P_PROPOSED else now - timedelta(days=days_ago),
+        )
         if state == P_COMPLETED:
             p.completed_at = now - timedelta(days=completed_days_ago)
             p.ended_by_id = users[mentor].id
         for title, progress in goals:
-            p.goals.append(PairingGoal(title=title, progress=progress,
-                                       created_by_id=users[porteur].id,
-                                       achieved_at=now if progress == 100 else None))
+            p.goals.append(
+                PairingGoal(
+                    title=title,
+                    progress=progress,
+                    created_by_id=users[porteur].id,
+                    achieved_at=now if progress == 100 else None,
+                )
+            )
         db.session.add(p)
         db.session.flush()
         for days, minutes, notes, next_steps in sessions:
-            db.session.add(MentoringSession(
-                pairing_id=p.id, held_on=today - timedelta(days=days), duration_minutes=minutes,
-                notes=notes, next_steps=next_steps, logged_by_id=users[mentor].id,
-                created_at=now - timedelta(days=days)))
+            db.session.add(
+                MentoringSession(
+                    pairing_id=p.id,
+                    held_on=today - timedelta(days=days),
+                    duration_minutes=minutes,
+                    notes=notes,
+                    next_steps=next_steps,
+                    logged_by_id=users[mentor].id,
+                    created_at=now - timedelta(days=days),
+                )
+            )
         if state != P_PROPOSED:
             _open_channel(p)
         return p
 
     done = pairing(
-        "fatou", "awa", "cosmethique", days_ago=240, state=P_COMPLETED, completed_days_ago=60,
-        goals=[("Boucler le dossier d’information produit (DIP)", 100),
-               ("Présenter le projet au jury de la Fondation", 100)],
-        sessions=[(235, 90, "Premier tour du projet. Les recettes sont prêtes, le dossier "
-                   "réglementaire fait peur.", "Lister les ingrédients par recette."),
-                  (205, 120, "Relecture des fiches ingrédients.", "Contacter un évaluateur."),
-                  (170, 60, "Point téléphonique : l’évaluateur est trouvé.", None),
-                  (140, 90, "Préparation du pitch : 3 minutes, pas une de plus.",
-                   "Répéter devant le club mardi."),
-                  (110, 75, "Retour sur le passage devant le club : très bien reçu.", None),
-                  (90, 120, "Dossier de candidature à la Fondation.", "Envoyer avant le 15."),
-                  (65, 45, "Lauréate ! On prépare la suite.", None)])
-    db.session.add_all([
-        PairingFeedback(pairing_id=done.id, author_id=users["awa"].id, side="porteur",
-                        rating=5, comment="Fatou m’a fait gagner des mois sur le DIP, et "
-                        "confiance pour le pitch. Merci !"),
-        PairingFeedback(pairing_id=done.id, author_id=users["fatou"].id, side="mentor",
-                        rating=5, comment="Un projet solide et une porteuse qui avance vite.")])
+        "fatou",
+        "awa",
+        "cosmethique",
+        days_ago=240,
+        state=P_COMPLETED,
+        completed_days_ago=60,
+        goals=[
+            ("Boucler le dossier d’information produit (DIP)", 100),
+            ("Présenter le projet au jury de la Fondation", 100),
+        ],
+        sessions=[
+            (
+                235,
+                90,
+                "Premier tour du projet. Les recettes sont prêtes, le dossier "
+                "réglementaire fait peur.",
+                "Lister les ingrédients par recette.",
+            ),
+            (205, 120, "Relecture des fiches ingrédients.", "Contacter un évaluateur."),
+            (170, 60, "Point téléphonique : l’évaluateur est trouvé.", None),
+            (
+                140,
+                90,
+                "Préparation du pitch : 3 minutes, pas une de plus.",
+                "Répéter devant le club mardi.",
+            ),
+            (110, 75, "Retour sur le passage devant le club : très bien reçu.", None),
+            (90, 120, "Dossier de candidature à la Fondation.", "Envoyer avant le 15."),
+            (65, 45, "Lauréate ! On prépare la suite.", None),
+        ],
+    )
+    db.session.add_all(
+        [
+            PairingFeedback(
+                pairing_id=done.id,
+                author_id=users["awa"].id,
+                side="porteur",
+                rating=5,
+                comment="Fatou m’a fait gagner des mois sur le DIP, et "
+                "confiance pour le pitch. Merci !",
+            ),
+            PairingFeedback(
+                pairing_id=done.id,
+                author_id=users["fatou"].id,
+                side="mentor",
+                rating=5,
+                comment="Un projet solide et une porteuse qui avance vite.",
+            ),
+        ]
+    )
 
-    pairing("sophie", "awa", "cosmethique", days_ago=45,
-            goals=[("Une identité visuelle pour la boutique", 60),
-                   ("Lancer la page Instagram", 30)],
-            sessions=[(40, 90, "Atelier marque : valeurs, cibles, ton.", "Trois pistes de nom."),
-                      (12, 60, "Choix du logo parmi les trois pistes.", "Brief au graphiste.")])
-    pairing("mamadou", "moussa", "sahel", days_ago=95,
-            goals=[("Dédouaner le premier conteneur sans surprise", 80),
-                   ("Trois épiceries partenaires en Île-de-France", 33)],
-            sessions=[(90, 120, "Les incoterms, sans jargon.", "Devis de deux transitaires."),
-                      (60, 90, "Visite à Rungis ensemble.", None),
-                      (30, 60, "Préparation du rendez-vous avec l’épicerie de Saint-Ouen.", None),
-                      (9, 90, "Bilan du premier conteneur.", "Relancer la coopérative de Kayes.")])
-    pairing("jean", "karim", "retoucherie", days_ago=70,
-            goals=[("Plan de financement de la surjeteuse", 50)],
-            sessions=[(65, 90, "Tour des financements possibles.", "Dossier France Active."),
-                      (20, 60, "Relecture du dossier.", None)])
-    pairing("julien", "ines", "cafe", days_ago=130,
-            goals=[("Choisir entre licence III et licence restaurant", 40)],
-            sessions=[(120, 90, "Les licences, les horaires, le voisinage.", None),
-                      (52, 60, "Budget prévisionnel de la première année.",
-                       "Revoir les charges de personnel.")])
-    proposal = pairing("samuel", "elodie", "clic", days_ago=0, state=P_PROPOSED, proposed_by="lakdar",
-            message="Élodie cherche à lancer son site, Samuel connaît bien le sujet : "
-                    "je vous laisse faire connaissance.")
+    pairing(
+        "sophie",
+        "awa",
+        "cosmethique",
+        days_ago=45,
+        goals=[("Une identité visuelle pour la boutique", 60), ("Lancer la page Instagram", 30)],
+        sessions=[
+            (40, 90, "Atelier marque : valeurs, cibles, ton.", "Trois pistes de nom."),
+            (12, 60, "Choix du logo parmi les trois pistes.", "Brief au graphiste."),
+        ],
+    )
+    pairing(
+        "mamadou",
+        "moussa",
+        "sahel",
+        days_ago=95,
+        goals=[
+            ("Dédouaner le premier conteneur sans surprise", 80),
+            ("Trois épiceries partenaires en Île-de-France", 33),
+        ],
+        sessions=[
+            (90, 120, "Les incoterms, sans jargon.", "Devis de deux transitaires."),
+            (60, 90, "Visite à Rungis ensemble.", None),
+            (30, 60, "Préparation du rendez-vous avec l’épicerie de Saint-Ouen.", None),
+            (9, 90, "Bilan du premier conteneur.", "Relancer la coopérative de Kayes."),
+        ],
+    )
+    pairing(
+        "jean",
+        "karim",
+        "retoucherie",
+        days_ago=70,
+        goals=[("Plan de financement de la surjeteuse", 50)],
+        sessions=[
+            (65, 90, "Tour des financements possibles.", "Dossier France Active."),
+            (20, 60, "Relecture du dossier.", None),
+        ],
+    )
+    pairing(
+        "julien",
+        "ines",
+        "cafe",
+        days_ago=130,
+        goals=[("Choisir entre licence III et licence restaurant", 40)],
+        sessions=[
+            (120, 90, "Les licences, les horaires, le voisinage.", None),
+            (
+                52,
+                60,
+                "Budget prévisionnel de la première année.",
+                "Revoir les charges de personnel.",
+            ),
+        ],
+    )
+    proposal = pairing(
+        "samuel",
+        "elodie",
+        "clic",
+        days_ago=0,
+        state=P_PROPOSED,
+        proposed_by="lakdar",
+        message="Élodie cherche à lancer son site, Samuel connaît bien le sujet : "
+        "je vous laisse faire connaissance.",
+    )
 
-    def request(porteur, project_key, needs, goals, *, languages=("fr",), dept=None,
-                sector=None, state=OPEN, mentor=None, days_ago=3):
+    def request(
+        porteur,
+        project_key,
+        needs,
+        goals,
+        *,
+        languages=("fr",),
+        dept=None,
+        sector=None,
+        state=OPEN,
+        mentor=None,
+        days_ago=3,
+    ):
         proj = project(project_key)
         req = MentoringRequest(
-            porteur_id=users[porteur].id, project_id=proj.id if proj else None, goals=goals,
-            needs=list(needs), languages=list(languages),
+            porteur_id=users[porteur].id,
+            project_id=proj.id if proj else None,
+            goals=goals,
+            needs=list(needs),
+            languages=list(languages),
             departement=dept or (proj.departement if proj else None),
-            sector=sector or (proj.theme if proj else None), state=state,
+            sector=sector or (proj.theme if proj else None),
+            state=state,
             mentor_id=users[mentor].id if mentor else None,
-            created_at=now - timedelta(days=days_ago))
+            created_at=now - timedelta(days=days_ago),
+        )
         if state == PENDING:
             req.sent_at = now - timedelta(days=days_ago)
             req.expires_at = req.sent_at + timedelta(days=14)
@@ -181,22 +371,54 @@ def load(ctx) -> dict:
         db.session.add(req)
         return req
 
-    request("awa", "cosmethique", ["financement", "gestion", "business-plan"],
-            "Financer le matériel de fabrication et tenir une trésorerie saine la première "
-            "année de la boutique.", languages=("fr", "wo"), dept="93", days_ago=2)
-    request("aminata", "tresses", ["business-plan", "financement", "juridique"],
-            "Ouvrir mon salon de coiffure afro à Évry : statut, prévisionnel, premier prêt.",
-            languages=("fr", "wo"), state=PENDING, mentor="fatou", days_ago=4)
-    request("camille", "panier", ["commercial", "local", "reseau"],
-            "Trouver un point de retrait et mes cinquante premiers abonnés.", days_ago=19)
-    request("yasmina", "traiteur", ["financement", "gestion"],
-            "Financer la cuisine du second site et revoir les prix.",
-            languages=("fr", "ar"), state=PENDING, mentor="jean", days_ago=6)
+    request(
+        "awa",
+        "cosmethique",
+        ["financement", "gestion", "business-plan"],
+        "Financer le matériel de fabrication et tenir une trésorerie saine la première "
+        "année de la boutique.",
+        languages=("fr", "wo"),
+        dept="93",
+        days_ago=2,
+    )
+    request(
+        "aminata",
+        "tresses",
+        ["business-plan", "financement", "juridique"],
+        "Ouvrir mon salon de coiffure afro à Évry : statut, prévisionnel, premier prêt.",
+        languages=("fr", "wo"),
+        state=PENDING,
+        mentor="fatou",
+        days_ago=4,
+    )
+    request(
+        "camille",
+        "panier",
+        ["commercial", "local", "reseau"],
+        "Trouver un point de retrait et mes cinquante premiers abonnés.",
+        days_ago=19,
+    )
+    request(
+        "yasmina",
+        "traiteur",
+        ["financement", "gestion"],
+        "Financer la cuisine du second site et revoir les prix.",
+        languages=("fr", "ar"),
+        state=PENDING,
+        mentor="jean",
+        days_ago=6,
+    )
     db.session.flush()
     # The organiser's proposal came from Élodie's request.
-    elodie_request = request("elodie", "clic", ["numerique", "marketing"],
-                             "Un site simple et une présence en ligne pour les ateliers.",
-                             state=PROPOSED, mentor="samuel", days_ago=10)
+    elodie_request = request(
+        "elodie",
+        "clic",
+        ["numerique", "marketing"],
+        "Un site simple et une présence en ligne pour les ateliers.",
+        state=PROPOSED,
+        mentor="samuel",
+        days_ago=10,
+    )
     db.session.flush()
     proposal.request_id = elodie_request.id
     db.session.flush()

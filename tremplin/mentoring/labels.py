@@ -3,6 +3,7 @@
 Codes are stored; labels are lazy and follow the reader's language. The skills are one
 shared list so that a porteur's needs and a mentor's skills can be matched exactly.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,16 +80,41 @@ NEED_KIND_SKILLS = {
     "contacts": "reseau",
 }
 SKILL_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "business-plan": ("business plan", "business-plan", "modele economique", "previsionnel",
-                      "etude de marche"),
-    "financement": ("financ", "subvention", "pret", "levee de fonds", "crowdfunding",
-                    "banque", "collecte"),
+    "business-plan": (
+        "business plan",
+        "business-plan",
+        "modele economique",
+        "previsionnel",
+        "etude de marche",
+    ),
+    "financement": (
+        "financ",
+        "subvention",
+        "pret",
+        "levee de fonds",
+        "crowdfunding",
+        "banque",
+        "collecte",
+    ),
     "gestion": ("comptab", "tresorerie", "gestion", "budget", "facturation"),
     "juridique": ("juridique", "statut", "contrat", "droit", "assurance"),
-    "administratif": ("administratif", "urssaf", "declaration", "impot", "dossier",
-                      "autorisation", "licence"),
-    "marketing": ("marketing", "communication", "reseaux sociaux", "logo", "marque",
-                  "identite visuelle"),
+    "administratif": (
+        "administratif",
+        "urssaf",
+        "declaration",
+        "impot",
+        "dossier",
+        "autorisation",
+        "licence",
+    ),
+    "marketing": (
+        "marketing",
+        "communication",
+        "reseaux sociaux",
+        "logo",
+        "marque",
+        "identite visuelle",
+    ),
     "commercial": ("vente", "commercial", "prospection", "client", "distribution"),
     "numerique": ("numerique", "site", "web", "informatique", "logiciel", "application"),
     "rh": ("recrut", "embauche", "salarie", "ressources humaines", "benevole"),
@@ -96,8 +122,16 @@ SKILL_KEYWORDS: dict[str, tuple[str, ...]] = {
     "local": ("local", "atelier", "boutique", "entrepot", "bureau", "cuisine partagee"),
     "reseau": ("reseau", "partenaire", "partenariat", "contact", "mise en relation"),
     "pitch": ("pitch", "prise de parole", "oral", "jury", "presentation"),
-    "ess": ("cooperative", "scop", "scic", "association", "agrement", "esus", " ess",
-            "economie sociale"),
+    "ess": (
+        "cooperative",
+        "scop",
+        "scic",
+        "association",
+        "agrement",
+        "esus",
+        " ess",
+        "economie sociale",
+    ),
 }
 
 
@@ -106,7 +140,9 @@ def _fold(value: str) -> str:
     return " " + re.sub(r"\s+", " ", text.casefold()) + " "
 
 
-def skills_for_need(kind: str | None, title: str | None, description: str | None = None) -> list[str]:
+def skills_for_need(
+    kind: str | None, title: str | None, description: str | None = None
+) -> list[str]:
     """The mentoring skills a project's need calls for, guessed from its kind and words
     (used to pre-fill a request; the porteur confirms)."""
     found: list[str] = []

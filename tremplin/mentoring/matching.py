@@ -10,6 +10,7 @@ The page answers with a fixed number of statements whatever the number of mentor
 for the porteur's current requests and pairings, one for the eligible offers with their
 load, one for the tags that answer the request, two for the page shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,13 +42,13 @@ from tremplin.platform.paging import PageNumbers
 from tremplin.platform.vocabulary import LANGUAGE_LABELS, THEME_LABELS
 
 POINTS = {
-    "need": 10,          # per need matching one of the mentor's skills
-    "sector": 8,         # the mentor knows the project's sector
-    "language": 3,       # per shared language (three at most)
+    "need": 10,  # per need matching one of the mentor's skills
+    "sector": 8,  # the mentor knows the project's sector
+    "language": 3,  # per shared language (three at most)
     "rare_language": 3,  # once, when a shared language is not French
-    "territory": 6,      # same département, and the mentor meets in person
-    "distance": 2,       # otherwise: both accept distance mentoring
-    "place": 1,          # per free place (three at most): spreads the load
+    "territory": 6,  # same département, and the mentor meets in person
+    "distance": 2,  # otherwise: both accept distance mentoring
+    "place": 1,  # per free place (three at most): spreads the load
 }
 MAX_LANGUAGES = 3
 MAX_PLACES = 3
@@ -66,9 +67,13 @@ class Wanted:
 
     @classmethod
     def of(cls, request: MentoringRequest) -> Wanted:
-        return cls(needs=tuple(request.needs or ()), languages=tuple(request.languages or ()),
-                   departement=request.departement, sector=request.sector,
-                   format=request.format)
+        return cls(
+            needs=tuple(request.needs or ()),
+            languages=tuple(request.languages or ()),
+            departement=request.departement,
+            sector=request.sector,
+            format=request.format,
+        )
 
     @property
     def max_points(self) -> int:
@@ -101,8 +106,12 @@ class Candidate:
         return max(self.max_mentees - self.load, 0)
 
     def add_tag(self, kind: str, code: str) -> None:
-        {SKILL: self.skills, SECTOR: self.sectors, LANGUAGE: self.languages,
-         DEPARTEMENT: self.departements}[kind].add(code)
+        {
+            SKILL: self.skills,
+            SECTOR: self.sectors,
+            LANGUAGE: self.languages,
+            DEPARTEMENT: self.departements,
+        }[kind].add(code)
 
 
 @dataclass(frozen=True)
@@ -117,12 +126,16 @@ class Reason:
     @property
     def text(self) -> str:
         if self.kind == "needs":
-            return ngettext("%(num)d de vos besoins correspond à ses compétences",
-                            "%(num)d de vos besoins correspondent à ses compétences",
-                            self.count)
+            return ngettext(
+                "%(num)d de vos besoins correspond à ses compétences",
+                "%(num)d de vos besoins correspondent à ses compétences",
+                self.count,
+            )
         if self.kind == "sector":
-            return _("connaît votre secteur (%(sector)s)",
-                     sector=THEME_LABELS.get(self.codes[0], self.codes[0]))
+            return _(
+                "connaît votre secteur (%(sector)s)",
+                sector=THEME_LABELS.get(self.codes[0], self.codes[0]),
+            )
         if self.kind == "languages":
             locale = get_locale() or "fr"
             names = [str(LANGUAGE_LABELS.get(code, code)) for code in self.codes]
@@ -178,49 +191,68 @@ def score(wanted: Wanted, candidate: Candidate) -> Scored:
         reasons.append(Reason("distance", POINTS["distance"]))
     places = candidate.free_places
     if places > 0:
-        reasons.append(Reason("places", POINTS["place"] * min(places, MAX_PLACES),
-                              count=places))
+        reasons.append(Reason("places", POINTS["place"] * min(places, MAX_PLACES), count=places))
     return Scored(candidate, sum(r.points for r in reasons), tuple(reasons))
 
 
 def rank(wanted: Wanted, candidates) -> list[Scored]:
     """Best first; ties go to the mentor with more free places, then the less loaded."""
-    return sorted((score(wanted, c) for c in candidates if c.free_places > 0),
-                  key=Scored.sort_key)
+    return sorted((score(wanted, c) for c in candidates if c.free_places > 0), key=Scored.sort_key)
 
 
 # --- reading candidates ---------------------------------------------------------------
 
+
 def _load_subquery():
-    return (select(Pairing.mentor_id.label("mentor_id"), func.count(Pairing.id).label("load"))
-            .where(Pairing.state.in_(LOAD_STATES)).group_by(Pairing.mentor_id).subquery())
+    return (
+        select(Pairing.mentor_id.label("mentor_id"), func.count(Pairing.id).label("load"))
+        .where(Pairing.state.in_(LOAD_STATES))
+        .group_by(Pairing.mentor_id)
+        .subquery()
+    )
 
 
 def candidates(wanted: Wanted, exclude_user_ids=()) -> list[Candidate]:
     """Eligible mentors (available, active account, a free place), in two statements."""
     loads = _load_subquery()
     load = func.coalesce(loads.c.load, 0)
-    stmt = (select(MentorOffer.id, MentorOffer.user_id, MentorOffer.format,
-                   MentorOffer.max_mentees, load)
-            .join(User, User.id == MentorOffer.user_id)
-            .outerjoin(loads, loads.c.mentor_id == MentorOffer.user_id)
-            .where(MentorOffer.is_available.is_(True), User.deleted_at.is_(None),
-                   User.suspended_at.is_(None), load < MentorOffer.max_mentees))
+    stmt = (
+        select(
+            MentorOffer.id, MentorOffer.user_id, MentorOffer.format, MentorOffer.max_mentees, load
+        )
+        .join(User, User.id == MentorOffer.user_id)
+        .outerjoin(loads, loads.c.mentor_id == MentorOffer.user_id)
+        .where(
+            MentorOffer.is_available.is_(True),
+            User.deleted_at.is_(None),
+            User.suspended_at.is_(None),
+            load < MentorOffer.max_mentees,
+        )
+    )
     excluded = [uid for uid in exclude_user_ids if uid is not None]
     if excluded:
         stmt = stmt.where(MentorOffer.user_id.not_in(excluded))
-    found = {offer_id: Candidate(offer_id, user_id, fmt, max_mentees, int(n))
-             for offer_id, user_id, fmt, max_mentees, n in db.session.execute(stmt)}
-    wanted_tags = [(SKILL, wanted.needs), (LANGUAGE, wanted.languages),
-                   (SECTOR, (wanted.sector,) if wanted.sector else ()),
-                   (DEPARTEMENT, (wanted.departement,) if wanted.departement else ())]
-    conditions = [and_(MentorOfferTag.kind == kind, MentorOfferTag.code.in_(codes))
-                  for kind, codes in wanted_tags if codes]
+    found = {
+        offer_id: Candidate(offer_id, user_id, fmt, max_mentees, int(n))
+        for offer_id, user_id, fmt, max_mentees, n in db.session.execute(stmt)
+    }
+    wanted_tags = [
+        (SKILL, wanted.needs),
+        (LANGUAGE, wanted.languages),
+        (SECTOR, (wanted.sector,) if wanted.sector else ()),
+        (DEPARTEMENT, (wanted.departement,) if wanted.departement else ()),
+    ]
+    conditions = [
+        and_(MentorOfferTag.kind == kind, MentorOfferTag.code.in_(codes))
+        for kind, codes in wanted_tags
+        if codes
+    ]
     if found and conditions:
         rows = db.session.execute(
             select(MentorOfferTag.offer_id, MentorOfferTag.kind, MentorOfferTag.code)
             .join(MentorOffer, MentorOffer.id == MentorOfferTag.offer_id)
-            .where(MentorOffer.is_available.is_(True), or_(*conditions)))
+            .where(MentorOffer.is_available.is_(True), or_(*conditions))
+        )
         for offer_id, kind, code in rows:
             candidate = found.get(offer_id)
             if candidate is not None:
@@ -231,11 +263,16 @@ def candidates(wanted: Wanted, exclude_user_ids=()) -> list[Candidate]:
 def porteur_ties(porteur_id: int) -> tuple[set[int], set[int]]:
     """(mentors the porteur already asked and waits on, mentors already paired with them),
     in one statement."""
-    rows = db.session.execute(union_all(
-        select(MentoringRequest.mentor_id, literal("pending"))
-        .where(MentoringRequest.porteur_id == porteur_id, MentoringRequest.state == PENDING),
-        select(Pairing.mentor_id, literal("paired"))
-        .where(Pairing.porteur_id == porteur_id, Pairing.state.in_(LOAD_STATES))))
+    rows = db.session.execute(
+        union_all(
+            select(MentoringRequest.mentor_id, literal("pending")).where(
+                MentoringRequest.porteur_id == porteur_id, MentoringRequest.state == PENDING
+            ),
+            select(Pairing.mentor_id, literal("paired")).where(
+                Pairing.porteur_id == porteur_id, Pairing.state.in_(LOAD_STATES)
+            ),
+        )
+    )
     pending, paired = set(), set()
     for mentor_id, kind in rows:
         (pending if kind == "pending" else paired).add(mentor_id)
@@ -251,6 +288,7 @@ def rank_request(request: MentoringRequest) -> tuple[list[Scored], set[int]]:
 
 
 # --- the page -------------------------------------------------------------------------
+
 
 @dataclass
 class Suggestion:
@@ -280,17 +318,31 @@ def suggest(request: MentoringRequest, page: int = 1, per_page: int = PER_PAGE) 
     ranked, pending = rank_request(request)
     total = len(ranked)
     page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
-    shown = ranked[(page - 1) * per_page: page * per_page]
+    shown = ranked[(page - 1) * per_page : page * per_page]
     offers = {}
     if shown:
-        offers = {offer.id: offer for offer in db.session.scalars(
-            select(MentorOffer).where(MentorOffer.id.in_([s.candidate.offer_id for s in shown]))
-            .options(joinedload(MentorOffer.user).joinedload(User.profile),
-                     selectinload(MentorOffer.tags)))}
+        offers = {
+            offer.id: offer
+            for offer in db.session.scalars(
+                select(MentorOffer)
+                .where(MentorOffer.id.in_([s.candidate.offer_id for s in shown]))
+                .options(
+                    joinedload(MentorOffer.user).joinedload(User.profile),
+                    selectinload(MentorOffer.tags),
+                )
+            )
+        }
     best = Wanted.of(request).max_points
-    items = [Suggestion(offer=offers[s.candidate.offer_id], points=s.points,
-                        percent=min(100, round(100 * s.points / best)), reasons=s.reasons,
-                        free_places=s.candidate.free_places,
-                        already_asked=s.candidate.user_id in pending)
-             for s in shown if s.candidate.offer_id in offers]
+    items = [
+        Suggestion(
+            offer=offers[s.candidate.offer_id],
+            points=s.points,
+            percent=min(100, round(100 * s.points / best)),
+            reasons=s.reasons,
+            free_places=s.candidate.free_places,
+            already_asked=s.candidate.user_id in pending,
+        )
+        for s in shown
+        if s.candidate.offer_id in offers
+    ]
     return Suggestions(items=items, total=total, page=page, per_page=per_page)

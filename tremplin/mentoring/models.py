@@ -4,6 +4,7 @@ with their goals, sessions and closing feedback, and the organisers' settings.
 Rows only: who may see or do what lives in policies.py, every rule and write in the
 services (services.py, pairings.py).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -41,13 +42,24 @@ OFFER_TAG_KINDS = (SKILL, SECTOR, LANGUAGE, DEPARTEMENT)
 # A request: in the pool (nobody asked yet, or the mentor let it expire), sent to one
 # mentor, turned into an organiser's proposal, accepted, declined or withdrawn.
 OPEN, PENDING, PROPOSED, ACCEPTED, DECLINED, WITHDRAWN = (
-    "open", "pending", "proposed", "accepted", "declined", "withdrawn")
+    "open",
+    "pending",
+    "proposed",
+    "accepted",
+    "declined",
+    "withdrawn",
+)
 REQUEST_STATES = (OPEN, PENDING, PROPOSED, ACCEPTED, DECLINED, WITHDRAWN)
 WAITING_REQUEST_STATES = (OPEN, PENDING, PROPOSED)
 
 # A pairing: proposed → active ⇄ paused → completed; or declined while proposed.
 P_PROPOSED, P_ACTIVE, P_PAUSED, P_COMPLETED, P_DECLINED = (
-    "proposed", "active", "paused", "completed", "declined")
+    "proposed",
+    "active",
+    "paused",
+    "completed",
+    "declined",
+)
 PAIRING_STATES = (P_PROPOSED, P_ACTIVE, P_PAUSED, P_COMPLETED, P_DECLINED)
 # The pairings that take one of a mentor's places.
 LOAD_STATES = (P_PROPOSED, P_ACTIVE, P_PAUSED)
@@ -65,8 +77,7 @@ class MentorOffer(db.Model):
     __tablename__ = "mentor_offers"
     __table_args__ = (
         CheckConstraint("max_mentees >= 1 AND max_mentees <= 20", name="max_mentees"),
-        CheckConstraint("hours_per_month >= 1 AND hours_per_month <= 200",
-                        name="hours_per_month"),
+        CheckConstraint("hours_per_month >= 1 AND hours_per_month <= 200", name="hours_per_month"),
         CheckConstraint("format IN ('in_person', 'online', 'both')", name="format"),
         Index("ix_mentor_offers_available", "is_available"),
     )
@@ -83,8 +94,11 @@ class MentorOffer(db.Model):
 
     user: Mapped[User] = relationship()
     tags: Mapped[list[MentorOfferTag]] = relationship(
-        back_populates="offer", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="MentorOfferTag.id")
+        back_populates="offer",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MentorOfferTag.id",
+    )
 
     def codes(self, kind: str) -> list[str]:
         return [tag.code for tag in self.tags if tag.kind == kind]
@@ -130,8 +144,7 @@ class MentorOfferTag(db.Model):
 mentoring_request_needs = Table(
     "mentoring_request_needs",
     db.metadata,
-    Column("request_id", ForeignKey("mentoring_requests.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("request_id", ForeignKey("mentoring_requests.id", ondelete="CASCADE"), primary_key=True),
     Column("need_id", ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -145,17 +158,22 @@ class MentoringRequest(db.Model):
         Index("ix_mentoring_requests_state_expires", "state", "expires_at"),
         Index("ix_mentoring_requests_mentor_state", "mentor_id", "state"),
         # The same porteur cannot have two requests waiting on the same mentor.
-        Index("uq_mentoring_requests_pending_pair", "porteur_id", "mentor_id", unique=True,
-              sqlite_where=text("state = 'pending'"),
-              postgresql_where=text("state = 'pending'")),
+        Index(
+            "uq_mentoring_requests_pending_pair",
+            "porteur_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
         CheckConstraint("mentor_id IS NULL OR mentor_id <> porteur_id", name="not_self"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    porteur_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                            index=True)
+    porteur_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(10), default=OPEN)
     goals: Mapped[str] = mapped_column(Text)
@@ -172,15 +190,17 @@ class MentoringRequest(db.Model):
     expired_count: Mapped[int] = mapped_column(default=0)
     # A request sent again to another mentor after a decline points at the one before.
     previous_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentoring_requests.id", ondelete="SET NULL"))
+        ForeignKey("mentoring_requests.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     porteur: Mapped[User] = relationship(foreign_keys=[porteur_id])
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
     project: Mapped[Project | None] = relationship()
-    project_needs: Mapped[list[Need]] = relationship(secondary=mentoring_request_needs,
-                                                     order_by=lambda: Need.id)
+    project_needs: Mapped[list[Need]] = relationship(
+        secondary=mentoring_request_needs, order_by=lambda: Need.id
+    )
 
     @property
     def is_waiting(self) -> bool:
@@ -205,12 +225,13 @@ class Pairing(db.Model):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     porteur_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
     request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentoring_requests.id", ondelete="SET NULL"), index=True)
+        ForeignKey("mentoring_requests.id", ondelete="SET NULL"), index=True
+    )
     state: Mapped[str] = mapped_column(String(10), default=P_PROPOSED)
-    proposed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     proposal_message: Mapped[str | None] = mapped_column(Text)
     # May lie in the past: organisers formalise a tutoring that already runs.
     started_on: Mapped[date] = mapped_column(Date)
@@ -222,7 +243,8 @@ class Pairing(db.Model):
     decline_message: Mapped[str | None] = mapped_column(Text)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL"))
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
     # When the pair was last reminded that no session was logged for a while.
     quiet_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -233,16 +255,25 @@ class Pairing(db.Model):
     project: Mapped[Project | None] = relationship()
     request: Mapped[MentoringRequest | None] = relationship()
     goals: Mapped[list[PairingGoal]] = relationship(
-        back_populates="pairing", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="PairingGoal.id")
+        back_populates="pairing",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PairingGoal.id",
+    )
     # Never loaded whole by accident: pages ask for the sessions they show.
     sessions: Mapped[list[MentoringSession]] = relationship(
-        back_populates="pairing", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="pairing",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         lazy="raise_on_sql",
-        order_by=lambda: [MentoringSession.held_on.desc(), MentoringSession.id.desc()])
+        order_by=lambda: [MentoringSession.held_on.desc(), MentoringSession.id.desc()],
+    )
     feedback: Mapped[list[PairingFeedback]] = relationship(
-        back_populates="pairing", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="PairingFeedback.id")
+        back_populates="pairing",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PairingFeedback.id",
+    )
 
     def side_of(self, user) -> str | None:
         user_id = getattr(user, "id", user)
@@ -275,8 +306,9 @@ class PairingGoal(db.Model):
     __table_args__ = (CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"),
-                                            index=True)
+    pairing_id: Mapped[int] = mapped_column(
+        ForeignKey("pairings.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     progress: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,5 +1,6 @@
 """Telling the people of a pairing what happened: an in-app notification, and an e-mail
 when they consented to that kind, written in the recipient's own language."""
+
 from __future__ import annotations
 
 from flask_babel import force_locale
@@ -24,8 +25,16 @@ def register_kinds() -> None:
         register_email_kind(kind, label)
 
 
-def tell(recipient, kind: str, text, url: str | None, *, subject=None,
-         template: str = "email/notification.txt", **context) -> None:
+def tell(
+    recipient,
+    kind: str,
+    text,
+    url: str | None,
+    *,
+    subject=None,
+    template: str = "email/notification.txt",
+    **context,
+) -> None:
     """`text` and `subject` are lazy strings (with their parameters), rendered in the
     recipient's language; so is the e-mail."""
     if recipient is None or recipient.is_deleted:
@@ -33,5 +42,12 @@ def tell(recipient, kind: str, text, url: str | None, *, subject=None,
     with force_locale(recipient.locale or "fr"):
         message = str(text)
         subject_text = str(subject) if subject is not None else message
-    notifications.notify(recipient, kind, message, url, email_subject=subject_text,
-                         email_template=template, **context)
+    notifications.notify(
+        recipient,
+        kind,
+        message,
+        url,
+        email_subject=subject_text,
+        email_template=template,
+        **context,
+    )

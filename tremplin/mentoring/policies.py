@@ -4,6 +4,7 @@ query); routes and services call these same functions, so each rule is written o
 The one rule that matters most: session notes and next steps belong to the pair. An
 organiser sees dates, durations and states of every pairing, never its notes.
 """
+
 from __future__ import annotations
 
 from tremplin.mentoring.models import (
@@ -29,6 +30,7 @@ def _is(user, user_id: int | None) -> bool:
 
 # --- offers ---------------------------------------------------------------------------
 
+
 def can_offer_mentoring(user) -> bool:
     """Any member may offer their time as a mentor."""
     return is_member(user)
@@ -36,13 +38,13 @@ def can_offer_mentoring(user) -> bool:
 
 # --- requests -------------------------------------------------------------------------
 
+
 def can_request_mentor(user) -> bool:
     return is_member(user)
 
 
 def can_view_request(user, request: MentoringRequest) -> bool:
-    return (_is(user, request.porteur_id) or _is(user, request.mentor_id)
-            or is_organiser(user))
+    return _is(user, request.porteur_id) or _is(user, request.mentor_id) or is_organiser(user)
 
 
 def can_see_suggestions(user, request: MentoringRequest) -> bool:
@@ -66,6 +68,7 @@ def can_withdraw_request(user, request: MentoringRequest) -> bool:
 
 
 # --- pairings -------------------------------------------------------------------------
+
 
 def is_in_pair(user, pairing: Pairing) -> bool:
     return _is(user, pairing.mentor_id) or _is(user, pairing.porteur_id)
@@ -107,7 +110,8 @@ def can_resume_pairing(user, pairing: Pairing) -> bool:
 
 def can_complete_pairing(user, pairing: Pairing) -> bool:
     return pairing.state in (P_ACTIVE, P_PAUSED) and (
-        is_in_pair(user, pairing) or is_organiser(user))
+        is_in_pair(user, pairing) or is_organiser(user)
+    )
 
 
 def can_log_session(user, pairing: Pairing) -> bool:
@@ -127,8 +131,11 @@ def can_open_conversation(user, pairing: Pairing) -> bool:
 
 
 def can_give_feedback(user, pairing: Pairing) -> bool:
-    return (pairing.state == P_COMPLETED and is_in_pair(user, pairing)
-            and not any(f.author_id == user.id for f in pairing.feedback))
+    return (
+        pairing.state == P_COMPLETED
+        and is_in_pair(user, pairing)
+        and not any(f.author_id == user.id for f in pairing.feedback)
+    )
 
 
 def can_read_feedback(user, pairing: Pairing) -> bool:
@@ -136,6 +143,7 @@ def can_read_feedback(user, pairing: Pairing) -> bool:
 
 
 # --- certificate and organisers -----------------------------------------------------------
+
 
 def can_view_certificate(user, mentor) -> bool:
     """The mentor's own attestation; organisers issue it for any mentor."""

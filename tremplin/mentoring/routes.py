@@ -1,6 +1,7 @@
 """Mentoring pages. Each view reads as the lifecycle: load (404) → policy (403) → service →
 render or redirect. Organisers' pages are in organiser_routes.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,22 +56,34 @@ def conversation_url(pairing: Pairing) -> str | None:
 
 def load_request(request_id: int) -> MentoringRequest:
     return db.first_or_404(
-        select(MentoringRequest).where(MentoringRequest.id == request_id)
-        .options(joinedload(MentoringRequest.porteur), joinedload(MentoringRequest.mentor),
-                 joinedload(MentoringRequest.project), selectinload(MentoringRequest.project_needs)))
+        select(MentoringRequest)
+        .where(MentoringRequest.id == request_id)
+        .options(
+            joinedload(MentoringRequest.porteur),
+            joinedload(MentoringRequest.mentor),
+            joinedload(MentoringRequest.project),
+            selectinload(MentoringRequest.project_needs),
+        )
+    )
 
 
 def load_pairing(pairing_id: int) -> Pairing:
     return db.first_or_404(
-        select(Pairing).where(Pairing.id == pairing_id)
-        .options(joinedload(Pairing.mentor).joinedload(User.profile),
-                 joinedload(Pairing.porteur).joinedload(User.profile),
-                 joinedload(Pairing.project), joinedload(Pairing.proposed_by),
-                 selectinload(Pairing.goals),
-                 selectinload(Pairing.feedback).joinedload(PairingFeedback.author)))
+        select(Pairing)
+        .where(Pairing.id == pairing_id)
+        .options(
+            joinedload(Pairing.mentor).joinedload(User.profile),
+            joinedload(Pairing.porteur).joinedload(User.profile),
+            joinedload(Pairing.project),
+            joinedload(Pairing.proposed_by),
+            selectinload(Pairing.goals),
+            selectinload(Pairing.feedback).joinedload(PairingFeedback.author),
+        )
+    )
 
 
 # --- home -----------------------------------------------------------------------------
+
 
 @bp.route("/parrainage")
 def index():
@@ -78,32 +91,46 @@ def index():
         return render_template("mentoring/index_visitor.html")
     offer = services.offer_of(current_user)
     my_requests = db.session.scalars(
-        select(MentoringRequest).where(MentoringRequest.porteur_id == current_user.id)
+        select(MentoringRequest)
+        .where(MentoringRequest.porteur_id == current_user.id)
         .options(joinedload(MentoringRequest.mentor), joinedload(MentoringRequest.project))
-        .order_by(MentoringRequest.created_at.desc(), MentoringRequest.id.desc()).limit(20)).all()
+        .order_by(MentoringRequest.created_at.desc(), MentoringRequest.id.desc())
+        .limit(20)
+    ).all()
     incoming = db.session.scalars(
-        select(MentoringRequest).where(MentoringRequest.mentor_id == current_user.id,
-                                       MentoringRequest.state == "pending")
+        select(MentoringRequest)
+        .where(MentoringRequest.mentor_id == current_user.id, MentoringRequest.state == "pending")
         .options(joinedload(MentoringRequest.porteur), joinedload(MentoringRequest.project))
-        .order_by(MentoringRequest.sent_at)).all()
+        .order_by(MentoringRequest.sent_at)
+    ).all()
     my_pairings = db.session.scalars(
-        select(Pairing).where(or_(Pairing.mentor_id == current_user.id,
-                                  Pairing.porteur_id == current_user.id))
-        .options(joinedload(Pairing.mentor), joinedload(Pairing.porteur),
-                 joinedload(Pairing.project))
-        .order_by(Pairing.state.in_(LOAD_STATES).desc(), Pairing.started_on.desc(),
-                  Pairing.id.desc())).all()
+        select(Pairing)
+        .where(or_(Pairing.mentor_id == current_user.id, Pairing.porteur_id == current_user.id))
+        .options(
+            joinedload(Pairing.mentor), joinedload(Pairing.porteur), joinedload(Pairing.project)
+        )
+        .order_by(
+            Pairing.state.in_(LOAD_STATES).desc(), Pairing.started_on.desc(), Pairing.id.desc()
+        )
+    ).all()
     numbers = pairings.figures(p.id for p in my_pairings)
     mentored = [p for p in my_pairings if p.mentor_id == current_user.id]
     return render_template(
-        "mentoring/index.html", offer=offer, my_requests=my_requests, incoming=incoming,
-        my_pairings=my_pairings, numbers=numbers,
+        "mentoring/index.html",
+        offer=offer,
+        my_requests=my_requests,
+        incoming=incoming,
+        my_pairings=my_pairings,
+        numbers=numbers,
         has_certificate=any(p.state in COUNTED_STATES for p in mentored),
         load=sum(1 for p in mentored if p.state in LOAD_STATES),
-        can_organise=policies.can_view_organiser_page(current_user), form=EmptyForm())
+        can_organise=policies.can_view_organiser_page(current_user),
+        form=EmptyForm(),
+    )
 
 
 # --- offer ----------------------------------------------------------------------------
+
 
 @bp.route("/parrainage/mon-offre", methods=["GET", "POST"])
 @login_required
@@ -120,11 +147,17 @@ def edit_offer():
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             services.save_offer(
-                current_user, skills=form.skills.data, sectors=form.sectors.data,
-                languages=form.languages.data, departements=form.departements.data,
-                format=form.format.data, hours_per_month=form.hours_per_month.data,
-                max_mentees=form.max_mentees.data, is_available=form.is_available.data,
-                presentation=form.presentation.data)
+                current_user,
+                skills=form.skills.data,
+                sectors=form.sectors.data,
+                languages=form.languages.data,
+                departements=form.departements.data,
+                format=form.format.data,
+                hours_per_month=form.hours_per_month.data,
+                max_mentees=form.max_mentees.data,
+                is_available=form.is_available.data,
+                presentation=form.presentation.data,
+            )
         if outcome.ok:
             flash(_("Votre proposition de parrainage est enregistrée. Merci !"), "success")
             return redirect(url_for("mentoring.index"))
@@ -145,6 +178,7 @@ def _prefill_offer_from_profile(form: OfferForm) -> None:
 
 # --- requests -------------------------------------------------------------------------
 
+
 @bp.route("/parrainage/demander", methods=["GET", "POST"])
 @login_required
 def new_request():
@@ -153,7 +187,8 @@ def new_request():
     projects = members.projects_of(current_user)
     form = RequestForm()
     form.project.choices = [("", _("— Pas de projet en particulier —"))] + [
-        (str(p.id), p.title) for p in projects]
+        (str(p.id), p.title) for p in projects
+    ]
     chosen_id = request.values.get("project") or request.args.get("projet") or ""
     project = next((p for p in projects if str(p.id) == chosen_id), None)
     open_needs = project.open_needs if project else []
@@ -164,23 +199,38 @@ def new_request():
         linked = [n for n in open_needs if n.id in (form.project_needs.data or [])]
         with form_errors(form) as outcome:
             created = services.create_request(
-                current_user, goals=form.goals.data, needs=form.needs.data, project=project,
-                project_needs=linked, languages=form.languages.data,
-                departement=form.departement.data or None, sector=form.sector.data or None,
-                format=form.format.data)
+                current_user,
+                goals=form.goals.data,
+                needs=form.needs.data,
+                project=project,
+                project_needs=linked,
+                languages=form.languages.data,
+                departement=form.departement.data or None,
+                sector=form.sector.data or None,
+                format=form.format.data,
+            )
         if outcome.ok:
-            flash(_("Votre demande est enregistrée. Voici les parrains et marraines qui "
-                    "vous correspondent le mieux."), "success")
+            flash(
+                _(
+                    "Votre demande est enregistrée. Voici les parrains et marraines qui "
+                    "vous correspondent le mieux."
+                ),
+                "success",
+            )
             return redirect(url_for("mentoring.suggestions", request_id=created.id))
-    return render_template("mentoring/request_form.html", form=form, project=project,
-                           projects=projects)
+    return render_template(
+        "mentoring/request_form.html", form=form, project=project, projects=projects
+    )
 
 
 def _prefill_request(form: RequestForm, project, open_needs) -> None:
     profile = getattr(current_user, "profile", None)
     form.languages.data = (profile.languages if profile is not None else None) or ["fr"]
-    form.departement.data = (project.departement if project else None) or (
-        profile.departement if profile is not None else "") or ""
+    form.departement.data = (
+        (project.departement if project else None)
+        or (profile.departement if profile is not None else "")
+        or ""
+    )
     if project is not None:
         form.project.data = str(project.id)
         form.sector.data = project.theme or ""
@@ -201,14 +251,22 @@ def request_detail(request_id: int):
         abort(403)
     pairing = None
     if mentoring_request.state in ("proposed", "accepted"):
-        pairing = db.session.scalar(select(Pairing).where(
-            Pairing.request_id == mentoring_request.id).order_by(Pairing.id.desc()).limit(1))
+        pairing = db.session.scalar(
+            select(Pairing)
+            .where(Pairing.request_id == mentoring_request.id)
+            .order_by(Pairing.id.desc())
+            .limit(1)
+        )
     return render_template(
-        "mentoring/request.html", req=mentoring_request, pairing=pairing,
-        answer_form=AnswerForm(), form=EmptyForm(),
+        "mentoring/request.html",
+        req=mentoring_request,
+        pairing=pairing,
+        answer_form=AnswerForm(),
+        form=EmptyForm(),
         can_answer=policies.can_answer_request(current_user, mentoring_request),
         can_withdraw=policies.can_withdraw_request(current_user, mentoring_request),
-        can_suggest=policies.can_see_suggestions(current_user, mentoring_request))
+        can_suggest=policies.can_see_suggestions(current_user, mentoring_request),
+    )
 
 
 @bp.route("/parrainage/demandes/<int:request_id>/suggestions")
@@ -224,10 +282,16 @@ def suggestions(request_id: int):
     is_porteur = current_user.id == mentoring_request.porteur_id
     people = {s.mentor.id: members.person(current_user, s.mentor) for s in result.items}
     return render_template(
-        "mentoring/suggestions.html", req=mentoring_request, result=result, people=people,
-        is_porteur=is_porteur, can_send=policies.can_send_request(current_user, mentoring_request),
+        "mentoring/suggestions.html",
+        req=mentoring_request,
+        result=result,
+        people=people,
+        is_porteur=is_porteur,
+        can_send=policies.can_send_request(current_user, mentoring_request),
         can_propose=policies.can_propose_pairing(current_user) and not is_porteur,
-        send_form=SendRequestForm(), propose_form=ProposeForm())
+        send_form=SendRequestForm(),
+        propose_form=ProposeForm(),
+    )
 
 
 @bp.route("/parrainage/demandes/<int:request_id>/envoyer", methods=["POST"])
@@ -243,15 +307,21 @@ def send_request(request_id: int):
     with form_errors(form) as outcome:
         sent = services.send_request(current_user, mentoring_request, mentor, form.message.data)
     if outcome.ok:
-        flash(_("Votre demande est envoyée à %(name)s. Vous serez prévenu·e de sa réponse.",
-                name=mentor.display_name), "success")
+        flash(
+            _(
+                "Votre demande est envoyée à %(name)s. Vous serez prévenu·e de sa réponse.",
+                name=mentor.display_name,
+            ),
+            "success",
+        )
         return redirect(url_for("mentoring.request_detail", request_id=sent.id))
     flash(outcome.error.message, "error")
     return redirect(url_for("mentoring.suggestions", request_id=request_id))
 
 
-@bp.route("/parrainage/demandes/<int:request_id>/<any(accepter, decliner):decision>",
-          methods=["POST"])
+@bp.route(
+    "/parrainage/demandes/<int:request_id>/<any(accepter, decliner):decision>", methods=["POST"]
+)
 @login_required
 def answer_request(request_id: int, decision: str):
     mentoring_request = load_request(request_id)
@@ -261,22 +331,34 @@ def answer_request(request_id: int, decision: str):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             if decision == "accepter":
-                pairing = services.accept_request(current_user, mentoring_request,
-                                                  form.message.data)
+                pairing = services.accept_request(
+                    current_user, mentoring_request, form.message.data
+                )
             else:
                 services.decline_request(current_user, mentoring_request, form.message.data)
         if outcome.ok:
             if decision == "accepter":
-                flash(_("Vous formez désormais un binôme avec %(name)s. Bon parrainage !",
-                        name=mentoring_request.porteur.display_name), "success")
+                flash(
+                    _(
+                        "Vous formez désormais un binôme avec %(name)s. Bon parrainage !",
+                        name=mentoring_request.porteur.display_name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("mentoring.pairing", pairing_id=pairing.id))
             flash(_("Votre réponse est envoyée."), "success")
             return redirect(url_for("mentoring.index"))
     mentoring_request = load_request(request_id)
     return render_template(
-        "mentoring/request.html", req=mentoring_request, pairing=None, answer_form=form,
-        form=EmptyForm(), can_answer=policies.can_answer_request(current_user, mentoring_request),
-        can_withdraw=False, can_suggest=False), 422
+        "mentoring/request.html",
+        req=mentoring_request,
+        pairing=None,
+        answer_form=form,
+        form=EmptyForm(),
+        can_answer=policies.can_answer_request(current_user, mentoring_request),
+        can_withdraw=False,
+        can_suggest=False,
+    ), 422
 
 
 @bp.route("/parrainage/demandes/<int:request_id>/retirer", methods=["POST"])
@@ -306,13 +388,22 @@ def propose(request_id: int):
     mentor = db.get_or_404(User, _int_or_404(form.mentor_id.data))
     with form_errors(form) as outcome:
         pairing = pairings.propose_pairing(
-            current_user, mentor=mentor, porteur=mentoring_request.porteur,
-            request=mentoring_request, started_on=form.started_on.data,
-            message=form.message.data)
+            current_user,
+            mentor=mentor,
+            porteur=mentoring_request.porteur,
+            request=mentoring_request,
+            started_on=form.started_on.data,
+            message=form.message.data,
+        )
     if outcome.ok:
-        flash(_("Binôme proposé : %(mentor)s et %(porteur)s sont prévenus.",
-                mentor=mentor.display_name, porteur=mentoring_request.porteur.display_name),
-              "success")
+        flash(
+            _(
+                "Binôme proposé : %(mentor)s et %(porteur)s sont prévenus.",
+                mentor=mentor.display_name,
+                porteur=mentoring_request.porteur.display_name,
+            ),
+            "success",
+        )
         return redirect(url_for("mentoring.pairing", pairing_id=pairing.id))
     flash(outcome.error.message, "error")
     return redirect(url_for("mentoring.suggestions", request_id=request_id))
@@ -326,6 +417,7 @@ def _int_or_404(value) -> int:
 
 
 # --- a pairing ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SessionRow:
@@ -342,18 +434,29 @@ def _render_pairing(pairing: Pairing, *, session_form=None, goal_form=None, stat
     sessions = pairings.sessions_of(pairing)
     total = sum(s.duration_minutes for s in sessions)
     if not can_read:  # the notes never reach the template of someone outside the pair
-        sessions = [SessionRow(s.id, s.held_on, s.duration_minutes, s.logged_by_id)
-                    for s in sessions]
+        sessions = [
+            SessionRow(s.id, s.held_on, s.duration_minutes, s.logged_by_id) for s in sessions
+        ]
     if session_form is None:
         session_form = SessionForm(formdata=None, held_on=services.paris_today())
     return render_template(
-        "mentoring/pairing.html", pairing=pairing, sessions=sessions, total_minutes=total,
-        can_read_notes=can_read, is_in_pair=policies.is_in_pair(current_user, pairing),
-        side=pairing.side_of(current_user), partner=pairing.partner_of(current_user),
-        session_form=session_form, goal_form=goal_form or GoalForm(formdata=None),
-        progress_form=GoalProgressForm(formdata=None), form=EmptyForm(),
-        answer_form=AnswerForm(formdata=None), conversation_url=conversation_url(pairing),
-        today=services.paris_today(), policies=policies), status
+        "mentoring/pairing.html",
+        pairing=pairing,
+        sessions=sessions,
+        total_minutes=total,
+        can_read_notes=can_read,
+        is_in_pair=policies.is_in_pair(current_user, pairing),
+        side=pairing.side_of(current_user),
+        partner=pairing.partner_of(current_user),
+        session_form=session_form,
+        goal_form=goal_form or GoalForm(formdata=None),
+        progress_form=GoalProgressForm(formdata=None),
+        form=EmptyForm(),
+        answer_form=AnswerForm(formdata=None),
+        conversation_url=conversation_url(pairing),
+        today=services.paris_today(),
+        policies=policies,
+    ), status
 
 
 @bp.route("/parrainage/binomes/<int:pairing_id>")
@@ -369,21 +472,27 @@ PAIRING_ACTIONS = {
     "accepter": (pairings.accept_pairing, _l("Binôme accepté : il commence !")),
     "pause": (pairings.pause_pairing, _l("Le binôme est en pause.")),
     "reprendre": (pairings.resume_pairing, _l("Le binôme reprend.")),
-    "terminer": (pairings.complete_pairing,
-                 _l("Le binôme est terminé. Merci ! Il reste à donner votre bilan.")),
+    "terminer": (
+        pairings.complete_pairing,
+        _l("Le binôme est terminé. Merci ! Il reste à donner votre bilan."),
+    ),
 }
 
 
-@bp.route("/parrainage/binomes/<int:pairing_id>/<any(accepter, decliner, pause, reprendre, terminer):action>",
-          methods=["POST"])
+@bp.route(
+    "/parrainage/binomes/<int:pairing_id>/<any(accepter, decliner, pause, reprendre, terminer):action>",
+    methods=["POST"],
+)
 @login_required
 def pairing_action(pairing_id: int, action: str):
     found = load_pairing(pairing_id)
     if not policies.can_view_pairing(current_user, found):
         abort(403)
     allowed = {
-        "accepter": policies.can_accept_pairing, "decliner": policies.can_decline_pairing,
-        "pause": policies.can_pause_pairing, "reprendre": policies.can_resume_pairing,
+        "accepter": policies.can_accept_pairing,
+        "decliner": policies.can_decline_pairing,
+        "pause": policies.can_pause_pairing,
+        "reprendre": policies.can_resume_pairing,
         "terminer": policies.can_complete_pairing,
     }[action]
     if not allowed(current_user, found):
@@ -396,8 +505,12 @@ def pairing_action(pairing_id: int, action: str):
             else:
                 PAIRING_ACTIONS[action][0](current_user, found)
         if outcome.ok:
-            flash(_("Votre réponse est envoyée.") if action == "decliner"
-                  else str(PAIRING_ACTIONS[action][1]), "success")
+            flash(
+                _("Votre réponse est envoyée.")
+                if action == "decliner"
+                else str(PAIRING_ACTIONS[action][1]),
+                "success",
+            )
             if action == "terminer" and policies.is_in_pair(current_user, found):
                 return redirect(url_for("mentoring.feedback", pairing_id=pairing_id))
         else:
@@ -414,9 +527,14 @@ def log_session(pairing_id: int):
     form = SessionForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            pairings.log_session(current_user, found, held_on=form.held_on.data,
-                                 duration_minutes=form.duration.data, notes=form.notes.data,
-                                 next_steps=form.next_steps.data)
+            pairings.log_session(
+                current_user,
+                found,
+                held_on=form.held_on.data,
+                duration_minutes=form.duration.data,
+                notes=form.notes.data,
+                next_steps=form.next_steps.data,
+            )
         if outcome.ok:
             flash(_("Séance enregistrée."), "success")
             return redirect(url_for("mentoring.pairing", pairing_id=pairing_id) + "#seances")
@@ -424,12 +542,16 @@ def log_session(pairing_id: int):
     return _render_pairing(found, session_form=form, status=422)
 
 
-@bp.route("/parrainage/binomes/<int:pairing_id>/seances/<int:session_id>/supprimer",
-          methods=["POST"])
+@bp.route(
+    "/parrainage/binomes/<int:pairing_id>/seances/<int:session_id>/supprimer", methods=["POST"]
+)
 @login_required
 def delete_session(pairing_id: int, session_id: int):
-    session = db.first_or_404(select(MentoringSession).where(
-        MentoringSession.id == session_id, MentoringSession.pairing_id == pairing_id))
+    session = db.first_or_404(
+        select(MentoringSession).where(
+            MentoringSession.id == session_id, MentoringSession.pairing_id == pairing_id
+        )
+    )
     if not policies.can_delete_session(current_user, session):
         abort(403)
     if EmptyForm().validate_on_submit():
@@ -455,8 +577,9 @@ def add_goal(pairing_id: int):
 
 
 def _load_goal(pairing_id: int, goal_id: int) -> PairingGoal:
-    return db.first_or_404(select(PairingGoal).where(PairingGoal.id == goal_id,
-                                                     PairingGoal.pairing_id == pairing_id))
+    return db.first_or_404(
+        select(PairingGoal).where(PairingGoal.id == goal_id, PairingGoal.pairing_id == pairing_id)
+    )
 
 
 @bp.route("/parrainage/binomes/<int:pairing_id>/objectifs/<int:goal_id>", methods=["POST"])
@@ -474,8 +597,9 @@ def update_goal(pairing_id: int, goal_id: int):
     return redirect(url_for("mentoring.pairing", pairing_id=pairing_id) + "#objectifs")
 
 
-@bp.route("/parrainage/binomes/<int:pairing_id>/objectifs/<int:goal_id>/supprimer",
-          methods=["POST"])
+@bp.route(
+    "/parrainage/binomes/<int:pairing_id>/objectifs/<int:goal_id>/supprimer", methods=["POST"]
+)
 @login_required
 def delete_goal(pairing_id: int, goal_id: int):
     goal = _load_goal(pairing_id, goal_id)
@@ -497,13 +621,18 @@ def feedback(pairing_id: int):
     form = FeedbackForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            pairings.give_feedback(current_user, found, rating=form.rating.data,
-                                   comment=form.comment.data)
+            pairings.give_feedback(
+                current_user, found, rating=form.rating.data, comment=form.comment.data
+            )
         if outcome.ok:
             flash(_("Merci pour votre bilan !"), "success")
             return redirect(url_for("mentoring.pairing", pairing_id=pairing_id))
-    return render_template("mentoring/feedback_form.html", form=form, pairing=found,
-                           partner=found.partner_of(current_user))
+    return render_template(
+        "mentoring/feedback_form.html",
+        form=form,
+        pairing=found,
+        partner=found.partner_of(current_user),
+    )
 
 
 from tremplin.mentoring import organiser_routes  # noqa: E402,F401  (the organisers' and certificate pages)

@@ -4,6 +4,7 @@ every rule. Pairings, goals, sessions and feedback are in pairings.py.
 Flushes, never commits (the request or the CLI command commits). Rules broken raise a
 DomainError whose message is for people.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -59,8 +60,10 @@ class InvalidRequest(DomainError):
 
 
 class DuplicateRequest(DomainError):
-    default_message = _l("Vous avez déjà une demande en attente auprès de cette personne : "
-                         "attendez sa réponse avant de la solliciter à nouveau.")
+    default_message = _l(
+        "Vous avez déjà une demande en attente auprès de cette personne : "
+        "attendez sa réponse avant de la solliciter à nouveau."
+    )
 
 
 class MentorUnavailable(DomainError):
@@ -68,8 +71,10 @@ class MentorUnavailable(DomainError):
 
 
 class CapacityReached(DomainError):
-    default_message = _l("Toutes les places de ce parrain ou de cette marraine sont prises : "
-                         "un binôme doit se terminer avant d’en accepter un nouveau.")
+    default_message = _l(
+        "Toutes les places de ce parrain ou de cette marraine sont prises : "
+        "un binôme doit se terminer avant d’en accepter un nouveau."
+    )
 
 
 class WrongState(DomainError):
@@ -98,7 +103,8 @@ def get_settings() -> MentoringSettings:
             id=1,
             default_length_weeks=defaults.get("MENTORING_DEFAULT_LENGTH_WEEKS", 26),
             quiet_after_weeks=defaults.get("MENTORING_QUIET_AFTER_WEEKS", 4),
-            request_expiry_days=defaults.get("MENTORING_REQUEST_EXPIRY_DAYS", 14))
+            request_expiry_days=defaults.get("MENTORING_REQUEST_EXPIRY_DAYS", 14),
+        )
     return settings
 
 
@@ -111,8 +117,10 @@ def update_settings(organiser: User, **values: int) -> MentoringSettings:
     for name, value in values.items():
         low, high = SETTINGS_BOUNDS[name]
         if value is None or not low <= int(value) <= high:
-            raise DomainError(_("Choisissez une valeur entre %(low)d et %(high)d.",
-                                low=low, high=high), field=name)
+            raise DomainError(
+                _("Choisissez une valeur entre %(low)d et %(high)d.", low=low, high=high),
+                field=name,
+            )
         setattr(settings, name, int(value))
     settings.updated_by_id = organiser.id
     if settings not in db.session:
@@ -122,6 +130,7 @@ def update_settings(organiser: User, **values: int) -> MentoringSettings:
 
 
 # --- offers ---------------------------------------------------------------------------
+
 
 def offer_of(user: User) -> MentorOffer | None:
     return db.session.scalar(select(MentorOffer).where(MentorOffer.user_id == user.id))
@@ -135,15 +144,25 @@ def _codes(values: Iterable[str] | None, known: dict, what: str, limit: int) -> 
         if value not in codes:
             codes.append(value)
     if len(codes) > limit:
-        raise InvalidOffer(_("%(limit)d choix au maximum dans « %(what)s ».",
-                             limit=limit, what=what))
+        raise InvalidOffer(
+            _("%(limit)d choix au maximum dans « %(what)s ».", limit=limit, what=what)
+        )
     return codes
 
 
-def save_offer(user: User, *, skills: Iterable[str], sectors: Iterable[str] = (),
-               languages: Iterable[str] = (), departements: Iterable[str] = (),
-               format: str = BOTH, hours_per_month: int = 4, max_mentees: int = 1,
-               is_available: bool = True, presentation: str | None = None) -> MentorOffer:
+def save_offer(
+    user: User,
+    *,
+    skills: Iterable[str],
+    sectors: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    departements: Iterable[str] = (),
+    format: str = BOTH,
+    hours_per_month: int = 4,
+    max_mentees: int = 1,
+    is_available: bool = True,
+    presentation: str | None = None,
+) -> MentorOffer:
     """Create or update the member's mentor offer."""
     from tremplin.mentoring import policies
 
@@ -151,8 +170,9 @@ def save_offer(user: User, *, skills: Iterable[str], sectors: Iterable[str] = ()
         raise NotAllowed()
     skill_codes = _codes(skills, SKILL_LABELS, _("Compétences"), len(SKILL_LABELS))
     if not skill_codes:
-        raise InvalidOffer(_("Choisissez au moins un domaine où vous pouvez aider."),
-                           field="skills")
+        raise InvalidOffer(
+            _("Choisissez au moins un domaine où vous pouvez aider."), field="skills"
+        )
     tags = {
         SKILL: skill_codes,
         SECTOR: _codes(sectors, THEME_LABELS, _("Secteurs"), 8),
@@ -160,22 +180,28 @@ def save_offer(user: User, *, skills: Iterable[str], sectors: Iterable[str] = ()
         DEPARTEMENT: _codes(departements, DEPARTEMENT_LABELS, _("Territoire"), 10),
     }
     if not tags[LANGUAGE]:
-        raise InvalidOffer(_("Indiquez au moins une langue dans laquelle vous accompagnez."),
-                           field="languages")
+        raise InvalidOffer(
+            _("Indiquez au moins une langue dans laquelle vous accompagnez."), field="languages"
+        )
     if format not in FORMATS:
         raise InvalidOffer(field="format")
     if format != "online" and not tags[DEPARTEMENT]:
-        raise InvalidOffer(_("Indiquez au moins un département où vous pouvez rencontrer "
-                             "vos binômes, ou choisissez l’accompagnement à distance."),
-                           field="departements")
+        raise InvalidOffer(
+            _(
+                "Indiquez au moins un département où vous pouvez rencontrer "
+                "vos binômes, ou choisissez l’accompagnement à distance."
+            ),
+            field="departements",
+        )
     if not 1 <= int(hours_per_month) <= 200:
         raise InvalidOffer(_("Entre 1 et 200 heures par mois."), field="hours_per_month")
     if not 1 <= int(max_mentees) <= 20:
         raise InvalidOffer(_("Entre 1 et 20 binômes à la fois."), field="max_mentees")
     presentation = (presentation or "").strip() or None
     if presentation and len(presentation) > PRESENTATION_MAX:
-        raise InvalidOffer(_("%(max)d caractères au maximum.", max=PRESENTATION_MAX),
-                           field="presentation")
+        raise InvalidOffer(
+            _("%(max)d caractères au maximum.", max=PRESENTATION_MAX), field="presentation"
+        )
     offer = offer_of(user)
     if offer is None:
         offer = MentorOffer(user_id=user.id)
@@ -209,8 +235,9 @@ def set_availability(user: User, is_available: bool) -> MentorOffer:
 
 def mentor_load(mentor_id: int, *, exclude_pairing_id: int | None = None) -> int:
     """Places taken: pairings proposed, active or paused."""
-    stmt = select(func.count(Pairing.id)).where(Pairing.mentor_id == mentor_id,
-                                                Pairing.state.in_(LOAD_STATES))
+    stmt = select(func.count(Pairing.id)).where(
+        Pairing.mentor_id == mentor_id, Pairing.state.in_(LOAD_STATES)
+    )
     if exclude_pairing_id is not None:
         stmt = stmt.where(Pairing.id != exclude_pairing_id)
     return db.session.scalar(stmt) or 0
@@ -219,8 +246,9 @@ def mentor_load(mentor_id: int, *, exclude_pairing_id: int | None = None) -> int
 def lock_offer(mentor_id: int) -> MentorOffer | None:
     """The mentor's offer, locked until commit (PostgreSQL), so two acceptances cannot
     both take the last place."""
-    return db.session.scalar(select(MentorOffer).where(MentorOffer.user_id == mentor_id)
-                             .with_for_update())
+    return db.session.scalar(
+        select(MentorOffer).where(MentorOffer.user_id == mentor_id).with_for_update()
+    )
 
 
 def check_capacity(mentor: User, *, exclude_pairing_id: int | None = None) -> MentorOffer:
@@ -234,14 +262,24 @@ def check_capacity(mentor: User, *, exclude_pairing_id: int | None = None) -> Me
 
 # --- requests -------------------------------------------------------------------------
 
-def _clean_request_fields(porteur: User, *, goals: str, needs: Iterable[str],
-                          project: Project | None, project_needs: Iterable[Need],
-                          languages: Iterable[str], departement: str | None,
-                          sector: str | None, format: str) -> dict:
+
+def _clean_request_fields(
+    porteur: User,
+    *,
+    goals: str,
+    needs: Iterable[str],
+    project: Project | None,
+    project_needs: Iterable[Need],
+    languages: Iterable[str],
+    departement: str | None,
+    sector: str | None,
+    format: str,
+) -> dict:
     goals = (goals or "").strip()
     if not goals:
-        raise InvalidRequest(_("Décrivez en quelques mots ce que vous attendez d’un binôme."),
-                             field="goals")
+        raise InvalidRequest(
+            _("Décrivez en quelques mots ce que vous attendez d’un binôme."), field="goals"
+        )
     if len(goals) > GOALS_MAX:
         raise InvalidRequest(_("%(max)d caractères au maximum.", max=GOALS_MAX), field="goals")
     need_codes: list[str] = []
@@ -253,12 +291,14 @@ def _clean_request_fields(porteur: User, *, goals: str, needs: Iterable[str],
     if not need_codes:
         raise InvalidRequest(_("Choisissez au moins un besoin."), field="needs")
     if project is not None and not project.has_team_member(porteur):
-        raise InvalidRequest(_("Vous ne faites pas partie de l’équipe de ce projet."),
-                             field="project")
+        raise InvalidRequest(
+            _("Vous ne faites pas partie de l’équipe de ce projet."), field="project"
+        )
     linked = list(project_needs or [])
     if linked and (project is None or any(n.project_id != project.id for n in linked)):
-        raise InvalidRequest(_("Ces besoins ne sont pas ceux du projet choisi."),
-                             field="project_needs")
+        raise InvalidRequest(
+            _("Ces besoins ne sont pas ceux du projet choisi."), field="project_needs"
+        )
     language_codes = [c for c in dict.fromkeys(languages or []) if c]
     if any(c not in LANGUAGE_LABELS for c in language_codes):
         raise InvalidRequest(field="languages")
@@ -268,24 +308,47 @@ def _clean_request_fields(porteur: User, *, goals: str, needs: Iterable[str],
         raise InvalidRequest(field="sector")
     if format not in FORMATS:
         raise InvalidRequest(field="format")
-    return {"goals": goals, "needs": need_codes, "project_id": project.id if project else None,
-            "project_needs": linked, "languages": language_codes,
-            "departement": departement or None, "sector": sector or None, "format": format}
+    return {
+        "goals": goals,
+        "needs": need_codes,
+        "project_id": project.id if project else None,
+        "project_needs": linked,
+        "languages": language_codes,
+        "departement": departement or None,
+        "sector": sector or None,
+        "format": format,
+    }
 
 
-def create_request(porteur: User, *, goals: str, needs: Iterable[str],
-                   project: Project | None = None, project_needs: Iterable[Need] = (),
-                   languages: Iterable[str] = ("fr",), departement: str | None = None,
-                   sector: str | None = None, format: str = BOTH) -> MentoringRequest:
+def create_request(
+    porteur: User,
+    *,
+    goals: str,
+    needs: Iterable[str],
+    project: Project | None = None,
+    project_needs: Iterable[Need] = (),
+    languages: Iterable[str] = ("fr",),
+    departement: str | None = None,
+    sector: str | None = None,
+    format: str = BOTH,
+) -> MentoringRequest:
     """A request in the pool: the porteur then picks a mentor among the suggestions (or
     the organisers propose one)."""
     from tremplin.mentoring import policies
 
     if not policies.can_request_mentor(porteur):
         raise NotAllowed()
-    fields = _clean_request_fields(porteur, goals=goals, needs=needs, project=project,
-                                   project_needs=project_needs, languages=languages,
-                                   departement=departement, sector=sector, format=format)
+    fields = _clean_request_fields(
+        porteur,
+        goals=goals,
+        needs=needs,
+        project=project,
+        project_needs=project_needs,
+        languages=languages,
+        departement=departement,
+        sector=sector,
+        format=format,
+    )
     request = MentoringRequest(porteur_id=porteur.id, state=OPEN, **fields)
     db.session.add(request)
     db.session.flush()
@@ -293,23 +356,36 @@ def create_request(porteur: User, *, goals: str, needs: Iterable[str],
 
 
 def _pending_with(porteur_id: int, mentor_id: int) -> bool:
-    return bool(db.session.scalar(select(func.count(MentoringRequest.id)).where(
-        MentoringRequest.porteur_id == porteur_id, MentoringRequest.mentor_id == mentor_id,
-        MentoringRequest.state == PENDING)))
+    return bool(
+        db.session.scalar(
+            select(func.count(MentoringRequest.id)).where(
+                MentoringRequest.porteur_id == porteur_id,
+                MentoringRequest.mentor_id == mentor_id,
+                MentoringRequest.state == PENDING,
+            )
+        )
+    )
 
 
 def _paired_with(porteur_id: int, mentor_id: int) -> bool:
-    return bool(db.session.scalar(select(func.count(Pairing.id)).where(
-        Pairing.porteur_id == porteur_id, Pairing.mentor_id == mentor_id,
-        Pairing.state.in_(LOAD_STATES))))
+    return bool(
+        db.session.scalar(
+            select(func.count(Pairing.id)).where(
+                Pairing.porteur_id == porteur_id,
+                Pairing.mentor_id == mentor_id,
+                Pairing.state.in_(LOAD_STATES),
+            )
+        )
+    )
 
 
 def request_url(request: MentoringRequest) -> str:
     return url_for("mentoring.request_detail", request_id=request.id)
 
 
-def send_request(porteur: User, request: MentoringRequest, mentor: User,
-                 message: str | None = None) -> MentoringRequest:
+def send_request(
+    porteur: User, request: MentoringRequest, mentor: User, message: str | None = None
+) -> MentoringRequest:
     """Send the request to one mentor. A request in the pool moves to that mentor; a
     declined one is copied into a new request (the decline stays on record)."""
     from tremplin.mentoring import policies
@@ -329,14 +405,20 @@ def send_request(porteur: User, request: MentoringRequest, mentor: User,
         raise DuplicateRequest()
     message = (message or "").strip() or None
     if message and len(message) > MESSAGE_MAX:
-        raise InvalidRequest(_("%(max)d caractères au maximum.", max=MESSAGE_MAX),
-                             field="message")
+        raise InvalidRequest(_("%(max)d caractères au maximum.", max=MESSAGE_MAX), field="message")
     if request.state == DECLINED:
         request = MentoringRequest(
-            porteur_id=request.porteur_id, project_id=request.project_id, goals=request.goals,
-            needs=list(request.needs), languages=list(request.languages),
-            departement=request.departement, sector=request.sector, format=request.format,
-            project_needs=list(request.project_needs), previous_id=request.id)
+            porteur_id=request.porteur_id,
+            project_id=request.project_id,
+            goals=request.goals,
+            needs=list(request.needs),
+            languages=list(request.languages),
+            departement=request.departement,
+            sector=request.sector,
+            format=request.format,
+            project_needs=list(request.project_needs),
+            previous_id=request.id,
+        )
         db.session.add(request)
     now = utcnow()
     request.mentor_id = mentor.id
@@ -352,13 +434,17 @@ def send_request(porteur: User, request: MentoringRequest, mentor: User,
     except IntegrityError as exc:  # another tab sent the same request a moment before
         raise DuplicateRequest() from exc
     notices.tell(
-        mentor, notices.REQUESTS,
-        _l("%(name)s vous demande d’être son parrain ou sa marraine.",
-           name=porteur.display_name),
-        request_url(request), template="email/mentoring_request.txt",
-        porteur_name=porteur.display_name, goals=request.goals,
-        needs=[str(SKILL_LABELS[c]) for c in request.needs], message=message,
-        expires_at=request.expires_at)
+        mentor,
+        notices.REQUESTS,
+        _l("%(name)s vous demande d’être son parrain ou sa marraine.", name=porteur.display_name),
+        request_url(request),
+        template="email/mentoring_request.txt",
+        porteur_name=porteur.display_name,
+        goals=request.goals,
+        needs=[str(SKILL_LABELS[c]) for c in request.needs],
+        message=message,
+        expires_at=request.expires_at,
+    )
     return request
 
 
@@ -372,13 +458,15 @@ def withdraw_request(porteur: User, request: MentoringRequest) -> None:
     request.closed_at = utcnow()
     db.session.flush()
     if mentor is not None:
-        notices.tell(mentor, notices.REQUESTS,
-                     _l("%(name)s a retiré sa demande de parrainage.",
-                        name=porteur.display_name), request_url(request))
+        notices.tell(
+            mentor,
+            notices.REQUESTS,
+            _l("%(name)s a retiré sa demande de parrainage.", name=porteur.display_name),
+            request_url(request),
+        )
 
 
-def accept_request(mentor: User, request: MentoringRequest,
-                   message: str | None = None) -> Pairing:
+def accept_request(mentor: User, request: MentoringRequest, message: str | None = None) -> Pairing:
     """The mentor says yes: the pairing starts at once (the porteur asked for it)."""
     from tremplin.mentoring import pairings, policies
 
@@ -390,14 +478,22 @@ def accept_request(mentor: User, request: MentoringRequest,
     request.responded_at = now
     request.response_message = (message or "").strip()[:MESSAGE_MAX] or None
     request.closed_at = now
-    pairing = pairings.start_pairing(mentor=mentor, porteur=request.porteur, request=request,
-                                     project_id=request.project_id)
-    notices.tell(request.porteur, notices.REQUESTS,
-                 _l("%(name)s a accepté d’être votre parrain ou marraine : votre binôme "
-                    "commence !", name=mentor.display_name),
-                 url_for("mentoring.pairing", pairing_id=pairing.id),
-                 template="email/mentoring_answer.txt", accepted=True,
-                 mentor_name=mentor.display_name, answer=request.response_message)
+    pairing = pairings.start_pairing(
+        mentor=mentor, porteur=request.porteur, request=request, project_id=request.project_id
+    )
+    notices.tell(
+        request.porteur,
+        notices.REQUESTS,
+        _l(
+            "%(name)s a accepté d’être votre parrain ou marraine : votre binôme commence !",
+            name=mentor.display_name,
+        ),
+        url_for("mentoring.pairing", pairing_id=pairing.id),
+        template="email/mentoring_answer.txt",
+        accepted=True,
+        mentor_name=mentor.display_name,
+        answer=request.response_message,
+    )
     return pairing
 
 
@@ -408,23 +504,32 @@ def decline_request(mentor: User, request: MentoringRequest, message: str) -> No
         raise WrongState(_("Cette demande n’attend plus de réponse de votre part."))
     message = (message or "").strip()
     if not message:
-        raise InvalidRequest(_("Un mot d’explication aide la personne à rebondir : "
-                               "écrivez quelques lignes."), field="message")
+        raise InvalidRequest(
+            _("Un mot d’explication aide la personne à rebondir : écrivez quelques lignes."),
+            field="message",
+        )
     if len(message) > MESSAGE_MAX:
-        raise InvalidRequest(_("%(max)d caractères au maximum.", max=MESSAGE_MAX),
-                             field="message")
+        raise InvalidRequest(_("%(max)d caractères au maximum.", max=MESSAGE_MAX), field="message")
     now = utcnow()
     request.state = DECLINED
     request.responded_at = now
     request.response_message = message
     request.closed_at = now
     db.session.flush()
-    notices.tell(request.porteur, notices.REQUESTS,
-                 _l("%(name)s ne peut pas être votre binôme pour le moment. D’autres "
-                    "parrains et marraines vous attendent.", name=mentor.display_name),
-                 url_for("mentoring.suggestions", request_id=request.id),
-                 template="email/mentoring_answer.txt", accepted=False,
-                 mentor_name=mentor.display_name, answer=message)
+    notices.tell(
+        request.porteur,
+        notices.REQUESTS,
+        _l(
+            "%(name)s ne peut pas être votre binôme pour le moment. D’autres "
+            "parrains et marraines vous attendent.",
+            name=mentor.display_name,
+        ),
+        url_for("mentoring.suggestions", request_id=request.id),
+        template="email/mentoring_answer.txt",
+        accepted=False,
+        mentor_name=mentor.display_name,
+        answer=message,
+    )
 
 
 def expire_requests(now: datetime | None = None) -> int:
@@ -435,30 +540,51 @@ def expire_requests(now: datetime | None = None) -> int:
     due = db.session.execute(
         select(MentoringRequest.id, MentoringRequest.mentor_id)
         .where(MentoringRequest.state == PENDING, MentoringRequest.expires_at < now)
-        .order_by(MentoringRequest.id)).all()
+        .order_by(MentoringRequest.id)
+    ).all()
     expired = 0
     for request_id, mentor_id in due:
         claimed = db.session.execute(
             update(MentoringRequest)
-            .where(MentoringRequest.id == request_id, MentoringRequest.state == PENDING,
-                   MentoringRequest.mentor_id == mentor_id)
-            .values(state=OPEN, mentor_id=None, sent_at=None, expires_at=None,
-                    expired_count=MentoringRequest.expired_count + 1)
-            .execution_options(synchronize_session=False)).rowcount
+            .where(
+                MentoringRequest.id == request_id,
+                MentoringRequest.state == PENDING,
+                MentoringRequest.mentor_id == mentor_id,
+            )
+            .values(
+                state=OPEN,
+                mentor_id=None,
+                sent_at=None,
+                expires_at=None,
+                expired_count=MentoringRequest.expired_count + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not claimed:
             continue
         expired += 1
         request = db.session.get(MentoringRequest, request_id, populate_existing=True)
         mentor = db.session.get(User, mentor_id) if mentor_id else None
-        notices.tell(request.porteur, notices.REQUESTS,
-                     _l("%(name)s n’a pas répondu à temps : votre demande revient dans le "
-                        "vivier. Choisissez une autre personne, ou l’équipe d’animation vous "
-                        "en proposera une.", name=mentor.display_name if mentor else "?"),
-                     url_for("mentoring.suggestions", request_id=request.id))
+        notices.tell(
+            request.porteur,
+            notices.REQUESTS,
+            _l(
+                "%(name)s n’a pas répondu à temps : votre demande revient dans le "
+                "vivier. Choisissez une autre personne, ou l’équipe d’animation vous "
+                "en proposera une.",
+                name=mentor.display_name if mentor else "?",
+            ),
+            url_for("mentoring.suggestions", request_id=request.id),
+        )
         if mentor is not None:
-            notices.tell(mentor, notices.REQUESTS,
-                         _l("La demande de parrainage de %(name)s a expiré faute de réponse.",
-                            name=request.porteur.display_name), request_url(request))
+            notices.tell(
+                mentor,
+                notices.REQUESTS,
+                _l(
+                    "La demande de parrainage de %(name)s a expiré faute de réponse.",
+                    name=request.porteur.display_name,
+                ),
+                request_url(request),
+            )
     db.session.flush()
     return expired
-

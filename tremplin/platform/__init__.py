@@ -3,6 +3,7 @@
 `create_app` reads as the ordered list of steps below. The platform imports domain modules
 only here, to register their blueprints, CLI groups and socket handlers.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,9 +19,16 @@ from tremplin.platform.config import PROJECT_ROOT, load_config
 bp = Blueprint("platform", __name__)
 
 # Domain modules, in dependency order. Each exposes `bp` and may expose `init_app(app)`.
-MODULES: tuple[str, ...] = ("tremplin.platform", "tremplin.members", "tremplin.groups",
-                           "tremplin.funding", "tremplin.funding.clubs", "tremplin.meetups",
-                           "tremplin.mentoring", "tremplin.search")
+MODULES: tuple[str, ...] = (
+    "tremplin.platform",
+    "tremplin.members",
+    "tremplin.groups",
+    "tremplin.funding",
+    "tremplin.funding.clubs",
+    "tremplin.meetups",
+    "tremplin.mentoring",
+    "tremplin.search",
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,7 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
 
 
 def configure_database(app: Flask) -> None:
@@ -113,10 +123,24 @@ def init_module(app: Flask) -> None:
 
     from tremplin.platform.hooks import NavItem, register_nav_item
 
-    register_nav_item(NavItem("platform.impact_dashboard", _l("Impact"), order=85,
-                              organisers_only=True, active_prefix="/impact"))
-    register_nav_item(NavItem("platform.admin_home", _l("Administration"), order=90,
-                              organisers_only=True, active_prefix="/administration"))
+    register_nav_item(
+        NavItem(
+            "platform.impact_dashboard",
+            _l("Impact"),
+            order=85,
+            organisers_only=True,
+            active_prefix="/impact",
+        )
+    )
+    register_nav_item(
+        NavItem(
+            "platform.admin_home",
+            _l("Administration"),
+            order=90,
+            organisers_only=True,
+            active_prefix="/administration",
+        )
+    )
 
 
 INIT_STEPS: list[Callable[[Flask], None]] = [

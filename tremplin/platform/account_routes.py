@@ -1,4 +1,5 @@
 """Account views: register, confirm, log in/out, reset and change password or e-mail."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -27,7 +28,12 @@ def safe_next(target: str | None, default: str = "platform.home") -> str:
     """Only same-site paths are followed after login (no open redirect)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for(default)
 
@@ -35,9 +41,9 @@ def safe_next(target: str | None, default: str = "platform.home") -> str:
 def post_limit(name: str):
     """Per-IP limit on a route's POSTs, read from the config key `name` (Flask-Limiter
     syntax); the 429 page explains it in French."""
-    return limiter.limit(lambda: current_app.config[name], methods=["POST"],
-                         error_message="rate-limited")
-
+    return limiter.limit(
+        lambda: current_app.config[name], methods=["POST"], error_message="rate-limited"
+    )
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
@@ -47,8 +53,12 @@ def register():
         return redirect(url_for("platform.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        accounts.register(form.email.data, form.password.data, form.display_name.data,
-                          locale=session.get("lang", "fr"))
+        accounts.register(
+            form.email.data,
+            form.password.data,
+            form.display_name.data,
+            locale=session.get("lang", "fr"),
+        )
         session["check_email"] = "register"
         return redirect(url_for("platform.check_email"))
     return render_template("platform/account/register.html", form=form)
@@ -57,8 +67,7 @@ def register():
 @bp.route("/verifiez-vos-emails")
 def check_email():
     reason = session.get("check_email", "register")
-    return render_template("platform/account/check_email.html", reason=reason,
-                           form=EmailOnlyForm())
+    return render_template("platform/account/check_email.html", reason=reason, form=EmailOnlyForm())
 
 
 @bp.route("/confirmer/<token>")
@@ -69,8 +78,9 @@ def confirm_email(token: str):
         if current_user.is_authenticated:
             return redirect(url_for("platform.home"))
         return redirect(url_for("platform.login"))
-    return render_template("platform/account/link_problem.html", status=status, kind="confirm",
-                           form=EmailOnlyForm()), 400 if status == accounts.LinkStatus.INVALID else 200
+    return render_template(
+        "platform/account/link_problem.html", status=status, kind="confirm", form=EmailOnlyForm()
+    ), 400 if status == accounts.LinkStatus.INVALID else 200
 
 
 @bp.route("/confirmer", methods=["POST"])
@@ -130,8 +140,9 @@ def reset_request():
 def reset_password(token: str):
     status, user = accounts.check_reset_token(token)
     if status != accounts.LinkStatus.OK:
-        return render_template("platform/account/link_problem.html", status=status, kind="reset",
-                               form=EmailOnlyForm()), 400 if status == accounts.LinkStatus.INVALID else 200
+        return render_template(
+            "platform/account/link_problem.html", status=status, kind="reset", form=EmailOnlyForm()
+        ), 400 if status == accounts.LinkStatus.INVALID else 200
     form = ResetPasswordForm()
     if form.validate_on_submit():
         accounts.reset_password(user, form.password.data)
@@ -143,12 +154,14 @@ def reset_password(token: str):
 
 # --- settings -------------------------------------------------------------------------
 
+
 def _settings_forms(**overrides):
     forms = {
         "password_form": ChangePasswordForm(prefix="pw"),
         "email_form": ChangeEmailForm(prefix="em"),
-        "consent_form": consent_form(registry.email_kinds,
-                                     {c.kind for c in current_user.email_consents}),
+        "consent_form": consent_form(
+            registry.email_kinds, {c.kind for c in current_user.email_consents}
+        ),
     }
     forms.update(overrides)
     return forms
@@ -182,8 +195,13 @@ def change_email():
         with form_errors(form) as outcome:
             accounts.request_email_change(current_user, form.current_password.data, form.email.data)
         if outcome.ok:
-            flash(_("Nous avons envoyé un lien de confirmation à la nouvelle adresse. "
-                    "Votre adresse actuelle reste valable jusqu'à la confirmation."), "info")
+            flash(
+                _(
+                    "Nous avons envoyé un lien de confirmation à la nouvelle adresse. "
+                    "Votre adresse actuelle reste valable jusqu'à la confirmation."
+                ),
+                "info",
+            )
             return redirect(url_for("platform.account_settings"))
     return render_template("platform/account/settings.html", **_settings_forms(email_form=form))
 
@@ -193,10 +211,17 @@ def confirm_email_change(token: str):
     status, _user = accounts.confirm_email_change(token)
     if status == accounts.LinkStatus.OK:
         flash(_("Votre nouvelle adresse e-mail est confirmée."), "success")
-        return redirect(url_for("platform.account_settings") if current_user.is_authenticated
-                        else url_for("platform.login"))
-    return render_template("platform/account/link_problem.html", status=status,
-                           kind="change-email", form=EmailOnlyForm()), 400 if status == accounts.LinkStatus.INVALID else 200
+        return redirect(
+            url_for("platform.account_settings")
+            if current_user.is_authenticated
+            else url_for("platform.login")
+        )
+    return render_template(
+        "platform/account/link_problem.html",
+        status=status,
+        kind="change-email",
+        form=EmailOnlyForm(),
+    ), 400 if status == accounts.LinkStatus.INVALID else 200
 
 
 @bp.route("/compte/consentements", methods=["POST"])

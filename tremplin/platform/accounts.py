@@ -3,6 +3,7 @@
 Every answer that a visitor sees is the same whether or not an address has an account;
 what differs goes by e-mail to the address's owner. Never commits (the request does).
 """
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,9 @@ class InvalidCredentials(DomainError):
 
 
 class EmailNotConfirmed(DomainError):
-    default_message = _l("Confirmez d'abord votre adresse e-mail : nous venons de vous renvoyer le lien.")
+    default_message = _l(
+        "Confirmez d'abord votre adresse e-mail : nous venons de vous renvoyer le lien."
+    )
 
 
 class WrongPassword(DomainError):
@@ -70,7 +73,9 @@ def password_problems(password: str, user_inputs: list[str] | tuple[str, ...] = 
     guessable passwords are refused by the zxcvbn strength estimator."""
     problems = []
     if len(password) < PASSWORD_MIN:
-        problems.append(_("Le mot de passe doit contenir au moins %(n)d caractères.", n=PASSWORD_MIN))
+        problems.append(
+            _("Le mot de passe doit contenir au moins %(n)d caractères.", n=PASSWORD_MIN)
+        )
     elif len(password) > PASSWORD_MAX:
         problems.append(_("Le mot de passe ne peut pas dépasser %(n)d caractères.", n=PASSWORD_MAX))
     else:
@@ -82,9 +87,12 @@ def password_problems(password: str, user_inputs: list[str] | tuple[str, ...] = 
                 inputs.append(value.split("@")[0])
         result = zxcvbn(password[:72], user_inputs=inputs)  # its own ceiling
         if result["score"] < 3:
-            problems.append(_(
-                "Ce mot de passe est trop facile à deviner. Essayez une phrase de plusieurs "
-                "mots sans lien entre eux."))
+            problems.append(
+                _(
+                    "Ce mot de passe est trop facile à deviner. Essayez une phrase de plusieurs "
+                    "mots sans lien entre eux."
+                )
+            )
     return problems
 
 
@@ -99,6 +107,7 @@ def check_password(user: User, password: str) -> bool:
 
 # --- registration and confirmation -------------------------------------------------
 
+
 def register(email: str, password: str, display_name: str, locale: str = "fr") -> User | None:
     """Create an account and send the confirmation link. If the address already has an
     account, create nothing and tell its owner by e-mail instead (same answer on screen)."""
@@ -106,10 +115,13 @@ def register(email: str, password: str, display_name: str, locale: str = "fr") -
     existing = find_by_email(address)
     if existing is not None:
         notifications.queue_email(
-            existing, _("Quelqu'un a voulu créer un compte avec votre adresse"),
-            "email/already_registered.txt", kind=notifications.ACCOUNT_KIND,
+            existing,
+            _("Quelqu'un a voulu créer un compte avec votre adresse"),
+            "email/already_registered.txt",
+            kind=notifications.ACCOUNT_KIND,
             login_url=notifications.absolute_url(url_for("platform.login")),
-            reset_url=notifications.absolute_url(url_for("platform.reset_request")))
+            reset_url=notifications.absolute_url(url_for("platform.reset_request")),
+        )
         return None
     user = User(email=address, display_name=display_name.strip(), locale=locale)
     set_password(user, password)
@@ -122,9 +134,12 @@ def register(email: str, password: str, display_name: str, locale: str = "fr") -
 def send_confirmation(user: User) -> None:
     token = tokens.make_token("confirm", {"uid": user.id, "email": user.email})
     notifications.queue_email(
-        user, _("Confirmez votre adresse e-mail"), "email/confirm.txt",
+        user,
+        _("Confirmez votre adresse e-mail"),
+        "email/confirm.txt",
         kind=notifications.ACCOUNT_KIND,
-        link=notifications.absolute_url(url_for("platform.confirm_email", token=token)))
+        link=notifications.absolute_url(url_for("platform.confirm_email", token=token)),
+    )
 
 
 def resend_confirmation(email: str) -> None:
@@ -150,6 +165,7 @@ def confirm_email(token: str) -> tuple[LinkStatus, User | None]:
 
 
 # --- logging in ---------------------------------------------------------------------
+
 
 def authenticate(email: str, password: str) -> User:
     """The member behind these credentials, or InvalidCredentials. After repeated failures
@@ -182,24 +198,33 @@ def _record_failure(user: User) -> None:
         user.failed_login_count = 0
         user.locked_until = utcnow() + timedelta(minutes=cfg["ACCOUNT_LOCK_MINUTES"])
         notifications.queue_email(
-            user, _("Votre compte est verrouillé temporairement"), "email/locked.txt",
-            kind=notifications.ACCOUNT_KIND, minutes=cfg["ACCOUNT_LOCK_MINUTES"],
-            reset_url=notifications.absolute_url(url_for("platform.reset_request")))
+            user,
+            _("Votre compte est verrouillé temporairement"),
+            "email/locked.txt",
+            kind=notifications.ACCOUNT_KIND,
+            minutes=cfg["ACCOUNT_LOCK_MINUTES"],
+            reset_url=notifications.absolute_url(url_for("platform.reset_request")),
+        )
 
 
 # --- password reset -------------------------------------------------------------------
+
 
 def request_password_reset(email: str) -> None:
     user = find_by_email(email)
     if user is None or not user.is_active:
         return
     token = tokens.make_token(
-        "reset", {"uid": user.id, "stamp": tokens.fingerprint(user.session_stamp)})
+        "reset", {"uid": user.id, "stamp": tokens.fingerprint(user.session_stamp)}
+    )
     notifications.queue_email(
-        user, _("Réinitialisation de votre mot de passe"), "email/reset.txt",
+        user,
+        _("Réinitialisation de votre mot de passe"),
+        "email/reset.txt",
         kind=notifications.ACCOUNT_KIND,
         link=notifications.absolute_url(url_for("platform.reset_password", token=token)),
-        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60)
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
 
 
 def check_reset_token(token: str) -> tuple[LinkStatus, User | None]:
@@ -222,19 +247,26 @@ def reset_password(user: User, new_password: str) -> None:
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()  # the reset link proved the address
     notifications.queue_email(
-        user, _("Votre mot de passe a été modifié"), "email/password_changed.txt",
-        kind=notifications.ACCOUNT_KIND)
+        user,
+        _("Votre mot de passe a été modifié"),
+        "email/password_changed.txt",
+        kind=notifications.ACCOUNT_KIND,
+    )
 
 
 # --- account settings ---------------------------------------------------------------
+
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not check_password(user, current_password):
         raise WrongPassword()
     set_password(user, new_password)
     notifications.queue_email(
-        user, _("Votre mot de passe a été modifié"), "email/password_changed.txt",
-        kind=notifications.ACCOUNT_KIND)
+        user,
+        _("Votre mot de passe a été modifié"),
+        "email/password_changed.txt",
+        kind=notifications.ACCOUNT_KIND,
+    )
 
 
 def request_email_change(user: User, current_password: str, new_email: str) -> None:
@@ -246,15 +278,24 @@ def request_email_change(user: User, current_password: str, new_email: str) -> N
     if find_by_email(address) is not None:
         # Do not reveal that the address has an account: tell that address's owner.
         notifications.queue_email(
-            address, _("Demande de changement d'adresse"), "email/email_taken.txt",
-            kind=notifications.ACCOUNT_KIND, locale=user.locale)
+            address,
+            _("Demande de changement d'adresse"),
+            "email/email_taken.txt",
+            kind=notifications.ACCOUNT_KIND,
+            locale=user.locale,
+        )
         return
     user.pending_email = address
     token = tokens.make_token("change-email", {"uid": user.id, "email": address})
     notifications.queue_email(
-        address, _("Confirmez votre nouvelle adresse e-mail"), "email/confirm_change.txt",
-        kind=notifications.ACCOUNT_KIND, locale=user.locale, name=user.display_name,
-        link=notifications.absolute_url(url_for("platform.confirm_email_change", token=token)))
+        address,
+        _("Confirmez votre nouvelle adresse e-mail"),
+        "email/confirm_change.txt",
+        kind=notifications.ACCOUNT_KIND,
+        locale=user.locale,
+        name=user.display_name,
+        link=notifications.absolute_url(url_for("platform.confirm_email_change", token=token)),
+    )
 
 
 def confirm_email_change(token: str) -> tuple[LinkStatus, User | None]:
@@ -277,8 +318,13 @@ def confirm_email_change(token: str) -> tuple[LinkStatus, User | None]:
     user.email_confirmed_at = utcnow()
     if old:
         notifications.queue_email(
-            old, _("Votre adresse e-mail a été modifiée"), "email/email_changed.txt",
-            kind=notifications.ACCOUNT_KIND, locale=user.locale, new_email=user.email)
+            old,
+            _("Votre adresse e-mail a été modifiée"),
+            "email/email_changed.txt",
+            kind=notifications.ACCOUNT_KIND,
+            locale=user.locale,
+            new_email=user.email,
+        )
     return LinkStatus.OK, user
 
 
@@ -287,11 +333,23 @@ def set_locale(user: User, locale: str) -> None:
         user.locale = locale
 
 
-def create_member(email: str, password: str, display_name: str, *, site_role: str = "member",
-                  confirmed: bool = True, locale: str = "fr") -> User:
+def create_member(
+    email: str,
+    password: str,
+    display_name: str,
+    *,
+    site_role: str = "member",
+    confirmed: bool = True,
+    locale: str = "fr",
+) -> User:
     """Create a confirmed account directly (demo data, CLI, tests)."""
-    user = User(email=normalise_email(email), display_name=display_name, site_role=site_role,
-                locale=locale, email_confirmed_at=utcnow() if confirmed else None)
+    user = User(
+        email=normalise_email(email),
+        display_name=display_name,
+        site_role=site_role,
+        locale=locale,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     set_password(user, password)
     db.session.add(user)
     db.session.flush()
@@ -299,6 +357,7 @@ def create_member(email: str, password: str, display_name: str, *, site_role: st
 
 
 # --- privacy: download my data, delete my account ---------------------------------------
+
 
 def export_account_data(user: User) -> dict:
     """Everything the platform holds about a member, plus what each module's registered
@@ -311,20 +370,32 @@ def export_account_data(user: User) -> dict:
         return value.isoformat() if value else None
 
     notes = db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at)).all()
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at)
+    ).all()
     data: dict = {
         "account": {
-            "id": user.id, "email": user.email, "display_name": user.display_name,
-            "locale": user.locale, "site_role": user.site_role,
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "locale": user.locale,
+            "site_role": user.site_role,
             "created_at": stamp(user.created_at),
             "email_confirmed_at": stamp(user.email_confirmed_at),
             "last_login_at": stamp(user.last_login_at),
             "pending_email": user.pending_email,
         },
         "email_consents": sorted(c.kind for c in user.email_consents),
-        "notifications": [{"kind": n.kind, "url": n.url, "created_at": stamp(n.created_at),
-                           "read_at": stamp(n.read_at)} for n in notes],
+        "notifications": [
+            {
+                "kind": n.kind,
+                "url": n.url,
+                "created_at": stamp(n.created_at),
+                "read_at": stamp(n.read_at),
+            }
+            for n in notes
+        ],
     }
     for exporter in registry.data_exporters:
         data.update(exporter(user) or {})
@@ -345,8 +416,10 @@ def scrub_text(columns, needles: list[str], replacement: str = DELETED_NAME) -> 
             if not needle:
                 continue
             db.session.execute(
-                update(table).where(column.contains(needle, autoescape=True))
-                .values({column.name: func.replace(column, needle, replacement)}))
+                update(table)
+                .where(column.contains(needle, autoescape=True))
+                .values({column.name: func.replace(column, needle, replacement)})
+            )
 
 
 def erase_account(user: User) -> None:
@@ -372,8 +445,11 @@ def erase_account(user: User) -> None:
     db.session.flush()
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(EmailConsent).where(EmailConsent.user_id == user.id))
-    db.session.execute(delete(OutboxEmail).where(or_(
-        OutboxEmail.user_id == user.id, OutboxEmail.to_address.in_(addresses or [""]))))
+    db.session.execute(
+        delete(OutboxEmail).where(
+            or_(OutboxEmail.user_id == user.id, OutboxEmail.to_address.in_(addresses or [""]))
+        )
+    )
     scrub_text([Notification.text, OutboxEmail.subject, OutboxEmail.body_text], needles)
     user.email = None
     user.pending_email = None

@@ -1,5 +1,6 @@
 """Administration services: member roles and suspension, and the log every administrative
 action writes to. Other modules log their own administrative actions with `log_action`."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -12,7 +13,11 @@ from tremplin.platform.extensions import db
 from tremplin.platform.models import SITE_ROLES, AdminAction, User, new_session_stamp
 from tremplin.platform.types import utcnow
 
-ROLE_LABELS = {"member": _l("Membre"), "organiser": _l("Animateur·rice"), "admin": _l("Administrateur·rice")}
+ROLE_LABELS = {
+    "member": _l("Membre"),
+    "organiser": _l("Animateur·rice"),
+    "admin": _l("Administrateur·rice"),
+}
 
 
 class ReasonRequired(DomainError):
@@ -20,22 +25,36 @@ class ReasonRequired(DomainError):
     field = "reason"
 
 
-def log_action(actor: User | None, action: str, target_type: str, target_id: int | None,
-               summary: str, reason: str | None = None) -> AdminAction:
-    entry = AdminAction(actor_id=actor.id if actor else None, action=action,
-                        target_type=target_type, target_id=target_id, summary=summary,
-                        reason=(reason or "").strip() or None)
+def log_action(
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    summary: str,
+    reason: str | None = None,
+) -> AdminAction:
+    entry = AdminAction(
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary,
+        reason=(reason or "").strip() or None,
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def member_search(query: str | None = None, role: str | None = None,
-                  state: str | None = None) -> Select:
+def member_search(
+    query: str | None = None, role: str | None = None, state: str | None = None
+) -> Select:
     stmt = select(User).where(User.deleted_at.is_(None))
     if query:
         like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.display_name).like(like), func.lower(User.email).like(like)))
+        stmt = stmt.where(
+            or_(func.lower(User.display_name).like(like), func.lower(User.email).like(like))
+        )
     if role in SITE_ROLES:
         stmt = stmt.where(User.site_role == role)
     if state == "suspended":
@@ -54,11 +73,24 @@ def change_role(actor: User, target: User, new_role: str, reason: str | None = N
         raise NotAllowed()
     old = target.site_role
     target.site_role = new_role
-    log_action(actor, "role_changed", "user", target.id,
-               _("%(name)s : %(old)s → %(new)s", name=target.display_name,
-                 old=ROLE_LABELS[old], new=ROLE_LABELS[new_role]), reason)
-    notifications.notify(target, "account_role", _("Votre rôle sur Tremplin est désormais : %(role)s.",
-                                                     role=ROLE_LABELS[new_role]))
+    log_action(
+        actor,
+        "role_changed",
+        "user",
+        target.id,
+        _(
+            "%(name)s : %(old)s → %(new)s",
+            name=target.display_name,
+            old=ROLE_LABELS[old],
+            new=ROLE_LABELS[new_role],
+        ),
+        reason,
+    )
+    notifications.notify(
+        target,
+        "account_role",
+        _("Votre rôle sur Tremplin est désormais : %(role)s.", role=ROLE_LABELS[new_role]),
+    )
 
 
 def suspend(actor: User, target: User, reason: str) -> None:
@@ -70,8 +102,14 @@ def suspend(actor: User, target: User, reason: str) -> None:
         raise DomainError(_("Ce compte est déjà suspendu."))
     target.suspended_at = utcnow()
     target.session_stamp = new_session_stamp()  # ends every session at once
-    log_action(actor, "suspended", "user", target.id,
-               _("Compte de %(name)s suspendu", name=target.display_name), reason)
+    log_action(
+        actor,
+        "suspended",
+        "user",
+        target.id,
+        _("Compte de %(name)s suspendu", name=target.display_name),
+        reason,
+    )
 
 
 def unsuspend(actor: User, target: User, reason: str | None = None) -> None:
@@ -80,5 +118,11 @@ def unsuspend(actor: User, target: User, reason: str | None = None) -> None:
     if target.suspended_at is None:
         raise DomainError(_("Ce compte n'est pas suspendu."))
     target.suspended_at = None
-    log_action(actor, "unsuspended", "user", target.id,
-               _("Compte de %(name)s rétabli", name=target.display_name), reason)
+    log_action(
+        actor,
+        "unsuspended",
+        "user",
+        target.id,
+        _("Compte de %(name)s rétabli", name=target.display_name),
+        reason,
+    )

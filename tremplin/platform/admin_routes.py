@@ -1,4 +1,5 @@
 """The organisers' administration: members, roles, suspension, and the action log."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -23,11 +24,21 @@ class MemberFilterForm(FlaskForm):
         csrf = False  # a GET search form
 
     q = StringField(_l("Nom ou e-mail"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Rôle"), choices=[("", _l("Tous les rôles"))] + [
-        (key, label) for key, label in admin.ROLE_LABELS.items()], validators=[Optional()])
-    state = SelectField(_l("État"), choices=[("", _l("Tous")), ("suspended", _l("Suspendus")),
-                                             ("unconfirmed", _l("E-mail non confirmé"))],
-                        validators=[Optional()])
+    role = SelectField(
+        _l("Rôle"),
+        choices=[("", _l("Tous les rôles"))]
+        + [(key, label) for key, label in admin.ROLE_LABELS.items()],
+        validators=[Optional()],
+    )
+    state = SelectField(
+        _l("État"),
+        choices=[
+            ("", _l("Tous")),
+            ("suspended", _l("Suspendus")),
+            ("unconfirmed", _l("E-mail non confirmé")),
+        ],
+        validators=[Optional()],
+    )
 
 
 class RoleForm(FlaskForm):
@@ -36,9 +47,13 @@ class RoleForm(FlaskForm):
 
 
 class SuspendForm(FlaskForm):
-    reason = TextAreaField(_l("Raison"), validators=[
-        DataRequired(_l("Indiquez la raison : elle est inscrite au journal d'administration.")),
-        Length(max=500)])
+    reason = TextAreaField(
+        _l("Raison"),
+        validators=[
+            DataRequired(_l("Indiquez la raison : elle est inscrite au journal d'administration.")),
+            Length(max=500),
+        ],
+    )
 
 
 @bp.app_template_global()
@@ -50,16 +65,30 @@ def admin_sections_for(user) -> list:
 @bp.route("/administration")
 @organiser_required
 def admin_home():
-    counts = dict(db.session.execute(
-        select(User.site_role, func.count(User.id)).where(User.deleted_at.is_(None))
-        .group_by(User.site_role)).all())
+    counts = dict(
+        db.session.execute(
+            select(User.site_role, func.count(User.id))
+            .where(User.deleted_at.is_(None))
+            .group_by(User.site_role)
+        ).all()
+    )
     suspended = db.session.scalar(select(func.count(User.id)).where(User.suspended_at.is_not(None)))
-    recent = db.session.scalars(select(AdminAction).order_by(AdminAction.id.desc()).limit(10)
-                                .options(db.joinedload(AdminAction.actor))).all()
-    sections = [(s, s.count(current_user) if s.count else None)
-                for s in admin_sections_for(current_user)]
-    return render_template("platform/admin/home.html", counts=counts, suspended=suspended,
-                           recent=recent, sections=sections)
+    recent = db.session.scalars(
+        select(AdminAction)
+        .order_by(AdminAction.id.desc())
+        .limit(10)
+        .options(db.joinedload(AdminAction.actor))
+    ).all()
+    sections = [
+        (s, s.count(current_user) if s.count else None) for s in admin_sections_for(current_user)
+    ]
+    return render_template(
+        "platform/admin/home.html",
+        counts=counts,
+        suspended=suspended,
+        recent=recent,
+        sections=sections,
+    )
 
 
 @bp.route("/administration/membres")
@@ -67,22 +96,35 @@ def admin_home():
 def admin_members():
     form = MemberFilterForm(request.args)
     form.validate()
-    page = db.paginate(admin.member_search(form.q.data, form.role.data, form.state.data),
-                       per_page=25, max_per_page=100)
+    page = db.paginate(
+        admin.member_search(form.q.data, form.role.data, form.state.data),
+        per_page=25,
+        max_per_page=100,
+    )
     return render_template("platform/admin/members.html", form=form, page=page)
 
 
 def _member_page(target: User, role_form=None, suspend_form=None, status: int = 200):
     log = db.session.scalars(
-        select(AdminAction).where(AdminAction.target_type == "user", AdminAction.target_id == target.id)
-        .order_by(AdminAction.id.desc()).limit(20).options(db.joinedload(AdminAction.actor))).all()
+        select(AdminAction)
+        .where(AdminAction.target_type == "user", AdminAction.target_id == target.id)
+        .order_by(AdminAction.id.desc())
+        .limit(20)
+        .options(db.joinedload(AdminAction.actor))
+    ).all()
     return render_template(
-        "platform/admin/member.html", target=target, log=log,
+        "platform/admin/member.html",
+        target=target,
+        log=log,
         role_form=role_form or RoleForm(role=target.site_role, prefix="role"),
         suspend_form=suspend_form or SuspendForm(prefix="suspend"),
         can_suspend=policies.can_suspend(current_user, target),
-        roles_allowed=[r for r in admin.ROLE_LABELS if r != target.site_role
-                       and policies.can_change_site_role(current_user, target, r)]), status
+        roles_allowed=[
+            r
+            for r in admin.ROLE_LABELS
+            if r != target.site_role and policies.can_change_site_role(current_user, target, r)
+        ],
+    ), status
 
 
 @bp.route("/administration/membres/<int:user_id>")
@@ -125,7 +167,12 @@ def admin_suspend(user_id: int):
             else:
                 admin.suspend(current_user, target, form.reason.data)
         if outcome.ok:
-            flash(_("Compte rétabli.") if lifting else _("Compte suspendu : ses sessions sont fermées."), "success")
+            flash(
+                _("Compte rétabli.")
+                if lifting
+                else _("Compte suspendu : ses sessions sont fermées."),
+                "success",
+            )
             return redirect(url_for("platform.admin_member", user_id=target.id))
     return _member_page(target, suspend_form=form)
 
@@ -133,6 +180,11 @@ def admin_suspend(user_id: int):
 @bp.route("/administration/journal")
 @organiser_required
 def admin_log():
-    page = db.paginate(select(AdminAction).order_by(AdminAction.id.desc())
-                       .options(db.joinedload(AdminAction.actor)), per_page=50, max_per_page=200)
+    page = db.paginate(
+        select(AdminAction)
+        .order_by(AdminAction.id.desc())
+        .options(db.joinedload(AdminAction.actor)),
+        per_page=50,
+        max_per_page=200,
+    )
     return render_template("platform/admin/log.html", page=page)

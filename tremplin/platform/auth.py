@@ -1,4 +1,5 @@
 """Flask-Login wiring and the helpers views use to require a member or a role."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

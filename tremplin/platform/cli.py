@@ -1,4 +1,5 @@
 """`flask notify …`, `flask demo …` and `flask users …`: cron jobs and maintenance."""
+
 from __future__ import annotations
 
 import click
@@ -24,7 +25,9 @@ def send_command(limit: int) -> None:
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des comptes.")
+@click.option(
+    "--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des comptes."
+)
 def demo_load(if_empty: bool) -> None:
     """Load the fictional demo network."""
     from tremplin.platform import demo
@@ -34,7 +37,9 @@ def demo_load(if_empty: bool) -> None:
         return
     summary = demo.load()
     db.session.commit()
-    click.echo("Réseau de démonstration chargé : " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    click.echo(
+        "Réseau de démonstration chargé : " + ", ".join(f"{v} {k}" for k, v in summary.items())
+    )
     click.echo(f"Connectez-vous avec {demo.DEMO_LOGIN} / {demo.DEMO_PASSWORD}")
 
 

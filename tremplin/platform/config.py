@@ -2,6 +2,7 @@
 
 Never put a secret here: SECRET_KEY is generated into instance/ on first run when unset.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,13 +37,11 @@ def load_config(instance_path: Path) -> dict:
     """Every setting the app reads, from the environment, as a plain dict."""
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     base_url = os.environ.get("TREMPLIN_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    database_url = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{instance_path / 'tremplin.sqlite3'}"
-    )
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance_path / 'tremplin.sqlite3'}")
     if database_url.startswith("postgres://"):  # Heroku-style URLs
-        database_url = "postgresql://" + database_url[len("postgres://"):]
+        database_url = "postgresql://" + database_url[len("postgres://") :]
     if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     redis_url = os.environ.get("REDIS_URL") or None
     https = base_url.startswith("https://")
     return {

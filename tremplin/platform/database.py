@@ -3,6 +3,7 @@
 Services flush and never commit. A request that ends well (status < 400) commits once;
 anything else rolls back, so an error never leaves half-written rows behind.
 """
+
 from __future__ import annotations
 
 from flask import Flask, Response
@@ -57,8 +58,14 @@ def init_app(app: Flask) -> None:
         options.pop("pool_pre_ping", None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=_render_item)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
+    )
 
     @app.after_request
     def commit_once(response: Response) -> Response:

@@ -3,6 +3,7 @@
 The platform creates the people; each module's registered loader adds its own objects
 (profiles, projects, groups, meetups…) using the shared context.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,7 +66,9 @@ class DemoContext:
 def load() -> dict[str, int]:
     ctx = DemoContext()
     for key, name, city, dept, site_role, roles in PEOPLE:
-        user = accounts.create_member(demo_email(key, name), DEMO_PASSWORD, name, site_role=site_role)
+        user = accounts.create_member(
+            demo_email(key, name), DEMO_PASSWORD, name, site_role=site_role
+        )
         ctx.users[key] = user
         ctx.people[key] = {"city": city, "departement": dept, "roles": roles}
     summary = {"membres": len(ctx.users)}

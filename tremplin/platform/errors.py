@@ -1,4 +1,5 @@
 """Domain errors and the French error pages (no stack trace is ever shown)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -65,37 +66,66 @@ def form_errors(form=None, field: str | None = None):
 
 
 ERRORS = {
-    400: (_l("Requête incorrecte"), _l("La demande n'a pas pu être comprise. Vérifiez le formulaire et réessayez.")),
+    400: (
+        _l("Requête incorrecte"),
+        _l("La demande n'a pas pu être comprise. Vérifiez le formulaire et réessayez."),
+    ),
     401: (_l("Connexion nécessaire"), _l("Connectez-vous pour accéder à cette page.")),
     403: (_l("Accès refusé"), _l("Vous n'avez pas l'autorisation d'accéder à cette page.")),
-    404: (_l("Page introuvable"), _l("Cette page n'existe pas, ou plus. Vérifiez l'adresse ou revenez à l'accueil.")),
+    404: (
+        _l("Page introuvable"),
+        _l("Cette page n'existe pas, ou plus. Vérifiez l'adresse ou revenez à l'accueil."),
+    ),
     405: (_l("Méthode non autorisée"), _l("Cette action n'est pas possible de cette façon.")),
-    413: (_l("Fichier trop volumineux"), _l("Le fichier ou le formulaire envoyé dépasse la taille autorisée.")),
-    429: (_l("Trop de tentatives"), _l("Vous avez fait trop de demandes en peu de temps. Patientez quelques minutes avant de réessayer.")),
-    500: (_l("Erreur interne"), _l("Un problème inattendu est survenu de notre côté. Rien n'a été enregistré ; réessayez dans un instant.")),
+    413: (
+        _l("Fichier trop volumineux"),
+        _l("Le fichier ou le formulaire envoyé dépasse la taille autorisée."),
+    ),
+    429: (
+        _l("Trop de tentatives"),
+        _l(
+            "Vous avez fait trop de demandes en peu de temps. Patientez quelques minutes avant de réessayer."
+        ),
+    ),
+    500: (
+        _l("Erreur interne"),
+        _l(
+            "Un problème inattendu est survenu de notre côté. Rien n'a été enregistré ; réessayez dans un instant."
+        ),
+    ),
 }
 
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def render_error(code: int, detail: str | None = None):
     title, message = ERRORS.get(code, ERRORS[500])
     if _wants_json():
         return jsonify(error=str(title), message=str(detail or message)), code
-    return render_template("errors/error.html", code=code, title=title,
-                           message=detail or message), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         db.session.rollback()
-        return render_error(400, str(_l(
-            "Le formulaire a expiré ou n'a pas pu être vérifié (protection CSRF). "
-            "Rechargez la page et envoyez-le à nouveau.")))
+        return render_error(
+            400,
+            str(
+                _l(
+                    "Le formulaire a expiré ou n'a pas pu être vérifié (protection CSRF). "
+                    "Rechargez la page et envoyez-le à nouveau."
+                )
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -107,6 +137,7 @@ def init_app(app: Flask) -> None:
             resp, code = response
             if not hasattr(resp, "headers"):
                 from flask import make_response
+
                 resp = make_response(resp)
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
             return resp, code

@@ -1,4 +1,5 @@
 """Socket.IO connection handling: members only, each in a room of their own."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -14,5 +15,8 @@ def on_connect(auth=None):
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthorized")
     join_room(user_room(current_user.id))
-    socketio.emit("notifications:count", {"unread": notifications.unread_count(current_user)},
-                  to=user_room(current_user.id))
+    socketio.emit(
+        "notifications:count",
+        {"unread": notifications.unread_count(current_user)},
+        to=user_room(current_user.id),
+    )

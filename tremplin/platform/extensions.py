@@ -1,4 +1,5 @@
 """Every Flask extension object, created unbound and attached in the factory with init_app."""
+
 from __future__ import annotations
 
 from flask_babel import Babel

@@ -1,4 +1,5 @@
 """Account forms: validation only, never persistence."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -25,30 +26,49 @@ class NewPassword:
 
 
 def email_field(label=_l("Adresse e-mail")):
-    return EmailField(label, validators=[
-        DataRequired(REQUIRED), Length(max=254, message=_l("Adresse trop longue.")),
-        Email(message=_l("Cette adresse e-mail n'est pas valide."), check_deliverability=False)],
-        render_kw={"autocomplete": "email", "inputmode": "email"})
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("Adresse trop longue.")),
+            Email(message=_l("Cette adresse e-mail n'est pas valide."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
 
 
 class RegisterForm(FlaskForm):
-    display_name = StringField(_l("Nom affiché"), validators=[
-        DataRequired(REQUIRED), Length(min=2, max=80, message=_l("Entre 2 et 80 caractères."))],
+    display_name = StringField(
+        _l("Nom affiché"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=2, max=80, message=_l("Entre 2 et 80 caractères.")),
+        ],
         render_kw={"autocomplete": "name"},
-        description=_l("Votre prénom et nom, ou le nom sous lequel le réseau vous connaît."))
+        description=_l("Votre prénom et nom, ou le nom sous lequel le réseau vous connaît."),
+    )
     email = email_field()
-    password = PasswordField(_l("Mot de passe"), validators=[
-        DataRequired(REQUIRED), NewPassword("email", "display_name")],
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(REQUIRED), NewPassword("email", "display_name")],
         render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
-        description=_l("Au moins 12 caractères. Une phrase de quelques mots fait un excellent mot de passe."))
-    accept_charter = BooleanField(_l("J'accepte la charte du réseau et sa politique de confidentialité"),
-                                  validators=[DataRequired(_l("Vous devez accepter la charte pour vous inscrire."))])
+        description=_l(
+            "Au moins 12 caractères. Une phrase de quelques mots fait un excellent mot de passe."
+        ),
+    )
+    accept_charter = BooleanField(
+        _l("J'accepte la charte du réseau et sa politique de confidentialité"),
+        validators=[DataRequired(_l("Vous devez accepter la charte pour vous inscrire."))],
+    )
 
 
 class LoginForm(FlaskForm):
     email = email_field()
-    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(REQUIRED)],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Rester connecté sur cet appareil"))
     next = HiddenField()
 
@@ -58,24 +78,34 @@ class EmailOnlyForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Nouveau mot de passe"), validators=[
-        DataRequired(REQUIRED), NewPassword()],
-        render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX})
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(REQUIRED), NewPassword()],
+        render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
+    )
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)],
-                                     render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("Nouveau mot de passe"), validators=[
-        DataRequired(REQUIRED), NewPassword()],
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(REQUIRED), NewPassword()],
         render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
-        description=_l("Vos autres sessions seront déconnectées."))
+        description=_l("Vos autres sessions seront déconnectées."),
+    )
 
 
 class ChangeEmailForm(FlaskForm):
     email = email_field(_l("Nouvelle adresse e-mail"))
-    current_password = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired(REQUIRED)],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(REQUIRED)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class LanguageForm(FlaskForm):

@@ -3,6 +3,7 @@
 The platform never imports a domain module to draw its navigation or the member's home:
 each module registers its navigation entries and dashboard panels here when imported.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

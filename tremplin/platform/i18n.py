@@ -1,4 +1,5 @@
 """French by default, English on request; times shown in Europe/Paris."""
+
 from __future__ import annotations
 
 from flask import Flask, request, session

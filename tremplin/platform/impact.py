@@ -4,6 +4,7 @@ Modules register `Indicator`s (platform/hooks.py); this file only parses what th
 organiser asked for, calls the indicators for the period and the one before, and shapes
 tables, monthly series and SVG bar charts. It never reads a module's tables itself.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -93,17 +94,27 @@ class ImpactFilters:
             return _("%(q)se trimestre %(y)d", q=(self.start.month - 1) // 3 + 1, y=self.start.year)
         if self.kind == "annee":
             return str(self.start.year)
-        return _("du %(a)s au %(b)s", a=format_date(self.start, "d MMM y"), b=format_date(last, "d MMM y"))
+        return _(
+            "du %(a)s au %(b)s",
+            a=format_date(self.start, "d MMM y"),
+            b=format_date(last, "d MMM y"),
+        )
 
     def query_args(self) -> dict:
-        args = {"periode": "personnalise", "debut": self.start.isoformat(),
-                "fin": (self.end - timedelta(days=1)).isoformat()}
+        args = {
+            "periode": "personnalise",
+            "debut": self.start.isoformat(),
+            "fin": (self.end - timedelta(days=1)).isoformat(),
+        }
         if self.kind == "annee":
             args = {"periode": "annee", "annee": self.start.year}
         elif self.kind == "mois":
             args = {"periode": "mois", "mois": self.start.strftime("%Y-%m")}
         elif self.kind == "trimestre":
-            args = {"periode": "trimestre", "trimestre": f"{self.start.year}-T{(self.start.month - 1) // 3 + 1}"}
+            args = {
+                "periode": "trimestre",
+                "trimestre": f"{self.start.year}-T{(self.start.month - 1) // 3 + 1}",
+            }
         if self.group_id:
             args["groupe"] = self.group_id
         if self.territory:
@@ -123,8 +134,10 @@ def _parse_date(value: str | None, what: str) -> date:
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
-        raise BadPeriod(_("La date de %(what)s n'est pas une date valable (AAAA-MM-JJ).", what=what),
-                        field="debut" if what == _("début") else "fin") from None
+        raise BadPeriod(
+            _("La date de %(what)s n'est pas une date valable (AAAA-MM-JJ).", what=what),
+            field="debut" if what == _("début") else "fin",
+        ) from None
 
 
 def parse_filters(args, today: date | None = None) -> ImpactFilters:
@@ -176,8 +189,9 @@ def parse_filters(args, today: date | None = None) -> ImpactFilters:
     theme = args.get("theme") or None
     if theme is not None and theme not in THEME_LABELS:
         raise BadPeriod(_("Thème inconnu."), field="theme")
-    return ImpactFilters(start=start, end=end, kind=kind, group_id=group_id,
-                         territory=territory, theme=theme)
+    return ImpactFilters(
+        start=start, end=end, kind=kind, group_id=group_id, territory=territory, theme=theme
+    )
 
 
 def group_choices() -> list[tuple[int, str]]:
@@ -215,14 +229,18 @@ def compute_rows(filters: ImpactFilters) -> list[Row]:
     rows = []
     for indicator in sorted(registry.indicators.values(), key=lambda i: (i.section, i.order)):
         applies = _applies(indicator, filters)
-        rows.append(Row(
-            indicator=indicator,
-            value=indicator.compute(filters) if applies else 0,
-            previous=indicator.compute(previous) if applies else 0,
-            unconfirmed=indicator.unconfirmed(filters) if (applies and indicator.unconfirmed) else None,
-            records_url=indicator.records(filters) if indicator.records else None,
-            applies=applies,
-        ))
+        rows.append(
+            Row(
+                indicator=indicator,
+                value=indicator.compute(filters) if applies else 0,
+                previous=indicator.compute(previous) if applies else 0,
+                unconfirmed=indicator.unconfirmed(filters)
+                if (applies and indicator.unconfirmed)
+                else None,
+                records_url=indicator.records(filters) if indicator.records else None,
+                applies=applies,
+            )
+        )
     return rows
 
 
@@ -266,16 +284,35 @@ def bar_chart(series: list[tuple[date, int]], unit: str, width: int = 720, heigh
     bars = []
     for index, (month, value) in enumerate(series):
         bar_h = plot_h * value / top
-        bars.append(Bar(
-            x=round(left + index * step + step * 0.15, 1), y=round(pad_top + plot_h - bar_h, 1),
-            width=round(step * 0.7, 1), height=round(bar_h, 1),
-            label=format_date(month, "MMM yy" if len(series) > 12 else "MMM"), value=value,
-            text=format_value(value, unit)))
-    ticks = [(round(pad_top + plot_h - plot_h * f, 1),
-              format_value(round(top * f, 1) if unit == "hours" else round(top * f), unit, short=True))
-             for f in (0, 0.5, 1)]
-    return {"bars": bars, "ticks": ticks, "width": width, "height": height, "left": left,
-            "baseline": pad_top + plot_h, "label_every": max(1, len(series) // 12)}
+        bars.append(
+            Bar(
+                x=round(left + index * step + step * 0.15, 1),
+                y=round(pad_top + plot_h - bar_h, 1),
+                width=round(step * 0.7, 1),
+                height=round(bar_h, 1),
+                label=format_date(month, "MMM yy" if len(series) > 12 else "MMM"),
+                value=value,
+                text=format_value(value, unit),
+            )
+        )
+    ticks = [
+        (
+            round(pad_top + plot_h - plot_h * f, 1),
+            format_value(
+                round(top * f, 1) if unit == "hours" else round(top * f), unit, short=True
+            ),
+        )
+        for f in (0, 0.5, 1)
+    ]
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "width": width,
+        "height": height,
+        "left": left,
+        "baseline": pad_top + plot_h,
+        "label_every": max(1, len(series) // 12),
+    }
 
 
 def format_value(value: int, unit: str, short: bool = False) -> str:
@@ -292,14 +329,30 @@ def format_value(value: int, unit: str, short: bool = False) -> str:
 
 def rows_csv(rows: list[Row], filters: ImpactFilters) -> str:
     return csv_text(
-        [_("Indicateur"), _("Définition"), _("Période"), _("Valeur"), _("Unité"),
-         _("Période précédente"), _("Évolution"), _("Déclarés non confirmés")],
-        ([str(row.indicator.label), str(row.indicator.definition), filters.label(),
-          _csv_value(row.value, row.indicator.unit) if row.applies else "",
-          _unit_label(row.indicator.unit),
-          _csv_value(row.previous, row.indicator.unit) if row.applies else "",
-          row.change if row.applies else "",
-          row.unconfirmed if row.unconfirmed is not None else ""] for row in rows))
+        [
+            _("Indicateur"),
+            _("Définition"),
+            _("Période"),
+            _("Valeur"),
+            _("Unité"),
+            _("Période précédente"),
+            _("Évolution"),
+            _("Déclarés non confirmés"),
+        ],
+        (
+            [
+                str(row.indicator.label),
+                str(row.indicator.definition),
+                filters.label(),
+                _csv_value(row.value, row.indicator.unit) if row.applies else "",
+                _unit_label(row.indicator.unit),
+                _csv_value(row.previous, row.indicator.unit) if row.applies else "",
+                row.change if row.applies else "",
+                row.unconfirmed if row.unconfirmed is not None else "",
+            ]
+            for row in rows
+        ),
+    )
 
 
 def monthly_csv(indicators: list[Indicator], filters: ImpactFilters) -> str:
@@ -308,8 +361,10 @@ def monthly_csv(indicators: list[Indicator], filters: ImpactFilters) -> str:
     for indicator in indicators:
         series = dict(monthly_series(indicator, filters))
         if series:
-            rows.append([str(indicator.label), _unit_label(indicator.unit)]
-                        + [_csv_value(series.get(m, 0), indicator.unit) for m in months])
+            rows.append(
+                [str(indicator.label), _unit_label(indicator.unit)]
+                + [_csv_value(series.get(m, 0), indicator.unit) for m in months]
+            )
     return csv_text([_("Indicateur"), _("Unité")] + [m.strftime("%Y-%m") for m in months], rows)
 
 
@@ -323,16 +378,28 @@ def _unit_label(unit: str) -> str:
 
 # --- the platform's own indicator ----------------------------------------------------
 
+
 def _new_members(filters: ImpactFilters) -> int:
-    return db.session.scalar(select(func.count(User.id)).where(
-        User.created_at >= filters.start_at, User.created_at < filters.end_at,
-        User.email_confirmed_at.is_not(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(User.id)).where(
+                User.created_at >= filters.start_at,
+                User.created_at < filters.end_at,
+                User.email_confirmed_at.is_not(None),
+            )
+        )
+        or 0
+    )
 
 
 def _new_members_monthly(filters: ImpactFilters) -> dict:
-    rows = db.session.execute(select(User.created_at).where(
-        User.created_at >= filters.start_at, User.created_at < filters.end_at,
-        User.email_confirmed_at.is_not(None))).scalars()
+    rows = db.session.execute(
+        select(User.created_at).where(
+            User.created_at >= filters.start_at,
+            User.created_at < filters.end_at,
+            User.email_confirmed_at.is_not(None),
+        )
+    ).scalars()
     counts: dict[date, int] = {}
     for created in rows:
         month = created.astimezone(PARIS).date().replace(day=1)
@@ -340,8 +407,16 @@ def _new_members_monthly(filters: ImpactFilters) -> dict:
     return counts
 
 
-register_indicator(Indicator(
-    key="new_members", label=_l("Nouveaux membres"), section="network", order=90,
-    definition=_l("Comptes créés et confirmés pendant la période."),
-    compute=_new_members, monthly=_new_members_monthly, filters=(),
-    records=lambda f: url_for("platform.admin_members")))
+register_indicator(
+    Indicator(
+        key="new_members",
+        label=_l("Nouveaux membres"),
+        section="network",
+        order=90,
+        definition=_l("Comptes créés et confirmés pendant la période."),
+        compute=_new_members,
+        monthly=_new_members_monthly,
+        filters=(),
+        records=lambda f: url_for("platform.admin_members"),
+    )
+)

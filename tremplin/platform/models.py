@@ -1,4 +1,5 @@
 """Accounts, notifications and the e-mail outbox: what every module builds on."""
+
 from __future__ import annotations
 
 import secrets
@@ -133,7 +134,9 @@ class AdminAction(db.Model):
     __tablename__ = "admin_actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None] = mapped_column()

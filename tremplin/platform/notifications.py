@@ -5,6 +5,7 @@ commit and, if the member consented to that kind of e-mail, queues one. Account 
 (confirmation, reset, security notices) are always sent. Nothing here sends mail inline:
 `flask notify send` delivers the outbox.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -34,11 +35,14 @@ def absolute_url(path: str) -> str:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _push_unread_count(user_id: int) -> None:
@@ -70,9 +74,16 @@ def set_consents(user: User, kinds: Iterable[str]) -> None:
     db.session.flush()
 
 
-def notify(user: User, kind: str, text: str, url: str | None = None, *,
-           email_subject: str | None = None, email_template: str = "email/notification.txt",
-           **email_context) -> Notification | None:
+def notify(
+    user: User,
+    kind: str,
+    text: str,
+    url: str | None = None,
+    *,
+    email_subject: str | None = None,
+    email_template: str = "email/notification.txt",
+    **email_context,
+) -> Notification | None:
     """Tell a member something happened. `text` is already in the member's language."""
     if user.is_deleted:
         return None
@@ -81,8 +92,15 @@ def notify(user: User, kind: str, text: str, url: str | None = None, *,
     db.session.flush()
     _push_unread_count(user.id)
     if has_consented(user, kind) and user.email:
-        queue_email(user, email_subject or text, email_template, kind=kind,
-                    text=text, url=absolute_url(url) if url else None, **email_context)
+        queue_email(
+            user,
+            email_subject or text,
+            email_template,
+            kind=kind,
+            text=text,
+            url=absolute_url(url) if url else None,
+            **email_context,
+        )
     return notification
 
 
@@ -97,8 +115,9 @@ def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     return result.rowcount or 0
 
 
-def queue_email(recipient: User | str, subject: str, template: str, *, kind: str,
-                **context) -> OutboxEmail | None:
+def queue_email(
+    recipient: User | str, subject: str, template: str, *, kind: str, **context
+) -> OutboxEmail | None:
     """Render an e-mail in the recipient's language and put it in the outbox."""
     user = recipient if isinstance(recipient, User) else None
     address = user.email if user else recipient
@@ -110,8 +129,13 @@ def queue_email(recipient: User | str, subject: str, template: str, *, kind: str
     with force_locale(locale):
         body = render_template(template, user=user, **context)
         subject = str(subject)
-    mail = OutboxEmail(to_address=address, subject=subject, body_text=body, kind=kind,
-                       user_id=user.id if user else None)
+    mail = OutboxEmail(
+        to_address=address,
+        subject=subject,
+        body_text=body,
+        kind=kind,
+        user_id=user.id if user else None,
+    )
     db.session.add(mail)
     db.session.flush()
     return mail
@@ -133,8 +157,9 @@ def _build_message(mail: OutboxEmail) -> EmailMessage:
 def _send_smtp(messages: list[EmailMessage]) -> None:
     cfg = current_app.config
     if cfg["MAIL_USE_SSL"]:
-        server: smtplib.SMTP = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30,
-                                                context=ssl.create_default_context())
+        server: smtplib.SMTP = smtplib.SMTP_SSL(
+            cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30, context=ssl.create_default_context()
+        )
     else:
         server = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30)
         if cfg["MAIL_USE_TLS"]:
@@ -158,12 +183,15 @@ def deliver_outbox(limit: int = 500) -> tuple[int, int]:
     Commits after each mail (this is a CLI job, not a request)."""
     sent = failed = 0
     ids = db.session.scalars(
-        select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
-        .order_by(OutboxEmail.id).limit(limit)
+        select(OutboxEmail.id)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
     ).all()
     for mail_id in ids:
         claimed = db.session.execute(
-            update(OutboxEmail).where(OutboxEmail.id == mail_id, OutboxEmail.sent_at.is_(None))
+            update(OutboxEmail)
+            .where(OutboxEmail.id == mail_id, OutboxEmail.sent_at.is_(None))
             .values(sent_at=utcnow(), attempts=OutboxEmail.attempts + 1)
         ).rowcount
         db.session.commit()

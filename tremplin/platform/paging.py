@@ -1,5 +1,6 @@
 """What the `pagination` macro reads from a page of results, for any dataclass with
 `page`, `per_page` and `total`."""
+
 from __future__ import annotations
 
 

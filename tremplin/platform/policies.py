@@ -3,6 +3,7 @@
 Every module's policies build on these few questions; nothing else decides what a site
 role may do.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ Services call `emit_after_commit`; the event leaves only once the transaction th
 what it announces has committed, and is dropped if that transaction rolls back. With
 REDIS_URL set, emits go through Redis so every process (and CLI jobs) reach every client.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,8 +43,15 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def emit_after_commit(session: Session, event_name: str, data: Any, *, room: str,
-                      namespace: str = "/", skip_sid: str | None = None) -> None:
+def emit_after_commit(
+    session: Session,
+    event_name: str,
+    data: Any,
+    *,
+    room: str,
+    namespace: str = "/",
+    skip_sid: str | None = None,
+) -> None:
     session.info.setdefault(_PENDING, []).append((event_name, data, room, namespace, skip_sid))
 
 

@@ -1,4 +1,5 @@
 """Home, language switch, notifications and health check."""
+
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
@@ -19,10 +20,12 @@ from tremplin.platform.models import Notification
 @bp.route("/")
 def home():
     if not current_user.is_authenticated:
-        return render_template("platform/home_visitor.html",
-                               visitor_panels=_load_panels(registry.visitor_panels, None))
-    return render_template("platform/home_member.html",
-                           panels=_load_panels(registry.dashboard_panels, current_user))
+        return render_template(
+            "platform/home_visitor.html", visitor_panels=_load_panels(registry.visitor_panels, None)
+        )
+    return render_template(
+        "platform/home_member.html", panels=_load_panels(registry.dashboard_panels, current_user)
+    )
 
 
 def _load_panels(panels, user):
@@ -50,9 +53,12 @@ def set_language():
 @login_required
 def notification_list():
     page = db.paginate(
-        select(Notification).where(Notification.user_id == current_user.id)
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=30, max_per_page=100)
+        per_page=30,
+        max_per_page=100,
+    )
     return render_template("platform/notifications.html", page=page, form=EmptyForm())
 
 
@@ -68,8 +74,11 @@ def mark_notifications_read():
 @bp.route("/notifications/<int:notification_id>")
 @login_required
 def open_notification(notification_id: int):
-    note = db.first_or_404(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == current_user.id))
+    note = db.first_or_404(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == current_user.id
+        )
+    )
     notifications.mark_read(current_user, [note.id])
     return redirect(safe_next(note.url, "platform.notification_list"))
 
@@ -97,8 +106,9 @@ def layout_context():
         "unread_notifications": unread,
         # formdata=None: these forms never read the request (which may be the oversized
         # or malformed one an error page is answering).
-        "language_form": LanguageForm(formdata=None, lang=session.get("lang", "fr"),
-                                      next=request.full_path.rstrip("?")),
+        "language_form": LanguageForm(
+            formdata=None, lang=session.get("lang", "fr"), next=request.full_path.rstrip("?")
+        ),
         "logout_form": EmptyForm(formdata=None),
         "role_labels": ROLE_LABELS,
     }

@@ -1,4 +1,5 @@
 """Security headers on every answer: a CSP without inline scripts, no framing, no sniffing."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -26,19 +27,21 @@ def content_security_policy() -> str:
     api = _origin(cfg.get("STRIPE_API_BASE")) if cfg.get("STRIPE_SECRET_KEY") else None
     if api and api not in connect_src:
         connect_src.append(api)
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {' '.join(script_src)}",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        f"connect-src {' '.join(connect_src)}",
-        f"frame-src {' '.join(frame_src)}",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {' '.join(script_src)}",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            f"connect-src {' '.join(connect_src)}",
+            f"frame-src {' '.join(frame_src)}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_app(app: Flask) -> None:

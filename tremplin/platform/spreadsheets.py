@@ -1,6 +1,7 @@
 """CSV files for the people who keep the accounts: semicolons and decimal commas (what a
 French spreadsheet expects), a BOM so accents read right, and text cells that cannot be
 taken for formulas."""
+
 from __future__ import annotations
 
 import csv
@@ -35,5 +36,8 @@ def csv_text(header: Sequence, rows: Iterable[Sequence]) -> str:
 
 
 def csv_download(content: str, filename: str) -> Response:
-    return Response(content, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

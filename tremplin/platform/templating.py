@@ -1,4 +1,5 @@
 """Jinja filters and globals shared by every template."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -49,9 +50,13 @@ def member_url(user) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(member_url=member_url, now=lambda: datetime.now(PARIS), theme_label=THEME_LABELS.get,
-                                 language_label=LANGUAGE_LABELS.get,
-                                 departement_label=departement_label)
+    app.jinja_env.globals.update(
+        member_url=member_url,
+        now=lambda: datetime.now(PARIS),
+        theme_label=THEME_LABELS.get,
+        language_label=LANGUAGE_LABELS.get,
+        departement_label=departement_label,
+    )
     app.jinja_env.filters.update(
         markdown=render_markdown,
         excerpt=plain_excerpt,

@@ -1,4 +1,5 @@
 """Signed, expiring links for e-mail confirmation and password reset."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Column types shared by every module."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -7,6 +7,7 @@ pixels (no metadata, no trailing bytes). Files follow the database transaction: 
 stored in a transaction that rolls back is removed, and a file replaced or deleted leaves
 the disk only once the transaction commits.
 """
+
 from __future__ import annotations
 
 import io
@@ -75,16 +76,23 @@ def upload_dir() -> Path:
 
 def _limits() -> tuple[int, int]:
     cfg = current_app.config
-    return (int(cfg.get("UPLOAD_IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)),
-            int(cfg.get("UPLOAD_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)))
+    return (
+        int(cfg.get("UPLOAD_IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)),
+        int(cfg.get("UPLOAD_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)),
+    )
 
 
 def _read_limited(file, max_bytes: int, field: str | None) -> bytes:
     stream = getattr(file, "stream", file)
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ImageRejected(_("Cette image est trop lourde : %(mb)s Mo au maximum.",
-                              mb=f"{max_bytes / (1024 * 1024):g}"), field=field)
+        raise ImageRejected(
+            _(
+                "Cette image est trop lourde : %(mb)s Mo au maximum.",
+                mb=f"{max_bytes / (1024 * 1024):g}",
+            ),
+            field=field,
+        )
     if not data:
         raise ImageRejected(_("Le fichier envoyé est vide."), field=field)
     return data
@@ -101,16 +109,27 @@ def _decode(data: bytes, max_pixels: int, field: str | None) -> Image.Image:
                 raise ImageRejected(field=field)
             width, height = probe.size
             if width < 1 or height < 1 or width * height > max_pixels:
-                raise ImageRejected(_("Cette image est trop grande : %(mp)d millions de pixels au "
-                                      "maximum.", mp=max_pixels // 1_000_000), field=field)
+                raise ImageRejected(
+                    _(
+                        "Cette image est trop grande : %(mp)d millions de pixels au maximum.",
+                        mp=max_pixels // 1_000_000,
+                    ),
+                    field=field,
+                )
             probe.verify()  # structure and checksums; the object is unusable afterwards
             image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
             image.load()  # decode every pixel: a truncated or forged file fails here
         except ImageRejected:
             raise
-        except (UnidentifiedImageError, Image.DecompressionBombError,
-                Image.DecompressionBombWarning, OSError, SyntaxError, ValueError,
-                EOFError) as exc:
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+            OSError,
+            SyntaxError,
+            ValueError,
+            EOFError,
+        ) as exc:
             raise ImageRejected(field=field) from exc
     return image
 
@@ -120,11 +139,13 @@ def _reencode(image: Image.Image, rule: ImageRule) -> tuple[bytes, str]:
         image.seek(0)  # an animation is kept as its first frame
     image = ImageOps.exif_transpose(image)  # keep the visible orientation, then drop EXIF
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info)
+        image.mode == "P" and "transparency" in image.info
+    )
     image = image.convert("RGBA" if has_alpha else "RGB")
     if rule.square:
-        image = ImageOps.fit(image, (min(rule.max_side, *image.size),) * 2,
-                             method=Image.Resampling.LANCZOS)
+        image = ImageOps.fit(
+            image, (min(rule.max_side, *image.size),) * 2, method=Image.Resampling.LANCZOS
+        )
     else:
         image.thumbnail((rule.max_side, rule.max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -222,8 +243,9 @@ def serve(name: str):
     if not allowed or not path.is_file():
         abort(404)
     extension = name.rsplit(".", 1)[1]
-    response = send_from_directory(upload_dir(), name, mimetype=MIMETYPES[extension],
-                                   max_age=3600, conditional=True)
+    response = send_from_directory(
+        upload_dir(), name, mimetype=MIMETYPES[extension], max_age=3600, conditional=True
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
     # Visibility can change (a member hides their photo): never in a shared cache.

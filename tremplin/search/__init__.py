@@ -5,6 +5,7 @@ events) and registers, for each module the application runs, how to turn its row
 documents and which of its policies decides who sees a hit. The one function others may
 call is `search()`. Search never shows a hit its module's policy refuses.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -16,8 +17,19 @@ from tremplin.search.query import SearchResults, search
 
 bp = Blueprint("search", __name__)
 
-__all__ = ["bp", "init_module", "search", "SearchResults", "register_type", "DocumentType",
-           "Document", "Cascade", "Removal", "SearchBackend", "service"]
+__all__ = [
+    "bp",
+    "init_module",
+    "search",
+    "SearchResults",
+    "register_type",
+    "DocumentType",
+    "Document",
+    "Cascade",
+    "Removal",
+    "SearchBackend",
+    "service",
+]
 
 
 class SearchService:

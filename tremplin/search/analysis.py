@@ -2,6 +2,7 @@
 stop words and stemming), which fields a document has and how hits are highlighted.
 Changing anything here changes what the index holds: bump `SCHEMA_VERSION` in backend.py.
 """
+
 from __future__ import annotations
 
 from markupsafe import escape
@@ -28,24 +29,29 @@ def fold(text: str) -> str:
     return text.lower().translate(FOLDING)
 
 
-STOP_WORDS = frozenset(fold(word) for word in stopwords_for_language("fr")) | {
-    "and", "or", "not"}
+STOP_WORDS = frozenset(fold(word) for word in stopwords_for_language("fr")) | {"and", "or", "not"}
 
 
 def french_analyzer():
     """Words, lower-cased, accents folded *before* stemming (so "cosmetique" and
     "cosmétique" reach the stemmer as the same string), French stop words removed,
     Snowball French stemming."""
-    return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(FOLDING)
-            | StopFilter(stoplist=STOP_WORDS, minsize=2)
-            | StemFilter(lang="fr", cachesize=50000))
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(FOLDING)
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | StemFilter(lang="fr", cachesize=50000)
+    )
 
 
 def spelling_analyzer():
     """Whole words, lower case, accents kept: the vocabulary "did you mean" draws on."""
-    return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
-            | StopFilter(stoplist=STOP_WORDS | set(stopwords_for_language("fr")), minsize=3,
-                         maxsize=30))
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS | set(stopwords_for_language("fr")), minsize=3, maxsize=30)
+    )
 
 
 FRENCH = french_analyzer()
@@ -100,8 +106,9 @@ class MarkFormatter(Formatter):
     def format(self, fragments, replace=False):
         if not fragments:
             return ""
-        html = self.between.join(self.format_fragment(f, replace=replace).strip()
-                                 for f in fragments)
+        html = self.between.join(
+            self.format_fragment(f, replace=replace).strip() for f in fragments
+        )
         if fragments[0].startchar > 0:
             html = "… " + html
         if fragments[-1].endchar < len(fragments[-1].text.rstrip()):

@@ -3,6 +3,7 @@ implementation. Nothing outside this file knows about Whoosh, so a PostgreSQL fu
 backend can replace it for a multi-host deployment. It never decides who may see what:
 it filters on the `acl` tokens it is given and the caller re-checks every hit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -75,10 +76,17 @@ class Document:
     def stored(self) -> dict:
         """The document as the index gives it back (for comparisons and tests)."""
         return {
-            "uid": self.uid, "id": self.id, "type": self.type, "title": self.title,
-            "body": self.body, "tags": self.tags, "acl": " ".join(sorted(self.acl)),
-            "parents": " ".join(sorted(self.parents)), "theme": " ".join(sorted(self.themes)),
-            "territory": self.territory or None, "stage": " ".join(sorted(self.stages)),
+            "uid": self.uid,
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "body": self.body,
+            "tags": self.tags,
+            "acl": " ".join(sorted(self.acl)),
+            "parents": " ".join(sorted(self.parents)),
+            "theme": " ".join(sorted(self.themes)),
+            "territory": self.territory or None,
+            "stage": " ".join(sorted(self.stages)),
             "date": self.date.replace(tzinfo=None) if self.date else None,
             "subtitle": self.subtitle,
         }
@@ -237,8 +245,13 @@ class WhooshBackend:
     def _fields(doc: Document) -> dict:
         body = (doc.body or "")[:MAX_BODY]
         fields = {
-            "uid": doc.uid, "id": doc.id, "type": doc.type, "title": doc.title or "",
-            "tags": doc.tags or "", "body": body, "acl": " ".join(sorted(set(doc.acl))),
+            "uid": doc.uid,
+            "id": doc.id,
+            "type": doc.type,
+            "title": doc.title or "",
+            "tags": doc.tags or "",
+            "body": body,
+            "acl": " ".join(sorted(set(doc.acl))),
             "parents": " ".join(sorted(set(doc.parents))),
             "theme": " ".join(sorted(set(doc.themes))),
             "stage": " ".join(sorted(set(doc.stages))),
@@ -329,8 +342,9 @@ class WhooshBackend:
 
     def documents(self) -> list[dict]:
         searcher = self._searcher()
-        return sorted((dict(fields) for fields in searcher.all_stored_fields()),
-                      key=lambda f: f["uid"])
+        return sorted(
+            (dict(fields) for fields in searcher.all_stored_fields()), key=lambda f: f["uid"]
+        )
 
     # Filters and facets as set operations on document numbers, instead of Whoosh walking
     # the postings of "anyone" (most of the index) for every query. Segments never
@@ -423,9 +437,13 @@ class WhooshBackend:
         kept = set()
         for leaf, local in self._split(searcher, docs):
             dates, offset = self._leaf_dates(leaf), leaf[2]
-            kept.update(offset + d for d in local if dates[d]
-                        and (low is None or dates[d] >= low)
-                        and (high is None or dates[d] < high))
+            kept.update(
+                offset + d
+                for d in local
+                if dates[d]
+                and (low is None or dates[d] >= low)
+                and (high is None or dates[d] < high)
+            )
         return kept
 
     def _allowed(self, searcher, spec: QuerySpec) -> set[int]:
@@ -438,8 +456,7 @@ class WhooshBackend:
             for token in spec.principals:
                 allowed |= self._docs(searcher, "acl", token)
             if spec.types:
-                allowed &= set().union(*(self._docs(searcher, "type", name)
-                                         for name in spec.types))
+                allowed &= set().union(*(self._docs(searcher, "type", name) for name in spec.types))
             for name, value in sorted(spec.filters.items()):
                 if value and name in ("theme", "territory", "stage"):
                     allowed &= self._docs(searcher, name, value)
@@ -459,8 +476,7 @@ class WhooshBackend:
             stems = [t.text for t in FRENCH(phrase, mode="query")]
             if len(stems) > 1:
                 required.append(wq.Phrase("all", stems))
-                boosters.extend(wq.Phrase(name, stems, boost=BOOSTS[name])
-                                for name in TEXT_FIELDS)
+                boosters.extend(wq.Phrase(name, stems, boost=BOOSTS[name]) for name in TEXT_FIELDS)
             elif stems:
                 required.append(wq.Term("all", stems[0]))
                 boosters.extend(self._boosters(stems[0]))
@@ -480,14 +496,18 @@ class WhooshBackend:
             tail = folded[-1] if folded else ""
             options = [wq.Term("all", stems[-1])] if stems else []
             if len(tail) >= 3:  # the word being typed: any title or tag word it begins
-                options.extend(wq.Prefix(name, tail, boost=boost)
-                               for name, boost in PREFIX_BOOSTS.items())
+                options.extend(
+                    wq.Prefix(name, tail, boost=boost) for name, boost in PREFIX_BOOSTS.items()
+                )
             if options:
                 required.append(wq.Or(options))
         if not required:
             return None
-        core = required[0] if len(required) == 1 else (
-            wq.And(required) if spec.match_all else wq.Or(required))
+        core = (
+            required[0]
+            if len(required) == 1
+            else (wq.And(required) if spec.match_all else wq.Or(required))
+        )
         return wq.AndMaybe(core, wq.Or(boosters)) if boosters else core
 
     @staticmethod
@@ -507,19 +527,22 @@ class WhooshBackend:
             for name in spec.facets:
                 facets[name] = self._facet_counts(searcher, FACET_FIELDS[name], matched)
             if spec.date_facets:
-                facets["date"] = [(key, len(self._in_range(searcher, matched, start, end)))
-                                  for key, (start, end) in spec.date_facets.items()]
+                facets["date"] = [
+                    (key, len(self._in_range(searcher, matched, start, end)))
+                    for key, (start, end) in spec.date_facets.items()
+                ]
         sortedby = FieldFacet("date", reverse=True) if spec.sort == "date" else None
         page = max(1, spec.page)
-        results = searcher.search(text_query, limit=page * spec.per_page, filter=allowed,
-                                  sortedby=sortedby)
+        results = searcher.search(
+            text_query, limit=page * spec.per_page, filter=allowed, sortedby=sortedby
+        )
         # Without facets, the total is what was collected (enough to tell "none" or "few").
         total = len(matched) if matched is not None else results.scored_length()
         results.fragmenter = ContextFragmenter(maxchars=220, surround=70)
         results.formatter = MarkFormatter()
         hits = []
         start = (page - 1) * spec.per_page
-        for hit in results[start:start + spec.per_page]:
+        for hit in results[start : start + spec.per_page]:
             hits.append(self._hit(hit, results, spec.highlight))
         return ResultSet(hits, total, page, spec.per_page, facets)
 
@@ -542,8 +565,12 @@ class WhooshBackend:
                     snippet = f"{tags} · {escape(start)}" if start else tags
         date = stored.get("date")
         return Hit(
-            uid=stored["uid"], id=stored["id"], type=stored["type"], score=hit.score or 0.0,
-            title=title, title_html=Markup(title_html) if title_html else escape(title),
+            uid=stored["uid"],
+            id=stored["id"],
+            type=stored["type"],
+            score=hit.score or 0.0,
+            title=title,
+            title_html=Markup(title_html) if title_html else escape(title),
             snippet_html=Markup(snippet) if snippet else escape(plain_start(body)),
             subtitle=stored.get("subtitle", ""),
             themes=tuple((stored.get("theme") or "").split()),
@@ -566,8 +593,11 @@ class WhooshBackend:
             for maxdist in (1, 2):
                 if maxdist == 2 and len(lowered) < 6:
                     break
-                candidates = [c for c in reader.terms_within("spell", lowered, maxdist, prefix=1)
-                              if fold(c) != fold(lowered)]
+                candidates = [
+                    c
+                    for c in reader.terms_within("spell", lowered, maxdist, prefix=1)
+                    if fold(c) != fold(lowered)
+                ]
                 if candidates:
                     best = max(candidates, key=lambda c: (reader.frequency("spell", c), c))
                     break

@@ -1,4 +1,5 @@
 """`flask search …`: rebuild the index from the database, safely while the site runs."""
+
 from __future__ import annotations
 
 import time
@@ -13,9 +14,11 @@ search_cli = AppGroup("search", help="Index de recherche.")
 
 
 @search_cli.command("reindex")
-@click.option("--if-empty", is_flag=True,
-              help="Ne rien faire si l’index contient déjà des documents (et date de "
-                   "cette version).")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Ne rien faire si l’index contient déjà des documents (et date de cette version).",
+)
 def reindex(if_empty: bool) -> None:
     """Rebuild the search index from the database.
 
@@ -23,16 +26,18 @@ def reindex(if_empty: bool) -> None:
     and what is written meanwhile is replayed into the new index before the swap."""
     service = current_app.extensions["search"]
     if if_empty and not service.backend.needs_rebuild():
-        click.echo(f"Index de recherche déjà rempli ({service.backend.count()} documents) : "
-                   "rien à faire.")
+        click.echo(
+            f"Index de recherche déjà rempli ({service.backend.count()} documents) : rien à faire."
+        )
         return
     started = time.monotonic()
     try:
         count = service.indexer.rebuild()
     except RebuildRunning:
         raise click.ClickException("Une reconstruction de l’index est déjà en cours.") from None
-    click.echo(f"Index de recherche reconstruit : {count} documents en "
-               f"{time.monotonic() - started:.1f} s.")
+    click.echo(
+        f"Index de recherche reconstruit : {count} documents en {time.monotonic() - started:.1f} s."
+    )
 
 
 @search_cli.command("stats")

@@ -6,6 +6,7 @@ Search never writes anything but its index. Types are registered for the modules
 application runs (`register_available_types`), each through that module's public
 functions, policies and models; a module that is absent simply has no type.
 """
+
 from __future__ import annotations
 
 import html

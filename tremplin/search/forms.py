@@ -1,5 +1,6 @@
 """The search form, read from the query string (GET, no CSRF: it changes nothing).
 Every field is lenient: an unknown value is dropped, never an error."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -31,14 +32,21 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Rechercher"), render_kw={
-        "maxlength": 200, "autocomplete": "off", "spellcheck": "true",
-        "placeholder": _l("Un projet, un besoin, une compétence, un groupe…")})
+    q = SearchField(
+        _l("Rechercher"),
+        render_kw={
+            "maxlength": 200,
+            "autocomplete": "off",
+            "spellcheck": "true",
+            "placeholder": _l("Un projet, un besoin, une compétence, un groupe…"),
+        },
+    )
     type = LenientSelectMultiple(_l("Type"), choices=[], validate_choice=False)
     theme = LenientSelect(_l("Thème"), choices=[], validate_choice=False)
     territoire = LenientSelect(_l("Territoire"), choices=[], validate_choice=False)
     stade = LenientSelect(_l("Étape du projet"), choices=[], validate_choice=False)
     periode = LenientSelect(_l("Date"), choices=[], validate_choice=False)
-    tri = LenientSelect(_l("Trier par"), choices=SORT_CHOICES, default="pertinence",
-                        validate_choice=False)
+    tri = LenientSelect(
+        _l("Trier par"), choices=SORT_CHOICES, default="pertinence", validate_choice=False
+    )
     page = LenientInteger(default=1)

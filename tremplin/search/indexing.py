@@ -8,6 +8,7 @@ UPDATE/DELETE statements as they run. After the commit a fresh session reads wha
 committed, builds the documents, and one synchronous writer applies them. A failure to
 write is logged and retried with the next commit; it never fails the user's request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,9 @@ class Indexer:
                 self.backend.remove(hidden)
                 self.backend.index(docs)
         except Exception:  # the request already committed: never fail it for the index
-            log.exception("search: could not update the index (%d changes); will retry",
-                          len(changes))
+            log.exception(
+                "search: could not update the index (%d changes); will retry", len(changes)
+            )
             with self._lock:
                 self._retry |= changes
 
@@ -87,10 +89,15 @@ class Indexer:
             doc_type = registry.types[type_name]
             ordered = sorted(ids)
             for start in range(0, len(ordered), BATCH):
-                chunk = ordered[start:start + BATCH]
-                found = {obj.id: obj for obj in session.scalars(
-                    select(doc_type.model).where(doc_type.model.id.in_(chunk))
-                    .options(*doc_type.load_options()))}
+                chunk = ordered[start : start + BATCH]
+                found = {
+                    obj.id: obj
+                    for obj in session.scalars(
+                        select(doc_type.model)
+                        .where(doc_type.model.id.in_(chunk))
+                        .options(*doc_type.load_options())
+                    )
+                }
                 for object_id in chunk:
                     obj = found.get(object_id)
                     if obj is None:
@@ -124,9 +131,15 @@ class Indexer:
                 model = doc_type.model
                 last = 0
                 while True:
-                    chunk = list(session.scalars(
-                        select(model).where(model.id > last).order_by(model.id)
-                        .limit(BATCH).options(*doc_type.load_options())))
+                    chunk = list(
+                        session.scalars(
+                            select(model)
+                            .where(model.id > last)
+                            .order_by(model.id)
+                            .limit(BATCH)
+                            .options(*doc_type.load_options())
+                        )
+                    )
                     if not chunk:
                         break
                     for obj in chunk:
@@ -218,7 +231,8 @@ def _do_orm_execute(state):
         for doc_type in registry.types.values():
             if doc_type.model is model or model in doc_type.watches:
                 session.info.setdefault(PENDING, set()).add(
-                    Cascade(doc_type.name, true, origin=f"bulk-insert:{model.__name__}"))
+                    Cascade(doc_type.name, true, origin=f"bulk-insert:{model.__name__}")
+                )
         return
     # The rows' columns only, not ORM objects: loading them into the session would leave
     # stale copies there after the statement (Core statements never refresh them).
@@ -232,8 +246,13 @@ def _do_orm_execute(state):
         log.exception("search: could not read the rows of a bulk statement on %s", model)
         return
     for row in rows:
-        _note(session, BulkRow(row), "deleted" if state.is_delete else "bulk",
-              resolve_now=state.is_delete, model=model)
+        _note(
+            session,
+            BulkRow(row),
+            "deleted" if state.is_delete else "bulk",
+            resolve_now=state.is_delete,
+            model=model,
+        )
 
 
 def _after_commit(session):

@@ -2,6 +2,7 @@
 fail), ask the backend for what the searcher's tokens allow, re-check every hit against
 the owning module's policy, and dress the page (labels, facets, suggestions).
 """
+
 from __future__ import annotations
 
 import re
@@ -66,8 +67,7 @@ def parse(raw: str | None) -> ParsedQuery:
         return " "
 
     rest = PHRASE.sub(take, text)
-    words = [w for w in rest.split()
-             if w not in OPERATORS and any(ch.isalnum() for ch in w)]
+    words = [w for w in rest.split() if w not in OPERATORS and any(ch.isalnum() for ch in w)]
     return ParsedQuery(text=text, words=words[:MAX_WORDS], phrases=phrases[:3])
 
 
@@ -168,10 +168,21 @@ def clean_filters(types=(), theme=None, territory=None, stage=None, period=None)
     }
 
 
-def search(user, text: str | None, *, types=(), theme: str | None = None,
-           territory: str | None = None, stage: str | None = None, period: str | None = None,
-           sort: str = "pertinence", page: int = 1, per_page: int = PER_PAGE,
-           instant: bool = False, correct: bool = True) -> SearchResults:
+def search(
+    user,
+    text: str | None,
+    *,
+    types=(),
+    theme: str | None = None,
+    territory: str | None = None,
+    stage: str | None = None,
+    period: str | None = None,
+    sort: str = "pertinence",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    instant: bool = False,
+    correct: bool = True,
+) -> SearchResults:
     """Search everything `user` (a member, or anonymous) may see. Never raises on what
     was typed: an empty or unusable query answers with `too_short`. When nothing matches
     a misspelt query, the corrected one answers (`corrected_from`) unless `correct` is
@@ -180,20 +191,26 @@ def search(user, text: str | None, *, types=(), theme: str | None = None,
     filters = clean_filters(types, theme, territory, stage, period)
     sort = sort if sort in SORTS else "pertinence"
     page = min(max(1, int(page or 1)), MAX_PAGE)
-    results = SearchResults(query=parsed.text, page=page, per_page=per_page, sort=sort,
-                            filters=filters)
+    results = SearchResults(
+        query=parsed.text, page=page, per_page=per_page, sort=sort, filters=filters
+    )
     if parsed.is_empty:
         results.too_short = bool(parsed.text)
         return results
     backend = current_app.extensions["search"].backend
     all_periods = periods()
     spec = QuerySpec(
-        words=parsed.words, phrases=parsed.phrases, principals=principals_for(user),
+        words=parsed.words,
+        phrases=parsed.phrases,
+        principals=principals_for(user),
         types=filters["types"],
         filters={k: filters[k] for k in ("theme", "territory", "stage") if filters[k]},
         date_range=all_periods[filters["period"]][1:] if filters["period"] else None,
-        sort="date" if sort == "date" else "relevance", page=page, per_page=per_page,
-        prefix=instant, facets=() if instant else ("type", "theme", "territory", "stage"),
+        sort="date" if sort == "date" else "relevance",
+        page=page,
+        per_page=per_page,
+        prefix=instant,
+        facets=() if instant else ("type", "theme", "territory", "stage"),
         date_facets={} if instant else {k: v[1:] for k, v in all_periods.items()},
         highlight=not instant,
     )
@@ -249,9 +266,14 @@ def _checked(user, hits: list[Hit]) -> list[ResultItem]:
     loaded: dict[str, dict[int, Any]] = {}
     for type_name, ids in by_type.items():
         doc_type = registry.types[type_name]
-        loaded[type_name] = {obj.id: obj for obj in db.session.scalars(
-            select(doc_type.model).where(doc_type.model.id.in_(ids))
-            .options(*doc_type.load_options()))}
+        loaded[type_name] = {
+            obj.id: obj
+            for obj in db.session.scalars(
+                select(doc_type.model)
+                .where(doc_type.model.id.in_(ids))
+                .options(*doc_type.load_options())
+            )
+        }
     items, stale = [], set()
     themes, stages = THEME_LABELS, stage_labels()
     for hit in hits:
@@ -272,10 +294,20 @@ def _checked(user, hits: list[Hit]) -> list[ResultItem]:
         if hit.territory:
             meta.append(departement_label(hit.territory))
         meta.extend(str(stages[s]) for s in hit.stages if s in stages)
-        items.append(ResultItem(
-            type_name=type_name, type_label=doc_type.label, url=doc_type.url(obj),
-            title_html=title_html, title=title, snippet_html=hit.snippet_html,
-            subtitle=hit.subtitle, meta=meta, date=hit.date, obj=obj))
+        items.append(
+            ResultItem(
+                type_name=type_name,
+                type_label=doc_type.label,
+                url=doc_type.url(obj),
+                title_html=title_html,
+                title=title,
+                snippet_html=hit.snippet_html,
+                subtitle=hit.subtitle,
+                meta=meta,
+                date=hit.date,
+                obj=obj,
+            )
+        )
     if stale:
         current_app.extensions["search"].indexer.refresh(stale)
     return items
@@ -284,23 +316,62 @@ def _checked(user, hits: list[Hit]) -> list[ResultItem]:
 def _facets(counts: dict[str, list[tuple[str, int]]], filters: dict) -> list[Facet]:
     facets = []
     type_counts = dict(counts.get("type", ()))
-    facets.append(Facet("type", _l("Type"), [
-        FacetOption(t.name, str(t.plural), type_counts[t.name], t.name in filters["types"])
-        for t in registry.ordered() if type_counts.get(t.name)]))
-    facets.append(Facet("theme", _l("Thème"), [
-        FacetOption(code, str(THEME_LABELS[code]), n, code == filters["theme"])
-        for code, n in counts.get("theme", ()) if code in THEME_LABELS]))
-    facets.append(Facet("territory", _l("Territoire"), [
-        FacetOption(code, departement_label(code), n, code == filters["territory"])
-        for code, n in counts.get("territory", ()) if code in DEPARTEMENT_LABELS][:20]))
+    facets.append(
+        Facet(
+            "type",
+            _l("Type"),
+            [
+                FacetOption(t.name, str(t.plural), type_counts[t.name], t.name in filters["types"])
+                for t in registry.ordered()
+                if type_counts.get(t.name)
+            ],
+        )
+    )
+    facets.append(
+        Facet(
+            "theme",
+            _l("Thème"),
+            [
+                FacetOption(code, str(THEME_LABELS[code]), n, code == filters["theme"])
+                for code, n in counts.get("theme", ())
+                if code in THEME_LABELS
+            ],
+        )
+    )
+    facets.append(
+        Facet(
+            "territory",
+            _l("Territoire"),
+            [
+                FacetOption(code, departement_label(code), n, code == filters["territory"])
+                for code, n in counts.get("territory", ())
+                if code in DEPARTEMENT_LABELS
+            ][:20],
+        )
+    )
     stages = stage_labels()
     stage_counts = dict(counts.get("stage", ()))
-    facets.append(Facet("stage", _l("Étape du projet"), [
-        FacetOption(code, str(label), stage_counts[code], code == filters["stage"])
-        for code, label in stages.items() if stage_counts.get(code)]))
+    facets.append(
+        Facet(
+            "stage",
+            _l("Étape du projet"),
+            [
+                FacetOption(code, str(label), stage_counts[code], code == filters["stage"])
+                for code, label in stages.items()
+                if stage_counts.get(code)
+            ],
+        )
+    )
     date_counts = dict(counts.get("date", ()))
-    facets.append(Facet("period", _l("Date"), [
-        FacetOption(code, str(label), date_counts[code], code == filters["period"])
-        for code, (label, _start, _end) in periods().items() if date_counts.get(code)]))
+    facets.append(
+        Facet(
+            "period",
+            _l("Date"),
+            [
+                FacetOption(code, str(label), date_counts[code], code == filters["period"])
+                for code, (label, _start, _end) in periods().items()
+                if date_counts.get(code)
+            ],
+        )
+    )
     return [f for f in facets if f.options]
-

@@ -7,6 +7,7 @@ runs, journal the ids they touched so the rebuild replays them before and during
 swap. Nothing is lost, searches never stop. In RAM (tests) the same rules apply with
 threading locks.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -77,7 +78,6 @@ class _RamStorage(RamStorage):
 
     def temp_storage(self, name=None):
         return RamStorage()
-
 
 
 class _SharedExclusive:
@@ -228,8 +228,10 @@ class FileStore:
                 pointer = self._read_pointer()
                 if pointer is None or pointer[1] != self.version:
                     if pointer is not None:
-                        log.warning("Search index built by another schema version: starting "
-                                    "an empty one; run `flask search reindex`.")
+                        log.warning(
+                            "Search index built by another schema version: starting "
+                            "an empty one; run `flask search reindex`."
+                        )
                     name, _ix = self._new_generation()
                     self._write_pointer(name)
                     pointer = (name, self.version)

@@ -6,6 +6,7 @@ the treasurer records the club's bank transfers (or Stripe collects them).
 Other modules use only the functions below. A club's pages, money, votes and minutes are
 for its members; only its public card, if the club publishes it, is shown to others.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,9 +21,20 @@ from tremplin.funding.clubs.policies import can_view_club, can_view_club_card, i
 bp = Blueprint("clubs", __name__)
 
 __all__ = [
-    "bp", "init_module", "InvestorClub", "can_view_club", "can_view_club_card", "is_club_member",
-    "club_public_card", "public_club_cards", "clubs_of", "club_investments_per_period",
-    "club_invested_amount", "club_totals", "PeriodFigure", "handle_stripe_invoice",
+    "bp",
+    "init_module",
+    "InvestorClub",
+    "can_view_club",
+    "can_view_club_card",
+    "is_club_member",
+    "club_public_card",
+    "public_club_cards",
+    "clubs_of",
+    "club_investments_per_period",
+    "club_invested_amount",
+    "club_totals",
+    "PeriodFigure",
+    "handle_stripe_invoice",
 ]
 
 DEFAULTS = {
@@ -50,10 +62,18 @@ def _register_hooks() -> None:
         register_nav_item,
     )
 
-    register_nav_item(NavItem("clubs.index", _l("Clubs d’investisseurs"), order=35,
-                              active_prefix="/clubs", badge=_nav_badge))
-    register_dashboard_panel(DashboardPanel("clubs/_dashboard_panel.html", panels.dashboard,
-                                            order=35))
+    register_nav_item(
+        NavItem(
+            "clubs.index",
+            _l("Clubs d’investisseurs"),
+            order=35,
+            active_prefix="/clubs",
+            badge=_nav_badge,
+        )
+    )
+    register_dashboard_panel(
+        DashboardPanel("clubs/_dashboard_panel.html", panels.dashboard, order=35)
+    )
     notices.register_kinds()
     indicators.register()
 
@@ -78,6 +98,7 @@ def init_module(app: Flask) -> None:
 
 
 # --- public functions ----------------------------------------------------------------------
+
 
 def club_public_card(club: InvestorClub) -> dict:
     """What a club that publishes its card shows everyone (search indexes the same keys:
@@ -112,7 +133,9 @@ class PeriodFigure:
     projects_count: int
 
 
-def club_investments_per_period(start: date, end: date, period: str = "month") -> list[PeriodFigure]:
+def club_investments_per_period(
+    start: date, end: date, period: str = "month"
+) -> list[PeriodFigure]:
     """Investments made by clubs in [start, end) per period (week, month, quarter or year),
     by investment date: how many, how much (cents), and how many distinct projects."""
     from tremplin.funding.clubs.indicators import per_period
@@ -120,8 +143,13 @@ def club_investments_per_period(start: date, end: date, period: str = "month") -
     return per_period(start, end, period)
 
 
-def club_invested_amount(start: datetime | None = None, end: datetime | None = None, *,
-                         territory: str | None = None, theme: str | None = None) -> int:
+def club_invested_amount(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    territory: str | None = None,
+    theme: str | None = None,
+) -> int:
     """Money invested by clubs in [start, end) from the ledger (investments out of the
     funds), optionally for projects of one département or theme. For the impact dashboard."""
     from tremplin.funding.clubs.indicators import invested_amount

@@ -1,5 +1,6 @@
 """`flask clubs …`: the cron jobs of the investor clubs. Each is idempotent: run it twice,
 or twice at once, and nobody is told twice, nothing is counted twice."""
+
 from __future__ import annotations
 
 import click
@@ -24,9 +25,11 @@ def remind_command() -> None:
     with _request_context():
         sent = reminders.remind()
         db.session.commit()
-    click.echo(f"{sent['late']} épargne(s) en retard signalée(s), {sent['treasurer']} "
-               f"récapitulatif(s) aux trésoriers, {sent['term']} fin(s) de mandat, "
-               f"{sent['period']} fin(s) de période, {sent['vote']} rappel(s) de vote.")
+    click.echo(
+        f"{sent['late']} épargne(s) en retard signalée(s), {sent['treasurer']} "
+        f"récapitulatif(s) aux trésoriers, {sent['term']} fin(s) de mandat, "
+        f"{sent['period']} fin(s) de période, {sent['vote']} rappel(s) de vote."
+    )
 
 
 @clubs_cli.command("tick")
@@ -37,8 +40,10 @@ def tick_command() -> None:
     with _request_context():
         done = reminders.tick()
         db.session.commit()
-    click.echo(f"{done['votes_closed']} vote(s) clos, {done['clubs_en_gestion']} club(s) passé(s) "
-               "en gestion.")
+    click.echo(
+        f"{done['votes_closed']} vote(s) clos, {done['clubs_en_gestion']} club(s) passé(s) "
+        "en gestion."
+    )
 
 
 @clubs_cli.command("sync-card-savings")

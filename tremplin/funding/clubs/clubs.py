@@ -5,6 +5,7 @@ approved by the gérant, leaving, roles (changed by vote, see votes.py). The lif
 Every change that depends on a count (members, money) first takes the club's write lock
 (`lock`), so two approvals at once never make a 21st member. Flushes, never commits.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -55,23 +56,35 @@ def lock(club: InvestorClub) -> InvestorClub:
     comes second waits, then sees what the first one did."""
     db.session.flush()
     db.session.execute(
-        update(InvestorClub).where(InvestorClub.id == club.id)
+        update(InvestorClub)
+        .where(InvestorClub.id == club.id)
         .values(lock_version=InvestorClub.lock_version + 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(club)
     return club
 
 
 def active_count(club: InvestorClub) -> int:
-    return db.session.scalar(select(func.count(ClubMembership.id)).where(
-        ClubMembership.club_id == club.id, ClubMembership.state == MEMBER_ACTIVE)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(ClubMembership.id)).where(
+                ClubMembership.club_id == club.id, ClubMembership.state == MEMBER_ACTIVE
+            )
+        )
+        or 0
+    )
 
 
 def active_members(club: InvestorClub) -> list[ClubMembership]:
-    return list(db.session.scalars(
-        select(ClubMembership).where(ClubMembership.club_id == club.id,
-                                     ClubMembership.state == MEMBER_ACTIVE)
-        .options(joinedload(ClubMembership.user)).order_by(ClubMembership.id)))
+    return list(
+        db.session.scalars(
+            select(ClubMembership)
+            .where(ClubMembership.club_id == club.id, ClubMembership.state == MEMBER_ACTIVE)
+            .options(joinedload(ClubMembership.user))
+            .order_by(ClubMembership.id)
+        )
+    )
 
 
 def member_users(club: InvestorClub) -> list:
@@ -83,51 +96,76 @@ def office_holders(club: InvestorClub, *roles: str) -> list:
 
 
 def _membership(club: InvestorClub, user) -> ClubMembership | None:
-    return db.session.scalar(select(ClubMembership).where(
-        ClubMembership.club_id == club.id, ClubMembership.user_id == user.id))
+    return db.session.scalar(
+        select(ClubMembership).where(
+            ClubMembership.club_id == club.id, ClubMembership.user_id == user.id
+        )
+    )
 
 
 # --- founding and the rules -------------------------------------------------------------
 
-RULE_FIELDS = ("quorum_percent", "majority", "abstention_counts", "voting_days",
-               "is_secret_ballot", "min_saving_cents", "max_saving_cents", "yearly_cap_cents",
-               "payment_day")
-CARD_FIELDS = ("name", "territory", "departement", "theme", "description", "charter",
-               "is_public")
+RULE_FIELDS = (
+    "quorum_percent",
+    "majority",
+    "abstention_counts",
+    "voting_days",
+    "is_secret_ballot",
+    "min_saving_cents",
+    "max_saving_cents",
+    "yearly_cap_cents",
+    "payment_day",
+)
+CARD_FIELDS = ("name", "territory", "departement", "theme", "description", "charter", "is_public")
 
 
 def check_rules(values: dict) -> None:
     """The règlement intérieur must make sense (and fit the Cigales bounds)."""
     quorum = values["quorum_percent"]
     if not 0 <= quorum <= 100:
-        raise ClubError(_("Le quorum est un pourcentage des membres, entre 0 et 100."),
-                        field="quorum_percent")
+        raise ClubError(
+            _("Le quorum est un pourcentage des membres, entre 0 et 100."), field="quorum_percent"
+        )
     if values["majority"] not in MAJORITIES:
         raise ClubError(_("Choisissez une règle de majorité."), field="majority")
     if not 1 <= values["voting_days"] <= 60:
         raise ClubError(_("Un vote dure entre 1 et 60 jours."), field="voting_days")
-    low, high, cap = (values["min_saving_cents"], values["max_saving_cents"],
-                      values["yearly_cap_cents"])
+    low, high, cap = (
+        values["min_saving_cents"],
+        values["max_saving_cents"],
+        values["yearly_cap_cents"],
+    )
     if low <= 0:
-        raise ClubError(_("L’épargne mensuelle minimale doit être positive."),
-                        field="min_saving_cents")
+        raise ClubError(
+            _("L’épargne mensuelle minimale doit être positive."), field="min_saving_cents"
+        )
     if high < low:
-        raise ClubError(_("Le maximum mensuel doit être au moins égal au minimum."),
-                        field="max_saving_cents")
+        raise ClubError(
+            _("Le maximum mensuel doit être au moins égal au minimum."), field="max_saving_cents"
+        )
     if cap < high or cap < low * 12:
-        raise ClubError(_("Le plafond annuel doit permettre au moins douze versements "
-                          "minimaux et un versement maximal."), field="yearly_cap_cents")
+        raise ClubError(
+            _(
+                "Le plafond annuel doit permettre au moins douze versements "
+                "minimaux et un versement maximal."
+            ),
+            field="yearly_cap_cents",
+        )
     if not 1 <= values["payment_day"] <= 28:
-        raise ClubError(_("Le jour de versement est compris entre le 1er et le 28 du mois."),
-                        field="payment_day")
+        raise ClubError(
+            _("Le jour de versement est compris entre le 1er et le 28 du mois."),
+            field="payment_day",
+        )
 
 
 def _clean_stripe_account(value: str | None) -> str | None:
     account = (value or "").strip() or None
-    if account is not None and (not account.startswith("acct_") or len(account) > 64
-                                or not account[5:].isalnum()):
-        raise ClubError(_("Un compte Stripe Connect commence par « acct_ »."),
-                        field="stripe_account_id")
+    if account is not None and (
+        not account.startswith("acct_") or len(account) > 64 or not account[5:].isalnum()
+    ):
+        raise ClubError(
+            _("Un compte Stripe Connect commence par « acct_ »."), field="stripe_account_id"
+        )
     return account
 
 
@@ -137,14 +175,18 @@ def _clean_card(values: dict) -> dict:
     if len(name) < 3:
         raise ClubError(_("Donnez un nom au club (3 caractères au moins)."), field="name")
     if not territory:
-        raise ClubError(_("Indiquez le territoire du club (commune ou quartier)."),
-                        field="territory")
+        raise ClubError(
+            _("Indiquez le territoire du club (commune ou quartier)."), field="territory"
+        )
     cleaned = dict(values)
-    cleaned.update(name=name[:120], territory=territory[:120],
-                   description=(values.get("description") or "").strip() or None,
-                   charter=(values.get("charter") or "").strip() or None,
-                   departement=values.get("departement") or None,
-                   theme=values.get("theme") or None)
+    cleaned.update(
+        name=name[:120],
+        territory=territory[:120],
+        description=(values.get("description") or "").strip() or None,
+        charter=(values.get("charter") or "").strip() or None,
+        departement=values.get("departement") or None,
+        theme=values.get("theme") or None,
+    )
     return cleaned
 
 
@@ -152,25 +194,44 @@ def create_club(founder, *, declared_natural_person: bool, **values) -> Investor
     """A new club, forming, with its founder as gérant (one-year term) and its private
     conversation opened."""
     if not declared_natural_person:
-        raise MembershipError(_("Un club d’investisseurs réunit des personnes physiques : "
-                                "confirmez que vous adhérez en votre nom propre."),
-                              field="natural_person")
+        raise MembershipError(
+            _(
+                "Un club d’investisseurs réunit des personnes physiques : "
+                "confirmez que vous adhérez en votre nom propre."
+            ),
+            field="natural_person",
+        )
     card = _clean_card({k: values.get(k) for k in CARD_FIELDS})
     rules = {k: values[k] for k in RULE_FIELDS if k in values}
-    defaults = {"quorum_percent": 50, "majority": "simple", "abstention_counts": False,
-                "voting_days": 7, "is_secret_ballot": True, "min_saving_cents": 750,
-                "max_saving_cents": 45_000, "yearly_cap_cents": 550_000, "payment_day": 5}
+    defaults = {
+        "quorum_percent": 50,
+        "majority": "simple",
+        "abstention_counts": False,
+        "voting_days": 7,
+        "is_secret_ballot": True,
+        "min_saving_cents": 750,
+        "max_saving_cents": 45_000,
+        "yearly_cap_cents": 550_000,
+        "payment_day": 5,
+    }
     rules = {**defaults, **{k: v for k, v in rules.items() if v is not None}}
     check_rules(rules)
     today = paris_today()
-    club = InvestorClub(founded_on=today, state=FORMING, created_by_id=founder.id,
-                        **card, **rules)
+    club = InvestorClub(founded_on=today, state=FORMING, created_by_id=founder.id, **card, **rules)
     db.session.add(club)
     db.session.flush()
-    db.session.add(ClubMembership(
-        club=club, user=founder, state=MEMBER_ACTIVE, role=GERANT, role_since=today,
-        term_ends_on=today + timedelta(days=GERANT_TERM_DAYS), joined_at=utcnow(),
-        declared_natural_person_at=utcnow()))
+    db.session.add(
+        ClubMembership(
+            club=club,
+            user=founder,
+            state=MEMBER_ACTIVE,
+            role=GERANT,
+            role_since=today,
+            term_ends_on=today + timedelta(days=GERANT_TERM_DAYS),
+            joined_at=utcnow(),
+            declared_natural_person_at=utcnow(),
+        )
+    )
     db.session.flush()
     ensure_conversation(club, [founder])
     return club
@@ -216,6 +277,7 @@ def _conversation_leave(club: InvestorClub, user) -> None:
 
 # --- joining and leaving ----------------------------------------------------------------
 
+
 def _check_recruiting(club: InvestorClub) -> None:
     if club.state not in (FORMING, ACTIVE):
         raise WrongState(_("Ce club n’accueille plus de nouveaux membres."))
@@ -228,9 +290,13 @@ def _check_room(club: InvestorClub) -> None:
 
 def _check_natural_person(declared: bool) -> None:
     if not declared:
-        raise MembershipError(_("Seules les personnes physiques peuvent être membres d’un "
-                                "club : cochez la case pour le confirmer."),
-                              field="natural_person")
+        raise MembershipError(
+            _(
+                "Seules les personnes physiques peuvent être membres d’un "
+                "club : cochez la case pour le confirmer."
+            ),
+            field="natural_person",
+        )
 
 
 def invite(club: InvestorClub, by, invitee, message: str | None = None) -> ClubMembership:
@@ -238,14 +304,21 @@ def invite(club: InvestorClub, by, invitee, message: str | None = None) -> ClubM
     _check_recruiting(club)
     found = _membership(club, invitee)
     if found is not None and found.state == MEMBER_ACTIVE:
-        raise MembershipError(_("%(name)s est déjà membre du club.", name=invitee.public_name),
-                              field="email")
+        raise MembershipError(
+            _("%(name)s est déjà membre du club.", name=invitee.public_name), field="email"
+        )
     if found is not None and found.state == INVITED:
-        raise MembershipError(_("%(name)s a déjà reçu une invitation.", name=invitee.public_name),
-                              field="email")
+        raise MembershipError(
+            _("%(name)s a déjà reçu une invitation.", name=invitee.public_name), field="email"
+        )
     if found is not None and found.state == REQUESTED:
-        raise MembershipError(_("%(name)s a déjà demandé à rejoindre le club : acceptez sa "
-                                "demande.", name=invitee.public_name), field="email")
+        raise MembershipError(
+            _(
+                "%(name)s a déjà demandé à rejoindre le club : acceptez sa demande.",
+                name=invitee.public_name,
+            ),
+            field="email",
+        )
     _check_room(club)
     if found is None:
         found = ClubMembership(club=club, user=invitee)
@@ -254,15 +327,22 @@ def invite(club: InvestorClub, by, invitee, message: str | None = None) -> ClubM
     found.message = (message or "").strip() or None
     found.created_at, found.left_at = utcnow(), None
     db.session.flush()
-    notices.tell(invitee, notices.MEMBERSHIP,
-                 _l("%(name)s vous invite à rejoindre le club d’investisseurs « %(club)s ».",
-                    name=by.display_name, club=club.name),
-                 url_for("clubs.invitation", club_id=club.id))
+    notices.tell(
+        invitee,
+        notices.MEMBERSHIP,
+        _l(
+            "%(name)s vous invite à rejoindre le club d’investisseurs « %(club)s ».",
+            name=by.display_name,
+            club=club.name,
+        ),
+        url_for("clubs.invitation", club_id=club.id),
+    )
     return found
 
 
-def request_to_join(club: InvestorClub, user, *, declared_natural_person: bool,
-                    message: str | None = None) -> ClubMembership:
+def request_to_join(
+    club: InvestorClub, user, *, declared_natural_person: bool, message: str | None = None
+) -> ClubMembership:
     _check_natural_person(declared_natural_person)
     lock(club)
     _check_recruiting(club)
@@ -277,10 +357,16 @@ def request_to_join(club: InvestorClub, user, *, declared_natural_person: bool,
     found.message = (message or "").strip()[:2000] or None
     found.declared_natural_person_at, found.created_at, found.left_at = utcnow(), utcnow(), None
     db.session.flush()
-    notices.tell_all(office_holders(club, GERANT, "co_gerant"), notices.MEMBERSHIP,
-                     _l("%(name)s demande à rejoindre le club « %(club)s ».",
-                        name=user.display_name, club=club.name),
-                     club_url(club, "clubs.members"))
+    notices.tell_all(
+        office_holders(club, GERANT, "co_gerant"),
+        notices.MEMBERSHIP,
+        _l(
+            "%(name)s demande à rejoindre le club « %(club)s ».",
+            name=user.display_name,
+            club=club.name,
+        ),
+        club_url(club, "clubs.members"),
+    )
     return found
 
 
@@ -300,9 +386,13 @@ def accept_invitation(club: InvestorClub, user, *, declared_natural_person: bool
     _check_room(club)
     found.declared_natural_person_at = utcnow()
     _activate_membership(club, found)
-    notices.tell_all(office_holders(club, GERANT, "co_gerant"), notices.MEMBERSHIP,
-                     _l("%(name)s a rejoint le club « %(club)s ».", name=user.display_name,
-                        club=club.name), club_url(club, "clubs.members"), but=user)
+    notices.tell_all(
+        office_holders(club, GERANT, "co_gerant"),
+        notices.MEMBERSHIP,
+        _l("%(name)s a rejoint le club « %(club)s ».", name=user.display_name, club=club.name),
+        club_url(club, "clubs.members"),
+        but=user,
+    )
     return found
 
 
@@ -323,9 +413,15 @@ def approve_request(club: InvestorClub, by, found: ClubMembership) -> ClubMember
     _check_recruiting(club)
     _check_room(club)
     _activate_membership(club, found)
-    notices.tell(found.user, notices.MEMBERSHIP,
-                 _l("Bienvenue ! Votre demande d’adhésion au club « %(club)s » est acceptée.",
-                    club=club.name), club_url(club))
+    notices.tell(
+        found.user,
+        notices.MEMBERSHIP,
+        _l(
+            "Bienvenue ! Votre demande d’adhésion au club « %(club)s » est acceptée.",
+            club=club.name,
+        ),
+        club_url(club),
+    )
     return found
 
 
@@ -334,9 +430,12 @@ def refuse_request(club: InvestorClub, by, found: ClubMembership) -> ClubMembers
         raise MembershipError(_("Cette demande a déjà reçu une réponse."))
     found.state = DECLINED
     db.session.flush()
-    notices.tell(found.user, notices.MEMBERSHIP,
-                 _l("Le club « %(club)s » n’a pas retenu votre demande d’adhésion.",
-                    club=club.name), url_for("clubs.index"))
+    notices.tell(
+        found.user,
+        notices.MEMBERSHIP,
+        _l("Le club « %(club)s » n’a pas retenu votre demande d’adhésion.", club=club.name),
+        url_for("clubs.index"),
+    )
     return found
 
 
@@ -348,8 +447,12 @@ def leave(club: InvestorClub, user) -> ClubMembership:
     if found is None or found.state != MEMBER_ACTIVE:
         raise MembershipError(_("Vous n’êtes pas membre de ce club."))
     if found.role == GERANT:
-        raise MembershipError(_("Le ou la gérant·e ne peut pas partir avant qu’un vote ait "
-                                "désigné quelqu’un d’autre."))
+        raise MembershipError(
+            _(
+                "Le ou la gérant·e ne peut pas partir avant qu’un vote ait "
+                "désigné quelqu’un d’autre."
+            )
+        )
     if club.state == CLOSED:
         raise WrongState()
     found.state, found.role, found.role_since, found.term_ends_on = LEFT, MEMBER, None, None
@@ -357,9 +460,12 @@ def leave(club: InvestorClub, user) -> ClubMembership:
     end_plans(found, paris_today(), club)
     db.session.flush()
     _conversation_leave(club, user)
-    notices.tell_all(office_holders(club, GERANT, "co_gerant"), notices.MEMBERSHIP,
-                     _l("%(name)s a quitté le club « %(club)s ».", name=user.display_name,
-                        club=club.name), club_url(club, "clubs.members"))
+    notices.tell_all(
+        office_holders(club, GERANT, "co_gerant"),
+        notices.MEMBERSHIP,
+        _l("%(name)s a quitté le club « %(club)s ».", name=user.display_name, club=club.name),
+        club_url(club, "clubs.members"),
+    )
     return found
 
 
@@ -368,21 +474,29 @@ def end_plans(found: ClubMembership, today: date, club: InvestorClub) -> None:
     from tremplin.funding.clubs.savings import first_month_not_due, stop_plan
 
     end = first_month_not_due(club, today)
-    for plan in db.session.scalars(select(SavingsPlan).where(
-            SavingsPlan.membership_id == found.id, SavingsPlan.ends_on.is_(None))):
+    for plan in db.session.scalars(
+        select(SavingsPlan).where(
+            SavingsPlan.membership_id == found.id, SavingsPlan.ends_on.is_(None)
+        )
+    ):
         stop_plan(plan, end)
 
 
 # --- roles (applied when a role vote is adopted) ------------------------------------------
+
 
 def assign_role(club: InvestorClub, found: ClubMembership, role: str, today: date) -> None:
     """`found` takes the office; whoever held it goes back to being a member, and the
     office `found` held (if any) is left vacant. A gérant's term is one year."""
     if role not in OFFICES:
         raise ClubError(_("Ce rôle n’existe pas."))
-    for holder in db.session.scalars(select(ClubMembership).where(
-            ClubMembership.club_id == club.id, ClubMembership.role == role,
-            ClubMembership.id != found.id)):
+    for holder in db.session.scalars(
+        select(ClubMembership).where(
+            ClubMembership.club_id == club.id,
+            ClubMembership.role == role,
+            ClubMembership.id != found.id,
+        )
+    ):
         holder.role, holder.role_since, holder.term_ends_on = MEMBER, None, None
     db.session.flush()  # the unique office index sees the vacancy before the new holder
     was_same = found.role == role
@@ -396,17 +510,23 @@ def clubs_of(user) -> list[InvestorClub]:
     """The clubs this member belongs to (active membership), newest first."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(
-        select(InvestorClub).join(ClubMembership, ClubMembership.club_id == InvestorClub.id)
-        .where(ClubMembership.user_id == user.id, ClubMembership.state == MEMBER_ACTIVE)
-        .order_by(InvestorClub.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(InvestorClub)
+            .join(ClubMembership, ClubMembership.club_id == InvestorClub.id)
+            .where(ClubMembership.user_id == user.id, ClubMembership.state == MEMBER_ACTIVE)
+            .order_by(InvestorClub.created_at.desc())
+        )
+    )
 
 
 def pending_invitations(user) -> list[ClubMembership]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(
-        select(ClubMembership).where(ClubMembership.user_id == user.id,
-                                     ClubMembership.state == INVITED)
-        .options(joinedload(ClubMembership.club))))
-
+    return list(
+        db.session.scalars(
+            select(ClubMembership)
+            .where(ClubMembership.user_id == user.id, ClubMembership.state == INVITED)
+            .options(joinedload(ClubMembership.club))
+        )
+    )

@@ -1,4 +1,5 @@
 """Dates as the club lives them: in Paris, by month, with anniversaries."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

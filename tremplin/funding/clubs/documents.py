@@ -7,6 +7,7 @@ streams. Images go through `uploads.store_image` (decoded, re-encoded, metadata 
 Files are stored under random names outside `static/`, follow the transaction (removed if
 it rolls back) and are only ever sent as downloads to those the policy lets see them.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,9 @@ FOLDER = "club-documents"
 PDF_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.pdf$")
 _NEW = "tremplin_new_club_documents"
 # PDF names that carry active content (after #xx escapes are decoded)
-ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData)\b")
+ACTIVE = re.compile(
+    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData)\b"
+)
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
 MAX_INFLATED = 50 * 1024 * 1024
@@ -81,9 +84,14 @@ def check_pdf(data: bytes, field: str | None = None) -> None:
     if not re.match(rb"%PDF-[12]\.\d", data[:8]) or b"%%EOF" not in data[-2048:]:
         raise DocumentRejected(field=field)
     if _has_active_content(data):
-        raise DocumentRejected(_("Ce PDF contient du contenu actif (JavaScript, fichiers "
-                                 "joints ou formulaires) : enregistrez-le à nouveau en PDF "
-                                 "simple, puis envoyez-le."), field=field)
+        raise DocumentRejected(
+            _(
+                "Ce PDF contient du contenu actif (JavaScript, fichiers "
+                "joints ou formulaires) : enregistrez-le à nouveau en PDF "
+                "simple, puis envoyez-le."
+            ),
+            field=field,
+        )
 
 
 def _read(file, field: str | None) -> bytes:
@@ -91,13 +99,22 @@ def _read(file, field: str | None) -> bytes:
     limit = _max_bytes()
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise DocumentRejected(_("Ce fichier est trop lourd : %(mb)s Mo au maximum.",
-                                 mb=f"{limit / (1024 * 1024):g}"), field=field)
+        raise DocumentRejected(
+            _("Ce fichier est trop lourd : %(mb)s Mo au maximum.", mb=f"{limit / (1024 * 1024):g}"),
+            field=field,
+        )
     return data
 
 
-def store_document(file, *, club_id: int, uploaded_by, application_id: int | None = None,
-                   investment_id: int | None = None, field: str | None = None) -> ClubDocument:
+def store_document(
+    file,
+    *,
+    club_id: int,
+    uploaded_by,
+    application_id: int | None = None,
+    investment_id: int | None = None,
+    field: str | None = None,
+) -> ClubDocument:
     """Check and store one uploaded file; returns its row (flushed)."""
     title = clean_title(getattr(file, "filename", None))
     data = _read(file, field)
@@ -123,10 +140,16 @@ def store_document(file, *, club_id: int, uploaded_by, application_id: int | Non
         content_type, size = "image/webp", (uploads.upload_dir() / name).stat().st_size
         if not title.lower().endswith(".webp"):
             title = title.rsplit(".", 1)[0][:150] + ".webp"
-    document = ClubDocument(club_id=club_id, application_id=application_id,
-                            investment_id=investment_id, title=title, stored_name=name,
-                            content_type=content_type, size_bytes=size,
-                            uploaded_by_id=getattr(uploaded_by, "id", None))
+    document = ClubDocument(
+        club_id=club_id,
+        application_id=application_id,
+        investment_id=investment_id,
+        title=title,
+        stored_name=name,
+        content_type=content_type,
+        size_bytes=size,
+        uploaded_by_id=getattr(uploaded_by, "id", None),
+    )
     db.session.add(document)
     db.session.flush()
     return document

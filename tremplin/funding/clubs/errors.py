@@ -1,5 +1,6 @@
 """The rules of a club, broken: each error carries a message for people (French by
 default) and, when it belongs to one, the form field it concerns."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,9 +13,11 @@ class ClubError(DomainError):
 
 
 class ClubFull(ClubError):
-    default_message = _l("Ce club compte déjà 20 membres, le maximum d’un club "
-                         "d’investisseurs. Pourquoi ne pas fonder un nouveau club avec "
-                         "d’autres épargnants ?")
+    default_message = _l(
+        "Ce club compte déjà 20 membres, le maximum d’un club "
+        "d’investisseurs. Pourquoi ne pas fonder un nouveau club avec "
+        "d’autres épargnants ?"
+    )
 
 
 class NotEnoughMembers(ClubError):
@@ -46,8 +49,10 @@ class VoteError(ClubError):
 
 
 class AlreadyVoted(VoteError):
-    default_message = _l("Vous avez déjà voté : un membre, une voix. Votre vote est "
-                         "enregistré et ne peut plus être modifié.")
+    default_message = _l(
+        "Vous avez déjà voté : un membre, une voix. Votre vote est "
+        "enregistré et ne peut plus être modifié."
+    )
 
 
 class VoteClosed(VoteError):
@@ -55,18 +60,21 @@ class VoteClosed(VoteError):
 
 
 class NotAnElector(VoteError):
-    default_message = _l("Seuls les membres du club au moment de l’ouverture du vote "
-                         "peuvent voter.")
+    default_message = _l(
+        "Seuls les membres du club au moment de l’ouverture du vote peuvent voter."
+    )
 
 
 class StakeNeedsConfirmation(ClubError):
     """The stake is above the prudent threshold: the person recording it must confirm."""
 
     field = "confirm_stake"
-    default_message = _l("Cette participation dépasse le seuil de prudence : confirmez-la "
-                         "en cochant la case.")
+    default_message = _l(
+        "Cette participation dépasse le seuil de prudence : confirmez-la en cochant la case."
+    )
 
 
 class DocumentRejected(ClubError):
-    default_message = _l("Ce fichier n’est pas accepté : envoyez un PDF ou une image (PNG, "
-                         "JPEG), de 10 Mo au plus.")
+    default_message = _l(
+        "Ce fichier n’est pas accepté : envoyez un PDF ou une image (PNG, JPEG), de 10 Mo au plus."
+    )

@@ -18,6 +18,7 @@ floor of their exact part, and the cents left over go one by one to the largest 
 (ties: the member who joined the savings first, i.e. the smallest user id). The parts
 therefore always add up to the sum, to the cent. This module never commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
@@ -31,14 +32,28 @@ from tremplin.funding.models import LedgerAccount, LedgerEntry, LedgerTransactio
 from tremplin.platform.extensions import db
 
 FUND, SAVER, INVESTEE, INCOME, LOSSES, EXPENSES = (
-    "club", "club_saver", "club_investee", "club_income", "club_losses", "club_expenses")
+    "club",
+    "club_saver",
+    "club_investee",
+    "club_income",
+    "club_losses",
+    "club_expenses",
+)
 
 # ledger transaction kinds
 SAVING, SAVING_REVERSAL = "club_saving", "club_saving_reversal"
 INVESTMENT, REPAYMENT, DIVIDEND, INTEREST = (
-    "club_investment", "club_repayment", "club_dividend", "club_interest")
+    "club_investment",
+    "club_repayment",
+    "club_dividend",
+    "club_interest",
+)
 EXIT, WRITE_OFF, EXPENSE, DISTRIBUTION = (
-    "club_exit", "club_write_off", "club_expense", "club_distribution")
+    "club_exit",
+    "club_write_off",
+    "club_expense",
+    "club_distribution",
+)
 SAVING_KINDS = (SAVING, SAVING_REVERSAL)
 
 
@@ -93,9 +108,13 @@ def contributions(club_id: int) -> dict[int, int]:
         select(LedgerAccount.ref, func.sum(LedgerEntry.amount_cents))
         .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
         .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(LedgerAccount.kind == SAVER, LedgerAccount.ref.startswith(prefix, autoescape=True),
-               LedgerTransaction.kind.in_(SAVING_KINDS))
-        .group_by(LedgerAccount.ref)).all()
+        .where(
+            LedgerAccount.kind == SAVER,
+            LedgerAccount.ref.startswith(prefix, autoescape=True),
+            LedgerTransaction.kind.in_(SAVING_KINDS),
+        )
+        .group_by(LedgerAccount.ref)
+    ).all()
     found = {}
     for ref_, total in rows:
         cents = -int(total or 0)
@@ -184,13 +203,18 @@ def position(club_id: int, investment_ids=()) -> FundPosition:
     cash_parts = pro_rata(max(cash, 0), paid) if paid else {}
     portfolio_parts = pro_rata(max(portfolio, 0), paid) if paid else {}
     shares = {
-        user_id: Share(user_id=user_id, contributed_cents=cents,
-                       fraction=Fraction(cents, total_paid) if total_paid else Fraction(0),
-                       cash_cents=cash_parts.get(user_id, 0),
-                       portfolio_cents=portfolio_parts.get(user_id, 0))
-        for user_id, cents in paid.items()}
-    return FundPosition(cash_cents=cash, portfolio_cents=portfolio, contributed_cents=total_paid,
-                        shares=shares)
+        user_id: Share(
+            user_id=user_id,
+            contributed_cents=cents,
+            fraction=Fraction(cents, total_paid) if total_paid else Fraction(0),
+            cash_cents=cash_parts.get(user_id, 0),
+            portfolio_cents=portfolio_parts.get(user_id, 0),
+        )
+        for user_id, cents in paid.items()
+    }
+    return FundPosition(
+        cash_cents=cash, portfolio_cents=portfolio, contributed_cents=total_paid, shares=shares
+    )
 
 
 def statement(club_id: int, limit: int | None = 300) -> list[tuple[LedgerTransaction, int]]:
@@ -211,13 +235,29 @@ def statement_csv(club_id: int) -> str:
     rows, running = [], 0
     for transaction, cents in reversed(statement(club_id, limit=None)):
         running += cents
-        rows.append([local_date(transaction.occurred_at, "yyyy-MM-dd"),
-                     cell(MOVEMENT_KINDS.get(transaction.kind, transaction.kind)),
-                     cell(transaction.memo), cell(transaction.reference),
-                     euros(cents) if cents > 0 else "", euros(-cents) if cents < 0 else "",
-                     euros(running)])
-    return csv_text([_("Date"), _("Mouvement"), _("Détail"), _("Référence"), _("Entrée (€)"),
-                     _("Sortie (€)"), _("Solde (€)")], rows)
+        rows.append(
+            [
+                local_date(transaction.occurred_at, "yyyy-MM-dd"),
+                cell(MOVEMENT_KINDS.get(transaction.kind, transaction.kind)),
+                cell(transaction.memo),
+                cell(transaction.reference),
+                euros(cents) if cents > 0 else "",
+                euros(-cents) if cents < 0 else "",
+                euros(running),
+            ]
+        )
+    return csv_text(
+        [
+            _("Date"),
+            _("Mouvement"),
+            _("Détail"),
+            _("Référence"),
+            _("Entrée (€)"),
+            _("Sortie (€)"),
+            _("Solde (€)"),
+        ],
+        rows,
+    )
 
 
 def scope_is_balanced(club_id: int) -> bool:
@@ -225,5 +265,6 @@ def scope_is_balanced(club_id: int) -> bool:
     total = db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
         .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(LedgerTransaction.scope == scope(club_id)))
+        .where(LedgerTransaction.scope == scope(club_id))
+    )
     return int(total or 0) == 0

@@ -1,5 +1,6 @@
 """Clubs' figures for the impact dashboard: money invested by clubs and projects they
 backed (per period, territory and theme of the project), and network-wide totals."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -26,17 +27,20 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _ledger_investments(start: datetime | None, end: datetime | None, territory=None, theme=None):
-    stmt = (select(LedgerTransaction.occurred_at, LedgerEntry.amount_cents)
-            .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-            .where(LedgerAccount.kind == fund.INVESTEE, LedgerTransaction.kind == fund.INVESTMENT))
+    stmt = (
+        select(LedgerTransaction.occurred_at, LedgerEntry.amount_cents)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+        .where(LedgerAccount.kind == fund.INVESTEE, LedgerTransaction.kind == fund.INVESTMENT)
+    )
     if start is not None:
         stmt = stmt.where(LedgerTransaction.occurred_at >= start)
     if end is not None:
         stmt = stmt.where(LedgerTransaction.occurred_at < end)
     if territory or theme:
-        stmt = (stmt.join(ClubInvestment, cast(ClubInvestment.id, SqlString) == LedgerAccount.ref)
-                .join(Project, Project.id == ClubInvestment.project_id))
+        stmt = stmt.join(
+            ClubInvestment, cast(ClubInvestment.id, SqlString) == LedgerAccount.ref
+        ).join(Project, Project.id == ClubInvestment.project_id)
         if territory:
             stmt = stmt.where(Project.departement == territory)
         if theme:
@@ -44,12 +48,16 @@ def _ledger_investments(start: datetime | None, end: datetime | None, territory=
     return stmt
 
 
-def invested_amount(start: datetime | None, end: datetime | None, *, territory=None, theme=None) -> int:
+def invested_amount(
+    start: datetime | None, end: datetime | None, *, territory=None, theme=None
+) -> int:
     inner = _ledger_investments(start, end, territory, theme).subquery()
     return int(db.session.scalar(select(func.coalesce(func.sum(inner.c.amount_cents), 0))) or 0)
 
 
-def projects_backed(start: datetime | None, end: datetime | None, *, territory=None, theme=None) -> int:
+def projects_backed(
+    start: datetime | None, end: datetime | None, *, territory=None, theme=None
+) -> int:
     stmt = select(func.count(func.distinct(ClubInvestment.project_id)))
     if start is not None:
         stmt = stmt.where(ClubInvestment.created_at >= start)
@@ -66,8 +74,9 @@ def projects_backed(start: datetime | None, end: datetime | None, *, territory=N
 
 def _monthly_invested(filters) -> dict:
     months: dict = {}
-    for occurred, amount in db.session.execute(_ledger_investments(
-            filters.start_at, filters.end_at, filters.territory, filters.theme)).all():
+    for occurred, amount in db.session.execute(
+        _ledger_investments(filters.start_at, filters.end_at, filters.territory, filters.theme)
+    ).all():
         month = occurred.astimezone(PARIS).date().replace(day=1)
         months[month] = months.get(month, 0) + int(amount)
     return months
@@ -90,33 +99,56 @@ def per_period(start: date, end: date, period: str = "month"):
 
     if period not in ("week", "month", "quarter", "year"):
         raise ValueError(f"unknown period {period!r}")
-    rows = db.session.execute(select(ClubInvestment.invested_on, ClubInvestment.amount_cents,
-                                     ClubInvestment.project_id)
-                              .where(ClubInvestment.invested_on >= start,
-                                     ClubInvestment.invested_on < end)).all()
+    rows = db.session.execute(
+        select(
+            ClubInvestment.invested_on, ClubInvestment.amount_cents, ClubInvestment.project_id
+        ).where(ClubInvestment.invested_on >= start, ClubInvestment.invested_on < end)
+    ).all()
     buckets: dict[date, list] = {}
     for invested_on, amount, project_id in rows:
         buckets.setdefault(_period_start(invested_on, period), []).append((amount, project_id))
-    return [PeriodFigure(start=key, investments_count=len(items),
-                         invested_cents=sum(a for a, _p in items),
-                         projects_count=len({p for _a, p in items}))
-            for key, items in sorted(buckets.items())]
+    return [
+        PeriodFigure(
+            start=key,
+            investments_count=len(items),
+            invested_cents=sum(a for a, _p in items),
+            projects_count=len({p for _a, p in items}),
+        )
+        for key, items in sorted(buckets.items())
+    ]
 
 
 def totals() -> dict:
-    states = dict(db.session.execute(select(InvestorClub.state, func.count(InvestorClub.id))
-                                     .group_by(InvestorClub.state)).all())
-    members = db.session.scalar(select(func.count(func.distinct(ClubMembership.user_id))).where(
-        ClubMembership.state == MEMBER_ACTIVE)) or 0
-    saved = -int(db.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-        .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
-        .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(LedgerAccount.kind == fund.SAVER, LedgerTransaction.kind.in_(fund.SAVING_KINDS))) or 0)
-    return {"clubs": {state: int(states.get(state, 0)) for state in CLUB_STATES},
-            "active_clubs": int(states.get(ACTIVE, 0)), "members": int(members),
-            "saved_cents": saved, "invested_cents": invested_amount(None, None),
-            "projects_backed": projects_backed(None, None)}
+    states = dict(
+        db.session.execute(
+            select(InvestorClub.state, func.count(InvestorClub.id)).group_by(InvestorClub.state)
+        ).all()
+    )
+    members = (
+        db.session.scalar(
+            select(func.count(func.distinct(ClubMembership.user_id))).where(
+                ClubMembership.state == MEMBER_ACTIVE
+            )
+        )
+        or 0
+    )
+    saved = -int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+            .join(LedgerTransaction, LedgerEntry.transaction_id == LedgerTransaction.id)
+            .where(LedgerAccount.kind == fund.SAVER, LedgerTransaction.kind.in_(fund.SAVING_KINDS))
+        )
+        or 0
+    )
+    return {
+        "clubs": {state: int(states.get(state, 0)) for state in CLUB_STATES},
+        "active_clubs": int(states.get(ACTIVE, 0)),
+        "members": int(members),
+        "saved_cents": saved,
+        "invested_cents": invested_amount(None, None),
+        "projects_backed": projects_backed(None, None),
+    }
 
 
 def _records(_filters) -> str:
@@ -132,17 +164,37 @@ def register() -> None:
         from tremplin.platform.hooks import Indicator, register_indicator
     except ImportError:  # a platform without the impact dashboard
         return
-    register_indicator(Indicator(
-        key="clubs_amount_invested", label=_l("Montants investis par les clubs"),
-        section="financement", unit="cents", order=25,
-        definition=_l("Investissements des clubs d’investisseurs (parts sociales, comptes "
-                      "courants, apports, prêts d’honneur) pendant la période, d’après le grand "
-                      "livre des fonds des clubs."),
-        compute=lambda f: invested_amount(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        monthly=_monthly_invested, filters=("territory", "theme"), records=_records))
-    register_indicator(Indicator(
-        key="clubs_projects_backed", label=_l("Projets soutenus par un club d’investisseurs"),
-        section="financement", order=26,
-        definition=_l("Projets dans lesquels un club a investi pendant la période."),
-        compute=lambda f: projects_backed(f.start_at, f.end_at, territory=f.territory, theme=f.theme),
-        filters=("territory", "theme"), records=_records))
+    register_indicator(
+        Indicator(
+            key="clubs_amount_invested",
+            label=_l("Montants investis par les clubs"),
+            section="financement",
+            unit="cents",
+            order=25,
+            definition=_l(
+                "Investissements des clubs d’investisseurs (parts sociales, comptes "
+                "courants, apports, prêts d’honneur) pendant la période, d’après le grand "
+                "livre des fonds des clubs."
+            ),
+            compute=lambda f: invested_amount(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            monthly=_monthly_invested,
+            filters=("territory", "theme"),
+            records=_records,
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="clubs_projects_backed",
+            label=_l("Projets soutenus par un club d’investisseurs"),
+            section="financement",
+            order=26,
+            definition=_l("Projets dans lesquels un club a investi pendant la période."),
+            compute=lambda f: projects_backed(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            filters=("territory", "theme"),
+            records=_records,
+        )
+    )

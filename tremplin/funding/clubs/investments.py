@@ -4,6 +4,7 @@ in the company (with a prudence warning above 25 %, 33 % for an SA, none for a
 cooperative), co-investors, one or two members who follow the project (*accompagnateurs*)
 and the signed convention. Flushes, never commits.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,7 +54,9 @@ def stake_threshold(legal_form: str) -> int | None:
 
 def stake_warning(legal_form: str, stake_basis_points: int | None) -> bool:
     threshold = stake_threshold(legal_form)
-    return stake_basis_points is not None and threshold is not None and stake_basis_points > threshold
+    return (
+        stake_basis_points is not None and threshold is not None and stake_basis_points > threshold
+    )
 
 
 def investment_url(investment: ClubInvestment) -> str:
@@ -62,38 +65,63 @@ def investment_url(investment: ClubInvestment) -> str:
 
 def _check_investing(club: InvestorClub) -> None:
     if club.state == MANAGING:
-        raise WrongState(_("Le club est en gestion : il ne fait plus de nouvel investissement, "
-                           "il suit ses projets."))
+        raise WrongState(
+            _(
+                "Le club est en gestion : il ne fait plus de nouvel investissement, "
+                "il suit ses projets."
+            )
+        )
     if club.state == FORMING:
         raise WrongState(_("Le club doit être actif (5 membres au moins) pour investir."))
     if club.state != ACTIVE:
         raise WrongState(_("Ce club ne peut plus investir."))
 
 
-def record_investment(club: InvestorClub, by, application: ClubApplication, *,
-                      amount_cents: int, instrument: str, legal_form: str,
-                      stake_basis_points: int | None = None, co_investors: str | None = None,
-                      companion_ids=(), invested_on: date | None = None, convention=None,
-                      confirm_stake: bool = False) -> ClubInvestment:
+def record_investment(
+    club: InvestorClub,
+    by,
+    application: ClubApplication,
+    *,
+    amount_cents: int,
+    instrument: str,
+    legal_form: str,
+    stake_basis_points: int | None = None,
+    co_investors: str | None = None,
+    companion_ids=(),
+    invested_on: date | None = None,
+    convention=None,
+    confirm_stake: bool = False,
+) -> ClubInvestment:
     lock(club)
     _check_investing(club)
     if application is None or application.club_id != club.id:
         raise ClubError(_("Choisissez la candidature acceptée que cet investissement concrétise."))
     db.session.refresh(application)
     if application.state != ACCEPTED:
-        raise ClubError(_("Seule une candidature acceptée par un vote des membres devient un "
-                          "investissement."))
+        raise ClubError(
+            _("Seule une candidature acceptée par un vote des membres devient un investissement.")
+        )
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
         raise ClubError(_("Indiquez le montant investi."), field="amount")
     if amount_cents > application.amount_cents:
-        raise ClubError(_("Les membres ont voté %(voted)s : l’investissement ne peut pas "
-                          "dépasser ce montant.", voted=euros(application.amount_cents)),
-                        field="amount")
+        raise ClubError(
+            _(
+                "Les membres ont voté %(voted)s : l’investissement ne peut pas "
+                "dépasser ce montant.",
+                voted=euros(application.amount_cents),
+            ),
+            field="amount",
+        )
     available = fund.balance(club.id)
     if amount_cents > available:
-        raise FundTooLow(_("Le fonds disponible est de %(available)s : impossible d’investir "
-                           "%(amount)s.", available=euros(available), amount=euros(amount_cents)),
-                         field="amount")
+        raise FundTooLow(
+            _(
+                "Le fonds disponible est de %(available)s : impossible d’investir %(amount)s.",
+                available=euros(available),
+                amount=euros(amount_cents),
+            ),
+            field="amount",
+        )
     if instrument not in INSTRUMENTS:
         raise ClubError(_("Choisissez l’instrument."), field="instrument")
     if legal_form not in LEGAL_FORMS:
@@ -104,56 +132,90 @@ def record_investment(club: InvestorClub, by, application: ClubApplication, *,
         raise ClubError(_("La participation est un pourcentage entre 0 et 100."), field="stake")
     if stake_warning(legal_form, stake_basis_points) and not confirm_stake:
         raise StakeNeedsConfirmation(
-            _("Avec %(stake)s du capital, le club dépasserait le seuil de prudence de "
-              "%(threshold)s pour une %(form)s : il pèserait trop lourd dans les décisions du "
-              "projet. Confirmez en cochant la case si c’est bien voulu.",
-              stake=labels.percent(stake_basis_points),
-              threshold=labels.percent(stake_threshold(legal_form)),
-              form=labels.LEGAL_FORMS[legal_form]))
+            _(
+                "Avec %(stake)s du capital, le club dépasserait le seuil de prudence de "
+                "%(threshold)s pour une %(form)s : il pèserait trop lourd dans les décisions du "
+                "projet. Confirmez en cochant la case si c’est bien voulu.",
+                stake=labels.percent(stake_basis_points),
+                threshold=labels.percent(stake_threshold(legal_form)),
+                form=labels.LEGAL_FORMS[legal_form],
+            )
+        )
     companions = _companions(club, companion_ids)
     investment = ClubInvestment(
-        club_id=club.id, application_id=application.id, project_id=application.project_id,
-        instrument=instrument, amount_cents=amount_cents, legal_form=legal_form,
+        club_id=club.id,
+        application_id=application.id,
+        project_id=application.project_id,
+        instrument=instrument,
+        amount_cents=amount_cents,
+        legal_form=legal_form,
         stake_basis_points=stake_basis_points,
         co_investors=(co_investors or "").strip()[:255] or None,
-        invested_on=invested_on or paris_today(), created_by_id=by.id,
-        ledger_key=f"club:{club.id}:investment:{application.id}")
+        invested_on=invested_on or paris_today(),
+        created_by_id=by.id,
+        ledger_key=f"club:{club.id}:investment:{application.id}",
+    )
     investment.companions = [InvestmentCompanion(user_id=m.user_id) for m in companions]
     db.session.add(investment)
     db.session.flush()
-    fund.post(club.id, investment.ledger_key, fund.INVESTMENT,
-              [(fund.fund_account(club.id), -amount_cents),
-               (fund.investee_account(investment.id), amount_cents)],
-              subject=f"club_investment:{investment.id}", actor=by,
-              memo=f"{labels.INSTRUMENTS[instrument]} — {application.project.title}"[:255])
+    fund.post(
+        club.id,
+        investment.ledger_key,
+        fund.INVESTMENT,
+        [
+            (fund.fund_account(club.id), -amount_cents),
+            (fund.investee_account(investment.id), amount_cents),
+        ],
+        subject=f"club_investment:{investment.id}",
+        actor=by,
+        memo=f"{labels.INSTRUMENTS[instrument]} — {application.project.title}"[:255],
+    )
     application.state = FUNDED
     if convention is not None and getattr(convention, "filename", ""):
         attach_convention(investment, by, convention)
     db.session.flush()
-    notices.tell_all(member_users(club), notices.PORTFOLIO,
-                     _l("Le club « %(club)s » a investi %(amount)s dans « %(project)s ».",
-                        club=club.name, amount=euros(amount_cents),
-                        project=application.project.title),
-                     investment_url(investment), but=by)
+    notices.tell_all(
+        member_users(club),
+        notices.PORTFOLIO,
+        _l(
+            "Le club « %(club)s » a investi %(amount)s dans « %(project)s ».",
+            club=club.name,
+            amount=euros(amount_cents),
+            project=application.project.title,
+        ),
+        investment_url(investment),
+        but=by,
+    )
     return investment
 
 
 def _companions(club: InvestorClub, ids) -> list[ClubMembership]:
     wanted = list(dict.fromkeys(int(i) for i in ids if i))
     if not 1 <= len(wanted) <= 2:
-        raise ClubError(_("Choisissez un ou deux membres qui suivront le projet "
-                          "(accompagnateurs)."), field="companions")
-    found = db.session.scalars(select(ClubMembership).where(
-        ClubMembership.club_id == club.id, ClubMembership.user_id.in_(wanted),
-        ClubMembership.state == MEMBER_ACTIVE)).all()
+        raise ClubError(
+            _("Choisissez un ou deux membres qui suivront le projet (accompagnateurs)."),
+            field="companions",
+        )
+    found = db.session.scalars(
+        select(ClubMembership).where(
+            ClubMembership.club_id == club.id,
+            ClubMembership.user_id.in_(wanted),
+            ClubMembership.state == MEMBER_ACTIVE,
+        )
+    ).all()
     if len(found) != len(wanted):
         raise ClubError(_("Les accompagnateurs sont des membres du club."), field="companions")
     return list(found)
 
 
 def attach_convention(investment: ClubInvestment, by, file) -> None:
-    document = documents.store_document(file, club_id=investment.club_id, uploaded_by=by,
-                                        investment_id=investment.id, field="convention")
+    document = documents.store_document(
+        file,
+        club_id=investment.club_id,
+        uploaded_by=by,
+        investment_id=investment.id,
+        field="convention",
+    )
     investment.convention_id = document.id
     db.session.flush()
 
@@ -161,7 +223,11 @@ def attach_convention(investment: ClubInvestment, by, file) -> None:
 def accepted_applications(club: InvestorClub) -> list[ClubApplication]:
     from sqlalchemy.orm import joinedload
 
-    return list(db.session.scalars(
-        select(ClubApplication).where(ClubApplication.club_id == club.id,
-                                      ClubApplication.state == ACCEPTED)
-        .options(joinedload(ClubApplication.project)).order_by(ClubApplication.decided_at)))
+    return list(
+        db.session.scalars(
+            select(ClubApplication)
+            .where(ClubApplication.club_id == club.id, ClubApplication.state == ACCEPTED)
+            .options(joinedload(ClubApplication.project))
+            .order_by(ClubApplication.decided_at)
+        )
+    )

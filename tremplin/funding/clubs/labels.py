@@ -1,5 +1,6 @@
 """The words the clubs show for their codes, in the network's vocabulary (lazy: they follow
 the reader's language)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -15,12 +16,18 @@ CLUB_STATES = {
 CLUB_STATE_HINTS = {
     m.FORMING: _l("Le club réunit ses membres : il devient actif à partir de 5 membres."),
     m.ACTIVE: _l("Le club épargne et investit pendant sa période d’investissement."),
-    m.MANAGING: _l("Plus d’épargne ni de nouvel investissement : le club suit ses projets "
-                   "jusqu’à la cession ou la répartition du portefeuille."),
+    m.MANAGING: _l(
+        "Plus d’épargne ni de nouvel investissement : le club suit ses projets "
+        "jusqu’à la cession ou la répartition du portefeuille."
+    ),
     m.CLOSED: _l("Le club est clôturé ; le relevé de répartition reste consultable."),
 }
-CLUB_STATE_TONES = {m.FORMING: "warning", m.ACTIVE: "success", m.MANAGING: "accent",
-                    m.CLOSED: "muted"}
+CLUB_STATE_TONES = {
+    m.FORMING: "warning",
+    m.ACTIVE: "success",
+    m.MANAGING: "accent",
+    m.CLOSED: "muted",
+}
 
 ROLES = {
     m.GERANT: _l("Gérant·e"),
@@ -71,8 +78,14 @@ APPLICATION_STATES = {
     m.WITHDRAWN: _l("Retirée"),
     m.FUNDED: _l("Financée"),
 }
-APPLICATION_TONES = {m.SUBMITTED: "muted", m.UNDER_VOTE: "warning", m.ACCEPTED: "success",
-                     m.REJECTED: "error", m.WITHDRAWN: "muted", m.FUNDED: "success"}
+APPLICATION_TONES = {
+    m.SUBMITTED: "muted",
+    m.UNDER_VOTE: "warning",
+    m.ACCEPTED: "success",
+    m.REJECTED: "error",
+    m.WITHDRAWN: "muted",
+    m.FUNDED: "success",
+}
 
 VOTE_KINDS = {
     m.ON_APPLICATION: _l("Candidature"),
@@ -123,8 +136,13 @@ MONTH_STATUS = {
     "due": _l("À verser"),
     "upcoming": _l("À venir"),
 }
-MONTH_TONES = {"paid": "success", "partial": "warning", "late": "error", "due": "warning",
-               "upcoming": "muted"}
+MONTH_TONES = {
+    "paid": "success",
+    "partial": "warning",
+    "late": "error",
+    "due": "warning",
+    "upcoming": "muted",
+}
 
 
 def percent(basis_points: int | None) -> str:

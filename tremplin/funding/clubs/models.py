@@ -6,6 +6,7 @@ Rows only: every rule lives in the services (clubs.py, savings.py, votes.py,
 investments.py, portfolio.py) and policies.py. Money is integer cents (EUR); the fund itself
 is kept in the funding ledger (fund.py), these rows say what each movement was.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -48,15 +49,31 @@ DEFAULT_QUORUM_PERCENT = 50
 DEFAULT_VOTING_DAYS = 7
 DEFAULT_PAYMENT_DAY = 5
 
-SIMPLE, TWO_THIRDS, THREE_QUARTERS, UNANIMITY = "simple", "two_thirds", "three_quarters", "unanimity"
+SIMPLE, TWO_THIRDS, THREE_QUARTERS, UNANIMITY = (
+    "simple",
+    "two_thirds",
+    "three_quarters",
+    "unanimity",
+)
 MAJORITIES = (SIMPLE, TWO_THIRDS, THREE_QUARTERS, UNANIMITY)
 
 # --- memberships --------------------------------------------------------------------------
-INVITED, REQUESTED, MEMBER_ACTIVE, LEFT, DECLINED = "invited", "requested", "active", "left", "declined"
+INVITED, REQUESTED, MEMBER_ACTIVE, LEFT, DECLINED = (
+    "invited",
+    "requested",
+    "active",
+    "left",
+    "declined",
+)
 MEMBERSHIP_STATES = (INVITED, REQUESTED, MEMBER_ACTIVE, LEFT, DECLINED)
 
 GERANT, CO_GERANT, TRESORIER, SECRETAIRE, MEMBER = (
-    "gerant", "co_gerant", "tresorier", "secretaire", "membre")
+    "gerant",
+    "co_gerant",
+    "tresorier",
+    "secretaire",
+    "membre",
+)
 ROLES = (GERANT, CO_GERANT, TRESORIER, SECRETAIRE, MEMBER)
 OFFICES = (GERANT, CO_GERANT, TRESORIER, SECRETAIRE)  # each held by one member at most
 
@@ -65,11 +82,21 @@ BY_TRANSFER, BY_CARD = "transfer", "stripe"
 
 # --- applications -------------------------------------------------------------------------
 SUBMITTED, UNDER_VOTE, ACCEPTED, REJECTED, WITHDRAWN, FUNDED = (
-    "submitted", "under_vote", "accepted", "rejected", "withdrawn", "funded")
+    "submitted",
+    "under_vote",
+    "accepted",
+    "rejected",
+    "withdrawn",
+    "funded",
+)
 APPLICATION_STATES = (SUBMITTED, UNDER_VOTE, ACCEPTED, REJECTED, WITHDRAWN, FUNDED)
 
 CAPITAL_SHARES, CURRENT_ACCOUNT, CONTRIBUTION, HONOUR_LOAN = (
-    "parts_sociales", "compte_courant", "apport_avec_reprise", "pret_honneur")
+    "parts_sociales",
+    "compte_courant",
+    "apport_avec_reprise",
+    "pret_honneur",
+)
 INSTRUMENTS = (CAPITAL_SHARES, CURRENT_ACCOUNT, CONTRIBUTION, HONOUR_LOAN)
 
 # --- votes --------------------------------------------------------------------------------
@@ -85,7 +112,13 @@ LEGAL_FORMS = ("sarl", "sas", "sa", "scop", "scic", "cooperative", "association"
 COOPERATIVE_FORMS = ("scop", "scic", "cooperative")
 INV_ACTIVE, INV_REPAID, INV_EXITED, INV_WRITTEN_OFF = "active", "repaid", "exited", "written_off"
 INVESTMENT_STATES = (INV_ACTIVE, INV_REPAID, INV_EXITED, INV_WRITTEN_OFF)
-REPAYMENT, DIVIDEND, INTEREST, EXIT, WRITE_OFF = "repayment", "dividend", "interest", "exit", "write_off"
+REPAYMENT, DIVIDEND, INTEREST, EXIT, WRITE_OFF = (
+    "repayment",
+    "dividend",
+    "interest",
+    "exit",
+    "write_off",
+)
 EVENT_KINDS = (REPAYMENT, DIVIDEND, INTEREST, EXIT, WRITE_OFF)
 
 
@@ -101,7 +134,9 @@ class InvestorClub(db.Model):
         CheckConstraint(f"state IN {_in(CLUB_STATES)}", name="state"),
         CheckConstraint(f"majority IN {_in(MAJORITIES)}", name="majority"),
         CheckConstraint("quorum_percent BETWEEN 0 AND 100", name="quorum"),
-        CheckConstraint("min_saving_cents > 0 AND max_saving_cents >= min_saving_cents", name="bounds"),
+        CheckConstraint(
+            "min_saving_cents > 0 AND max_saving_cents >= min_saving_cents", name="bounds"
+        ),
         CheckConstraint("renewal_count BETWEEN 0 AND 1", name="renewals"),
     )
 
@@ -137,7 +172,8 @@ class InvestorClub(db.Model):
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
 
     conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL"))
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
     # bumped by every money or membership change: taking the row's write lock first makes
     # concurrent changes of one club queue up (PostgreSQL row lock, SQLite write lock)
     lock_version: Mapped[int] = mapped_column(default=0)
@@ -146,7 +182,8 @@ class InvestorClub(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[ClubMembership]] = relationship(
-        back_populates="club", cascade="all, delete-orphan", order_by="ClubMembership.id")
+        back_populates="club", cascade="all, delete-orphan", order_by="ClubMembership.id"
+    )
 
     def __repr__(self) -> str:
         return f"<InvestorClub {self.id} {self.name!r} {self.state}>"
@@ -159,8 +196,14 @@ class ClubMembership(db.Model):
         CheckConstraint(f"state IN {_in(MEMBERSHIP_STATES)}", name="state"),
         CheckConstraint(f"role IN {_in(ROLES)}", name="role"),
         # one gérant, one co-gérant, one trésorier, one secrétaire per club
-        Index("uq_club_memberships_office", "club_id", "role", unique=True,
-              sqlite_where=text("role <> 'membre'"), postgresql_where=text("role <> 'membre'")),
+        Index(
+            "uq_club_memberships_office",
+            "club_id",
+            "role",
+            unique=True,
+            sqlite_where=text("role <> 'membre'"),
+            postgresql_where=text("role <> 'membre'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,9 +238,12 @@ class SavingsPlan(db.Model):
     __table_args__ = (CheckConstraint("monthly_cents > 0", name="positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
-    membership_id: Mapped[int] = mapped_column(ForeignKey("club_memberships.id", ondelete="CASCADE"),
-                                               index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("club_memberships.id", ondelete="CASCADE"), index=True
+    )
     monthly_cents: Mapped[int] = mapped_column()
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
@@ -217,15 +263,23 @@ class SavingsPayment(db.Model):
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="positive"),
         # one live payment per member and month: recording twice is refused
-        Index("uq_club_savings_payments_month", "membership_id", "for_month", unique=True,
-              sqlite_where=text("cancelled_at IS NULL"),
-              postgresql_where=text("cancelled_at IS NULL")),
+        Index(
+            "uq_club_savings_payments_month",
+            "membership_id",
+            "for_month",
+            unique=True,
+            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
-    membership_id: Mapped[int] = mapped_column(ForeignKey("club_memberships.id", ondelete="CASCADE"),
-                                               index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("club_memberships.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     amount_cents: Mapped[int] = mapped_column()
     for_month: Mapped[date] = mapped_column(Date)  # first day of the month it pays
@@ -250,7 +304,9 @@ class ClubExpense(db.Model):
     __table_args__ = (CheckConstraint("amount_cents > 0", name="positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
     amount_cents: Mapped[int] = mapped_column()
     label: Mapped[str] = mapped_column(String(160))
     paid_on: Mapped[date] = mapped_column(Date)
@@ -266,11 +322,15 @@ class ClubDocument(db.Model):
     __tablename__ = "club_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
     application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("club_applications.id", ondelete="CASCADE"), index=True)
+        ForeignKey("club_applications.id", ondelete="CASCADE"), index=True
+    )
     investment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("club_investments.id", ondelete="CASCADE"), index=True)
+        ForeignKey("club_investments.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(160))  # the original name, cleaned
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
@@ -290,8 +350,12 @@ class ClubApplication(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     amount_cents: Mapped[int] = mapped_column()
     instrument: Mapped[str] = mapped_column(String(24))
@@ -305,7 +369,9 @@ class ClubApplication(db.Model):
     submitted_by: Mapped[User | None] = relationship()
     documents: Mapped[list[ClubDocument]] = relationship(
         primaryjoin="ClubDocument.application_id == ClubApplication.id",
-        order_by="ClubDocument.id", viewonly=True)
+        order_by="ClubDocument.id",
+        viewonly=True,
+    )
 
 
 class ClubVote(db.Model):
@@ -320,12 +386,15 @@ class ClubVote(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(12))
     title: Mapped[str] = mapped_column(String(200))
     motion: Mapped[str | None] = mapped_column(Text)  # the question, Markdown
     application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("club_applications.id", ondelete="CASCADE"), index=True)
+        ForeignKey("club_applications.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str | None] = mapped_column(String(12))  # role votes: the office
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -350,7 +419,8 @@ class ClubVote(db.Model):
     candidate: Mapped[User | None] = relationship(foreign_keys=[candidate_id])
     opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
     electors: Mapped[list[ClubElector]] = relationship(
-        back_populates="vote", cascade="all, delete-orphan", order_by="ClubElector.id")
+        back_populates="vote", cascade="all, delete-orphan", order_by="ClubElector.id"
+    )
 
     @property
     def participants_count(self) -> int | None:
@@ -385,7 +455,9 @@ class ClubBallot(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("club_votes.id", ondelete="CASCADE"), index=True)
+    vote_id: Mapped[int] = mapped_column(
+        ForeignKey("club_votes.id", ondelete="CASCADE"), index=True
+    )
     choice: Mapped[str] = mapped_column(String(10))
     voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cast_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -402,9 +474,12 @@ class ClubMinutes(db.Model):
     __table_args__ = (UniqueConstraint("club_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
-    vote_id: Mapped[int | None] = mapped_column(ForeignKey("club_votes.id", ondelete="SET NULL"),
-                                                unique=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
+    vote_id: Mapped[int | None] = mapped_column(
+        ForeignKey("club_votes.id", ondelete="SET NULL"), unique=True
+    )
     number: Mapped[int] = mapped_column()
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -431,15 +506,21 @@ class ClubInvestment(db.Model):
         CheckConstraint(f"instrument IN {_in(INSTRUMENTS)}", name="instrument"),
         CheckConstraint(f"state IN {_in(INVESTMENT_STATES)}", name="state"),
         CheckConstraint("amount_cents > 0", name="positive"),
-        CheckConstraint("stake_basis_points IS NULL OR stake_basis_points BETWEEN 0 AND 10000",
-                        name="stake"),
+        CheckConstraint(
+            "stake_basis_points IS NULL OR stake_basis_points BETWEEN 0 AND 10000", name="stake"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
     application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("club_applications.id", ondelete="SET NULL"), unique=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("club_applications.id", ondelete="SET NULL"), unique=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="RESTRICT"), index=True
+    )
     instrument: Mapped[str] = mapped_column(String(24))
     amount_cents: Mapped[int] = mapped_column()
     legal_form: Mapped[str] = mapped_column(String(16))
@@ -448,7 +529,8 @@ class ClubInvestment(db.Model):
     invested_on: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(12), default=INV_ACTIVE, index=True)
     convention_id: Mapped[int | None] = mapped_column(
-        ForeignKey("club_documents.id", ondelete="SET NULL", use_alter=True))
+        ForeignKey("club_documents.id", ondelete="SET NULL", use_alter=True)
+    )
     ledger_key: Mapped[str] = mapped_column(String(160), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -459,10 +541,13 @@ class ClubInvestment(db.Model):
     application: Mapped[ClubApplication | None] = relationship()
     convention: Mapped[ClubDocument | None] = relationship(foreign_keys=[convention_id])
     companions: Mapped[list[InvestmentCompanion]] = relationship(
-        back_populates="investment", cascade="all, delete-orphan", order_by="InvestmentCompanion.id")
+        back_populates="investment", cascade="all, delete-orphan", order_by="InvestmentCompanion.id"
+    )
     events: Mapped[list[PortfolioEvent]] = relationship(
-        back_populates="investment", cascade="all, delete-orphan",
-        order_by="(PortfolioEvent.occurred_on, PortfolioEvent.id)")
+        back_populates="investment",
+        cascade="all, delete-orphan",
+        order_by="(PortfolioEvent.occurred_on, PortfolioEvent.id)",
+    )
 
 
 class InvestmentCompanion(db.Model):
@@ -472,7 +557,9 @@ class InvestmentCompanion(db.Model):
     __table_args__ = (UniqueConstraint("investment_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    investment_id: Mapped[int] = mapped_column(ForeignKey("club_investments.id", ondelete="CASCADE"))
+    investment_id: Mapped[int] = mapped_column(
+        ForeignKey("club_investments.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     investment: Mapped[ClubInvestment] = relationship(back_populates="companions")
@@ -490,8 +577,9 @@ class PortfolioEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    investment_id: Mapped[int] = mapped_column(ForeignKey("club_investments.id", ondelete="CASCADE"),
-                                               index=True)
+    investment_id: Mapped[int] = mapped_column(
+        ForeignKey("club_investments.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(12))
     amount_cents: Mapped[int] = mapped_column()  # money received (0 for a write-off)
     principal_cents: Mapped[int] = mapped_column(default=0)  # of which, capital returned/lost
@@ -511,7 +599,9 @@ class DistributionLine(db.Model):
     __table_args__ = (UniqueConstraint("club_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     contributed_cents: Mapped[int] = mapped_column()
     amount_cents: Mapped[int] = mapped_column()
@@ -528,5 +618,7 @@ class ClubReminder(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("investor_clubs.id", ondelete="CASCADE"), index=True
+    )
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,7 @@
 """The club's money: my savings and share, the treasury (payments, late months, fees, the
 fund's statement), investments, the portfolio, the closing distribution, and documents.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -56,11 +57,20 @@ def _savings_page(club, form, status=200):
         form.monthly.data = _plain_amount(plan.monthly_cents)
     holdings = portfolio.holdings(club)
     position = fund.position(club.id, [h.investment.id for h in holdings])
-    return render_template("clubs/savings.html", **club_context(
-        club, form=form, lines=lines, plan=plan, position=position,
-        my_share=position.shares.get(current_user.id), stop_form=EmptyForm(),
-        card_enabled=savings.card_savings_enabled(),
-        first_month=savings.first_month_not_due(club))), status
+    return render_template(
+        "clubs/savings.html",
+        **club_context(
+            club,
+            form=form,
+            lines=lines,
+            plan=plan,
+            position=position,
+            my_share=position.shares.get(current_user.id),
+            stop_form=EmptyForm(),
+            card_enabled=savings.card_savings_enabled(),
+            first_month=savings.first_month_not_due(club),
+        ),
+    ), status
 
 
 @bp.route("/clubs/<int:club_id>/epargne", methods=["GET", "POST"], endpoint="savings")
@@ -74,8 +84,14 @@ def savings_page(club_id: int):
             with form_errors(form) as outcome:
                 plan = savings.choose_plan(club, me, form.monthly.cents)
             if outcome.ok:
-                flash(_("C’est noté : %(amount)s par mois à partir de %(month)s.",
-                        amount=_euros(plan.monthly_cents), month=_month(plan.starts_on)), "success")
+                flash(
+                    _(
+                        "C’est noté : %(amount)s par mois à partir de %(month)s.",
+                        amount=_euros(plan.monthly_cents),
+                        month=_month(plan.starts_on),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("clubs.savings", club_id=club.id))
         return _savings_page(club, form, 400)
     return _savings_page(club, form)
@@ -89,8 +105,10 @@ def stop_saving(club_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             savings.stop_saving(club, policies.active_membership(current_user, club))
-        flash(_("Votre épargne mensuelle est arrêtée.") if outcome.ok else outcome.error.message,
-              "info" if outcome.ok else "error")
+        flash(
+            _("Votre épargne mensuelle est arrêtée.") if outcome.ok else outcome.error.message,
+            "info" if outcome.ok else "error",
+        )
     return redirect(url_for("clubs.savings", club_id=club.id))
 
 
@@ -113,11 +131,19 @@ def card_saving(club_id: int):
         setup = savings.prepare_card_saving(club, me, form.monthly.cents)
     if not outcome.ok:
         return _savings_page(club, form, 400)
-    return render_template("clubs/card_saving.html", **club_context(
-        club, setup=setup, monthly_cents=form.monthly.cents,
-        stripe_key=payments.publishable_key(), stripe_js=current_app.config.get("STRIPE_JS_URL"),
-        return_url=url_for("clubs.card_saving_return", club_id=club.id, setup_intent=setup.id,
-                           _external=True)))
+    return render_template(
+        "clubs/card_saving.html",
+        **club_context(
+            club,
+            setup=setup,
+            monthly_cents=form.monthly.cents,
+            stripe_key=payments.publishable_key(),
+            stripe_js=current_app.config.get("STRIPE_JS_URL"),
+            return_url=url_for(
+                "clubs.card_saving_return", club_id=club.id, setup_intent=setup.id, _external=True
+            ),
+        ),
+    )
 
 
 @bp.route("/clubs/<int:club_id>/epargne/carte/retour")
@@ -134,14 +160,20 @@ def card_saving_return(club_id: int):
     with form_errors(form) as outcome:
         plan = savings.start_card_saving(club, me, setup_id)
     if outcome.ok:
-        flash(_("Votre épargne de %(amount)s par mois sera prélevée sur votre carte.",
-                amount=_euros(plan.monthly_cents)), "success")
+        flash(
+            _(
+                "Votre épargne de %(amount)s par mois sera prélevée sur votre carte.",
+                amount=_euros(plan.monthly_cents),
+            ),
+            "success",
+        )
     else:
         flash(outcome.error.message, "error")
     return redirect(url_for("clubs.savings", club_id=club.id))
 
 
 # --- the treasury ----------------------------------------------------------------------------
+
 
 def _treasury(club, form=None, expense_form=None, status=200):
     members = [m for m in club.memberships if m.state == MEMBER_ACTIVE]
@@ -155,17 +187,33 @@ def _treasury(club, form=None, expense_form=None, status=200):
     rows = []
     for m in members:
         lines = schedules.get(m.id, [])
-        rows.append({"membership": m, "plan": plans.get(m.id),
-                     "late": [line for line in lines if line.is_late],
-                     "paid": position.shares.get(m.user_id).contributed_cents
-                     if m.user_id in position.shares else 0,
-                     "share": position.shares.get(m.user_id)})
-    return render_template("clubs/treasury.html", **club_context(
-        club, form=form, expense_form=expense_form or ExpenseForm(), rows=rows,
-        position=position, payments=savings.recent_payments(club, limit=15),
-        statement=fund.statement(club.id, limit=40), expenses=portfolio.expenses(club),
-        cancel_form=CancelPaymentForm(), balanced=fund.scope_is_balanced(club.id),
-        can_keep=policies.can_keep_accounts(current_user, club))), status
+        rows.append(
+            {
+                "membership": m,
+                "plan": plans.get(m.id),
+                "late": [line for line in lines if line.is_late],
+                "paid": position.shares.get(m.user_id).contributed_cents
+                if m.user_id in position.shares
+                else 0,
+                "share": position.shares.get(m.user_id),
+            }
+        )
+    return render_template(
+        "clubs/treasury.html",
+        **club_context(
+            club,
+            form=form,
+            expense_form=expense_form or ExpenseForm(),
+            rows=rows,
+            position=position,
+            payments=savings.recent_payments(club, limit=15),
+            statement=fund.statement(club.id, limit=40),
+            expenses=portfolio.expenses(club),
+            cancel_form=CancelPaymentForm(),
+            balanced=fund.scope_is_balanced(club.id),
+            can_keep=policies.can_keep_accounts(current_user, club),
+        ),
+    ), status
 
 
 @bp.route("/clubs/<int:club_id>/tresorerie")
@@ -199,8 +247,9 @@ def record_payment(club_id: int):
     if not policies.can_keep_accounts(current_user, club):
         abort(403)
     form = PaymentForm()
-    form.membership_id.choices = [(m.id, m.user.public_name) for m in club.memberships
-                                  if m.state == MEMBER_ACTIVE]
+    form.membership_id.choices = [
+        (m.id, m.user.public_name) for m in club.memberships if m.state == MEMBER_ACTIVE
+    ]
     if form.validate_on_submit():
         month = _parse_month(form.for_month.data)
         membership = next(m for m in club.memberships if m.id == form.membership_id.data)
@@ -208,13 +257,24 @@ def record_payment(club_id: int):
             form.for_month.errors = [_("Indiquez le mois (par exemple 2025-03).")]
         else:
             with form_errors(form) as outcome:
-                savings.record_payment(club, current_user, membership, amount_cents=form.amount.cents,
-                                       for_month=month, received_on=form.received_on.data,
-                                       reference=form.reference.data)
+                savings.record_payment(
+                    club,
+                    current_user,
+                    membership,
+                    amount_cents=form.amount.cents,
+                    for_month=month,
+                    received_on=form.received_on.data,
+                    reference=form.reference.data,
+                )
             if outcome.ok:
-                flash(_("Versement de %(amount)s enregistré pour %(name)s.",
-                        amount=_euros(form.amount.cents), name=membership.user.public_name),
-                      "success")
+                flash(
+                    _(
+                        "Versement de %(amount)s enregistré pour %(name)s.",
+                        amount=_euros(form.amount.cents),
+                        name=membership.user.public_name,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("clubs.treasury", club_id=club.id))
     return _treasury(club, form=form, status=400)
 
@@ -225,14 +285,21 @@ def cancel_payment(club_id: int, payment_id: int):
     club = member_club(club_id)
     if not policies.can_keep_accounts(current_user, club):
         abort(403)
-    payment = db.first_or_404(select(SavingsPayment).where(
-        SavingsPayment.id == payment_id, SavingsPayment.club_id == club.id))
+    payment = db.first_or_404(
+        select(SavingsPayment).where(
+            SavingsPayment.id == payment_id, SavingsPayment.club_id == club.id
+        )
+    )
     form = CancelPaymentForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             savings.cancel_payment(club, current_user, payment, form.reason.data)
-        flash(_("Versement annulé : le mouvement inverse est passé au grand livre.")
-              if outcome.ok else outcome.error.message, "success" if outcome.ok else "error")
+        flash(
+            _("Versement annulé : le mouvement inverse est passé au grand livre.")
+            if outcome.ok
+            else outcome.error.message,
+            "success" if outcome.ok else "error",
+        )
     else:
         flash(_("Dites pourquoi ce versement est annulé."), "error")
     return redirect(url_for("clubs.treasury", club_id=club.id))
@@ -247,9 +314,14 @@ def record_expense(club_id: int):
     form = ExpenseForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            portfolio.record_expense(club, current_user, amount_cents=form.amount.cents,
-                                     label=form.label.data, paid_on=form.paid_on.data,
-                                     token=form.token.data or "")
+            portfolio.record_expense(
+                club,
+                current_user,
+                amount_cents=form.amount.cents,
+                label=form.label.data,
+                paid_on=form.paid_on.data,
+                token=form.token.data or "",
+            )
         if outcome.ok:
             flash(_("Frais enregistrés."), "success")
             return redirect(url_for("clubs.treasury", club_id=club.id))
@@ -258,13 +330,16 @@ def record_expense(club_id: int):
 
 # --- investments and the portfolio -----------------------------------------------------------
 
+
 def _investment_form(club, form=None):
     form = form or InvestmentForm()
     accepted = investments.accepted_applications(club)
     form.application_id.choices = [
-        (a.id, f"{a.project.title} — {_euros(a.amount_cents)}") for a in accepted]
-    form.companions.choices = [(m.user_id, m.user.public_name) for m in club.memberships
-                               if m.state == MEMBER_ACTIVE]
+        (a.id, f"{a.project.title} — {_euros(a.amount_cents)}") for a in accepted
+    ]
+    form.companions.choices = [
+        (m.user_id, m.user.public_name) for m in club.memberships if m.state == MEMBER_ACTIVE
+    ]
     return form, accepted
 
 
@@ -277,7 +352,9 @@ def new_investment(club_id: int):
     form, accepted = _investment_form(club)
     if request.method == "GET":
         chosen = request.args.get("candidature", type=int)
-        application = next((a for a in accepted if a.id == chosen), accepted[0] if accepted else None)
+        application = next(
+            (a for a in accepted if a.id == chosen), accepted[0] if accepted else None
+        )
         if application is not None:
             form.application_id.data = application.id
             form.instrument.data = application.instrument
@@ -288,23 +365,43 @@ def new_investment(club_id: int):
             application = db.session.get(ClubApplication, form.application_id.data)
             with form_errors(form) as outcome:
                 investment = investments.record_investment(
-                    club, current_user, application, amount_cents=form.amount.cents,
-                    instrument=form.instrument.data, legal_form=form.legal_form.data,
+                    club,
+                    current_user,
+                    application,
+                    amount_cents=form.amount.cents,
+                    instrument=form.instrument.data,
+                    legal_form=form.legal_form.data,
                     stake_basis_points=form.stake_basis_points,
-                    co_investors=form.co_investors.data, companion_ids=form.companions.data,
-                    invested_on=form.invested_on.data, convention=form.convention.data,
-                    confirm_stake=bool(form.confirm_stake.data))
+                    co_investors=form.co_investors.data,
+                    companion_ids=form.companions.data,
+                    invested_on=form.invested_on.data,
+                    convention=form.convention.data,
+                    confirm_stake=bool(form.confirm_stake.data),
+                )
             if outcome.ok:
-                flash(_("Investissement enregistré : %(amount)s dans « %(project)s ».",
-                        amount=_euros(investment.amount_cents), project=investment.project.title),
-                      "success")
-                return redirect(url_for("clubs.investment", club_id=club.id,
-                                        investment_id=investment.id))
+                flash(
+                    _(
+                        "Investissement enregistré : %(amount)s dans « %(project)s ».",
+                        amount=_euros(investment.amount_cents),
+                        project=investment.project.title,
+                    ),
+                    "success",
+                )
+                return redirect(
+                    url_for("clubs.investment", club_id=club.id, investment_id=investment.id)
+                )
             stake_warning = isinstance(outcome.error, StakeNeedsConfirmation)
         status = 400
-    return render_template("clubs/investment_form.html", **club_context(
-        club, form=form, accepted=accepted, available=fund.balance(club.id),
-        stake_warning=stake_warning)), status
+    return render_template(
+        "clubs/investment_form.html",
+        **club_context(
+            club,
+            form=form,
+            accepted=accepted,
+            available=fund.balance(club.id),
+            stake_warning=stake_warning,
+        ),
+    ), status
 
 
 def _plain_amount(cents: int) -> str:
@@ -318,31 +415,49 @@ def portfolio_page(club_id: int):
     club = member_club(club_id)
     holdings = portfolio.holdings(club)
     position = fund.position(club.id, [h.investment.id for h in holdings])
-    return render_template("clubs/portfolio.html", **club_context(
-        club, holdings=holdings, position=position,
-        can_invest=policies.can_record_investment(current_user, club),
-        accepted=investments.accepted_applications(club)))
+    return render_template(
+        "clubs/portfolio.html",
+        **club_context(
+            club,
+            holdings=holdings,
+            position=position,
+            can_invest=policies.can_record_investment(current_user, club),
+            accepted=investments.accepted_applications(club),
+        ),
+    )
 
 
 def load_investment(club, investment_id: int) -> ClubInvestment:
     return db.first_or_404(
-        select(ClubInvestment).where(ClubInvestment.id == investment_id,
-                                     ClubInvestment.club_id == club.id)
-        .options(joinedload(ClubInvestment.project), joinedload(ClubInvestment.convention),
-                 joinedload(ClubInvestment.application),
-                 joinedload(ClubInvestment.companions).joinedload(InvestmentCompanion.user)))
+        select(ClubInvestment)
+        .where(ClubInvestment.id == investment_id, ClubInvestment.club_id == club.id)
+        .options(
+            joinedload(ClubInvestment.project),
+            joinedload(ClubInvestment.convention),
+            joinedload(ClubInvestment.application),
+            joinedload(ClubInvestment.companions).joinedload(InvestmentCompanion.user),
+        )
+    )
 
 
 def _investment_page(club, investment, event_form=None, convention_form=None, status=200):
     placed = fund.outstanding([investment.id])[investment.id]
     income = fund.returned([investment.id])[investment.id]
-    return render_template("clubs/investment.html", **club_context(
-        club, investment=investment, placed=placed, income=income,
-        follow=portfolio.project_follow_up(investment, current_user),
-        event_form=event_form or EventForm(), convention_form=convention_form or ConventionForm(),
-        can_keep=policies.can_keep_accounts(current_user, club),
-        warning=investments.stake_warning(investment.legal_form, investment.stake_basis_points),
-        threshold=investments.stake_threshold(investment.legal_form))), status
+    return render_template(
+        "clubs/investment.html",
+        **club_context(
+            club,
+            investment=investment,
+            placed=placed,
+            income=income,
+            follow=portfolio.project_follow_up(investment, current_user),
+            event_form=event_form or EventForm(),
+            convention_form=convention_form or ConventionForm(),
+            can_keep=policies.can_keep_accounts(current_user, club),
+            warning=investments.stake_warning(investment.legal_form, investment.stake_basis_points),
+            threshold=investments.stake_threshold(investment.legal_form),
+        ),
+    ), status
 
 
 @bp.route("/clubs/<int:club_id>/investissements/<int:investment_id>")
@@ -362,10 +477,15 @@ def record_event(club_id: int, investment_id: int):
     form = EventForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            portfolio.record_event(item, current_user, kind=form.kind.data,
-                                   amount_cents=form.amount.cents or 0,
-                                   occurred_on=form.occurred_on.data, note=form.note.data,
-                                   token=form.token.data or "")
+            portfolio.record_event(
+                item,
+                current_user,
+                kind=form.kind.data,
+                amount_cents=form.amount.cents or 0,
+                occurred_on=form.occurred_on.data,
+                note=form.note.data,
+                token=form.token.data or "",
+            )
         if outcome.ok:
             flash(_("Mouvement enregistré au portefeuille."), "success")
             return redirect(url_for("clubs.investment", club_id=club.id, investment_id=item.id))
@@ -376,8 +496,9 @@ def record_event(club_id: int, investment_id: int):
 @login_required
 def upload_convention(club_id: int, investment_id: int):
     club = member_club(club_id)
-    if not policies.can_record_investment(current_user, club) and \
-            not policies.can_keep_accounts(current_user, club):
+    if not policies.can_record_investment(current_user, club) and not policies.can_keep_accounts(
+        current_user, club
+    ):
         abort(403)
     item = load_investment(club, investment_id)
     form = ConventionForm()
@@ -394,41 +515,56 @@ def upload_convention(club_id: int, investment_id: int):
 
 # --- closing ---------------------------------------------------------------------------------
 
+
 @bp.route("/clubs/<int:club_id>/repartition")
 @login_required
 def distribution(club_id: int):
     club = member_club(club_id)
-    lines = db.session.scalars(select(DistributionLine).where(DistributionLine.club_id == club.id)
-                               .options(joinedload(DistributionLine.user))
-                               .order_by(DistributionLine.amount_cents.desc(),
-                                         DistributionLine.id)).all()
+    lines = db.session.scalars(
+        select(DistributionLine)
+        .where(DistributionLine.club_id == club.id)
+        .options(joinedload(DistributionLine.user))
+        .order_by(DistributionLine.amount_cents.desc(), DistributionLine.id)
+    ).all()
     preview = None
     if not lines:
         position = fund.position(club.id)
         preview = sorted(position.shares.values(), key=lambda s: -s.contributed_cents)
         users = {m.user_id: m.user for m in club.memberships}
         preview = [(users.get(s.user_id), s) for s in preview]
-    return render_template("clubs/distribution.html", **club_context(
-        club, lines=lines, preview=preview,
-        total=sum(line.amount_cents for line in lines), cash=fund.balance(club.id)))
+    return render_template(
+        "clubs/distribution.html",
+        **club_context(
+            club,
+            lines=lines,
+            preview=preview,
+            total=sum(line.amount_cents for line in lines),
+            cash=fund.balance(club.id),
+        ),
+    )
 
 
 # --- documents -------------------------------------------------------------------------------
+
 
 @bp.route("/clubs/<int:club_id>/documents/<int:document_id>")
 @login_required
 def document(club_id: int, document_id: int):
     club = load_club(club_id)
-    item = db.first_or_404(select(ClubDocument).where(ClubDocument.id == document_id,
-                                                      ClubDocument.club_id == club.id))
-    application = db.session.get(ClubApplication, item.application_id) if item.application_id else None
+    item = db.first_or_404(
+        select(ClubDocument).where(ClubDocument.id == document_id, ClubDocument.club_id == club.id)
+    )
+    application = (
+        db.session.get(ClubApplication, item.application_id) if item.application_id else None
+    )
     if not policies.can_download_document(current_user, item, club, application):
         abort(404)
     path = documents.path_of(item)
     if path is None or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.title, max_age=0)
+    response = send_file(
+        path, mimetype=item.content_type, as_attachment=True, download_name=item.title, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.cache_control.private = True

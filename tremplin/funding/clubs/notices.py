@@ -1,5 +1,6 @@
 """Telling club members and applicants what happened: an in-app notification, and an
 e-mail when they consented to that kind, written in the recipient's own language."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,14 +18,15 @@ APPLICATIONS = "clubs_applications"
 PORTFOLIO = "clubs_portfolio"
 
 EMAIL_KINDS = {
-    MEMBERSHIP: _l("Clubs d’investisseurs : invitations, demandes d’adhésion, rôles et "
-                   "étapes de mon club"),
+    MEMBERSHIP: _l(
+        "Clubs d’investisseurs : invitations, demandes d’adhésion, rôles et étapes de mon club"
+    ),
     VOTES: _l("Clubs d’investisseurs : votes ouverts, rappels et résultats"),
     SAVINGS: _l("Mon épargne de club : versements reçus et échéances en retard"),
-    APPLICATIONS: _l("Candidatures aux clubs d’investisseurs : nouvelles candidatures et "
-                     "décisions"),
-    PORTFOLIO: _l("Portefeuille de mon club : investissements, remboursements et "
-                  "répartition"),
+    APPLICATIONS: _l(
+        "Candidatures aux clubs d’investisseurs : nouvelles candidatures et décisions"
+    ),
+    PORTFOLIO: _l("Portefeuille de mon club : investissements, remboursements et répartition"),
 }
 
 TEMPLATES = {
@@ -49,12 +51,20 @@ def tell(recipient, kind: str, text, url: str | None, *, subject=None, **context
     with force_locale(recipient.locale or "fr"):
         message = str(text)
         subject_text = str(subject) if subject is not None else message
-    notifications.notify(recipient, kind, message, url, email_subject=subject_text,
-                         email_template=TEMPLATES.get(kind, "email/notification.txt"), **context)
+    notifications.notify(
+        recipient,
+        kind,
+        message,
+        url,
+        email_subject=subject_text,
+        email_template=TEMPLATES.get(kind, "email/notification.txt"),
+        **context,
+    )
 
 
-def tell_all(recipients: Iterable, kind: str, text, url: str | None, *, but=None,
-             **context) -> None:
+def tell_all(
+    recipients: Iterable, kind: str, text, url: str | None, *, but=None, **context
+) -> None:
     skip = getattr(but, "id", None)
     for recipient in recipients:
         if recipient is not None and recipient.id != skip:

@@ -5,6 +5,7 @@ A club is private: its pages, money, votes and minutes are for its active member
 not even the site's organisers see them. Only the public card, when the club opts in, is
 shown to others. `user` may be anonymous or None.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -45,8 +46,11 @@ def membership(user, club: InvestorClub) -> ClubMembership | None:
         return None
     if "memberships" in club.__dict__:
         return next((m for m in club.memberships if m.user_id == uid), None)
-    return db.session.scalar(select(ClubMembership).where(
-        ClubMembership.club_id == club.id, ClubMembership.user_id == uid))
+    return db.session.scalar(
+        select(ClubMembership).where(
+            ClubMembership.club_id == club.id, ClubMembership.user_id == uid
+        )
+    )
 
 
 def active_membership(user, club: InvestorClub) -> ClubMembership | None:
@@ -70,12 +74,22 @@ def is_gerant(user, club: InvestorClub) -> bool:
 def treasurer_designated(club: InvestorClub) -> bool:
     if "memberships" in club.__dict__:
         return any(m.role == TRESORIER and m.state == MEMBER_ACTIVE for m in club.memberships)
-    return db.session.scalar(select(ClubMembership.id).where(
-        ClubMembership.club_id == club.id, ClubMembership.role == TRESORIER,
-        ClubMembership.state == MEMBER_ACTIVE).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(ClubMembership.id)
+            .where(
+                ClubMembership.club_id == club.id,
+                ClubMembership.role == TRESORIER,
+                ClubMembership.state == MEMBER_ACTIVE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --- seeing ---------------------------------------------------------------------------
+
 
 def can_view_club(user, club: InvestorClub) -> bool:
     """The club's own pages: its members only."""
@@ -104,15 +118,20 @@ def is_applicant(user, application: ClubApplication) -> bool:
     return _uid(user) is not None and is_project_team_member(user, application.project)
 
 
-def can_download_document(user, document: ClubDocument, club: InvestorClub,
-                          application: ClubApplication | None = None) -> bool:
+def can_download_document(
+    user, document: ClubDocument, club: InvestorClub, application: ClubApplication | None = None
+) -> bool:
     if is_club_member(user, club):
         return True
-    return application is not None and document.application_id == application.id \
+    return (
+        application is not None
+        and document.application_id == application.id
         and is_applicant(user, application)
+    )
 
 
 # --- joining --------------------------------------------------------------------------
+
 
 def can_found_club(user) -> bool:
     return is_site_member(user)
@@ -123,7 +142,10 @@ def can_request_to_join(user, club: InvestorClub) -> bool:
     if _uid(user) is None or club.state not in (FORMING, ACTIVE) or not club.is_public:
         return False
     return membership(user, club) is None or membership(user, club).state not in (
-        MEMBER_ACTIVE, REQUESTED, INVITED)
+        MEMBER_ACTIVE,
+        REQUESTED,
+        INVITED,
+    )
 
 
 def can_answer_invitation(user, club: InvestorClub) -> bool:
@@ -143,6 +165,7 @@ def can_leave(user, club: InvestorClub) -> bool:
 
 # --- running the club -------------------------------------------------------------------
 
+
 def can_edit_rules(user, club: InvestorClub) -> bool:
     """The règlement intérieur is set while the club forms; afterwards it changes only by
     a vote of the members (a decision), then the gérant writes it down."""
@@ -156,11 +179,21 @@ def can_change_lifecycle(user, club: InvestorClub) -> bool:
 def has_gerance(club: InvestorClub) -> bool:
     """Someone holds the gérance (gérant·e or co-gérant·e)."""
     if "memberships" in club.__dict__:
-        return any(m.role in (GERANT, CO_GERANT) and m.state == MEMBER_ACTIVE
-                   for m in club.memberships)
-    return db.session.scalar(select(ClubMembership.id).where(
-        ClubMembership.club_id == club.id, ClubMembership.role.in_((GERANT, CO_GERANT)),
-        ClubMembership.state == MEMBER_ACTIVE).limit(1)) is not None
+        return any(
+            m.role in (GERANT, CO_GERANT) and m.state == MEMBER_ACTIVE for m in club.memberships
+        )
+    return (
+        db.session.scalar(
+            select(ClubMembership.id)
+            .where(
+                ClubMembership.club_id == club.id,
+                ClubMembership.role.in_((GERANT, CO_GERANT)),
+                ClubMembership.state == MEMBER_ACTIVE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def can_open_vote(user, club: InvestorClub) -> bool:
@@ -177,8 +210,9 @@ def can_vote(user, vote: ClubVote) -> bool:
     uid = _uid(user)
     if uid is None or vote.state != VOTE_OPEN:
         return False
-    return any(e.user_id == uid and not e.has_voted for e in vote.electors) and \
-        is_club_member(user, vote.club)
+    return any(e.user_id == uid and not e.has_voted for e in vote.electors) and is_club_member(
+        user, vote.club
+    )
 
 
 def can_keep_accounts(user, club: InvestorClub) -> bool:

@@ -2,6 +2,7 @@
 dividends, interest, exits) or was lost, the fees the fund paid, and the follow-up of each
 backed project's journal and milestones (for at least five years). Flushes, never commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,13 +40,25 @@ from tremplin.platform.extensions import db
 from tremplin.platform.templating import euros
 
 FOLLOW_YEARS = 5
-LEDGER_KINDS = {REPAYMENT: fund.REPAYMENT, DIVIDEND: fund.DIVIDEND, INTEREST: fund.INTEREST,
-                EXIT: fund.EXIT, WRITE_OFF: fund.WRITE_OFF}
+LEDGER_KINDS = {
+    REPAYMENT: fund.REPAYMENT,
+    DIVIDEND: fund.DIVIDEND,
+    INTEREST: fund.INTEREST,
+    EXIT: fund.EXIT,
+    WRITE_OFF: fund.WRITE_OFF,
+}
 
 
-def record_event(investment: ClubInvestment, by, *, kind: str, amount_cents: int,
-                 occurred_on: date | None = None, note: str | None = None,
-                 token: str) -> PortfolioEvent:
+def record_event(
+    investment: ClubInvestment,
+    by,
+    *,
+    kind: str,
+    amount_cents: int,
+    occurred_on: date | None = None,
+    note: str | None = None,
+    token: str,
+) -> PortfolioEvent:
     """Money back from a project (or its loss). `token` names this submission: sending
     the same form twice records it once."""
     club = lock(db.session.get(InvestorClub, investment.club_id))
@@ -69,9 +82,14 @@ def record_event(investment: ClubInvestment, by, *, kind: str, amount_cents: int
     principal = 0
     if kind == REPAYMENT:
         if amount_cents > placed:
-            raise ClubError(_("Il reste %(placed)s à rembourser : un remboursement ne peut pas "
-                              "dépasser ce montant (enregistrez le surplus comme intérêts).",
-                              placed=euros(placed)), field="amount")
+            raise ClubError(
+                _(
+                    "Il reste %(placed)s à rembourser : un remboursement ne peut pas "
+                    "dépasser ce montant (enregistrez le surplus comme intérêts).",
+                    placed=euros(placed),
+                ),
+                field="amount",
+            )
         principal = amount_cents
         legs = [(investee, -amount_cents), (fund_ref, amount_cents)]
     elif kind in (DIVIDEND, INTEREST):
@@ -85,19 +103,33 @@ def record_event(investment: ClubInvestment, by, *, kind: str, amount_cents: int
             legs.append((fund.losses_account(investment.id), placed - amount_cents))
     else:  # WRITE_OFF
         if amount_cents:
-            raise ClubError(_("Un passage en perte ne rapporte rien : le montant est 0."),
-                            field="amount")
+            raise ClubError(
+                _("Un passage en perte ne rapporte rien : le montant est 0."), field="amount"
+            )
         principal = placed
         legs = [(investee, -placed), (fund.losses_account(investment.id), placed)]
-    event = PortfolioEvent(investment_id=investment.id, kind=kind, amount_cents=amount_cents,
-                           principal_cents=principal, occurred_on=occurred_on or paris_today(),
-                           note=(note or "").strip()[:255] or None, ledger_key=key,
-                           recorded_by_id=by.id)
+    event = PortfolioEvent(
+        investment_id=investment.id,
+        kind=kind,
+        amount_cents=amount_cents,
+        principal_cents=principal,
+        occurred_on=occurred_on or paris_today(),
+        note=(note or "").strip()[:255] or None,
+        ledger_key=key,
+        recorded_by_id=by.id,
+    )
     db.session.add(event)
     db.session.flush()
     if any(amount for _ref, amount in legs):
-        fund.post(club.id, key, LEDGER_KINDS[kind], legs, subject=f"club_investment:{investment.id}",
-                  actor=by, memo=event.note)
+        fund.post(
+            club.id,
+            key,
+            LEDGER_KINDS[kind],
+            legs,
+            subject=f"club_investment:{investment.id}",
+            actor=by,
+            memo=event.note,
+        )
     ended = {EXIT: INV_EXITED, WRITE_OFF: INV_WRITTEN_OFF}.get(kind)
     if kind == REPAYMENT and principal == placed:
         ended = INV_REPAID
@@ -105,11 +137,19 @@ def record_event(investment: ClubInvestment, by, *, kind: str, amount_cents: int
         investment.state, investment.ended_on = ended, event.occurred_on
     db.session.flush()
     if amount_cents:
-        notices.tell_all(member_users(club), notices.PORTFOLIO,
-                         _l("%(what)s de %(amount)s reçu de « %(project)s » par le club "
-                            "« %(club)s ».", what=_event_label(kind), amount=euros(amount_cents),
-                            project=investment.project.title, club=club.name),
-                         investment_url(investment), but=by)
+        notices.tell_all(
+            member_users(club),
+            notices.PORTFOLIO,
+            _l(
+                "%(what)s de %(amount)s reçu de « %(project)s » par le club « %(club)s ».",
+                what=_event_label(kind),
+                amount=euros(amount_cents),
+                project=investment.project.title,
+                club=club.name,
+            ),
+            investment_url(investment),
+            but=by,
+        )
     return event
 
 
@@ -119,8 +159,15 @@ def _event_label(kind: str):
     return LABELS[kind]
 
 
-def record_expense(club: InvestorClub, by, *, amount_cents: int, label: str,
-                   paid_on: date | None = None, token: str) -> ClubExpense:
+def record_expense(
+    club: InvestorClub,
+    by,
+    *,
+    amount_cents: int,
+    label: str,
+    paid_on: date | None = None,
+    token: str,
+) -> ClubExpense:
     lock(club)
     if club.state == CLOSED:
         raise WrongState()
@@ -135,16 +182,31 @@ def record_expense(club: InvestorClub, by, *, amount_cents: int, label: str,
         raise ClubError(_("Indiquez un montant positif."), field="amount")
     available = fund.balance(club.id)
     if amount_cents > available:
-        raise FundTooLow(_("Le fonds ne contient que %(available)s.", available=euros(available)),
-                         field="amount")
-    expense = ClubExpense(club_id=club.id, amount_cents=amount_cents, label=label[:160],
-                          paid_on=paid_on or paris_today(), ledger_key=key, recorded_by_id=by.id)
+        raise FundTooLow(
+            _("Le fonds ne contient que %(available)s.", available=euros(available)), field="amount"
+        )
+    expense = ClubExpense(
+        club_id=club.id,
+        amount_cents=amount_cents,
+        label=label[:160],
+        paid_on=paid_on or paris_today(),
+        ledger_key=key,
+        recorded_by_id=by.id,
+    )
     db.session.add(expense)
     db.session.flush()
-    fund.post(club.id, key, fund.EXPENSE,
-              [(fund.fund_account(club.id), -amount_cents),
-               (fund.expenses_account(club.id), amount_cents)],
-              subject=f"club_expense:{expense.id}", actor=by, memo=expense.label)
+    fund.post(
+        club.id,
+        key,
+        fund.EXPENSE,
+        [
+            (fund.fund_account(club.id), -amount_cents),
+            (fund.expenses_account(club.id), amount_cents),
+        ],
+        subject=f"club_expense:{expense.id}",
+        actor=by,
+        memo=expense.label,
+    )
     return expense
 
 
@@ -161,12 +223,18 @@ class Holding:
 
 def holdings(club: InvestorClub) -> list[Holding]:
     """Every investment of the club with its figures (four statements)."""
-    investments = list(db.session.scalars(
-        select(ClubInvestment).where(ClubInvestment.club_id == club.id)
-        .options(joinedload(ClubInvestment.project),
-                 selectinload(ClubInvestment.companions).joinedload(InvestmentCompanion.user),
-                 joinedload(ClubInvestment.convention))
-        .order_by(ClubInvestment.invested_on.desc(), ClubInvestment.id.desc())))
+    investments = list(
+        db.session.scalars(
+            select(ClubInvestment)
+            .where(ClubInvestment.club_id == club.id)
+            .options(
+                joinedload(ClubInvestment.project),
+                selectinload(ClubInvestment.companions).joinedload(InvestmentCompanion.user),
+                joinedload(ClubInvestment.convention),
+            )
+            .order_by(ClubInvestment.invested_on.desc(), ClubInvestment.id.desc())
+        )
+    )
     ids = [i.id for i in investments]
     placed = fund.outstanding(ids) if ids else {}
     income = fund.returned(ids) if ids else {}
@@ -181,18 +249,32 @@ def project_follow_up(investment: ClubInvestment, viewer, limit: int = 10) -> di
     if not can_view_project(viewer, project):
         return {"visible": False, "entries": [], "milestones": []}
     entries = db.session.scalars(
-        select(JournalEntry).where(JournalEntry.project_id == project.id)
+        select(JournalEntry)
+        .where(JournalEntry.project_id == project.id)
         .options(joinedload(JournalEntry.author))
-        .order_by(JournalEntry.created_at.desc()).limit(limit)).all()
+        .order_by(JournalEntry.created_at.desc())
+        .limit(limit)
+    ).all()
     milestones = db.session.scalars(
-        select(Milestone).where(Milestone.project_id == project.id)
-        .order_by(Milestone.occurred_on.desc())).all()
-    return {"visible": True, "entries": entries, "milestones": milestones,
-            "follow_until": add_years(investment.invested_on, FOLLOW_YEARS),
-            "following": paris_today() <= add_years(investment.invested_on, FOLLOW_YEARS)
-            or investment.state == INV_ACTIVE}
+        select(Milestone)
+        .where(Milestone.project_id == project.id)
+        .order_by(Milestone.occurred_on.desc())
+    ).all()
+    return {
+        "visible": True,
+        "entries": entries,
+        "milestones": milestones,
+        "follow_until": add_years(investment.invested_on, FOLLOW_YEARS),
+        "following": paris_today() <= add_years(investment.invested_on, FOLLOW_YEARS)
+        or investment.state == INV_ACTIVE,
+    }
 
 
 def expenses(club: InvestorClub) -> list[ClubExpense]:
-    return list(db.session.scalars(select(ClubExpense).where(ClubExpense.club_id == club.id)
-                                   .order_by(ClubExpense.paid_on.desc(), ClubExpense.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ClubExpense)
+            .where(ClubExpense.club_id == club.id)
+            .order_by(ClubExpense.paid_on.desc(), ClubExpense.id.desc())
+        )
+    )

@@ -5,6 +5,7 @@ private conversation); pending invitations and requests go. What the club must k
 their payments and share in the fund (accounting records, paid back at the distribution),
 their open-ballot votes in the minutes, which are never rewritten.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -33,16 +34,22 @@ def forget_member(user) -> None:
     from tremplin.funding.clubs.dates import paris_today
     from tremplin.funding.clubs.savings import first_month_not_due, stop_plan
 
-    memberships = db.session.scalars(select(ClubMembership).where(
-        ClubMembership.user_id == user.id).options(joinedload(ClubMembership.club))).all()
+    memberships = db.session.scalars(
+        select(ClubMembership)
+        .where(ClubMembership.user_id == user.id)
+        .options(joinedload(ClubMembership.club))
+    ).all()
     for found in memberships:
         if found.state in (INVITED, REQUESTED):
             found.state, found.message = LEFT, None
         elif found.state == MEMBER_ACTIVE:
             found.state, found.role, found.role_since, found.term_ends_on = LEFT, MEMBER, None, None
             found.left_at, found.message = utcnow(), None
-            for plan in db.session.scalars(select(SavingsPlan).where(
-                    SavingsPlan.membership_id == found.id, SavingsPlan.ends_on.is_(None))):
+            for plan in db.session.scalars(
+                select(SavingsPlan).where(
+                    SavingsPlan.membership_id == found.id, SavingsPlan.ends_on.is_(None)
+                )
+            ):
                 stop_plan(plan, first_month_not_due(found.club, paris_today()))
             db.session.flush()
             _conversation_leave(found.club, user)
@@ -51,39 +58,83 @@ def forget_member(user) -> None:
 
 @data_exporter
 def export_member(user) -> dict:
-    memberships = db.session.scalars(select(ClubMembership).where(
-        ClubMembership.user_id == user.id).options(joinedload(ClubMembership.club))
-        .order_by(ClubMembership.id)).all()
+    memberships = db.session.scalars(
+        select(ClubMembership)
+        .where(ClubMembership.user_id == user.id)
+        .options(joinedload(ClubMembership.club))
+        .order_by(ClubMembership.id)
+    ).all()
     ids = [m.id for m in memberships] or [0]
-    plans = db.session.scalars(select(SavingsPlan).where(SavingsPlan.membership_id.in_(ids))
-                               .order_by(SavingsPlan.starts_on)).all()
-    payments = db.session.scalars(select(SavingsPayment).where(
-        SavingsPayment.membership_id.in_(ids)).order_by(SavingsPayment.for_month)).all()
-    ballots = db.session.scalars(select(ClubBallot).where(ClubBallot.voter_id == user.id)
-                                 .order_by(ClubBallot.id)).all()
-    submitted = db.session.scalars(select(ClubApplication).where(
-        ClubApplication.submitted_by_id == user.id).order_by(ClubApplication.id)).all()
+    plans = db.session.scalars(
+        select(SavingsPlan)
+        .where(SavingsPlan.membership_id.in_(ids))
+        .order_by(SavingsPlan.starts_on)
+    ).all()
+    payments = db.session.scalars(
+        select(SavingsPayment)
+        .where(SavingsPayment.membership_id.in_(ids))
+        .order_by(SavingsPayment.for_month)
+    ).all()
+    ballots = db.session.scalars(
+        select(ClubBallot).where(ClubBallot.voter_id == user.id).order_by(ClubBallot.id)
+    ).all()
+    submitted = db.session.scalars(
+        select(ClubApplication)
+        .where(ClubApplication.submitted_by_id == user.id)
+        .order_by(ClubApplication.id)
+    ).all()
 
     def stamp(value):
         return value.isoformat() if value else None
 
-    return {"investor_clubs": {
-        "memberships": [{
-            "club": m.club.name, "state": m.state, "role": m.role,
-            "joined_at": stamp(m.joined_at), "left_at": stamp(m.left_at),
-            "term_ends_on": stamp(m.term_ends_on),
-            "savings_plans": [{"monthly_cents": p.monthly_cents, "starts_on": stamp(p.starts_on),
-                               "ends_on": stamp(p.ends_on), "method": p.method}
-                              for p in plans if p.membership_id == m.id],
-            "payments": [{"for_month": stamp(p.for_month), "amount_cents": p.amount_cents,
-                          "received_on": stamp(p.received_on), "method": p.method,
-                          "cancelled_at": stamp(p.cancelled_at)}
-                         for p in payments if p.membership_id == m.id],
-        } for m in memberships],
-        # open-ballot votes only: a secret ballot is not linked to its voter, even here
-        "open_ballots": [{"vote_id": b.vote_id, "choice": b.choice, "cast_at": stamp(b.cast_at)}
-                         for b in ballots],
-        "applications_submitted": [{"club_id": a.club_id, "project_id": a.project_id,
-                                    "amount_cents": a.amount_cents, "state": a.state,
-                                    "created_at": stamp(a.created_at)} for a in submitted],
-    }}
+    return {
+        "investor_clubs": {
+            "memberships": [
+                {
+                    "club": m.club.name,
+                    "state": m.state,
+                    "role": m.role,
+                    "joined_at": stamp(m.joined_at),
+                    "left_at": stamp(m.left_at),
+                    "term_ends_on": stamp(m.term_ends_on),
+                    "savings_plans": [
+                        {
+                            "monthly_cents": p.monthly_cents,
+                            "starts_on": stamp(p.starts_on),
+                            "ends_on": stamp(p.ends_on),
+                            "method": p.method,
+                        }
+                        for p in plans
+                        if p.membership_id == m.id
+                    ],
+                    "payments": [
+                        {
+                            "for_month": stamp(p.for_month),
+                            "amount_cents": p.amount_cents,
+                            "received_on": stamp(p.received_on),
+                            "method": p.method,
+                            "cancelled_at": stamp(p.cancelled_at),
+                        }
+                        for p in payments
+                        if p.membership_id == m.id
+                    ],
+                }
+                for m in memberships
+            ],
+            # open-ballot votes only: a secret ballot is not linked to its voter, even here
+            "open_ballots": [
+                {"vote_id": b.vote_id, "choice": b.choice, "cast_at": stamp(b.cast_at)}
+                for b in ballots
+            ],
+            "applications_submitted": [
+                {
+                    "club_id": a.club_id,
+                    "project_id": a.project_id,
+                    "amount_cents": a.amount_cents,
+                    "state": a.state,
+                    "created_at": stamp(a.created_at),
+                }
+                for a in submitted
+            ],
+        }
+    }

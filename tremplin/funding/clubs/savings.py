@@ -6,6 +6,7 @@ each member's contributions.
 A payment is one ledger movement (saver → fund) keyed by the real-world event: a bank
 transfer for a member and a month, or a Stripe invoice. Flushes, never commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,24 +67,42 @@ def _check_saving_allowed(club: InvestorClub) -> None:
 
 
 def check_monthly_amount(club: InvestorClub, monthly_cents: int) -> None:
-    if not isinstance(monthly_cents, int) or isinstance(monthly_cents, bool) or \
-            monthly_cents < club.min_saving_cents or monthly_cents > club.max_saving_cents:
+    if (
+        not isinstance(monthly_cents, int)
+        or isinstance(monthly_cents, bool)
+        or monthly_cents < club.min_saving_cents
+        or monthly_cents > club.max_saving_cents
+    ):
         raise SavingOutOfBounds(
-            _("Choisissez une épargne mensuelle entre %(low)s et %(high)s, comme le prévoit "
-              "le règlement du club.", low=_money(club.min_saving_cents),
-              high=_money(club.max_saving_cents)), field="monthly")
+            _(
+                "Choisissez une épargne mensuelle entre %(low)s et %(high)s, comme le prévoit "
+                "le règlement du club.",
+                low=_money(club.min_saving_cents),
+                high=_money(club.max_saving_cents),
+            ),
+            field="monthly",
+        )
     if monthly_cents * 12 > club.yearly_cap_cents:
         raise SavingOutOfBounds(
-            _("Douze versements de %(amount)s dépasseraient le plafond annuel de %(cap)s.",
-              amount=_money(monthly_cents), cap=_money(club.yearly_cap_cents)), field="monthly")
+            _(
+                "Douze versements de %(amount)s dépasseraient le plafond annuel de %(cap)s.",
+                amount=_money(monthly_cents),
+                cap=_money(club.yearly_cap_cents),
+            ),
+            field="monthly",
+        )
 
 
 # --- plans --------------------------------------------------------------------------------
 
+
 def current_plan(membership: ClubMembership) -> SavingsPlan | None:
-    return db.session.scalar(select(SavingsPlan).where(
-        SavingsPlan.membership_id == membership.id, SavingsPlan.ends_on.is_(None))
-        .order_by(SavingsPlan.id.desc()).limit(1))
+    return db.session.scalar(
+        select(SavingsPlan)
+        .where(SavingsPlan.membership_id == membership.id, SavingsPlan.ends_on.is_(None))
+        .order_by(SavingsPlan.id.desc())
+        .limit(1)
+    )
 
 
 def stop_plan(plan: SavingsPlan, end: date) -> None:
@@ -94,8 +113,9 @@ def stop_plan(plan: SavingsPlan, end: date) -> None:
     db.session.flush()
 
 
-def choose_plan(club: InvestorClub, membership: ClubMembership, monthly_cents: int, *,
-                today: date | None = None) -> SavingsPlan:
+def choose_plan(
+    club: InvestorClub, membership: ClubMembership, monthly_cents: int, *, today: date | None = None
+) -> SavingsPlan:
     """The member's monthly saving from the next month not yet due. Months already due
     keep the amount that was expected then."""
     _check_saving_allowed(club)
@@ -105,22 +125,34 @@ def choose_plan(club: InvestorClub, membership: ClubMembership, monthly_cents: i
     start = first_month_not_due(club, today)
     plan = current_plan(membership)
     if plan is not None and plan.method == BY_CARD:
-        raise ClubError(_("Votre épargne est prélevée par carte : arrêtez d’abord le "
-                          "prélèvement, puis choisissez le nouveau montant."), field="monthly")
+        raise ClubError(
+            _(
+                "Votre épargne est prélevée par carte : arrêtez d’abord le "
+                "prélèvement, puis choisissez le nouveau montant."
+            ),
+            field="monthly",
+        )
     if plan is not None and plan.starts_on >= start:
         plan.monthly_cents = monthly_cents  # not due yet: simply changed
         db.session.flush()
         return plan
     if plan is not None:
         stop_plan(plan, start)
-    plan = SavingsPlan(club_id=club.id, membership_id=membership.id, monthly_cents=monthly_cents,
-                       starts_on=start, method=BY_TRANSFER)
+    plan = SavingsPlan(
+        club_id=club.id,
+        membership_id=membership.id,
+        monthly_cents=monthly_cents,
+        starts_on=start,
+        method=BY_TRANSFER,
+    )
     db.session.add(plan)
     db.session.flush()
     return plan
 
 
-def stop_saving(club: InvestorClub, membership: ClubMembership, *, today: date | None = None) -> None:
+def stop_saving(
+    club: InvestorClub, membership: ClubMembership, *, today: date | None = None
+) -> None:
     plan = current_plan(membership)
     if plan is None:
         raise ClubError(_("Vous n’avez pas d’épargne en cours."))
@@ -128,6 +160,7 @@ def stop_saving(club: InvestorClub, membership: ClubMembership, *, today: date |
 
 
 # --- the schedule -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MonthLine:
@@ -154,8 +187,13 @@ def _expected(plans: list[SavingsPlan], month: date) -> int:
     return 0
 
 
-def schedule_from(club: InvestorClub, plans: list[SavingsPlan], payments: list[SavingsPayment],
-                  today: date | None = None, grace_days: int | None = None) -> list[MonthLine]:
+def schedule_from(
+    club: InvestorClub,
+    plans: list[SavingsPlan],
+    payments: list[SavingsPayment],
+    today: date | None = None,
+    grace_days: int | None = None,
+) -> list[MonthLine]:
     """The member's months, oldest first: what was expected, what was paid, and whether
     it is late (unpaid `grace_days` after the payment day). Pure: give it the rows."""
     today = today or paris_today()
@@ -190,109 +228,216 @@ def schedule_from(club: InvestorClub, plans: list[SavingsPlan], payments: list[S
     return lines
 
 
-def schedule(club: InvestorClub, membership: ClubMembership,
-             today: date | None = None) -> list[MonthLine]:
-    plans = list(db.session.scalars(select(SavingsPlan).where(
-        SavingsPlan.membership_id == membership.id).order_by(SavingsPlan.starts_on)))
-    payments = list(db.session.scalars(select(SavingsPayment).where(
-        SavingsPayment.membership_id == membership.id).order_by(SavingsPayment.for_month)))
+def schedule(
+    club: InvestorClub, membership: ClubMembership, today: date | None = None
+) -> list[MonthLine]:
+    plans = list(
+        db.session.scalars(
+            select(SavingsPlan)
+            .where(SavingsPlan.membership_id == membership.id)
+            .order_by(SavingsPlan.starts_on)
+        )
+    )
+    payments = list(
+        db.session.scalars(
+            select(SavingsPayment)
+            .where(SavingsPayment.membership_id == membership.id)
+            .order_by(SavingsPayment.for_month)
+        )
+    )
     return schedule_from(club, plans, payments, today)
 
 
 def club_schedules(club: InvestorClub, today: date | None = None) -> dict[int, list[MonthLine]]:
     """{membership id: schedule} for every member with savings, in two statements."""
-    plans = list(db.session.scalars(select(SavingsPlan).where(SavingsPlan.club_id == club.id)
-                                    .order_by(SavingsPlan.starts_on)))
-    payments = list(db.session.scalars(select(SavingsPayment).where(
-        SavingsPayment.club_id == club.id).order_by(SavingsPayment.for_month)))
+    plans = list(
+        db.session.scalars(
+            select(SavingsPlan)
+            .where(SavingsPlan.club_id == club.id)
+            .order_by(SavingsPlan.starts_on)
+        )
+    )
+    payments = list(
+        db.session.scalars(
+            select(SavingsPayment)
+            .where(SavingsPayment.club_id == club.id)
+            .order_by(SavingsPayment.for_month)
+        )
+    )
     ids = {p.membership_id for p in plans} | {p.membership_id for p in payments}
-    return {mid: schedule_from(club, [p for p in plans if p.membership_id == mid],
-                               [p for p in payments if p.membership_id == mid], today)
-            for mid in ids}
+    return {
+        mid: schedule_from(
+            club,
+            [p for p in plans if p.membership_id == mid],
+            [p for p in payments if p.membership_id == mid],
+            today,
+        )
+        for mid in ids
+    }
 
 
 def late_months(club: InvestorClub, today: date | None = None) -> list[tuple[int, MonthLine]]:
     """(membership id, month) for every late month of active members."""
-    active = set(db.session.scalars(select(ClubMembership.id).where(
-        ClubMembership.club_id == club.id, ClubMembership.state == MEMBER_ACTIVE)))
-    return [(mid, line) for mid, lines in club_schedules(club, today).items() if mid in active
-            for line in lines if line.is_late]
+    active = set(
+        db.session.scalars(
+            select(ClubMembership.id).where(
+                ClubMembership.club_id == club.id, ClubMembership.state == MEMBER_ACTIVE
+            )
+        )
+    )
+    return [
+        (mid, line)
+        for mid, lines in club_schedules(club, today).items()
+        if mid in active
+        for line in lines
+        if line.is_late
+    ]
 
 
 def plans_by_membership(club: InvestorClub) -> dict[int, SavingsPlan]:
-    return {p.membership_id: p for p in db.session.scalars(select(SavingsPlan).where(
-        SavingsPlan.club_id == club.id, SavingsPlan.ends_on.is_(None)))}
+    return {
+        p.membership_id: p
+        for p in db.session.scalars(
+            select(SavingsPlan).where(SavingsPlan.club_id == club.id, SavingsPlan.ends_on.is_(None))
+        )
+    }
 
 
 # --- payments -----------------------------------------------------------------------------
 
+
 def paid_in_year(membership: ClubMembership, year: int) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.sum(SavingsPayment.amount_cents), 0))
-                                 .where(SavingsPayment.membership_id == membership.id,
-                                        SavingsPayment.cancelled_at.is_(None),
-                                        SavingsPayment.for_month >= date(year, 1, 1),
-                                        SavingsPayment.for_month < date(year + 1, 1, 1))) or 0)
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(SavingsPayment.amount_cents), 0)).where(
+                SavingsPayment.membership_id == membership.id,
+                SavingsPayment.cancelled_at.is_(None),
+                SavingsPayment.for_month >= date(year, 1, 1),
+                SavingsPayment.for_month < date(year + 1, 1, 1),
+            )
+        )
+        or 0
+    )
 
 
 def _live_payment(membership: ClubMembership, month: date) -> SavingsPayment | None:
-    return db.session.scalar(select(SavingsPayment).where(
-        SavingsPayment.membership_id == membership.id, SavingsPayment.for_month == month,
-        SavingsPayment.cancelled_at.is_(None)))
+    return db.session.scalar(
+        select(SavingsPayment).where(
+            SavingsPayment.membership_id == membership.id,
+            SavingsPayment.for_month == month,
+            SavingsPayment.cancelled_at.is_(None),
+        )
+    )
 
 
-def record_payment(club: InvestorClub, by, membership: ClubMembership, *, amount_cents: int,
-                   for_month: date, received_on: date | None = None,
-                   reference: str | None = None, method: str = BY_TRANSFER,
-                   key: str | None = None) -> SavingsPayment:
+def record_payment(
+    club: InvestorClub,
+    by,
+    membership: ClubMembership,
+    *,
+    amount_cents: int,
+    for_month: date,
+    received_on: date | None = None,
+    reference: str | None = None,
+    method: str = BY_TRANSFER,
+    key: str | None = None,
+) -> SavingsPayment:
     """Money a member paid into the fund for a month (refused over the monthly maximum or
     the yearly cap, twice for the same month, or once the club is en gestion)."""
     lock(club)
     _check_saving_allowed(club)
     if membership.club_id != club.id or membership.state != MEMBER_ACTIVE:
-        raise ClubError(_("Ce versement ne correspond à aucun membre actif du club."),
-                        field="membership_id")
+        raise ClubError(
+            _("Ce versement ne correspond à aucun membre actif du club."), field="membership_id"
+        )
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
         raise SavingOutOfBounds(_("Le montant doit être positif."), field="amount")
     today = paris_today()
     for_month = month_start(for_month)
     if for_month > add_months(month_start(today), 1):
-        raise ClubError(_("On n’enregistre pas un versement plus d’un mois à l’avance."),
-                        field="for_month")
+        raise ClubError(
+            _("On n’enregistre pas un versement plus d’un mois à l’avance."), field="for_month"
+        )
     if amount_cents > club.max_saving_cents:
         raise SavingOutOfBounds(
-            _("%(amount)s dépasse le versement mensuel maximal du club (%(high)s).",
-              amount=_money(amount_cents), high=_money(club.max_saving_cents)), field="amount")
+            _(
+                "%(amount)s dépasse le versement mensuel maximal du club (%(high)s).",
+                amount=_money(amount_cents),
+                high=_money(club.max_saving_cents),
+            ),
+            field="amount",
+        )
     year_total = paid_in_year(membership, for_month.year)
     if year_total + amount_cents > club.yearly_cap_cents:
         raise SavingOutOfBounds(
-            _("Ce versement porterait l’épargne de %(year)d à %(total)s, au-delà du plafond "
-              "annuel de %(cap)s.", year=for_month.year, total=_money(year_total + amount_cents),
-              cap=_money(club.yearly_cap_cents)), field="amount")
+            _(
+                "Ce versement porterait l’épargne de %(year)d à %(total)s, au-delà du plafond "
+                "annuel de %(cap)s.",
+                year=for_month.year,
+                total=_money(year_total + amount_cents),
+                cap=_money(club.yearly_cap_cents),
+            ),
+            field="amount",
+        )
     if _live_payment(membership, for_month) is not None:
-        raise ClubError(_("Un versement est déjà enregistré pour ce membre et ce mois. "
-                          "Annulez-le d’abord s’il est erroné."), field="for_month")
+        raise ClubError(
+            _(
+                "Un versement est déjà enregistré pour ce membre et ce mois. "
+                "Annulez-le d’abord s’il est erroné."
+            ),
+            field="for_month",
+        )
     if key is None:
-        cancelled = db.session.scalar(select(func.count(SavingsPayment.id)).where(
-            SavingsPayment.membership_id == membership.id, SavingsPayment.for_month == for_month,
-            SavingsPayment.cancelled_at.is_not(None))) or 0
+        cancelled = (
+            db.session.scalar(
+                select(func.count(SavingsPayment.id)).where(
+                    SavingsPayment.membership_id == membership.id,
+                    SavingsPayment.for_month == for_month,
+                    SavingsPayment.cancelled_at.is_not(None),
+                )
+            )
+            or 0
+        )
         key = f"club:{club.id}:saving:{membership.id}:{for_month:%Y-%m}:{cancelled + 1}"
     payment = SavingsPayment(
-        club_id=club.id, membership_id=membership.id, user_id=membership.user_id,
-        amount_cents=amount_cents, for_month=for_month, received_on=received_on or today,
-        method=method, reference=(reference or "").strip()[:120] or None, ledger_key=key,
-        recorded_by_id=getattr(by, "id", None))
+        club_id=club.id,
+        membership_id=membership.id,
+        user_id=membership.user_id,
+        amount_cents=amount_cents,
+        for_month=for_month,
+        received_on=received_on or today,
+        method=method,
+        reference=(reference or "").strip()[:120] or None,
+        ledger_key=key,
+        recorded_by_id=getattr(by, "id", None),
+    )
     db.session.add(payment)
     db.session.flush()
-    fund.post(club.id, key, fund.SAVING,
-              [(fund.saver_account(club.id, membership.user_id), -amount_cents),
-               (fund.fund_account(club.id), amount_cents)],
-              subject=f"club_payment:{payment.id}", reference=payment.reference, actor=by,
-              memo=f"Épargne {for_month:%m/%Y}")
-    notices.tell(membership.user, notices.SAVINGS,
-                 _l("Votre versement de %(amount)s pour %(month)s est enregistré dans le "
-                    "fonds du club « %(club)s ».", amount=_money(amount_cents),
-                    month=format_date(for_month, "MMMM y"), club=club.name),
-                 url_for("clubs.savings", club_id=club.id))
+    fund.post(
+        club.id,
+        key,
+        fund.SAVING,
+        [
+            (fund.saver_account(club.id, membership.user_id), -amount_cents),
+            (fund.fund_account(club.id), amount_cents),
+        ],
+        subject=f"club_payment:{payment.id}",
+        reference=payment.reference,
+        actor=by,
+        memo=f"Épargne {for_month:%m/%Y}",
+    )
+    notices.tell(
+        membership.user,
+        notices.SAVINGS,
+        _l(
+            "Votre versement de %(amount)s pour %(month)s est enregistré dans le "
+            "fonds du club « %(club)s ».",
+            amount=_money(amount_cents),
+            month=format_date(for_month, "MMMM y"),
+            club=club.name,
+        ),
+        url_for("clubs.savings", club_id=club.id),
+    )
     return payment
 
 
@@ -306,12 +451,19 @@ def cancel_payment(club: InvestorClub, by, payment: SavingsPayment, reason: str)
     if not reason:
         raise ClubError(_("Dites pourquoi ce versement est annulé."), field="reason")
     if fund.balance(club.id) < payment.amount_cents:
-        raise FundTooLow(_("Le fonds ne contient plus assez d’argent pour annuler ce "
-                           "versement."))
-    fund.post(club.id, f"{payment.ledger_key}:reversal", fund.SAVING_REVERSAL,
-              [(fund.fund_account(club.id), -payment.amount_cents),
-               (fund.saver_account(club.id, payment.user_id), payment.amount_cents)],
-              subject=f"club_payment:{payment.id}", actor=by, memo=reason[:255])
+        raise FundTooLow(_("Le fonds ne contient plus assez d’argent pour annuler ce versement."))
+    fund.post(
+        club.id,
+        f"{payment.ledger_key}:reversal",
+        fund.SAVING_REVERSAL,
+        [
+            (fund.fund_account(club.id), -payment.amount_cents),
+            (fund.saver_account(club.id, payment.user_id), payment.amount_cents),
+        ],
+        subject=f"club_payment:{payment.id}",
+        actor=by,
+        memo=reason[:255],
+    )
     payment.cancelled_at, payment.cancelled_by_id = utcnow(), by.id
     payment.cancel_reason = reason[:255]
     db.session.flush()
@@ -319,13 +471,19 @@ def cancel_payment(club: InvestorClub, by, payment: SavingsPayment, reason: str)
 
 
 def recent_payments(club: InvestorClub, limit: int = 30) -> list[SavingsPayment]:
-    return list(db.session.scalars(
-        select(SavingsPayment).where(SavingsPayment.club_id == club.id)
-        .options(joinedload(SavingsPayment.membership).joinedload(ClubMembership.user))
-        .order_by(SavingsPayment.created_at.desc(), SavingsPayment.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(SavingsPayment)
+            .where(SavingsPayment.club_id == club.id)
+            .options(joinedload(SavingsPayment.membership).joinedload(ClubMembership.user))
+            .order_by(SavingsPayment.created_at.desc(), SavingsPayment.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # --- Stripe mode: a monthly subscription per member ------------------------------------------
+
 
 def card_savings_enabled() -> bool:
     from tremplin.funding import payments
@@ -343,13 +501,23 @@ def prepare_card_saving(club: InvestorClub, membership: ClubMembership, monthly_
     check_monthly_amount(club, monthly_cents)
     customer = ensure_customer(membership.user)
     return payments.create_setup_intent(
-        customer=customer, key=f"tremplin-club-{club.id}-setup-{membership.id}-{monthly_cents}-{utcnow():%Y%m%d%H%M}",
-        metadata={"tremplin_club": str(club.id), "tremplin_membership": str(membership.id),
-                  "tremplin_monthly": str(monthly_cents)})
+        customer=customer,
+        key=f"tremplin-club-{club.id}-setup-{membership.id}-{monthly_cents}-{utcnow():%Y%m%d%H%M}",
+        metadata={
+            "tremplin_club": str(club.id),
+            "tremplin_membership": str(membership.id),
+            "tremplin_monthly": str(monthly_cents),
+        },
+    )
 
 
-def start_card_saving(club: InvestorClub, membership: ClubMembership, setup_intent_id: str,
-                      *, today: date | None = None) -> SavingsPlan:
+def start_card_saving(
+    club: InvestorClub,
+    membership: ClubMembership,
+    setup_intent_id: str,
+    *,
+    today: date | None = None,
+) -> SavingsPlan:
     """The card is saved: the monthly subscription starts, and the plan with it. What the
     SetupIntent says is read back from Stripe, never from the browser."""
     from tremplin.funding import payments
@@ -357,7 +525,9 @@ def start_card_saving(club: InvestorClub, membership: ClubMembership, setup_inte
     lock(club)
     _check_saving_allowed(club)
     setup = payments.retrieve_setup_intent(setup_intent_id)
-    if setup.status != "succeeded" or setup.metadata.get("tremplin_membership") != str(membership.id):
+    if setup.status != "succeeded" or setup.metadata.get("tremplin_membership") != str(
+        membership.id
+    ):
         raise ClubError(_("La carte n’a pas pu être enregistrée. Réessayez."))
     monthly = int(setup.metadata.get("tremplin_monthly", "0"))
     check_monthly_amount(club, monthly)
@@ -370,12 +540,20 @@ def start_card_saving(club: InvestorClub, membership: ClubMembership, setup_inte
     plan_id = payments.monthly_plan(club.id, monthly, club.name)
     payments.set_default_card(setup.customer, setup.payment_method)
     subscription = payments.subscribe(
-        customer=setup.customer, plan_id=plan_id, key=f"tremplin-club-sub-{setup.id}",
+        customer=setup.customer,
+        plan_id=plan_id,
+        key=f"tremplin-club-sub-{setup.id}",
         metadata={"tremplin_club": str(club.id), "tremplin_membership": str(membership.id)},
-        destination=club.stripe_account_id)
-    plan = SavingsPlan(club_id=club.id, membership_id=membership.id, monthly_cents=monthly,
-                       starts_on=start, method=BY_CARD,
-                       stripe_subscription_id=subscription.id)
+        destination=club.stripe_account_id,
+    )
+    plan = SavingsPlan(
+        club_id=club.id,
+        membership_id=membership.id,
+        monthly_cents=monthly,
+        starts_on=start,
+        method=BY_CARD,
+        stripe_subscription_id=subscription.id,
+    )
     db.session.add(plan)
     db.session.flush()
     if subscription.latest_invoice is not None:
@@ -391,17 +569,27 @@ def record_card_invoice(invoice) -> str:
     key = f"club-saving:stripe:{invoice.id}"
     if db.session.scalar(select(SavingsPayment.id).where(SavingsPayment.ledger_key == key)):
         return "duplicate"
-    plan = db.session.scalar(select(SavingsPlan).where(
-        SavingsPlan.stripe_subscription_id == invoice.subscription)
-        .options(joinedload(SavingsPlan.membership)))
+    plan = db.session.scalar(
+        select(SavingsPlan)
+        .where(SavingsPlan.stripe_subscription_id == invoice.subscription)
+        .options(joinedload(SavingsPlan.membership))
+    )
     if plan is None:
         return "ignored: unknown subscription"
     club = db.session.get(InvestorClub, plan.club_id)
     month = plan.starts_on
     while _live_payment(plan.membership, month) is not None:
         month = add_months(month, 1)
-    record_payment(club, None, plan.membership, amount_cents=invoice.amount_paid_cents,
-                   for_month=month, reference=invoice.id, method=BY_CARD, key=key)
+    record_payment(
+        club,
+        None,
+        plan.membership,
+        amount_cents=invoice.amount_paid_cents,
+        for_month=month,
+        reference=invoice.id,
+        method=BY_CARD,
+        key=key,
+    )
     return "recorded"
 
 
@@ -413,8 +601,9 @@ def sync_card_savings() -> int:
     if not card_savings_enabled():
         return 0
     recorded = 0
-    for plan in db.session.scalars(select(SavingsPlan).where(
-            SavingsPlan.stripe_subscription_id.is_not(None))).all():
+    for plan in db.session.scalars(
+        select(SavingsPlan).where(SavingsPlan.stripe_subscription_id.is_not(None))
+    ).all():
         for invoice in payments.paid_invoices(plan.stripe_subscription_id):
             if record_card_invoice(invoice) == "recorded":
                 recorded += 1
@@ -429,7 +618,11 @@ def _cancel_subscription(plan: SavingsPlan) -> None:
 
 
 def cancel_card_savings(club: InvestorClub) -> None:
-    for plan in db.session.scalars(select(SavingsPlan).where(
-            SavingsPlan.club_id == club.id, SavingsPlan.stripe_subscription_id.is_not(None),
-            SavingsPlan.ends_on.is_(None))):
+    for plan in db.session.scalars(
+        select(SavingsPlan).where(
+            SavingsPlan.club_id == club.id,
+            SavingsPlan.stripe_subscription_id.is_not(None),
+            SavingsPlan.ends_on.is_(None),
+        )
+    ):
         stop_plan(plan, first_month_not_due(club))

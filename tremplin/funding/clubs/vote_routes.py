@@ -1,4 +1,5 @@
 """Applications, votes and minutes."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -52,32 +53,49 @@ def apply(club_id: int):
         if form.validate_on_submit():
             with form_errors(form) as outcome:
                 application = applications.submit(
-                    club, current_user, get_project(form.project_id.data),
-                    amount_cents=form.amount.cents, instrument=form.instrument.data,
-                    plan=form.plan.data, files=request.files.getlist(form.documents.name))
+                    club,
+                    current_user,
+                    get_project(form.project_id.data),
+                    amount_cents=form.amount.cents,
+                    instrument=form.instrument.data,
+                    plan=form.plan.data,
+                    files=request.files.getlist(form.documents.name),
+                )
             if outcome.ok:
-                flash(_("Candidature envoyée au club « %(club)s ». Ses membres vont l’étudier "
-                        "et voter.", club=club.name), "success")
-                return redirect(url_for("clubs.application", club_id=club.id,
-                                        application_id=application.id))
+                flash(
+                    _(
+                        "Candidature envoyée au club « %(club)s ». Ses membres vont l’étudier "
+                        "et voter.",
+                        club=club.name,
+                    ),
+                    "success",
+                )
+                return redirect(
+                    url_for("clubs.application", club_id=club.id, application_id=application.id)
+                )
         status = 400
     return render_template("clubs/apply.html", club=club, form=form, labels=labels), status
 
 
 def load_application(club, application_id: int) -> ClubApplication:
     return db.first_or_404(
-        select(ClubApplication).where(ClubApplication.id == application_id,
-                                      ClubApplication.club_id == club.id)
-        .options(joinedload(ClubApplication.project), joinedload(ClubApplication.submitted_by),
-                 selectinload(ClubApplication.documents)))
+        select(ClubApplication)
+        .where(ClubApplication.id == application_id, ClubApplication.club_id == club.id)
+        .options(
+            joinedload(ClubApplication.project),
+            joinedload(ClubApplication.submitted_by),
+            selectinload(ClubApplication.documents),
+        )
+    )
 
 
 @bp.route("/clubs/<int:club_id>/candidatures", endpoint="applications")
 @login_required
 def applications_page(club_id: int):
     club = member_club(club_id)
-    return render_template("clubs/applications.html", **club_context(
-        club, items=applications.applications_of(club)))
+    return render_template(
+        "clubs/applications.html", **club_context(club, items=applications.applications_of(club))
+    )
 
 
 @bp.route("/clubs/<int:club_id>/candidatures/<int:application_id>", methods=["GET", "POST"])
@@ -95,44 +113,74 @@ def application(club_id: int, application_id: int):
         if form.validate_on_submit():
             with form_errors(form) as outcome:
                 applications.withdraw(item, current_user)
-            flash(_("Candidature retirée.") if outcome.ok else outcome.error.message,
-                  "info" if outcome.ok else "error")
+            flash(
+                _("Candidature retirée.") if outcome.ok else outcome.error.message,
+                "info" if outcome.ok else "error",
+            )
         return redirect(url_for("clubs.application", club_id=club.id, application_id=item.id))
     item_votes = []
     investment = None
     if is_member:
         votes.close_due_votes(club)
-        item_votes = db.session.scalars(select(ClubVote).where(ClubVote.application_id == item.id)
-                                        .order_by(ClubVote.opens_at.desc())).all()
-        investment = db.session.scalar(select(ClubInvestment).where(
-            ClubInvestment.application_id == item.id))
-    context = club_context(club) if is_member else {"club": club, "me": None, "labels": labels,
-                                                    "policies": policies, "members": []}
-    return render_template("clubs/application.html", **context, item=item, is_member=is_member,
-                           item_votes=item_votes, investment=investment, action_form=EmptyForm(),
-                           can_withdraw=policies.can_withdraw_application(current_user, item))
+        item_votes = db.session.scalars(
+            select(ClubVote)
+            .where(ClubVote.application_id == item.id)
+            .order_by(ClubVote.opens_at.desc())
+        ).all()
+        investment = db.session.scalar(
+            select(ClubInvestment).where(ClubInvestment.application_id == item.id)
+        )
+    context = (
+        club_context(club)
+        if is_member
+        else {"club": club, "me": None, "labels": labels, "policies": policies, "members": []}
+    )
+    return render_template(
+        "clubs/application.html",
+        **context,
+        item=item,
+        is_member=is_member,
+        item_votes=item_votes,
+        investment=investment,
+        action_form=EmptyForm(),
+        can_withdraw=policies.can_withdraw_application(current_user, item),
+    )
 
 
 # --- votes -----------------------------------------------------------------------------------
+
 
 @bp.route("/clubs/<int:club_id>/votes", endpoint="votes")
 @login_required
 def votes_page(club_id: int):
     club = member_club(club_id)
     votes.close_due_votes(club)
-    minutes = db.session.scalars(select(ClubMinutes).where(ClubMinutes.club_id == club.id)
-                                 .order_by(ClubMinutes.number.desc())).all()
-    return render_template("clubs/votes.html", **club_context(
-        club, items=votes.votes_of(club), minutes=minutes, has_voted=votes.has_voted,
-        can_open=policies.can_open_vote(current_user, club)))
+    minutes = db.session.scalars(
+        select(ClubMinutes)
+        .where(ClubMinutes.club_id == club.id)
+        .order_by(ClubMinutes.number.desc())
+    ).all()
+    return render_template(
+        "clubs/votes.html",
+        **club_context(
+            club,
+            items=votes.votes_of(club),
+            minutes=minutes,
+            has_voted=votes.has_voted,
+            can_open=policies.can_open_vote(current_user, club),
+        ),
+    )
 
 
 def _vote_form(club, form: VoteForm):
     form.application_id.choices = [(0, _("—"))] + [
         (a.id, f"{a.project.title} — {labels.INSTRUMENTS[a.instrument]}")
-        for a in applications.applications_of(club) if a.state == SUBMITTED]
+        for a in applications.applications_of(club)
+        if a.state == SUBMITTED
+    ]
     form.candidate_id.choices = [(0, _("—"))] + [
-        (m.id, m.user.public_name) for m in club.memberships if m.state == MEMBER_ACTIVE]
+        (m.id, m.user.public_name) for m in club.memberships if m.state == MEMBER_ACTIVE
+    ]
     return form
 
 
@@ -144,22 +192,42 @@ def new_vote(club_id: int):
         abort(403)
     form = _vote_form(club, VoteForm())
     if request.method == "GET" and request.args.get("candidature", type=int):
-        form.kind.data, form.application_id.data = ON_APPLICATION, request.args.get("candidature", type=int)
+        form.kind.data, form.application_id.data = (
+            ON_APPLICATION,
+            request.args.get("candidature", type=int),
+        )
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            application = db.session.get(ClubApplication, form.application_id.data) \
-                if form.kind.data == ON_APPLICATION and form.application_id.data else None
-            candidate = db.session.get(ClubMembership, form.candidate_id.data) \
-                if form.kind.data == ON_ROLE and form.candidate_id.data else None
+            application = (
+                db.session.get(ClubApplication, form.application_id.data)
+                if form.kind.data == ON_APPLICATION and form.application_id.data
+                else None
+            )
+            candidate = (
+                db.session.get(ClubMembership, form.candidate_id.data)
+                if form.kind.data == ON_ROLE and form.candidate_id.data
+                else None
+            )
             with form_errors(form) as outcome:
-                vote = votes.open_vote(club, current_user, kind=form.kind.data,
-                                       title=form.title.data, motion=form.motion.data,
-                                       application=application, role=form.role.data,
-                                       candidate_membership=candidate)
+                vote = votes.open_vote(
+                    club,
+                    current_user,
+                    kind=form.kind.data,
+                    title=form.title.data,
+                    motion=form.motion.data,
+                    application=application,
+                    role=form.role.data,
+                    candidate_membership=candidate,
+                )
             if outcome.ok:
-                flash(_("Le vote est ouvert jusqu’au %(date)s. Les membres sont prévenus.",
-                        date=_when(vote.closes_at)), "success")
+                flash(
+                    _(
+                        "Le vote est ouvert jusqu’au %(date)s. Les membres sont prévenus.",
+                        date=_when(vote.closes_at),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("clubs.vote", club_id=club.id, vote_id=vote.id))
         status = 400
     return render_template("clubs/vote_form.html", **club_context(club, form=form)), status
@@ -167,19 +235,32 @@ def new_vote(club_id: int):
 
 def load_vote(club, vote_id: int) -> ClubVote:
     return db.first_or_404(
-        select(ClubVote).where(ClubVote.id == vote_id, ClubVote.club_id == club.id)
-        .options(selectinload(ClubVote.electors).joinedload(ClubElector.user),
-                 joinedload(ClubVote.application).joinedload(ClubApplication.project),
-                 joinedload(ClubVote.candidate), joinedload(ClubVote.opened_by)))
+        select(ClubVote)
+        .where(ClubVote.id == vote_id, ClubVote.club_id == club.id)
+        .options(
+            selectinload(ClubVote.electors).joinedload(ClubElector.user),
+            joinedload(ClubVote.application).joinedload(ClubApplication.project),
+            joinedload(ClubVote.candidate),
+            joinedload(ClubVote.opened_by),
+        )
+    )
 
 
 def _vote_page(club, vote, form=None, status=200):
     minutes = db.session.scalar(select(ClubMinutes).where(ClubMinutes.vote_id == vote.id))
-    return render_template("clubs/vote.html", **club_context(
-        club, vote=vote, form=form or BallotForm(), minutes=minutes,
-        can_vote=policies.can_vote(current_user, vote),
-        voted=votes.has_voted(vote, current_user), turnout=votes.turnout(vote),
-        conflicted=votes.stands_aside(current_user, vote))), status
+    return render_template(
+        "clubs/vote.html",
+        **club_context(
+            club,
+            vote=vote,
+            form=form or BallotForm(),
+            minutes=minutes,
+            can_vote=policies.can_vote(current_user, vote),
+            voted=votes.has_voted(vote, current_user),
+            turnout=votes.turnout(vote),
+            conflicted=votes.stands_aside(current_user, vote),
+        ),
+    ), status
 
 
 @bp.route("/clubs/<int:club_id>/votes/<int:vote_id>", methods=["GET", "POST"])
@@ -206,8 +287,9 @@ def vote(club_id: int, vote_id: int):
 @login_required
 def minutes(club_id: int, number: int):
     club = member_club(club_id)
-    item = db.first_or_404(select(ClubMinutes).where(ClubMinutes.club_id == club.id,
-                                                     ClubMinutes.number == number))
+    item = db.first_or_404(
+        select(ClubMinutes).where(ClubMinutes.club_id == club.id, ClubMinutes.number == number)
+    )
     return render_template("clubs/minutes.html", **club_context(club, minutes=item))
 
 

@@ -1,5 +1,6 @@
 """The meetups module's pages, by concept. Every view reads as the lifecycle:
 load (404) → policy (403) → service → render/redirect."""
+
 from __future__ import annotations
 
 from flask import abort, request
@@ -16,9 +17,11 @@ def meetup_or_404(meetup_id: int, *, full: bool = False) -> Meetup:
     if full:
         meetup = load_meetup(meetup_id)
     else:
-        meetup = db.session.scalar(select(Meetup).where(Meetup.id == meetup_id)
-                                   .options(selectinload(Meetup.group),
-                                            selectinload(Meetup.presented)))
+        meetup = db.session.scalar(
+            select(Meetup)
+            .where(Meetup.id == meetup_id)
+            .options(selectinload(Meetup.group), selectinload(Meetup.presented))
+        )
     if meetup is None:
         abort(404)
     return meetup
@@ -40,8 +43,10 @@ def managed_meetup(meetup_id: int, user, *, full: bool = False) -> Meetup:
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and \
-        request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 from tremplin.meetups.routes import (  # noqa: E402,F401  (they attach to bp)

@@ -1,5 +1,6 @@
 """The door: a phone-friendly page for organisers — search by name, one click per person,
 walk-ins added on the spot. Answers JSON to the page's script, HTML without it."""
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -31,10 +32,18 @@ def checkin_page(meetup_id: int):
     shown = services.search(everyone, query)
     walk_in = WalkInForm(formdata=None, name=query if query and not shown else "")
     return render_template(
-        "meetups/checkin.html", meetup=meetup, registrations=shown, total=len(everyone),
-        query=query, counts=counts_for([meetup.id])[meetup.id], walk_in_form=walk_in,
-        form=CheckInForm(formdata=None), empty_form=EmptyForm(formdata=None),
-        door_open=policies.can_check_in(current_user, meetup), fold=services.fold)
+        "meetups/checkin.html",
+        meetup=meetup,
+        registrations=shown,
+        total=len(everyone),
+        query=query,
+        counts=counts_for([meetup.id])[meetup.id],
+        walk_in_form=walk_in,
+        form=CheckInForm(formdata=None),
+        empty_form=EmptyForm(formdata=None),
+        door_open=policies.can_check_in(current_user, meetup),
+        fold=services.fold,
+    )
 
 
 def _registration(meetup, registration_id: int) -> Registration:
@@ -48,8 +57,11 @@ def _answer(meetup, ok: bool, message: str, registration=None, *, offer_walk_in=
     if wants_json():
         payload = {"ok": ok, "message": message, **_counts_payload(meetup)}
         if registration is not None:
-            payload.update(id=registration.id, checked_in=registration.checked_in_at is not None,
-                           guests=registration.guests_checked_in)
+            payload.update(
+                id=registration.id,
+                checked_in=registration.checked_in_at is not None,
+                guests=registration.guests_checked_in,
+            )
         if offer_walk_in:
             payload["walk_in"] = True
         return jsonify(payload), (200 if ok else 409)
@@ -57,8 +69,13 @@ def _answer(meetup, ok: bool, message: str, registration=None, *, offer_walk_in=
     args = {"meetup_id": meetup.id}
     if offer_walk_in and registration is not None:
         args["q"] = registration.display_name
-    return redirect(url_for("meetups.checkin_page", **args,
-                            _anchor=f"r{registration.id}" if registration and ok else None))
+    return redirect(
+        url_for(
+            "meetups.checkin_page",
+            **args,
+            _anchor=f"r{registration.id}" if registration and ok else None,
+        )
+    )
 
 
 @bp.route("/rencontres/<int:meetup_id>/accueil/<int:registration_id>", methods=["POST"])
@@ -72,10 +89,16 @@ def check_in(meetup_id: int, registration_id: int):
     with form_errors(form) as outcome:
         services.check_in(current_user, registration, form.guests.data)
     if outcome.ok:
-        return _answer(meetup, True, _("%(name)s est arrivé·e.", name=registration.display_name),
-                       registration)
-    return _answer(meetup, False, outcome.error.message, registration,
-                   offer_walk_in=isinstance(outcome.error, services.NotRegistered))
+        return _answer(
+            meetup, True, _("%(name)s est arrivé·e.", name=registration.display_name), registration
+        )
+    return _answer(
+        meetup,
+        False,
+        outcome.error.message,
+        registration,
+        offer_walk_in=isinstance(outcome.error, services.NotRegistered),
+    )
 
 
 @bp.route("/rencontres/<int:meetup_id>/accueil/<int:registration_id>/annuler", methods=["POST"])
@@ -89,8 +112,12 @@ def undo_check_in(meetup_id: int, registration_id: int):
     with form_errors(form) as outcome:
         services.undo_check_in(current_user, registration)
     if outcome.ok:
-        return _answer(meetup, True, _("Pointage de %(name)s annulé.",
-                                       name=registration.display_name), registration)
+        return _answer(
+            meetup,
+            True,
+            _("Pointage de %(name)s annulé.", name=registration.display_name),
+            registration,
+        )
     return _answer(meetup, False, outcome.error.message, registration)
 
 
@@ -102,12 +129,20 @@ def walk_in(meetup_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             registration, existing = services.add_walk_in(
-                current_user, meetup, name=form.name.data or "", email=form.email.data,
-                guests=form.guests.data or 0)
+                current_user,
+                meetup,
+                name=form.name.data or "",
+                email=form.email.data,
+                guests=form.guests.data or 0,
+            )
         if outcome.ok:
-            message = (_("%(name)s était inscrit·e : pointé·e.", name=registration.display_name)
-                       if existing else _("%(name)s est ajouté·e sur place et pointé·e.",
-                                          name=registration.display_name))
+            message = (
+                _("%(name)s était inscrit·e : pointé·e.", name=registration.display_name)
+                if existing
+                else _(
+                    "%(name)s est ajouté·e sur place et pointé·e.", name=registration.display_name
+                )
+            )
             return _answer(meetup, True, message, registration)
     errors = [str(e) for f in form for e in f.errors] + [str(e) for e in form.form_errors]
     if wants_json():
@@ -115,7 +150,15 @@ def walk_in(meetup_id: int):
     counts = counts_for([meetup.id])[meetup.id]
     everyone = services.door_list(meetup)
     return render_template(
-        "meetups/checkin.html", meetup=meetup, registrations=everyone, total=len(everyone),
-        query="", counts=counts, walk_in_form=form, form=CheckInForm(formdata=None),
+        "meetups/checkin.html",
+        meetup=meetup,
+        registrations=everyone,
+        total=len(everyone),
+        query="",
+        counts=counts,
+        walk_in_form=form,
+        form=CheckInForm(formdata=None),
         empty_form=EmptyForm(formdata=None),
-        door_open=policies.can_check_in(current_user, meetup), fold=services.fold), 400
+        door_open=policies.can_check_in(current_user, meetup),
+        fold=services.fold,
+    ), 400

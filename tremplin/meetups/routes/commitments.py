@@ -1,5 +1,6 @@
 """Support commitments: proposing one (member, or visitor through their link), the
 project team's follow-up page, the supporter's list, and the CSV for the accounts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -42,18 +43,29 @@ def _meetup_choices(project: Project) -> list[tuple[int, str]]:
 
     since = utcnow() - timedelta(days=60)
     rows = db.session.scalars(
-        select(Meetup).join(MeetupProject, MeetupProject.meetup_id == Meetup.id)
+        select(Meetup)
+        .join(MeetupProject, MeetupProject.meetup_id == Meetup.id)
         .join(Registration, Registration.meetup_id == Meetup.id)
-        .where(MeetupProject.project_id == project.id, Registration.user_id == current_user.id,
-               Meetup.state == "published", Meetup.starts_at >= since)
-        .order_by(Meetup.starts_at.desc())).all()
+        .where(
+            MeetupProject.project_id == project.id,
+            Registration.user_id == current_user.id,
+            Meetup.state == "published",
+            Meetup.starts_at >= since,
+        )
+        .order_by(Meetup.starts_at.desc())
+    ).all()
     return [(0, _("En dehors d’une rencontre"))] + [
-        (m.id, f"{m.title} ({local_date(m.starts_at)})") for m in rows]
+        (m.id, f"{m.title} ({local_date(m.starts_at)})") for m in rows
+    ]
 
 
 def _offer(form: CommitmentForm) -> services.Offer:
-    return services.Offer(kind=form.kind.data, description=form.description.data or "",
-                          quantity=form.quantity.data, amount_cents=form.amount.data)
+    return services.Offer(
+        kind=form.kind.data,
+        description=form.description.data or "",
+        quantity=form.quantity.data,
+        amount_cents=form.amount.data,
+    )
 
 
 @bp.route("/soutiens/projet/<int:project_id>/proposer", methods=["GET", "POST"])
@@ -77,19 +89,32 @@ def new_commitment(project_id: int):
                 abort(400)
             meetup = db.session.get(Meetup, form.meetup_id.data)
         with form_errors(form) as outcome:
-            commitment = services.commit_support(project, _offer(form), supporter=current_user,
-                                                 meetup=meetup)
+            commitment = services.commit_support(
+                project, _offer(form), supporter=current_user, meetup=meetup
+            )
         if outcome.ok:
-            flash(_("Merci ! Votre soutien est proposé à l’équipe de %(project)s, qui va vous "
-                    "répondre.", project=project.title), "success")
+            flash(
+                _(
+                    "Merci ! Votre soutien est proposé à l’équipe de %(project)s, qui va vous "
+                    "répondre.",
+                    project=project.title,
+                ),
+                "success",
+            )
             if commitment.pledge_id:
-                flash(_("Votre promesse est aussi inscrite sur la collecte en cours du projet : "
-                        "retrouvez-la dans vos promesses."), "info")
+                flash(
+                    _(
+                        "Votre promesse est aussi inscrite sur la collecte en cours du projet : "
+                        "retrouvez-la dans vos promesses."
+                    ),
+                    "info",
+                )
             if meetup is not None:
                 return redirect(url_for("meetups.meetup", meetup_id=meetup.id))
             return redirect(url_for("meetups.my_commitments"))
-    return render_template("meetups/commitment_form.html", form=form, project=project,
-                           visitor=None, token=None)
+    return render_template(
+        "meetups/commitment_form.html", form=form, project=project, visitor=None, token=None
+    )
 
 
 @bp.route("/rencontres/inscription/<token>/soutenir/<int:project_id>", methods=["GET", "POST"])
@@ -110,14 +135,24 @@ def visitor_commitment(token: str, project_id: int):
         form.meetup_id.data = meetup.id
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            services.commit_support(project, _offer(form), registration=registration,
-                                    meetup=meetup)
+            services.commit_support(project, _offer(form), registration=registration, meetup=meetup)
         if outcome.ok:
-            flash(_("Merci ! Votre soutien est proposé à l’équipe de %(project)s. Nous vous "
-                    "écrirons quand elle l’aura accepté.", project=project.title), "success")
+            flash(
+                _(
+                    "Merci ! Votre soutien est proposé à l’équipe de %(project)s. Nous vous "
+                    "écrirons quand elle l’aura accepté.",
+                    project=project.title,
+                ),
+                "success",
+            )
             return redirect(url_for("meetups.manage_registration", token=token))
-    return render_template("meetups/commitment_form.html", form=form, project=project,
-                           visitor=registration, token=token)
+    return render_template(
+        "meetups/commitment_form.html",
+        form=form,
+        project=project,
+        visitor=registration,
+        token=token,
+    )
 
 
 @bp.route("/soutiens/projet/<int:project_id>")
@@ -127,17 +162,23 @@ def project_commitments(project_id: int):
     if not policies.can_see_project_commitments(current_user, project):
         abort(403)
     items = services.for_project(project.id)
-    return render_template("meetups/project_commitments.html", project=project,
-                           commitments=items, form=ReasonForm(formdata=None),
-                           is_team=policies.is_team_member(current_user, project))
+    return render_template(
+        "meetups/project_commitments.html",
+        project=project,
+        commitments=items,
+        form=ReasonForm(formdata=None),
+        is_team=policies.is_team_member(current_user, project),
+    )
 
 
 @bp.route("/soutiens")
 @login_required
 def my_commitments():
-    return render_template("meetups/my_commitments.html",
-                           commitments=services.for_supporter(current_user),
-                           form=ReasonForm(formdata=None))
+    return render_template(
+        "meetups/my_commitments.html",
+        commitments=services.for_supporter(current_user),
+        form=ReasonForm(formdata=None),
+    )
 
 
 @bp.route("/soutiens/<int:commitment_id>/<action>", methods=["POST"])
@@ -150,14 +191,22 @@ def commitment_action(commitment_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     handlers = {
-        "accepter": (lambda: services.accept(current_user, commitment),
-                     _("Soutien accepté : %(who)s est prévenu·e.", who=commitment.supporter_name)),
-        "commencer": (lambda: services.start(current_user, commitment),
-                      _("Le soutien est en cours.")),
-        "realise": (lambda: services.confirm_delivery(current_user, commitment),
-                    _("Soutien réalisé : merci de l’avoir confirmé.")),
-        "annuler": (lambda: services.cancel(current_user, commitment, form.reason.data or ""),
-                    _("Soutien annulé.")),
+        "accepter": (
+            lambda: services.accept(current_user, commitment),
+            _("Soutien accepté : %(who)s est prévenu·e.", who=commitment.supporter_name),
+        ),
+        "commencer": (
+            lambda: services.start(current_user, commitment),
+            _("Le soutien est en cours."),
+        ),
+        "realise": (
+            lambda: services.confirm_delivery(current_user, commitment),
+            _("Soutien réalisé : merci de l’avoir confirmé."),
+        ),
+        "annuler": (
+            lambda: services.cancel(current_user, commitment, form.reason.data or ""),
+            _("Soutien annulé."),
+        ),
     }
     if action not in handlers:
         abort(404)
@@ -168,9 +217,11 @@ def commitment_action(commitment_id: int, action: str):
     back = request.form.get("next")
     if back == "mine":
         return redirect(url_for("meetups.my_commitments"))
-    return redirect(url_for("meetups.project_commitments", project_id=commitment.project_id)
-                    if policies.can_see_project_commitments(current_user, commitment.project)
-                    else url_for("meetups.my_commitments"))
+    return redirect(
+        url_for("meetups.project_commitments", project_id=commitment.project_id)
+        if policies.can_see_project_commitments(current_user, commitment.project)
+        else url_for("meetups.my_commitments")
+    )
 
 
 def _day(value: str | None) -> datetime | None:

@@ -1,5 +1,6 @@
 """Meetup pages: the list, one meetup, creating, editing, publishing, cancelling, speakers,
 and the .ics file."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -31,22 +32,34 @@ from tremplin.platform.forms import EmptyForm
 def index():
     group_id = request.args.get("groupe", type=int)
     upcoming = services.upcoming_meetups(current_user, limit=None, group_id=group_id)
-    page = db.paginate(services.past_meetups_stmt(current_user, group_id=group_id),
-                       per_page=10, max_per_page=50)
+    page = db.paginate(
+        services.past_meetups_stmt(current_user, group_id=group_id), per_page=10, max_per_page=50
+    )
     shown = [m.id for m in upcoming] + [m.id for m in page.items]
     drafts = services.drafts_for(current_user)
     mine = {}
     if current_user.is_authenticated and upcoming:
         from tremplin.meetups.models import Registration
 
-        mine = dict(db.session.execute(select(Registration.meetup_id, Registration.status).where(
-            Registration.user_id == current_user.id,
-            Registration.meetup_id.in_([m.id for m in upcoming]))).all())
+        mine = dict(
+            db.session.execute(
+                select(Registration.meetup_id, Registration.status).where(
+                    Registration.user_id == current_user.id,
+                    Registration.meetup_id.in_([m.id for m in upcoming]),
+                )
+            ).all()
+        )
     return render_template(
-        "meetups/index.html", upcoming=upcoming, page=page, drafts=drafts, mine=mine,
-        counts=counts_for(shown), rates=rates_for([m.id for m in page.items]),
-        can_create=policies.can_create_meetup(current_user) or bool(
-            services.organised_groups(current_user)))
+        "meetups/index.html",
+        upcoming=upcoming,
+        page=page,
+        drafts=drafts,
+        mine=mine,
+        counts=counts_for(shown),
+        rates=rates_for([m.id for m in page.items]),
+        can_create=policies.can_create_meetup(current_user)
+        or bool(services.organised_groups(current_user)),
+    )
 
 
 @bp.route("/rencontres/<int:meetup_id>")
@@ -58,18 +71,26 @@ def meetup(meetup_id: int):
     rate = rates_for([meetup.id])[meetup.id] if (can_manage or meetup.tables_closed_at) else None
     projects = [link.project for link in meetup.presented]
     return render_template(
-        "meetups/meetup.html", meetup=meetup, registration=registration, counts=counts,
-        rate=rate, can_manage=can_manage, projects=projects,
+        "meetups/meetup.html",
+        meetup=meetup,
+        registration=registration,
+        counts=counts,
+        rate=rate,
+        can_manage=can_manage,
+        projects=projects,
         open_for_registration=policies.is_open_for_registration(meetup),
         can_register=policies.can_register(current_user, meetup),
         visitor_allowed=policies.can_register_as_visitor(meetup),
         can_check_in=policies.can_check_in(current_user, meetup),
         can_see_proposals=policies.can_see_proposals(current_user, meetup, projects),
         can_commit={p.id: policies.can_commit_support(current_user, p) for p in projects},
-        rsvp_form=RSVPForm(formdata=None), guests_form=GuestsForm(
-            formdata=None, guests=registration.guests if registration else 0),
-        visitor_form=VisitorRegistrationForm(formdata=None), form=EmptyForm(formdata=None),
-        speaker_form=SpeakerForm(formdata=None), schedule=services.schedule(meetup))
+        rsvp_form=RSVPForm(formdata=None),
+        guests_form=GuestsForm(formdata=None, guests=registration.guests if registration else 0),
+        visitor_form=VisitorRegistrationForm(formdata=None),
+        form=EmptyForm(formdata=None),
+        speaker_form=SpeakerForm(formdata=None),
+        schedule=services.schedule(meetup),
+    )
 
 
 def _group_choices(form: MeetupForm, *, allow_global: bool):
@@ -80,17 +101,28 @@ def _group_choices(form: MeetupForm, *, allow_global: bool):
 
 
 def _project_choices(form: MeetupForm) -> None:
-    form.projects.choices = [(pid, title) for pid, title in db.session.execute(
-        select(Project.id, Project.title).order_by(Project.title))]
+    form.projects.choices = [
+        (pid, title)
+        for pid, title in db.session.execute(
+            select(Project.id, Project.title).order_by(Project.title)
+        )
+    ]
 
 
 def _details(form: MeetupForm) -> services.MeetupDetails:
     return services.MeetupDetails(
-        title=form.title.data or "", starts_at=form.starts_at.data, ends_at=form.ends_at.data,
-        description=form.description.data or "", venue_name=form.venue_name.data,
-        address=form.address.data, online_url=form.online_url.data,
-        capacity=form.capacity.data, theme=form.theme.data or None,
-        departement=form.departement.data or None, table_minutes=form.table_minutes.data or 20)
+        title=form.title.data or "",
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        description=form.description.data or "",
+        venue_name=form.venue_name.data,
+        address=form.address.data,
+        online_url=form.online_url.data,
+        capacity=form.capacity.data,
+        theme=form.theme.data or None,
+        departement=form.departement.data or None,
+        table_minutes=form.table_minutes.data or 20,
+    )
 
 
 @bp.route("/rencontres/nouvelle", methods=["GET", "POST"])
@@ -112,15 +144,21 @@ def new_meetup():
         group = groups.get(form.group_id.data)
         with form_errors(form) as outcome:
             agenda = services.parse_agenda(form.agenda.data)
-            meetup = services.create_meetup(current_user, _details(form), group=group,
-                                            agenda=agenda, project_ids=form.projects.data,
-                                            publish="publish" in request.form)
+            meetup = services.create_meetup(
+                current_user,
+                _details(form),
+                group=group,
+                agenda=agenda,
+                project_ids=form.projects.data,
+                publish="publish" in request.form,
+            )
         if outcome.ok:
             if meetup.state == "published":
                 flash(_("La rencontre est publiée : les inscriptions sont ouvertes."), "success")
             else:
-                flash(_("Brouillon enregistré : ajoutez les intervenants, puis publiez."),
-                      "success")
+                flash(
+                    _("Brouillon enregistré : ajoutez les intervenants, puis publiez."), "success"
+                )
             return redirect(url_for("meetups.meetup", meetup_id=meetup.id))
     return render_template("meetups/meetup_form.html", form=form, meetup=None)
 
@@ -130,8 +168,9 @@ def new_meetup():
 def edit_meetup(meetup_id: int):
     meetup = managed_meetup(meetup_id, current_user, full=True)
     form = MeetupForm(obj=meetup) if request.method == "GET" else MeetupForm()
-    form.group_id.choices = [(meetup.group_id or 0, meetup.group.name if meetup.group
-                              else _("Tout le réseau"))]
+    form.group_id.choices = [
+        (meetup.group_id or 0, meetup.group.name if meetup.group else _("Tout le réseau"))
+    ]
     _project_choices(form)
     if request.method == "GET":
         form.group_id.data = meetup.group_id or 0
@@ -144,11 +183,16 @@ def edit_meetup(meetup_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             agenda = services.parse_agenda(form.agenda.data)
-            told = services.update_meetup(current_user, meetup, _details(form), agenda=agenda,
-                                          project_ids=form.projects.data)
+            told = services.update_meetup(
+                current_user, meetup, _details(form), agenda=agenda, project_ids=form.projects.data
+            )
         if outcome.ok:
-            flash(_("Rencontre mise à jour ; les inscrits ont été prévenus du changement.")
-                  if told else _("Rencontre mise à jour."), "success")
+            flash(
+                _("Rencontre mise à jour ; les inscrits ont été prévenus du changement.")
+                if told
+                else _("Rencontre mise à jour."),
+                "success",
+            )
             return redirect(url_for("meetups.meetup", meetup_id=meetup.id))
     return render_template("meetups/meetup_form.html", form=form, meetup=meetup)
 
@@ -190,10 +234,14 @@ def add_speaker(meetup_id: int):
     form = SpeakerForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            services.add_speaker(current_user, meetup, name=form.name.data or "",
-                                 organisation=form.organisation.data or "",
-                                 offer=form.offer.data or "",
-                                 member_email=form.member_email.data or "")
+            services.add_speaker(
+                current_user,
+                meetup,
+                name=form.name.data or "",
+                organisation=form.organisation.data or "",
+                offer=form.offer.data or "",
+                member_email=form.member_email.data or "",
+            )
         if outcome.ok:
             flash(_("Intervenant ajouté."), "success")
             return redirect(url_for("meetups.meetup", meetup_id=meetup.id, _anchor="intervenants"))
@@ -221,5 +269,8 @@ def meetup_ics(meetup_id: int):
     meetup = meetup_or_404(meetup_id)
     if meetup.state == "draft" or not policies.can_view_meetup(current_user, meetup):
         abort(404)
-    return Response(ics.meetup_ics(meetup), mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="rencontre-{meetup.id}.ics"'})
+    return Response(
+        ics.meetup_ics(meetup),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="rencontre-{meetup.id}.ics"'},
+    )

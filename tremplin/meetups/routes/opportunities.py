@@ -1,6 +1,7 @@
 """The opportunity watch: the list (by theme and type), one opportunity, posting and
 editing (organisers), "J'ai candidaté" / "J'ai été retenu·e", and theme subscriptions with
 the digest's consent and frequency."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -24,9 +25,14 @@ from tremplin.platform.vocabulary import THEME_LABELS
 
 def _opportunity_or_404(opportunity_id: int) -> Opportunity:
     opportunity = db.session.scalar(
-        select(Opportunity).where(Opportunity.id == opportunity_id)
-        .options(selectinload(Opportunity.theme_rows), selectinload(Opportunity.group),
-                 selectinload(Opportunity.posted_by)))
+        select(Opportunity)
+        .where(Opportunity.id == opportunity_id)
+        .options(
+            selectinload(Opportunity.theme_rows),
+            selectinload(Opportunity.group),
+            selectinload(Opportunity.posted_by),
+        )
+    )
     if opportunity is None or not policies.can_view_opportunity(current_user, opportunity):
         abort(404)
     return opportunity
@@ -40,28 +46,39 @@ def opportunities():
     kind = kind if kind in OPPORTUNITY_KINDS else None
     mine_only = request.args.get("mes-themes") == "1" and current_user.is_authenticated
     my_themes = services.themes_of(current_user) if current_user.is_authenticated else []
-    stmt = services.list_stmt(current_user, theme=theme, kind=kind,
-                              themes=my_themes if mine_only and not theme else None)
+    stmt = services.list_stmt(
+        current_user, theme=theme, kind=kind, themes=my_themes if mine_only and not theme else None
+    )
     page = db.paginate(stmt, per_page=20, max_per_page=50)
     ids = [o.id for o in page.items]
     return render_template(
-        "meetups/opportunities.html", page=page, theme=theme, kind=kind, mine_only=mine_only,
-        my_themes=my_themes, counts=services.application_counts(ids),
+        "meetups/opportunities.html",
+        page=page,
+        theme=theme,
+        kind=kind,
+        mine_only=mine_only,
+        my_themes=my_themes,
+        counts=services.application_counts(ids),
         mine=services.my_applications(current_user, ids),
-        can_post=policies.can_post_opportunity(current_user) or bool(
-            organised_groups(current_user)), form=EmptyForm(formdata=None))
+        can_post=policies.can_post_opportunity(current_user)
+        or bool(organised_groups(current_user)),
+        form=EmptyForm(formdata=None),
+    )
 
 
 @bp.route("/opportunites/<int:opportunity_id>")
 def opportunity(opportunity_id: int):
     item = _opportunity_or_404(opportunity_id)
     return render_template(
-        "meetups/opportunity.html", opportunity=item, is_open=services.is_open(item),
+        "meetups/opportunity.html",
+        opportunity=item,
+        is_open=services.is_open(item),
         counts=services.application_counts([item.id])[item.id],
         mine=services.my_applications(current_user, [item.id]).get(item.id),
         can_edit=policies.can_edit_opportunity(current_user, item),
         can_mark=policies.can_mark_application(current_user, item),
-        form=EmptyForm(formdata=None))
+        form=EmptyForm(formdata=None),
+    )
 
 
 def _group_choices(form: OpportunityForm) -> dict:
@@ -72,11 +89,17 @@ def _group_choices(form: OpportunityForm) -> dict:
 
 
 def _values(form: OpportunityForm) -> dict:
-    return {"title": form.title.data or "", "kind": form.kind.data,
-            "description": form.description.data or "", "organisation": form.organisation.data,
-            "url": form.url.data, "themes": form.themes.data or [],
-            "stages": form.stages.data or [], "departement": form.departement.data or None,
-            "deadline": form.deadline.data}
+    return {
+        "title": form.title.data or "",
+        "kind": form.kind.data,
+        "description": form.description.data or "",
+        "organisation": form.organisation.data,
+        "url": form.url.data,
+        "themes": form.themes.data or [],
+        "stages": form.stages.data or [],
+        "departement": form.departement.data or None,
+        "deadline": form.deadline.data,
+    }
 
 
 @bp.route("/opportunites/nouvelle", methods=["GET", "POST"])
@@ -88,11 +111,13 @@ def new_opportunity():
         abort(403)
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            item = services.post_opportunity(current_user, **_values(form),
-                                             group=groups.get(form.group_id.data))
+            item = services.post_opportunity(
+                current_user, **_values(form), group=groups.get(form.group_id.data)
+            )
         if outcome.ok:
-            flash(_("Opportunité publiée : les membres qui suivent ces thèmes la verront."),
-                  "success")
+            flash(
+                _("Opportunité publiée : les membres qui suivent ces thèmes la verront."), "success"
+            )
             return redirect(url_for("meetups.opportunity", opportunity_id=item.id))
     return render_template("meetups/opportunity_form.html", form=form, opportunity=None)
 
@@ -104,8 +129,9 @@ def edit_opportunity(opportunity_id: int):
     if not policies.can_edit_opportunity(current_user, item):
         abort(403)
     form = OpportunityForm(obj=item) if request.method == "GET" else OpportunityForm()
-    form.group_id.choices = [(item.group_id or 0, item.group.name if item.group
-                              else _("Tout le réseau"))]
+    form.group_id.choices = [
+        (item.group_id or 0, item.group.name if item.group else _("Tout le réseau"))
+    ]
     if request.method == "GET":
         form.themes.data = item.themes
         form.stages.data = item.stages or []
@@ -130,8 +156,10 @@ def archive_opportunity(opportunity_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             services.archive_opportunity(current_user, item)
-        flash(_("Opportunité retirée de la veille.") if outcome.ok else outcome.error.message,
-              "success" if outcome.ok else "error")
+        flash(
+            _("Opportunité retirée de la veille.") if outcome.ok else outcome.error.message,
+            "success" if outcome.ok else "error",
+        )
     return redirect(url_for("meetups.opportunities"))
 
 
@@ -142,7 +170,10 @@ def mark_application(opportunity_id: int, action: str):
     if not policies.can_mark_application(current_user, item):
         abort(403)
     handlers = {
-        "candidature": (services.mark_applied, _("C’est noté : vous avez candidaté. Bonne chance !")),
+        "candidature": (
+            services.mark_applied,
+            _("C’est noté : vous avez candidaté. Bonne chance !"),
+        ),
         "retenu": (services.mark_won, _("Félicitations ! Le réseau est fier de vous.")),
         "annuler-candidature": (services.withdraw_application, _("Candidature retirée.")),
     }
@@ -153,8 +184,9 @@ def mark_application(opportunity_id: int, action: str):
         run, message = handlers[action]
         with form_errors(form) as outcome:
             run(current_user, item)
-        flash(message if outcome.ok else outcome.error.message,
-              "success" if outcome.ok else "error")
+        flash(
+            message if outcome.ok else outcome.error.message, "success" if outcome.ok else "error"
+        )
     return redirect(url_for("meetups.opportunity", opportunity_id=item.id))
 
 
@@ -164,14 +196,16 @@ def subscriptions():
     form = SubscriptionForm()
     consents = {c.kind for c in current_user.email_consents}
     if request.method == "GET":
-        form.themes.data = services.subscribed_themes(current_user) or \
-            services.themes_of(current_user)
+        form.themes.data = services.subscribed_themes(current_user) or services.themes_of(
+            current_user
+        )
         form.frequency.data = services.digest_frequency(current_user)
         form.digest.data = KIND_DIGEST in consents
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            services.set_subscriptions(current_user, form.themes.data or [],
-                                       form.frequency.data or "weekly")
+            services.set_subscriptions(
+                current_user, form.themes.data or [], form.frequency.data or "weekly"
+            )
             wanted = (consents | {KIND_DIGEST}) if form.digest.data else (consents - {KIND_DIGEST})
             notifications.set_consents(current_user, wanted)
         if outcome.ok:

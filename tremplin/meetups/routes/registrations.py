@@ -1,5 +1,6 @@
 """Registering: a member's RSVP and guests, a visitor's registration and its e-mailed
 links (confirm, manage, cancel), and the member's calendar feed."""
+
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
@@ -42,8 +43,13 @@ def rsvp(meetup_id: int):
             if registration.status == CONFIRMED:
                 flash(_("C’est noté : vous êtes inscrit·e. À bientôt !"), "success")
             else:
-                flash(_("La rencontre est complète : vous êtes sur la liste d’attente. Vous "
-                        "serez inscrit·e automatiquement si une place se libère."), "warning")
+                flash(
+                    _(
+                        "La rencontre est complète : vous êtes sur la liste d’attente. Vous "
+                        "serez inscrit·e automatiquement si une place se libère."
+                    ),
+                    "warning",
+                )
             return _back(meetup)
     _flash_errors(form)
     return _back(meetup)
@@ -98,14 +104,23 @@ def register_visitor(meetup_id: int):
     form = VisitorRegistrationForm()
     if form.validate_on_submit():
         if form.website.data:  # a robot filled the hidden field: pretend all went well
-            return render_template("meetups/visitor_check_email.html", meetup=meetup,
-                                   email=form.email.data)
+            return render_template(
+                "meetups/visitor_check_email.html", meetup=meetup, email=form.email.data
+            )
         with form_errors(form) as outcome:
-            services.register_visitor(meetup, name=form.name.data, email=form.email.data,
-                                      guests=form.guests.data or 0, locale=current_locale())
+            services.register_visitor(
+                meetup,
+                name=form.name.data,
+                email=form.email.data,
+                guests=form.guests.data or 0,
+                locale=current_locale(),
+            )
         if outcome.ok:
-            return render_template("meetups/visitor_check_email.html", meetup=meetup,
-                                   email=form.email.data.strip().lower())
+            return render_template(
+                "meetups/visitor_check_email.html",
+                meetup=meetup,
+                email=form.email.data.strip().lower(),
+            )
     return render_template("meetups/visitor_register.html", meetup=meetup, form=form)
 
 
@@ -113,9 +128,11 @@ def register_visitor(meetup_id: int):
 def confirm_registration(token: str):
     result = services.registration_from_token(token, max_age=CONFIRM_MAX_AGE)
     if result.status != "ok":
-        return render_template("meetups/link_problem.html", status=result.status,
-                               meetup=result.registration.meetup if result.registration else None), \
-            400 if result.status == "invalid" else 200
+        return render_template(
+            "meetups/link_problem.html",
+            status=result.status,
+            meetup=result.registration.meetup if result.registration else None,
+        ), 400 if result.status == "invalid" else 200
     registration = result.registration
     form = EmptyForm()
     with form_errors(form) as outcome:
@@ -136,15 +153,22 @@ def _registration_for(token: str):
 def manage_registration(token: str):
     registration, result = _registration_for(token)
     if registration is None:
-        return render_template("meetups/link_problem.html", status=result.status,
-                               meetup=None), 400 if result.status == "invalid" else 200
+        return render_template(
+            "meetups/link_problem.html", status=result.status, meetup=None
+        ), 400 if result.status == "invalid" else 200
     meetup = registration.meetup
     projects = [link.project for link in meetup.presented]
     return render_template(
-        "meetups/registration.html", registration=registration, meetup=meetup, token=token,
-        projects=projects, commitments=for_registration(registration),
+        "meetups/registration.html",
+        registration=registration,
+        meetup=meetup,
+        token=token,
+        projects=projects,
+        commitments=for_registration(registration),
         can_commit=policies.can_commit_as_visitor(registration) and meetup.state != "cancelled",
-        form=EmptyForm(formdata=None), waiting=registration.status == WAITING)
+        form=EmptyForm(formdata=None),
+        waiting=registration.status == WAITING,
+    )
 
 
 @bp.route("/rencontres/inscription/<token>/annuler", methods=["POST"])
@@ -164,6 +188,7 @@ def cancel_by_link(token: str):
 
 
 # --- the member's calendar ---------------------------------------------------------------
+
 
 @bp.route("/rencontres/mon-agenda")
 @login_required
@@ -188,6 +213,8 @@ def calendar_feed(token: str):
     user = ics.user_for_feed(token)
     if user is None:
         abort(404)
-    return Response(ics.feed_ics(user), mimetype="text/calendar",
-                    headers={"Cache-Control": "private, max-age=900"})
-
+    return Response(
+        ics.feed_ics(user),
+        mimetype="text/calendar",
+        headers={"Cache-Control": "private, max-age=900"},
+    )

@@ -1,5 +1,6 @@
 """Proposal tables: split, move people, seat latecomers, the timer (and its big screen),
 proposals recorded table by table, and the page where the project's team reads them."""
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, url_for
@@ -40,24 +41,40 @@ def tables(meetup_id: int):
         registration = find_registration(meetup, current_user)
         if registration is None or registration.checked_in_at is None:
             abort(403)
-        my_table = next((t for t in tables for s in t.seats
-                         if s.registration_id == registration.id and s.guest_index == 0), None)
+        my_table = next(
+            (
+                t
+                for t in tables
+                for s in t.seats
+                if s.registration_id == registration.id and s.guest_index == 0
+            ),
+            None,
+        )
     projects = [link.project for link in meetup.presented]
     proposal_form = ProposalForm(formdata=None)
     proposal_form.project.choices = [(p.id, p.title) for p in projects]
     move_form = MoveForm(formdata=None)
     move_form.table.choices = [(t.id, _("Table %(n)d", n=t.number)) for t in tables]
     return render_template(
-        "meetups/tables.html", meetup=meetup, tables=tables if can_run else
-        ([my_table] if my_table else []), can_run=can_run, my_table=my_table,
-        projects=projects, split_form=SplitForm(formdata=None, min_size=meetup.table_min_size,
-                                                max_size=meetup.table_max_size),
+        "meetups/tables.html",
+        meetup=meetup,
+        tables=tables if can_run else ([my_table] if my_table else []),
+        can_run=can_run,
+        my_table=my_table,
+        projects=projects,
+        split_form=SplitForm(
+            formdata=None, min_size=meetup.table_min_size, max_size=meetup.table_max_size
+        ),
         timer_form=TimerForm(formdata=None, minutes=meetup.table_minutes),
-        proposal_form=proposal_form, move_form=move_form, form=EmptyForm(formdata=None),
+        proposal_form=proposal_form,
+        move_form=move_form,
+        form=EmptyForm(formdata=None),
         warnings=services.size_warnings(meetup, tables) if can_run else [],
         unseated=services.unseated(meetup, tables) if can_run else 0,
-        timer=services.timer_state(meetup), seat_label=services.seat_label,
-        has_proposals=any(t.proposals for t in tables))
+        timer=services.timer_state(meetup),
+        seat_label=services.seat_label,
+        has_proposals=any(t.proposals for t in tables),
+    )
 
 
 @bp.route("/rencontres/<int:meetup_id>/tables/former", methods=["POST"])
@@ -67,8 +84,9 @@ def split(meetup_id: int):
     form = SplitForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            plan = services.split_into_tables(current_user, meetup, form.min_size.data,
-                                              form.max_size.data)
+            plan = services.split_into_tables(
+                current_user, meetup, form.min_size.data, form.max_size.data
+            )
         if outcome.ok:
             flash(ngettext_tables(len(plan.tables)), "success")
             for note in plan.notes:
@@ -76,8 +94,11 @@ def split(meetup_id: int):
         else:
             flash(outcome.error.message, "error")
     else:
-        flash(" ".join(str(e) for f in form for e in f.errors) or
-              _("Le formulaire a expiré : rechargez la page."), "error")
+        flash(
+            " ".join(str(e) for f in form for e in f.errors)
+            or _("Le formulaire a expiré : rechargez la page."),
+            "error",
+        )
     return redirect(_tables_url(meetup))
 
 
@@ -131,8 +152,10 @@ def move(meetup_id: int, seat_id: int):
             if outcome.ok:
                 return jsonify(ok=True, seat=seat.id, table=target.id, number=target.number)
             return jsonify(ok=False, message=outcome.error.message), 409
-        _flash_outcome(outcome, _("%(name)s va à la table %(n)d.", name=services.seat_label(seat),
-                                  n=target.number))
+        _flash_outcome(
+            outcome,
+            _("%(name)s va à la table %(n)d.", name=services.seat_label(seat), n=target.number),
+        )
     return redirect(_tables_url(meetup, f"table-{target.number}"))
 
 
@@ -171,9 +194,13 @@ def timer(meetup_id: int):
 @login_required
 def screen(meetup_id: int):
     meetup = managed_meetup(meetup_id, current_user, full=True)
-    return render_template("meetups/tables_screen.html", meetup=meetup,
-                           tables=services.load_tables(meetup), timer=services.timer_state(meetup),
-                           seat_label=services.seat_label)
+    return render_template(
+        "meetups/tables_screen.html",
+        meetup=meetup,
+        tables=services.load_tables(meetup),
+        timer=services.timer_state(meetup),
+        seat_label=services.seat_label,
+    )
 
 
 @bp.route("/rencontres/<int:meetup_id>/tables/clore", methods=["POST"])
@@ -184,8 +211,13 @@ def close_tables(meetup_id: int):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             count = proposal_services.close_tables(current_user, meetup)
-        _flash_outcome(outcome, _("Tables closes : %(n)d proposition(s) transmise(s) à l’équipe "
-                                  "du projet.", n=count if outcome.ok else 0))
+        _flash_outcome(
+            outcome,
+            _(
+                "Tables closes : %(n)d proposition(s) transmise(s) à l’équipe du projet.",
+                n=count if outcome.ok else 0,
+            ),
+        )
     return redirect(_tables_url(meetup))
 
 
@@ -196,23 +228,28 @@ def record_proposal(meetup_id: int, table_id: int):
     table = db.get_or_404(ProposalTable, table_id)
     if table.meetup_id != meetup.id:
         abort(404)
-    if not policies.can_record_proposal(current_user, table, proposal_services.seated_user_ids(table)):
+    if not policies.can_record_proposal(
+        current_user, table, proposal_services.seated_user_ids(table)
+    ):
         abort(403)
     form = ProposalForm()
     form.project.choices = [(link.project_id, "") for link in meetup.presented]
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            proposal_services.record_proposal(current_user, table, form.body.data,
-                                     form.project.data or None)
+            proposal_services.record_proposal(
+                current_user, table, form.body.data, form.project.data or None
+            )
         _flash_outcome(outcome, _("Proposition notée pour la table %(n)d.", n=table.number))
     else:
-        flash(" ".join(str(e) for f in form for e in f.errors) or
-              _("Le formulaire a expiré : rechargez la page."), "error")
+        flash(
+            " ".join(str(e) for f in form for e in f.errors)
+            or _("Le formulaire a expiré : rechargez la page."),
+            "error",
+        )
     return redirect(_tables_url(meetup, f"table-{table.number}"))
 
 
-@bp.route("/rencontres/<int:meetup_id>/propositions/<int:proposal_id>/supprimer",
-          methods=["POST"])
+@bp.route("/rencontres/<int:meetup_id>/propositions/<int:proposal_id>/supprimer", methods=["POST"])
 @login_required
 def delete_proposal(meetup_id: int, proposal_id: int):
     meetup = viewable_meetup(meetup_id, current_user)
@@ -238,6 +275,11 @@ def proposals(meetup_id: int):
         abort(403)
     from tremplin.meetups.commitments import for_meetup
 
-    return render_template("meetups/proposals.html", meetup=meetup,
-                           tables=services.load_tables(meetup), projects=projects,
-                           commitments=for_meetup(meetup), seat_label=services.seat_label)
+    return render_template(
+        "meetups/proposals.html",
+        meetup=meetup,
+        tables=services.load_tables(meetup),
+        projects=projects,
+        commitments=for_meetup(meetup),
+        seat_label=services.seat_label,
+    )
