@@ -71,7 +71,7 @@ def test_premises_need_ranks_landlord_then_skills_then_neighbours(
     make_profile(far_away, skills=["Chant"], departement="13")
     teammate = make_member("Fanny Équipe")
     make_profile(teammate, departement="93")
-    project.memberships[0].project.memberships  # loaded
+
     from tremplin.members.models import ACCEPTED, TEAMMATE, ProjectMember
 
     db.session.add(
@@ -433,7 +433,7 @@ def test_the_suggestions_page_costs_a_fixed_number_of_statements(
     auth.login_as(owner)
 
     def add(n):
-        for i in range(n):
+        for _ in range(n):
             member = make_member()
             make_profile(member, skills=["Couture"], languages=["wo"], departement="93")
             prefer(member, organisation_kind="bailleur")
