@@ -2,7 +2,7 @@
 with the reasons that explain it ("compétence : comptabilité", "même département").
 
 Reads only. A suggestion is made from what the person looking at it may see of each member
-(`people.visible_profile`, the members' one visibility rule), so a hidden field never
+(`policies.can_see_field`, the members' one visibility rule), so a hidden field never
 explains a suggestion; a member who chose "ne pas me suggérer", or who is unavailable, is
 never suggested. Candidates are loaded once per page in a fixed number of statements and
 indexed by skill word family, département, language and kind of organisation, so a need is
@@ -28,6 +28,7 @@ from tremplin.members.models import (
     AVAILABLE,
     OFFER_ACCEPTED,
     OPEN,
+    PROFILE_FIELDS,
     UNAVAILABLE,
     HelpOffer,
     HelpPreference,
@@ -35,9 +36,10 @@ from tremplin.members.models import (
     NeedInvitation,
     NeedSuggestionDismissal,
     Profile,
+    ProfileTag,
     Project,
+    ProjectMember,
 )
-from tremplin.members.people import visible_profile
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
 from tremplin.platform.types import utcnow
@@ -71,8 +73,32 @@ MAX_HISTORY_COUNTED = 2
 
 @dataclass(frozen=True)
 class Reason:
-    kind: str  # skill, territory, organisation, language, history, available
-    text: Any  # a lazy string, rendered in the reader's language
+    """Why a suggestion is made: a kind (skill, territory, organisation, language, history,
+    available) and its values; `text` is the sentence, in the reader's language."""
+
+    kind: str
+    values: tuple = ()
+
+    @property
+    def text(self) -> Any:
+        return _REASON_TEXTS[self.kind](*self.values)
+
+
+_REASON_TEXTS = {
+    "skill": lambda skills: _l("Compétence : %(skills)s", skills=", ".join(skills)),
+    "language": lambda codes: _l(
+        "Parle %(languages)s",
+        languages=", ".join(str(LANGUAGE_LABELS[c]).lower() for c in codes),
+    ),
+    "organisation": lambda kind: _l("Organisation : %(kind)s", kind=ORGANISATION_LABELS[kind]),
+    "history": lambda kind, count: _l(
+        "A déjà aidé sur des besoins « %(kind)s » (%(count)s)",
+        kind=NEED_KIND_LABELS.get(kind, kind),
+        count=count,
+    ),
+    "territory": lambda code: _l("Même département (%(place)s)", place=departement_label(code)),
+    "available": lambda: AVAILABILITY_LABELS[AVAILABLE],
+}
 
 
 @dataclass
@@ -136,7 +162,7 @@ def need_words(need: Need) -> NeedWords:
 
 @dataclass
 class Helper:
-    user: User
+    user: Any  # a User (or a loaded row with its id) — see `resolve_users`
     skills: dict[str, str] = field(default_factory=dict)  # index term -> the skill as typed
     departement: str | None = None
     languages: frozenset[str] = frozenset()
@@ -145,17 +171,47 @@ class Helper:
     history: dict[str, int] = field(default_factory=dict)  # need kind -> accepted offers
 
 
-def _helper(viewer, user: User, preference: HelpPreference | None, history) -> Helper:
-    view = visible_profile(viewer, user)
+class Candidate:
+    """A member as loaded for matching (plain columns, no ORM object): what the members'
+    visibility rule (`policies.can_see_field`) reads of an owner and their profile."""
+
+    is_deleted = False
+    suspended_at = None
+
+    def __init__(self, user_id: int, profile: CandidateProfile | None):
+        self.id = user_id
+        self.profile = profile
+
+
+class CandidateProfile:
+    def __init__(self, visibility: dict[str, str], departement, skills, languages):
+        self._visibility = visibility
+        self.departement = departement
+        self.skills = skills
+        self.languages = languages
+
+    def visibility(self, name: str) -> str:
+        return self._visibility.get(name) or PROFILE_FIELDS[name]
+
+
+def _helper(viewer, user, preference: HelpPreference | None, history) -> Helper:
+    """What `viewer` may see of `user` that can explain a suggestion: each field goes
+    through the members' one visibility rule."""
+    profile = getattr(user, "profile", None)
+
+    def shown(name: str) -> bool:
+        return profile is not None and policies.can_see_field(viewer, user, profile, name)
+
     skills: dict[str, str] = {}
-    for skill in view.skills:
-        for term in _terms(skill):
-            skills.setdefault(term, skill)
+    if shown("skills"):
+        for skill in profile.skills:
+            for term in _terms(skill):
+                skills.setdefault(term, skill)
     return Helper(
         user=user,
         skills=skills,
-        departement=view.departement,
-        languages=frozenset(view.languages),
+        departement=profile.departement if shown("location") else None,
+        languages=frozenset(profile.languages) if shown("languages") else frozenset(),
         organisation_kind=preference.organisation_kind if preference else None,
         availability=preference.availability if preference else AVAILABLE,
         history=history,
@@ -168,57 +224,38 @@ def score(helper: Helper, words: NeedWords) -> tuple[float, list[Reason]]:
     adds to a reason but is none by itself."""
     total = 0.0
     reasons: list[Reason] = []
-    matched = []
-    for term, skill in helper.skills.items():
-        if term in words.terms and skill not in matched:
+    matched: list[str] = []
+    for term in words.terms & helper.skills.keys():
+        skill = helper.skills[term]
+        if skill not in matched:
             matched.append(skill)
     if matched:
-        counted = matched[:MAX_SKILLS_COUNTED]
+        counted = tuple(sorted(matched)[:MAX_SKILLS_COUNTED])
         total += WEIGHTS["skill"] * len(counted)
-        reasons.append(Reason("skill", _l("Compétence : %(skills)s", skills=", ".join(counted))))
-    if words.languages & helper.languages:
-        names = ", ".join(
-            str(LANGUAGE_LABELS[c]).lower() for c in sorted(words.languages & helper.languages)
-        )
+        reasons.append(Reason("skill", (counted,)))
+    spoken = words.languages & helper.languages
+    if spoken:
         total += WEIGHTS["language"]
-        reasons.append(Reason("language", _l("Parle %(languages)s", languages=names)))
-    organisations = KIND_ORGANISATIONS.get(words.kind, frozenset())
-    if helper.organisation_kind and helper.organisation_kind in organisations:
+        reasons.append(Reason("language", (tuple(sorted(spoken)),)))
+    if helper.organisation_kind and helper.organisation_kind in KIND_ORGANISATIONS.get(
+        words.kind, ()
+    ):
         total += WEIGHTS["organisation"]
-        reasons.append(
-            Reason(
-                "organisation",
-                _l("Organisation : %(kind)s", kind=ORGANISATION_LABELS[helper.organisation_kind]),
-            )
-        )
-    helped = min(helper.history.get(words.kind, 0), MAX_HISTORY_COUNTED)
+        reasons.append(Reason("organisation", (helper.organisation_kind,)))
+    helped = helper.history.get(words.kind, 0)
     if helped:
-        total += WEIGHTS["history"] * helped
-        reasons.append(
-            Reason(
-                "history",
-                _l(
-                    "A déjà aidé sur des besoins « %(kind)s » (%(count)s)",
-                    kind=NEED_KIND_LABELS.get(words.kind, words.kind),
-                    count=helper.history.get(words.kind, 0),
-                ),
-            )
-        )
+        total += WEIGHTS["history"] * min(helped, MAX_HISTORY_COUNTED)
+        reasons.append(Reason("history", (words.kind, helped)))
     same_place = bool(words.departement and helper.departement == words.departement)
     if same_place and words.kind in TERRITORIAL_KINDS:
         total += WEIGHTS["territory_local"]
     elif same_place and total:
         total += WEIGHTS["territory"]
     if same_place and total:
-        reasons.append(
-            Reason(
-                "territory",
-                _l("Même département (%(place)s)", place=departement_label(words.departement)),
-            )
-        )
+        reasons.append(Reason("territory", (words.departement,)))
     if total and helper.availability == AVAILABLE:
         total += WEIGHTS["available"]
-        reasons.append(Reason("available", AVAILABILITY_LABELS[AVAILABLE]))
+        reasons.append(Reason("available"))
     return total, reasons
 
 
@@ -259,10 +296,18 @@ class HelperPool:
 
     @classmethod
     def load(cls, viewer, only: set[int] | None = None) -> HelperPool:
+        """Four statements whatever the size of the network: members with the profile
+        columns the rule needs, their skill and language tags, their settings, and the
+        offers of theirs that teams accepted."""
+        visibility_columns = [Profile.skills_visibility, Profile.location_visibility]
         users_q = (
-            select(User)
+            select(User.id, Profile.user_id, Profile.departement, *visibility_columns)
+            .add_columns(Profile.languages_visibility)
+            .outerjoin(Profile, Profile.user_id == User.id)
             .where(User.deleted_at.is_(None), User.suspended_at.is_(None))
-            .options(selectinload(User.profile).selectinload(Profile.tags))
+        )
+        tags_q = select(ProfileTag.user_id, ProfileTag.kind, ProfileTag.value).where(
+            ProfileTag.kind.in_(("skill", "language"))
         )
         prefs_q = select(HelpPreference)
         history_q = (
@@ -273,18 +318,43 @@ class HelperPool:
         )
         if only is not None:
             users_q = users_q.where(User.id.in_(only))
+            tags_q = tags_q.where(ProfileTag.user_id.in_(only))
             prefs_q = prefs_q.where(HelpPreference.user_id.in_(only))
             history_q = history_q.where(HelpOffer.helper_id.in_(only))
+        tags: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"skill": [], "language": []})
+        for user_id, kind, value in db.session.execute(tags_q.order_by(ProfileTag.id)):
+            tags[user_id][kind].append(value)
+        candidates = []
+        for (
+            user_id,
+            has_profile,
+            departement,
+            skills_v,
+            location_v,
+            languages_v,
+        ) in db.session.execute(users_q):
+            profile = None
+            if has_profile is not None:
+                mine = tags.get(user_id, {"skill": [], "language": []})
+                profile = CandidateProfile(
+                    {"skills": skills_v, "location": location_v, "languages": languages_v},
+                    departement,
+                    mine["skill"],
+                    mine["language"],
+                )
+            candidates.append(Candidate(user_id, profile))
         preferences = {p.user_id: p for p in db.session.scalars(prefs_q)}
         history: dict[int, dict[str, int]] = defaultdict(dict)
         for helper_id, kind, count in db.session.execute(history_q):
             history[helper_id][kind] = count
-        return cls.build(viewer, db.session.scalars(users_q), preferences, history)
+        return cls.build(viewer, candidates, preferences, history)
 
     @classmethod
     def build(cls, viewer, users, preferences: dict, history: dict) -> HelperPool:
         """The pool from loaded rows (no query): members who may be suggested, as `viewer`
         may see them."""
+        # The rule is asked thousands of times: ask it of the user, not of a proxy to it.
+        viewer = getattr(viewer, "_get_current_object", lambda: viewer)()
         helpers = []
         for user in users:
             preference = preferences.get(user.id)
@@ -320,6 +390,22 @@ class HelperPool:
         return suggestions[:limit]
 
 
+def resolve_users(suggestions: list[Suggestion]) -> list[Suggestion]:
+    """Replace the loaded rows of the suggestions shown by the members themselves (with
+    their profile, for names and pictures): two statements for the whole page."""
+    wanted = {s.user.id for s in suggestions if not isinstance(s.user, User)}
+    if wanted:
+        users = {
+            u.id: u
+            for u in db.session.scalars(
+                select(User).where(User.id.in_(wanted)).options(selectinload(User.profile))
+            )
+        }
+        for suggestion in suggestions:
+            suggestion.user = users.get(suggestion.user.id, suggestion.user)
+    return suggestions
+
+
 def _team_ids(project: Project) -> set[int]:
     return {m.user_id for m in project.memberships if m.status == ACCEPTED} | {project.owner_id}
 
@@ -344,7 +430,7 @@ def suggestions_for_need(viewer, need: Need, *, limit: int = 20) -> list[Suggest
     """Members who could help with `need`, best first, as `viewer` may see them, each with
     the invitation already sent to them (if any)."""
     pool = HelperPool.load(viewer)
-    suggestions = pool.for_need(need, exclude=excluded_for(need), limit=limit)
+    suggestions = resolve_users(pool.for_need(need, exclude=excluded_for(need), limit=limit))
     invitations = {
         i.invitee_id: i
         for i in db.session.scalars(select(NeedInvitation).where(NeedInvitation.need_id == need.id))
@@ -352,18 +438,6 @@ def suggestions_for_need(viewer, need: Need, *, limit: int = 20) -> list[Suggest
     for suggestion in suggestions:
         suggestion.invitation = invitations.get(suggestion.user.id)
     return suggestions
-
-
-def _open_needs():
-    return (
-        select(Need)
-        .where(Need.status == OPEN)
-        .options(
-            joinedload(Need.project).selectinload(Project.memberships),
-            selectinload(Need.offers),
-        )
-        .order_by(Need.created_at.desc(), Need.id.desc())
-    )
 
 
 def needs_for_member(user, *, limit: int = 5) -> list[NeedMatch]:
@@ -377,17 +451,27 @@ def needs_for_member(user, *, limit: int = 5) -> list[NeedMatch]:
     helper = pool.helpers.get(user.id)
     if helper is None:
         return []
-    dismissed = set(
-        db.session.scalars(
-            select(NeedSuggestionDismissal.need_id).where(
-                NeedSuggestionDismissal.user_id == user.id
-            )
+    answered = select(HelpOffer.need_id).where(HelpOffer.helper_id == user.id)
+    dismissed = select(NeedSuggestionDismissal.need_id).where(
+        NeedSuggestionDismissal.user_id == user.id
+    )
+    own = select(ProjectMember.project_id).where(
+        ProjectMember.user_id == user.id, ProjectMember.status == ACCEPTED
+    )
+    stmt = (
+        select(Need)
+        .join(Project, Project.id == Need.project_id)
+        .where(
+            Need.status == OPEN,
+            Need.id.not_in(answered),
+            Need.id.not_in(dismissed),
+            Need.project_id.not_in(own),
+            Project.owner_id != user.id,
         )
+        .options(joinedload(Need.project))
     )
     matches = []
-    for need in db.session.scalars(_open_needs()).unique():
-        if need.id in dismissed or user.id in excluded_for(need):
-            continue
+    for need in db.session.scalars(stmt):
         if not policies.can_view_need(user, need):
             continue
         points, reasons = score(helper, need_words(need))
@@ -413,18 +497,31 @@ class _TeamViewer:
     id = None
 
 
-def unanswered_needs(viewer, *, days: int, per_need: int = 3) -> list[tuple[Need, list]]:
-    """Open needs with no offer at all `days` after they were posted, oldest first, each
-    with its best matches: the list an organiser brings to the next evening."""
+def unanswered_needs(
+    viewer, *, days: int, per_need: int = 3, limit: int = 50
+) -> list[tuple[Need, list]]:
+    """The `limit` oldest open needs with no offer at all `days` after they were posted,
+    each with its best matches: the list an organiser brings to the next evening."""
     cutoff = utcnow() - timedelta(days=days)
+    offered = select(HelpOffer.need_id)
     needs = [
         need
-        for need in db.session.scalars(_open_needs().where(Need.created_at <= cutoff)).unique()
-        if not need.offers and policies.can_view_need(viewer, need)
+        for need in db.session.scalars(
+            select(Need)
+            .where(Need.status == OPEN, Need.created_at <= cutoff, Need.id.not_in(offered))
+            .options(
+                joinedload(Need.project).selectinload(Project.memberships),
+                selectinload(Need.offers),
+            )
+            .order_by(Need.created_at, Need.id)
+            .limit(limit)
+        ).unique()
+        if policies.can_view_need(viewer, need)
     ]
-    needs.sort(key=lambda n: (n.created_at, n.id))
     pool = HelperPool.load(viewer)
-    return [(n, pool.for_need(n, exclude=excluded_for(n), limit=per_need)) for n in needs]
+    rows = [(n, pool.for_need(n, exclude=excluded_for(n), limit=per_need)) for n in needs]
+    resolve_users([s for _need, found in rows for s in found])
+    return rows
 
 
 def invitation_for(user, need: Need) -> NeedInvitation | None:
