@@ -5,8 +5,8 @@ administration page show the queue, the last runs and the failures."""
 from __future__ import annotations
 
 import threading
-
 from datetime import datetime
+
 from sqlalchemy import select
 
 from tremplin.platform import jobs

@@ -7,14 +7,9 @@ their own instance folder; nothing is mocked."""
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,89 +18,20 @@ from sqlalchemy import func, select
 
 from tests.kit.app import session_cookie_for
 from tests.kit.live import drop, wait_for
+from tests.kit.processes import (
+    BIN,
+    ROOT,
+    Process,
+    csrf_token,
+    free_port,
+    server_env,
+    wait_http,
+)
 from tremplin.platform import notifications
 from tremplin.platform.models import OutboxEmail
 from tremplin.search.queue import SearchQueueEntry
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 GOOD_PASSWORD = "la marmite bout sous le tilleul"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(app, instance: Path, **extra) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RATELIMIT_", "MAIL_", "JOBS_", "SEARCH_", "STRIPE_"))
-        and k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY", "TREMPLIN_BASE_URL")
-    }
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TREMPLIN_INSTANCE_PATH=str(instance),
-        SECRET_KEY=app.config["SECRET_KEY"],
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SEARCH_INDEX_DIR=str(instance / "search-index"),
-        UPLOAD_DIR=str(instance / "uploads"),
-        TREMPLIN_THREADS="16",
-    )
-    env.update(extra)
-    return env
-
-
-class Process:
-    def __init__(self, args: list[str], env: dict, log: Path):
-        self.log = log
-        self.handle = log.open("ab")
-        self.proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def signal(self, signum) -> None:
-        try:
-            os.killpg(self.proc.pid, signum)
-        except ProcessLookupError:
-            pass
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.signal(signal.SIGKILL)
-                self.proc.wait(timeout=5)
-        self.handle.close()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-
-def wait_http(url: str, proc: Process, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.proc.poll() is None, proc.output()
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never answered:\n{proc.output()}")
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_member, tmp_path):
@@ -122,11 +48,12 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
     assert command, "make run no longer starts gunicorn"
     server = Process(
         [str(BIN / "gunicorn"), *command.group(1).split()],
-        server_env(app, instance, TREMPLIN_BIND=f"127.0.0.1:{port}", TREMPLIN_BASE_URL=url),
+        server_env(app.config, instance, TREMPLIN_BIND=f"127.0.0.1:{port}", TREMPLIN_BASE_URL=url),
         tmp_path / "server.log",
     )
     try:
         wait_http(f"{url}/healthz", server)
+        assert wait_for(lambda: "embedded consumer started" in server.output())
         home = requests.get(url, headers={"Accept-Encoding": "gzip"})
         assert home.headers["Server"] == "Tremplin"  # no software, no version
         assert "Werkzeug" not in str(home.headers)
@@ -214,7 +141,7 @@ def test_a_consumer_killed_mid_batch_loses_no_index_update_and_sends_no_mail_twi
     db.session.rollback()
 
     instance = tmp_path / "instance"
-    env = server_env(app, instance, SEARCH_QUEUE_BATCH="4", MAIL_CLAIM_TIMEOUT="1")
+    env = server_env(app.config, instance, SEARCH_QUEUE_BATCH="4", MAIL_CLAIM_TIMEOUT="1")
     command = [str(BIN / "flask"), "--app", "wsgi", "jobs", "run", "--workers", "2"]
 
     def left() -> int:
