@@ -9,12 +9,14 @@ export FLASK_APP := wsgi
 
 .PHONY: run test deps assets translations db demo lint bench clean
 
+# gunicorn with threads, as in production (gunicorn.conf.py); the job runner's consumer
+# starts inside it (mail, search index, periodic jobs) unless REDIS_URL is set.
 run: deps
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	$(FLASK) search reindex --if-empty
 	@echo "Tremplin: http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads --no-reload
+	TREMPLIN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The whole suite on SQLite, then the database tests again on PostgreSQL when it answers
 # (CI=true makes a missing PostgreSQL, Redis or Chromium a failure, never a skip).
@@ -52,4 +54,5 @@ bench: deps
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance/tremplin.sqlite3* instance/search-index
+	rm -rf $(VENV) node_modules static/vendor instance/tremplin.sqlite3* instance/search-index \
+		instance/jobs.sqlite3* instance/static-build

@@ -103,17 +103,41 @@ def test_notify_send_writes_the_outbox_to_files_and_never_twice(app, db, make_me
 
 
 def test_failed_delivery_is_recorded_and_retried(app, db, make_member):
+    """The runner delivers right after the commit (synchronously in tests); a failure is
+    recorded on the mail and the next run (the minute sweep, or the command) sends it."""
     awa = make_member("Awa", email="awa@exemple.fr")
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)  # nothing listens
     with app.test_request_context():
         notifications.queue_email(
             awa, "Sujet", "email/notification.txt", kind="account", text="x", url=None
         )
     db.session.commit()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)  # nothing listens
-    output = app.test_cli_runner().invoke(args=["notify", "send"]).output
-    assert "1 en échec" in output
     mail = db.session.scalar(select(OutboxEmail))
     db.session.refresh(mail)
-    assert mail.sent_at is None and mail.attempts == 1 and mail.last_error
+    assert mail.sent_at is None and mail.claimed_at is None
+    assert mail.attempts == 1 and mail.last_error
+    output = app.test_cli_runner().invoke(args=["notify", "send"]).output
+    assert "1 en échec" in output
     app.config["MAIL_SERVER"] = None
     assert "1 e-mail(s) envoyé(s)" in app.test_cli_runner().invoke(args=["notify", "send"]).output
+    db.session.refresh(mail)
+    assert mail.sent_at is not None and mail.attempts == 3
+
+
+def test_mail_is_delivered_by_the_runner_once_committed_never_on_rollback(app, db, make_member):
+    awa = make_member("Awa", email="awa@exemple.fr")
+    outbox = Path(app.config["MAIL_OUTBOX_DIR"])
+    with app.test_request_context():
+        notifications.queue_email(
+            awa, "Jamais", "email/notification.txt", kind="account", text="x", url=None
+        )
+    db.session.rollback()
+    assert not list(outbox.glob("*.eml"))
+    with app.test_request_context():
+        notifications.queue_email(
+            awa, "Bienvenue", "email/notification.txt", kind="account", text="x", url=None
+        )
+        assert not list(outbox.glob("*.eml"))  # nothing leaves before the commit
+    db.session.commit()
+    files = list(outbox.glob("*.eml"))
+    assert len(files) == 1 and "Bienvenue" in files[0].read_text()

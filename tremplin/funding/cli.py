@@ -20,6 +20,7 @@ from tremplin.funding import campaigns, charging, payments, reconcile
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.models import FAILED, STRIPE_MODE, SUCCEEDED, Campaign
 from tremplin.platform.extensions import db
+from tremplin.platform.jobs import periodic
 from tremplin.platform.types import utcnow
 
 funding_cli = AppGroup("funding", help="Collectes : clôture, paiements, relances, rapprochement.")
@@ -132,3 +133,46 @@ def reconcile_command(repair: bool, no_stripe: bool) -> None:
 def init_app(app: Flask) -> None:
     if funding_cli.name not in app.cli.commands:
         app.cli.add_command(funding_cli)
+
+
+# --- the same jobs, scheduled by the job runner (the commands above stay for operators) ---
+
+
+@periodic(minute="5")
+def close_hourly() -> str:
+    """Hourly: decide ended campaigns, charge or release their pledges."""
+    result = close_ended()
+    report = result["report"]
+    if report.errors:
+        raise RuntimeError(f"{len(report.errors)} paiement(s) en erreur")
+    return f"{len(result['decided'])} décidée(s), {len(report.charged)} encaissé(s)"
+
+
+@periodic(minute="35")
+def retry_hourly() -> str:
+    """Hourly (Stripe mode): declined cards whose retry is due, payments to confirm."""
+    if not payments.is_enabled():
+        return "Stripe non configuré"
+    moved = charging.sync_waiting()
+    report = charging.collect_due()
+    finish_campaigns()
+    if report.errors:
+        raise RuntimeError(f"{len(report.errors)} paiement(s) en erreur")
+    return f"{moved} mis à jour, {len(report.charged)} encaissé(s)"
+
+
+@periodic(minute="15", hour="9")
+def remind_daily() -> str:
+    """Daily: unpaid promises, card payments waiting for confirmation."""
+    sent = pledge_services.send_reminders()
+    return f"{sent['promises']} rappel(s) de virement, {sent['confirmations']} de confirmation"
+
+
+@periodic(minute="0", hour="4")
+def reconcile_daily() -> str:
+    """Daily: the ledger against the pledges and Stripe (report only, never repairs)."""
+    found = reconcile.run(repair=False, stripe=payments.is_enabled())
+    db.session.rollback()
+    if found:
+        raise RuntimeError(f"{len(found)} écart(s) : flask funding reconcile")
+    return "aucun écart"

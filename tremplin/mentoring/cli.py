@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from tremplin.platform.extensions import db
+from tremplin.platform.jobs import periodic
 
 mentoring_cli = AppGroup("mentoring", help="Parrainage : relances et demandes expirées.")
 
@@ -43,3 +44,22 @@ def expire_command() -> None:
         count = services.expire_requests()
         db.session.commit()
     click.echo(f"{count} demande(s) expirée(s), revenue(s) dans le vivier.")
+
+
+# --- the same jobs, scheduled by the job runner (the commands above stay for operators) ---
+
+
+@periodic(minute="0", hour="10", day_of_week="1")
+def remind_quiet_weekly() -> str:
+    """Weekly (Monday): pairings with no session for the organisers' number of weeks."""
+    from tremplin.mentoring import pairings
+
+    return f"{pairings.remind_quiet_pairings(None)} binôme(s) relancé(s)"
+
+
+@periodic(minute="45")
+def expire_hourly() -> str:
+    """Hourly: requests left unanswered past their deadline go back to the pool."""
+    from tremplin.mentoring import services
+
+    return f"{services.expire_requests()} demande(s) expirée(s)"

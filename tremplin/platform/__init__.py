@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "tremplin",
         root_path=str(PROJECT_ROOT),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=os.environ.get("TREMPLIN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder="templates",
         static_folder="static",
@@ -93,6 +94,12 @@ def configure_jobs(app: Flask) -> None:
     jobs.init_app(app)
 
 
+def configure_serving(app: Flask) -> None:
+    from tremplin.platform import serving
+
+    serving.init_app(app)
+
+
 def configure_security(app: Flask) -> None:
     from tremplin.platform import security
 
@@ -122,7 +129,7 @@ def register_modules(app: Flask) -> None:
 
 def init_module(app: Flask) -> None:
     """The platform's own routes, CLI and socket handlers."""
-    from tremplin.platform import cli, impact, routes  # noqa: F401  (routes attach to bp)
+    from tremplin.platform import cli, impact, jobs_routes, routes  # noqa: F401  (attach to bp)
 
     cli.init_app(app)
     from flask_babel import lazy_gettext as _l
@@ -161,4 +168,5 @@ INIT_STEPS: list[Callable[[Flask], None]] = [
     configure_templates,
     configure_errors,
     register_modules,
+    configure_serving,
 ]

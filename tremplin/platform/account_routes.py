@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tremplin.platform import accounts, bp, notifications
+from tremplin.platform import accounts, bp, limits, notifications
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import limiter
 from tremplin.platform.forms import (
@@ -38,16 +38,30 @@ def safe_next(target: str | None, default: str = "platform.home") -> str:
     return url_for(default)
 
 
-def post_limit(name: str):
-    """Per-IP limit on a route's POSTs, read from the config key `name` (Flask-Limiter
-    syntax); the 429 page explains it in French."""
-    return limiter.limit(
-        lambda: current_app.config[name], methods=["POST"], error_message="rate-limited"
+def post_limit(name: str, *, target: str | None = None, per_ip: bool = False):
+    """Limits on a route's POSTs (Flask-Limiter syntax, read from the config); the 429 page
+    explains them in French. A room of members shares one public address, so the limit
+    `name` is keyed on what is attacked, not on the address: the submitted `target` field
+    (the e-mail a login tries), else the member's account (the visitor's address when
+    logged out). A per-address ceiling (`<name>_IP`, else RATELIMIT_POST_IP) stays, high
+    enough for a hundred people behind one NAT. `per_ip=True` keys `name` on the address."""
+    if per_ip:
+        return _limit(name, limits.client_ip)
+    keyed = _limit(name, limits.target(target) if target else limits.account_or_ip)
+    ceiling = _limit(
+        lambda: current_app.config.get(f"{name}_IP") or current_app.config["RATELIMIT_POST_IP"],
+        limits.client_ip,
     )
+    return lambda view: ceiling(keyed(view))
+
+
+def _limit(name, key_func):
+    value = name if callable(name) else (lambda: current_app.config[name])
+    return limiter.limit(value, key_func=key_func, methods=["POST"], error_message="rate-limited")
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
-@post_limit("RATELIMIT_REGISTER")
+@post_limit("RATELIMIT_REGISTER", per_ip=True)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("platform.home"))
@@ -84,7 +98,7 @@ def confirm_email(token: str):
 
 
 @bp.route("/confirmer", methods=["POST"])
-@post_limit("RATELIMIT_RESET")
+@post_limit("RATELIMIT_RESET", target="email")
 def resend_confirmation():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -95,7 +109,7 @@ def resend_confirmation():
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@post_limit("RATELIMIT_LOGIN")
+@post_limit("RATELIMIT_LOGIN", target="email")
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -125,7 +139,7 @@ def logout():
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@post_limit("RATELIMIT_RESET")
+@post_limit("RATELIMIT_RESET", target="email")
 def reset_request():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -136,7 +150,7 @@ def reset_request():
 
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
-@post_limit("RATELIMIT_RESET")
+@post_limit("RATELIMIT_RESET", target="token")
 def reset_password(token: str):
     status, user = accounts.check_reset_token(token)
     if status != accounts.LinkStatus.OK:

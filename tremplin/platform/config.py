@@ -49,6 +49,10 @@ def load_config(instance_path: Path) -> dict:
         "TREMPLIN_BASE_URL": base_url,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # gunicorn's threads per process (gunicorn.conf.py reads the same variable); the
+        # database pool is sized from it (platform/database.py), or set DATABASE_POOL_SIZE.
+        "SERVER_THREADS": int(os.environ.get("TREMPLIN_THREADS", 100)),
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", 0)) or None,
         "REDIS_URL": redis_url,
         # Cookies: always HttpOnly and SameSite=Lax; Secure whenever the site is served over
         # HTTPS (and on demand), since browsers drop Secure cookies on plain-HTTP hosts.
@@ -68,11 +72,17 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LANGUAGES": ["fr", "en"],
         # Rate limits (Flask-Limiter syntax). Shared through Redis when REDIS_URL is set.
+        # Keyed on what is attacked (the e-mail a login tries, the member's account); the
+        # `_IP` ceilings count one address, shared by a whole room behind one NAT.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour"),
-        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute; 20 per hour"),
+        "RATELIMIT_LOGIN_IP": os.environ.get("RATELIMIT_LOGIN_IP", "300 per minute; 3000 per hour"),
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "30 per minute; 300 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute; 20 per hour"),
+        "RATELIMIT_RESET_IP": os.environ.get("RATELIMIT_RESET_IP", "60 per minute; 600 per hour"),
+        "RATELIMIT_POST_IP": os.environ.get("RATELIMIT_POST_IP", "1200 per minute"),
+        "RATELIMIT_SEARCH_IP": os.environ.get("RATELIMIT_SEARCH_IP", "3000 per minute"),
         # offers of help on needs (a spammer's favourite form: it e-mails a team)
         "RATELIMIT_OFFER": os.environ.get("RATELIMIT_OFFER", "10 per minute; 30 per hour"),
         "ACCOUNT_LOCK_THRESHOLD": int(os.environ.get("ACCOUNT_LOCK_THRESHOLD", 8)),
@@ -90,6 +100,11 @@ def load_config(instance_path: Path) -> dict:
             "MAIL_DEFAULT_SENDER", "Tremplin <ne-pas-repondre@tremplin.example.org>"
         ),
         "MAIL_OUTBOX_DIR": str(instance_path / "outbox"),
+        "MAIL_CLAIM_TIMEOUT": int(os.environ.get("MAIL_CLAIM_TIMEOUT", 600)),
+        # The job runner (platform/jobs.py): SQLite queue under instance/, Redis with REDIS_URL.
+        "JOBS_WORKERS": int(os.environ.get("JOBS_WORKERS", 2)),
+        "JOBS_EMBEDDED": _bool("JOBS_EMBEDDED", not redis_url),
+        "SEARCH_QUEUE_BATCH": int(os.environ.get("SEARCH_QUEUE_BATCH", 500)),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
         "SEARCH_INDEX_IN_RAM": False,

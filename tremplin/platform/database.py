@@ -50,13 +50,30 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+def pool_options(uri: str, threads: int, job_workers: int) -> dict:
+    """Connection pool sized to the server: each of gunicorn's threads may hold a
+    connection (SQLite connections cost nothing: one per thread, plus the job runner's);
+    PostgreSQL's are real server processes, so a process keeps 20 (+20 in a burst) and
+    several processes stay under the server's default `max_connections` of 100."""
+    if uri.startswith("sqlite"):
+        if uri in ("sqlite://", "sqlite:///:memory:"):
+            return {}
+        return {"pool_size": threads + job_workers + 2, "max_overflow": 10, "pool_timeout": 30}
+    return {"pool_size": 20, "max_overflow": 20, "pool_timeout": 30}
+
+
 def init_app(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    sized = pool_options(uri, app.config["SERVER_THREADS"], app.config["JOBS_WORKERS"])
+    for key, value in sized.items():
+        if app.config.get("DATABASE_POOL_SIZE") and key == "pool_size":
+            value = app.config["DATABASE_POOL_SIZE"]
+        options.setdefault(key, value)
     if uri.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 10, "check_same_thread": False})
         options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(
         app,

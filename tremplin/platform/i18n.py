@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from tremplin.platform.extensions import babel
@@ -10,6 +10,8 @@ from tremplin.platform.extensions import babel
 
 def select_locale() -> str:
     languages = ("fr", "en")
+    if not has_request_context():  # a job or a command: French unless told otherwise
+        return "fr"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     lang = session.get("lang")

@@ -31,19 +31,78 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, current_app, has_app_context
+from flask.cli import AppGroup
 from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy import Boolean, Integer, String, Text, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tremplin.platform import transactions
 from tremplin.platform.extensions import db
+from tremplin.platform.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
 huey = Huey("tremplin", results=False, utc=True, storage_class=MemoryStorage)
 _bound: dict[str, Flask | None] = {"app": None}
 registry: dict[str, Job] = {}
+
+
+class JobStatus(db.Model):
+    """What the runner last did with a job: every run of a periodic job, every failure of
+    any job (successful runs of frequent jobs are not written: they would cost a write each)."""
+
+    __tablename__ = "job_status"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ok: Mapped[bool | None] = mapped_column(Boolean)
+    last_result: Mapped[str | None] = mapped_column(String(500))
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def _record(name: str, started: datetime, value: Any = None, error: BaseException | None = None):
+    """Write a job's outcome on a connection of its own (never in the job's transaction)."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "last_started_at": started,
+        "last_finished_at": now,
+        "last_ok": error is None,
+        "runs": JobStatus.runs + 1,
+    }
+    if error is None:
+        values["last_result"] = None if value is None else str(value)[:500]
+    else:
+        values["failures"] = JobStatus.failures + 1
+        values["last_failure_at"] = now
+        values["last_error"] = f"{type(error).__name__}: {error}"[:4000]
+    table = JobStatus.__table__
+    try:
+        for _attempt in range(2):
+            with db.engine.begin() as conn:
+                if conn.execute(update(table).where(table.c.name == name).values(values)).rowcount:
+                    return
+                try:
+                    with conn.begin_nested():
+                        row = {k: v for k, v in values.items() if k not in ("runs", "failures")}
+                        conn.execute(
+                            insert(table).values(
+                                name=name, runs=1, failures=int(error is not None), **row
+                            )
+                        )
+                    return
+                except IntegrityError:
+                    continue  # another thread inserted it first: update it
+    except Exception:  # noqa: BLE001 - bookkeeping must never break the job
+        log.exception("jobs: could not record the outcome of %s", name)
 
 
 class Job:
@@ -80,14 +139,27 @@ class Job:
         """Queue the job now (in "sync" mode: run it now, in a fresh app context)."""
         app = current_app._get_current_object() if has_app_context() else _bound["app"]
         if app is not None and app.config.get("JOBS_MODE") == "sync":
-            run_in_app(app, self.func, args, kwargs)
+            self._run(app, args, kwargs)
         else:
             self.task(*args, **kwargs)
 
     def run_now(self, *args, **kwargs) -> Any:
         """Run the job in this thread, in a fresh app context and session (CLI, tests)."""
         app = current_app._get_current_object() if has_app_context() else _bound["app"]
-        return run_in_app(app, self.func, args, kwargs)
+        return self._run(app, args, kwargs)
+
+    def _run(self, app: Flask, args: tuple, kwargs: dict) -> Any:
+        started = utcnow()
+        try:
+            value = run_in_app(app, self.func, args, kwargs)
+        except Exception as exc:
+            with app.app_context():
+                _record(self.name, started, error=exc)
+            raise
+        if self.schedule is not None:
+            with app.app_context():
+                _record(self.name, started, value)
+        return value
 
     # executed by the consumer -------------------------------------------------------------
 
@@ -95,7 +167,7 @@ class Job:
         app = _bound["app"]
         if app is None:
             raise RuntimeError("jobs: no application bound to the consumer")
-        return run_in_app(app, self.func, args, kwargs)
+        return self._run(app, args, kwargs)
 
     def _execute_periodic(self):
         # Each consumer's scheduler enqueues periodic jobs: the first one to claim this
@@ -110,7 +182,8 @@ class Job:
 def run_in_app(app: Flask, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     """func(*args, **kwargs) in a fresh app context (so a fresh session), committed when it
     returns and rolled back if it raises."""
-    with app.app_context():
+    with app.app_context(), app.test_request_context("/", base_url=app.config["TREMPLIN_BASE_URL"]):
+        # A request context of its own, so jobs build absolute links as the site does.
         try:
             value = func(*args, **kwargs)
             db.session.commit()
@@ -118,6 +191,15 @@ def run_in_app(app: Flask, func: Callable[..., Any], args: tuple, kwargs: dict) 
         except BaseException:
             db.session.rollback()
             raise
+
+
+_on_start: list[Job] = []
+
+
+def on_consumer_start(item: Job) -> Job:
+    """Queue this job whenever a consumer starts (to pick up what a stopped one left)."""
+    _on_start.append(item)
+    return item
 
 
 def job(retries: int = 3, retry_delay: int = 10) -> Callable[[Callable[..., Any]], Job]:
@@ -170,6 +252,8 @@ def init_app(app: Flask) -> None:
     if app.config["JOBS_MODE"] == "queue":
         huey.storage = storage_for(app)
         _bound["app"] = app
+    if jobs_cli.name not in app.cli.commands:
+        app.cli.add_command(jobs_cli)
 
 
 class _EmbeddedConsumer(Consumer):
@@ -189,6 +273,8 @@ def consumer_for(app: Flask, *, embedded: bool, workers: int | None = None) -> C
     if app.config["JOBS_MODE"] != "queue":
         raise RuntimeError("jobs: a consumer needs JOBS_MODE=queue")
     _bound["app"] = app
+    for item in _on_start:
+        item.task()
     cls = _EmbeddedConsumer if embedded else Consumer
     return cls(
         huey,
@@ -219,3 +305,80 @@ def stop_embedded() -> None:
         consumer, _embedded["consumer"] = _embedded["consumer"], None
     if consumer is not None:
         consumer.stop(graceful=True)
+
+
+# --- what the runner is doing (`flask jobs status`, the administration page) -----------------
+
+backlogs: list[tuple[Any, Callable[[], int]]] = []
+
+
+def register_backlog(label: Any, count: Callable[[], int]) -> None:
+    """Something waiting in the database for the runner (mail to send, index updates)."""
+    backlogs.append((label, count))
+
+
+def describe_schedule(schedule: dict[str, str]) -> str:
+    return " ".join(schedule[k] for k in ("minute", "hour", "day", "month", "day_of_week"))
+
+
+def status_report() -> dict[str, Any]:
+    """Queue depth, backlogs, each periodic job's last run, and failing jobs."""
+    try:
+        queued: int | None = huey.pending_count()
+        scheduled: int | None = huey.scheduled_count()
+    except Exception:  # noqa: BLE001 - the queue store is away: say so, do not fail
+        queued = scheduled = None
+    statuses = {s.name: s for s in db.session.scalars(select(JobStatus))}
+    periodic_jobs = [
+        (j, describe_schedule(j.schedule), statuses.get(j.name))
+        for j in sorted(registry.values(), key=lambda j: j.name)
+        if j.schedule is not None
+    ]
+    failing = [
+        s
+        for s in sorted(statuses.values(), key=lambda s: s.last_failure_at or s.last_started_at)
+        if s.failures and s.last_ok is False
+    ]
+    return {
+        "mode": current_app.config.get("JOBS_MODE"),
+        "storage": type(huey.storage).__name__,
+        "queued": queued,
+        "scheduled": scheduled,
+        "backlogs": [(label, count()) for label, count in backlogs],
+        "periodic": periodic_jobs,
+        "failing": failing,
+    }
+
+
+jobs_cli = AppGroup("jobs", help="Tâches de fond : exécuteur, état.")
+
+
+@jobs_cli.command("run")
+@click.option("--workers", type=click.IntRange(1, 32), default=None)
+def run_command(workers: int | None) -> None:
+    """Run the job runner's consumer (scale-out: its own process; `make run` embeds it)."""
+    app = current_app._get_current_object()
+    app.config["JOBS_MODE"] = "queue"
+    consumer = consumer_for(app, embedded=False, workers=workers)
+    consumer.run()
+
+
+@jobs_cli.command("status")
+def status_command() -> None:
+    """Queue depth, backlogs, periodic jobs' last runs, failures."""
+    report = status_report()
+    click.echo(f"mode {report['mode']}, file {report['storage']}")
+    click.echo(f"en file : {report['queued']}, programmées : {report['scheduled']}")
+    for label, count in report["backlogs"]:
+        click.echo(f"{label} : {count}")
+    click.echo("tâches périodiques :")
+    for item, schedule, status in report["periodic"]:
+        if status is None:
+            last = "jamais lancée"
+        else:
+            outcome = "ok" if status.last_ok else "ÉCHEC"
+            last = f"{status.last_finished_at:%Y-%m-%d %H:%M} UTC {outcome} {status.last_result or status.last_error or ''}"
+        click.echo(f"  {item.name} [{schedule}] {last}")
+    click.echo(f"en échec : {len(report['failing'])}")
+    for status in report["failing"]:
+        click.echo(f"  {status.name} ({status.failures}) {status.last_error}")

@@ -111,7 +111,7 @@ class Notification(db.Model):
 
 
 class OutboxEmail(db.Model):
-    """E-mail waiting for `flask notify send` (SMTP, or files in instance/outbox/)."""
+    """E-mail waiting for the job runner (SMTP, or files in instance/outbox/)."""
 
     __tablename__ = "outbox_emails"
 
@@ -124,6 +124,7 @@ class OutboxEmail(db.Model):
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a runner is sending it
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

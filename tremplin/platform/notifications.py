@@ -3,11 +3,13 @@
 `notify` stores a notification, pushes the new unread count to the member's room after
 commit and, if the member consented to that kind of e-mail, queues one. Account e-mails
 (confirmation, reset, security notices) are always sent. Nothing here sends mail inline:
-`flask notify send` delivers the outbox.
+the job runner delivers the outbox within seconds of the commit that queued a mail (and
+sweeps it every minute for retries); `flask notify send` does the same by hand.
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -18,9 +20,11 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from tremplin.platform.extensions import db
+from tremplin.platform.jobs import job, on_consumer_start, periodic, register_backlog
 from tremplin.platform.models import EmailConsent, Notification, OutboxEmail, User
 from tremplin.platform.realtime import emit_after_commit, user_room
 from tremplin.platform.types import utcnow
@@ -147,6 +151,7 @@ def queue_email(
     )
     db.session.add(mail)
     db.session.flush()
+    deliver.after_commit()
     return mail
 
 
@@ -181,27 +186,41 @@ def _send_smtp(messages: list[EmailMessage]) -> None:
 
 
 def _write_file(mail: OutboxEmail, message: EmailMessage) -> None:
+    # One file per mail, written whole or not at all, and never twice (a runner killed
+    # after writing it but before recording the sending leaves it for the next one).
     outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    (outbox / f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml").write_bytes(bytes(message))
+    name = f"{mail.created_at:%Y%m%d-%H%M%S}-{mail.id:06d}.eml"
+    if (outbox / name).exists():
+        return
+    temporary = outbox / f".{name}.{os.getpid()}.part"
+    temporary.write_bytes(bytes(message))
+    temporary.replace(outbox / name)
 
 
 def deliver_outbox(limit: int = 500) -> tuple[int, int]:
     """Send what waits in the outbox; safe to run twice or concurrently: a mail is claimed
     by one runner (a conditional UPDATE) before it is sent, so nobody receives it twice.
-    Commits after each mail (this is a CLI job, not a request)."""
+    A claim left by a runner that died before it could record the sending (killed in the
+    middle of SMTP) is taken again after MAIL_CLAIM_TIMEOUT seconds. Commits after each
+    mail (a job or a CLI command, never a request)."""
     sent = failed = 0
+    now = utcnow()
+    stale = now - timedelta(seconds=current_app.config.get("MAIL_CLAIM_TIMEOUT", 600))
+    claimable = (
+        OutboxEmail.sent_at.is_(None),
+        OutboxEmail.attempts < 5,
+        (OutboxEmail.claimed_at.is_(None)) | (OutboxEmail.claimed_at < stale),
+    )
     ids = db.session.scalars(
-        select(OutboxEmail.id)
-        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
-        .order_by(OutboxEmail.id)
-        .limit(limit)
+        select(OutboxEmail.id).where(*claimable).order_by(OutboxEmail.id).limit(limit)
     ).all()
+    db.session.commit()
     for mail_id in ids:
         claimed = db.session.execute(
             update(OutboxEmail)
-            .where(OutboxEmail.id == mail_id, OutboxEmail.sent_at.is_(None))
-            .values(sent_at=utcnow(), attempts=OutboxEmail.attempts + 1)
+            .where(OutboxEmail.id == mail_id, *claimable)
+            .values(claimed_at=utcnow(), attempts=OutboxEmail.attempts + 1)
         ).rowcount
         db.session.commit()
         if not claimed:
@@ -213,13 +232,39 @@ def deliver_outbox(limit: int = 500) -> tuple[int, int]:
                 _send_smtp([message])
             else:
                 _write_file(mail, message)
+            mail.sent_at = utcnow()
             sent += 1
         except Exception as exc:  # noqa: BLE001 - recorded and retried by the next run
-            mail.sent_at = None
+            mail.claimed_at = None
             mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             failed += 1
         db.session.commit()
     return sent, failed
+
+
+@on_consumer_start
+@job(retries=0)
+def deliver() -> str:
+    """Deliver the outbox now (queued by every commit that queues a mail)."""
+    sent, failed = deliver_outbox()
+    return f"{sent} envoyé(s), {failed} en échec"
+
+
+@periodic(minute="*")
+def deliver_every_minute() -> str:
+    """Every minute: retries of failed mail, and anything a stopped runner left."""
+    return deliver()
+
+
+def unsent_count() -> int:
+    return (
+        db.session.scalar(
+            select(func.count(OutboxEmail.id)).where(
+                OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5
+            )
+        )
+        or 0
+    )
 
 
 def purge_read_notifications(older_than_days: int = 180) -> int:
@@ -230,3 +275,6 @@ def purge_read_notifications(older_than_days: int = 180) -> int:
         )
     )
     return result.rowcount or 0
+
+
+register_backlog(_l("E-mails en attente d’envoi"), unsent_count)

@@ -1,12 +1,14 @@
 """The index follows the database: session events note which objects a transaction
-touched, and after the commit their documents are rebuilt from the committed rows.
+touched, and after the commit the job runner rebuilds their documents from the committed
+rows (search/queue.py: the keys are stored with the transaction, so none is lost).
 
 Nothing here is called by other modules: they announce nothing, search listens. Deleted
 rows are noted before the flush (while their dependants can still be found), new and
 changed rows after it (when they have ids and their history is still readable), bulk
-UPDATE/DELETE statements as they run. After the commit a fresh session reads what was
-committed, builds the documents, and one synchronous writer applies them. A failure to
-write is logged and retried with the next commit; it never fails the user's request.
+UPDATE/DELETE statements as they run. Just before the commit they are written to the search queue; after
+it a job reads what was committed in a fresh session, builds the documents, and one
+synchronous writer applies them. A failure is retried by the runner; it never touches the
+user's request.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_app_context, has_request_context
+from flask import has_request_context
 from sqlalchemy import event, select, true
 from sqlalchemy.orm import Session
 
 from tremplin.platform.extensions import db
-from tremplin.platform.transactions import after_commit, on_outermost_commit, on_outermost_rollback
+from tremplin.platform.transactions import on_outermost_commit, on_outermost_rollback
+from tremplin.search import queue as search_queue
 from tremplin.search.backend import Document
 from tremplin.search.documents import Cascade, Change, Removal, key, registry, split_key
 
@@ -42,21 +45,27 @@ class Indexer:
     # after a commit ----------------------------------------------------------------------
 
     def apply(self, changes: set[Change]) -> None:
+        """Write now; on failure, keep the changes for the next call (the CLI, tests)."""
         with self._lock:
             changes = set(changes) | self._retry
             self._retry = set()
         try:
-            docs, gone, hidden = self.collect(changes)
-            with self.backend.batch():
-                self.backend.remove(gone, with_children=True)
-                self.backend.remove(hidden)
-                self.backend.index(docs)
-        except Exception:  # the request already committed: never fail it for the index
+            self.write(changes)
+        except Exception:  # never fail the caller for the index
             log.exception(
                 "search: could not update the index (%d changes); will retry", len(changes)
             )
             with self._lock:
                 self._retry |= changes
+
+    def write(self, changes: set[Change]) -> None:
+        """Rebuild these documents from the committed rows and write them in one batch
+        (raises on failure: the job runner retries)."""
+        docs, gone, hidden = self.collect(changes)
+        with self.backend.batch():
+            self.backend.remove(gone, with_children=True)
+            self.backend.remove(hidden)
+            self.backend.index(docs)
 
     def refresh(self, keys: Iterable[str]) -> None:
         """Rebuild these objects' documents now (the CLI, tests)."""
@@ -258,26 +267,19 @@ def _do_orm_execute(state):
 
 @on_outermost_commit
 def _queue_changes(session):
-    """Just before the outermost commit: what this transaction touched is applied once it
-    has committed (a released savepoint is not a commit; a savepoint rolled back leaves the
-    outer transaction, and what it noted, alive: extra refreshes are harmless since
-    documents are rebuilt from the database)."""
+    """Just before the outermost commit: what this transaction touched goes to the search
+    queue in the same transaction, and the job runner applies it once committed (a released
+    savepoint is not a commit; a savepoint rolled back leaves the outer transaction, and
+    what it noted, alive: extra refreshes are harmless since documents are rebuilt from
+    the database). See search/queue.py."""
     changes = session.info.pop(PENDING, None)
     if changes:
-        after_commit(session, _apply, changes)
+        search_queue.store(session, changes)
 
 
 @on_outermost_rollback
 def _forget_changes(session):
     session.info.pop(PENDING, None)
-
-
-def _apply(changes) -> None:
-    if not has_app_context():
-        return
-    service = current_app.extensions.get("search")
-    if service is not None:
-        service.indexer.apply(changes)
 
 
 _LISTENERS = [

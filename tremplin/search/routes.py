@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
+from tremplin.platform import limits
 from tremplin.platform.extensions import limiter
 from tremplin.search import bp
 from tremplin.search.forms import SearchForm
@@ -86,7 +87,8 @@ def results():
 
 
 @bp.route("/recherche/suggestions")
-@limiter.limit(_search_limit)
+@limiter.limit(_search_limit, key_func=limits.account_or_ip)
+@limiter.limit(lambda: current_app.config["RATELIMIT_SEARCH_IP"], key_func=limits.client_ip)
 def suggestions():
     """The instant dropdown: a few results while typing, each with its type and link."""
     text = request.args.get("q", "")

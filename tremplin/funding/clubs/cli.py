@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from tremplin.platform.extensions import db
+from tremplin.platform.jobs import periodic
 
 clubs_cli = AppGroup("clubs", help="Clubs d’investisseurs : rappels, clôture des votes.")
 
@@ -55,3 +56,32 @@ def sync_command() -> None:
         count = savings.sync_card_savings()
         db.session.commit()
     click.echo(f"{count} versement(s) par carte enregistré(s).")
+
+
+# --- the same jobs, scheduled by the job runner (the commands above stay for operators) ---
+
+
+@periodic(minute="0", hour="9")
+def remind_daily() -> str:
+    """Daily: late savings, ends of terms and periods, votes closing."""
+    from tremplin.funding.clubs import reminders
+
+    sent = reminders.remind()
+    return ", ".join(f"{key} {value}" for key, value in sent.items())
+
+
+@periodic(minute="10")
+def tick_hourly() -> str:
+    """Hourly: close votes whose window is over; clubs at the end of their period en gestion."""
+    from tremplin.funding.clubs import reminders
+
+    done = reminders.tick()
+    return f"{done['votes_closed']} vote(s) clos, {done['clubs_en_gestion']} en gestion"
+
+
+@periodic(minute="0", hour="5")
+def sync_card_savings_daily() -> str:
+    """Daily (Stripe mode): paid savings invoices a webhook missed."""
+    from tremplin.funding.clubs import savings
+
+    return f"{savings.sync_card_savings()} versement(s)"

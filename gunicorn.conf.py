@@ -1,0 +1,41 @@
+"""gunicorn settings for `make run` and production (`gunicorn -c gunicorn.conf.py wsgi:app`).
+
+One worker process with threads (Flask-SocketIO in threading mode with simple-websocket:
+every open websocket holds a thread, so size TREMPLIN_THREADS for the expected sockets
+plus requests; the database pool follows it). The job runner's consumer starts inside the
+worker when JOBS_EMBEDDED is on (the default without REDIS_URL); in scale-out it is its own
+process (`flask --app wsgi jobs run`).
+"""
+
+import os
+
+import gunicorn.http.wsgi
+
+bind = os.environ.get("TREMPLIN_BIND", "127.0.0.1:5000")
+worker_class = "gthread"
+workers = 1  # Socket.IO without a message queue needs one process; scale out with REDIS_URL
+threads = int(os.environ.get("TREMPLIN_THREADS", "100"))
+timeout = 60
+graceful_timeout = 10
+keepalive = 5
+accesslog = os.environ.get("TREMPLIN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("TREMPLIN_LOG_LEVEL", "info")
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# No version in the `Server:` header of answers.
+gunicorn.http.wsgi.SERVER = "Tremplin"
+
+
+def post_worker_init(worker):
+    from tremplin.platform import jobs
+
+    app = worker.wsgi  # the Flask application (wsgi:app)
+    if app.config.get("JOBS_EMBEDDED") and app.config.get("JOBS_MODE") == "queue":
+        jobs.start_embedded(app)
+
+
+def worker_exit(server, worker):
+    from tremplin.platform import jobs
+
+    jobs.stop_embedded()
