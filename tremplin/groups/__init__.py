@@ -29,6 +29,7 @@ from tremplin.groups.policies import (
     can_read_conversation,
     can_read_group,
     can_read_message,
+    can_read_moderation_log,
 )
 from tremplin.platform.hooks import (
     DashboardPanel,
@@ -138,6 +139,7 @@ def init_module(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.jinja_env.globals["render_message"] = chat_render_body
+    app.jinja_env.globals["can_read_moderation_log"] = _can_read_moderation_log
     app.jinja_env.filters["iso_datetime"] = _iso_datetime
 
 
@@ -145,6 +147,12 @@ def chat_render_body(message):
     from tremplin.groups.chat import render_body
 
     return render_body(message)
+
+
+def _can_read_moderation_log(group) -> bool:
+    from flask_login import current_user
+
+    return can_read_moderation_log(current_user, group)
 
 
 def _iso_datetime(value: str | None) -> str:

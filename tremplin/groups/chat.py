@@ -14,7 +14,7 @@ from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tremplin.groups import live, policies
@@ -137,21 +137,46 @@ def find_mentions(body: str, candidates: list[User], author: User) -> list[dict]
     return found
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_NO_MENTION_IN = ("code", "pre")
+
+
+def _highlight_mentions(html: str, names: list[str]) -> str:
+    """Wrap `@Name` in a span, in TEXT between tags only: never inside a tag (an attribute
+    such as a link's title), nor inside code or preformatted text. Each name once."""
+    pending = []
+    for name in names:
+        variants = {str(escape(name)), name.replace("&", "&amp;")}
+        pending.append(
+            re.compile("|".join(re.escape("@" + v) for v in variants) + r"(?![\w])", re.IGNORECASE)
+        )
+    parts = _TAG.split(html)
+    depth = 0  # how many <code>/<pre> we are inside
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            tag = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if tag and tag.group(2).lower() in _NO_MENTION_IN and not part.endswith("/>"):
+                depth += -1 if tag.group(1) else 1
+            continue
+        if depth > 0 or "@" not in part:
+            continue
+        for pattern in list(pending):
+            part, n = pattern.subn(
+                lambda m: f'<span class="mention">{m.group(0)}</span>', part, count=1
+            )
+            if n:
+                pending.remove(pattern)
+        parts[i] = part
+    return "".join(parts)
+
+
 def render_body(message: Message) -> Markup:
     """The message as sanitised HTML, mentions highlighted."""
     html = str(render_markdown(message.body))
-    for mention in message.mentioned_user_ids or ():
-        name = mention.get("name") if isinstance(mention, dict) else None
-        if not name:
-            continue
-        for variant in {str(escape(name)), name.replace("&", "&amp;")}:
-            html = re.sub(
-                re.escape("@" + variant) + r"(?![\w])",
-                lambda _m, v=variant: f'<span class="mention">@{v}</span>',
-                html,
-                count=1,
-            )
-    return Markup(html)
+    names = [
+        m["name"] for m in message.mentioned_user_ids or () if isinstance(m, dict) and m.get("name")
+    ]
+    return Markup(_highlight_mentions(html, names) if names else html)
 
 
 def mentioned_ids(message: Message) -> set[int]:
@@ -428,14 +453,33 @@ def pinned_messages(channel: Channel) -> list[Message]:
 # --- read markers and unread counts ---------------------------------------------------
 
 
+def _marker_condition(user_id: int, channel_id: int | None, conversation_id: int | None):
+    if channel_id is not None:
+        return and_(ReadMarker.user_id == user_id, ReadMarker.channel_id == channel_id)
+    return and_(ReadMarker.user_id == user_id, ReadMarker.conversation_id == conversation_id)
+
+
 def _mark(
     user_id: int,
     message_id: int,
     *,
     channel_id: int | None = None,
     conversation_id: int | None = None,
-) -> None:
-    """Move a read marker forward (never back), in one statement safe under concurrency."""
+) -> bool:
+    """Move a read marker forward (never back); returns whether it moved.
+
+    Reading a place again with nothing new must not write: every write takes the database
+    lock (SQLite's single writer, a row lock on PostgreSQL), and 60 members reading the
+    same channel in the evening queued behind each other. So a plain SELECT first; only a
+    marker that really moves is written, by one upsert whose update is guarded (`WHERE
+    new > old`), safe when two tabs read at once."""
+    current = db.session.scalar(
+        select(ReadMarker.last_read_message_id).where(
+            _marker_condition(user_id, channel_id, conversation_id)
+        )
+    )
+    if current is not None and current >= message_id:
+        return False
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -452,30 +496,28 @@ def _mark(
     stmt = stmt.on_conflict_do_update(
         index_elements=target,
         set_={
-            "last_read_message_id": case(
-                (
-                    stmt.excluded.last_read_message_id > ReadMarker.last_read_message_id,
-                    stmt.excluded.last_read_message_id,
-                ),
-                else_=ReadMarker.last_read_message_id,
-            ),
+            "last_read_message_id": stmt.excluded.last_read_message_id,
             "updated_at": stmt.excluded.updated_at,
         },
+        where=stmt.excluded.last_read_message_id > ReadMarker.last_read_message_id,
     )
-    db.session.execute(stmt)
+    return bool(db.session.execute(stmt).rowcount)
 
 
-def mark_read(user: User, place: Channel | Conversation, message_id: int | None = None) -> None:
+def mark_read(user: User, place: Channel | Conversation, message_id: int | None = None) -> bool:
     """The member has seen the place up to `message_id` (default: its latest message), and
-    every open page of theirs learns the new counts."""
+    every open page of theirs learns the new counts. Nothing is written, and nothing sent,
+    when the marker is already there (returns False)."""
     if message_id is None:
         message_id = db.session.scalar(select(func.max(Message.id)).where(_place_filter(place)))
         if message_id is None:
-            return
+            return False
     if isinstance(place, Channel):
-        _mark(user.id, message_id, channel_id=place.id)
+        moved = _mark(user.id, message_id, channel_id=place.id)
     else:
-        _mark(user.id, message_id, conversation_id=place.id)
+        moved = _mark(user.id, message_id, conversation_id=place.id)
+    if not moved:
+        return False
     user_id = user.id
     emit_after_commit(
         db.session,
@@ -483,6 +525,7 @@ def mark_read(user: User, place: Channel | Conversation, message_id: int | None 
         lambda: unread_counts_for(user_id).as_dict(),
         room=user_room(user.id),
     )
+    return True
 
 
 @dataclass

@@ -87,8 +87,8 @@ def channel(slug: str, channel_slug: str):
     messages, has_older = chat.history(channel, before=before)
     membership = policies.get_membership(current_user, group)
     if membership is not None and membership.state == "active" and before is None and messages:
-        chat.mark_read(current_user, channel, messages[-1].id)
-        chat.forget_cached_unread()
+        if chat.mark_read(current_user, channel, messages[-1].id):
+            chat.forget_cached_unread()
     unread = chat.unread_counts(current_user)
     refusal = policies.posting_refusal(current_user, group)
     return render_template(
@@ -237,8 +237,8 @@ def conversation(conversation_id: int):
     before, _after = _history_args()
     messages, has_older = chat.history(conversation, before=before)
     if before is None and messages:
-        chat.mark_read(current_user, conversation, messages[-1].id)
-        chat.forget_cached_unread()
+        if chat.mark_read(current_user, conversation, messages[-1].id):
+            chat.forget_cached_unread()
     return render_template(
         "groups/conversation.html",
         conversation=conversation,

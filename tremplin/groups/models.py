@@ -18,6 +18,8 @@ ROLES = ("member", "organiser", "resource")
 STATES = ("active", "pending", "invited", "banned")
 CONVERSATION_KINDS = ("direct", "group", "mentoring", "club")
 REPORT_REASONS = ("spam", "harassment", "off_topic", "personal_data", "other")
+# Who reads a group's moderation log: its members (default) or every signed-in member.
+LOG_AUDIENCES = ("members", "network")
 
 
 class Group(db.Model):
@@ -31,6 +33,9 @@ class Group(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     # The version members must have accepted to write (0: no charter yet).
     charter_version: Mapped[int] = mapped_column(default=0)
+    log_audience: Mapped[str] = mapped_column(
+        String(10), default="members", server_default="members"
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
