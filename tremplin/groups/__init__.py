@@ -20,6 +20,7 @@ from tremplin.groups.chat import (
     add_participants,
     conversation_for,
     open_conversation,
+    reaction_summary,
     remove_participant,
     unread_counts,
 )
@@ -31,6 +32,7 @@ from tremplin.groups.policies import (
     can_read_message,
     can_read_moderation_log,
 )
+from tremplin.groups.reactions import PALETTE
 from tremplin.platform.hooks import (
     DashboardPanel,
     NavItem,
@@ -140,6 +142,8 @@ def init_module(app: Flask) -> None:
         app.config.setdefault(key, value)
     app.jinja_env.globals["render_message"] = chat_render_body
     app.jinja_env.globals["can_read_moderation_log"] = _can_read_moderation_log
+    app.jinja_env.globals["reaction_summary"] = reaction_summary
+    app.jinja_env.globals["reaction_palette"] = PALETTE
     app.jinja_env.filters["iso_datetime"] = _iso_datetime
 
 

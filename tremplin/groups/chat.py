@@ -14,7 +14,7 @@ from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tremplin.groups import live, policies
@@ -25,6 +25,7 @@ from tremplin.groups.models import (
     Group,
     GroupMembership,
     Message,
+    MessageReaction,
     ReadMarker,
 )
 from tremplin.platform.errors import DomainError, NotAllowed
@@ -223,7 +224,28 @@ def message_payload(message: Message) -> dict:
         "hidden": message.hidden_at is not None,
         "pinned": message.pinned_at is not None,
         "mentions": sorted(mentioned_ids(message)),
+        "thread_root_id": message.thread_root_id,
+        "reply_count": message.reply_count or 0,
+        "reactions": reaction_summary(message) if visible else [],
     }
+
+
+REACTION_NAMES_SHOWN = 20
+
+
+def reaction_summary(message: Message) -> list[dict]:
+    """Each emoji once, in the order first given, with who gave it (ids for "mine", the
+    first names for people to read)."""
+    summary: dict[str, dict] = {}
+    for reaction in message.reactions:
+        item = summary.setdefault(
+            reaction.emoji, {"emoji": reaction.emoji, "count": 0, "user_ids": [], "names": []}
+        )
+        item["count"] += 1
+        item["user_ids"].append(reaction.user_id)
+        if len(item["names"]) < REACTION_NAMES_SHOWN:
+            item["names"].append(reaction.user.public_name)
+    return list(summary.values())
 
 
 def announce(message: Message, event_name: str) -> None:
@@ -234,23 +256,56 @@ def announce(message: Message, event_name: str) -> None:
 # --- posting --------------------------------------------------------------------------
 
 
-def post_to_channel(user: User, channel: Channel, body: str) -> Message:
+def _check_thread_root(user: User, root: Message | None, place) -> None:
+    if root is None:
+        return
+    same_place = (
+        root.channel_id == place.id
+        if isinstance(place, Channel)
+        else root.conversation_id == place.id
+    )
+    if not same_place or not policies.can_reply_to_message(user, root):
+        raise CannotPost(_("On ne peut plus répondre à ce message."))
+
+
+def _count_reply(message: Message, root: Message | None) -> None:
+    """One atomic increment (two replies at once both count), then the root's new state
+    goes to the room so every open page updates its "n réponses"."""
+    if root is None:
+        return
+    db.session.execute(
+        update(Message)
+        .where(Message.id == root.id)
+        .values(reply_count=Message.reply_count + 1, last_reply_at=message.created_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(root, ["reply_count", "last_reply_at"])
+    announce(root, "message:update")
+
+
+def post_to_channel(
+    user: User, channel: Channel, body: str, thread_root: Message | None = None
+) -> Message:
     refusal = policies.posting_refusal(user, channel.group)
     if refusal:
         raise CannotPost(refusal)
+    _check_thread_root(user, thread_root, channel)
     text = clean_body(body)
     check_rate(user)
-    candidates = _channel_members(channel.group) if "@" in text else []
+    candidates = _channel_members(channel.group) if "@" in text or thread_root else []
     message = Message(
         channel=channel,
         author=user,
         body=text,
         mentioned_user_ids=find_mentions(text, candidates, user) or None,
+        thread_root_id=thread_root.id if thread_root is not None else None,
+        reactions=[],
     )
     db.session.add(message)
     db.session.flush()
     _mark(user.id, message.id, channel_id=channel.id)
     announce(message, "message:new")
+    _count_reply(message, thread_root)
     emit_after_commit(
         db.session,
         "unread:bump",
@@ -263,12 +318,16 @@ def post_to_channel(user: User, channel: Channel, body: str) -> Message:
         room=live.group_room(channel.group_id),
     )
     _notify_mentions(message, candidates, mentioned_ids(message))
+    _notify_thread(message, thread_root, candidates)
     return message
 
 
-def post_to_conversation(user: User, conversation: Conversation, body: str) -> Message:
+def post_to_conversation(
+    user: User, conversation: Conversation, body: str, thread_root: Message | None = None
+) -> Message:
     if not policies.can_post_in_conversation(user, conversation):
         raise CannotPost(_("Vous ne participez pas à cette conversation."))
+    _check_thread_root(user, thread_root, conversation)
     text = clean_body(body)
     check_rate(user)
     others = [p.user for p in conversation.participants if p.user_id != user.id]
@@ -277,20 +336,74 @@ def post_to_conversation(user: User, conversation: Conversation, body: str) -> M
         author=user,
         body=text,
         mentioned_user_ids=find_mentions(text, others, user) or None,
+        thread_root_id=thread_root.id if thread_root is not None else None,
+        reactions=[],
     )
     db.session.add(message)
     db.session.flush()
     conversation.last_message_at = message.created_at
     _mark(user.id, message.id, conversation_id=conversation.id)
     announce(message, "message:new")
+    _count_reply(message, thread_root)
     _notify_conversation(message, conversation, others)
     return message
 
 
-def post(user: User, place: Channel | Conversation, body: str) -> Message:
+def post(
+    user: User, place: Channel | Conversation, body: str, thread_root: Message | None = None
+) -> Message:
     if isinstance(place, Channel):
-        return post_to_channel(user, place, body)
-    return post_to_conversation(user, place, body)
+        return post_to_channel(user, place, body, thread_root)
+    return post_to_conversation(user, place, body, thread_root)
+
+
+def thread_url(root: Message) -> str:
+    return url_for("groups.thread", message_id=root.id)
+
+
+def _notify_thread(message: Message, root: Message | None, members: list[User]) -> None:
+    """A reply tells the root's author and everyone who replied before (not the author of
+    the reply, not those its mentions already told), in their own language."""
+    if root is None:
+        return
+    told = mentioned_ids(message) | {message.author_id}
+    earlier = set(
+        db.session.scalars(
+            select(Message.author_id).where(
+                Message.thread_root_id == root.id, Message.id != message.id
+            )
+        )
+    )
+    wanted = ({root.author_id} | earlier) - told
+    if not wanted:
+        return
+    by_id = {u.id: u for u in members}
+    missing = wanted - set(by_id)
+    if missing:
+        by_id.update(
+            {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))}
+        )
+    where = (
+        f"#{message.channel.name}"
+        if message.channel_id is not None
+        else _l("une conversation privée")
+    )
+    for uid in sorted(wanted):
+        user = by_id.get(uid)
+        if user is None or not policies.can_read_message(user, root):
+            continue
+        notify(
+            user,
+            "groups_reply",
+            _l(
+                "%(name)s a répondu dans un fil de %(where)s",
+                name=message.author.public_name,
+                where=where,
+            ),
+            thread_url(root),
+            template="email/groups_mention.txt",
+            excerpt=plain_excerpt(message.body, 300),
+        )
 
 
 def edit_message(user: User, message: Message, body: str) -> Message:
@@ -328,6 +441,11 @@ def delete_message(user: User, message: Message) -> Message:
     return message
 
 
+def mention_candidates(group: Group) -> list[User]:
+    """Who may be mentioned in a group's channels: its active members (they read it)."""
+    return _channel_members(group)
+
+
 def _channel_members(group: Group) -> list[User]:
     return list(
         db.session.scalars(
@@ -339,6 +457,9 @@ def _channel_members(group: Group) -> list[User]:
 
 
 def message_url(message: Message) -> str:
+    """Where a message is read: in its place, or in its thread for a reply."""
+    if message.thread_root_id is not None:
+        return url_for("groups.thread", message_id=message.thread_root_id, _anchor=f"m{message.id}")
     if message.channel_id is not None:
         channel = message.channel
         return url_for(
@@ -417,7 +538,14 @@ def history(
     """Messages in order, oldest first, and whether older ones remain (for `before`) or
     newer ones (for `after`). Deleted and hidden messages keep their place."""
     limit = max(1, min(limit, 200))
-    stmt = select(Message).where(_place_filter(place)).options(joinedload(Message.author))
+    stmt = (
+        select(Message)
+        .where(_place_filter(place), Message.thread_root_id.is_(None))
+        .options(
+            joinedload(Message.author),
+            selectinload(Message.reactions).joinedload(MessageReaction.user),
+        )
+    )
     if isinstance(place, Channel):
         stmt = stmt.options(joinedload(Message.channel))
     if after is not None:
@@ -431,6 +559,27 @@ def history(
         stmt = stmt.where(Message.id < before)
     rows = list(db.session.scalars(stmt.order_by(Message.id.desc()).limit(limit + 1)).unique())
     return list(reversed(rows[:limit])), len(rows) > limit
+
+
+THREAD_LIMIT = 500
+
+
+def thread_replies(root: Message, after: int | None = None) -> list[Message]:
+    """The replies of a thread, oldest first (a thread stays short: at most 500 shown)."""
+    stmt = (
+        select(Message)
+        .where(Message.thread_root_id == root.id)
+        .options(
+            joinedload(Message.author),
+            joinedload(Message.channel),
+            selectinload(Message.reactions).joinedload(MessageReaction.user),
+        )
+        .order_by(Message.id)
+        .limit(THREAD_LIMIT)
+    )
+    if after is not None:
+        stmt = stmt.where(Message.id > after)
+    return list(db.session.scalars(stmt).unique())
 
 
 def pinned_messages(channel: Channel) -> list[Message]:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.groups import bp, chat, live, moderation, policies
+from tremplin.groups import bp, chat, live, moderation, policies, reactions
 from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
 from tremplin.groups.models import (
     Channel,
@@ -373,3 +373,114 @@ def moderate_message(message_id: int, action: str):
     if target == "moderation":
         return redirect(url_for("groups.moderation", slug=message.channel.group.slug))
     return redirect(_back_to(message))
+
+
+# --- threads, reactions, mentions -------------------------------------------------------
+
+
+def _wants_json() -> bool:
+    return request.args.get("format") == "json" or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+@bp.route("/discussion/messages/<int:message_id>/fil", methods=["GET", "POST"])
+@login_required
+def thread(message_id: int):
+    """A message and its replies; the reply form posts without JavaScript. chat.js shows
+    the same thread in a panel beside the channel (JSON with ?format=json)."""
+    root = load_message(message_id)
+    if root.thread_root_id is not None:
+        return redirect(chat.message_url(root))
+    form = MessageForm()
+    status = 200
+    if request.method == "POST":
+        if not policies.can_reply_to_message(current_user, root):
+            abort(403)
+        if form.validate_on_submit():
+            with form_errors(form) as outcome:
+                reply = chat.post(
+                    current_user, root.channel or root.conversation, form.body.data, root
+                )
+            if outcome.ok:
+                return redirect(
+                    url_for("groups.thread", message_id=root.id, _anchor=f"m{reply.id}")
+                )
+        status = 400
+    replies = chat.thread_replies(root, after=request.args.get("after", type=int))
+    if _wants_json():
+        return jsonify(
+            root=chat.message_payload(root), replies=[chat.message_payload(m) for m in replies]
+        )
+    place = root.channel or root.conversation
+    return render_template(
+        "groups/thread.html",
+        root=root,
+        replies=replies,
+        form=form,
+        action_form=EmptyForm(),
+        can_reply=policies.can_reply_to_message(current_user, root),
+        can_moderate=root.channel_id is not None
+        and policies.can_moderate(current_user, root.channel.group),
+        back=chat.message_url(root),
+        place_name=f"#{place.name}"
+        if root.channel_id
+        else chat.conversation_title(place, current_user),
+    ), status
+
+
+@bp.route("/discussion/messages/<int:message_id>/reactions", methods=["POST"])
+@login_required
+def react(message_id: int):
+    """Without JavaScript: a button per emoji toggles the member's reaction."""
+    message = load_message(message_id)
+    if not policies.can_react_to_message(current_user, message):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    emoji = request.form.get("emoji", "")
+    if emoji not in reactions.PALETTE:
+        abort(400)
+    on = not reactions.has_reacted(current_user, message, emoji)
+    reactions.set_reaction(current_user, message, emoji, on)
+    return redirect(_back_to(message))
+
+
+MENTION_SUGGESTIONS = 8
+
+
+@bp.route("/discussion/mentions")
+@login_required
+def mention_suggestions():
+    """Members who can read the place and whose name starts (any word) with `q`."""
+    query = (request.args.get("q") or "").strip().casefold()[:60]
+    channel_id = request.args.get("channel_id", type=int)
+    conversation_id = request.args.get("conversation_id", type=int)
+    if channel_id is not None:
+        place = db.first_or_404(
+            select(Channel).where(Channel.id == channel_id).options(joinedload(Channel.group))
+        )
+        if not policies.can_read_channel(current_user, place):
+            abort(403)
+        people = chat.mention_candidates(place.group)
+    elif conversation_id is not None:
+        place = load_conversation(conversation_id)
+        if not policies.can_read_conversation(current_user, place):
+            abort(403)
+        people = [p.user for p in place.participants]
+    else:
+        abort(404)
+    found = [
+        {"id": u.id, "name": u.display_name}
+        for u in sorted(people, key=lambda u: (u.display_name or "").casefold())
+        if u.id != current_user.id
+        and not u.is_deleted
+        and u.display_name
+        and (
+            not query
+            or any(word.startswith(query) for word in u.display_name.casefold().split())
+            or u.display_name.casefold().startswith(query)
+        )
+    ]
+    return jsonify(members=found[:MENTION_SUGGESTIONS])

@@ -174,6 +174,7 @@ class Message(db.Model):
         Index("ix_messages_channel_id_id", "channel_id", "id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_messages_author_created", "author_id", "created_at"),
+        Index("ix_messages_thread_root_id_id", "thread_root_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,10 +193,19 @@ class Message(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A reply belongs to the thread of a top-level message of the same place (one level).
+    thread_root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE")
+    )
+    reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[Channel | None] = relationship()
     conversation: Mapped[Conversation | None] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    reactions: Mapped[list[MessageReaction]] = relationship(
+        back_populates="message", order_by="MessageReaction.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_visible(self) -> bool:
@@ -208,6 +218,24 @@ class Message(db.Model):
             if self.channel_id
             else f"conversation:{self.conversation_id}"
         )
+
+
+class MessageReaction(db.Model):
+    """One member's emoji on a message (a member gives each emoji once)."""
+
+    __tablename__ = "message_reactions"
+    __table_args__ = (UniqueConstraint("message_id", "user_id", "emoji"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    emoji: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="reactions")
+    user: Mapped[User] = relationship()
 
 
 class ReadMarker(db.Model):

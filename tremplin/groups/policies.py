@@ -222,6 +222,27 @@ def can_edit_message(user, message: Message) -> bool:
 can_delete_message = can_edit_message
 
 
+def can_write_in_place_of(user, message: Message) -> bool:
+    """Whoever may write where the message is: a participant of its conversation, or a
+    member of its group who may post (not banned, muted or behind on the charter)."""
+    if message.channel_id is not None:
+        return can_post_in_channel(user, message.channel)
+    return can_post_in_conversation(user, message.conversation)
+
+
+def can_react_to_message(user, message: Message) -> bool:
+    return message.is_visible and can_write_in_place_of(user, message)
+
+
+def can_reply_to_message(user, message: Message) -> bool:
+    """Threads are one level deep: a reply goes to a visible top-level message."""
+    return (
+        message.thread_root_id is None
+        and message.is_visible
+        and can_write_in_place_of(user, message)
+    )
+
+
 def can_report_message(user, message: Message) -> bool:
     """Reports go to a group's organisers: messages in channels, by someone else."""
     uid = _user_id(user)
