@@ -117,6 +117,7 @@ register_nav_item(
 register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
 register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
 register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
+register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
 register_email_kind(
     "groups_membership", _l("Mes groupes : demandes d’adhésion, invitations, changements de charte")
 )
