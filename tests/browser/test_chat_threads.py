@@ -82,3 +82,28 @@ def test_a_member_picks_someone_with_at_autocomplete_by_keyboard(
     a.keyboard.press("Enter")
     expect(a.locator("[data-messages] .msg .mention")).to_have_text("@Karima Said")
     assert not a.errors
+
+
+def test_a_muted_channel_brings_no_notice_while_another_still_does(
+    new_page, live_server, socket_client, make_group, make_member, make_organiser, post_message
+):
+    claire = make_organiser("Claire Dubois")
+    awa, karim = make_member("Awa Diallo"), make_member("Karim Benali")
+    group = make_group(
+        "Restauration", organiser=claire, members=[awa, karim], channels=["Financement"]
+    )
+    k = signed_in_page(new_page, socket_client, live_server, karim)
+    k.goto(f"/groupes/{group.slug}/salons/financement")
+    k.select_option("#channel-level", "mute")
+    k.click(".chat-header__notify button")
+    expect(k.locator("#channel-level")).to_have_value("mute")
+    k.wait_for_selector("body[data-socket=connected]")
+    bell = k.locator("#notification-count")
+
+    post_message(awa, group.channels[1], "@Karim Benali tu as vu le prêt d’honneur ?")
+    k.wait_for_timeout(1500)  # time for a notice to arrive, if one were sent
+    expect(bell).to_be_hidden()
+    post_message(awa, group.channels[0], "@Karim Benali bienvenue !")
+    expect(bell).to_be_visible()
+    expect(bell).to_contain_text("1")
+    assert not k.errors

@@ -119,6 +119,9 @@ register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un
 register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
 register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
 register_email_kind(
+    "groups_channel", _l("Nouveaux messages des salons que je suis (réglage « Tous les messages »)")
+)
+register_email_kind(
     "groups_membership", _l("Mes groupes : demandes d’adhésion, invitations, changements de charte")
 )
 register_email_kind(

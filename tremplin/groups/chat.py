@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tremplin.groups import live, policies
+from tremplin.groups import live, policies, preferences
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -26,6 +26,7 @@ from tremplin.groups.models import (
     GroupMembership,
     Message,
     MessageReaction,
+    NotificationPreference,
     ReadMarker,
 )
 from tremplin.platform.errors import DomainError, NotAllowed
@@ -319,6 +320,8 @@ def post_to_channel(
     )
     _notify_mentions(message, candidates, mentioned_ids(message))
     _notify_thread(message, thread_root, candidates)
+    if thread_root is None:
+        _notify_followers(message)
     return message
 
 
@@ -357,6 +360,99 @@ def post(
     return post_to_conversation(user, place, body, thread_root)
 
 
+def _muted_in(message: Message, user_ids) -> set[int]:
+    """Who asked to hear nothing from this message's channel (or its group)."""
+    if message.channel_id is None or not user_ids:
+        return set()
+    levels = preferences.levels_for(user_ids, message.channel)
+    return {uid for uid, level in levels.items() if level == "mute"}
+
+
+def _notify_followers(message: Message) -> None:
+    """Members who chose "all" for this channel hear of a new message: one notice while
+    they have unread messages there, not one per message."""
+    channel = message.channel
+    following = db.session.scalars(
+        select(NotificationPreference.user_id).where(
+            NotificationPreference.group_id == channel.group_id,
+            NotificationPreference.level == "all",
+            (NotificationPreference.channel_id == channel.id)
+            | NotificationPreference.channel_id.is_(None),
+        )
+    ).all()
+    skip = mentioned_ids(message) | {message.author_id}
+    candidates = set(following) - skip
+    if not candidates:
+        return
+    levels = preferences.levels_for(candidates, channel)
+    wanted = [uid for uid in candidates if levels.get(uid) == "all"]
+    if not wanted:
+        return
+    people = db.session.scalars(
+        select(User)
+        .join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(
+            User.id.in_(wanted),
+            GroupMembership.group_id == channel.group_id,
+            GroupMembership.state == "active",
+        )
+    ).all()
+    unread = unread_in_channel_for([u.id for u in people], channel.id)
+    for user in people:
+        if unread.get(user.id, 0) > 1:
+            continue  # already told: they have not read the previous one yet
+        notify(
+            user,
+            "groups_channel",
+            _l(
+                "Nouveau message de %(name)s dans #%(channel)s",
+                name=message.author.public_name,
+                channel=channel.name,
+            ),
+            message_url(message),
+            template="email/groups_mention.txt",
+            excerpt=plain_excerpt(message.body, 300),
+        )
+
+
+def unread_in_channel_for(user_ids: list[int], channel_id: int) -> dict[int, int]:
+    """Unread messages of a channel for these members (one statement)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(GroupMembership.user_id, func.count(Message.id))
+        .join(Channel, Channel.group_id == GroupMembership.group_id)
+        .join(
+            Message,
+            and_(Message.channel_id == Channel.id, Message.author_id != GroupMembership.user_id),
+        )
+        .outerjoin(
+            ReadMarker,
+            and_(
+                ReadMarker.channel_id == channel_id, ReadMarker.user_id == GroupMembership.user_id
+            ),
+        )
+        .where(
+            Channel.id == channel_id,
+            GroupMembership.user_id.in_(user_ids),
+            *_unread_conditions_for_member(),
+        )
+        .group_by(GroupMembership.user_id)
+    )
+    return dict(rows.all())
+
+
+def _unread_conditions_for_member():
+    return (
+        Message.deleted_at.is_(None),
+        Message.hidden_at.is_(None),
+        or_(
+            and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
+            and_(ReadMarker.id.is_(None), Message.created_at > GroupMembership.joined_at),
+        ),
+    )
+
+
 def thread_url(root: Message) -> str:
     return url_for("groups.thread", message_id=root.id)
 
@@ -388,9 +484,10 @@ def _notify_thread(message: Message, root: Message | None, members: list[User]) 
         if message.channel_id is not None
         else _l("une conversation privée")
     )
+    muted = _muted_in(message, wanted)
     for uid in sorted(wanted):
         user = by_id.get(uid)
-        if user is None or not policies.can_read_message(user, root):
+        if user is None or uid in muted or not policies.can_read_message(user, root):
             continue
         notify(
             user,
@@ -482,9 +579,10 @@ def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) ->
         if message.channel_id is not None
         else _l("une conversation privée")
     )
+    muted = _muted_in(message, ids)
     for uid in sorted(ids):
         user = by_id.get(uid)
-        if user is None:
+        if user is None or uid in muted:
             continue
         notify(
             user,

@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.groups import bp, chat, live, moderation, policies, reactions
+from tremplin.groups import bp, chat, live, moderation, policies, preferences, reactions
 from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
+from tremplin.groups.groups import groups_of
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -102,6 +103,8 @@ def channel(slug: str, channel_slug: str):
         refusal=refusal,
         membership=membership,
         pinned=chat.pinned_messages(channel),
+        notify_prefs=preferences.preferences_of(current_user, group) if membership else None,
+        level_labels=preferences.LEVEL_LABELS,
         unread=unread,
         online=_online(group),
         can_moderate=policies.can_moderate(current_user, group),
@@ -484,3 +487,55 @@ def mention_suggestions():
         )
     ]
     return jsonify(members=found[:MENTION_SUGGESTIONS])
+
+
+# --- notification preferences -----------------------------------------------------------
+
+
+@bp.route("/groupes/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    """One page: for each of my groups, how much I hear from it and from each channel."""
+    mine = groups_of(current_user, with_channels=True)
+    if request.method == "POST":
+        form = EmptyForm()
+        if not form.validate_on_submit():
+            abort(400)
+        with form_errors(form) as outcome:
+            for group in mine:
+                preferences.set_level(
+                    current_user, group, None, request.form.get(f"g{group.id}", "mentions")
+                )
+                for channel in group.channels:
+                    preferences.set_level(
+                        current_user, group, channel, request.form.get(f"c{channel.id}", "inherit")
+                    )
+        if outcome.ok:
+            flash(_("Vos préférences de notification sont enregistrées."), "success")
+            return redirect(url_for("groups.notification_settings"))
+        flash(outcome.error.message, "error")
+    return render_template(
+        "groups/notification_settings.html",
+        groups=mine,
+        prefs=preferences.preferences_by_group(current_user, [g.id for g in mine]),
+        labels=preferences.LEVEL_LABELS,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/groupes/<slug>/salons/<channel_slug>/notifications", methods=["POST"])
+@login_required
+def channel_notifications(slug: str, channel_slug: str):
+    group, channel = load_channel(slug, channel_slug)
+    if not policies.is_member(current_user, group):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with form_errors(form) as outcome:
+        preferences.set_level(current_user, group, channel, request.form.get("level", ""))
+    if outcome.ok:
+        flash(_("C’est noté pour ce salon."), "success")
+    else:
+        flash(outcome.error.message, "error")
+    return redirect(url_for("groups.channel", slug=slug, channel_slug=channel_slug))

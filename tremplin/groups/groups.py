@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tremplin.groups import live, policies
 from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
@@ -462,18 +462,19 @@ def apply_role(
 # --- reading --------------------------------------------------------------------------
 
 
-def groups_of(user) -> list[Group]:
+def groups_of(user, with_channels: bool = False) -> list[Group]:
     """The groups a member belongs to (active memberships), by name."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        db.session.scalars(
-            select(Group)
-            .join(GroupMembership)
-            .where(GroupMembership.user_id == user.id, GroupMembership.state == "active")
-            .order_by(Group.name)
-        )
+    stmt = (
+        select(Group)
+        .join(GroupMembership)
+        .where(GroupMembership.user_id == user.id, GroupMembership.state == "active")
+        .order_by(Group.name)
     )
+    if with_channels:
+        stmt = stmt.options(selectinload(Group.channels))
+    return list(db.session.scalars(stmt))
 
 
 def member_counts(group_ids: list[int]) -> dict[int, int]:

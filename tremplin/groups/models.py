@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tremplin.platform.extensions import db
@@ -236,6 +245,36 @@ class MessageReaction(db.Model):
 
     message: Mapped[Message] = relationship(back_populates="reactions")
     user: Mapped[User] = relationship()
+
+
+NOTIFY_LEVELS = ("all", "mentions", "mute")
+
+
+class NotificationPreference(db.Model):
+    """How much a member hears from a group (channel_id NULL) or one of its channels:
+    every new message, only mentions and replies (the default), or nothing."""
+
+    __tablename__ = "group_notification_preferences"
+    __table_args__ = (
+        UniqueConstraint("user_id", "group_id", "channel_id"),
+        # NULLs are distinct in a unique constraint: the group-wide row needs its own.
+        Index(
+            "uq_group_notification_preferences_group_wide",
+            "user_id",
+            "group_id",
+            unique=True,
+            sqlite_where=text("channel_id IS NULL"),
+            postgresql_where=text("channel_id IS NULL"),
+        ),
+        Index("ix_group_notification_preferences_channel", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(10), default="mentions")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ReadMarker(db.Model):
