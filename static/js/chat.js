@@ -26,6 +26,9 @@
   var statusBox = root.querySelector("[data-chat-status]");
   var typingBox = root.querySelector("[data-typing]");
   var viewingOlder = /[?&]before=/.test(window.location.search);
+  var canWrite = root.getAttribute("data-can-write") === "1";
+  var panel = root.querySelector("[data-thread-panel]");
+  var openRoot = null;  // the id of the thread shown in the panel
 
   function label(name) { return root.getAttribute("data-label-" + name) || ""; }
 
@@ -69,11 +72,37 @@
     return p;
   }
 
-  function render(msg) {
+  function repliesLabel(n) {
+    return n === 1 ? label("replies-one") : label("replies-many").replace("{n}", n);
+  }
+
+  function renderReactions(bar, msg) {
+    bar.textContent = "";
+    (msg.reactions || []).forEach(function (r) {
+      var mine = r.user_ids.indexOf(userId) !== -1;
+      var el = document.createElement(canWrite ? "button" : "span");
+      el.className = "reaction" + (mine ? " reaction--mine" : "");
+      el.title = r.names.join(", ");
+      el.setAttribute("aria-label", r.emoji + " : " + r.names.join(", "));
+      if (canWrite) {
+        el.type = "button";
+        el.setAttribute("aria-pressed", mine ? "true" : "false");
+        el.setAttribute("data-react", r.emoji);
+      }
+      el.appendChild(document.createTextNode(r.emoji + " "));
+      var count = document.createElement("span");
+      count.className = "reaction__count";
+      count.textContent = r.count;
+      el.appendChild(count);
+      bar.appendChild(el);
+    });
+  }
+
+  function render(msg, prefix) {
     var li = template.content.firstElementChild.cloneNode(true);
     var own = msg.author.id === userId;
     var visible = !msg.deleted && !msg.hidden;
-    li.id = "m" + msg.id;
+    li.id = (prefix || "m") + msg.id;
     li.setAttribute("data-message-id", msg.id);
     li.setAttribute("data-author-id", msg.author.id);
     if (own) { li.classList.add("msg--own"); }
@@ -112,6 +141,15 @@
     if (msg.deleted) { body.appendChild(placeholder(label("deleted"))); }
     else if (msg.hidden) { body.appendChild(placeholder(label("hidden"))); }
     else { body.innerHTML = msg.html; }  // sanitised by the server (nh3)
+    var bar = li.querySelector("[data-reactions]");
+    if (visible) { renderReactions(bar, msg); } else { bar.remove(); }
+    var threadLink = li.querySelector("[data-thread-link]");
+    if (msg.thread_root_id || !msg.reply_count || prefix === "t") { threadLink.remove(); }
+    else {
+      threadLink.hidden = false;
+      threadLink.textContent = repliesLabel(msg.reply_count);
+      threadLink.href = threadLink.href.replace("/0/", "/" + msg.id + "/");
+    }
 
     var menu = li.querySelector(".msg__menu");
     if (!visible) {
@@ -121,17 +159,19 @@
       menu.querySelectorAll("[data-when]").forEach(function (item) {
         var when = item.getAttribute("data-when");
         var keep = (when === "own" && own) || (when === "other" && !own) ||
-          (when === "moderator" && canModerate);
+          (when === "moderator" && canModerate) || (when === "writer" && canWrite) ||
+          (when === "root" && canWrite && !msg.thread_root_id && prefix !== "t");
         if (!keep) { item.remove(); return; }
         shown++;
-        ["href", "action"].forEach(function (attr) {
-          var value = item.getAttribute(attr);
+        var targets = [item].concat(Array.prototype.slice.call(item.querySelectorAll("form")));
+        targets.forEach(function (target) { ["href", "action"].forEach(function (attr) {
+          var value = target.getAttribute(attr);
           if (value) {
             value = value.replace("/0/", "/" + msg.id + "/");
             if (msg.pinned) { value = value.replace("/epingler", "/desepingler"); }
-            item.setAttribute(attr, value);
+            target.setAttribute(attr, value);
           }
-        });
+        }); });
         if (msg.pinned && item.action && /desepingler/.test(item.action)) {
           item.querySelector("button").textContent = label("unpin");
         }
@@ -142,6 +182,7 @@
   }
 
   function upsert(msg) {
+    if (msg.thread_root_id) { return false; }  // replies live in their thread
     var existing = document.getElementById("m" + msg.id);
     var stick = nearBottom() || msg.author.id === userId;
     var el = render(msg);
@@ -226,6 +267,10 @@
   }
 
   socket.on("message:new", function (msg) {
+    if (inThisRoom(msg) && msg.thread_root_id) {
+      if (msg.thread_root_id === openRoot) { upsertReply(msg); }
+      return;
+    }
     if (inThisRoom(msg)) {
       if (upsert(msg) && msg.author.id !== userId) { markRead(); }
       clearTyping(msg.author.id);
@@ -235,9 +280,132 @@
   });
   ["message:edit", "message:delete", "message:update"].forEach(function (name) {
     socket.on(name, function (msg) {
-      if (inThisRoom(msg) && document.getElementById("m" + msg.id)) { upsert(msg); }
+      if (!inThisRoom(msg)) { return; }
+      if (document.getElementById("m" + msg.id)) { upsert(msg); }
+      if (document.getElementById("t" + msg.id)) { upsertReply(msg); }
     });
   });
+
+  socket.on("message:reactions", function (data) {
+    if (!inThisRoom(data)) { return; }
+    ["m", "t"].forEach(function (prefix) {
+      var li = document.getElementById(prefix + data.id);
+      var bar = li && li.querySelector("[data-reactions]");
+      if (bar) { renderReactions(bar, data); }
+    });
+  });
+
+  // --- reactions ------------------------------------------------------------------------
+  function react(messageId, emoji, on) {
+    socket.emit("reaction:set", { message_id: messageId, emoji: emoji, on: on }, function (answer) {
+      if (!answer || !answer.ok) { showStatus((answer && answer.error) || label("error")); }
+    });
+  }
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-react]");
+    if (!button || !socket.connected) { return; }
+    event.preventDefault();
+    var li = button.closest("[data-message-id]");
+    react(parseInt(li.getAttribute("data-message-id"), 10), button.getAttribute("data-react"),
+      button.getAttribute("aria-pressed") !== "true");
+  });
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.getAttribute("data-action") !== "react" || !socket.connected) { return; }
+    event.preventDefault();
+    var li = form.closest("[data-message-id]");
+    var id = parseInt(li.getAttribute("data-message-id"), 10);
+    var emoji = form.querySelector("input[name=emoji]").value;
+    var mine = li.querySelector('[data-react="' + emoji + '"][aria-pressed="true"]');
+    var menu = form.closest("details");
+    if (menu) { menu.open = false; }
+    react(id, emoji, !mine);
+  }, true);
+
+  // --- threads --------------------------------------------------------------------------
+  var threadRootList = panel ? panel.querySelector("[data-thread-root]") : null;
+  var threadReplies = panel ? panel.querySelector("[data-thread-replies]") : null;
+  var threadComposer = panel ? panel.querySelector("[data-thread-composer]") : null;
+  var threadArea = threadComposer ? threadComposer.querySelector("textarea") : null;
+  var threadError = panel ? panel.querySelector("[data-thread-error]") : null;
+
+  function upsertReply(msg) {
+    if (!panel || msg.thread_root_id !== openRoot && msg.id !== openRoot) { return; }
+    var el = render(msg, "t");
+    var existing = document.getElementById("t" + msg.id);
+    if (existing) { existing.replaceWith(el); return; }
+    if (msg.id === openRoot) { threadRootList.appendChild(el); return; }
+    threadReplies.appendChild(el);
+    threadReplies.scrollTop = threadReplies.scrollHeight;
+  }
+
+  function openThread(id) {
+    if (!panel) { return false; }
+    openRoot = id;
+    threadRootList.textContent = "";
+    threadReplies.textContent = "";
+    panel.hidden = false;
+    root.classList.add("chat--with-thread");
+    socket.emit("thread:history", { message_id: id }, function (answer) {
+      if (!answer || !answer.ok) { showStatus((answer && answer.error) || label("error")); return; }
+      upsertReply(answer.root);
+      answer.replies.forEach(upsertReply);
+      (threadArea || panel).focus();
+    });
+    return true;
+  }
+  function closeThread() {
+    if (!panel) { return; }
+    var was = openRoot;
+    openRoot = null;
+    panel.hidden = true;
+    root.classList.remove("chat--with-thread");
+    var li = was && document.getElementById("m" + was);
+    var back = li && (li.querySelector("[data-thread-link]:not([hidden])") || li.querySelector(".msg__menu-toggle"));
+    if (back) { back.focus(); }
+  }
+  root.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-action=thread], [data-thread-link]");
+    if (!link || !socket.connected || !panel || link.closest("[data-thread-panel]")) { return; }
+    var li = link.closest("[data-message-id]");
+    event.preventDefault();
+    var menu = link.closest("details");
+    if (menu) { menu.open = false; }
+    openThread(parseInt(li.getAttribute("data-message-id"), 10));
+  });
+  if (panel) {
+    panel.querySelector("[data-thread-close]").addEventListener("click", closeThread);
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.defaultPrevented) { closeThread(); }
+    });
+  }
+  if (threadComposer) {
+    threadComposer.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!openRoot) { return; }
+      var button = threadComposer.querySelector("button[type=submit]");
+      button.disabled = true;
+      socket.emit("message:send", roomData({ body: threadArea.value, thread_root_id: openRoot }), function (answer) {
+        button.disabled = false;
+        if (answer && answer.ok) {
+          threadArea.value = "";
+          threadError.hidden = true;
+          upsertReply(answer.message);
+        } else {
+          threadError.textContent = (answer && answer.error) || label("error");
+          threadError.hidden = false;
+        }
+        threadArea.focus();
+      });
+    });
+    threadArea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented &&
+          threadArea.getAttribute("aria-expanded") !== "true") {
+        event.preventDefault();
+        threadComposer.requestSubmit ? threadComposer.requestSubmit() : threadComposer.dispatchEvent(new Event("submit", { cancelable: true }));
+      }
+    });
+  }
 
   socket.on("unread:bump", function (data) {
     if (data.author_id === userId) { return; }
@@ -302,6 +470,93 @@
     }, 400);
   });
 
+  // --- @-autocomplete (ARIA combobox on the composers) ----------------------------------
+  var mentionsUrl = root.getAttribute("data-mentions-url");
+  var suggestCount = 0;
+  function attachMentions(area) {
+    if (!area || !mentionsUrl) { return; }
+    var box = document.createElement("ul");
+    var boxId = area.id + "-suggestions";
+    box.id = boxId;
+    box.className = "mention-suggestions";
+    box.setAttribute("role", "listbox");
+    box.setAttribute("aria-label", label("suggestions"));
+    box.hidden = true;
+    area.parentNode.insertBefore(box, area.nextSibling);
+    area.setAttribute("role", "combobox");
+    area.setAttribute("aria-autocomplete", "list");
+    area.setAttribute("aria-expanded", "false");
+    area.setAttribute("aria-controls", boxId);
+    var active = -1, items = [], start = -1, pending = 0;
+
+    function close() {
+      box.hidden = true;
+      box.textContent = "";
+      items = [];
+      active = -1;
+      area.setAttribute("aria-expanded", "false");
+      area.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      active = index;
+      items.forEach(function (item, i) { item.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      if (index >= 0) { area.setAttribute("aria-activedescendant", items[index].id); }
+    }
+    function choose(index) {
+      var item = items[index];
+      if (!item) { return; }
+      var name = item.getAttribute("data-name");
+      var caret = area.selectionStart;
+      area.value = area.value.slice(0, start) + "@" + name + " " + area.value.slice(caret);
+      var at = start + name.length + 2;
+      area.setSelectionRange(at, at);
+      close();
+      area.focus();
+    }
+    function query() {
+      var caret = area.selectionStart;
+      var before = area.value.slice(0, caret);
+      var match = /(^|\s)@([^\s@]{0,30}(?: [^\s@]{0,30})?)$/.exec(before);
+      if (!match) { close(); return; }
+      start = caret - match[2].length - 1;
+      var ticket = ++pending;
+      var url = mentionsUrl + "?" + roomKey + "=" + roomId + "&q=" + encodeURIComponent(match[2]);
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (ticket !== pending) { return; }
+          box.textContent = "";
+          items = [];
+          if (!data || !data.members.length) { close(); return; }
+          data.members.forEach(function (member, i) {
+            var li = document.createElement("li");
+            li.id = boxId + "-" + (++suggestCount);
+            li.setAttribute("role", "option");
+            li.setAttribute("data-name", member.name);
+            li.textContent = member.name;
+            li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+            box.appendChild(li);
+            items.push(li);
+          });
+          box.hidden = false;
+          area.setAttribute("aria-expanded", "true");
+          highlight(0);
+        })
+        .catch(close);
+    }
+    area.addEventListener("input", query);
+    area.addEventListener("blur", function () { setTimeout(close, 150); });
+    area.addEventListener("keydown", function (event) {
+      if (box.hidden || !items.length) { return; }
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+      else if (event.key === "Enter" || event.key === "Tab") { event.preventDefault(); choose(active); }
+      else if (event.key === "Escape") { event.preventDefault(); close(); }
+    });
+  }
+  attachMentions(textarea);
+  attachMentions(threadArea);
+
   // --- typing -------------------------------------------------------------------------
   var typers = {};
   function renderTyping() {
@@ -332,7 +587,8 @@
       }
     });
     textarea.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented &&
+          textarea.getAttribute("aria-expanded") !== "true") {
         event.preventDefault();
         composer.requestSubmit ? composer.requestSubmit() : composer.dispatchEvent(new Event("submit", { cancelable: true }));
       }

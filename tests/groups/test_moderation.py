@@ -123,7 +123,17 @@ def test_mute_ban_and_unban_a_member(client, auth, db, club, post_message):
 
     auth.login_as(lakdar)
     client.post(f"/groupes/{group.slug}/moderation/membres/{rachid.id}/reintegrer")
-    assert get_membership(rachid, group) is None  # may join again
+    client.post(f"/groupes/{group.slug}/moderation/membres/{rachid.id}/reintegrer")  # twice
+    membership = db.session.scalar(
+        select(GroupMembership).where(GroupMembership.user_id == rachid.id)
+    )
+    assert membership.state == "active" and membership.banned_until is None  # back in the group
+    auth.login_as(rachid)
+    assert (
+        client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Merci"}).status_code
+        == 302
+    )
+    auth.login_as(lakdar)
     assert log_actions(db, group) == [
         "member_muted",
         "member_unmuted",

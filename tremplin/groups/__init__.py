@@ -20,6 +20,7 @@ from tremplin.groups.chat import (
     add_participants,
     conversation_for,
     open_conversation,
+    reaction_summary,
     remove_participant,
     unread_counts,
 )
@@ -30,9 +31,15 @@ from tremplin.groups.policies import (
     can_read_conversation,
     can_read_group,
     can_read_message,
+<<<<<<< HEAD
     is_member,
 )
 from tremplin.groups.search import readable_group_ids
+=======
+    can_read_moderation_log,
+)
+from tremplin.groups.reactions import PALETTE
+>>>>>>> issue-18
 from tremplin.platform.hooks import (
     DashboardPanel,
     NavItem,
@@ -120,6 +127,10 @@ register_nav_item(
 register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
 register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
 register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
+register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
+register_email_kind(
+    "groups_channel", _l("Nouveaux messages des salons que je suis (réglage « Tous les messages »)")
+)
 register_email_kind(
     "groups_membership", _l("Mes groupes : demandes d’adhésion, invitations, changements de charte")
 )
@@ -147,6 +158,9 @@ def init_module(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.jinja_env.globals["render_message"] = chat_render_body
+    app.jinja_env.globals["can_read_moderation_log"] = _can_read_moderation_log
+    app.jinja_env.globals["reaction_summary"] = reaction_summary
+    app.jinja_env.globals["reaction_palette"] = PALETTE
     app.jinja_env.filters["iso_datetime"] = _iso_datetime
 
 
@@ -154,6 +168,12 @@ def chat_render_body(message):
     from tremplin.groups.chat import render_body
 
     return render_body(message)
+
+
+def _can_read_moderation_log(group) -> bool:
+    from flask_login import current_user
+
+    return can_read_moderation_log(current_user, group)
 
 
 def _iso_datetime(value: str | None) -> str:

@@ -14,10 +14,10 @@ from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tremplin.groups import live, policies
+from tremplin.groups import live, policies, preferences
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -25,6 +25,8 @@ from tremplin.groups.models import (
     Group,
     GroupMembership,
     Message,
+    MessageReaction,
+    NotificationPreference,
     ReadMarker,
 )
 from tremplin.platform.errors import DomainError, NotAllowed
@@ -137,21 +139,46 @@ def find_mentions(body: str, candidates: list[User], author: User) -> list[dict]
     return found
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_NO_MENTION_IN = ("code", "pre")
+
+
+def _highlight_mentions(html: str, names: list[str]) -> str:
+    """Wrap `@Name` in a span, in TEXT between tags only: never inside a tag (an attribute
+    such as a link's title), nor inside code or preformatted text. Each name once."""
+    pending = []
+    for name in names:
+        variants = {str(escape(name)), name.replace("&", "&amp;")}
+        pending.append(
+            re.compile("|".join(re.escape("@" + v) for v in variants) + r"(?![\w])", re.IGNORECASE)
+        )
+    parts = _TAG.split(html)
+    depth = 0  # how many <code>/<pre> we are inside
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            tag = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if tag and tag.group(2).lower() in _NO_MENTION_IN and not part.endswith("/>"):
+                depth += -1 if tag.group(1) else 1
+            continue
+        if depth > 0 or "@" not in part:
+            continue
+        for pattern in list(pending):
+            part, n = pattern.subn(
+                lambda m: f'<span class="mention">{m.group(0)}</span>', part, count=1
+            )
+            if n:
+                pending.remove(pattern)
+        parts[i] = part
+    return "".join(parts)
+
+
 def render_body(message: Message) -> Markup:
     """The message as sanitised HTML, mentions highlighted."""
     html = str(render_markdown(message.body))
-    for mention in message.mentioned_user_ids or ():
-        name = mention.get("name") if isinstance(mention, dict) else None
-        if not name:
-            continue
-        for variant in {str(escape(name)), name.replace("&", "&amp;")}:
-            html = re.sub(
-                re.escape("@" + variant) + r"(?![\w])",
-                lambda _m, v=variant: f'<span class="mention">@{v}</span>',
-                html,
-                count=1,
-            )
-    return Markup(html)
+    names = [
+        m["name"] for m in message.mentioned_user_ids or () if isinstance(m, dict) and m.get("name")
+    ]
+    return Markup(_highlight_mentions(html, names) if names else html)
 
 
 def mentioned_ids(message: Message) -> set[int]:
@@ -198,7 +225,28 @@ def message_payload(message: Message) -> dict:
         "hidden": message.hidden_at is not None,
         "pinned": message.pinned_at is not None,
         "mentions": sorted(mentioned_ids(message)),
+        "thread_root_id": message.thread_root_id,
+        "reply_count": message.reply_count or 0,
+        "reactions": reaction_summary(message) if visible else [],
     }
+
+
+REACTION_NAMES_SHOWN = 20
+
+
+def reaction_summary(message: Message) -> list[dict]:
+    """Each emoji once, in the order first given, with who gave it (ids for "mine", the
+    first names for people to read)."""
+    summary: dict[str, dict] = {}
+    for reaction in message.reactions:
+        item = summary.setdefault(
+            reaction.emoji, {"emoji": reaction.emoji, "count": 0, "user_ids": [], "names": []}
+        )
+        item["count"] += 1
+        item["user_ids"].append(reaction.user_id)
+        if len(item["names"]) < REACTION_NAMES_SHOWN:
+            item["names"].append(reaction.user.public_name)
+    return list(summary.values())
 
 
 def announce(message: Message, event_name: str) -> None:
@@ -209,23 +257,56 @@ def announce(message: Message, event_name: str) -> None:
 # --- posting --------------------------------------------------------------------------
 
 
-def post_to_channel(user: User, channel: Channel, body: str) -> Message:
+def _check_thread_root(user: User, root: Message | None, place) -> None:
+    if root is None:
+        return
+    same_place = (
+        root.channel_id == place.id
+        if isinstance(place, Channel)
+        else root.conversation_id == place.id
+    )
+    if not same_place or not policies.can_reply_to_message(user, root):
+        raise CannotPost(_("On ne peut plus répondre à ce message."))
+
+
+def _count_reply(message: Message, root: Message | None) -> None:
+    """One atomic increment (two replies at once both count), then the root's new state
+    goes to the room so every open page updates its "n réponses"."""
+    if root is None:
+        return
+    db.session.execute(
+        update(Message)
+        .where(Message.id == root.id)
+        .values(reply_count=Message.reply_count + 1, last_reply_at=message.created_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(root, ["reply_count", "last_reply_at"])
+    announce(root, "message:update")
+
+
+def post_to_channel(
+    user: User, channel: Channel, body: str, thread_root: Message | None = None
+) -> Message:
     refusal = policies.posting_refusal(user, channel.group)
     if refusal:
         raise CannotPost(refusal)
+    _check_thread_root(user, thread_root, channel)
     text = clean_body(body)
     check_rate(user)
-    candidates = _channel_members(channel.group) if "@" in text else []
+    candidates = _channel_members(channel.group) if "@" in text or thread_root else []
     message = Message(
         channel=channel,
         author=user,
         body=text,
         mentioned_user_ids=find_mentions(text, candidates, user) or None,
+        thread_root_id=thread_root.id if thread_root is not None else None,
+        reactions=[],
     )
     db.session.add(message)
     db.session.flush()
     _mark(user.id, message.id, channel_id=channel.id)
     announce(message, "message:new")
+    _count_reply(message, thread_root)
     emit_after_commit(
         db.session,
         "unread:bump",
@@ -238,12 +319,18 @@ def post_to_channel(user: User, channel: Channel, body: str) -> Message:
         room=live.group_room(channel.group_id),
     )
     _notify_mentions(message, candidates, mentioned_ids(message))
+    _notify_thread(message, thread_root, candidates)
+    if thread_root is None:
+        _notify_followers(message)
     return message
 
 
-def post_to_conversation(user: User, conversation: Conversation, body: str) -> Message:
+def post_to_conversation(
+    user: User, conversation: Conversation, body: str, thread_root: Message | None = None
+) -> Message:
     if not policies.can_post_in_conversation(user, conversation):
         raise CannotPost(_("Vous ne participez pas à cette conversation."))
+    _check_thread_root(user, thread_root, conversation)
     text = clean_body(body)
     check_rate(user)
     others = [p.user for p in conversation.participants if p.user_id != user.id]
@@ -252,20 +339,168 @@ def post_to_conversation(user: User, conversation: Conversation, body: str) -> M
         author=user,
         body=text,
         mentioned_user_ids=find_mentions(text, others, user) or None,
+        thread_root_id=thread_root.id if thread_root is not None else None,
+        reactions=[],
     )
     db.session.add(message)
     db.session.flush()
     conversation.last_message_at = message.created_at
     _mark(user.id, message.id, conversation_id=conversation.id)
     announce(message, "message:new")
+    _count_reply(message, thread_root)
     _notify_conversation(message, conversation, others)
     return message
 
 
-def post(user: User, place: Channel | Conversation, body: str) -> Message:
+def post(
+    user: User, place: Channel | Conversation, body: str, thread_root: Message | None = None
+) -> Message:
     if isinstance(place, Channel):
-        return post_to_channel(user, place, body)
-    return post_to_conversation(user, place, body)
+        return post_to_channel(user, place, body, thread_root)
+    return post_to_conversation(user, place, body, thread_root)
+
+
+def _muted_in(message: Message, user_ids) -> set[int]:
+    """Who asked to hear nothing from this message's channel (or its group)."""
+    if message.channel_id is None or not user_ids:
+        return set()
+    levels = preferences.levels_for(user_ids, message.channel)
+    return {uid for uid, level in levels.items() if level == "mute"}
+
+
+def _notify_followers(message: Message) -> None:
+    """Members who chose "all" for this channel hear of a new message: one notice while
+    they have unread messages there, not one per message."""
+    channel = message.channel
+    following = db.session.scalars(
+        select(NotificationPreference.user_id).where(
+            NotificationPreference.group_id == channel.group_id,
+            NotificationPreference.level == "all",
+            (NotificationPreference.channel_id == channel.id)
+            | NotificationPreference.channel_id.is_(None),
+        )
+    ).all()
+    skip = mentioned_ids(message) | {message.author_id}
+    candidates = set(following) - skip
+    if not candidates:
+        return
+    levels = preferences.levels_for(candidates, channel)
+    wanted = [uid for uid in candidates if levels.get(uid) == "all"]
+    if not wanted:
+        return
+    people = db.session.scalars(
+        select(User)
+        .join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(
+            User.id.in_(wanted),
+            GroupMembership.group_id == channel.group_id,
+            GroupMembership.state == "active",
+        )
+    ).all()
+    unread = unread_in_channel_for([u.id for u in people], channel.id)
+    for user in people:
+        if unread.get(user.id, 0) > 1:
+            continue  # already told: they have not read the previous one yet
+        notify(
+            user,
+            "groups_channel",
+            _l(
+                "Nouveau message de %(name)s dans #%(channel)s",
+                name=message.author.public_name,
+                channel=channel.name,
+            ),
+            message_url(message),
+            template="email/groups_mention.txt",
+            excerpt=plain_excerpt(message.body, 300),
+        )
+
+
+def unread_in_channel_for(user_ids: list[int], channel_id: int) -> dict[int, int]:
+    """Unread messages of a channel for these members (one statement)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(GroupMembership.user_id, func.count(Message.id))
+        .join(Channel, Channel.group_id == GroupMembership.group_id)
+        .join(
+            Message,
+            and_(Message.channel_id == Channel.id, Message.author_id != GroupMembership.user_id),
+        )
+        .outerjoin(
+            ReadMarker,
+            and_(
+                ReadMarker.channel_id == channel_id, ReadMarker.user_id == GroupMembership.user_id
+            ),
+        )
+        .where(
+            Channel.id == channel_id,
+            GroupMembership.user_id.in_(user_ids),
+            *_unread_conditions_for_member(),
+        )
+        .group_by(GroupMembership.user_id)
+    )
+    return dict(rows.all())
+
+
+def _unread_conditions_for_member():
+    return (
+        Message.deleted_at.is_(None),
+        Message.hidden_at.is_(None),
+        or_(
+            and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
+            and_(ReadMarker.id.is_(None), Message.created_at > GroupMembership.joined_at),
+        ),
+    )
+
+
+def thread_url(root: Message) -> str:
+    return url_for("groups.thread", message_id=root.id)
+
+
+def _notify_thread(message: Message, root: Message | None, members: list[User]) -> None:
+    """A reply tells the root's author and everyone who replied before (not the author of
+    the reply, not those its mentions already told), in their own language."""
+    if root is None:
+        return
+    told = mentioned_ids(message) | {message.author_id}
+    earlier = set(
+        db.session.scalars(
+            select(Message.author_id).where(
+                Message.thread_root_id == root.id, Message.id != message.id
+            )
+        )
+    )
+    wanted = ({root.author_id} | earlier) - told
+    if not wanted:
+        return
+    by_id = {u.id: u for u in members}
+    missing = wanted - set(by_id)
+    if missing:
+        by_id.update(
+            {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))}
+        )
+    where = (
+        f"#{message.channel.name}"
+        if message.channel_id is not None
+        else _l("une conversation privée")
+    )
+    muted = _muted_in(message, wanted)
+    for uid in sorted(wanted):
+        user = by_id.get(uid)
+        if user is None or uid in muted or not policies.can_read_message(user, root):
+            continue
+        notify(
+            user,
+            "groups_reply",
+            _l(
+                "%(name)s a répondu dans un fil de %(where)s",
+                name=message.author.public_name,
+                where=where,
+            ),
+            thread_url(root),
+            template="email/groups_mention.txt",
+            excerpt=plain_excerpt(message.body, 300),
+        )
 
 
 def edit_message(user: User, message: Message, body: str) -> Message:
@@ -303,6 +538,11 @@ def delete_message(user: User, message: Message) -> Message:
     return message
 
 
+def mention_candidates(group: Group) -> list[User]:
+    """Who may be mentioned in a group's channels: its active members (they read it)."""
+    return _channel_members(group)
+
+
 def _channel_members(group: Group) -> list[User]:
     return list(
         db.session.scalars(
@@ -314,6 +554,9 @@ def _channel_members(group: Group) -> list[User]:
 
 
 def message_url(message: Message) -> str:
+    """Where a message is read: in its place, or in its thread for a reply."""
+    if message.thread_root_id is not None:
+        return url_for("groups.thread", message_id=message.thread_root_id, _anchor=f"m{message.id}")
     if message.channel_id is not None:
         channel = message.channel
         return url_for(
@@ -336,9 +579,10 @@ def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) ->
         if message.channel_id is not None
         else _l("une conversation privée")
     )
+    muted = _muted_in(message, ids)
     for uid in sorted(ids):
         user = by_id.get(uid)
-        if user is None:
+        if user is None or uid in muted:
             continue
         notify(
             user,
@@ -392,7 +636,14 @@ def history(
     """Messages in order, oldest first, and whether older ones remain (for `before`) or
     newer ones (for `after`). Deleted and hidden messages keep their place."""
     limit = max(1, min(limit, 200))
-    stmt = select(Message).where(_place_filter(place)).options(joinedload(Message.author))
+    stmt = (
+        select(Message)
+        .where(_place_filter(place), Message.thread_root_id.is_(None))
+        .options(
+            joinedload(Message.author),
+            selectinload(Message.reactions).joinedload(MessageReaction.user),
+        )
+    )
     if isinstance(place, Channel):
         stmt = stmt.options(joinedload(Message.channel))
     if after is not None:
@@ -406,6 +657,27 @@ def history(
         stmt = stmt.where(Message.id < before)
     rows = list(db.session.scalars(stmt.order_by(Message.id.desc()).limit(limit + 1)).unique())
     return list(reversed(rows[:limit])), len(rows) > limit
+
+
+THREAD_LIMIT = 500
+
+
+def thread_replies(root: Message, after: int | None = None) -> list[Message]:
+    """The replies of a thread, oldest first (a thread stays short: at most 500 shown)."""
+    stmt = (
+        select(Message)
+        .where(Message.thread_root_id == root.id)
+        .options(
+            joinedload(Message.author),
+            joinedload(Message.channel),
+            selectinload(Message.reactions).joinedload(MessageReaction.user),
+        )
+        .order_by(Message.id)
+        .limit(THREAD_LIMIT)
+    )
+    if after is not None:
+        stmt = stmt.where(Message.id > after)
+    return list(db.session.scalars(stmt).unique())
 
 
 def pinned_messages(channel: Channel) -> list[Message]:
@@ -428,14 +700,33 @@ def pinned_messages(channel: Channel) -> list[Message]:
 # --- read markers and unread counts ---------------------------------------------------
 
 
+def _marker_condition(user_id: int, channel_id: int | None, conversation_id: int | None):
+    if channel_id is not None:
+        return and_(ReadMarker.user_id == user_id, ReadMarker.channel_id == channel_id)
+    return and_(ReadMarker.user_id == user_id, ReadMarker.conversation_id == conversation_id)
+
+
 def _mark(
     user_id: int,
     message_id: int,
     *,
     channel_id: int | None = None,
     conversation_id: int | None = None,
-) -> None:
-    """Move a read marker forward (never back), in one statement safe under concurrency."""
+) -> bool:
+    """Move a read marker forward (never back); returns whether it moved.
+
+    Reading a place again with nothing new must not write: every write takes the database
+    lock (SQLite's single writer, a row lock on PostgreSQL), and 60 members reading the
+    same channel in the evening queued behind each other. So a plain SELECT first; only a
+    marker that really moves is written, by one upsert whose update is guarded (`WHERE
+    new > old`), safe when two tabs read at once."""
+    current = db.session.scalar(
+        select(ReadMarker.last_read_message_id).where(
+            _marker_condition(user_id, channel_id, conversation_id)
+        )
+    )
+    if current is not None and current >= message_id:
+        return False
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -452,30 +743,28 @@ def _mark(
     stmt = stmt.on_conflict_do_update(
         index_elements=target,
         set_={
-            "last_read_message_id": case(
-                (
-                    stmt.excluded.last_read_message_id > ReadMarker.last_read_message_id,
-                    stmt.excluded.last_read_message_id,
-                ),
-                else_=ReadMarker.last_read_message_id,
-            ),
+            "last_read_message_id": stmt.excluded.last_read_message_id,
             "updated_at": stmt.excluded.updated_at,
         },
+        where=stmt.excluded.last_read_message_id > ReadMarker.last_read_message_id,
     )
-    db.session.execute(stmt)
+    return bool(db.session.execute(stmt).rowcount)
 
 
-def mark_read(user: User, place: Channel | Conversation, message_id: int | None = None) -> None:
+def mark_read(user: User, place: Channel | Conversation, message_id: int | None = None) -> bool:
     """The member has seen the place up to `message_id` (default: its latest message), and
-    every open page of theirs learns the new counts."""
+    every open page of theirs learns the new counts. Nothing is written, and nothing sent,
+    when the marker is already there (returns False)."""
     if message_id is None:
         message_id = db.session.scalar(select(func.max(Message.id)).where(_place_filter(place)))
         if message_id is None:
-            return
+            return False
     if isinstance(place, Channel):
-        _mark(user.id, message_id, channel_id=place.id)
+        moved = _mark(user.id, message_id, channel_id=place.id)
     else:
-        _mark(user.id, message_id, conversation_id=place.id)
+        moved = _mark(user.id, message_id, conversation_id=place.id)
+    if not moved:
+        return False
     user_id = user.id
     emit_after_commit(
         db.session,
@@ -483,6 +772,7 @@ def mark_read(user: User, place: Channel | Conversation, message_id: int | None 
         lambda: unread_counts_for(user_id).as_dict(),
         room=user_room(user.id),
     )
+    return True
 
 
 @dataclass

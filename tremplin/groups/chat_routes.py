@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.groups import bp, chat, live, moderation, policies
+from tremplin.groups import bp, chat, live, moderation, policies, preferences, reactions
 from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
+from tremplin.groups.groups import groups_of
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -87,8 +88,8 @@ def channel(slug: str, channel_slug: str):
     messages, has_older = chat.history(channel, before=before)
     membership = policies.get_membership(current_user, group)
     if membership is not None and membership.state == "active" and before is None and messages:
-        chat.mark_read(current_user, channel, messages[-1].id)
-        chat.forget_cached_unread()
+        if chat.mark_read(current_user, channel, messages[-1].id):
+            chat.forget_cached_unread()
     unread = chat.unread_counts(current_user)
     refusal = policies.posting_refusal(current_user, group)
     return render_template(
@@ -102,6 +103,8 @@ def channel(slug: str, channel_slug: str):
         refusal=refusal,
         membership=membership,
         pinned=chat.pinned_messages(channel),
+        notify_prefs=preferences.preferences_of(current_user, group) if membership else None,
+        level_labels=preferences.LEVEL_LABELS,
         unread=unread,
         online=_online(group),
         can_moderate=policies.can_moderate(current_user, group),
@@ -237,8 +240,8 @@ def conversation(conversation_id: int):
     before, _after = _history_args()
     messages, has_older = chat.history(conversation, before=before)
     if before is None and messages:
-        chat.mark_read(current_user, conversation, messages[-1].id)
-        chat.forget_cached_unread()
+        if chat.mark_read(current_user, conversation, messages[-1].id):
+            chat.forget_cached_unread()
     return render_template(
         "groups/conversation.html",
         conversation=conversation,
@@ -373,3 +376,166 @@ def moderate_message(message_id: int, action: str):
     if target == "moderation":
         return redirect(url_for("groups.moderation", slug=message.channel.group.slug))
     return redirect(_back_to(message))
+
+
+# --- threads, reactions, mentions -------------------------------------------------------
+
+
+def _wants_json() -> bool:
+    return request.args.get("format") == "json" or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+@bp.route("/discussion/messages/<int:message_id>/fil", methods=["GET", "POST"])
+@login_required
+def thread(message_id: int):
+    """A message and its replies; the reply form posts without JavaScript. chat.js shows
+    the same thread in a panel beside the channel (JSON with ?format=json)."""
+    root = load_message(message_id)
+    if root.thread_root_id is not None:
+        return redirect(chat.message_url(root))
+    form = MessageForm()
+    status = 200
+    if request.method == "POST":
+        if not policies.can_reply_to_message(current_user, root):
+            abort(403)
+        if form.validate_on_submit():
+            with form_errors(form) as outcome:
+                reply = chat.post(
+                    current_user, root.channel or root.conversation, form.body.data, root
+                )
+            if outcome.ok:
+                return redirect(
+                    url_for("groups.thread", message_id=root.id, _anchor=f"m{reply.id}")
+                )
+        status = 400
+    replies = chat.thread_replies(root, after=request.args.get("after", type=int))
+    if _wants_json():
+        return jsonify(
+            root=chat.message_payload(root), replies=[chat.message_payload(m) for m in replies]
+        )
+    place = root.channel or root.conversation
+    return render_template(
+        "groups/thread.html",
+        root=root,
+        replies=replies,
+        form=form,
+        action_form=EmptyForm(),
+        can_reply=policies.can_reply_to_message(current_user, root),
+        can_moderate=root.channel_id is not None
+        and policies.can_moderate(current_user, root.channel.group),
+        back=chat.message_url(root),
+        place_name=f"#{place.name}"
+        if root.channel_id
+        else chat.conversation_title(place, current_user),
+    ), status
+
+
+@bp.route("/discussion/messages/<int:message_id>/reactions", methods=["POST"])
+@login_required
+def react(message_id: int):
+    """Without JavaScript: a button per emoji toggles the member's reaction."""
+    message = load_message(message_id)
+    if not policies.can_react_to_message(current_user, message):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    emoji = request.form.get("emoji", "")
+    if emoji not in reactions.PALETTE:
+        abort(400)
+    on = not reactions.has_reacted(current_user, message, emoji)
+    reactions.set_reaction(current_user, message, emoji, on)
+    return redirect(_back_to(message))
+
+
+MENTION_SUGGESTIONS = 8
+
+
+@bp.route("/discussion/mentions")
+@login_required
+def mention_suggestions():
+    """Members who can read the place and whose name starts (any word) with `q`."""
+    query = (request.args.get("q") or "").strip().casefold()[:60]
+    channel_id = request.args.get("channel_id", type=int)
+    conversation_id = request.args.get("conversation_id", type=int)
+    if channel_id is not None:
+        place = db.first_or_404(
+            select(Channel).where(Channel.id == channel_id).options(joinedload(Channel.group))
+        )
+        if not policies.can_read_channel(current_user, place):
+            abort(403)
+        people = chat.mention_candidates(place.group)
+    elif conversation_id is not None:
+        place = load_conversation(conversation_id)
+        if not policies.can_read_conversation(current_user, place):
+            abort(403)
+        people = [p.user for p in place.participants]
+    else:
+        abort(404)
+    found = [
+        {"id": u.id, "name": u.display_name}
+        for u in sorted(people, key=lambda u: (u.display_name or "").casefold())
+        if u.id != current_user.id
+        and not u.is_deleted
+        and u.display_name
+        and (
+            not query
+            or any(word.startswith(query) for word in u.display_name.casefold().split())
+            or u.display_name.casefold().startswith(query)
+        )
+    ]
+    return jsonify(members=found[:MENTION_SUGGESTIONS])
+
+
+# --- notification preferences -----------------------------------------------------------
+
+
+@bp.route("/groupes/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    """One page: for each of my groups, how much I hear from it and from each channel."""
+    mine = groups_of(current_user, with_channels=True)
+    if request.method == "POST":
+        form = EmptyForm()
+        if not form.validate_on_submit():
+            abort(400)
+        with form_errors(form) as outcome:
+            for group in mine:
+                preferences.set_level(
+                    current_user, group, None, request.form.get(f"g{group.id}", "mentions")
+                )
+                for channel in group.channels:
+                    preferences.set_level(
+                        current_user, group, channel, request.form.get(f"c{channel.id}", "inherit")
+                    )
+        if outcome.ok:
+            flash(_("Vos préférences de notification sont enregistrées."), "success")
+            return redirect(url_for("groups.notification_settings"))
+        flash(outcome.error.message, "error")
+    return render_template(
+        "groups/notification_settings.html",
+        groups=mine,
+        prefs=preferences.preferences_by_group(current_user, [g.id for g in mine]),
+        labels=preferences.LEVEL_LABELS,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/groupes/<slug>/salons/<channel_slug>/notifications", methods=["POST"])
+@login_required
+def channel_notifications(slug: str, channel_slug: str):
+    group, channel = load_channel(slug, channel_slug)
+    if not policies.is_member(current_user, group):
+        abort(403)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with form_errors(form) as outcome:
+        preferences.set_level(current_user, group, channel, request.form.get("level", ""))
+    if outcome.ok:
+        flash(_("C’est noté pour ce salon."), "success")
+    else:
+        flash(outcome.error.message, "error")
+    return redirect(url_for("groups.channel", slug=slug, channel_slug=channel_slug))

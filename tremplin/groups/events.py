@@ -19,7 +19,7 @@ from flask_socketio import join_room, leave_room
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tremplin.groups import chat, live, policies
+from tremplin.groups import chat, live, policies, reactions
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -286,17 +286,61 @@ def send_message(data):
     body = data.get("body")
     if not isinstance(body, str):
         body = ""
+    root = None
+    if data.get("thread_root_id") is not None:
+        root = _readable_message(_int(data, "thread_root_id"))
+        if root is None:
+            return _not_readable()
     if "channel_id" in data:
         channel = _channel(data)
         if channel is None or not policies.can_read_channel(current_user, channel):
             return _not_readable()
-        message = chat.post_to_channel(current_user, channel, body)
+        message = chat.post_to_channel(current_user, channel, body, root)
     else:
         conversation = _conversation(data)
         if conversation is None or not policies.can_read_conversation(current_user, conversation):
             return _not_readable()
-        message = chat.post_to_conversation(current_user, conversation, body)
+        message = chat.post_to_conversation(current_user, conversation, body, root)
     return {"ok": True, "id": message.id, "message": chat.message_payload(message)}
+
+
+def _readable_message(message_id: int | None) -> Message | None:
+    """The message, if this member may read it (else None: the same answer as missing)."""
+    if message_id is None:
+        return None
+    message = db.session.scalar(
+        select(Message)
+        .where(Message.id == message_id)
+        .options(joinedload(Message.author), joinedload(Message.channel).joinedload(Channel.group))
+    )
+    if message is None or not policies.can_read_message(current_user, message):
+        return None
+    return message
+
+
+@socketio.on("thread:history")
+@socket_action
+def thread_history(data):
+    root = _readable_message(_int(data, "message_id"))
+    if root is None or root.thread_root_id is not None:
+        return _not_readable()
+    replies = chat.thread_replies(root, after=_int(data, "after"))
+    return {
+        "ok": True,
+        "root": chat.message_payload(root),
+        "replies": [chat.message_payload(m) for m in replies],
+    }
+
+
+@socketio.on("reaction:set")
+@socket_action
+def set_reaction(data):
+    message = _readable_message(_int(data, "message_id"))
+    if message is None:
+        return _not_readable()
+    emoji = data.get("emoji") if isinstance(data.get("emoji"), str) else ""
+    reactions.set_reaction(current_user, message, emoji, data.get("on", True) is not False)
+    return {"ok": True}
 
 
 def _own_message(data: dict) -> Message | None:

@@ -53,6 +53,18 @@ class GroupForm(FlaskForm):
             ),
         ],
     )
+    log_audience = RadioField(
+        _l("Journal de modération"),
+        default="members",
+        choices=[
+            ("members", _l("Lisible par les membres du groupe")),
+            ("network", _l("Lisible par tous les membres connectés du réseau")),
+        ],
+        description=_l(
+            "Le journal nomme les personnes sanctionnées et les motifs : réservez-le aux "
+            "membres du groupe, sauf raison de l’ouvrir."
+        ),
+    )
 
 
 class NewGroupForm(GroupForm):

@@ -10,10 +10,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tremplin.groups import live, policies
-from tremplin.groups.models import Channel, Group, GroupCharter, GroupMembership
+from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
 from tremplin.groups.moderation import log, needs_second_organiser, request_confirmation
 from tremplin.platform import accounts
 from tremplin.platform.errors import DomainError, NotAllowed
@@ -54,6 +54,7 @@ def create_group(
     description: str,
     theme: str,
     visibility: str = "public",
+    log_audience: str = "members",
     charter: str = "",
     first_channel: str | None = None,
 ) -> Group:
@@ -71,6 +72,7 @@ def create_group(
         description=description.strip(),
         theme=theme,
         visibility=visibility if visibility in ("public", "private") else "public",
+        log_audience=log_audience if log_audience in LOG_AUDIENCES else "members",
         created_by_id=creator.id,
     )
     db.session.add(group)
@@ -95,7 +97,14 @@ def create_group(
 
 
 def update_group(
-    actor: User, group: Group, *, name: str, description: str, theme: str, visibility: str
+    actor: User,
+    group: Group,
+    *,
+    name: str,
+    description: str,
+    theme: str,
+    visibility: str,
+    log_audience: str | None = None,
 ) -> None:
     if not policies.can_manage_group(actor, group):
         raise NotAllowed()
@@ -107,6 +116,7 @@ def update_group(
         ("description", description.strip()),
         ("theme", theme),
         ("visibility", visibility),
+        ("log_audience", log_audience if log_audience in LOG_AUDIENCES else group.log_audience),
     ):
         if getattr(group, attr) != value:
             changes[attr] = value
@@ -158,7 +168,7 @@ def publish_charter(actor: User, group: Group, body: str) -> GroupCharter:
             GroupMembership.user_id != actor.id,
         )
     ).all()
-    url = url_for("groups.charter", slug=group.slug)
+    url = url_for("groups.charter", slug=group.slug, _anchor="accepter")
     for membership in members:
         notify(
             membership.user,
@@ -452,18 +462,19 @@ def apply_role(
 # --- reading --------------------------------------------------------------------------
 
 
-def groups_of(user) -> list[Group]:
+def groups_of(user, with_channels: bool = False) -> list[Group]:
     """The groups a member belongs to (active memberships), by name."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        db.session.scalars(
-            select(Group)
-            .join(GroupMembership)
-            .where(GroupMembership.user_id == user.id, GroupMembership.state == "active")
-            .order_by(Group.name)
-        )
+    stmt = (
+        select(Group)
+        .join(GroupMembership)
+        .where(GroupMembership.user_id == user.id, GroupMembership.state == "active")
+        .order_by(Group.name)
     )
+    if with_channels:
+        stmt = stmt.options(selectinload(Group.channels))
+    return list(db.session.scalars(stmt))
 
 
 def member_counts(group_ids: list[int]) -> dict[int, int]:

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tremplin.platform.extensions import db
@@ -18,6 +27,8 @@ ROLES = ("member", "organiser", "resource")
 STATES = ("active", "pending", "invited", "banned")
 CONVERSATION_KINDS = ("direct", "group", "mentoring", "club")
 REPORT_REASONS = ("spam", "harassment", "off_topic", "personal_data", "other")
+# Who reads a group's moderation log: its members (default) or every signed-in member.
+LOG_AUDIENCES = ("members", "network")
 
 
 class Group(db.Model):
@@ -31,6 +42,9 @@ class Group(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     # The version members must have accepted to write (0: no charter yet).
     charter_version: Mapped[int] = mapped_column(default=0)
+    log_audience: Mapped[str] = mapped_column(
+        String(10), default="members", server_default="members"
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -169,6 +183,7 @@ class Message(db.Model):
         Index("ix_messages_channel_id_id", "channel_id", "id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_messages_author_created", "author_id", "created_at"),
+        Index("ix_messages_thread_root_id_id", "thread_root_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,10 +202,19 @@ class Message(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A reply belongs to the thread of a top-level message of the same place (one level).
+    thread_root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE")
+    )
+    reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[Channel | None] = relationship()
     conversation: Mapped[Conversation | None] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    reactions: Mapped[list[MessageReaction]] = relationship(
+        back_populates="message", order_by="MessageReaction.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_visible(self) -> bool:
@@ -203,6 +227,54 @@ class Message(db.Model):
             if self.channel_id
             else f"conversation:{self.conversation_id}"
         )
+
+
+class MessageReaction(db.Model):
+    """One member's emoji on a message (a member gives each emoji once)."""
+
+    __tablename__ = "message_reactions"
+    __table_args__ = (UniqueConstraint("message_id", "user_id", "emoji"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    emoji: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="reactions")
+    user: Mapped[User] = relationship()
+
+
+NOTIFY_LEVELS = ("all", "mentions", "mute")
+
+
+class NotificationPreference(db.Model):
+    """How much a member hears from a group (channel_id NULL) or one of its channels:
+    every new message, only mentions and replies (the default), or nothing."""
+
+    __tablename__ = "group_notification_preferences"
+    __table_args__ = (
+        UniqueConstraint("user_id", "group_id", "channel_id"),
+        # NULLs are distinct in a unique constraint: the group-wide row needs its own.
+        Index(
+            "uq_group_notification_preferences_group_wide",
+            "user_id",
+            "group_id",
+            unique=True,
+            sqlite_where=text("channel_id IS NULL"),
+            postgresql_where=text("channel_id IS NULL"),
+        ),
+        Index("ix_group_notification_preferences_channel", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(10), default="mentions")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ReadMarker(db.Model):

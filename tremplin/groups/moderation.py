@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from tremplin.groups import live, policies
@@ -107,11 +107,16 @@ def request_confirmation(
     params: dict | None = None,
     reason: str = "",
 ) -> ModerationRequest:
+    # The same request is the same action on the same person *and the same message*:
+    # hiding a second message of an organiser is a new request, not a duplicate.
     existing = db.session.scalar(
         select(ModerationRequest).where(
             ModerationRequest.group_id == group.id,
             ModerationRequest.action == action,
             ModerationRequest.target_user_id == target.id,
+            ModerationRequest.message_id.is_(None)
+            if message is None
+            else ModerationRequest.message_id == message.id,
             ModerationRequest.state == "pending",
             ModerationRequest.expires_at > utcnow(),
         )
@@ -175,7 +180,8 @@ def pending_requests(group: Group) -> list[ModerationRequest]:
             .options(
                 joinedload(ModerationRequest.requested_by),
                 joinedload(ModerationRequest.target_user),
-                joinedload(ModerationRequest.message),
+                joinedload(ModerationRequest.message).joinedload(Message.channel),
+                joinedload(ModerationRequest.message).joinedload(Message.author),
             )
             .order_by(ModerationRequest.created_at)
         )
@@ -548,25 +554,39 @@ def _apply_ban(
     db.session.flush()
 
 
-def unban(actor: User, group: Group, target: User) -> None:
-    """Lift a ban: the person may join the group again (accepting its charter)."""
+def unban(actor: User, group: Group, target: User) -> bool:
+    """ "Réintégrer": lift the ban AND give the person their place back, as a member (an
+    organiser's role is not restored: that is a separate decision). Guarded, so two
+    organisers clicking at once reinstate once and log once. Returns whether it did."""
     membership = _target_membership(actor, group, target)
-    if membership.state != "banned":
-        return
-    db.session.delete(membership)
-    policies.remember_membership(group.id, target.id, None)
+    reinstated = db.session.execute(
+        update(GroupMembership)
+        .where(GroupMembership.id == membership.id, GroupMembership.state == "banned")
+        .values(
+            state="active",
+            role="member",
+            banned_until=None,
+            muted_until=None,
+            joined_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not reinstated:
+        return False
+    db.session.refresh(membership)
+    policies.remember_membership(group.id, target.id, membership)
     log(group, actor, "member_unbanned", target=target)
     notify(
         target,
         "groups_moderation",
         _l(
-            "Votre exclusion du groupe « %(group)s » est levée : vous pouvez le rejoindre à "
-            "nouveau.",
+            "Votre exclusion du groupe « %(group)s » est levée : vous en êtes de nouveau membre.",
             group=group.name,
         ),
         url_for("groups.group", slug=group.slug),
     )
     db.session.flush()
+    return True
 
 
 def sanctioned_members(group: Group) -> list[GroupMembership]:

@@ -107,7 +107,7 @@ can_manage_group = can_moderate
 
 
 def can_read_group(user, group: Group) -> bool:
-    """Channels, member list and moderation log: any signed-in member of the network for a
+    """Channels and member list: any signed-in member of the network for a
     public group, the group's members only for a private one; never a banned member."""
     if _user_id(user) is None:
         return False
@@ -119,7 +119,14 @@ def can_read_group(user, group: Group) -> bool:
     return True
 
 
-can_read_moderation_log = can_read_group
+def can_read_moderation_log(user, group: Group) -> bool:
+    """The log names sanctioned members and reasons: by default only the group's members
+    read it; its organisers may open it to every signed-in member of the network."""
+    if not can_read_group(user, group):
+        return False
+    if group.log_audience == "network":
+        return True
+    return is_member(user, group)
 
 
 def can_join(user, group: Group) -> bool:
@@ -213,6 +220,27 @@ def can_edit_message(user, message: Message) -> bool:
 
 
 can_delete_message = can_edit_message
+
+
+def can_write_in_place_of(user, message: Message) -> bool:
+    """Whoever may write where the message is: a participant of its conversation, or a
+    member of its group who may post (not banned, muted or behind on the charter)."""
+    if message.channel_id is not None:
+        return can_post_in_channel(user, message.channel)
+    return can_post_in_conversation(user, message.conversation)
+
+
+def can_react_to_message(user, message: Message) -> bool:
+    return message.is_visible and can_write_in_place_of(user, message)
+
+
+def can_reply_to_message(user, message: Message) -> bool:
+    """Threads are one level deep: a reply goes to a visible top-level message."""
+    return (
+        message.thread_root_id is None
+        and message.is_visible
+        and can_write_in_place_of(user, message)
+    )
 
 
 def can_report_message(user, message: Message) -> bool:

@@ -103,6 +103,7 @@ def new_group():
                 description=form.description.data,
                 theme=form.theme.data,
                 visibility=form.visibility.data,
+                log_audience=form.log_audience.data,
                 charter=form.charter.data or "",
             )
         if outcome.ok:
@@ -208,6 +209,7 @@ def edit_group(slug: str):
                 description=form.description.data,
                 theme=form.theme.data,
                 visibility=form.visibility.data,
+                log_audience=form.log_audience.data,
             )
         if outcome.ok:
             flash(_("Le groupe est mis à jour."), "success")
@@ -254,7 +256,7 @@ def accept_charter(slug: str):
             services.accept_charter(current_user, group)
         if outcome.ok:
             flash(_("Merci ! Vous pouvez de nouveau écrire dans le groupe."), "success")
-            return redirect(url_for("groups.group", slug=group.slug))
+            return redirect(_back(url_for("groups.group", slug=group.slug)))
     for error in form.accept_charter.errors or form.form_errors:
         flash(error, "error")
     return redirect(url_for("groups.charter", slug=group.slug))
