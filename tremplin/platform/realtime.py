@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tremplin.platform.extensions import socketio
+from tremplin.platform.security import socketio_origin_allowed
 
 _PENDING = "tremplin_pending_emits"
 
@@ -33,7 +34,7 @@ def init_app(app: Flask, modules: tuple[str, ...] = ()) -> None:
         app,
         async_mode="threading",
         message_queue=app.config.get("REDIS_URL"),
-        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS_OVERRIDE"),
+        cors_allowed_origins=socketio_origin_allowed(app),
         logger=False,
         engineio_logger=False,
     )
