@@ -100,6 +100,8 @@ def load_config(instance_path: Path) -> dict:
         "BACKUP_MAX_AGE_HOURS": int(os.environ.get("BACKUP_MAX_AGE_HOURS", 26)),
         # Readiness (/healthz/ready): free disk space under which the instance is not ready.
         "HEALTH_MIN_FREE_MB": int(os.environ.get("HEALTH_MIN_FREE_MB", 200)),
+        # …and the age of the job runner's last heartbeat beyond which it counts as stopped.
+        "HEALTH_HEARTBEAT_MAX_AGE": int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", 180)),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
