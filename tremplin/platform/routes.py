@@ -15,6 +15,7 @@ from tremplin.platform import (  # noqa: F401  (their routes attach to bp)
     health,
     impact_routes,
     notifications,
+    ops_routes,
 )
 from tremplin.platform.account_routes import safe_next
 from tremplin.platform.admin import ROLE_LABELS
