@@ -54,6 +54,9 @@ def configure_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+    from tremplin.platform import observability
+
+    observability.init_app(app)  # request ids and log lines, server errors, Sentry
 
 
 def configure_database(app: Flask) -> None:
@@ -144,6 +147,11 @@ def init_module(app: Flask) -> None:
             organisers_only=True,
             active_prefix="/impact",
         )
+    )
+    from tremplin.platform.hooks import AdminSection, register_admin_section
+
+    register_admin_section(
+        AdminSection("platform.admin_operations", _l("Exploitation"), order=95, admins_only=True)
     )
     register_nav_item(
         NavItem(

@@ -26,7 +26,9 @@ from tremplin.platform.hooks import registry
 
 def safe_next(target: str | None, default: str = "platform.home") -> str:
     """Only same-site paths are followed after login (no open redirect)."""
-    if target:
+    # Control characters (a CR/LF would split the Location header) and backslashes (which
+    # browsers read as slashes) never belong in a same-site path.
+    if target and not any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
         parts = urlsplit(target)
         if (
             not parts.scheme
@@ -133,6 +135,10 @@ def login():
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            # A new stamp ends this session on the server: a copied cookie (or remember
+            # cookie) carries the old one and no longer loads anybody.
+            accounts.end_sessions(current_user)
         logout_user()
         flash(_("Vous êtes déconnecté. À bientôt !"), "info")
     return redirect(url_for("platform.home"))
@@ -157,7 +163,7 @@ def reset_password(token: str):
         return render_template(
             "platform/account/link_problem.html", status=status, kind="reset", form=EmailOnlyForm()
         ), 400 if status == accounts.LinkStatus.INVALID else 200
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
         accounts.reset_password(user, form.password.data)
         logout_user()
@@ -171,7 +177,7 @@ def reset_password(token: str):
 
 def _settings_forms(**overrides):
     forms = {
-        "password_form": ChangePasswordForm(prefix="pw"),
+        "password_form": ChangePasswordForm(prefix="pw", user=current_user),
         "email_form": ChangeEmailForm(prefix="em"),
         "consent_form": consent_form(
             registry.email_kinds, {c.kind for c in current_user.email_consents}
@@ -190,7 +196,7 @@ def account_settings():
 @bp.route("/compte/mot-de-passe", methods=["POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm(prefix="pw")
+    form = ChangePasswordForm(prefix="pw", user=current_user)
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             accounts.change_password(current_user, form.current_password.data, form.password.data)

@@ -98,6 +98,11 @@ def password_problems(password: str, user_inputs: list[str] | tuple[str, ...] = 
 
 def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password, method="scrypt")
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Log the member out everywhere: every session and remember cookie carries the stamp."""
     user.session_stamp = new_session_stamp()
 
 

@@ -61,6 +61,9 @@ def create_user(email: str, display_name: str, role: str, password: str) -> None
 
 
 def init_app(app: Flask) -> None:
+    from tremplin.platform import backup
+
+    backup.init_app(app)
     for group in (notify_cli, demo_cli, users_cli):
         if group.name not in app.cli.commands:
             app.cli.add_command(group)

@@ -108,10 +108,27 @@ def load_config(instance_path: Path) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
         "SEARCH_INDEX_IN_RAM": False,
+        # Backups (`flask backup …` and the daily job): where, how many kept, when too old.
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance_path / "backups")),
+        "BACKUP_KEEP_DAILY": int(os.environ.get("BACKUP_KEEP_DAILY", 7)),
+        "BACKUP_KEEP_WEEKLY": int(os.environ.get("BACKUP_KEEP_WEEKLY", 4)),
+        "BACKUP_MAX_AGE_HOURS": int(os.environ.get("BACKUP_MAX_AGE_HOURS", 26)),
+        # Readiness (/healthz/ready): free disk space under which the instance is not ready.
+        "HEALTH_MIN_FREE_MB": int(os.environ.get("HEALTH_MIN_FREE_MB", 200)),
+        # …and the age of the job runner's last heartbeat beyond which it counts as stopped.
+        "HEALTH_HEARTBEAT_MAX_AGE": int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", 180)),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
-        "SOCKETIO_CORS_ORIGINS": [base_url],
+        # Origins allowed to open a Socket.IO connection (comma-separated); empty: the site's own.
+        # Error reporting to a Sentry-compatible service (personal data scrubbed).
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or None,
+        "SOCKETIO_CORS_ORIGINS": [
+            o.strip().rstrip("/")
+            for o in os.environ.get("SOCKETIO_CORS_ORIGINS", "").split(",")
+            if o.strip()
+        ],
     }

@@ -148,6 +148,9 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        from tremplin.platform.observability import record_server_error
+
+        record_server_error(exc)  # first: Sentry's report carries the member's id
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)
 

@@ -13,13 +13,17 @@ REQUIRED = _l("Ce champ est obligatoire.")
 
 
 class NewPassword:
-    """The password policy, applied to a new password field."""
+    """The password policy, applied to a new password field: it refuses a password made of
+    the other fields named here or of the e-mail and name of the form's `user`."""
 
     def __init__(self, *other_fields: str):
         self.other_fields = other_fields
 
     def __call__(self, form, field):
         inputs = [getattr(form, name).data for name in self.other_fields if hasattr(form, name)]
+        user = getattr(form, "user", None)
+        if user is not None:
+            inputs += [user.email, user.display_name]
         problems = password_problems(field.data or "", inputs)
         if problems:
             raise ValidationError(problems[0])
@@ -77,7 +81,16 @@ class EmailOnlyForm(FlaskForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class MemberPasswordForm(FlaskForm):
+    """A form that sets the password of a known member (`user`), whose e-mail and name the
+    password policy refuses as it does at registration."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class ResetPasswordForm(MemberPasswordForm):
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[DataRequired(REQUIRED), NewPassword()],
@@ -85,7 +98,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(MemberPasswordForm):
     current_password = PasswordField(
         _l("Mot de passe actuel"),
         validators=[DataRequired(REQUIRED)],

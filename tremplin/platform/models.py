@@ -146,3 +146,20 @@ class AdminAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ServerError(db.Model):
+    """A 500 answered by this site, for the administrators' page (the newest few hundred
+    are kept). No request body, no cookie, no local variable: where it failed and what."""
+
+    __tablename__ = "server_errors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str | None] = mapped_column(String(10))
+    route: Mapped[str | None] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column()
+    error_type: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tremplin.platform import transactions
 from tremplin.platform.extensions import socketio
+from tremplin.platform.security import socketio_origin_allowed
 
 
 def init_app(app: Flask, modules: tuple[str, ...] = ()) -> None:
@@ -31,7 +32,7 @@ def init_app(app: Flask, modules: tuple[str, ...] = ()) -> None:
         app,
         async_mode="threading",
         message_queue=app.config.get("REDIS_URL"),
-        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS_OVERRIDE"),
+        cors_allowed_origins=socketio_origin_allowed(app),
         logger=False,
         engineio_logger=False,
     )

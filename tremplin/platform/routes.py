@@ -1,4 +1,4 @@
-"""Home, language switch, notifications and health check."""
+"""Home, language switch and notifications (health checks: health.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tremplin.platform import account_routes, admin_routes, bp, impact_routes, notifications  # noqa: F401
+from tremplin.platform import (  # noqa: F401  (their routes attach to bp)
+    account_routes,
+    admin_routes,
+    bp,
+    health,
+    impact_routes,
+    notifications,
+    ops_routes,
+)
 from tremplin.platform.account_routes import safe_next
 from tremplin.platform.admin import ROLE_LABELS
 from tremplin.platform.extensions import db
@@ -87,12 +95,6 @@ def open_notification(notification_id: int):
 @login_required
 def notification_count():
     return jsonify(unread=notifications.unread_count(current_user))
-
-
-@bp.route("/healthz")
-def health():
-    db.session.execute(select(1))
-    return jsonify(status="ok")
 
 
 @bp.app_context_processor

@@ -1,10 +1,46 @@
-"""Security headers on every answer: a CSP without inline scripts, no framing, no sniffing."""
+"""Security headers on every answer (a CSP without inline scripts, no framing, no sniffing),
+including the Socket.IO polling answers Flask never sees, and URL numbers the database can hold.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
+from werkzeug.routing import IntegerConverter, ValidationError
+
+# The largest id our tables hold: their keys are INTEGER, 32 bits on PostgreSQL (SQLite's
+# go to 2^63 - 1). A larger number in a URL is no row: the URL does not match (404) rather
+# than reaching the database driver (OverflowError, "integer out of range": a 500).
+MAX_ID = 2**31 - 1
+# `?page=`: a positive number small enough that (page - 1) * per_page stays a database integer.
+MAX_PAGE = 10**9
+PAGE_ARGUMENTS = ("page", "per_page")
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` for every route: a number above MAX_ID does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MAX_ID)):  # also spares int() a 5,000-digit string
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def check_page_arguments() -> None:
+    """A page number that is not a positive number the database can hold is a bad request."""
+    for name in PAGE_ARGUMENTS:
+        value = request.args.get(name)
+        if value is None:
+            continue
+        if not (value.isascii() and value.isdigit() and len(value) <= 10):
+            abort(400)
+        if not 1 <= int(value) <= MAX_PAGE:
+            abort(400)
 
 
 def _origin(url: str | None) -> str | None:
@@ -44,16 +80,70 @@ def content_security_policy() -> str:
     )
 
 
+def common_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers every answer carries, whatever produced it (Flask or Engine.IO)."""
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
+# Engine.IO answers are JSON-ish text, never a document: nothing may load from them.
+SOCKET_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class SocketHeaders:
+    """WSGI middleware: Socket.IO's polling answers are made by Engine.IO, outside Flask's
+    after_request, so the security headers are added here, on the way out."""
+
+    def __init__(self, wsgi_app, app: Flask, path: str = "/socket.io"):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.path = path.rstrip("/") + "/"
+
+    def __call__(self, environ, start_response):
+        if not (environ.get("PATH_INFO") or "").startswith(self.path):
+            return self.wsgi_app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _value in headers}
+            extra = [("Content-Security-Policy", SOCKET_CSP)]
+            extra += common_headers(bool(self.app.config.get("SESSION_COOKIE_SECURE")))
+            headers = list(headers) + [(n, v) for n, v in extra if n.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+def socketio_origin_allowed(app: Flask):
+    """Engine.IO's origin check, read at each connection from SOCKETIO_CORS_ORIGINS (the
+    site's own origin, TREMPLIN_BASE_URL, when empty), not from the Host header a proxy
+    may have rewritten. A client that sends no Origin (not a browser) is not concerned."""
+
+    def allowed(origin: str | None) -> bool:
+        origins = app.config.get("SOCKETIO_CORS_ORIGINS") or [
+            _origin(app.config.get("TREMPLIN_BASE_URL"))
+        ]
+        return "*" in origins or origin in {o.rstrip("/") for o in origins if o}
+
+    return allowed
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(check_page_arguments)
+    app.wsgi_app = SocketHeaders(app.wsgi_app, app)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", content_security_policy())
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if current_app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in common_headers(bool(current_app.config.get("SESSION_COOKIE_SECURE"))):
+            headers.setdefault(name, value)
         return response

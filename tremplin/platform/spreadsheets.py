@@ -38,6 +38,6 @@ def csv_text(header: Sequence, rows: Iterable[Sequence]) -> str:
 def csv_download(content: str, filename: str) -> Response:
     return Response(
         content,
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # Flask adds "; charset=utf-8" to text types
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
