@@ -31,15 +31,11 @@ from tremplin.groups.policies import (
     can_read_conversation,
     can_read_group,
     can_read_message,
-<<<<<<< HEAD
+    can_read_moderation_log,
     is_member,
 )
-from tremplin.groups.search import readable_group_ids
-=======
-    can_read_moderation_log,
-)
 from tremplin.groups.reactions import PALETTE
->>>>>>> issue-18
+from tremplin.groups.search import readable_group_ids
 from tremplin.platform.hooks import (
     DashboardPanel,
     NavItem,
