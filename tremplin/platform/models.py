@@ -145,3 +145,7 @@ class AdminAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+# one-time form tokens live with their helper; imported here so the schema has them
+from tremplin.platform.idempotency import FormSubmission  # noqa: E402,F401
