@@ -71,6 +71,11 @@ def check_pledges() -> list[Difference]:
         .order_by(Pledge.id)
     ).all()
     reserved = refunds.pending_cents([p.id for p in pledges])
+    pending_by_campaign: dict[int, int] = {}
+    for pledge in pledges:
+        pending_by_campaign[pledge.campaign_id] = pending_by_campaign.get(
+            pledge.campaign_id, 0
+        ) + reserved.get(pledge.id, 0)
     for pledge in pledges:
         collected, refunded = bookkeeping.pledge_ledger_totals(pledge)
         pending = reserved.get(pledge.id, 0)
@@ -116,9 +121,10 @@ def check_pledges() -> list[Difference]:
                 func.coalesce(func.sum(Pledge.collected_cents - Pledge.refunded_cents), 0)
             ).where(Pledge.campaign_id == campaign_id)
         )
+        net = int(net or 0) + pending_by_campaign.get(campaign_id, 0)  # reserved, not paid out
         fees = -ledger.balance(bookkeeping.campaign_account(campaign_id), kinds=["fee"])
         balance = bookkeeping.campaign_balance(campaign_id)
-        if balance != int(net or 0) - fees:
+        if balance != net - fees:
             found.append(
                 Difference(
                     "campaign",
