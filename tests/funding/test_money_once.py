@@ -140,3 +140,29 @@ def test_a_form_without_its_one_time_token_is_refused_without_writing(
     assert response.status_code == 303
     assert "expiré" in client.get(response.headers["Location"]).text
     assert _count(db, BankTransfer, pledge) == 0
+
+
+@pytest.mark.stripe
+@pytest.mark.parametrize("times", [2, 3, 10])
+def test_the_same_card_refund_form_sent_at_once_refunds_once_at_stripe(
+    app, db, live_server, make_campaign, make_pledge, end_campaign, localstripe, times
+):
+    from tremplin.funding.cli import close_ended
+
+    campaign = make_campaign(goal=5_000)
+    pledge = make_pledge(campaign, amount=5_000)
+    end_campaign(campaign)
+    close_ended()
+    intent = fresh(db, pledge).attempts[-1].payment_intent_id
+    treasurer = browser(app, live_server, campaign.project.owner)
+    action = f"/collectes/promesses/{pledge.id}/rembourser"
+    form = read_form(treasurer, f"/collectes/{campaign.id}/gestion", action)
+    form.update({"refund-amount": "50", "refund-reason": "le reste"})
+    statuses = post_at_once(treasurer, action, form, times)
+    assert 500 not in statuses, statuses
+    at_stripe = localstripe.get(f"/v1/refunds?payment_intent={intent}")["data"]
+    assert [r["amount"] for r in at_stripe] == [5_000]
+    assert _count(db, PledgeRefund, pledge) == 1
+    pledge = fresh(db, pledge)
+    assert (pledge.refunded_cents, pledge.status) == (5_000, "refunded")
+    assert reconcile.run() == []
