@@ -13,6 +13,7 @@ from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, lifecycle, savings
 from tremplin.funding.clubs.errors import ClubError, SavingOutOfBounds, WrongState
 from tremplin.funding.clubs.models import SavingsPayment, SavingsPlan
+from tremplin.platform.idempotency import new_token
 
 
 def payments_count(db) -> int:
@@ -204,6 +205,7 @@ def test_only_the_treasurer_records_payments(db, client, auth, make_club, club_c
         "membership_id": membership_of(club, club.people[2]).id,
         "amount": "20",
         "for_month": date.today().strftime("%Y-%m"),
+        "once": new_token(),
     }
     auth.login_as(club.people[0])  # the gérant, now that a treasurer is designated
     assert client.post(f"/clubs/{club.id}/tresorerie/versements", data=data).status_code == 403
@@ -213,7 +215,7 @@ def test_only_the_treasurer_records_payments(db, client, auth, make_club, club_c
     assert fund.balance(club.id) == 2_000
     over = client.post(
         f"/clubs/{club.id}/tresorerie/versements",
-        data={**data, "amount": "600", "for_month": "2025-01"},
+        data={**data, "amount": "600", "for_month": "2025-01", "once": new_token()},
     )
     assert over.status_code == 400 and "versement mensuel maximal" in over.text
     assert fund.balance(club.id) == 2_000

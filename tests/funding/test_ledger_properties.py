@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.funding.conftest import event, intent_object, post_event
-from tremplin.funding import bookkeeping, campaigns, charging, ledger, payments, reconcile
+from tremplin.funding import bookkeeping, campaigns, charging, ledger, payments, reconcile, refunds
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.models import DECLINED, DUE, LedgerTransaction, Pledge
 from tremplin.platform.errors import DomainError
@@ -281,7 +281,7 @@ def test_promise_books_follow_transfers_and_refunds(db, make_campaign, make_memb
                 )
                 received[pledge.id] += amount
             else:
-                pledge_services.refund(pledge, treasurer, amount_cents=amount)
+                refunds.refund(pledge, treasurer, amount_cents=amount)
                 returned[pledge.id] += amount
             db.session.commit()
         except DomainError:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tremplin.funding import bookkeeping, ledger
 from tremplin.funding.cli import close_ended
 from tremplin.funding.models import Campaign, LedgerTransaction, Pledge, Receipt
+from tremplin.platform.idempotency import new_token
 
 
 def test_backer_promises_through_the_form_and_sees_it_counted(
@@ -219,7 +220,11 @@ def test_treasurer_marks_transfers_partially_then_fully(
     auth.login_as(campaign.project.owner)
     response = client.post(
         f"/collectes/promesses/{pledge.id}/virements",
-        data={"transfer-amount": "20", "transfer-received_on": date.today().isoformat()},
+        data={
+            "transfer-once": new_token(),
+            "transfer-amount": "20",
+            "transfer-received_on": date.today().isoformat(),
+        },
     )
     assert response.status_code == 302
     db.session.refresh(pledge)
@@ -227,13 +232,21 @@ def test_treasurer_marks_transfers_partially_then_fully(
     # more than what is still due: refused, nothing written
     response = client.post(
         f"/collectes/promesses/{pledge.id}/virements",
-        data={"transfer-amount": "40", "transfer-received_on": date.today().isoformat()},
+        data={
+            "transfer-once": new_token(),
+            "transfer-amount": "40",
+            "transfer-received_on": date.today().isoformat(),
+        },
     )
     db.session.refresh(pledge)
     assert pledge.collected_cents == 2_000
     client.post(
         f"/collectes/promesses/{pledge.id}/virements",
-        data={"transfer-amount": "30", "transfer-received_on": date.today().isoformat()},
+        data={
+            "transfer-once": new_token(),
+            "transfer-amount": "30",
+            "transfer-received_on": date.today().isoformat(),
+        },
     )
     db.session.refresh(pledge)
     assert (pledge.collected_cents, pledge.status) == (5_000, "collected")
@@ -265,7 +278,11 @@ def test_only_the_team_marks_transfers(
     auth.login_as(make_member())
     response = client.post(
         f"/collectes/promesses/{pledge.id}/virements",
-        data={"transfer-amount": "50", "transfer-received_on": date.today().isoformat()},
+        data={
+            "transfer-once": new_token(),
+            "transfer-amount": "50",
+            "transfer-received_on": date.today().isoformat(),
+        },
     )
     assert response.status_code == 403
     db.session.refresh(pledge)
@@ -302,15 +319,22 @@ def test_team_refunds_a_transfer(client, auth, db, make_campaign, make_pledge, e
     auth.login_as(campaign.project.owner)
     client.post(
         f"/collectes/promesses/{pledge.id}/virements",
-        data={"transfer-amount": "50", "transfer-received_on": date.today().isoformat()},
+        data={
+            "transfer-once": new_token(),
+            "transfer-amount": "50",
+            "transfer-received_on": date.today().isoformat(),
+        },
     )
     response = client.post(
         f"/collectes/promesses/{pledge.id}/rembourser",
-        data={"refund-amount": "60", "refund-reason": "trop"},
+        data={"refund-once": new_token(), "refund-amount": "60", "refund-reason": "trop"},
     )
     db.session.refresh(pledge)
     assert pledge.refunded_cents == 0  # more than received: refused
-    client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "50"})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/rembourser",
+        data={"refund-once": new_token(), "refund-amount": "50"},
+    )
     db.session.refresh(pledge)
     assert (pledge.refunded_cents, pledge.status) == (5_000, "refunded")
     assert bookkeeping.campaign_balance(campaign.id) == 0

@@ -16,6 +16,7 @@ from tests.kit.live import wait_for
 from tremplin.funding import bookkeeping, charging, ledger, reconcile
 from tremplin.funding.cli import close_ended
 from tremplin.funding.models import Pledge, StripeEvent
+from tremplin.platform.idempotency import new_token
 from tremplin.platform.models import Notification
 from tremplin.platform.types import utcnow
 
@@ -271,14 +272,20 @@ def test_team_refunds_part_then_all_of_a_card_payment(
     auth.login_as(campaign.project.owner)
     client.post(
         f"/collectes/promesses/{pledge.id}/rembourser",
-        data={"refund-amount": "20", "refund-reason": "erreur"},
+        data={"refund-once": new_token(), "refund-amount": "20", "refund-reason": "erreur"},
     )
     db.session.refresh(pledge)
     assert (pledge.refunded_cents, pledge.status) == (2_000, "collected")
-    client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "40"})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/rembourser",
+        data={"refund-once": new_token(), "refund-amount": "40"},
+    )
     db.session.refresh(pledge)
     assert pledge.refunded_cents == 2_000  # more than what is left: refused, nothing sent to Stripe
-    client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "30"})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/rembourser",
+        data={"refund-once": new_token(), "refund-amount": "30"},
+    )
     db.session.refresh(pledge)
     assert (pledge.refunded_cents, pledge.status) == (5_000, "refunded")
     intent = pledge.attempts[-1].payment_intent_id
@@ -314,12 +321,16 @@ def test_organiser_may_refund_but_not_a_stranger(
     auth.login_as(make_member())
     assert (
         client.post(
-            f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "5"}
+            f"/collectes/promesses/{pledge.id}/rembourser",
+            data={"refund-once": new_token(), "refund-amount": "5"},
         ).status_code
         == 403
     )
     auth.login_as(make_organiser())
-    client.post(f"/collectes/promesses/{pledge.id}/rembourser", data={"refund-amount": "5"})
+    client.post(
+        f"/collectes/promesses/{pledge.id}/rembourser",
+        data={"refund-once": new_token(), "refund-amount": "5"},
+    )
     db.session.refresh(pledge)
     assert pledge.refunded_cents == 500
 

@@ -213,7 +213,7 @@ def test_opportunity_applications_and_wins(
 def test_refunds_are_deducted_and_cancelled_pledges_not_counted(
     app, client, db, organiser, make_member, make_campaign, make_pledge
 ):
-    from tremplin.funding import pledges
+    from tremplin.funding import pledges, refunds
 
     kept = make_campaign(goal=10_000, rule="keep")
     treasurer = kept.project.owner
@@ -227,8 +227,8 @@ def test_refunds_are_deducted_and_cancelled_pledges_not_counted(
                 pledge, treasurer, amount_cents=pledge.amount_cents, received_on=date.today()
             )
         db.session.commit()
-        pledges.refund(partly, treasurer, amount_cents=200, reason="Erreur de montant")
-        pledges.refund(fully, treasurer, amount_cents=300, reason="Désistement")
+        refunds.refund(partly, treasurer, amount_cents=200, reason="Erreur de montant")
+        refunds.refund(fully, treasurer, amount_cents=300, reason="Désistement")
         cancelled = make_pledge(later, make_member("Changed mind"), amount=1_000)
         pledges.cancel_pledge(cancelled, cancelled.backer)
         make_pledge(later, make_member("Waiting"), amount=700)  # promised, not paid yet

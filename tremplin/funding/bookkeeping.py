@@ -44,8 +44,11 @@ def record_payment(
     actor=None,
     memo: str | None = None,
     occurred_at=None,
+    counted: bool = False,
 ) -> bool:
-    """Money received for a pledge (a card charge, a bank transfer). True if new."""
+    """Money received for a pledge (a card charge, a bank transfer). True if new.
+    `counted`: the caller already added it to `collected_cents` (in the guarded UPDATE that
+    checked what was owed)."""
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
         key,
@@ -59,7 +62,7 @@ def record_payment(
         occurred_at=occurred_at,
         **_context(pledge),
     )
-    if created:
+    if created and not counted:
         # an SQL increment: two transfers recorded at once both count
         pledge.collected_cents = Pledge.collected_cents + cents
         db.session.flush()
@@ -74,7 +77,10 @@ def record_refund(
     reference: str | None,
     actor=None,
     memo: str | None = None,
+    counted: bool = False,
 ) -> bool:
+    """Money given back on a pledge. True if new. `counted`: the amount was already
+    reserved in `refunded_cents` (see `refunds.reserve`)."""
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
         key,
@@ -87,7 +93,7 @@ def record_refund(
         memo=memo,
         **_context(pledge),
     )
-    if created:
+    if created and not counted:
         pledge.refunded_cents = Pledge.refunded_cents + cents
         db.session.flush()
     return created

@@ -5,6 +5,7 @@ or concurrently (conditional updates, claimed pledges, keyed ledger movements).
     flask funding retry       try declined cards again when due; follow payments to confirm
     flask funding remind      remind unpaid promises and payments waiting for confirmation
     flask funding reconcile   compare the ledger with the pledges and with Stripe
+    flask funding refunds     finish the card refunds left pending
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from tremplin.funding import campaigns, charging, payments, reconcile
+from tremplin.funding import campaigns, charging, payments, reconcile, refunds
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.models import FAILED, STRIPE_MODE, SUCCEEDED, Campaign
 from tremplin.platform.extensions import db
@@ -124,10 +125,25 @@ def reconcile_command(repair: bool, no_stripe: bool) -> None:
         db.session.rollback()
     for difference in found:
         click.echo(str(difference))
+    changed = [d for d in found if d.repaired]
     unresolved = [d for d in found if not d.repaired]
+    if repair:
+        click.echo(f"{len(changed)} modification(s) écrite(s) :" if changed else "Rien modifié.")
+        for difference in changed:
+            click.echo(f"  - {difference.kind} {difference.subject}: {difference.detail}")
     click.echo(f"{len(found)} écart(s), {len(unresolved)} non résolu(s).")
     if unresolved:
         sys.exit(1)
+
+
+@funding_cli.command("refunds")
+def refunds_command() -> None:
+    """Finish the card refunds left pending (a run that died, Stripe unreachable): each is
+    found at Stripe by its token, or asked for once."""
+    outcomes = refunds.settle_pending()
+    for refund_id, outcome in outcomes.items():
+        click.echo(f"remboursement {refund_id} : {outcome}")
+    click.echo(f"{len(outcomes)} remboursement(s) en attente traité(s).")
 
 
 def init_app(app: Flask) -> None:

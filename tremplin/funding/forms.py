@@ -28,6 +28,7 @@ from wtforms.validators import (
 
 from tremplin.funding.models import ALL_OR_NOTHING, KEEP_WHAT_YOU_RAISE, THRESHOLD
 from tremplin.funding.receipts import ORGANISATION_KINDS
+from tremplin.platform.idempotency import OnceField
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -199,6 +200,7 @@ class TransferForm(FlaskForm):
     )
     received_on = DateField(_l("Reçu le"), validators=[InputRequired(REQUIRED)])
     note = StringField(_l("Note (facultatif)"), validators=[Optional(), Length(max=255)])
+    once = OnceField()
 
 
 class RefundForm(FlaskForm):
@@ -206,6 +208,7 @@ class RefundForm(FlaskForm):
         _l("Montant à rembourser (€)"), validators=[InputRequired(REQUIRED), _positive_amount]
     )
     reason = StringField(_l("Motif"), validators=[Optional(), Length(max=255)])
+    once = OnceField()
 
 
 class UpdateForm(FlaskForm):

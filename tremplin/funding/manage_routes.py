@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies
+from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies, refunds
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.forms import (
     CampaignForm,
@@ -21,11 +21,13 @@ from tremplin.funding.forms import (
     TransferForm,
     UpdateForm,
 )
-from tremplin.funding.models import DRAFT, OPEN, Campaign, Pledge
+from tremplin.funding.models import DRAFT, OPEN, REFUND_PENDING, Campaign, Pledge
 from tremplin.funding.routes import load_campaign, load_pledge
+from tremplin.platform import idempotency
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.templating import euros
 from tremplin.platform.types import utcnow
 
 
@@ -250,11 +252,16 @@ def close(campaign_id: int):
 @login_required
 def record_transfer(pledge_id: int):
     pledge = load_pledge(pledge_id)
+    form = TransferForm(prefix="transfer")
+    scope = f"funding.transfer:{pledge.id}"
+    done = idempotency.already_done(form.once.data, scope, current_user)
+    if done is not None:
+        return idempotency.show_done(done, _pledge_row_url(pledge))
     if not policies.can_record_transfer(current_user, pledge):
         abort(403)
-    form = TransferForm(prefix="transfer")
     if form.validate_on_submit():
         with form_errors(form) as outcome:
+            claimed = idempotency.claim(form.once.data, scope, current_user)
             pledge_services.record_transfer(
                 pledge,
                 current_user,
@@ -262,9 +269,17 @@ def record_transfer(pledge_id: int):
                 received_on=form.received_on.data,
                 note=form.note.data,
             )
+            message = _(
+                "virement de %(amount)s enregistré pour la promesse %(ref)s.",
+                amount=euros(form.amount.data),
+                ref=pledge.reference,
+            )
+            idempotency.record(claimed, message, _pledge_row_url(pledge))
         if outcome.ok:
             flash(_("Virement enregistré."), "success")
             return redirect(_pledge_row_url(pledge))
+        if isinstance(outcome.error, idempotency.AlreadySubmitted):
+            return idempotency.show_done(outcome.error.submission, _pledge_row_url(pledge))
     return _back_to_pledge(pledge, form)
 
 
@@ -290,15 +305,41 @@ def _pledge_row_url(pledge) -> str:
 @login_required
 def refund(pledge_id: int):
     pledge = load_pledge(pledge_id)
+    form = RefundForm(prefix="refund")
+    scope = f"funding.refund:{pledge.id}"
+    done = idempotency.already_done(form.once.data, scope, current_user)
+    if done is not None:
+        return idempotency.show_done(done, _pledge_row_url(pledge))
     if not policies.can_refund(current_user, pledge):
         abort(403)
-    form = RefundForm(prefix="refund")
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            pledge_services.refund(
+            claimed = idempotency.claim(form.once.data, scope, current_user)
+            row = refunds.refund(
                 pledge, current_user, amount_cents=form.amount.data, reason=form.reason.data
             )
+            message = _("remboursement de %(amount)s demandé.", amount=euros(row.amount_cents))
+            idempotency.record(claimed, message, _pledge_row_url(pledge))
+        if isinstance(outcome.error, idempotency.AlreadySubmitted):
+            return idempotency.show_done(outcome.error.submission, _pledge_row_url(pledge))
         if outcome.ok:
+            # the refund row (and its reserved amount) is committed before Stripe is called
+            db.session.commit()
+            if row.status == REFUND_PENDING:
+                with form_errors(form) as outcome:
+                    status = refunds.settle(row.id)
+                if not outcome.ok:
+                    flash(outcome.error.message, "error")
+                    return redirect(_pledge_row_url(pledge), code=303)
+                if status == REFUND_PENDING:
+                    flash(
+                        _(
+                            "Remboursement demandé : le service de paiement ne répond pas, "
+                            "il sera terminé automatiquement."
+                        ),
+                        "info",
+                    )
+                    return redirect(_pledge_row_url(pledge))
             flash(_("Remboursement effectué."), "success")
             return redirect(_pledge_row_url(pledge))
     return _back_to_pledge(pledge, form)

@@ -257,7 +257,9 @@ class Pledge(db.Model):
     """A backer's *promesse*: an amount (and maybe a reward) for a campaign, collected by
     card (Stripe mode) or by bank transfer (promise mode). `collected_cents` and
     `refunded_cents` mirror the ledger, written in the same transaction as its entries
-    (and checked by `flask funding reconcile`)."""
+    (and checked by `flask funding reconcile`); `refunded_cents` also holds the Stripe
+    refunds asked for and not yet confirmed (pending `PledgeRefund` rows), so the check of
+    what is refundable and the reservation are one guarded UPDATE."""
 
     __tablename__ = "pledges"
     __table_args__ = (
@@ -424,17 +426,29 @@ class BankTransfer(db.Model):
     recorded_by: Mapped[User | None] = relationship()
 
 
+REFUND_PENDING, REFUND_DONE, REFUND_FAILED = "pending", "done", "failed"
+REFUND_STATUSES = (REFUND_PENDING, REFUND_DONE, REFUND_FAILED)
+
+
 class PledgeRefund(db.Model):
-    """Money given back on a pledge: a Stripe refund, or a transfer back recorded by hand."""
+    """Money given back on a pledge: a Stripe refund, or a transfer back recorded by hand.
+    A Stripe refund's row is written and committed *pending* before Stripe is called, with
+    its amount reserved on the pledge (`refunded_cents`); its token is the idempotency key
+    and the metadata Stripe keeps, so a run that died after the call finds the refund
+    again instead of asking for a second one."""
 
     __tablename__ = "pledge_refunds"
-    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(f"status IN {_in(REFUND_STATUSES)}", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"), index=True)
     amount_cents: Mapped[int] = mapped_column()
     stripe_refund_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(8), default=REFUND_DONE, server_default="done")
     reason: Mapped[str | None] = mapped_column(String(255))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

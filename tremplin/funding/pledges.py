@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tremplin.funding import bookkeeping, notices, payments, receipts
-from tremplin.funding.campaigns import accepts_pledges, check_amount, max_pledge_cents, settings_for
+from tremplin.funding.campaigns import accepts_pledges, check_amount, max_pledge_cents
 from tremplin.funding.errors import (
     AlreadyPledged,
     CampaignNotOpen,
@@ -27,7 +27,6 @@ from tremplin.funding.errors import (
 )
 from tremplin.funding.models import (
     ACTIVE,
-    ATTEMPT_SUCCEEDED,
     CANCELLED,
     COLLECTED,
     DECLINED,
@@ -37,15 +36,12 @@ from tremplin.funding.models import (
     OPEN,
     PENDING,
     PROMISE_MODE,
-    REFUNDED,
     REQUIRES_ACTION,
     STRIPE_MODE,
     UNPAID,
     BankTransfer,
     Campaign,
-    PaymentAttempt,
     Pledge,
-    PledgeRefund,
     Reward,
     StripeCustomer,
     move_pledge,
@@ -401,19 +397,36 @@ def record_transfer(
     note: str | None = None,
     now: datetime | None = None,
 ) -> BankTransfer:
-    """The treasurer saw `amount_cents` arrive for this promise (partially or fully)."""
+    """The treasurer saw `amount_cents` arrive for this promise (partially or fully).
+
+    The check of what is still owed and the write are one guarded UPDATE: two treasurers
+    (or one double tap) recording the same money at once, only what is owed is counted;
+    the second one is told how much is left."""
     now = now or utcnow()
-    if item.mode != PROMISE_MODE or item.status not in (DUE, UNPAID):
-        raise PaymentNotPossible(_("Cette promesse n'attend pas de virement."))
-    remaining = item.amount_cents - item.collected_cents
     amount_cents = check_amount(amount_cents, minimum=1, field="amount")
-    if amount_cents > remaining:
-        raise InvalidAmount(
-            _("Le montant dépasse ce qui reste dû (%(rest)s).", rest=_euros(remaining))
-        )
     if received_on > now.date() + timedelta(days=1):
         raise InvalidAmount(
             _("La date de réception ne peut pas être dans le futur."), field="received_on"
+        )
+    db.session.flush()
+    counted = db.session.execute(
+        update(Pledge)
+        .where(
+            Pledge.id == item.id,
+            Pledge.mode == PROMISE_MODE,
+            Pledge.status.in_((DUE, UNPAID)),
+            Pledge.collected_cents + amount_cents <= Pledge.amount_cents,
+        )
+        .values(collected_cents=Pledge.collected_cents + amount_cents)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(item)
+    if not counted:
+        if item.mode != PROMISE_MODE or item.status not in (DUE, UNPAID):
+            raise PaymentNotPossible(_("Cette promesse n'attend pas de virement."))
+        remaining = item.amount_cents - item.collected_cents
+        raise InvalidAmount(
+            _("Le montant dépasse ce qui reste dû (%(rest)s).", rest=_euros(remaining))
         )
     transfer = BankTransfer(
         pledge_id=item.id,
@@ -434,6 +447,7 @@ def record_transfer(
         actor=by,
         occurred_at=arrived,
         memo=f"virement reçu le {received_on.isoformat()}",
+        counted=True,
     )
     if item.collected_cents >= item.amount_cents:
         if move_pledge(item, (DUE, UNPAID), status=COLLECTED, collected_at=now):
@@ -443,113 +457,6 @@ def record_transfer(
         notices.transfer_received(item, amount_cents)
     db.session.flush()
     return transfer
-
-
-# --- refunds -------------------------------------------------------------------------------------
-
-
-def succeeded_attempt(item: Pledge) -> PaymentAttempt | None:
-    return next((a for a in item.attempts if a.status == ATTEMPT_SUCCEEDED), None)
-
-
-def refund(
-    item: Pledge, by, *, amount_cents: int, reason: str | None = None, now: datetime | None = None
-) -> PledgeRefund:
-    """Give money back on a collected pledge: a Stripe refund of the card payment, or (in
-    promise mode) the record of a transfer back made by the treasurer."""
-    now = now or utcnow()
-    amount_cents = check_amount(amount_cents, minimum=1, field="amount")
-    if amount_cents > item.refundable_cents:
-        raise InvalidAmount(
-            _(
-                "On ne peut rembourser plus que ce qui a été reçu (%(max)s).",
-                max=_euros(item.refundable_cents),
-            )
-        )
-    row = PledgeRefund(
-        pledge_id=item.id,
-        amount_cents=amount_cents,
-        reason=(reason or "").strip() or None,
-        requested_by_id=by.id,
-    )
-    db.session.add(row)
-    db.session.flush()
-    attempt = succeeded_attempt(item)
-    if item.mode == STRIPE_MODE and attempt is not None:
-        connected = bool(settings_for(item.campaign.project_id).stripe_account_id)
-        info = payments.refund(
-            attempt.payment_intent_id,
-            amount_cents,
-            key=f"tremplin-refund-{row.token}",
-            metadata={"tremplin_pledge": str(item.id), "tremplin_refund": row.token},
-            connected=connected,
-        )
-        row.stripe_refund_id = info.id
-        key, reference = f"refund:{info.id}", info.id
-    else:
-        key, reference = f"refund:manual:{row.token}", item.reference
-    bookkeeping.record_refund(
-        item, amount_cents, key=key, reference=reference, actor=by, memo=row.reason
-    )
-    _after_refund(item)
-    notices.pledge_refunded(item, amount_cents)
-    db.session.flush()
-    return row
-
-
-def _after_refund(item: Pledge) -> None:
-    if item.collected_cents and item.refunded_cents >= item.collected_cents:
-        item.status = REFUNDED
-
-
-def record_stripe_refund(info: payments.RefundInfo, now: datetime | None = None) -> str:
-    """A refund Stripe tells us about (webhook, reconciliation): recorded once, by its id,
-    whether we asked for it or someone did in the Stripe dashboard."""
-    if info.status not in ("succeeded", "pending"):
-        return "ignored"
-    attempt = None
-    if info.payment_intent:
-        attempt = db.session.scalar(
-            select(PaymentAttempt).where(PaymentAttempt.payment_intent_id == info.payment_intent)
-        )
-    if attempt is None:
-        return "unknown payment"
-    if attempt.status != ATTEMPT_SUCCEEDED:
-        # Events can arrive out of order: a refund proves its payment succeeded, for the
-        # amount we asked. Record the payment first (its fee follows with its own event).
-        from tremplin.funding import charging
-
-        charging.apply_intent(
-            attempt,
-            payments.Intent(
-                id=info.payment_intent,
-                status=payments.SUCCEEDED,
-                amount_cents=attempt.amount_cents,
-                amount_received_cents=attempt.amount_cents,
-            ),
-            now,
-        )
-    item = attempt.pledge
-    row = db.session.scalar(select(PledgeRefund).where(PledgeRefund.stripe_refund_id == info.id))
-    if row is None:
-        row = PledgeRefund(
-            pledge_id=item.id,
-            amount_cents=info.amount_cents,
-            stripe_refund_id=info.id,
-            reason="Stripe",
-        )
-        db.session.add(row)
-        db.session.flush()
-    if info.amount_cents > item.refundable_cents:
-        return "more than collected"
-    created = bookkeeping.record_refund(
-        item, info.amount_cents, key=f"refund:{info.id}", reference=info.id
-    )
-    if created:
-        _after_refund(item)
-        db.session.flush()
-        return "refund recorded"
-    return "already recorded"
 
 
 # --- meetups -------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """`flask funding reconcile`: does the ledger agree with itself, with the pledges, and with
 Stripe? Every difference is reported; with `repair`, what Stripe proves happened (a charge
 or a refund we missed) is recorded through the usual fulfilment functions, and
-authorisations nobody will capture (left by a run that died) are released.
+authorisations nobody will capture (left by a run that died) are released. A difference
+is marked repaired only when the repair was actually written (the fulfilment function's
+outcome says so); the others are reported with the reason, so a second run after a
+repair lists only what still needs a person.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from tremplin.funding import bookkeeping, charging, ledger, payments
-from tremplin.funding import pledges as pledge_services
+from tremplin.funding import bookkeeping, charging, ledger, payments, refunds
 from tremplin.funding.models import (
     ATTEMPT_SUCCEEDED,
+    REFUND_DONE,
     Campaign,
     LedgerTransaction,
     PaymentAttempt,
@@ -21,6 +24,13 @@ from tremplin.funding.models import (
     PledgeRefund,
 )
 from tremplin.platform.extensions import db
+
+_OUTCOMES = {
+    "more than collected": "plus que ce que nous avons reçu pour cette promesse, à examiner",
+    "unknown payment": "paiement inconnu de notre base",
+    "ignored": "remboursement refusé ou annulé chez Stripe",
+    "already recorded": "déjà enregistré sous une autre référence",
+}
 
 
 @dataclass(frozen=True)
@@ -55,19 +65,38 @@ def check_pledges() -> list[Difference]:
     """Each pledge's cached amounts against its ledger entries, and no pledge charged
     twice."""
     found = []
-    for pledge in db.session.scalars(
+    pledges = db.session.scalars(
         select(Pledge)
         .where((Pledge.collected_cents > 0) | (Pledge.refunded_cents > 0))
         .order_by(Pledge.id)
-    ):
+    ).all()
+    reserved = refunds.pending_cents([p.id for p in pledges])
+    pending_by_campaign: dict[int, int] = {}
+    for pledge in pledges:
+        pending_by_campaign[pledge.campaign_id] = pending_by_campaign.get(
+            pledge.campaign_id, 0
+        ) + reserved.get(pledge.id, 0)
+    for pledge in pledges:
         collected, refunded = bookkeeping.pledge_ledger_totals(pledge)
-        if (collected, refunded) != (pledge.collected_cents, pledge.refunded_cents):
+        pending = reserved.get(pledge.id, 0)
+        if (collected, refunded + pending) != (pledge.collected_cents, pledge.refunded_cents):
             found.append(
                 Difference(
                     "pledge",
                     f"promesse {pledge.id}",
                     f"reçu {pledge.collected_cents}/{collected}, remboursé "
-                    f"{pledge.refunded_cents}/{refunded} (promesse/grand livre)",
+                    f"{pledge.refunded_cents}/{refunded}"
+                    + (f" + {pending} en attente" if pending else "")
+                    + " (promesse/grand livre)",
+                )
+            )
+        if pending:
+            found.append(
+                Difference(
+                    "refund_pending",
+                    f"promesse {pledge.id}",
+                    f"{pending} de remboursement demandés, pas encore confirmés par Stripe "
+                    "(flask funding refunds les termine)",
                 )
             )
         if collected > pledge.amount_cents:
@@ -92,9 +121,10 @@ def check_pledges() -> list[Difference]:
                 func.coalesce(func.sum(Pledge.collected_cents - Pledge.refunded_cents), 0)
             ).where(Pledge.campaign_id == campaign_id)
         )
+        net = int(net or 0) + pending_by_campaign.get(campaign_id, 0)  # reserved, not paid out
         fees = -ledger.balance(bookkeeping.campaign_account(campaign_id), kinds=["fee"])
         balance = bookkeeping.campaign_balance(campaign_id)
-        if balance != int(net or 0) - fees:
+        if balance != net - fees:
             found.append(
                 Difference(
                     "campaign",
@@ -149,19 +179,21 @@ def check_stripe(repair: bool = False) -> list[Difference]:
                 if refund.status not in ("succeeded", "pending"):
                     continue
                 if ledger.find(f"refund:{refund.id}") is None:
-                    if repair:
-                        pledge_services.record_stripe_refund(refund)
-                    found.append(
-                        Difference(
-                            "refund_missing",
-                            subject,
-                            f"remboursement {refund.id} de {refund.amount_cents} "
-                            "absent du grand livre",
-                            repaired=repair,
-                        )
+                    detail = (
+                        f"remboursement {refund.id} de {refund.amount_cents} absent du grand livre"
                     )
+                    repaired = False
+                    if repair:
+                        # recorded only if the books can take it: the outcome says
+                        outcome = refunds.record_stripe_refund(refund)
+                        repaired = outcome == "refund recorded"
+                        if not repaired:
+                            detail += f" ; non enregistré : {_OUTCOMES.get(outcome, outcome)}"
+                    found.append(Difference("refund_missing", subject, detail, repaired=repaired))
     for row in db.session.scalars(
-        select(PledgeRefund).where(PledgeRefund.stripe_refund_id.is_not(None))
+        select(PledgeRefund).where(
+            PledgeRefund.stripe_refund_id.is_not(None), PledgeRefund.status == REFUND_DONE
+        )
     ):
         if ledger.find(f"refund:{row.stripe_refund_id}") is None:
             found.append(

@@ -19,7 +19,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tremplin.funding import bp, charging, payments
+from tremplin.funding import bp, charging, payments, refunds
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.models import PaymentAttempt, Pledge, StripeEvent
 from tremplin.platform.extensions import csrf, db, limiter
@@ -75,7 +75,7 @@ def _setup_intent(event: dict, now: datetime) -> str:
 
 
 def _refund(event: dict, now: datetime) -> str:
-    return pledge_services.record_stripe_refund(payments.refund_from(_object(event)), now)
+    return refunds.record_stripe_refund(payments.refund_from(_object(event)), now)
 
 
 def _charge_refunded(event: dict, now: datetime) -> str:
@@ -91,7 +91,7 @@ def _charge_refunded(event: dict, now: datetime) -> str:
             payments.refund_from({**r, "payment_intent": r.get("payment_intent") or intent_id})
             for r in refunds
         ]
-    outcomes = [pledge_services.record_stripe_refund(info, now) for info in infos]
+    outcomes = [refunds.record_stripe_refund(info, now) for info in infos]
     return "refunds: " + ", ".join(outcomes) if outcomes else "refunds: none"
 
 

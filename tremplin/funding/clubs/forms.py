@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tremplin.funding.clubs import labels
 from tremplin.funding.clubs.models import OFFICES
+from tremplin.platform.idempotency import OnceField, new_token
 from tremplin.platform.vocabulary import DEPARTEMENTS, THEMES
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -265,16 +265,13 @@ class PaymentForm(FlaskForm):
     reference = StringField(
         _l("Référence du virement (facultatif)"), validators=[Optional(), Length(max=120)]
     )
+    once = OnceField()
 
 
 class CancelPaymentForm(FlaskForm):
     reason = StringField(
         _l("Motif de l’annulation"), validators=[DataRequired(REQUIRED), Length(max=255)]
     )
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(16)
 
 
 class ExpenseForm(FlaskForm):

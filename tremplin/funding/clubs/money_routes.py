@@ -42,6 +42,7 @@ from tremplin.funding.clubs.models import (
     SavingsPayment,
 )
 from tremplin.funding.clubs.routes import club_context, load_club, member_club
+from tremplin.platform import idempotency
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
@@ -247,6 +248,11 @@ def record_payment(club_id: int):
     if not policies.can_keep_accounts(current_user, club):
         abort(403)
     form = PaymentForm()
+    treasury_url = url_for("clubs.treasury", club_id=club.id)
+    scope = f"clubs.saving:{club.id}"
+    done = idempotency.already_done(form.once.data, scope, current_user)
+    if done is not None:
+        return idempotency.show_done(done, treasury_url)
     form.membership_id.choices = [
         (m.id, m.user.public_name) for m in club.memberships if m.state == MEMBER_ACTIVE
     ]
@@ -256,7 +262,13 @@ def record_payment(club_id: int):
         if month is None:
             form.for_month.errors = [_("Indiquez le mois (par exemple 2025-03).")]
         else:
+            done_text = _(
+                "Versement de %(amount)s enregistré pour %(name)s.",
+                amount=_euros(form.amount.cents),
+                name=membership.user.public_name,
+            )
             with form_errors(form) as outcome:
+                claimed = idempotency.claim(form.once.data, scope, current_user)
                 savings.record_payment(
                     club,
                     current_user,
@@ -266,16 +278,12 @@ def record_payment(club_id: int):
                     received_on=form.received_on.data,
                     reference=form.reference.data,
                 )
+                idempotency.record(claimed, done_text, treasury_url)
+            if isinstance(outcome.error, idempotency.AlreadySubmitted):
+                return idempotency.show_done(outcome.error.submission, treasury_url)
             if outcome.ok:
-                flash(
-                    _(
-                        "Versement de %(amount)s enregistré pour %(name)s.",
-                        amount=_euros(form.amount.cents),
-                        name=membership.user.public_name,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("clubs.treasury", club_id=club.id))
+                flash(done_text, "success")
+                return redirect(treasury_url)
     return _treasury(club, form=form, status=400)
 
 

@@ -1,0 +1,90 @@
+"""A card refund whose process dies just before or just after asking Stripe, then run
+again: exactly one refund at the Stripe server (localstripe) and one in the ledger. The
+refund row (its amount reserved) is committed before the call; its token is both the
+idempotency key and the metadata Stripe keeps, so the rerun finds a refund made before the
+crash instead of asking twice (localstripe, like Stripe after 24 h, does not dedupe keys)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.funding.refund_runner import FAULT_POINTS
+from tremplin.funding import bookkeeping, ledger, reconcile
+from tremplin.funding.cli import close_ended
+from tremplin.funding.models import LedgerTransaction, Pledge, PledgeRefund
+
+pytestmark = pytest.mark.stripe
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_refund(app_config: dict, step: str, *, fault: str | None = None, **values):
+    env = {**os.environ, "TREMPLIN_RUNNER_CONFIG": json.dumps(app_config)}
+    env.pop("REFUND_FAULT", None)
+    if fault:
+        env["REFUND_FAULT"] = fault
+    env.update({f"REFUND_{k.upper()}": str(v) for k, v in values.items()})
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.funding.refund_runner", step],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+def test_refund_killed_around_the_stripe_call_then_run_again_refunds_once(
+    point, app_config, db, make_campaign, make_pledge, end_campaign, localstripe
+):
+    campaign = make_campaign(goal=5_000)
+    pledge = make_pledge(campaign, amount=5_000)
+    end_campaign(campaign)
+    close_ended()
+    db.session.refresh(pledge)
+    assert pledge.status == "collected"
+    intent = pledge.attempts[-1].payment_intent_id
+    owner_id = campaign.project.owner_id
+    code, _out, err = run_refund(
+        app_config, "refund", fault=point, pledge=pledge.id, by=owner_id, cents=2_000
+    )
+    assert code == 17, err  # died on the spot
+    db.session.expire_all()
+    row = db.session.scalar(select(PledgeRefund))
+    assert row.status == "pending"  # reserved and committed before the call
+    assert db.session.get(Pledge, pledge.id).refunded_cents == 2_000
+    at_stripe = localstripe.get(f"/v1/refunds?payment_intent={intent}")["data"]
+    assert len(at_stripe) == (1 if point == "after_refund_call" else 0)
+    pending = reconcile.run()
+    assert [d.kind for d in pending] == ["refund_pending"] + (
+        ["refund_missing"] if point == "after_refund_call" else []
+    )
+
+    code, out, err = run_refund(app_config, "settle")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1]) == {str(row.id): "done"}
+    db.session.expire_all()
+    at_stripe = localstripe.get(f"/v1/refunds?payment_intent={intent}")["data"]
+    assert [r["amount"] for r in at_stripe] == [2_000]
+    assert at_stripe[0]["metadata"]["tremplin_refund"] == row.token
+    posted = db.session.scalars(
+        select(LedgerTransaction).where(LedgerTransaction.kind == "refund")
+    ).all()
+    assert [t.key for t in posted] == [f"refund:{at_stripe[0]['id']}"]
+    pledge = db.session.get(Pledge, pledge.id)
+    assert (pledge.refunded_cents, pledge.status) == (2_000, "collected")
+    assert bookkeeping.campaign_balance(campaign.id) == 3_000
+    assert ledger.total_of_all_entries() == 0
+    assert reconcile.run() == []
+    # a second rerun finds nothing to do
+    code, out, _err = run_refund(app_config, "settle")
+    assert json.loads(out.strip().splitlines()[-1]) == {}
+    assert len(localstripe.get(f"/v1/refunds?payment_intent={intent}")["data"]) == 1
