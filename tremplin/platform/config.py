@@ -93,6 +93,15 @@ def load_config(instance_path: Path) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
         "SEARCH_INDEX_IN_RAM": False,
+        # "whoosh" or "postgresql"; unset: PostgreSQL full text when DATABASE_URL is PostgreSQL
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND") or None,
+        # Uploaded files on S3-compatible object storage when a bucket is named (else UPLOAD_DIR)
+        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
+        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
+        "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
+        "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
