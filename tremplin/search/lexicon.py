@@ -13,7 +13,8 @@ Both backends use it (Whoosh in its analyzer, PostgreSQL on the text it hands to
   heureux); `-trice` as `-teu` (animatrice = animateur); `-ère` → `-er` (couturière =
   couturier); `-ienne`/`-enne` → `-ien`/`-en`; `-onne` → `-on`; `-anne` → `-an`;
   `-ive` → `-if`; `-elle` → `-el`; `-ée` → `-é`. The Snowball stemmer then runs on the
-  result. Short words (under five letters) keep their ending: `mère` is not `mer`.
+  result. Short words keep their ending (no plural rule under four letters, no feminine
+  rule under five to seven letters, depending on the ending: `idée` stays `idée`).
 - **Trades and the people who practise them** (`FAMILIES`): `couture` joins `couturier`,
   `coiffure` joins `coiffeur`, `boulangerie` joins `boulanger`… A judgement call, taken
   for this network: a member's skill says "Couture" and a visitor looking for a
