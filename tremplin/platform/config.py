@@ -100,6 +100,9 @@ def load_config(instance_path: Path) -> dict:
         "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
         "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
         "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
+        # Files sent by redirecting to a link signed for this many seconds (after the access
+        # check) instead of streamed through the application; 0: streamed
+        "STORAGE_S3_PRESIGNED_SECONDS": int(os.environ.get("STORAGE_S3_PRESIGNED_SECONDS") or 0),
         "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
         "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
