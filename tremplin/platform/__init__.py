@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "tremplin",
         root_path=str(PROJECT_ROOT),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        # Each host keeps its own instance/ folder (secret key file, embedded queue, local
+        # files); TREMPLIN_INSTANCE_PATH moves it (several hosts, or several on one machine).
+        instance_path=os.environ.get("TREMPLIN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder="templates",
         static_folder="static",
