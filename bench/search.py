@@ -1,8 +1,13 @@
-"""Search latency: Whoosh (our backend, as the site runs it) against SQLite FTS5, on the
-same generated French corpus, in the same run.
+"""Search latency: Whoosh (the embedded default) and PostgreSQL full text (the multi-host
+backend), as the site runs them, against SQLite FTS5, on the same generated French
+corpus, in the same run.
 
     .venv/bin/python bench/search.py                 # 50,000 documents, 200 queries a kind
     .venv/bin/python bench/search.py --docs 20000 --queries 100 --seed 7
+    .venv/bin/python bench/search.py --pg-url ''     # without PostgreSQL
+
+PostgreSQL: a database of its own (`<name>_bench` beside the --pg-url one, default
+TREMPLIN_TEST_PG_URL's), created and dropped by the bench.
 
 The corpus is generated from the French word lists below (no download): documents of the
 site's types (members, projects, needs, groups, meetups, opportunities, messages) with a
@@ -17,12 +22,13 @@ Each query kind is timed on both, with the acl filter of a member in three group
   or      three words, any of them (broad), top 20
   prefix  the instant box: a word and the beginning of another, top 8
   page    the results page: `and` plus facet counts (type, theme, territory) and snippets
-Prints p50/p95 in milliseconds and the Whoosh/FTS5 ratio of each. Never part of the suite.
+Prints p50/p95 in milliseconds and each backend's ratio to FTS5. Never part of the suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import statistics
@@ -204,7 +210,7 @@ def whoosh_index(folder: Path, docs: list[Document]) -> WhooshBackend:
     return backend
 
 
-def whoosh_runner(backend: WhooshBackend, kind: str):
+def backend_runner(backend, kind: str):
     def run(words: list[str]) -> int:
         spec = QuerySpec(words=words, principals=PRINCIPALS, per_page=20, highlight=False)
         if kind == "or":
@@ -216,6 +222,39 @@ def whoosh_runner(backend: WhooshBackend, kind: str):
         return len(backend.query(spec).hits)
 
     return run
+
+
+# --- PostgreSQL full text --------------------------------------------------------------------
+
+
+def pg_database(url: str):
+    """A fresh database beside `url`'s, and a function that drops it."""
+    from sqlalchemy import create_engine, text
+
+    url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    base, name = url.rsplit("/", 1)
+    name = f"{name}_bench"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine = create_engine(f"{base}/{name}")
+
+    def drop():
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+    return engine, drop
+
+
+def pg_index(engine, docs: list[Document]):
+    from tremplin.search.pg import PostgresBackend
+
+    backend = PostgresBackend(engine)
+    backend.rebuild(iter(docs), None)
+    return backend
 
 
 # --- SQLite FTS5 -----------------------------------------------------------------------------
@@ -310,12 +349,27 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("TREMPLIN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="PostgreSQL server (a database <name>_bench is created beside it); '' to skip",
+    )
     args = parser.parse_args()
 
     print(f"Corpus: {args.docs} French documents (seed {args.seed}) …", flush=True)
     docs = corpus(args.docs, args.seed)
     words = sum(len((d.title + " " + d.tags + " " + d.body).split()) for d in docs)
     print(f"  {words:,} words, {len(set(d.type for d in docs))} types".replace(",", " "))
+    pg = None
+    if args.pg_url:
+        try:
+            engine, drop_pg = pg_database(args.pg_url)
+        except Exception as exc:  # noqa: BLE001
+            print(f"PostgreSQL left out: {exc}")
+        else:
+            started = time.perf_counter()
+            pg = pg_index(engine, docs)
+            pg_build = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="tremplin-bench-search-") as tmp:
         started = time.perf_counter()
         backend = whoosh_index(Path(tmp) / "whoosh", docs)
@@ -329,26 +383,33 @@ def main() -> int:
         fts_size = (Path(tmp) / "fts.sqlite3").stat().st_size
         print(
             f"Indexing: Whoosh {whoosh_build:.1f} s ({whoosh_size / 2**20:.0f} MiB), "
-            f"FTS5 {fts_build:.1f} s ({fts_size / 2**20:.0f} MiB)"
+            + (f"PostgreSQL {pg_build:.1f} s, " if pg else "")
+            + f"FTS5 {fts_build:.1f} s ({fts_size / 2**20:.0f} MiB)"
         )
         print(
-            f"\n{'kind':<8}{'Whoosh p50':>12}{'p95':>9}{'FTS5 p50':>11}{'p95':>9}"
-            f"{'ratio p50':>11}{'ratio p95':>11}   hits W/F"
+            f"\n{'kind':<8}{'Whoosh p50':>12}{'p95':>9}{'PG p50':>9}{'p95':>9}{'FTS5 p50':>10}"
+            f"{'p95':>8}{'W/F p95':>9}{'PG/F p95':>10}   hits W/PG/F"
         )
         for kind in ("and", "or", "prefix", "page"):
             batch = queries(kind, args.queries, args.seed + len(kind))
-            w_times, w_found = timed(whoosh_runner(backend, kind), batch)
+            w_times, w_found = timed(backend_runner(backend, kind), batch)
+            if pg:
+                p_times, p_found = timed(backend_runner(pg, kind), batch)
+            else:
+                p_times, p_found = [float("nan")], 0
             f_times, f_found = timed(fts_runner(conn, kind), batch)
             w50, w95 = percentile(w_times, 0.5), percentile(w_times, 0.95)
+            p50, p95 = percentile(p_times, 0.5), percentile(p_times, 0.95)
             f50, f95 = percentile(f_times, 0.5), percentile(f_times, 0.95)
             print(
-                f"{kind:<8}{w50:>10.1f}ms{w95:>7.1f}ms{f50:>9.2f}ms{f95:>7.2f}ms"
-                f"{w50 / f50:>10.1f}x{w95 / f95:>10.1f}x   {w_found}/{f_found}"
+                f"{kind:<8}{w50:>10.1f}ms{w95:>7.1f}ms{p50:>7.1f}ms{p95:>7.1f}ms"
+                f"{f50:>8.2f}ms{f95:>6.2f}ms{w95 / f95:>8.1f}x{p95 / f95:>9.1f}x"
+                f"   {w_found}/{p_found}/{f_found}"
             )
         # The first search after a commit opens a new searcher and rebuilds its cached
         # filter sets (acl, facets): what a query pays right after someone writes.
         after_write = []
-        page_run = whoosh_runner(backend, "page")
+        page_run = backend_runner(backend, "page")
         for n, words in enumerate(queries("page", 20, args.seed + 99)):
             backend.index(
                 [
@@ -375,6 +436,8 @@ def main() -> int:
             "on the results page."
         )
         conn.close()
+    if pg:
+        drop_pg()
     return 0
 
 

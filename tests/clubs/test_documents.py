@@ -15,6 +15,7 @@ from tests.kit.factories_members import image_bytes
 from tremplin.funding.clubs import documents
 from tremplin.funding.clubs.errors import DocumentRejected
 from tremplin.funding.clubs.models import ClubApplication, ClubDocument
+from tremplin.platform.storage import storage
 
 
 def upload(data: bytes, name: str = "plan.pdf") -> FileStorage:
@@ -29,7 +30,7 @@ def test_a_pdf_and_an_image_are_kept(db, app, make_club, make_application):
     kinds = sorted(d.content_type for d in application.documents)
     assert kinds == ["application/pdf", "image/webp"]
     for document in application.documents:
-        assert documents.path_of(document).is_file()
+        assert storage().exists(documents.key_of(document))
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,9 @@ def _empty_all(url: str) -> None:
         used = sorted((row[0] for row in conn.execute(text(probe))), reverse=True)
         for i in used:  # sorted_tables lists parents first: delete in the reverse order
             conn.execute(text(f'DELETE FROM "{tables[i].name}"'))
+        # The PostgreSQL search index (schema `search`, outside the models) follows too.
+        if conn.execute(text("SELECT to_regclass('search.documents')")).scalar():
+            conn.execute(text("DELETE FROM search.documents; DELETE FROM search.words"))
         conn.execute(
             text(
                 "SELECT setval(c.oid, 1, false) FROM pg_class c "

@@ -1,5 +1,7 @@
-"""The Whoosh backend on hand-made documents: French analysis, highlighting, facets,
-spelling, acl filtering and the rebuild-and-swap. No database involved."""
+"""Both backends on hand-made documents: French analysis (inclusive writing and word
+families too), highlighting, facets, spelling, acl filtering; then Whoosh's
+rebuild-and-swap. Whoosh runs in RAM; PostgreSQL full text on the test database (skipped
+when PostgreSQL does not answer, except with CI=true)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,28 @@ from tremplin.search.storage import FileStore, RamStore, RebuildRunning
 ANY = frozenset({"anyone"})
 
 
-@pytest.fixture
-def backend():
-    return WhooshBackend(RamStore(make_schema, SCHEMA_VERSION))
+@pytest.fixture(params=["whoosh", "postgresql"])
+def backend(request):
+    if request.param == "whoosh":
+        yield WhooshBackend(RamStore(make_schema, SCHEMA_VERSION))
+        return
+    from sqlalchemy import create_engine
+
+    from tests.kit.app import CI, ensure_pg_database, pg_sqlalchemy_url
+    from tremplin.search.pg import PostgresBackend
+
+    url = pg_sqlalchemy_url()
+    try:
+        ensure_pg_database(url)
+    except Exception as exc:  # noqa: BLE001
+        if CI:
+            pytest.fail(f"PostgreSQL does not answer: {exc}")
+        pytest.skip(f"PostgreSQL does not answer: {exc}")
+    engine = create_engine(url)
+    pg = PostgresBackend(engine)
+    pg.clear()
+    yield pg
+    engine.dispose()
 
 
 def doc(doc_id, title="", body="", **fields):
@@ -310,3 +331,86 @@ def test_an_index_of_another_schema_version_is_replaced_by_an_empty_one(tmp_path
     assert new.store.outdated()
     assert new.needs_rebuild()
     assert new.count() == 0 and not new.store.outdated()
+
+
+# --- French word families and inclusive writing (lexicon.py) -------------------------------
+
+
+def test_couturieres_finds_every_form_of_the_trade(backend):
+    backend.index(
+        [
+            doc("member:1", "Aminata, couturière", body="Retouches à Montreuil"),
+            doc("member:2", "Fatou", tags="couturier·ère"),
+            doc("member:3", "Atelier partagé", body="Nous sommes trois couturiers."),
+            doc("member:4", "Mariam", tags="Couture"),
+            doc("member:5", "Garage solidaire", body="Voitures d’occasion"),
+        ]
+    )
+    found = {"member:1", "member:2", "member:3", "member:4"}
+    assert set(ids(backend, "couturières")) == found
+    assert set(ids(backend, "couturier")) == found
+    assert set(ids(backend, "couture")) == found
+    assert set(ids(backend, "Couturiere")) == found
+
+
+def test_porteuse_finds_porteur_se_in_every_spelling(backend):
+    backend.index(
+        [
+            doc("project:1", "Porteur·se de projet"),
+            doc("project:2", "Porteur.se recherché.e"),
+            doc("project:3", "Appel aux porteur(se)s"),
+            doc("project:4", "Une porteuse de projet"),
+            doc("project:5", "Deux porteurs"),
+            doc("project:6", "Porte ouverte"),
+        ]
+    )
+    every = {f"project:{n}" for n in range(1, 6)}
+    assert set(ids(backend, "porteuse")) == every
+    assert set(ids(backend, "porteurs")) == every
+    assert set(ids(backend, "porteur·ses")) == every
+
+
+def test_feminine_and_plural_forms_meet(backend):
+    backend.index(
+        [
+            doc("member:1", "Animateur·rice d’ateliers"),
+            doc("member:2", "Entrepreneure sociale"),
+            doc("member:3", "Bénévole·s bienvenu·e·s", body="Ami(e)s du quartier"),
+            doc("member:4", "Musicienne", body="Sportive et créative"),
+        ]
+    )
+    assert ids(backend, "animatrice") == ["member:1"]
+    assert ids(backend, "entrepreneur") == ["member:2"]
+    assert ids(backend, "entrepreneuses") == ["member:2"]
+    assert ids(backend, "bénévoles") == ["member:3"]
+    assert ids(backend, "amies") == ["member:3"]
+    assert ids(backend, "musicien") == ["member:4"]
+    assert ids(backend, "sportif") == ["member:4"]
+
+
+def test_what_does_not_fold(backend):
+    backend.index(
+        [
+            doc("project:1", "Voiturier du marché"),
+            doc("project:2", "Matériel de peinture"),
+            doc("project:3", "Tiers·lieu et e.g. 3.5"),
+        ]
+    )
+    assert ids(backend, "voiture") == []  # no rule on "-ure": only the listed trades
+    assert ids(backend, "lieu") == ["project:3"]  # not an inclusive ending: two words
+
+
+def test_the_lexicon_rules():
+    from tremplin.search.lexicon import canonical, inclusive_parts
+
+    assert inclusive_parts("porteur·se") == ["porteur"]
+    assert inclusive_parts("couturier·ère·s") == ["couturier"]
+    assert inclusive_parts("ami(e)s") == ["ami"]
+    assert inclusive_parts("e.g") == ["e.g"]
+    assert inclusive_parts("tiers·lieu") == ["tiers", "lieu"]
+    assert canonical("porteuses") == canonical("porteur") == canonical("porteurs")
+    assert canonical("couturieres") == canonical("couturier") == canonical("couture")
+    assert canonical("animatrice") == canonical("animateur")
+    assert canonical("heureuse") == canonical("heureux")
+    assert canonical("patronne") == canonical("patron")
+    assert canonical("bus") == "bus" and canonical("idee") == "idee"  # too short to touch

@@ -482,7 +482,9 @@ def test_the_demo_network_indexed_as_it_is_built_equals_a_rebuild(db, app, searc
 @pytest.fixture
 def on_disk(app_config, tmp_path):
     """The index in a directory, as in production (tests use RAM otherwise)."""
-    app_config.update(SEARCH_INDEX_IN_RAM=False, SEARCH_INDEX_DIR=str(tmp_path / "index"))
+    app_config.update(
+        SEARCH_BACKEND="whoosh", SEARCH_INDEX_IN_RAM=False, SEARCH_INDEX_DIR=str(tmp_path / "index")
+    )
     return tmp_path / "index"
 
 

@@ -36,6 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "tremplin",
         root_path=str(PROJECT_ROOT),
+        # Each host keeps its own instance/ folder (secret key file, embedded queue, local
+        # files); TREMPLIN_INSTANCE_PATH moves it (several hosts, or several on one machine).
         instance_path=os.environ.get("TREMPLIN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder="templates",

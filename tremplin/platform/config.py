@@ -117,6 +117,19 @@ def load_config(instance_path: Path) -> dict:
         "HEALTH_MIN_FREE_MB": int(os.environ.get("HEALTH_MIN_FREE_MB", 200)),
         # …and the age of the job runner's last heartbeat beyond which it counts as stopped.
         "HEALTH_HEARTBEAT_MAX_AGE": int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", 180)),
+
+        # "whoosh" or "postgresql"; unset: PostgreSQL full text when DATABASE_URL is PostgreSQL
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND") or None,
+        # Uploaded files on S3-compatible object storage when a bucket is named (else UPLOAD_DIR)
+        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
+        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
+        # Files sent by redirecting to a link signed for this many seconds (after the access
+        # check) instead of streamed through the application; 0: streamed
+        "STORAGE_S3_PRESIGNED_SECONDS": int(os.environ.get("STORAGE_S3_PRESIGNED_SECONDS") or 0),
+        "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
+        "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,

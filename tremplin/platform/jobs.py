@@ -173,10 +173,18 @@ class Job:
         # Each consumer's scheduler enqueues periodic jobs: the first one to claim this
         # minute's slot runs it (the key lives in the shared queue storage).
         slot = datetime.now(UTC).strftime("%Y%m%d%H%M")
-        if not huey.put_if_empty(f"periodic:{self.name}:{slot}", "1", ttl=3600):
+        if not _claim(f"periodic:{self.name}:{slot}", ttl=3600):
             log.info("jobs: %s already ran for %s", self.name, slot)
             return None
         return self._execute()
+
+
+def _claim(key: str, ttl: int) -> bool:
+    """True for the first caller across hosts. On Redis a plain SET NX EX: Huey's
+    put_if_empty with a ttl needs hash-field expiry (Redis 7.4+), and Debian 12 ships 7.0."""
+    if isinstance(huey.storage, RedisStorage):
+        return bool(huey.storage.conn.set(f"{huey.name}.claim.{key}", "1", nx=True, ex=ttl))
+    return huey.put_if_empty(key, "1", ttl=ttl)
 
 
 def run_in_app(app: Flask, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:

@@ -11,7 +11,6 @@ the disk only once the transaction commits.
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
 import warnings
@@ -19,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, send_from_directory
+from flask import Blueprint, Flask, abort, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +26,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
+from tremplin.platform.storage import storage
 from tremplin.platform.transactions import after_commit, after_rollback
 
 bp = Blueprint("uploads", __name__)
@@ -168,62 +168,59 @@ def store_image(file, kind: str = "photo", *, field: str | None = None) -> str:
     if not session.in_transaction():
         session.begin()  # so that a rollback, even of an empty transaction, is seen
     name = f"{secrets.token_urlsafe(24)}.{extension}"
-    folder = upload_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.part"
-    temporary.write_bytes(encoded)
-    os.replace(temporary, folder / name)
-    after_rollback(db.session, _unlink, folder, name)
+    store = storage()
+    store.put(name, encoded, MIMETYPES[extension])
+    after_rollback(db.session, _unlink, store, name)
     return name
-
-
-def _path(name: str) -> Path | None:
-    if not name or not NAME_PATTERN.match(name):
-        return None
-    return upload_dir() / name
 
 
 def delete_upload(name: str | None) -> None:
     """Remove a stored file now (for cleanup outside a transaction)."""
-    path = _path(name) if name else None
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if name and NAME_PATTERN.match(name):
+        storage().delete(name)
 
 
 def discard_upload(name: str | None) -> None:
     """Remove a stored file once the current transaction commits (kept if it rolls back)."""
     if name:
-        after_commit(db.session, _unlink, upload_dir(), name)
+        after_commit(db.session, _unlink, storage(), name)
 
 
-def _unlink(folder: Path, name: str) -> None:
+def _unlink(store, name: str) -> None:
     if NAME_PATTERN.match(name):
-        (folder / name).unlink(missing_ok=True)
+        store.delete(name)
 
 
 def is_stored(name: str | None) -> bool:
-    path = _path(name) if name else None
-    return bool(path and path.is_file())
+    return bool(name and NAME_PATTERN.match(name) and storage().exists(name))
+
+
+def stored_size(name: str) -> int:
+    return storage().size(name)
 
 
 @bp.route("/fichiers/<name>")
 def serve(name: str):
     """An uploaded image, if some module claims it and lets the viewer see it. Unknown and
     forbidden files both answer 404, so a private file's existence is not revealed."""
-    path = _path(name)
-    if path is None:
+    if not NAME_PATTERN.match(name):
         abort(404)
     allowed = None
     for resolver in _resolvers:
         allowed = resolver(name, current_user)
         if allowed is not None:
             break
-    if not allowed or not path.is_file():
+    if not allowed:
         abort(404)
     extension = name.rsplit(".", 1)[1]
-    response = send_from_directory(
-        upload_dir(), name, mimetype=MIMETYPES[extension], max_age=3600, conditional=True
-    )
+    try:
+        # Streamed through here after the check (or a short-lived signed link): a stored
+        # file never has a public address.
+        response = storage().send(
+            name, mimetype=MIMETYPES[extension], max_age=3600, conditional=True
+        )
+    except FileNotFoundError:
+        abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
     # Visibility can change (a member hides their photo): never in a shared cache.

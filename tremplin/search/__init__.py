@@ -82,8 +82,28 @@ class SearchService:
     def __init__(self, app: Flask, backend: SearchBackend | None = None):
         from tremplin.search.indexing import Indexer
 
-        self.backend = backend or WhooshBackend.from_config(app.config)
+        self.backend = backend or make_backend(app.config)
         self.indexer = Indexer(app, self.backend)
+
+
+def backend_name(config) -> str:
+    """`SEARCH_BACKEND` ("whoosh" or "postgresql") when set; else PostgreSQL full text
+    when the database is PostgreSQL (every host shares it), Whoosh otherwise."""
+    chosen = (config.get("SEARCH_BACKEND") or "").strip().lower()
+    if chosen in ("whoosh", "postgresql"):
+        return chosen
+    if chosen:
+        raise ValueError(f"SEARCH_BACKEND must be whoosh or postgresql, not {chosen!r}")
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    return "postgresql" if uri.startswith(("postgresql", "postgres:")) else "whoosh"
+
+
+def make_backend(config) -> SearchBackend:
+    if backend_name(config) == "postgresql":
+        from tremplin.search.pg import PostgresBackend
+
+        return PostgresBackend.from_config(config)
+    return WhooshBackend.from_config(config)
 
 
 def register_type(doc_type: DocumentType) -> None:

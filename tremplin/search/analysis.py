@@ -5,23 +5,23 @@ Changing anything here changes what the index holds: bump `SCHEMA_VERSION` in ba
 
 from __future__ import annotations
 
+import re
+
+import Stemmer
 from markupsafe import escape
 from whoosh import fields as wf
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+from whoosh.analysis.acore import Composable, Token
 from whoosh.highlight import Formatter, get_text
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
-from whoosh.util.text import rcompile
+
+from tremplin.search.lexicon import canonical, inclusive_parts
 
 FOLDING = dict(accent_map)
 FOLDING.update({ord("œ"): "oe", ord("æ"): "ae", ord("ß"): "ss"})
-TOKEN_PATTERN = rcompile(r"\w+(\.?\w+)*")
+# Words, with their dotted parts ("e.g", "3.5") and inclusive endings ("porteur·se",
+# "ami(e)s"), which `lexicon.inclusive_parts` reads.
+TOKEN_PATTERN = re.compile(r"\w+(?:[.·•⋅]\w+|\(\w{1,5}\)\w{0,3})*")
 
 
 def fold(text: str) -> str:
@@ -32,33 +32,131 @@ def fold(text: str) -> str:
 STOP_WORDS = frozenset(fold(word) for word in stopwords_for_language("fr")) | {"and", "or", "not"}
 
 
-def french_analyzer():
-    """Words, lower-cased, accents folded *before* stemming (so "cosmetique" and
-    "cosmétique" reach the stemmer as the same string), French stop words removed,
-    Snowball French stemming."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(FOLDING)
-        | StopFilter(stoplist=STOP_WORDS, minsize=2)
-        | StemFilter(lang="fr", cachesize=50000)
-    )
+SPELLING_STOPS = STOP_WORDS | set(stopwords_for_language("fr"))
+_STEMMER = Stemmer.Stemmer("french")  # Snowball in C (PyStemmer)
+_CACHE_LIMIT = 200_000  # words remembered per analyzer (a few tens of MB at most)
+_CACHES: dict[str, dict[str, tuple]] = {}  # per kind: raw token → (terms, stopped)
 
 
-def spelling_analyzer():
+def french_terms(word: str) -> tuple[tuple[str, ...], bool]:
+    """One token as the index holds it: lower case, accents folded *before* stemming (so
+    "cosmetique" and "cosmétique" reach the stemmer as the same string), inclusive
+    endings dropped, the word family's form (lexicon.py), Snowball French stemming.
+    Returns (terms, is a stop word)."""
+    terms = []
+    for part in inclusive_parts(fold(word)):
+        if len(part) < 2 or part in STOP_WORDS:
+            continue
+        terms.append(_STEMMER.stemWord(canonical(part)))
+    if not terms:
+        return (fold(word),), True
+    return tuple(terms), False
+
+
+def folded_terms(word: str) -> tuple[tuple[str, ...], bool]:
+    """Whole words, folded, not stemmed: what a word being typed is a prefix of
+    ("cosmétiq" is no prefix of the stem "cosmet", but is one of "cosmetique")."""
+    return tuple(inclusive_parts(fold(word))), False
+
+
+def spelling_terms(word: str) -> tuple[tuple[str, ...], bool]:
     """Whole words, lower case, accents kept: the vocabulary "did you mean" draws on."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | StopFilter(stoplist=STOP_WORDS | set(stopwords_for_language("fr")), minsize=3, maxsize=30)
-    )
+    parts = inclusive_parts(word.lower())
+    kept = tuple(p for p in parts if 3 <= len(p) <= 30 and p not in SPELLING_STOPS)
+    return (kept, False) if kept else ((word.lower(),), True)
 
 
-FRENCH = french_analyzer()
-SPELLING = spelling_analyzer()
-# Whole words, folded, not stemmed: what a word being typed is a prefix of ("cosmétiq"
-# is no prefix of the stem "cosmet", but is one of "cosmetique").
-FOLDED = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(FOLDING)
+class WordAnalyzer(Composable):
+    """A Whoosh analyzer in one pass: the token pattern, then one cached function from a
+    token to its terms (instead of a chain of filters run on every token: the analysis of
+    a word is computed once per process). Positions count every word, stop words
+    included, as Whoosh's tokenizer and stop filter did."""
+
+    KINDS = {"french": french_terms, "folded": folded_terms, "spelling": spelling_terms}
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return isinstance(other, WordAnalyzer) and other.kind == self.kind
+
+    def __hash__(self):
+        return hash(("WordAnalyzer", self.kind))
+
+    def terms(self, word: str) -> tuple[tuple[str, ...], bool]:
+        cache = _CACHES.setdefault(self.kind, {})
+        found = cache.get(word)
+        if found is None:
+            found = self.KINDS[self.kind](word)
+            if len(cache) < _CACHE_LIMIT:
+                cache[word] = found
+        return found
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        matches = TOKEN_PATTERN.finditer(value) if tokenize else [_Whole(value)]
+        for match in matches:
+            terms, stopped = self.terms(match.group())
+            if stopped and removestops:
+                pos += 1
+                continue
+            for term in terms:
+                token.text = term
+                token.stopped = stopped
+                token.boost = 1.0
+                if keeporiginal:
+                    token.original = match.group()
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                pos += 1
+                yield token
+
+
+class _Whole:
+    def __init__(self, value: str):
+        self.value = value
+
+    def group(self) -> str:
+        return self.value
+
+    def start(self) -> int:
+        return 0
+
+    def end(self) -> int:
+        return len(self.value)
+
+
+FRENCH = WordAnalyzer("french")
+SPELLING = WordAnalyzer("spelling")
+FOLDED = WordAnalyzer("folded")
+
+
+def french_text(text: str) -> str:
+    """The text as the French analysis reads it, in words a plain French stemmer keeps:
+    what the PostgreSQL backend hands to `to_tsvector` (so inclusive writing and word
+    families fold as they do in Whoosh)."""
+    out = []
+    for match in TOKEN_PATTERN.finditer(text):
+        for part in inclusive_parts(fold(match.group())):
+            out.append(canonical(part) if part not in STOP_WORDS else part)
+    return " ".join(out)
+
 
 # Where a word is found adds to the score: a title or a name most, then skills, themes,
 # kinds and places, then the text (the `all` field, which every word must match, counts

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: an index built by another version is
 # rebuilt by `flask search reindex --if-empty` (which `make run` calls).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # --- the interface ------------------------------------------------------------------------
 

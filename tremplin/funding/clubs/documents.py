@@ -10,7 +10,6 @@ it rolls back) and are only ever sent as downloads to those the policy lets see 
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import unicodedata
@@ -24,6 +23,7 @@ from tremplin.funding.clubs.errors import DocumentRejected
 from tremplin.funding.clubs.models import ClubDocument
 from tremplin.platform import uploads
 from tremplin.platform.extensions import db
+from tremplin.platform.storage import storage
 from tremplin.platform.transactions import after_rollback
 
 PDF = "application/pdf"
@@ -44,6 +44,7 @@ def _max_bytes() -> int:
 
 
 def folder() -> Path:
+    """The documents' folder when files are kept on this host's disk."""
     return uploads.upload_dir() / FOLDER
 
 
@@ -121,12 +122,9 @@ def store_document(
     if data[:5] == b"%PDF-":
         check_pdf(data, field)
         name = f"{secrets.token_urlsafe(24)}.pdf"
-        target = folder()
-        target.mkdir(parents=True, exist_ok=True)
-        temporary = target / f".{name}.part"
-        temporary.write_bytes(data)
-        os.replace(temporary, target / name)
-        after_rollback(db.session, _remove_new, str(target / name))
+        store = storage()
+        store.put(f"{FOLDER}/{name}", data, PDF)
+        after_rollback(db.session, _remove_new, store, f"{FOLDER}/{name}")
         content_type, size = PDF, len(data)
     else:
         import io
@@ -135,7 +133,7 @@ def store_document(
             name = uploads.store_image(io.BytesIO(data), "photo", field=field)
         except uploads.ImageRejected as exc:
             raise DocumentRejected(field=field) from exc
-        content_type, size = "image/webp", (uploads.upload_dir() / name).stat().st_size
+        content_type, size = "image/webp", uploads.stored_size(name)
         if not title.lower().endswith(".webp"):
             title = title.rsplit(".", 1)[0][:150] + ".webp"
     document = ClubDocument(
@@ -153,16 +151,17 @@ def store_document(
     return document
 
 
-def path_of(document: ClubDocument) -> Path | None:
+def key_of(document: ClubDocument) -> str | None:
+    """Where the document's file is kept (platform/storage.py), or None for a bad name."""
     if document.content_type == PDF:
         if not PDF_NAME.match(document.stored_name):
             return None
-        return folder() / document.stored_name
+        return f"{FOLDER}/{document.stored_name}"
     if not uploads.NAME_PATTERN.match(document.stored_name):
         return None
-    return uploads.upload_dir() / document.stored_name
+    return document.stored_name
 
 
-def _remove_new(path: str) -> None:
-    if PDF_NAME.match(Path(path).name):
-        Path(path).unlink(missing_ok=True)
+def _remove_new(store, key: str) -> None:
+    if PDF_NAME.match(key.rsplit("/", 1)[-1]):
+        store.delete(key)

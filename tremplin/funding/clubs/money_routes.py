@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -46,6 +46,7 @@ from tremplin.platform import idempotency
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.storage import storage
 
 # --- my savings ------------------------------------------------------------------------------
 
@@ -567,12 +568,16 @@ def document(club_id: int, document_id: int):
     )
     if not policies.can_download_document(current_user, item, club, application):
         abort(404)
-    path = documents.path_of(item)
-    if path is None or not path.is_file():
+    key = documents.key_of(item)
+    if key is None:
         abort(404)
-    response = send_file(
-        path, mimetype=item.content_type, as_attachment=True, download_name=item.title, max_age=0
-    )
+    try:
+        # After the policy said yes: streamed from storage (or a short-lived signed link).
+        response = storage().send(
+            key, mimetype=item.content_type, as_attachment=True, download_name=item.title, max_age=0
+        )
+    except FileNotFoundError:
+        abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.cache_control.private = True
