@@ -58,7 +58,7 @@ def _context() -> dict:
 
 def init_module(app: Flask) -> None:
     from tremplin.platform.hooks import AdminSection, register_admin_section, registry
-    from tremplin.site import models, pwa, routes, shareimages  # noqa: F401  (attach to bp)
+    from tremplin.site import feeds, models, pwa, routes, shareimages  # noqa: F401  (attach to bp)
 
     app.config.setdefault(
         "CONTACT_EMAIL", os.environ.get("TREMPLIN_CONTACT_EMAIL", "contact@tremplin.example.org")
