@@ -24,7 +24,9 @@ def meetups_feed():
             "id": url_for("meetups.meetup", meetup_id=m.id, _external=True),
             "title": m.title,
             "url": url_for("meetups.meetup", meetup_id=m.id, _external=True),
-            "updated": getattr(m, "updated_at", None) or getattr(m, "created_at", None) or m.starts_at,
+            "updated": getattr(m, "updated_at", None)
+            or getattr(m, "created_at", None)
+            or m.starts_at,
             "summary": getattr(m, "description", "") or "",
             "when": m.starts_at,
         }
