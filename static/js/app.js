@@ -46,6 +46,24 @@
     });
   }
 
+  // A table wider than the screen scrolls inside .table-wrap: keyboard users must reach
+  // that scroll too, so the region takes the focus and is named after its table.
+  function focusableScroll() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.hasAttribute("tabindex") || wrap.scrollWidth <= wrap.clientWidth + 1) { return; }
+      wrap.setAttribute("tabindex", "0");
+      if (!wrap.hasAttribute("role")) { wrap.setAttribute("role", "region"); }
+      if (!wrap.hasAttribute("aria-label") && !wrap.hasAttribute("aria-labelledby")) {
+        var caption = wrap.querySelector("caption");
+        var heading = wrap.closest("section") && wrap.closest("section").querySelector("h2, h3");
+        var name = (caption && caption.textContent) || (heading && heading.textContent) || document.title;
+        wrap.setAttribute("aria-label", name.trim());
+      }
+    });
+  }
+  focusableScroll();
+  window.addEventListener("resize", focusableScroll);
+
   // Escape closes an open <details> menu ("⋯") and gives the focus back to its summary.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }

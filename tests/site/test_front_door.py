@@ -211,7 +211,7 @@ def test_shared_pages_carry_open_graph_tags_and_share_links(
             page.text, "og:url"
         ).endswith(path)
         assert og(page.text, "twitter:card") == "summary_large_image"
-        assert f'<link rel="canonical" href="' in page.text
+        assert '<link rel="canonical" href="' in page.text
         assert "https://wa.me/?text=" in page.text and "facebook.com/sharer" in page.text
         assert "linkedin.com/sharing" in page.text and "mailto:?subject=" in page.text
         assert '<script src="https://' not in page.text  # no third-party script
@@ -254,10 +254,11 @@ def test_feeds_parse_and_hide_private_projects(
 
 
 def test_formats_are_consistent_in_both_languages(app, db):
+    from datetime import UTC, datetime
+
     from flask_babel import force_locale
 
     from tremplin.platform.templating import duration, euros, local_datetime, signed_percent
-    from datetime import UTC, datetime
 
     with app.test_request_context():
         assert duration(150) == "2\u00a0h\u00a030" and duration(45) == "45\u00a0min"
