@@ -111,8 +111,14 @@
         say(payload.message, !payload.ok);
         if (payload.ok && row) {
           var isIn = !!payload.checked_in;
+          var hadFocus = row.contains(document.activeElement) || document.activeElement === document.body;
           markRow(row, isIn);
           if (isIn && search && search.value) { search.value = ""; filter(); search.focus(); }
+          else if (hadFocus) {
+            // The button just pressed is now hidden: keep the keyboard in the same row.
+            var other = row.querySelector("[data-checkin-action=" + (isIn ? "out" : "in") + "] button");
+            if (other) { other.focus(); }
+          }
         } else if (payload.walk_in && walkName && row) {
           walkName.value = row.getAttribute("data-display") || "";
           walkIn.scrollIntoView({ behavior: "smooth", block: "center" });
@@ -120,7 +126,14 @@
         }
       }).catch(function () {
         buttons.forEach(function (b) { b.disabled = false; });
-        form.submit();  // network trouble: fall back to the plain form
+        // No network: keep the arrival on the phone and send it later (offline.js);
+        // without that script, fall back to the plain form.
+        if (window.Tremplin && window.Tremplin.queueCheckin && window.Tremplin.queueCheckin(form, row)) {
+          var other = row && row.querySelector("[data-checkin-action=" + (action === "in" ? "out" : "in") + "] button");
+          if (other) { other.focus(); }
+          return;
+        }
+        form.submit();
       });
     });
   }

@@ -15,9 +15,19 @@ GOOD_PASSWORD = "la marmite bout sous le tilleul"
 
 
 def register(client, email="nadia@exemple.fr", password=GOOD_PASSWORD, name="Nadia Ferhat"):
+    import re
+
+    form = client.get("/inscription").text
+    terms = re.search(r'name="terms" value="([^"]*)"', form).group(1)  # the texts shown
     return client.post(
         "/inscription",
-        data={"display_name": name, "email": email, "password": password, "accept_charter": "y"},
+        data={
+            "display_name": name,
+            "email": email,
+            "password": password,
+            "accept_charter": "y",
+            "terms": terms,
+        },
     )
 
 
@@ -44,6 +54,7 @@ def test_register_confirm_login_logout(client, db, outbox):
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.is_confirmed
+    client.post("/deconnexion")  # the link logged her in; log in again with the password
 
     response = client.post(
         "/connexion",

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 
-def test_french_by_default_even_for_english_browsers(client):
-    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+def test_french_by_default(client):
+    response = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"})
     assert '<html lang="fr">' in response.text
     assert "Rejoindre le réseau" in response.text
+    assert '<html lang="fr">' in client.get("/").text
+
+
+def test_english_browser_gets_english_until_a_choice_is_made(client, db):
+    english = {"Accept-Language": "en-US,en;q=0.9,fr;q=0.5"}
+    assert '<html lang="en">' in client.get("/", headers=english).text
+    client.post("/langue", data={"lang": "fr", "next": "/"})
+    assert '<html lang="fr">' in client.get("/", headers=english).text
 
 
 def test_language_switch_to_english_and_back(client, db):

@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "tremplin.meetups",
     "tremplin.mentoring",
     "tremplin.search",
+    "tremplin.site",
 )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.routing import BuildError
 
 from tremplin.platform import accounts, bp, limits, notifications
 from tremplin.platform.errors import form_errors
@@ -69,15 +71,20 @@ def register():
         return redirect(url_for("platform.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        accounts.register(
-            form.email.data,
-            form.password.data,
-            form.display_name.data,
-            locale=session.get("lang", "fr"),
-        )
-        session["check_email"] = "register"
-        return redirect(url_for("platform.check_email"))
-    return render_template("platform/account/register.html", form=form)
+        with form_errors(form, field="accept_charter") as outcome:
+            user = accounts.register(
+                form.email.data,
+                form.password.data,
+                form.display_name.data,
+                locale=session.get("lang") or str(get_locale() or "fr"),
+            )
+            for hook in registry.on_registered:  # the accepted legal versions (site)
+                hook(user, request.form.get("terms", ""))
+        if outcome.ok:
+            session["check_email"] = "register"
+            return redirect(url_for("platform.check_email"))
+    terms = registry.registration_terms() if registry.registration_terms else None
+    return render_template("platform/account/register.html", form=form, terms=terms)
 
 
 @bp.route("/verifiez-vos-emails")
@@ -91,12 +98,28 @@ def confirm_email(token: str):
     status, user = accounts.confirm_email(token)
     if status == accounts.LinkStatus.OK:
         flash(_("Votre adresse e-mail est confirmée. Bienvenue dans le réseau !"), "success")
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and current_user.id != user.id:
             return redirect(url_for("platform.home"))
-        return redirect(url_for("platform.login"))
+        # The link proves the mailbox: the new member is in at once (first use only; a
+        # replayed link answers USED and logs nobody in), and is invited to say who they are.
+        if user.is_active:
+            login_user(user, remember=False)
+            session["welcome"] = True
+        return redirect(url_for("platform.welcome"))
     return render_template(
         "platform/account/link_problem.html", status=status, kind="confirm", form=EmailOnlyForm()
     ), 400 if status == accounts.LinkStatus.INVALID else 200
+
+
+@bp.route("/bienvenue")
+@login_required
+def welcome():
+    """First steps after confirming the address: complete the profile, find a group."""
+    try:
+        profile_url = url_for("members.edit_profile")
+    except BuildError:
+        profile_url = None
+    return render_template("platform/account/welcome.html", profile_url=profile_url)
 
 
 @bp.route("/confirmer", methods=["POST"])

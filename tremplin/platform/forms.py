@@ -61,7 +61,10 @@ class RegisterForm(FlaskForm):
         ),
     )
     accept_charter = BooleanField(
-        _l("J'accepte la charte du réseau et sa politique de confidentialité"),
+        _l(
+            "J’accepte les conditions d’utilisation et la charte du réseau, et j’ai lu "
+            "la politique de confidentialité"
+        ),
         validators=[DataRequired(_l("Vous devez accepter la charte pour vous inscrire."))],
     )
 

@@ -98,6 +98,13 @@ class Registry:
     on_account_deleted: list[Callable[[Any], None]] = field(default_factory=list)
     # called with the user, returns a dict merged into "download my data"
     data_exporters: list[Callable[[Any], dict]] = field(default_factory=list)
+    # () -> {"links": [(title, url)], "signature": str}: the texts the registration form
+    # asks to accept, and a signature of their versions posted back with the form (site)
+    registration_terms: Callable[[], dict] | None = None
+    # (user or None, signature) after the registration form is accepted: record what was
+    # accepted; may raise a DomainError (the whole registration is then rolled back).
+    # user is None when the address already had an account (the answer must not differ).
+    on_registered: list[Callable[[Any, str], None]] = field(default_factory=list)
     # (order, loader): `loader(ctx)` adds a module's demo objects; returns {label: count}
     demo_loaders: list[tuple[int, Callable[[Any], dict]]] = field(default_factory=list)
 

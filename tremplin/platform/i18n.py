@@ -19,7 +19,12 @@ def select_locale() -> str:
         return lang
     # A visitor's explicit ?lang= (no state change) is honoured for that page only.
     lang = request.args.get("lang") if request else None
-    return lang if lang in languages else "fr"
+    if lang in languages:
+        return lang
+    # No choice made: the browser's languages decide, French when it asks for neither.
+    if request:
+        return request.accept_languages.best_match(languages, default="fr")
+    return "fr"
 
 
 def init_app(app: Flask) -> None:

@@ -290,7 +290,7 @@ def bar_chart(series: list[tuple[date, int]], unit: str, width: int = 720, heigh
                 y=round(pad_top + plot_h - bar_h, 1),
                 width=round(step * 0.7, 1),
                 height=round(bar_h, 1),
-                label=format_date(month, "MMM yy" if len(series) > 12 else "MMM"),
+                label=format_date(month, "MMM y" if len(series) > 12 else "MMM"),
                 value=value,
                 text=format_value(value, unit),
             )
@@ -316,15 +316,15 @@ def bar_chart(series: list[tuple[date, int]], unit: str, width: int = 720, heigh
 
 
 def format_value(value: int, unit: str, short: bool = False) -> str:
-    from tremplin.platform.templating import euros
+    from tremplin.platform.templating import duration, euros, number
 
     if unit == "cents":
         if short and value >= 100_000:
             return f"{value / 100_000:.0f}\u00a0k€"
         return euros(value, with_cents=False)
     if unit == "hours":
-        return _("%(n)s h", n=f"{value:g}")
-    return f"{value:,}".replace(",", "\u202f")
+        return duration(value * 60)
+    return number(value)
 
 
 def rows_csv(rows: list[Row], filters: ImpactFilters) -> str:

@@ -1,0 +1,147 @@
+"""In a real browser: a phone without JavaScript logs in and reaches its account, a
+keyboard-only registration, the error summary taking the focus, the door's check-in
+working offline and syncing when the network returns (nothing lost, nothing doubled)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.kit.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_phone_without_javascript_logs_in_and_reaches_the_account(
+    browser, live_server, db, make_member
+):
+    make_member("Inès Moreau", email="ines@exemple.fr")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        java_script_enabled=False,
+        locale="fr-FR",
+        base_url=live_server.url,
+    )
+    try:
+        page = context.new_page()
+        page.goto("/")
+        assert not page.locator(".nav-toggle").is_visible()  # useless without JS: hidden
+        login = page.get_by_role("link", name="Se connecter")
+        assert login.is_visible()
+        login.click()
+        page.get_by_label("Adresse e-mail").fill("ines@exemple.fr")
+        page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url("**/")
+        me = page.locator(".site-nav__me")
+        assert me.is_visible()
+        me.click()
+        page.wait_for_url("**/compte")
+        assert page.get_by_role("heading", level=1).is_visible()
+    finally:
+        context.close()
+
+
+def test_phone_menu_says_menu_and_is_a_large_target(new_page):
+    page = new_page(viewport=(390, 844))
+    page.goto("/")
+    toggle = page.locator(".nav-toggle")
+    assert toggle.inner_text().strip() == "Menu"
+    box = toggle.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    assert not page.locator("#site-nav").is_visible()
+    toggle.click()
+    assert page.get_by_role("link", name="Se connecter").is_visible()
+
+
+def test_keyboard_only_registration(new_page, db, outbox):
+    page = new_page(viewport=(390, 844))
+    page.goto("/inscription")
+    page.locator("#display_name").focus()
+    page.keyboard.type("Nadia Ferhat")
+    page.keyboard.press("Tab")
+    page.keyboard.type("nadia@exemple.fr")
+    page.keyboard.press("Tab")
+    page.keyboard.type("la marmite bout sous le tilleul")
+    # Tab through the links to the texts, to the checkbox
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "accept_charter":
+            break
+    assert page.evaluate("document.activeElement.id") == "accept_charter"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Créer mon compte"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/verifiez-vos-emails")
+    assert outbox.last_link("nadia@exemple.fr", "/confirmer/")
+
+
+def test_failed_submit_moves_focus_to_the_error_summary(new_page, db):
+    page = new_page(viewport=(390, 844))
+    page.goto("/inscription")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_selector("[data-error-summary]")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    page.locator("[data-error-summary] a[href='#email']").click()
+    assert page.evaluate("document.activeElement.id") == "email"
+
+
+def test_language_menu_does_not_switch_under_the_keyboard(new_page):
+    page = new_page()
+    page.goto("/connexion")
+    page.locator("#footer-lang").focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    page.get_by_role("button", name="Changer").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_door_keeps_arrivals_offline_and_sends_each_once(
+    new_page, live_server, db, make_organiser, make_meetup, register
+):
+    from tremplin.meetups.models import Registration
+
+    claire = make_organiser("Claire Dubois", email="claire@exemple.fr")
+    meetup = make_meetup("Café Projets", organiser=claire, starts_in=timedelta(hours=1))
+    awa = register(meetup, name="Awa Diallo")
+    bruno = register(meetup, name="Bruno Petit")
+    page = new_page(viewport=(390, 844))
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
+    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+    page.goto(f"/rencontres/{meetup.id}/accueil")
+    page.evaluate("navigator.serviceWorker.ready")  # the door page is now kept offline
+
+    page.context.set_offline(True)
+    page.locator(f"#r{awa.id} [data-checkin-action=in] button").click()
+    page.wait_for_selector(f"#r{awa.id}.is-pending.is-in")
+    # Focus stays in the row: on the button that undoes the arrival.
+    assert page.evaluate("document.activeElement.closest('.checkin-row').id") == f"r{awa.id}"
+    page.locator(f"#r{bruno.id} [data-checkin-action=in] button").click()
+    page.wait_for_selector(f"#r{bruno.id}.is-pending")
+    assert page.locator("[data-offline-banner]").is_visible()
+    # Reloading the page offline keeps both arrivals waiting (from the service worker).
+    page.reload()
+    page.wait_for_selector(f"#r{bruno.id}.is-pending")
+    db.session.expire_all()
+    assert (
+        db.session.scalar(select(Registration.checked_in_at).where(Registration.id == awa.id))
+        is None
+    )
+
+    page.context.set_offline(False)
+    page.evaluate("window.Tremplin.flushCheckins()")
+    page.wait_for_selector("[data-checkin][data-pending='0']", state="attached")
+    page.evaluate("window.Tremplin.flushCheckins()")  # a second send finds nothing to do
+    db.session.expire_all()
+    rows = db.session.scalars(select(Registration).where(Registration.meetup_id == meetup.id)).all()
+    assert all(r.checked_in_at is not None for r in rows)
+    assert len(rows) == 2  # nobody doubled
+    assert page.locator("[data-present]").first.inner_text() == "2"
