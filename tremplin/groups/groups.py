@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from tremplin.groups import live, policies
+from tremplin.groups import live, policies, signals
 from tremplin.groups.models import Channel, Group, GroupCharter, GroupMembership
 from tremplin.groups.moderation import log, needs_second_organiser, request_confirmation
 from tremplin.platform import accounts
@@ -257,6 +257,8 @@ def join(user: User, group: Group, *, accept_charter: bool, message: str = "") -
     db.session.add(membership)
     db.session.flush()
     policies.remember_membership(group.id, user.id, membership)
+    if not group.is_private:
+        signals.member_joined.send(membership)
     if group.is_private:
         url = url_for("groups.members", slug=group.slug, _anchor="demandes")
         for organiser in organisers(group):
@@ -297,6 +299,7 @@ def approve_request(actor: User, group: Group, membership_id: int) -> GroupMembe
         url_for("groups.group", slug=group.slug),
     )
     db.session.flush()
+    signals.member_joined.send(membership)
     return membership
 
 
@@ -359,6 +362,7 @@ def accept_invitation(user: User, group: Group, *, accept_charter: bool) -> Grou
     membership.joined_at = utcnow()
     membership.accepted_charter_version = group.charter_version
     db.session.flush()
+    signals.member_joined.send(membership)
     return membership
 
 

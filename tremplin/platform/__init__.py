@@ -28,6 +28,7 @@ MODULES: tuple[str, ...] = (
     "tremplin.meetups",
     "tremplin.mentoring",
     "tremplin.search",
+    "tremplin.api",
 )
 
 
