@@ -17,4 +17,5 @@ pytest_plugins = [
     "tests.kit.factories_funding",
     "tests.kit.factories_clubs",
     "tests.kit.localstripe",
+    "tests.kit.factories_api",
 ]

@@ -15,6 +15,7 @@ import http
 import json
 from datetime import datetime
 from functools import wraps
+from types import SimpleNamespace
 
 import flask_smorest
 import marshmallow as ma
@@ -121,6 +122,7 @@ def problem(status: int, detail=None, *, errors=None, headers=None, code: str | 
 
 def handle_http_exception(exc: HTTPException):
     db.session.rollback()
+    set_locale()  # the error may come before the blueprint's hooks ran (unknown URL, 429)
     code = exc.code or 500
     data = getattr(exc, "data", None) or {}
     errors = data.get("messages") or data.get("errors")
@@ -196,9 +198,9 @@ def set_locale() -> None:
     """The API speaks the language of Accept-Language (French by default), never the
     session's."""
     lang = request.accept_languages.best_match(LANGUAGES, default="fr")
-    g.babel_locale = Locale.parse(lang)
-    if hasattr(g, "babel_translations"):
-        del g.babel_translations
+    locale = Locale.parse(lang)
+    # Flask-Babel keeps the request's locale in g._flask_babel; a forced one survives refresh().
+    g._flask_babel = SimpleNamespace(babel_locale=locale, forced_babel_locale=locale)
     g.api_locale = lang
 
 
