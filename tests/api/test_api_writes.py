@@ -95,7 +95,9 @@ def test_member_offers_help_on_a_need(
     need = make_need(make_project(owner), title="Un local")
     token = make_token(helper, scopes=["help"])
 
-    short = client.post(f"/api/v1/needs/{need.id}/offers", json={"message": "Oui"}, headers=bearer(token))
+    short = client.post(
+        f"/api/v1/needs/{need.id}/offers", json={"message": "Oui"}, headers=bearer(token)
+    )
     assert short.status_code == 400
     answer = client.post(
         f"/api/v1/needs/{need.id}/offers",

@@ -200,11 +200,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def deliver(delivery_pk: int) -> str | None:
+def deliver(delivery_pk: int, now=None) -> str | None:
     """Post one delivery once. Safe twice: the attempt is claimed with a conditional
     update, so two runners never post the same attempt. Commits its own work. Returns the
-    new status, or None when there was nothing to do."""
-    now = utcnow()
+    new status, or None when there was nothing to do. (`now` lets the retry sweep and
+    tests move time.)"""
+    now = now or utcnow()
     claimed = db.session.execute(
         update(WebhookDelivery)
         .where(
@@ -266,7 +267,7 @@ def deliver(delivery_pk: int) -> str | None:
     elif delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
         delivery.status, delivery.next_attempt_at = FAILED, None
     else:
-        delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
     db.session.commit()
     return delivery.status
 
@@ -281,7 +282,7 @@ def retry_due(now=None, limit: int = 200) -> int:
         .limit(limit)
     ).all()
     db.session.commit()
-    return sum(1 for pk in ids if deliver(pk) is not None)
+    return sum(1 for pk in ids if deliver(pk, now=now) is not None)
 
 
 def redeliver(delivery) -> None:
