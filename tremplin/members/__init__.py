@@ -132,6 +132,9 @@ _register_hooks()
 
 
 def init_module(app: Flask) -> None:
+    from tremplin.members import search
+
+    search.register()
     from tremplin.members import admin, impact, project_routes, routes  # noqa: F401  (they attach to bp)
     from tremplin.members.files import resolve_upload
     from tremplin.platform import uploads

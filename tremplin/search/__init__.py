@@ -12,7 +12,30 @@ from flask import Blueprint, Flask
 
 from tremplin.platform.hooks import on_account_deleted
 from tremplin.search.backend import Document, SearchBackend, WhooshBackend
-from tremplin.search.documents import Cascade, DocumentType, Removal, registry
+from tremplin.search.documents import (
+    ANYONE,
+    MEMBERS,
+    ORGANISERS,
+    READABLE_CACHE,
+    SOME_MEMBER,
+    VISITOR,
+    VISITORS,
+    Cascade,
+    Change,
+    DocumentType,
+    Removal,
+    changed,
+    column,
+    departement_label,
+    join,
+    key,
+    plain,
+    register_stage_labels,
+    registry,
+    safe_url,
+    theme_label,
+    touched,
+)
 from tremplin.search.query import SearchResults, search
 
 bp = Blueprint("search", __name__)
@@ -29,6 +52,26 @@ __all__ = [
     "Removal",
     "SearchBackend",
     "service",
+    # what a module's search.py uses to describe its documents
+    "ANYONE",
+    "MEMBERS",
+    "ORGANISERS",
+    "READABLE_CACHE",
+    "SOME_MEMBER",
+    "VISITOR",
+    "VISITORS",
+    "Change",
+    "changed",
+    "column",
+    "departement_label",
+    "join",
+    "key",
+    "plain",
+    "register_stage_labels",
+    "registry",
+    "safe_url",
+    "theme_label",
+    "touched",
 ]
 
 
@@ -43,8 +86,8 @@ class SearchService:
 
 
 def register_type(doc_type: DocumentType) -> None:
-    """Make a new kind of object searchable (a module added later registers its type
-    from here, in `documents.TYPE_PROVIDERS`)."""
+    """Make a new kind of object searchable (each module calls it from its own
+    `search.py`, in its `init_module`)."""
     registry.register(doc_type)
 
 
@@ -66,11 +109,8 @@ def _forget_member(user) -> None:
 
 
 def init_module(app: Flask) -> None:
-    from tremplin.platform import MODULES
     from tremplin.search import cli, indexing, routes  # noqa: F401  (routes attach to bp)
-    from tremplin.search.documents import register_available_types
 
-    register_available_types(MODULES)
     indexing.listen()
     app.extensions["search"] = SearchService(app)
     cli.init_app(app)
