@@ -32,7 +32,7 @@ DEFAULTS = {
     # Webhooks: seconds before giving up on a receiver, attempts, first retry delay.
     "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", 5)),
     "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 6)),
-    "WEBHOOK_RETRY_BASE_SECONDS": int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 30)),
+    "WEBHOOK_RETRY_BASE_SECONDS": int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 60)),
     # Hosts a webhook may never target besides private addresses ("localhost", the site…).
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
 }

@@ -1,8 +1,8 @@
 """Outgoing webhooks: organisers and partners subscribe an https endpoint to some events;
 each event becomes one delivery per subscription (a unique delivery id, never two for the
 same event), signed like Stripe's (`Tremplin-Signature: t=<unix time>,v1=<hex HMAC-SHA256
-of "<t>.<body>">`), posted outside the request after the commit, retried with exponential
-backoff, logged, and redeliverable by hand.
+of "<t>.<body>">`), posted by the job runner after the commit (never in the request),
+retried with exponential backoff by a periodic sweep, logged, and redeliverable by hand.
 
 An event reaches a subscription only if its owner may see what it is about — the module's
 own view policy — and the payload carries only what that owner could read on the site.
@@ -16,7 +16,6 @@ import ipaddress
 import json
 import secrets
 import socket
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -25,10 +24,8 @@ from urllib.parse import urlsplit
 import requests
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from tremplin.api.models import (
     DELIVERED,
@@ -40,6 +37,7 @@ from tremplin.api.models import (
 )
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
+from tremplin.platform.jobs import job, periodic
 from tremplin.platform.types import utcnow
 
 SIGNATURE_HEADER = "Tremplin-Signature"
@@ -170,7 +168,7 @@ def record_event(event: str, key: str, may_see, payload) -> list[int]:
         except IntegrityError:
             continue  # already recorded for this subscription
         created.append(delivery.id)
-        after_commit(db.session, deliver, delivery.id)
+        deliver_job.after_commit(delivery.id)
     return created
 
 
@@ -291,46 +289,21 @@ def redeliver(delivery) -> None:
     delivery.next_attempt_at = None
     delivery.attempts = 0
     db.session.flush()
-    after_commit(db.session, deliver, delivery.id)
+    deliver_job.after_commit(delivery.id)
 
 
-# --- after commit (until platform.jobs lands: then `deliver` becomes a @job) ---------------
+# --- the job runner ------------------------------------------------------------------------
 
 
-def after_commit(session, fn, *args) -> None:
-    session.info.setdefault("api_after_commit", []).append((fn, args))
+@job(retries=0)  # retries are ours: backoff per delivery, kept in the database
+def deliver_job(delivery_pk: int) -> None:
+    deliver(delivery_pk)
 
 
-def _run(app, fn, args) -> None:
-    with app.app_context():
-        try:
-            fn(*args)
-        except Exception:  # noqa: BLE001 - the delivery log keeps the outcome; retried later
-            app.logger.exception("webhook delivery failed")
-            db.session.rollback()
-        finally:
-            db.session.remove()
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    if session.in_nested_transaction():
-        return
-    queued = session.info.pop("api_after_commit", None)
-    if not queued:
-        return
-    app = current_app._get_current_object()
-    for fn, args in queued:
-        thread = threading.Thread(target=_run, args=(app, fn, args), daemon=True)
-        thread.start()
-        if app.testing:  # as the job runner does in tests: done before the caller goes on
-            thread.join(timeout=30)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session) -> None:
-    if not session.in_transaction():
-        session.info.pop("api_after_commit", None)
+@periodic(minute="*")
+def retry_webhooks() -> None:
+    """Every minute: post the deliveries whose retry time has come."""
+    retry_due()
 
 
 # --- what each event says ------------------------------------------------------------------
