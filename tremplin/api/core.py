@@ -294,8 +294,12 @@ def add_etag(response: Response) -> Response:
 
 class PageArgs(ma.Schema):
     cursor = ma.fields.String(
-        validate=ma.validate.Length(max=400),
-        metadata={"description": "Le `next_cursor` de la page précédente."},
+        validate=[ma.validate.Length(max=400), ma.validate.Regexp(r"^[A-Za-z0-9_-]*$")],
+        metadata={
+            "description": "Le `next_cursor` de la page précédente (opaque ; un curseur "
+            "fabriqué est refusé par 400).",
+            "pattern": "^[A-Za-z0-9_-]*$",
+        },
     )
     limit = ma.fields.Integer(
         load_default=20,

@@ -243,7 +243,7 @@ class MessageIn(_In):
 
 class MarkReadIn(_In):
     ids = f.List(
-        f.Integer(validate=v.Range(min=1)),
+        f.Integer(validate=v.Range(min=1, max=2**31 - 1)),
         validate=v.Length(max=500),
         metadata={"description": "Les notifications à marquer lues (toutes si absent)."},
     )

@@ -103,7 +103,7 @@ def list_meetups(args):
     return body if body is not None else _bad_cursor()
 
 
-@blp.route("/meetups/<int:meetup_id>")
+@blp.route("/meetups/<int(max=2147483647):meetup_id>")
 @blp.response(200, s.MeetupSchema)
 def get_meetup(meetup_id: int):
     """Une rencontre."""
@@ -165,7 +165,7 @@ def list_projects(args):
     return body if body is not None else _bad_cursor()
 
 
-@blp.route("/projects/<int:project_id>")
+@blp.route("/projects/<int(max=2147483647):project_id>")
 @blp.response(200, s.ProjectSchema)
 def get_project(project_id: int):
     """Un projet et ses besoins ouverts."""
@@ -213,7 +213,7 @@ def list_campaigns(args):
     return body if body is not None else _bad_cursor()
 
 
-@blp.route("/campaigns/<int:campaign_id>")
+@blp.route("/campaigns/<int(max=2147483647):campaign_id>")
 @blp.response(200, s.CampaignSchema)
 def get_campaign(campaign_id: int):
     """Une collecte et son avancement."""
@@ -316,12 +316,8 @@ def impact(args):
     from tremplin.platform.impact import PARIS, parse_filters
 
     year = args.get("year") or datetime.now(PARIS).year
-    if year > datetime.now(PARIS).year + 1:
-        return problem(
-            400,
-            _("Choisissez une année passée ou en cours."),
-            errors={"year": [_("Choisissez une année passée ou en cours.")]},
-        )
+    if year > datetime.now(PARIS).year:
+        return problem(404, _("Pas encore de chiffres pour cette année."))
     filters = parse_filters({"periode": "annee", "annee": str(year)})
     figures = [
         {
@@ -450,7 +446,7 @@ def my_notifications(args):
 # --- writes --------------------------------------------------------------------------------
 
 
-@blp.route("/meetups/<int:meetup_id>/registrations", methods=["POST"])
+@blp.route("/meetups/<int(max=2147483647):meetup_id>/registrations", methods=["POST"])
 @require_scope("rsvp")
 @blp.arguments(s.RsvpIn)
 @blp.response(201, s.RegistrationSchema)
@@ -472,7 +468,7 @@ def rsvp(data, meetup_id: int):
     }
 
 
-@blp.route("/needs/<int:need_id>/offers", methods=["POST"])
+@blp.route("/needs/<int(max=2147483647):need_id>/offers", methods=["POST"])
 @require_scope("help")
 @blp.arguments(s.OfferIn)
 @blp.response(201, s.OfferSchema)
@@ -493,7 +489,7 @@ def offer_help(data, need_id: int):
     }
 
 
-@blp.route("/channels/<int:channel_id>/messages", methods=["POST"])
+@blp.route("/channels/<int(max=2147483647):channel_id>/messages", methods=["POST"])
 @require_scope("chat")
 @blp.arguments(s.MessageIn)
 @blp.response(201, s.MessageSchema)
