@@ -47,6 +47,16 @@ def _as_visitor() -> AnonymousUserMixin:
     return visitor
 
 
+def _render(template: str, **context) -> str:
+    """Render without the site's context processors: the layout's (language form…) would
+    create a CSRF token, so a session cookie, in a partner's page."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    context.setdefault("current_locale", locale.language if locale else "fr")
+    return current_app.jinja_env.get_template(template).render(request=request, **context)
+
+
 def _embeddable(html: str):
     response = current_app.make_response(html)
     response.headers["Content-Security-Policy"] = WIDGET_CSP
@@ -69,7 +79,7 @@ def campaign_widget(campaign_id: int):
         abort(404)
     totals = funding.campaign_totals([campaign.id])[campaign.id]
     return _embeddable(
-        render_template(
+        _render(
             "api/widget_campaign.html",
             campaign=campaign,
             totals=totals,
@@ -95,7 +105,7 @@ def meetups_widget():
     upcoming = meetups.upcoming_meetups(None, limit=limit, group_id=group_id)
     counts = meetups.registration_counts([m.id for m in upcoming])
     return _embeddable(
-        render_template(
+        _render(
             "api/widget_meetups.html",
             meetups=upcoming,
             counts=counts,
@@ -112,7 +122,7 @@ def oembed():
     (/rencontres); the answer carries the widget's iframe."""
     visitor = _as_visitor()
     if request.args.get("format", "json") != "json":
-        abort(501)
+        return current_app.response_class("oEmbed: format=json only", status=501)
     target = urlsplit(request.args.get("url", ""))
     own = urlsplit(request.host_url)
     if target.netloc and target.netloc != own.netloc:
