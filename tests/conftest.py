@@ -18,4 +18,6 @@ pytest_plugins = [
     "tests.kit.factories_clubs",
     "tests.kit.localstripe",
     "tests.kit.s3",
+
+    "tests.kit.factories_api",
 ]

@@ -27,6 +27,11 @@ __all__ = [
     "amount_raised",
     "funded_project_count",
     "register_stripe_handler",
+    # for the public API
+    "visible_campaigns_stmt",
+    "my_pledges_stmt",
+    "can_view_campaign",
+    "get_campaign",
 ]
 
 CONFIG_DEFAULTS = {
@@ -170,3 +175,46 @@ def register_stripe_handler(event_type: str, handler) -> None:
     from tremplin.funding.webhooks import register_handler
 
     register_handler(event_type, handler)
+
+
+# --- for the public API (tremplin.api) -------------------------------------------------------
+
+
+def visible_campaigns_stmt(user):
+    """SELECT of the campaigns `user` may see in lists: not drafts, on projects they may see
+    (the rule of policies.can_view_campaign)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from tremplin.funding.models import DRAFT, Campaign
+    from tremplin.members import Project, visible_projects
+
+    project_ids = visible_projects(user).with_only_columns(Project.id)
+    return (
+        select(Campaign)
+        .where(Campaign.status != DRAFT, Campaign.project_id.in_(project_ids))
+        .options(selectinload(Campaign.project))
+    )
+
+
+def my_pledges_stmt(user):
+    """SELECT of the member's own pledges, with their campaigns."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from tremplin.funding.models import Pledge
+
+    return select(Pledge).where(Pledge.backer_id == user.id).options(selectinload(Pledge.campaign))
+
+
+def can_view_campaign(user, campaign) -> bool:
+    from tremplin.funding.policies import can_view_campaign as can
+
+    return can(user, campaign)
+
+
+def get_campaign(campaign_id: int):
+    from tremplin.funding.models import Campaign
+    from tremplin.platform.extensions import db
+
+    return db.session.get(Campaign, campaign_id)

@@ -66,6 +66,9 @@ def record_payment(
         # an SQL increment: two transfers recorded at once both count
         pledge.collected_cents = Pledge.collected_cents + cents
         db.session.flush()
+        from tremplin.funding import signals
+
+        signals.pledge_collected.send(pledge, cents=cents, key=key)
     return created
 
 

@@ -401,6 +401,10 @@ def decide(campaign_id: int, now: datetime | None = None) -> str | None:
     db.session.refresh(campaign)
     settle_pledges(campaign, now)
     notices.campaign_ended(campaign, pledged)
+    if outcome == SUCCEEDED:
+        from tremplin.funding import signals
+
+        signals.campaign_succeeded.send(campaign)
     return outcome
 
 

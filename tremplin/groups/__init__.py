@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from tremplin.groups import signals
 from tremplin.groups.chat import (
     add_participants,
     conversation_for,
@@ -25,6 +26,7 @@ from tremplin.groups.chat import (
     unread_counts,
 )
 from tremplin.groups.groups import groups_of
+from tremplin.groups.models import Channel, Group
 from tremplin.groups.policies import (
     can_moderate,
     can_read_channel,
@@ -65,6 +67,14 @@ __all__ = [
     "GroupPanel",
     "register_group_panel",
     "group_panels",
+    # for the public API
+    "Group",
+    "Channel",
+    "member_counts",
+    "post_in_channel",
+    "can_post_in_channel",
+    "get_channel",
+    "signals",
 ]
 
 
@@ -184,3 +194,33 @@ def _iso_datetime(value: str | None) -> str:
         return local_datetime(datetime.fromisoformat(value))
     except ValueError:
         return value
+
+
+# --- for the public API (tremplin.api) ---------------------------------------------------
+
+
+def member_counts(group_ids: list[int]) -> dict[int, int]:
+    """{group id: active members} in one statement."""
+    from tremplin.groups.groups import member_counts as counts
+
+    return counts(group_ids)
+
+
+def post_in_channel(user, channel, body: str):
+    """Post a message in a channel (same checks as the chat page; raises a DomainError)."""
+    from tremplin.groups.chat import post_to_channel
+
+    return post_to_channel(user, channel, body)
+
+
+def can_post_in_channel(user, channel) -> bool:
+    from tremplin.groups.policies import can_post_in_channel as can
+
+    return can(user, channel)
+
+
+def get_channel(channel_id: int):
+    from tremplin.groups.models import Channel
+    from tremplin.platform.extensions import db
+
+    return db.session.get(Channel, channel_id)

@@ -14,6 +14,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tremplin.groups import live, policies
 from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
+
+from tremplin.groups import live, policies, signals
+from tremplin.groups.models import Channel, Group, GroupCharter, GroupMembership
 from tremplin.groups.moderation import log, needs_second_organiser, request_confirmation
 from tremplin.platform import accounts
 from tremplin.platform.errors import DomainError, NotAllowed
@@ -268,6 +271,8 @@ def join(user: User, group: Group, *, accept_charter: bool, message: str = "") -
     db.session.add(membership)
     db.session.flush()
     policies.remember_membership(group.id, user.id, membership)
+    if not group.is_private:
+        signals.member_joined.send(membership)
     if group.is_private:
         url = url_for("groups.members", slug=group.slug, _anchor="demandes")
         for organiser in organisers(group):
@@ -310,6 +315,7 @@ def approve_request(actor: User, group: Group, membership_id: int) -> GroupMembe
         url_for("groups.group", slug=group.slug),
     )
     db.session.flush()
+    signals.member_joined.send(membership)
     return membership
 
 
@@ -372,6 +378,7 @@ def accept_invitation(user: User, group: Group, *, accept_charter: bool) -> Grou
     membership.joined_at = utcnow()
     membership.accepted_charter_version = group.charter_version
     db.session.flush()
+    signals.member_joined.send(membership)
     return membership
 
 

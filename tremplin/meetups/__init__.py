@@ -40,8 +40,31 @@ __all__ = [
     "proposals_for_project",
     "commitments_for_project",
     "upcoming_meetups",
+    # for the public API (tremplin.api)
+    "Meetup",
+    "Registration",
+    "Opportunity",
+    "visible_meetups_filter",
+    "load_meetup",
+    "registration_counts",
+    "rsvp",
+    "my_registrations_stmt",
+    "opportunities_stmt",
+    "can_view_meetup",
+    "can_register",
+    "can_view_opportunity",
+    "can_see_registrations",
+    "signals",
 ]
 
+from tremplin.meetups import signals  # noqa: E402
+from tremplin.meetups.models import Meetup, Opportunity, Registration  # noqa: E402
+from tremplin.meetups.policies import (  # noqa: E402
+    can_register,
+    can_see_registrations,
+    can_view_meetup,
+    can_view_opportunity,
+)
 
 # --- public functions (impact dashboard, funding, members, search) -----------------------
 
@@ -139,6 +162,52 @@ def upcoming_meetups(user=None, *, limit: int = 5, group_id: int | None = None):
     from tremplin.meetups.meetups import upcoming_meetups as upcoming
 
     return upcoming(user, limit=limit, group_id=group_id)
+
+
+def visible_meetups_filter(user):
+    """SQL clause: the published or cancelled meetups `user` may see (as can_view_meetup)."""
+    from tremplin.meetups.meetups import visible_filter
+
+    return visible_filter(user)
+
+
+def load_meetup(meetup_id: int):
+    from tremplin.meetups.meetups import load_meetup as load
+
+    return load(meetup_id)
+
+
+def registration_counts(meetup_ids: list[int]):
+    """{meetup id: Counts(confirmed, waiting, attended)} in one statement."""
+    from tremplin.meetups.registrations import counts_for
+
+    return counts_for(meetup_ids)
+
+
+def rsvp(user, meetup, guests: int = 0):
+    """A member's RSVP (a seat or the waiting list); raises a DomainError when refused."""
+    from tremplin.meetups.registrations import register_member
+
+    return register_member(user, meetup, guests)
+
+
+def my_registrations_stmt(user):
+    """SELECT of the member's own registrations (newest meetup first is up to the caller)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    return (
+        select(Registration)
+        .where(Registration.user_id == user.id)
+        .options(selectinload(Registration.meetup))
+    )
+
+
+def opportunities_stmt(user, *, theme: str | None = None, kind: str | None = None):
+    """SELECT of the open opportunities `user` may see (as can_view_opportunity)."""
+    from tremplin.meetups.opportunities import list_stmt
+
+    return list_stmt(user, theme=theme, kind=kind)
 
 
 # --- plugging into the layout ------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from tremplin.groups.models import Group
-from tremplin.meetups import policies
+from tremplin.meetups import policies, signals
 from tremplin.meetups.models import (
     CANCELLED,
     DRAFT,
@@ -327,6 +327,7 @@ def publish_meetup(actor: User, meetup: Meetup, *, allow_past: bool = False) -> 
     meetup.state = PUBLISHED
     meetup.published_at = utcnow()
     db.session.flush()
+    signals.meetup_published.send(meetup, by=actor)
 
 
 def cancel_meetup(actor: User, meetup: Meetup, reason: str = "") -> int:

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from tremplin.meetups import notices, policies
+from tremplin.meetups import notices, policies, signals
 from tremplin.meetups.models import (
     ACTIVE_REGISTRATION_STATES,
     CONFIRMED,
@@ -123,6 +123,7 @@ def _seat_or_wait(registration: Registration) -> None:
         registration.status = WAITING
         registration.waitlisted_at = now
     db.session.flush()
+    signals.registration_created.send(registration)
 
 
 # --- members -----------------------------------------------------------------------------

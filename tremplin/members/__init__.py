@@ -18,6 +18,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from tremplin.members import signals
+
 # (the function is exported as `activity_feed`: `feed` stays the name of the submodule)
 from tremplin.members.feed import feed as activity_feed
 from tremplin.members.feed import follow_state, followers_of
@@ -43,6 +45,7 @@ from tremplin.members.people import (
 )
 from tremplin.members.policies import (
     can_edit_project,
+    can_offer_help,
     can_view_need,
     can_view_profile,
     can_view_project,
@@ -99,6 +102,11 @@ __all__ = [
     "NEED_KIND_LABELS",
     "MILESTONE_LABELS",
     "ROLE_LABELS",
+    # for the public API
+    "can_offer_help",
+    "offer_help",
+    "get_need",
+    "signals",
 ]
 
 
@@ -164,3 +172,19 @@ def _template_helpers(app: Flask) -> None:
         members_field_label=labels.FIELD_LABELS.get,
         members_offer_status_label=labels.OFFER_STATUS_LABELS.get,
     )
+
+
+# --- for the public API (tremplin.api) ---------------------------------------------------
+
+
+def offer_help(need, helper, message: str):
+    """A member answers a need (same checks as the need page; raises a DomainError)."""
+    from tremplin.members.needs import offer_help as offer
+
+    return offer(need, helper, message)
+
+
+def get_need(need_id: int):
+    from tremplin.platform.extensions import db
+
+    return db.session.get(Need, need_id)

@@ -31,6 +31,9 @@ __all__ = [
     "mentoring_totals",
     "PeriodFigure",
     "Totals",
+    # for the public API
+    "my_pairings_stmt",
+    "can_view_pairing",
 ]
 
 DEFAULTS = {
@@ -113,3 +116,21 @@ def init_module(app: Flask) -> None:
         app.config.setdefault(key, value)
     if cli.mentoring_cli.name not in app.cli.commands:
         app.cli.add_command(cli.mentoring_cli)
+
+
+# --- for the public API (tremplin.api) ---------------------------------------------------
+
+
+def my_pairings_stmt(user):
+    """SELECT of the pairings the member is in (as mentor or porteur)."""
+    from sqlalchemy import or_, select
+
+    from tremplin.mentoring.models import Pairing
+
+    return select(Pairing).where(or_(Pairing.mentor_id == user.id, Pairing.porteur_id == user.id))
+
+
+def can_view_pairing(user, pairing) -> bool:
+    from tremplin.mentoring.policies import can_view_pairing as can
+
+    return can(user, pairing)

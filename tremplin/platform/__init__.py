@@ -30,6 +30,8 @@ MODULES: tuple[str, ...] = (
     "tremplin.mentoring",
     "tremplin.search",
     "tremplin.site",
+
+    "tremplin.api",
 )
 
 

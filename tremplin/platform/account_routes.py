@@ -206,6 +206,11 @@ def _settings_forms(**overrides):
             registry.email_kinds, {c.kind for c in current_user.email_consents}
         ),
     }
+    forms["account_sections"] = [
+        (section.template, context)
+        for section in registry.account_sections
+        if (context := section.loader(current_user)) is not None
+    ]
     forms.update(overrides)
     return forms
 

@@ -96,6 +96,22 @@ ERRORS = {
 }
 
 
+# path prefix -> handler(exc) for errors raised before any blueprint is known (an unknown
+# URL, a wrong method): the API answers them in its own format.
+error_renderers: dict[str, Any] = {}
+
+
+def register_error_renderer(prefix: str, handler) -> None:
+    error_renderers[prefix] = handler
+
+
+def _renderer_for_path():
+    for prefix, handler in error_renderers.items():
+        if request.path.startswith(prefix):
+            return handler
+    return None
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
@@ -132,6 +148,9 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if exc.code is None or exc.code < 400:
             return exc
+        renderer = _renderer_for_path()
+        if renderer is not None:
+            return renderer(exc)
         response = render_error(exc.code if exc.code in ERRORS else 400)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             resp, code = response

@@ -107,6 +107,8 @@ class Registry:
     on_registered: list[Callable[[Any, str], None]] = field(default_factory=list)
     # (order, loader): `loader(ctx)` adds a module's demo objects; returns {label: count}
     demo_loaders: list[tuple[int, Callable[[Any], dict]]] = field(default_factory=list)
+    # sections added to the account page: loader(user) -> context or None
+    account_sections: list[DashboardPanel] = field(default_factory=list)
 
 
 registry = Registry()
@@ -144,6 +146,13 @@ def register_visitor_panel(panel: DashboardPanel) -> None:
     if panel not in registry.visitor_panels:
         registry.visitor_panels.append(panel)
         registry.visitor_panels.sort(key=lambda p: p.order)
+
+
+def register_account_section(section: DashboardPanel) -> None:
+    """A block on the member's account page (e.g. the API's personal access tokens)."""
+    if section not in registry.account_sections:
+        registry.account_sections.append(section)
+        registry.account_sections.sort(key=lambda p: p.order)
 
 
 def register_email_kind(kind: str, label: Any) -> None:

@@ -146,4 +146,13 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", content_security_policy())
         for name, value in common_headers(bool(current_app.config.get("SESSION_COOKIE_SECURE"))):
             headers.setdefault(name, value)
+
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "DENY")  # embeddable pages set their own CSP
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if current_app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
