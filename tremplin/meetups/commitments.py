@@ -400,6 +400,26 @@ def for_project(project_id: int) -> list[SupportCommitment]:
     )
 
 
+def by_evening(
+    commitments: list[SupportCommitment],
+) -> list[tuple[Meetup | None, list[SupportCommitment]]]:
+    """Commitments grouped by the meetup they were made at, latest evening first; those
+    made outside a meetup last."""
+    groups: dict[int | None, list[SupportCommitment]] = {}
+    meetups: dict[int | None, Meetup | None] = {None: None}
+    for c in commitments:
+        groups.setdefault(c.meetup_id, []).append(c)
+        meetups[c.meetup_id] = c.meetup
+    order = sorted(
+        (k for k in groups if k is not None),
+        key=lambda k: meetups[k].starts_at,
+        reverse=True,
+    )
+    if None in groups:
+        order.append(None)
+    return [(meetups[k], groups[k]) for k in order]
+
+
 def for_supporter(user: User) -> list[SupportCommitment]:
     return list(
         db.session.scalars(
