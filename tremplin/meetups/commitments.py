@@ -503,10 +503,10 @@ def commitment_rate(meetup: Meetup) -> Rate:
     return rates_for([meetup.id])[meetup.id]
 
 
-def conversion(
+def published_meetup_ids(
     start: datetime | None = None, end: datetime | None = None, *, group_id: int | None = None
-) -> Rate:
-    """Attendee-to-supporter conversion over a period (meetups starting in [start, end))."""
+) -> list[int]:
+    """Published meetups starting in [start, end) (of one group if given)."""
     stmt = select(Meetup.id).where(Meetup.state == "published")
     if start is not None:
         stmt = stmt.where(Meetup.starts_at >= start)
@@ -514,8 +514,14 @@ def conversion(
         stmt = stmt.where(Meetup.starts_at < end)
     if group_id is not None:
         stmt = stmt.where(Meetup.group_id == group_id)
-    ids = list(db.session.scalars(stmt))
-    rates = rates_for(ids)
+    return list(db.session.scalars(stmt))
+
+
+def conversion(
+    start: datetime | None = None, end: datetime | None = None, *, group_id: int | None = None
+) -> Rate:
+    """Attendee-to-supporter conversion over a period (meetups starting in [start, end))."""
+    rates = rates_for(published_meetup_ids(start, end, group_id=group_id))
     return Rate(sum(r.attendees for r in rates.values()), sum(r.supporters for r in rates.values()))
 
 

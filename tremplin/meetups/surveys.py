@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tremplin.meetups import notices, policies
+from tremplin.meetups.commitments import published_meetup_ids
 from tremplin.meetups.models import (
     Meetup,
     MeetupSurvey,
@@ -314,14 +315,7 @@ def period_results(
     start: datetime | None, end: datetime | None, *, group_id: int | None = None
 ) -> Results:
     """All the surveys of the meetups starting in [start, end), added up."""
-    stmt = select(Meetup.id).where(Meetup.state == "published")
-    if start is not None:
-        stmt = stmt.where(Meetup.starts_at >= start)
-    if end is not None:
-        stmt = stmt.where(Meetup.starts_at < end)
-    if group_id is not None:
-        stmt = stmt.where(Meetup.group_id == group_id)
-    per = results_for(list(db.session.scalars(stmt)))
+    per = results_for(published_meetup_ids(start, end, group_id=group_id))
     return Results(*(sum(getattr(r, f) for r in per.values()) for f in Results.__annotations__))
 
 
