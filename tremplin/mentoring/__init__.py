@@ -40,6 +40,12 @@ DEFAULTS = {
     "MENTORING_REQUEST_EXPIRY_DAYS": 14,
     # Folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian fonts-dejavu-core).
     "MENTORING_PDF_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
+    # Who issues the attestation (a VAE file or an employer expects an organisation, its
+    # address, a signatory and room for the stamp and signature).
+    "MENTORING_CERTIFICATE_ORGANISATION": "Association Tremplin",
+    "MENTORING_CERTIFICATE_ADDRESS": "",
+    "MENTORING_CERTIFICATE_SIGNATORY": "",
+    "MENTORING_CERTIFICATE_SIGNATORY_TITLE": "",
 }
 
 
