@@ -116,7 +116,10 @@ def test_commitment_rate_shown_prominently_to_organisers_and_team(client, auth, 
         # 2 of the 3 people checked in committed
         assert re.search(r'class="stat">67&nbsp;%', page), who
         if who == "claire":
-            assert 'class="rate-badge"' in page and "2 soutiens sur 3 participants" in page
+            assert (
+                'class="rate-badge"' in page
+                and "2 sur 3 participants ont proposé un soutien" in page
+            )
 
 
 def test_team_support_page_is_grouped_by_evening_and_filtered_by_state(
