@@ -7,6 +7,7 @@ leave the pair: nothing exported from here carries them.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from flask import Blueprint, Flask
@@ -116,6 +117,8 @@ def init_module(app: Flask) -> None:
     app.jinja_env.globals["mentoring_labels"] = labels
 
     for key, value in DEFAULTS.items():
+        if key.startswith("MENTORING_CERTIFICATE_"):  # texts: the environment may set them
+            value = os.environ.get(key, value).replace("\\n", "\n")
         app.config.setdefault(key, value)
     if cli.mentoring_cli.name not in app.cli.commands:
         app.cli.add_command(cli.mentoring_cli)
