@@ -163,7 +163,8 @@ def test_a_cafe_projets_evening(
 
     # what the evening produced, as the organiser sees it
     door.goto(f"/rencontres/{meetup.id}")
-    assert "Taux d’engagement : 12 % (1 sur 8)" in door.content()
+    assert "1 sur 8 participants ont proposé un soutien" in door.content()
+    assert "12\u00a0%" in door.locator(".rate-badge").inner_text()
     assert db.session.scalar(select(TableProposal)).project_id == project.id
     commitment = db.session.scalar(select(SupportCommitment))
     assert (commitment.kind, commitment.quantity, commitment.meetup_id) == ("skills", 6, meetup.id)

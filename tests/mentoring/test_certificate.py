@@ -70,3 +70,38 @@ def test_only_the_mentor_and_organisers_get_a_certificate(
 )
 def test_minutes_read_as_hours(minutes, text):
     assert format_minutes(minutes) == text
+
+
+def test_the_pdf_cuts_no_word_writes_durations_alike_and_has_a_signatory(
+    app, client, auth, make_member, make_project, make_pairing, make_session
+):
+    app.config.update(
+        MENTORING_CERTIFICATE_ORGANISATION="Association Tremplin Île-de-France",
+        MENTORING_CERTIFICATE_ADDRESS="2 rue Eugène Spuller\n75003 Paris",
+        MENTORING_CERTIFICATE_SIGNATORY="Claire Martin",
+        MENTORING_CERTIFICATE_SIGNATORY_TITLE="présidente",
+    )
+    fatou = make_member("Fatou Sow")
+    active = make_pairing(fatou, make_member("Awa Diallo"))
+    make_session(active, minutes=90)
+    done = make_pairing(fatou, make_member("Moussa Traoré"), state="completed")
+    make_session(done, days_ago=20, minutes=360)
+    auth.login_as(fatou)
+    reader = PdfReader(io.BytesIO(client.get("/parrainage/attestation.pdf").data))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\u00a0", " ")
+    lines = text.splitlines()
+    assert any("Séances" in line for line in lines), lines  # the heading is whole
+    assert not any(line.strip() in ("Séanc", "es") for line in lines)
+    assert "1 h 30" in text and "6 h" in text and "6h" not in text
+    assert "Association Tremplin Île-de-France atteste que Fatou Sow" in " ".join(lines)
+    assert "75003 Paris" in text
+    assert "Claire Martin, présidente" in text and "Cachet et signature" in text
+
+    page = client.get("/parrainage/attestation").text
+    assert "Claire Martin, présidente" in page and "Cachet et signature" in page
+
+
+def test_durations_are_written_one_way():
+    assert format_minutes(360) == "6\u00a0h"
+    assert format_minutes(90) == "1\u00a0h\u00a030"
+    assert format_minutes(45) == "45\u00a0min"

@@ -294,7 +294,53 @@ def test_score_is_pure_and_explains_every_point():
         "territory",
         "places",
     ]
-    assert scored.points == 10 + 8 + (3 * 2 + 3) + 6 + 3
+    assert scored.points == 30 + 6 + (2 * 2 + 2) + 5 + 3
+
+
+def test_two_matching_needs_beat_one_need_and_the_sector():
+    """The case a porteur met: one matching need plus the sector ranked above two
+    matching needs (51 % against 45 %)."""
+    wanted = Wanted(needs=("financement", "gestion"), departement="93", sector="cosmetique")
+    one_and_sector = Candidate(1, 1, "both", 5, 0, {"financement"}, {"cosmetique"}, {"fr"}, {"93"})
+    two_needs = Candidate(2, 2, "online", 1, 0, {"financement", "gestion"}, set(), set(), set())
+    ranked = matching.rank(wanted, [one_and_sector, two_needs])
+    assert [s.candidate.user_id for s in ranked] == [2, 1]
+
+
+CODES = ["financement", "gestion", "pitch", "juridique", "marketing"]
+candidates_st = st.builds(
+    lambda skills, sectors, langs, deps, fmt, places, load: Candidate(
+        0, 0, fmt, places, min(load, places), skills, sectors, langs, deps
+    ),
+    st.sets(st.sampled_from(CODES)),
+    st.sets(st.sampled_from(["cosmetique", "restauration"])),
+    st.sets(st.sampled_from(["fr", "wo", "ar", "en"])),
+    st.sets(st.sampled_from(["75", "93"])),
+    st.sampled_from(["both", "online", "in_person"]),
+    st.integers(1, 6),
+    st.integers(0, 6),
+)
+
+
+@given(
+    wanted=st.builds(
+        Wanted,
+        needs=st.lists(st.sampled_from(CODES), min_size=1, max_size=5, unique=True).map(tuple),
+        languages=st.lists(st.sampled_from(["fr", "wo", "ar", "en"]), min_size=1, unique=True).map(
+            tuple
+        ),
+        departement=st.sampled_from([None, "75", "93"]),
+        sector=st.sampled_from([None, "cosmetique", "restauration"]),
+        format=st.sampled_from(["both", "online", "in_person"]),
+    ),
+    a=candidates_st,
+    b=candidates_st,
+)
+def test_a_mentor_answering_more_needs_always_scores_higher(wanted, a, b):
+    matched_a = len(set(wanted.needs) & a.skills)
+    matched_b = len(set(wanted.needs) & b.skills)
+    if matched_a > matched_b:
+        assert matching.score(wanted, a).points > matching.score(wanted, b).points
 
 
 # --- a fixed number of statements -----------------------------------------------------------

@@ -247,8 +247,9 @@ def test_asking_and_accepting_over_http(client, auth, make_member, make_project,
     auth.login_as(awa)
     form = client.get(f"/parrainage/demander?projet={project.id}")
     assert form.status_code == 200
-    # The project's money need pre-ticks the matching mentoring need.
-    assert re.search(r'<input checked[^>]*name="needs"[^>]*value="financement"', form.text)
+    # The project's open need is offered as an explicit choice, never ticked for her.
+    assert "Le matériel de fabrication" in form.text
+    assert not re.search(r'<input checked[^>]*name="(needs|project_needs)"', form.text)
 
     response = client.post(
         "/parrainage/demander",
@@ -297,3 +298,57 @@ def test_forms_without_csrf_are_refused(client, auth, make_member, make_request,
     auth.login_as(fatou)
     response = client.post(f"/parrainage/demandes/{request.id}/accepter", data={}, csrf=False)
     assert response.status_code == 400
+
+
+def test_a_project_with_a_mentor_needs_a_confirmed_second_and_never_a_third(
+    app, make_member, make_project, make_pairing, fatou
+):
+    awa = make_member("Awa")
+    project = make_project(awa)
+    make_pairing(fatou, awa, project_id=project.id)
+    with pytest.raises(services.AlreadyMentored, match="déjà un parrain ou une marraine"):
+        services.create_request(awa, goals="Encore.", needs=["gestion"], project=project)
+    second = services.create_request(
+        awa, goals="Le juridique.", needs=["gestion"], project=project, second_mentor=True
+    )
+    assert second.state == "open"
+    make_pairing(make_member("Mentor 2"), awa, project_id=project.id)
+    with pytest.raises(services.AlreadyMentored, match="déjà 2 parrains"):
+        services.create_request(
+            awa, goals="Un troisième.", needs=["gestion"], project=project, second_mentor=True
+        )
+
+
+def test_two_waiting_requests_for_a_project_are_enough(app, make_member, make_project):
+    awa = make_member("Awa")
+    project = make_project(awa)
+    for _ in range(2):
+        services.create_request(awa, goals="Avancer.", needs=["gestion"], project=project)
+    with pytest.raises(services.DuplicateRequest, match="déjà 2 demandes en cours"):
+        services.create_request(awa, goals="Avancer.", needs=["gestion"], project=project)
+    assert _db.session.scalar(select(func.count(MentoringRequest.id))) == 2
+
+
+def test_the_form_warns_and_asks_to_confirm_a_second_mentor(
+    client, auth, make_member, make_project, make_pairing, fatou
+):
+    awa = make_member("Awa Diallo")
+    project = make_project(awa, title="Cosm’éthique")
+    make_pairing(fatou, awa, project_id=project.id)
+    auth.login_as(awa)
+    page = client.get(f"/parrainage/demander?projet={project.id}").text
+    assert "Ce projet a déjà un binôme avec Fatou Sow" in page and 'name="second_mentor"' in page
+    data = {
+        "project": str(project.id),
+        "needs": ["gestion"],
+        "goals": "Le juridique.",
+        "languages": ["fr"],
+        "departement": "93",
+        "sector": "cosmetique",
+        "format": "both",
+    }
+    refused = client.post("/parrainage/demander", data=data)
+    assert refused.status_code == 200 and "cochez la case qui le confirme" in refused.text
+    assert (
+        client.post("/parrainage/demander", data={**data, "second_mentor": "y"}).status_code == 302
+    )

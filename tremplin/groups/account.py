@@ -5,9 +5,11 @@ and the member's name on reports go."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from tremplin.groups.models import (
+    Conversation,
+    ConversationParticipant,
     GroupMembership,
     Message,
     MessageReport,
@@ -15,6 +17,7 @@ from tremplin.groups.models import (
     ReadMarker,
 )
 from tremplin.groups.policies import forget_memberships
+from tremplin.platform.accounts import DELETED_NAME
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.types import utcnow
@@ -32,6 +35,22 @@ def forget_member(user) -> None:
         .where(ModerationRequest.requested_by_id == user.id, ModerationRequest.state == "pending")
         .values(state="cancelled", decided_at=utcnow())
     )
+    # A stored conversation title may carry their name (a mentoring pair's is "Mentor ·
+    # Porteur"): in the conversations they were in, it becomes "Membre supprimé" (#21).
+    if user.display_name:
+        db.session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id.in_(
+                    select(ConversationParticipant.conversation_id).where(
+                        ConversationParticipant.user_id == user.id
+                    )
+                ),
+                Conversation.title.contains(user.display_name, autoescape=True),
+            )
+            .values(title=func.replace(Conversation.title, user.display_name, DELETED_NAME))
+            .execution_options(synchronize_session=False)
+        )
     forget_memberships()
 
 

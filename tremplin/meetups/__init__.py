@@ -227,6 +227,14 @@ def _my_meetups_panel(user):
     return my_meetups(user)
 
 
+def _my_actions_panel(user):
+    """The actions minutes gave the member, until done (nothing shown when none)."""
+    from tremplin.meetups.minutes import open_actions_of
+
+    actions = open_actions_of(user)
+    return {"actions": actions} if actions else None
+
+
 def _my_opportunities_panel(user):
     from tremplin.meetups.panels import my_opportunities
 
@@ -241,6 +249,9 @@ register_dashboard_panel(
 register_dashboard_panel(
     DashboardPanel("meetups/_dashboard_opportunities.html", _my_opportunities_panel, order=35)
 )
+register_dashboard_panel(
+    DashboardPanel("meetups/_dashboard_actions.html", _my_actions_panel, order=32)
+)
 register_email_kind(
     "meetups_registration",
     _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"),
@@ -249,6 +260,8 @@ register_email_kind("meetups_reminder", _l("Rappel la veille d’une rencontre o
 register_email_kind(
     "meetups_commitments", _l("Soutiens : propositions reçues, réponses, rappels de suivi")
 )
+register_email_kind("meetups_minutes", _l("Comptes rendus publiés et actions qui me sont confiées"))
+register_email_kind("meetups_survey", _l("Questionnaire de satisfaction après une rencontre"))
 register_email_kind(
     "meetups_digest", _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes")
 )

@@ -400,6 +400,26 @@ def for_project(project_id: int) -> list[SupportCommitment]:
     )
 
 
+def by_evening(
+    commitments: list[SupportCommitment],
+) -> list[tuple[Meetup | None, list[SupportCommitment]]]:
+    """Commitments grouped by the meetup they were made at, latest evening first; those
+    made outside a meetup last."""
+    groups: dict[int | None, list[SupportCommitment]] = {}
+    meetups: dict[int | None, Meetup | None] = {None: None}
+    for c in commitments:
+        groups.setdefault(c.meetup_id, []).append(c)
+        meetups[c.meetup_id] = c.meetup
+    order = sorted(
+        (k for k in groups if k is not None),
+        key=lambda k: meetups[k].starts_at,
+        reverse=True,
+    )
+    if None in groups:
+        order.append(None)
+    return [(meetups[k], groups[k]) for k in order]
+
+
 def for_supporter(user: User) -> list[SupportCommitment]:
     return list(
         db.session.scalars(
@@ -483,10 +503,10 @@ def commitment_rate(meetup: Meetup) -> Rate:
     return rates_for([meetup.id])[meetup.id]
 
 
-def conversion(
+def published_meetup_ids(
     start: datetime | None = None, end: datetime | None = None, *, group_id: int | None = None
-) -> Rate:
-    """Attendee-to-supporter conversion over a period (meetups starting in [start, end))."""
+) -> list[int]:
+    """Published meetups starting in [start, end) (of one group if given)."""
     stmt = select(Meetup.id).where(Meetup.state == "published")
     if start is not None:
         stmt = stmt.where(Meetup.starts_at >= start)
@@ -494,8 +514,14 @@ def conversion(
         stmt = stmt.where(Meetup.starts_at < end)
     if group_id is not None:
         stmt = stmt.where(Meetup.group_id == group_id)
-    ids = list(db.session.scalars(stmt))
-    rates = rates_for(ids)
+    return list(db.session.scalars(stmt))
+
+
+def conversion(
+    start: datetime | None = None, end: datetime | None = None, *, group_id: int | None = None
+) -> Rate:
+    """Attendee-to-supporter conversion over a period (meetups starting in [start, end))."""
+    rates = rates_for(published_meetup_ids(start, end, group_id=group_id))
     return Rate(sum(r.attendees for r in rates.values()), sum(r.supporters for r in rates.values()))
 
 

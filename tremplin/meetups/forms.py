@@ -13,6 +13,9 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     Field,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -397,3 +400,83 @@ class SubscriptionForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.themes.choices = theme_choices()
+
+
+# --- minutes and survey ------------------------------------------------------------------
+
+MINUTES_ACTION_ROWS = 5
+
+
+class MinutesActionForm(Form):
+    description = StringField(_l("Action"), validators=[Optional(), Length(max=300)])
+    owner_id = SelectField(_l("Responsable"), coerce=int, default=0, choices=[])
+    due_on = DateField(_l("Pour le"), validators=[Optional()])
+
+
+class MinutesForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=160)])
+    held_at = DateTimeLocalField(
+        _l("Date de la réunion"), validators=[DataRequired(REQUIRED)], format="%Y-%m-%dT%H:%M"
+    )
+    attendees = TextAreaField(
+        _l("Présents"),
+        validators=[Length(max=5000)],
+        description=_l("Un nom par ligne, repris du pointage à l’accueil : corrigez si besoin."),
+        render_kw={"rows": 6},
+    )
+    body = TextAreaField(
+        _l("Compte rendu"),
+        validators=[Length(max=20000)],
+        description=_l(
+            "Markdown : **gras**, *italique*, listes avec « - », liens. Le HTML n’est pas "
+            "interprété."
+        ),
+        render_kw={"rows": 10},
+    )
+    decisions = TextAreaField(
+        _l("Décisions"),
+        validators=[Length(max=10000)],
+        description=_l("Une décision par ligne, en commençant par « - »."),
+        render_kw={"rows": 4},
+    )
+    actions = FieldList(FormField(MinutesActionForm), min_entries=MINUTES_ACTION_ROWS)
+    share_with_group = BooleanField(_l("Publier aussi pour tous les membres du groupe"))
+
+    def set_owners(self, users) -> None:
+        choices = [(0, _l("— personne —"))] + [(u.id, u.public_name) for u in users]
+        for entry in self.actions:
+            entry.form.owner_id.choices = choices
+
+
+SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class SurveyForm(FlaskForm):
+    satisfaction = RadioField(
+        "", choices=SCORE_CHOICES, validators=[DataRequired(_l("Choisissez une note de 1 à 5."))]
+    )
+    usefulness = RadioField("", choices=SCORE_CHOICES, validators=[Optional()])
+    recommend = RadioField(
+        "", choices=[("yes", _l("Oui")), ("no", _l("Non"))], validators=[Optional()]
+    )
+    extra = RadioField("", choices=SCORE_CHOICES, validators=[Optional()])
+    comment = TextAreaField("", validators=[Length(max=2000)], render_kw={"rows": 4})
+
+    def label_with(self, questions: dict) -> None:
+        self.satisfaction.label.text = questions["satisfaction"]
+        self.usefulness.label.text = questions["usefulness"]
+        self.recommend.label.text = questions["recommend"]
+        self.comment.label.text = questions["comment"]
+        self.extra.label.text = questions.get("extra") or ""
+
+
+class SurveyQuestionsForm(FlaskForm):
+    satisfaction = StringField(_l("Satisfaction (note de 1 à 5)"), validators=[Length(max=200)])
+    usefulness = StringField(_l("Utilité (note de 1 à 5)"), validators=[Length(max=200)])
+    recommend = StringField(_l("Recommandation (oui / non)"), validators=[Length(max=200)])
+    comment = StringField(_l("Texte libre"), validators=[Length(max=200)])
+    extra = StringField(
+        _l("Question en plus (note de 1 à 5)"),
+        validators=[Length(max=200)],
+        description=_l("Laissez vide pour ne pas en poser."),
+    )

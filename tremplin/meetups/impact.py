@@ -341,3 +341,50 @@ register_indicator(
         ),
     )
 )
+
+
+# --- satisfaction (the survey after each meetup) -----------------------------------------
+
+
+def _survey_results(filters):
+    from tremplin.meetups.surveys import period_results
+
+    return period_results(filters.start_at, filters.end_at, group_id=filters.group_id)
+
+
+def _satisfaction_url(filters) -> str:
+    return url_for("meetups.satisfaction", **filters.query_args())
+
+
+register_indicator(
+    Indicator(
+        key="meetup_satisfaction",
+        label=_l("Participants satisfaits des rencontres (%)"),
+        section="participation",
+        order=50,
+        compute=lambda f: _survey_results(f).satisfied_percent or 0,
+        filters=("group",),
+        records=_satisfaction_url,
+        definition=_l(
+            "Part des réponses au questionnaire envoyé après les rencontres de la période "
+            "qui donnent 4 ou 5 sur 5 à la satisfaction d’ensemble, en pourcentage. Les "
+            "réponses sont anonymes ; membres et visiteurs sans compte répondent."
+        ),
+    )
+)
+register_indicator(
+    Indicator(
+        key="meetup_survey_response_rate",
+        label=_l("Taux de réponse au questionnaire de satisfaction (%)"),
+        section="participation",
+        order=52,
+        compute=lambda f: _survey_results(f).response_rate or 0,
+        filters=("group",),
+        records=_satisfaction_url,
+        definition=_l(
+            "Réponses reçues divisées par les personnes invitées (pointées à l’accueil) "
+            "des rencontres de la période dont le questionnaire a été envoyé, en "
+            "pourcentage."
+        ),
+    )
+)

@@ -164,7 +164,15 @@ def parse_agenda(text: str | None) -> list[tuple[int, str]]:
             minutes = int(match.group("h")) * 60 + int(match.group("hm") or 0)
         else:
             minutes = int(match.group("m"))
-        title = match.group("title").strip()[:160]
+        title = match.group("title").strip()
+        if len(title) > 160:
+            raise DomainError(
+                _(
+                    "Ligne %(n)d de l'ordre du jour : un intitulé tient en 160 caractères au plus.",
+                    n=number,
+                ),
+                field="agenda",
+            )
         if minutes <= 0 or minutes > 600:
             raise DomainError(
                 _("Ligne %(n)d de l'ordre du jour : une durée va de 1 à 600 minutes.", n=number),

@@ -579,3 +579,148 @@ class CalendarFeed(db.Model):
     )
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- minutes (comptes rendus) ------------------------------------------------------------
+
+MINUTES_DRAFT, MINUTES_PUBLISHED = "draft", "published"
+
+
+class Minutes(db.Model):
+    """The minutes of a meetup, or of a working group's meeting (no meetup, a group): who
+    came, what was said (Markdown), what was decided, and the actions that follow."""
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (
+        UniqueConstraint("meetup_id"),
+        CheckConstraint("meetup_id IS NOT NULL OR group_id IS NOT NULL", name="meeting"),
+        Index("ix_meeting_minutes_group_held", "group_id", "held_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int | None] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(160))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown (sanitised when shown)
+    decisions: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    state: Mapped[str] = mapped_column(String(10), default=MINUTES_DRAFT)
+    share_with_group: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meetup: Mapped[Meetup | None] = relationship()
+    group: Mapped[Group | None] = relationship()
+    secretary: Mapped[User | None] = relationship()
+    actions: Mapped[list[MinutesAction]] = relationship(
+        back_populates="minutes",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MinutesAction.position, MinutesAction.id",
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == MINUTES_PUBLISHED
+
+
+class MinutesAction(db.Model):
+    """Something someone will do, by a date, followed until done (their dashboard, the
+    next meeting's agenda)."""
+
+    __tablename__ = "meeting_actions"
+    __table_args__ = (Index("ix_meeting_actions_owner_open", "owner_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_minutes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    minutes: Mapped[Minutes] = relationship(back_populates="actions")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+# --- satisfaction survey -----------------------------------------------------------------
+
+
+class SurveyQuestions(db.Model):
+    """The questions of a meetup series (a group's meetups, or the network's), as its
+    organisers worded them: {"satisfaction", "usefulness", "recommend", "comment",
+    "extra"} -> label ("extra" empty: no extra question)."""
+
+    __tablename__ = "meetup_survey_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_key: Mapped[str] = mapped_column(String(40), unique=True)  # "network", "group:12"
+    questions: Mapped[dict] = mapped_column(JSON)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetupSurvey(db.Model):
+    """The survey sent after one meetup, with the questions as they were when sent."""
+
+    __tablename__ = "meetup_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), unique=True
+    )
+    questions: Mapped[dict] = mapped_column(JSON)
+    invited_count: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    meetup: Mapped[Meetup] = relationship()
+
+
+class SurveyReceipt(db.Model):
+    """Who answered (one row per attendee: the unique key refuses a second answer). The
+    answer itself is in SurveyResponse, which names nobody."""
+
+    __tablename__ = "meetup_survey_receipts"
+    __table_args__ = (UniqueConstraint("survey_id", "registration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("meetup_surveys.id", ondelete="CASCADE"))
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("meetup_registrations.id", ondelete="CASCADE"), index=True
+    )
+
+
+class SurveyResponse(db.Model):
+    """One anonymous answer: scores 1–5, would recommend, free text."""
+
+    __tablename__ = "meetup_survey_responses"
+    __table_args__ = (
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        CheckConstraint(
+            "usefulness IS NULL OR usefulness BETWEEN 1 AND 5", name="usefulness_range"
+        ),
+        CheckConstraint("extra IS NULL OR extra BETWEEN 1 AND 5", name="extra_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("meetup_surveys.id", ondelete="CASCADE"), index=True
+    )
+    satisfaction: Mapped[int] = mapped_column()
+    usefulness: Mapped[int | None] = mapped_column()
+    would_recommend: Mapped[bool | None] = mapped_column()
+    extra: Mapped[int | None] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(Text)
+    is_visitor: Mapped[bool] = mapped_column(default=False)
+    answered_on: Mapped[date] = mapped_column(Date)  # the day only: no timing to match

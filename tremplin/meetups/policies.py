@@ -57,8 +57,14 @@ def can_view_meetup(user, meetup) -> bool:
     return True
 
 
+def has_started(meetup, now=None) -> bool:
+    return meetup.starts_at <= (now or utcnow())
+
+
 def is_open_for_registration(meetup, now=None) -> bool:
-    return meetup.state == "published" and meetup.ends_at > (now or utcnow())
+    """Until the meetup starts: after that, people come in through the door (check-in and
+    walk-ins), not through the registration form."""
+    return meetup.state == "published" and meetup.starts_at > (now or utcnow())
 
 
 def can_register(user, meetup) -> bool:
@@ -113,6 +119,57 @@ def can_see_proposals(user, meetup, projects=()) -> bool:
     if can_manage_meetup(user, meetup):
         return True
     return any(is_team_member(user, project) for project in projects)
+
+
+def can_see_summary(user, meetup, projects=(), registration=None) -> bool:
+    """The evening's summary (proposals, commitments, minutes): those who see the proposals,
+    and everyone who came (checked in at the door)."""
+    if meetup.state != "published" or not has_started(meetup):
+        return False
+    if can_see_proposals(user, meetup, projects):
+        return True
+    return registration is not None and registration.is_checked_in
+
+
+# --- minutes and survey ------------------------------------------------------------------
+
+
+def can_write_minutes(user, meetup=None, group=None) -> bool:
+    """The secretary of a meetup is one of those who run it; of a working group's meeting,
+    one of the group's organisers."""
+    if meetup is not None:
+        return can_manage_meetup(user, meetup)
+    return group is not None and is_site_member(user) and can_create_meetup(user, group)
+
+
+def can_read_minutes(user, minutes, attended: bool = False) -> bool:
+    """Drafts: their writers. Published: the attendees, the owners of an action, and the
+    group's members when the secretary shared them with the group."""
+    if can_write_minutes(user, minutes.meetup, minutes.group):
+        return True
+    if not minutes.is_published or not is_site_member(user):
+        return False
+    if attended or any(a.owner_id == user.id for a in minutes.actions):
+        return True
+    group = minutes.group or (minutes.meetup.group if minutes.meetup else None)
+    return minutes.share_with_group and group is not None and is_member(user, group)
+
+
+def can_mark_action_done(user, action) -> bool:
+    if not is_site_member(user):
+        return False
+    minutes = action.minutes
+    return action.owner_id == user.id or can_write_minutes(user, minutes.meetup, minutes.group)
+
+
+def can_send_survey(user, meetup) -> bool:
+    return can_manage_meetup(user, meetup) and meetup.state == "published" and has_started(meetup)
+
+
+def can_edit_survey_questions(user, group=None) -> bool:
+    """A series' organisers word its questions: a group's for its meetups, the site's for
+    the network's."""
+    return is_site_member(user) and can_create_meetup(user, group)
 
 
 # --- commitments -------------------------------------------------------------------------

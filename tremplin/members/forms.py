@@ -49,7 +49,10 @@ from tremplin.platform.forms import REQUIRED
 from tremplin.platform.vocabulary import DEPARTEMENTS, LANGUAGES, THEMES
 
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
-MARKDOWN_HINT = _l("Mise en forme Markdown possible : **gras**, *italique*, listes, liens.")
+MARKDOWN_HINT = _l(
+    "Mise en forme Markdown possible : **gras**, *italique*, listes, liens. Le HTML "
+    "(<b>, <i>…) n’est pas interprété : il s’affiche tel quel."
+)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -160,8 +163,12 @@ class ProjectForm(FlaskForm):
             DataRequired(REQUIRED),
             Length(min=10, max=280, message=_l("Entre 10 et 280 caractères.")),
         ],
-        render_kw={"rows": 2, "maxlength": 280},
-        description=_l("Ce qui apparaît sur la carte du projet (280 caractères au plus)."),
+        render_kw={"rows": 2},
+        description=_l(
+            "Ce qui apparaît sur la carte du projet (280 caractères au plus). Texte simple, "
+            "sans mise en forme : le HTML s’afficherait tel quel. Pour du **gras** ou des "
+            "listes, utilisez la description (Markdown)."
+        ),
     )
     description = TextAreaField(
         _l("Description"),
@@ -223,8 +230,8 @@ class OfferForm(FlaskForm):
         ],
         render_kw={"rows": 5},
         description=_l(
-            "Si l’équipe accepte, vous verrez chacun les coordonnées de l’autre "
-            "(adresse e-mail et téléphone)."
+            "Si l’équipe accepte, vous verrez chacun les coordonnées de l’autre : "
+            "l’adresse e-mail, et le téléphone sauf s’il est réglé sur « Moi seulement »."
         ),
     )
 

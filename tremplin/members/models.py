@@ -171,6 +171,9 @@ class Project(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the last member of its team deleted their account: hidden from everyone
+    # but the organisers, who were told and decide what becomes of it.
+    orphaned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship()
     memberships: Mapped[list[ProjectMember]] = relationship(

@@ -13,7 +13,7 @@ from flask import url_for
 from flask_login import current_user
 
 from tremplin.members import policies
-from tremplin.members.models import PROFILE_FIELDS, Profile
+from tremplin.members.models import PRIVATE, PROFILE_FIELDS, Profile
 from tremplin.platform.templating import member_url
 
 
@@ -141,11 +141,16 @@ class Contact:
 
 
 def contact_details(user) -> Contact:
+    """The e-mail always; the phone only if its owner did not keep it to themselves
+    ("Moi seulement" is honoured even after a mise en relation)."""
     profile = _profile_of(user)
+    shares_phone = (
+        profile is not None and not user.is_deleted and profile.visibility("phone") != PRIVATE
+    )
     return Contact(
         name=user.public_name,
         email=None if user.is_deleted else user.email,
-        phone=profile.phone if profile is not None and not user.is_deleted else None,
+        phone=profile.phone if shares_phone else None,
     )
 
 

@@ -25,6 +25,7 @@ from tremplin.members.models import (
     Profile,
     Project,
 )
+from tremplin.platform.policies import is_organiser
 
 
 def _member(user) -> bool:
@@ -92,6 +93,8 @@ def is_owner(user, project: Project) -> bool:
 def can_view_project(user, project: Project | None) -> bool:
     if project is None:
         return False
+    if project.orphaned_at is not None:  # nobody left in its team (accounts deleted)
+        return is_organiser(user)
     if project.visibility == PUBLIC:
         return True
     return _member(user)

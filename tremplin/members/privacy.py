@@ -9,10 +9,12 @@ entries, milestones — under "Membre supprimé", with their name and address sc
 
 from __future__ import annotations
 
+from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from tremplin.members import signals
+from tremplin.members import notices, signals
 from tremplin.members.models import (
     ACCEPTED,
     OWNER,
@@ -31,6 +33,7 @@ from tremplin.platform import accounts, uploads
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.models import User
+from tremplin.platform.types import utcnow
 
 
 def _stamp(value):
@@ -255,7 +258,8 @@ def erase_member_data(user: User) -> None:
 
 def _leave_teams(user: User) -> None:
     """Invitations vanish and the member leaves every team. A project they created passes
-    to the longest-standing teammate; with nobody left, it stays under "Membre supprimé"."""
+    to the longest-standing teammate; with nobody left, it is hidden (not shown under
+    "Membre supprimé" as if someone still carried it) and the organisers are told."""
     memberships = db.session.scalars(
         select(ProjectMember)
         .where(ProjectMember.user_id == user.id)
@@ -268,12 +272,36 @@ def _leave_teams(user: User) -> None:
                 m for m in project.memberships if m.status == ACCEPTED and m.user_id != user.id
             ]
             if not heirs:
+                _orphan(project)
                 continue
             heir = min(heirs, key=lambda m: (m.responded_at or m.created_at, m.id))
             heir.role = OWNER
             project.owner_id = heir.user_id
         project.memberships.remove(membership)
+        if membership.status == ACCEPTED and not project.team:
+            _orphan(project)
     db.session.flush()
+
+
+def _orphan(project: Project) -> None:
+    """Hide a project nobody carries any more and tell the organisers (once)."""
+    if project.orphaned_at is not None:
+        return
+    project.orphaned_at = utcnow()
+    organisers = db.session.scalars(
+        select(User).where(User.site_role.in_(("organiser", "admin")), User.deleted_at.is_(None))
+    ).all()
+    for organiser in organisers:
+        notices.tell(
+            organiser,
+            notices.TEAM,
+            _l(
+                "Le projet « %(title)s » n’a plus personne dans son équipe (compte supprimé) : "
+                "il est masqué. Confiez-le à quelqu’un ou supprimez-le.",
+                title=project.title,
+            ),
+            url_for("members.project", project_id=project.id),
+        )
 
 
 def delete_account(user: User, password: str) -> None:

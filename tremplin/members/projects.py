@@ -4,6 +4,7 @@ statements. Writes flush and never commit."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import url_for
@@ -61,6 +62,10 @@ class OwnerStays(DomainError):
     default_message = _l("La personne qui a créé le projet ne peut pas quitter son équipe.")
 
 
+# Something that reads as an HTML tag (<b>, </i>, <a href…>), not "<3" or "a < b".
+HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+
+
 def _clean_fields(
     *,
     title: str,
@@ -78,6 +83,15 @@ def _clean_fields(
         raise InvalidProject(_("Le titre doit faire entre 3 et 120 caractères."), field="title")
     if not 10 <= len(pitch) <= 280:
         raise InvalidProject(_("Le pitch doit faire entre 10 et 280 caractères."), field="pitch")
+    if HTML_TAG.search(pitch):
+        raise InvalidProject(
+            _(
+                "Le projet en une phrase est du texte simple : les balises HTML comme <b> "
+                "s’afficheraient telles quelles. Retirez-les ; la description, elle, accepte "
+                "le Markdown (**gras**, *italique*, listes, liens)."
+            ),
+            field="pitch",
+        )
     if theme and theme not in THEME_LABELS:
         raise InvalidProject(field="theme")
     if stage not in PROJECT_STAGES:
@@ -305,6 +319,8 @@ class ProjectFilters:
 def visible_projects(viewer):
     """SQL: the projects `viewer` may see (the same rule as policies.can_view_project)."""
     stmt = select(Project)
+    if not policies.is_organiser(viewer):
+        stmt = stmt.where(Project.orphaned_at.is_(None))
     if not getattr(viewer, "is_authenticated", False):
         stmt = stmt.where(Project.visibility == PUBLIC)
     return stmt

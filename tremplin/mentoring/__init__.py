@@ -7,6 +7,7 @@ leave the pair: nothing exported from here carries them.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from flask import Blueprint, Flask
@@ -43,6 +44,12 @@ DEFAULTS = {
     "MENTORING_REQUEST_EXPIRY_DAYS": 14,
     # Folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf (Debian fonts-dejavu-core).
     "MENTORING_PDF_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
+    # Who issues the attestation (a VAE file or an employer expects an organisation, its
+    # address, a signatory and room for the stamp and signature).
+    "MENTORING_CERTIFICATE_ORGANISATION": "Association Tremplin",
+    "MENTORING_CERTIFICATE_ADDRESS": "",
+    "MENTORING_CERTIFICATE_SIGNATORY": "",
+    "MENTORING_CERTIFICATE_SIGNATORY_TITLE": "",
 }
 
 
@@ -113,6 +120,8 @@ def init_module(app: Flask) -> None:
     app.jinja_env.globals["mentoring_labels"] = labels
 
     for key, value in DEFAULTS.items():
+        if key.startswith("MENTORING_CERTIFICATE_"):  # texts: the environment may set them
+            value = os.environ.get(key, value).replace("\\n", "\n")
         app.config.setdefault(key, value)
     if cli.mentoring_cli.name not in app.cli.commands:
         app.cli.add_command(cli.mentoring_cli)

@@ -56,10 +56,38 @@ class CertificateLine:
 
 
 @dataclass(frozen=True)
+class Issuer:
+    """Who signs the attestation (MENTORING_CERTIFICATE_* settings)."""
+
+    organisation: str
+    address: str = ""
+    signatory: str = ""
+    signatory_title: str = ""
+
+    @classmethod
+    def from_config(cls) -> Issuer:
+        config = current_app.config
+        return cls(
+            organisation=config.get("MENTORING_CERTIFICATE_ORGANISATION") or "Tremplin",
+            address=config.get("MENTORING_CERTIFICATE_ADDRESS") or "",
+            signatory=config.get("MENTORING_CERTIFICATE_SIGNATORY") or "",
+            signatory_title=config.get("MENTORING_CERTIFICATE_SIGNATORY_TITLE") or "",
+        )
+
+    @property
+    def signed_by(self) -> str:
+        """ "Name, title", or who signs when no name is set."""
+        if self.signatory:
+            return ", ".join(x for x in (self.signatory, self.signatory_title) if x)
+        return self.signatory_title or _("La coordination du réseau")
+
+
+@dataclass(frozen=True)
 class Certificate:
     mentor: User
     lines: list[CertificateLine]
     issued_on: date
+    issuer: Issuer
 
     @property
     def total_minutes(self) -> int:
@@ -94,7 +122,9 @@ def certificate_for(mentor: User) -> Certificate:
     )
     numbers = figures(p.id for p in pairings)
     lines = [CertificateLine(p, numbers[p.id].minutes, numbers[p.id].sessions) for p in pairings]
-    return Certificate(mentor=mentor, lines=lines, issued_on=paris_today())
+    return Certificate(
+        mentor=mentor, lines=lines, issued_on=paris_today(), issuer=Issuer.from_config()
+    )
 
 
 def _period(line: CertificateLine) -> str:
@@ -140,18 +170,17 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.set_subject(clean(_("Heures de parrainage bénévole")))
     pdf.add_page()
 
+    issuer = certificate.issuer
     pdf.set_text_color(15, 93, 99)
     pdf.set_font(family, "B", 13)
-    pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, clean(issuer.organisation), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
     pdf.set_text_color(86, 100, 102)
-    pdf.cell(
-        0,
-        5,
-        clean(_("Le réseau des porteurs de projet de l’économie sociale et solidaire")),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    for line in [
+        _("Le réseau des porteurs de projet de l’économie sociale et solidaire"),
+        *issuer.address.splitlines(),
+    ]:
+        pdf.cell(0, 5, clean(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(12)
 
     pdf.set_text_color(16, 40, 42)
@@ -165,9 +194,10 @@ def render_pdf(certificate: Certificate) -> bytes:
         6.5,
         clean(
             _(
-                "Le réseau Tremplin atteste que %(name)s a accompagné bénévolement, en tant que "
-                "parrain ou marraine, les porteurs et porteuses de projet ci-dessous, pour un total "
-                "de %(hours)s de tutorat (%(sessions)s).",
+                "%(organisation)s atteste que %(name)s a accompagné bénévolement, en tant "
+                "que parrain ou marraine, les porteurs et porteuses de projet ci-dessous, pour "
+                "un total de %(hours)s de tutorat (%(sessions)s).",
+                organisation=issuer.organisation,
                 name=mentor.display_name,
                 hours=certificate.total_hours_text,
                 sessions=sessions_text(certificate.total_sessions),
@@ -175,13 +205,15 @@ def render_pdf(certificate: Certificate) -> bytes:
         ),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.ln(6)
 
     pdf.set_font(family, "", 9.5)
     headings = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=(15, 93, 99))
     with pdf.table(
-        col_widths=(42, 48, 46, 16, 18),
+        # Wide enough for "Séances" and "1 h 30" on one line (no word is ever cut).
+        col_widths=(40, 44, 42, 22, 22),
         text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
         headings_style=headings,
         line_height=6,
@@ -233,6 +265,8 @@ def render_pdf(certificate: Certificate) -> bytes:
         new_y="NEXT",
     )
     pdf.ln(4)
+    _signature_area(pdf, family, clean, issuer)
+    pdf.ln(4)
     pdf.set_font(family, "", 9)
     pdf.set_text_color(86, 100, 102)
     pdf.multi_cell(
@@ -249,3 +283,32 @@ def render_pdf(certificate: Certificate) -> bytes:
         new_y="NEXT",
     )
     return bytes(pdf.output())
+
+
+def _signature_area(pdf, family: str, clean, issuer: Issuer) -> None:
+    """The signatory, and a framed area for the stamp and the handwritten signature, on
+    the right (moved to a new page whole rather than cut)."""
+    width, height = 80, 38
+    if pdf.get_y() + height + 12 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    x = pdf.w - pdf.r_margin - width
+    pdf.set_x(x)
+    pdf.set_font(family, "", 10)
+    pdf.set_text_color(16, 40, 42)
+    pdf.multi_cell(
+        width,
+        5.5,
+        clean(_("Pour %(organisation)s,", organisation=issuer.organisation)),
+        new_x="LEFT",
+        new_y="NEXT",
+    )
+    pdf.set_font(family, "B", 10)
+    pdf.multi_cell(width, 5.5, clean(issuer.signed_by), new_x="LEFT", new_y="NEXT")
+    top = pdf.get_y() + 2
+    pdf.set_draw_color(140, 150, 152)
+    pdf.rect(x, top, width, height - 12)
+    pdf.set_xy(x, top + height - 12 - 6)
+    pdf.set_font(family, "", 8)
+    pdf.set_text_color(86, 100, 102)
+    pdf.cell(width, 5, clean(_("Cachet et signature")), align="C")
+    pdf.set_xy(pdf.l_margin, top + height - 10)

@@ -159,7 +159,15 @@ class OfferForm(FlaskForm):
 class RequestForm(FlaskForm):
     project = SelectField(_l("Projet concerné"), coerce=str, validate_choice=False)
     project_needs = MultiCheckboxField(
-        _l("Besoins du projet concernés"), coerce=int, validate_choice=False
+        _l("Besoins du projet concernés"),
+        coerce=int,
+        validate_choice=False,
+        description=_l(
+            "Cochez ceux que ce binôme doit aider à couvrir : aucun n’est ajouté sans votre choix."
+        ),
+    )
+    second_mentor = BooleanField(
+        _l("Je confirme : ce projet a besoin d’un second parrain ou d’une seconde marraine")
     )
     needs = MultiCheckboxField(
         _l("Sur quoi avez-vous besoin d’être accompagné·e ?"),

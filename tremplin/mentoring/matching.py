@@ -41,12 +41,16 @@ from tremplin.platform.models import User
 from tremplin.platform.paging import PageNumbers
 from tremplin.platform.vocabulary import LANGUAGE_LABELS, THEME_LABELS
 
+# A matching need outweighs everything else a mentor can offer together (sector,
+# languages, territory, free places: 22 points at most), so a mentor answering more of the
+# porteur's needs always ranks first; the rest orders mentors answering as many needs.
+# (With the sector at 8 against 10 per need, one need and the sector beat two needs.)
 POINTS = {
-    "need": 10,  # per need matching one of the mentor's skills
-    "sector": 8,  # the mentor knows the project's sector
-    "language": 3,  # per shared language (three at most)
-    "rare_language": 3,  # once, when a shared language is not French
-    "territory": 6,  # same département, and the mentor meets in person
+    "need": 30,  # per need matching one of the mentor's skills
+    "sector": 6,  # the mentor knows the project's sector
+    "language": 2,  # per shared language (three at most)
+    "rare_language": 2,  # once, when a shared language is not French
+    "territory": 5,  # same département, and the mentor meets in person
     "distance": 2,  # otherwise: both accept distance mentoring
     "place": 1,  # per free place (three at most): spreads the load
 }

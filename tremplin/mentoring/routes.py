@@ -28,7 +28,6 @@ from tremplin.mentoring.forms import (
     SendRequestForm,
     SessionForm,
 )
-from tremplin.mentoring.labels import skills_for_need
 from tremplin.mentoring.models import (
     COUNTED_STATES,
     LOAD_STATES,
@@ -208,6 +207,7 @@ def new_request():
                 departement=form.departement.data or None,
                 sector=form.sector.data or None,
                 format=form.format.data,
+                second_mentor=bool(form.second_mentor.data),
             )
         if outcome.ok:
             flash(
@@ -219,7 +219,12 @@ def new_request():
             )
             return redirect(url_for("mentoring.suggestions", request_id=created.id))
     return render_template(
-        "mentoring/request_form.html", form=form, project=project, projects=projects
+        "mentoring/request_form.html",
+        form=form,
+        project=project,
+        projects=projects,
+        mentors=services.active_mentors_of(project),
+        waiting=services.waiting_requests_of(project),
     )
 
 
@@ -234,13 +239,9 @@ def _prefill_request(form: RequestForm, project, open_needs) -> None:
     if project is not None:
         form.project.data = str(project.id)
         form.sector.data = project.theme or ""
-        form.project_needs.data = [n.id for n in open_needs]
-        guessed: list[str] = []
-        for need in open_needs:
-            for code in skills_for_need(need.kind, need.title, need.description):
-                if code not in guessed:
-                    guessed.append(code)
-        form.needs.data = guessed
+        # The project's open needs are offered as choices, never ticked for the porteur
+        # (they used to be added to the request silently).
+        form.project_needs.data = []
 
 
 @bp.route("/parrainage/demandes/<int:request_id>")

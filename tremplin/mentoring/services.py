@@ -32,6 +32,7 @@ from tremplin.mentoring.models import (
     PENDING,
     SECTOR,
     SKILL,
+    WAITING_REQUEST_STATES,
     WITHDRAWN,
     MentoringRequest,
     MentoringSettings,
@@ -320,6 +321,74 @@ def _clean_request_fields(
     }
 
 
+# A project gets a second mentor only when its team asks for one knowingly, never a third;
+# and a few requests waiting at once are enough (six led to four active mentors).
+MAX_MENTORS_PER_PROJECT = 2
+MAX_WAITING_PER_PROJECT = 2
+
+
+class AlreadyMentored(DomainError):
+    field = "second_mentor"
+
+
+def active_mentors_of(project: Project | None) -> list[User]:
+    """The mentors a project already has (proposed, active or paused pairings)."""
+    if project is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Pairing, Pairing.mentor_id == User.id)
+            .where(Pairing.project_id == project.id, Pairing.state.in_(LOAD_STATES))
+        ).unique()
+    )
+
+
+def waiting_requests_of(project: Project | None) -> int:
+    if project is None:
+        return 0
+    return int(
+        db.session.scalar(
+            select(func.count(MentoringRequest.id)).where(
+                MentoringRequest.project_id == project.id,
+                MentoringRequest.state.in_(WAITING_REQUEST_STATES),
+            )
+        )
+        or 0
+    )
+
+
+def _check_project_load(project: Project | None, *, second_mentor: bool) -> None:
+    mentors = active_mentors_of(project)
+    if len(mentors) >= MAX_MENTORS_PER_PROJECT:
+        raise AlreadyMentored(
+            _(
+                "Ce projet a déjà %(n)d parrains ou marraines : terminez un binôme avant "
+                "d’en demander un autre.",
+                n=len(mentors),
+            ),
+            field="project",
+        )
+    waiting = waiting_requests_of(project)
+    if waiting >= MAX_WAITING_PER_PROJECT:
+        raise DuplicateRequest(
+            _(
+                "Ce projet a déjà %(n)d demandes en cours : attendez leur réponse, ou "
+                "retirez-en une, avant d’en ouvrir une autre.",
+                n=waiting,
+            ),
+            field="project",
+        )
+    if mentors and not second_mentor:
+        raise AlreadyMentored(
+            _(
+                "Ce projet a déjà un parrain ou une marraine (%(names)s). S’il vous faut un "
+                "second binôme pour un autre besoin, cochez la case qui le confirme.",
+                names=", ".join(m.display_name for m in mentors),
+            )
+        )
+
+
 def create_request(
     porteur: User,
     *,
@@ -331,9 +400,11 @@ def create_request(
     departement: str | None = None,
     sector: str | None = None,
     format: str = BOTH,
+    second_mentor: bool = False,
 ) -> MentoringRequest:
     """A request in the pool: the porteur then picks a mentor among the suggestions (or
-    the organisers propose one)."""
+    the organisers propose one). A project that already has a mentor gets a second only
+    when `second_mentor` confirms it, never a third; two waiting requests are enough."""
     from tremplin.mentoring import policies
 
     if not policies.can_request_mentor(porteur):
@@ -349,6 +420,8 @@ def create_request(
         sector=sector,
         format=format,
     )
+    if project is not None:
+        _check_project_load(project, second_mentor=second_mentor)
     request = MentoringRequest(porteur_id=porteur.id, state=OPEN, **fields)
     db.session.add(request)
     db.session.flush()

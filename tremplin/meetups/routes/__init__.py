@@ -52,6 +52,7 @@ def wants_json() -> bool:
 from tremplin.meetups.routes import (  # noqa: E402,F401  (they attach to bp)
     checkin,
     commitments,
+    followup,
     meetups,
     opportunities,
     registrations,

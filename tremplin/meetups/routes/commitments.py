@@ -161,11 +161,20 @@ def project_commitments(project_id: int):
     project = _project_or_404(project_id)
     if not policies.can_see_project_commitments(current_user, project):
         abort(403)
+    state = request.args.get("etat") or None
+    if state is not None and state not in COMMITMENT_STATES:
+        abort(400)
     items = services.for_project(project.id)
+    groups = services.by_evening([c for c in items if state is None or c.state == state])
+    meetup_ids = [m.id for m, _items in groups if m is not None]
     return render_template(
         "meetups/project_commitments.html",
         project=project,
         commitments=items,
+        groups=groups,
+        rates=services.rates_for(meetup_ids),
+        state=state,
+        state_counts={s: sum(1 for c in items if c.state == s) for s in COMMITMENT_STATES},
         form=ReasonForm(formdata=None),
         is_team=policies.is_team_member(current_user, project),
     )

@@ -22,6 +22,7 @@ from tremplin.meetups.forms import (
 from tremplin.meetups.models import Speaker
 from tremplin.meetups.registrations import counts_for, find_registration
 from tremplin.meetups.routes import managed_meetup, meetup_or_404, viewable_meetup
+from tremplin.meetups.summary import agenda_actions, summary_for
 from tremplin.members.models import Project
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
@@ -68,8 +69,14 @@ def meetup(meetup_id: int):
     registration = find_registration(meetup, current_user)
     can_manage = policies.can_manage_meetup(current_user, meetup)
     counts = counts_for([meetup.id])[meetup.id]
-    rate = rates_for([meetup.id])[meetup.id] if (can_manage or meetup.tables_closed_at) else None
     projects = [link.project for link in meetup.presented]
+    is_team = any(policies.is_team_member(current_user, p) for p in projects)
+    rate = (
+        rates_for([meetup.id])[meetup.id]
+        if (can_manage or is_team or meetup.tables_closed_at)
+        else None
+    )
+    summary = summary_for(current_user, meetup, registration, projects)
     return render_template(
         "meetups/meetup.html",
         meetup=meetup,
@@ -90,6 +97,11 @@ def meetup(meetup_id: int):
         form=EmptyForm(formdata=None),
         speaker_form=SpeakerForm(formdata=None),
         schedule=services.schedule(meetup),
+        has_started=policies.has_started(meetup),
+        is_team=is_team,
+        summary=summary,
+        agenda_actions=agenda_actions(current_user, meetup, registration, can_manage),
+        can_send_survey=policies.can_send_survey(current_user, meetup),
     )
 
 
