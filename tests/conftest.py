@@ -18,6 +18,5 @@ pytest_plugins = [
     "tests.kit.factories_clubs",
     "tests.kit.localstripe",
     "tests.kit.s3",
-
     "tests.kit.factories_api",
 ]

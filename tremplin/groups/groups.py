@@ -12,11 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.groups import live, policies
-from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
-
 from tremplin.groups import live, policies, signals
-from tremplin.groups.models import Channel, Group, GroupCharter, GroupMembership
+from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
 from tremplin.groups.moderation import log, needs_second_organiser, request_confirmation
 from tremplin.platform import accounts
 from tremplin.platform.errors import DomainError, NotAllowed

@@ -30,7 +30,6 @@ MODULES: tuple[str, ...] = (
     "tremplin.mentoring",
     "tremplin.search",
     "tremplin.site",
-
     "tremplin.api",
 )
 

@@ -80,11 +80,14 @@ def content_security_policy() -> str:
     )
 
 
-def common_headers(secure: bool) -> list[tuple[str, str]]:
-    """The headers every answer carries, whatever produced it (Flask or Engine.IO)."""
-    headers = [
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
+def common_headers(secure: bool, frameable: bool = False) -> list[tuple[str, str]]:
+    """The headers every answer carries, whatever produced it (Flask or Engine.IO). Only
+    the embeddable pages (widgets, whose own CSP names who may frame them) drop
+    X-Frame-Options."""
+    headers = [("X-Content-Type-Options", "nosniff")]
+    if not frameable:
+        headers.append(("X-Frame-Options", "DENY"))
+    headers += [
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
@@ -144,15 +147,8 @@ def init_app(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", content_security_policy())
-        for name, value in common_headers(bool(current_app.config.get("SESSION_COOKIE_SECURE"))):
+        frameable = "frame-ancestors 'none'" not in headers["Content-Security-Policy"]
+        secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+        for name, value in common_headers(secure, frameable=frameable):
             headers.setdefault(name, value)
-
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
-            headers.setdefault("X-Frame-Options", "DENY")  # embeddable pages set their own CSP
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if current_app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
