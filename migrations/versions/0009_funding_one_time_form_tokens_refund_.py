@@ -1,7 +1,7 @@
 """funding: one-time form tokens, refund status
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 13:29:12.967206
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0009"
-down_revision = "0007"
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """meetups: minutes, actions, satisfaction survey
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0013
 Create Date: 2026-12-03 13:24:01.730884
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0007"
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """members: help preferences, need invitations and dismissals
 
 Revision ID: 0016
-Revises: 0007
+Revises: 0015
 Create Date: 2026-12-03 13:28:43.281068
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0007'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
