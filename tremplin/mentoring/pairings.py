@@ -38,7 +38,7 @@ from tremplin.mentoring.models import (
     PairingFeedback,
     PairingGoal,
 )
-from tremplin.mentoring.services import (
+from tremplin.mentoring.rules import (
     MESSAGE_MAX,
     DuplicateRequest,
     InvalidRequest,
