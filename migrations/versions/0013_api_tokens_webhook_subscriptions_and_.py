@@ -1,7 +1,7 @@
 """api: tokens, webhook subscriptions and deliveries
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0016
 Create Date: 2026-12-03 13:27:58.039131
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0007'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
