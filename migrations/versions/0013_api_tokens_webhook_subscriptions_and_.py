@@ -2,6 +2,8 @@
 
 Revision ID: 0013
 Revises: 0012
+
+Revises: 0016
 Create Date: 2026-12-03 13:27:58.039131
 
 """
@@ -12,6 +14,8 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '0013'
 down_revision = '0012'
+
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -99,6 +99,12 @@ def test_member_offers_help_on_a_need(
         f"/api/v1/needs/{need.id}/offers", json={"message": "Oui"}, headers=bearer(token)
     )
     assert short.status_code == 400
+    nul = client.post(
+        f"/api/v1/needs/{need.id}/offers",
+        json={"message": "Un local libre\x00 le mardi"},
+        headers=bearer(token),
+    )
+    assert nul.status_code == 400  # PostgreSQL cannot store it: refused, not a 500
     answer = client.post(
         f"/api/v1/needs/{need.id}/offers",
         json={"message": "J'ai un local libre le mardi à Montreuil."},

@@ -184,3 +184,49 @@ def test_a_receiver_that_hangs_times_out(app, client, auth, make_organiser, make
     db.session.refresh(delivery)
     assert delivery.status == "pending" and delivery.last_error in ("ReadTimeout", "ConnectTimeout")
     hanging.close()
+
+
+def test_campaign_success_payment_and_new_member_events(
+    app,
+    client,
+    auth,
+    make_organiser,
+    make_member,
+    make_campaign,
+    make_pledge,
+    end_campaign,
+    make_group,
+    webhook_receiver,
+    db,
+):
+    from tremplin.funding.campaigns import decide
+    from tremplin.funding.pledges import record_transfer
+    from tremplin.groups.groups import join
+
+    app.config["STRIPE_SECRET_KEY"] = None  # promises paid by bank transfer
+    claire = make_organiser("Claire")
+    _subscribe(
+        client,
+        auth,
+        claire,
+        webhook_receiver.url,
+        ["campaign.succeeded", "pledge.collected", "member.joined"],
+    )
+    campaign = make_campaign(goal=10_000)
+    pledge = make_pledge(campaign, amount=12_000, card=None, hide_amount=True)
+    end_campaign(campaign)
+    with app.test_request_context():
+        assert decide(campaign.id) == "succeeded"
+        db.session.commit()
+        db.session.refresh(pledge)
+        record_transfer(
+            pledge, campaign.project.owner, amount_cents=12_000, received_on=utcnow().date()
+        )
+        db.session.commit()
+        join(make_member("Awa"), make_group("Restauration"), accept_charter=True)
+        db.session.commit()
+
+    events = {r["json"]["event"]: r["json"]["data"] for r in webhook_receiver.received}
+    assert events["campaign.succeeded"]["campaign"]["pledged_cents"] == 12_000
+    assert events["pledge.collected"]["payment"] == {"pledge_id": pledge.id}  # amount hidden
+    assert events["member.joined"]["group"]["member_count"] >= 2

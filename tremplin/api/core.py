@@ -28,6 +28,7 @@ from sqlalchemy import and_, or_
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from tremplin.api import tokens
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 
@@ -174,10 +175,6 @@ def domain_error(exc: DomainError):
 # --- who is calling ------------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -190,7 +187,7 @@ def rate_limit_key() -> str:
     """Flask-Limiter key: the token (by its digest) when one is sent, else the address."""
     token = bearer_token()
     if token:
-        return "api-token:" + token_hash(token)[:32]
+        return "api-token:" + tokens.token_hash(token)[:32]
     return "api-ip:" + (request.remote_addr or "?")
 
 
@@ -207,8 +204,6 @@ def set_locale() -> None:
 def authenticate() -> Response | None:
     """Resolve the bearer token (401 if it is unknown, revoked or its owner suspended) and
     make its owner — or an anonymous visitor — the request's user for every policy."""
-    from tremplin.api import tokens
-
     g.api_token = None
     g._login_user = AnonymousUserMixin()  # the session cookie is ignored
     raw = bearer_token()

@@ -17,9 +17,42 @@ from tremplin.platform.forms import EmptyForm
 
 
 def register_hooks() -> None:
-    from tremplin.platform.hooks import DashboardPanel, register_account_section
+    from tremplin.platform.hooks import (
+        DashboardPanel,
+        data_exporter,
+        on_account_deleted,
+        register_account_section,
+    )
 
     register_account_section(DashboardPanel("api/_account_tokens.html", _tokens_section, order=80))
+    on_account_deleted(_erase)
+    data_exporter(_export)
+
+
+def _erase(user) -> None:
+    """A deleted account's tokens stop working and its webhooks stop receiving."""
+    tokens.erase_tokens_of(user)
+    for subscription in webhooks.subscriptions_of(user):
+        webhooks.disable_subscription(subscription)
+
+
+def _export(user) -> dict:
+    return {
+        "api_tokens": [
+            {
+                "name": t.name,
+                "scopes": t.scope_list,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in tokens.tokens_of(user)
+        ],
+        "webhooks": [
+            {"url": s.url, "events": s.event_list, "created_at": s.created_at.isoformat()}
+            for s in webhooks.subscriptions_of(user)
+        ],
+    }
 
 
 def _tokens_section(user) -> dict | None:

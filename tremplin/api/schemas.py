@@ -224,6 +224,20 @@ NotificationPage = page_of(NotificationSchema, "NotificationPage")
 # --- input ---------------------------------------------------------------------------------
 
 
+NO_NUL = r"^[^\u0000]*$"  # PostgreSQL text cannot hold NUL; refused as bad input (400)
+
+
+def _text(min_length: int, max_length: int):
+    return f.String(
+        required=True,
+        validate=[
+            v.Length(min=min_length, max=max_length),
+            v.Regexp(NO_NUL, error="Null characters are not allowed."),
+        ],
+        metadata={"pattern": NO_NUL},
+    )
+
+
 class _In(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -234,11 +248,11 @@ class RsvpIn(_In):
 
 
 class OfferIn(_In):
-    message = f.String(required=True, validate=v.Length(min=10, max=2000))
+    message = _text(10, 2000)
 
 
 class MessageIn(_In):
-    body = f.String(required=True, validate=v.Length(min=1, max=4000))
+    body = _text(1, 4000)
 
 
 class MarkReadIn(_In):

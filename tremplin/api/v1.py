@@ -262,6 +262,8 @@ def list_groups(args):
 @blp.response(200, s.GroupSchema)
 def get_group(slug: str):
     """Un groupe thématique."""
+    if "\x00" in slug:
+        return problem(404)
     group = db.session.scalar(
         select(groups.Group)
         .where(groups.Group.slug == slug)

@@ -152,7 +152,8 @@ def record_event(event: str, key: str, may_see, payload) -> list[int]:
     ).all()
     created = []
     for subscription in subscriptions:
-        if event not in subscription.event_list or not may_see(subscription.owner):
+        owner = subscription.owner
+        if event not in subscription.event_list or not owner.is_active or not may_see(owner):
             continue
         delivery = WebhookDelivery(
             delivery_id=str(uuid.uuid4()),
@@ -449,13 +450,10 @@ def connect_signals() -> None:
     if _connected:
         return
     _connected = True
-    from tremplin import funding, groups, meetups  # noqa: F401
-    from tremplin.funding import signals as funding_signals
-    from tremplin.groups import signals as groups_signals
-    from tremplin.meetups import signals as meetups_signals
+    from tremplin import funding, groups, meetups
 
-    meetups_signals.meetup_published.connect(_on_meetup_published, weak=False)
-    meetups_signals.registration_created.connect(_on_registration, weak=False)
-    funding_signals.campaign_succeeded.connect(_on_campaign_succeeded, weak=False)
-    funding_signals.pledge_collected.connect(_on_pledge_collected, weak=False)
-    groups_signals.member_joined.connect(_on_member_joined, weak=False)
+    meetups.signals.meetup_published.connect(_on_meetup_published, weak=False)
+    meetups.signals.registration_created.connect(_on_registration, weak=False)
+    funding.signals.campaign_succeeded.connect(_on_campaign_succeeded, weak=False)
+    funding.signals.pledge_collected.connect(_on_pledge_collected, weak=False)
+    groups.signals.member_joined.connect(_on_member_joined, weak=False)

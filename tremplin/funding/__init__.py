@@ -13,6 +13,8 @@ from datetime import datetime
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from tremplin.funding import signals  # blinker signals only
+
 bp = Blueprint("funding", __name__)
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "my_pledges_stmt",
     "can_view_campaign",
     "get_campaign",
+    "signals",
 ]
 
 CONFIG_DEFAULTS = {
