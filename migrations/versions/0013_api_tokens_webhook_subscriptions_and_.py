@@ -3,7 +3,6 @@
 Revision ID: 0013
 Revises: 0012
 
-Revises: 0016
 Create Date: 2026-12-03 13:27:58.039131
 
 """
@@ -15,7 +14,6 @@ import sqlalchemy as sa
 revision = '0013'
 down_revision = '0012'
 
-down_revision = '0016'
 branch_labels = None
 depends_on = None
 
