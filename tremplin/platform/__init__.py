@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
+from tremplin.platform import idempotency  # noqa: F401  (its table is part of the schema)
 from tremplin.platform.config import PROJECT_ROOT, load_config
 
 bp = Blueprint("platform", __name__)

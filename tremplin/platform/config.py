@@ -117,7 +117,6 @@ def load_config(instance_path: Path) -> dict:
         "HEALTH_MIN_FREE_MB": int(os.environ.get("HEALTH_MIN_FREE_MB", 200)),
         # …and the age of the job runner's last heartbeat beyond which it counts as stopped.
         "HEALTH_HEARTBEAT_MAX_AGE": int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", 180)),
-
         # "whoosh" or "postgresql"; unset: PostgreSQL full text when DATABASE_URL is PostgreSQL
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND") or None,
         # Uploaded files on S3-compatible object storage when a bucket is named (else UPLOAD_DIR)

@@ -163,5 +163,3 @@ class ServerError(db.Model):
     error_type: Mapped[str] = mapped_column(String(200))
     message: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)
-
-from tremplin.platform.idempotency import FormSubmission  # noqa: E402,F401

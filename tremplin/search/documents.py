@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from tremplin.platform.text import plain_excerpt
@@ -226,3 +227,12 @@ STAGE_LABELS: dict[str, Any] = {}
 def register_stage_labels(labels: dict[str, Any]) -> None:
     STAGE_LABELS.clear()
     STAGE_LABELS.update(labels)
+
+
+def resolve(session, cascade: Cascade) -> set[str]:
+    """The keys of the documents a cascade reaches (indexing and the queue both ask)."""
+    doc_type = registry.types.get(cascade.type_name)
+    if doc_type is None:
+        return set()
+    ids = session.scalars(select(doc_type.model.id).where(cascade.criterion()))
+    return {key(cascade.type_name, object_id) for object_id in ids}

@@ -27,7 +27,7 @@ from tremplin.platform.extensions import db
 from tremplin.platform.transactions import on_outermost_commit, on_outermost_rollback
 from tremplin.search import queue as search_queue
 from tremplin.search.backend import Document
-from tremplin.search.documents import Cascade, Change, Removal, key, registry, split_key
+from tremplin.search.documents import Cascade, Change, Removal, key, registry, resolve, split_key
 
 log = logging.getLogger(__name__)
 
@@ -173,14 +173,6 @@ def _request_context(app):
         return
     with app.test_request_context("/"):
         yield
-
-
-def resolve(session, cascade: Cascade) -> set[str]:
-    doc_type = registry.types.get(cascade.type_name)
-    if doc_type is None:
-        return set()
-    ids = session.scalars(select(doc_type.model.id).where(cascade.criterion()))
-    return {key(cascade.type_name, object_id) for object_id in ids}
 
 
 # --- session events ---------------------------------------------------------------------------

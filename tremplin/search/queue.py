@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tremplin.platform.extensions import db
 from tremplin.platform.jobs import job, on_consumer_start, periodic, register_backlog
 from tremplin.platform.transactions import after_commit
-from tremplin.search.documents import Cascade, Removal
+from tremplin.search.documents import Cascade, Removal, resolve
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,6 @@ class SearchQueueEntry(db.Model):
 def store(session, changes) -> None:
     """Write `changes` (keys, removals, cascades) to the queue in the session's transaction,
     and drain the queue once it commits."""
-    from tremplin.search.indexing import resolve
-
     rows: dict[tuple[str, str], None] = {}
     for change in changes:
         if isinstance(change, Removal):
