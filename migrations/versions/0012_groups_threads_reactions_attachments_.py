@@ -2,7 +2,7 @@
 
 Revision ID: 0012
 Revises: 0007
-Create Date: 2026-12-03 14:01:43.362754
+Create Date: 2026-12-03 14:07:47.896177
 
 """
 from alembic import op
@@ -35,6 +35,22 @@ def upgrade():
         batch_op.create_index('ix_group_notification_preferences_channel', ['channel_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_notification_preferences_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_group_notification_preferences_group_wide', ['user_id', 'group_id'], unique=True, sqlite_where=sa.text('channel_id IS NULL'), postgresql_where=sa.text('channel_id IS NULL'))
+
+    op.create_table('message_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('file_name', sa.String(length=80), nullable=False),
+    sa.Column('thumbnail_name', sa.String(length=80), nullable=True),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_attachments_message_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_attachments')),
+    sa.UniqueConstraint('file_name', name=op.f('uq_message_attachments_file_name')),
+    sa.UniqueConstraint('thumbnail_name', name=op.f('uq_message_attachments_thumbnail_name'))
+    )
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_attachments_message_id'), ['message_id'], unique=False)
 
     op.create_table('message_reactions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -81,6 +97,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_message_reactions_message_id'))
 
     op.drop_table('message_reactions')
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_attachments_message_id'))
+
+    op.drop_table('message_attachments')
     with op.batch_alter_table('group_notification_preferences', schema=None) as batch_op:
         batch_op.drop_index('uq_group_notification_preferences_group_wide', sqlite_where=sa.text('channel_id IS NULL'), postgresql_where=sa.text('channel_id IS NULL'))
         batch_op.drop_index(batch_op.f('ix_group_notification_preferences_user_id'))

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tremplin.groups import live, policies, preferences
+from tremplin.groups.attachments import attachment_payload
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -25,6 +26,7 @@ from tremplin.groups.models import (
     Group,
     GroupMembership,
     Message,
+    MessageAttachment,
     MessageReaction,
     NotificationPreference,
     ReadMarker,
@@ -36,6 +38,7 @@ from tremplin.platform.notifications import notify
 from tremplin.platform.realtime import emit_after_commit, user_room
 from tremplin.platform.text import plain_excerpt, render_markdown
 from tremplin.platform.types import utcnow
+from tremplin.platform.uploads import discard_upload
 
 MAX_LENGTH = 4000
 PAGE_SIZE = 50
@@ -56,8 +59,10 @@ class CannotPost(DomainError):
 # --- checks ---------------------------------------------------------------------------
 
 
-def clean_body(body: str | None) -> str:
+def clean_body(body: str | None, allow_empty: bool = False) -> str:
     text = (body or "").strip()
+    if not text and allow_empty:
+        return text
     if not text:
         raise InvalidMessage(_("Votre message est vide : écrivez quelque chose avant d'envoyer."))
     if len(text) > MAX_LENGTH:
@@ -228,6 +233,7 @@ def message_payload(message: Message) -> dict:
         "thread_root_id": message.thread_root_id,
         "reply_count": message.reply_count or 0,
         "reactions": reaction_summary(message) if visible else [],
+        "attachments": [attachment_payload(a) for a in message.attachments] if visible else [],
     }
 
 
@@ -285,13 +291,18 @@ def _count_reply(message: Message, root: Message | None) -> None:
 
 
 def post_to_channel(
-    user: User, channel: Channel, body: str, thread_root: Message | None = None
+    user: User,
+    channel: Channel,
+    body: str,
+    thread_root: Message | None = None,
+    *,
+    attachments: list[MessageAttachment] = (),
 ) -> Message:
     refusal = policies.posting_refusal(user, channel.group)
     if refusal:
         raise CannotPost(refusal)
     _check_thread_root(user, thread_root, channel)
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(attachments))
     check_rate(user)
     candidates = _channel_members(channel.group) if "@" in text or thread_root else []
     message = Message(
@@ -301,6 +312,7 @@ def post_to_channel(
         mentioned_user_ids=find_mentions(text, candidates, user) or None,
         thread_root_id=thread_root.id if thread_root is not None else None,
         reactions=[],
+        attachments=list(attachments),
     )
     db.session.add(message)
     db.session.flush()
@@ -326,12 +338,17 @@ def post_to_channel(
 
 
 def post_to_conversation(
-    user: User, conversation: Conversation, body: str, thread_root: Message | None = None
+    user: User,
+    conversation: Conversation,
+    body: str,
+    thread_root: Message | None = None,
+    *,
+    attachments: list[MessageAttachment] = (),
 ) -> Message:
     if not policies.can_post_in_conversation(user, conversation):
         raise CannotPost(_("Vous ne participez pas à cette conversation."))
     _check_thread_root(user, thread_root, conversation)
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(attachments))
     check_rate(user)
     others = [p.user for p in conversation.participants if p.user_id != user.id]
     message = Message(
@@ -341,6 +358,7 @@ def post_to_conversation(
         mentioned_user_ids=find_mentions(text, others, user) or None,
         thread_root_id=thread_root.id if thread_root is not None else None,
         reactions=[],
+        attachments=list(attachments),
     )
     db.session.add(message)
     db.session.flush()
@@ -531,6 +549,10 @@ def delete_message(user: User, message: Message) -> Message:
     if not policies.can_delete_message(user, message):
         raise NotAllowed(_("Vous ne pouvez supprimer que vos propres messages."))
     message.deleted_at = utcnow()
+    for attachment in message.attachments:  # the photos leave the disk after the commit
+        discard_upload(attachment.file_name)
+        discard_upload(attachment.thumbnail_name)
+    message.attachments.clear()
     message.body = ""
     message.mentioned_user_ids = None
     message.pinned_at = None
@@ -642,6 +664,7 @@ def history(
         .options(
             joinedload(Message.author),
             selectinload(Message.reactions).joinedload(MessageReaction.user),
+            selectinload(Message.attachments),
         )
     )
     if isinstance(place, Channel):
@@ -671,6 +694,7 @@ def thread_replies(root: Message, after: int | None = None) -> list[Message]:
             joinedload(Message.author),
             joinedload(Message.channel),
             selectinload(Message.reactions).joinedload(MessageReaction.user),
+            selectinload(Message.attachments),
         )
         .order_by(Message.id)
         .limit(THREAD_LIMIT)

@@ -12,7 +12,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.groups import bp, chat, live, moderation, policies, preferences, reactions
+from tremplin.groups import (
+    attachments,
+    bp,
+    chat,
+    live,
+    moderation,
+    policies,
+    preferences,
+    reactions,
+)
 from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
 from tremplin.groups.groups import groups_of
 from tremplin.groups.models import (
@@ -59,6 +68,11 @@ def _history_json(place):
     return jsonify(messages=[chat.message_payload(m) for m in messages], has_more=has_more)
 
 
+def _photos():
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    return attachments.store_photos(files) if files else []
+
+
 # --- channels -------------------------------------------------------------------------
 
 
@@ -73,7 +87,12 @@ def channel(slug: str, channel_slug: str):
     if request.method == "POST":
         if form.validate_on_submit():
             with form_errors(form) as outcome:
-                message = chat.post_to_channel(current_user, channel, form.body.data)
+                message = chat.post_to_channel(
+                    current_user,
+                    channel,
+                    form.body.data,
+                    attachments=_photos(),
+                )
             if outcome.ok:
                 return redirect(
                     url_for(
@@ -227,7 +246,9 @@ def conversation(conversation_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             with form_errors(form) as outcome:
-                message = chat.post_to_conversation(current_user, conversation, form.body.data)
+                message = chat.post_to_conversation(
+                    current_user, conversation, form.body.data, attachments=_photos()
+                )
             if outcome.ok:
                 return redirect(
                     url_for(
