@@ -26,13 +26,16 @@ from tremplin.groups.chat import (
 )
 from tremplin.groups.groups import groups_of
 from tremplin.groups.policies import (
+    can_moderate,
     can_read_channel,
     can_read_conversation,
     can_read_group,
     can_read_message,
     can_read_moderation_log,
+    is_member,
 )
 from tremplin.groups.reactions import PALETTE
+from tremplin.groups.search import readable_group_ids
 from tremplin.platform.hooks import (
     DashboardPanel,
     NavItem,
@@ -54,6 +57,9 @@ __all__ = [
     "can_read_conversation",
     "can_read_group",
     "can_read_message",
+    "can_moderate",
+    "is_member",
+    "readable_group_ids",
     "groups_of",
     "unread_counts",
     "GroupPanel",
@@ -138,6 +144,9 @@ DEFAULTS = {
 
 
 def init_module(app: Flask) -> None:
+    from tremplin.groups import search
+
+    search.register()
     from tremplin.groups import (  # noqa: F401  (they register themselves)
         account,
         admin,
