@@ -190,3 +190,22 @@ def test_autocomplete_offers_members_who_read_the_channel(client, auth, db, room
     assert [m["name"] for m in found["members"]] == ["Karim Benali"]
     found = client.get(f"/discussion/mentions?channel_id={channel.id}&q=dub").get_json()
     assert [m["name"] for m in found["members"]] == ["Claire Dubois"]
+
+
+def test_a_reply_is_found_by_search_and_leads_to_its_thread(
+    app, db, room, post_message, find, make_member
+):
+    from tremplin.groups import chat
+    from tremplin.platform.extensions import db as _db
+
+    _group, channel, _claire, awa, karim = room
+    root = post_message(awa, channel, "Qui connaît un comptable ?")
+    with app.test_request_context():
+        reply = chat.post(karim, channel, "Le cabinet Ndiaye, spécialiste des associations", root)
+        _db.session.commit()
+    results = find(awa, "spécialiste associations")
+    hits = [item for item in results.items if item.obj.id == reply.id]
+    assert hits and hits[0].url.endswith(f"/discussion/messages/{root.id}/fil#m{reply.id}")
+    assert find.keys(make_member("Curieux"), "spécialiste associations") == {
+        f"message:{reply.id}"
+    }  # a public group's channel: any signed-in member reads it, so finds it
