@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tremplin.groups import live, policies, preferences
+from tremplin.groups import live, policies, preferences, push
 from tremplin.groups.attachments import attachment_payload
 from tremplin.groups.models import (
     Channel,
@@ -507,17 +507,19 @@ def _notify_thread(message: Message, root: Message | None, members: list[User]) 
         user = by_id.get(uid)
         if user is None or uid in muted or not policies.can_read_message(user, root):
             continue
-        notify(
-            user,
-            "groups_reply",
-            _l(
-                "%(name)s a répondu dans un fil de %(where)s",
-                name=message.author.public_name,
-                where=where,
-            ),
-            thread_url(root),
-            template="email/groups_mention.txt",
-            excerpt=plain_excerpt(message.body, 300),
+        push.push_notification(
+            notify(
+                user,
+                "groups_reply",
+                _l(
+                    "%(name)s a répondu dans un fil de %(where)s",
+                    name=message.author.public_name,
+                    where=where,
+                ),
+                thread_url(root),
+                template="email/groups_mention.txt",
+                excerpt=plain_excerpt(message.body, 300),
+            )
         )
 
 
@@ -606,17 +608,19 @@ def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) ->
         user = by_id.get(uid)
         if user is None or uid in muted:
             continue
-        notify(
-            user,
-            "groups_mention",
-            _l(
-                "%(name)s vous a mentionné dans %(where)s",
-                name=message.author.public_name,
-                where=where,
-            ),
-            message_url(message),
-            template="email/groups_mention.txt",
-            excerpt=plain_excerpt(message.body, 300),
+        push.push_notification(
+            notify(
+                user,
+                "groups_mention",
+                _l(
+                    "%(name)s vous a mentionné dans %(where)s",
+                    name=message.author.public_name,
+                    where=where,
+                ),
+                message_url(message),
+                template="email/groups_mention.txt",
+                excerpt=plain_excerpt(message.body, 300),
+            )
         )
 
 
@@ -629,13 +633,15 @@ def _notify_conversation(message: Message, conversation: Conversation, others: l
     for user in others:
         if counts.get(user.id, 0) > 1:
             continue  # already told: they have not read the previous one yet
-        notify(
-            user,
-            "groups_conversation",
-            _l("Nouveau message de %(name)s", name=message.author.public_name),
-            message_url(message),
-            template="email/groups_conversation.txt",
-            excerpt=plain_excerpt(message.body, 300),
+        push.push_notification(
+            notify(
+                user,
+                "groups_conversation",
+                _l("Nouveau message de %(name)s", name=message.author.public_name),
+                message_url(message),
+                template="email/groups_conversation.txt",
+                excerpt=plain_excerpt(message.body, 300),
+            )
         )
 
 

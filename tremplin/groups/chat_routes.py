@@ -20,6 +20,7 @@ from tremplin.groups import (
     moderation,
     policies,
     preferences,
+    push,
     reactions,
 )
 from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
@@ -560,3 +561,41 @@ def channel_notifications(slug: str, channel_slug: str):
     else:
         flash(outcome.error.message, "error")
     return redirect(url_for("groups.channel", slug=slug, channel_slug=channel_slug))
+
+
+# --- Web Push (opt-in per device) -------------------------------------------------------
+
+
+@bp.route("/groupes/push/cle")
+@login_required
+def push_key():
+    return jsonify(key=push.application_server_key())
+
+
+@bp.route("/groupes/push/abonnement", methods=["POST"])
+@login_required
+def push_subscribe():
+    """This browser asks for push notices (the form fields of its PushSubscription)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with form_errors(form) as outcome:
+        push.subscribe(
+            current_user,
+            request.form.get("endpoint", ""),
+            request.form.get("p256dh", ""),
+            request.form.get("auth", ""),
+        )
+    if not outcome.ok:
+        return jsonify(ok=False, error=outcome.error.message), 400
+    return jsonify(ok=True)
+
+
+@bp.route("/groupes/push/desabonnement", methods=["POST"])
+@login_required
+def push_unsubscribe():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    push.unsubscribe(current_user, request.form.get("endpoint", ""))
+    return jsonify(ok=True)

@@ -269,6 +269,20 @@ class MessageAttachment(db.Model):
     message: Mapped[Message] = relationship(back_populates="attachments")
 
 
+class PushSubscription(db.Model):
+    """One device (browser) a member opted in for Web Push: where to deliver and the keys
+    to encrypt for it. Removed when the push service answers 404/410."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 NOTIFY_LEVELS = ("all", "mentions", "mute")
 
 
