@@ -209,3 +209,15 @@ def test_a_reply_is_found_by_search_and_leads_to_its_thread(
     assert find.keys(make_member("Curieux"), "spécialiste associations") == {
         f"message:{reply.id}"
     }  # a public group's channel: any signed-in member reads it, so finds it
+
+
+def test_replies_do_not_leave_the_channel_unread_once_read(client, auth, db, room, post_message):
+    from tremplin.groups import chat
+
+    group, channel, _claire, awa, karim = room
+    root = post_message(awa, channel, "On commande ensemble ?")
+    auth.login_as(karim)
+    client.post(f"/discussion/messages/{root.id}/fil", data={"body": "Oui !"})
+    auth.login_as(awa)
+    client.get(f"/groupes/{group.slug}/salons/{channel.slug}")
+    assert chat.unread_counts_for(awa.id).channels_total == 0

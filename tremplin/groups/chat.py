@@ -462,6 +462,7 @@ def unread_in_channel_for(user_ids: list[int], channel_id: int) -> dict[int, int
 
 def _unread_conditions_for_member():
     return (
+        Message.thread_root_id.is_(None),
         Message.deleted_at.is_(None),
         Message.hidden_at.is_(None),
         or_(
@@ -835,8 +836,11 @@ class UnreadCounts:
 
 
 def _unread_conditions(user_id: int, since_column):
+    # Replies live in their threads (their readers are told by a notice): the place's
+    # unread count is about its own messages, which the read marker follows.
     return (
         Message.author_id != user_id,
+        Message.thread_root_id.is_(None),
         Message.deleted_at.is_(None),
         Message.hidden_at.is_(None),
         or_(
@@ -915,6 +919,7 @@ def unread_in_conversation_for(user_ids: list[int], conversation_id: int) -> dic
             and_(
                 Message.conversation_id == ConversationParticipant.conversation_id,
                 Message.author_id != ConversationParticipant.user_id,
+                Message.thread_root_id.is_(None),
                 Message.deleted_at.is_(None),
             ),
         )
