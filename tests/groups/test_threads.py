@@ -118,17 +118,18 @@ def test_reacting_without_javascript_toggles_and_shows_who(client, auth, db, roo
 def test_two_reactions_at_once_are_stored_once(app, db, room, post_message):
     _group, channel, _claire, awa, karim = room
     message = post_message(awa, channel, "Bravo")
+    karim_id, message_id = karim.id, message.id  # read here: threads share no ORM object
     barrier = threading.Barrier(4)
     errors = []
 
     def react():
-        with app.test_request_context():
+        with app.app_context():
             from tremplin.platform.extensions import db as _db
             from tremplin.platform.models import User
 
             try:
-                user = _db.session.get(User, karim.id)
-                target = _db.session.get(Message, message.id)
+                user = _db.session.get(User, karim_id)
+                target = _db.session.get(Message, message_id)
                 barrier.wait(timeout=10)
                 reactions.set_reaction(user, target, "❤️", True)
                 _db.session.commit()
