@@ -141,6 +141,20 @@
     if (msg.deleted) { body.appendChild(placeholder(label("deleted"))); }
     else if (msg.hidden) { body.appendChild(placeholder(label("hidden"))); }
     else { body.innerHTML = msg.html; }  // sanitised by the server (nh3)
+    var photos = li.querySelector("[data-attachments]");
+    if (visible && msg.attachments && msg.attachments.length) {
+      msg.attachments.forEach(function (a) {
+        var link = document.createElement("a");
+        link.className = "msg__photo";
+        link.href = a.url;
+        var img = document.createElement("img");
+        img.src = a.thumbnail_url;
+        img.alt = label("photo-by").replace("{name}", msg.author.name);
+        img.loading = "lazy";
+        link.appendChild(img);
+        photos.appendChild(link);
+      });
+    } else { photos.remove(); }
     var bar = li.querySelector("[data-reactions]");
     if (visible) { renderReactions(bar, msg); } else { bar.remove(); }
     var threadLink = li.querySelector("[data-thread-link]");
@@ -599,6 +613,8 @@
   if (composer) {
     composer.addEventListener("submit", function (event) {
       if (!socket.connected) { return; }  // the form posts as without JavaScript
+      var files = composer.querySelector("[data-composer-photos]");
+      if (files && files.files.length) { return; }  // photos go with the form (multipart)
       event.preventDefault();
       var body = textarea.value;
       var button = composer.querySelector("button[type=submit]");

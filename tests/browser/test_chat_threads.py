@@ -107,3 +107,29 @@ def test_a_muted_channel_brings_no_notice_while_another_still_does(
     expect(bell).to_be_visible()
     expect(bell).to_contain_text("1")
     assert not k.errors
+
+
+def test_a_photo_sent_in_a_channel_appears_live_for_another_member(
+    new_page, live_server, socket_client, make_group, make_member, make_organiser, tmp_path
+):
+    from PIL import Image
+
+    claire = make_organiser("Claire Dubois")
+    awa, karim = make_member("Awa Diallo"), make_member("Karim Benali")
+    group = make_group("Restauration", organiser=claire, members=[awa, karim])
+    photo = tmp_path / "stand.jpg"
+    Image.new("RGB", (800, 500), (30, 120, 90)).save(photo, "JPEG")
+    a = signed_in_page(new_page, socket_client, live_server, awa)
+    b = signed_in_page(new_page, socket_client, live_server, karim)
+    for page in (a, b):
+        page.goto(f"/groupes/{group.slug}/salons/accueil")
+        page.wait_for_selector("body[data-socket=connected]")
+    a.fill("#composer-body", "Mon stand au marché")
+    a.set_input_files("#composer-photos", str(photo))
+    a.click("button.composer__send")
+    image = b.locator(".msg .msg__photo img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_attribute("alt", "Photo envoyée par Awa Diallo")
+    assert b.evaluate("document.querySelector('.msg__photo img').complete") is not None
+    expect(a.locator(".msg .msg__photo img")).to_have_count(1)
+    assert not a.errors and not b.errors

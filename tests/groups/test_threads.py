@@ -118,17 +118,18 @@ def test_reacting_without_javascript_toggles_and_shows_who(client, auth, db, roo
 def test_two_reactions_at_once_are_stored_once(app, db, room, post_message):
     _group, channel, _claire, awa, karim = room
     message = post_message(awa, channel, "Bravo")
+    karim_id, message_id = karim.id, message.id  # read here: threads share no ORM object
     barrier = threading.Barrier(4)
     errors = []
 
     def react():
-        with app.test_request_context():
+        with app.app_context():
             from tremplin.platform.extensions import db as _db
             from tremplin.platform.models import User
 
             try:
-                user = _db.session.get(User, karim.id)
-                target = _db.session.get(Message, message.id)
+                user = _db.session.get(User, karim_id)
+                target = _db.session.get(Message, message_id)
                 barrier.wait(timeout=10)
                 reactions.set_reaction(user, target, "❤️", True)
                 _db.session.commit()
@@ -190,3 +191,34 @@ def test_autocomplete_offers_members_who_read_the_channel(client, auth, db, room
     assert [m["name"] for m in found["members"]] == ["Karim Benali"]
     found = client.get(f"/discussion/mentions?channel_id={channel.id}&q=dub").get_json()
     assert [m["name"] for m in found["members"]] == ["Claire Dubois"]
+
+
+def test_a_reply_is_found_by_search_and_leads_to_its_thread(
+    app, db, room, post_message, find, make_member
+):
+    from tremplin.groups import chat
+    from tremplin.platform.extensions import db as _db
+
+    _group, channel, _claire, awa, karim = room
+    root = post_message(awa, channel, "Qui connaît un comptable ?")
+    with app.test_request_context():
+        reply = chat.post(karim, channel, "Le cabinet Ndiaye, spécialiste des associations", root)
+        _db.session.commit()
+    results = find(awa, "spécialiste associations")
+    hits = [item for item in results.items if item.obj.id == reply.id]
+    assert hits and hits[0].url.endswith(f"/discussion/messages/{root.id}/fil#m{reply.id}")
+    assert find.keys(make_member("Curieux"), "spécialiste associations") == {
+        f"message:{reply.id}"
+    }  # a public group's channel: any signed-in member reads it, so finds it
+
+
+def test_replies_do_not_leave_the_channel_unread_once_read(client, auth, db, room, post_message):
+    from tremplin.groups import chat
+
+    group, channel, _claire, awa, karim = room
+    root = post_message(awa, channel, "On commande ensemble ?")
+    auth.login_as(karim)
+    client.post(f"/discussion/messages/{root.id}/fil", data={"body": "Oui !"})
+    auth.login_as(awa)
+    client.get(f"/groupes/{group.slug}/salons/{channel.slug}")
+    assert chat.unread_counts_for(awa.id).channels_total == 0

@@ -157,9 +157,17 @@ def init_module(app: Flask) -> None:
     from tremplin.groups import search
 
     search.register()
-    from tremplin.groups import account, admin, chat_routes, demo, routes  # noqa: F401  (they register themselves)
+    from tremplin.groups import (  # noqa: F401  (they register themselves)
+        account,
+        admin,
+        attachments,
+        chat_routes,
+        demo,
+        routes,
+    )
 
     admin.register()
+    attachments.register()
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)

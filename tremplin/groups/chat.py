@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tremplin.groups import live, policies, preferences
+from tremplin.groups import live, policies, preferences, push
+from tremplin.groups.attachments import attachment_payload
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -25,6 +26,7 @@ from tremplin.groups.models import (
     Group,
     GroupMembership,
     Message,
+    MessageAttachment,
     MessageReaction,
     NotificationPreference,
     ReadMarker,
@@ -36,6 +38,7 @@ from tremplin.platform.notifications import notify
 from tremplin.platform.realtime import emit_after_commit, user_room
 from tremplin.platform.text import plain_excerpt, render_markdown
 from tremplin.platform.types import utcnow
+from tremplin.platform.uploads import discard_upload
 
 MAX_LENGTH = 4000
 PAGE_SIZE = 50
@@ -56,8 +59,10 @@ class CannotPost(DomainError):
 # --- checks ---------------------------------------------------------------------------
 
 
-def clean_body(body: str | None) -> str:
+def clean_body(body: str | None, allow_empty: bool = False) -> str:
     text = (body or "").strip()
+    if not text and allow_empty:
+        return text
     if not text:
         raise InvalidMessage(_("Votre message est vide : écrivez quelque chose avant d'envoyer."))
     if len(text) > MAX_LENGTH:
@@ -228,6 +233,7 @@ def message_payload(message: Message) -> dict:
         "thread_root_id": message.thread_root_id,
         "reply_count": message.reply_count or 0,
         "reactions": reaction_summary(message) if visible else [],
+        "attachments": [attachment_payload(a) for a in message.attachments] if visible else [],
     }
 
 
@@ -285,13 +291,18 @@ def _count_reply(message: Message, root: Message | None) -> None:
 
 
 def post_to_channel(
-    user: User, channel: Channel, body: str, thread_root: Message | None = None
+    user: User,
+    channel: Channel,
+    body: str,
+    thread_root: Message | None = None,
+    *,
+    attachments: list[MessageAttachment] = (),
 ) -> Message:
     refusal = policies.posting_refusal(user, channel.group)
     if refusal:
         raise CannotPost(refusal)
     _check_thread_root(user, thread_root, channel)
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(attachments))
     check_rate(user)
     candidates = _channel_members(channel.group) if "@" in text or thread_root else []
     message = Message(
@@ -301,6 +312,7 @@ def post_to_channel(
         mentioned_user_ids=find_mentions(text, candidates, user) or None,
         thread_root_id=thread_root.id if thread_root is not None else None,
         reactions=[],
+        attachments=list(attachments),
     )
     db.session.add(message)
     db.session.flush()
@@ -326,12 +338,17 @@ def post_to_channel(
 
 
 def post_to_conversation(
-    user: User, conversation: Conversation, body: str, thread_root: Message | None = None
+    user: User,
+    conversation: Conversation,
+    body: str,
+    thread_root: Message | None = None,
+    *,
+    attachments: list[MessageAttachment] = (),
 ) -> Message:
     if not policies.can_post_in_conversation(user, conversation):
         raise CannotPost(_("Vous ne participez pas à cette conversation."))
     _check_thread_root(user, thread_root, conversation)
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(attachments))
     check_rate(user)
     others = [p.user for p in conversation.participants if p.user_id != user.id]
     message = Message(
@@ -341,6 +358,7 @@ def post_to_conversation(
         mentioned_user_ids=find_mentions(text, others, user) or None,
         thread_root_id=thread_root.id if thread_root is not None else None,
         reactions=[],
+        attachments=list(attachments),
     )
     db.session.add(message)
     db.session.flush()
@@ -444,6 +462,7 @@ def unread_in_channel_for(user_ids: list[int], channel_id: int) -> dict[int, int
 
 def _unread_conditions_for_member():
     return (
+        Message.thread_root_id.is_(None),
         Message.deleted_at.is_(None),
         Message.hidden_at.is_(None),
         or_(
@@ -489,17 +508,19 @@ def _notify_thread(message: Message, root: Message | None, members: list[User]) 
         user = by_id.get(uid)
         if user is None or uid in muted or not policies.can_read_message(user, root):
             continue
-        notify(
-            user,
-            "groups_reply",
-            _l(
-                "%(name)s a répondu dans un fil de %(where)s",
-                name=message.author.public_name,
-                where=where,
-            ),
-            thread_url(root),
-            template="email/groups_mention.txt",
-            excerpt=plain_excerpt(message.body, 300),
+        push.push_notification(
+            notify(
+                user,
+                "groups_reply",
+                _l(
+                    "%(name)s a répondu dans un fil de %(where)s",
+                    name=message.author.public_name,
+                    where=where,
+                ),
+                thread_url(root),
+                template="email/groups_mention.txt",
+                excerpt=plain_excerpt(message.body, 300),
+            )
         )
 
 
@@ -531,6 +552,10 @@ def delete_message(user: User, message: Message) -> Message:
     if not policies.can_delete_message(user, message):
         raise NotAllowed(_("Vous ne pouvez supprimer que vos propres messages."))
     message.deleted_at = utcnow()
+    for attachment in message.attachments:  # the photos leave the disk after the commit
+        discard_upload(attachment.file_name)
+        discard_upload(attachment.thumbnail_name)
+    message.attachments.clear()
     message.body = ""
     message.mentioned_user_ids = None
     message.pinned_at = None
@@ -584,17 +609,19 @@ def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) ->
         user = by_id.get(uid)
         if user is None or uid in muted:
             continue
-        notify(
-            user,
-            "groups_mention",
-            _l(
-                "%(name)s vous a mentionné dans %(where)s",
-                name=message.author.public_name,
-                where=where,
-            ),
-            message_url(message),
-            template="email/groups_mention.txt",
-            excerpt=plain_excerpt(message.body, 300),
+        push.push_notification(
+            notify(
+                user,
+                "groups_mention",
+                _l(
+                    "%(name)s vous a mentionné dans %(where)s",
+                    name=message.author.public_name,
+                    where=where,
+                ),
+                message_url(message),
+                template="email/groups_mention.txt",
+                excerpt=plain_excerpt(message.body, 300),
+            )
         )
 
 
@@ -607,13 +634,15 @@ def _notify_conversation(message: Message, conversation: Conversation, others: l
     for user in others:
         if counts.get(user.id, 0) > 1:
             continue  # already told: they have not read the previous one yet
-        notify(
-            user,
-            "groups_conversation",
-            _l("Nouveau message de %(name)s", name=message.author.public_name),
-            message_url(message),
-            template="email/groups_conversation.txt",
-            excerpt=plain_excerpt(message.body, 300),
+        push.push_notification(
+            notify(
+                user,
+                "groups_conversation",
+                _l("Nouveau message de %(name)s", name=message.author.public_name),
+                message_url(message),
+                template="email/groups_conversation.txt",
+                excerpt=plain_excerpt(message.body, 300),
+            )
         )
 
 
@@ -642,6 +671,7 @@ def history(
         .options(
             joinedload(Message.author),
             selectinload(Message.reactions).joinedload(MessageReaction.user),
+            selectinload(Message.attachments),
         )
     )
     if isinstance(place, Channel):
@@ -671,6 +701,7 @@ def thread_replies(root: Message, after: int | None = None) -> list[Message]:
             joinedload(Message.author),
             joinedload(Message.channel),
             selectinload(Message.reactions).joinedload(MessageReaction.user),
+            selectinload(Message.attachments),
         )
         .order_by(Message.id)
         .limit(THREAD_LIMIT)
@@ -805,8 +836,11 @@ class UnreadCounts:
 
 
 def _unread_conditions(user_id: int, since_column):
+    # Replies live in their threads (their readers are told by a notice): the place's
+    # unread count is about its own messages, which the read marker follows.
     return (
         Message.author_id != user_id,
+        Message.thread_root_id.is_(None),
         Message.deleted_at.is_(None),
         Message.hidden_at.is_(None),
         or_(
@@ -885,6 +919,7 @@ def unread_in_conversation_for(user_ids: list[int], conversation_id: int) -> dic
             and_(
                 Message.conversation_id == ConversationParticipant.conversation_id,
                 Message.author_id != ConversationParticipant.user_id,
+                Message.thread_root_id.is_(None),
                 Message.deleted_at.is_(None),
             ),
         )

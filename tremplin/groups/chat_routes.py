@@ -12,7 +12,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.groups import bp, chat, live, moderation, policies, preferences, reactions
+from tremplin.groups import (
+    attachments,
+    bp,
+    chat,
+    live,
+    moderation,
+    policies,
+    preferences,
+    push,
+    reactions,
+)
 from tremplin.groups.forms import ConversationForm, MessageForm, ReasonForm, ReportForm
 from tremplin.groups.groups import groups_of
 from tremplin.groups.models import (
@@ -59,6 +69,11 @@ def _history_json(place):
     return jsonify(messages=[chat.message_payload(m) for m in messages], has_more=has_more)
 
 
+def _photos():
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    return attachments.store_photos(files) if files else []
+
+
 # --- channels -------------------------------------------------------------------------
 
 
@@ -73,7 +88,12 @@ def channel(slug: str, channel_slug: str):
     if request.method == "POST":
         if form.validate_on_submit():
             with form_errors(form) as outcome:
-                message = chat.post_to_channel(current_user, channel, form.body.data)
+                message = chat.post_to_channel(
+                    current_user,
+                    channel,
+                    form.body.data,
+                    attachments=_photos(),
+                )
             if outcome.ok:
                 return redirect(
                     url_for(
@@ -227,7 +247,9 @@ def conversation(conversation_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             with form_errors(form) as outcome:
-                message = chat.post_to_conversation(current_user, conversation, form.body.data)
+                message = chat.post_to_conversation(
+                    current_user, conversation, form.body.data, attachments=_photos()
+                )
             if outcome.ok:
                 return redirect(
                     url_for(
@@ -539,3 +561,41 @@ def channel_notifications(slug: str, channel_slug: str):
     else:
         flash(outcome.error.message, "error")
     return redirect(url_for("groups.channel", slug=slug, channel_slug=channel_slug))
+
+
+# --- Web Push (opt-in per device) -------------------------------------------------------
+
+
+@bp.route("/groupes/push/cle")
+@login_required
+def push_key():
+    return jsonify(key=push.application_server_key())
+
+
+@bp.route("/groupes/push/abonnement", methods=["POST"])
+@login_required
+def push_subscribe():
+    """This browser asks for push notices (the form fields of its PushSubscription)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with form_errors(form) as outcome:
+        push.subscribe(
+            current_user,
+            request.form.get("endpoint", ""),
+            request.form.get("p256dh", ""),
+            request.form.get("auth", ""),
+        )
+    if not outcome.ok:
+        return jsonify(ok=False, error=outcome.error.message), 400
+    return jsonify(ok=True)
+
+
+@bp.route("/groupes/push/desabonnement", methods=["POST"])
+@login_required
+def push_unsubscribe():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    push.unsubscribe(current_user, request.form.get("endpoint", ""))
+    return jsonify(ok=True)

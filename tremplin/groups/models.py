@@ -215,6 +215,9 @@ class Message(db.Model):
     reactions: Mapped[list[MessageReaction]] = relationship(
         back_populates="message", order_by="MessageReaction.id", cascade="all, delete-orphan"
     )
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        back_populates="message", order_by="MessageAttachment.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_visible(self) -> bool:
@@ -245,6 +248,39 @@ class MessageReaction(db.Model):
 
     message: Mapped[Message] = relationship(back_populates="reactions")
     user: Mapped[User] = relationship()
+
+
+class MessageAttachment(db.Model):
+    """A photo sent with a message: re-encoded by platform.uploads (full size and a
+    thumbnail), served only to those who can read the message."""
+
+    __tablename__ = "message_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), default="image")
+    file_name: Mapped[str] = mapped_column(String(80), unique=True)
+    thumbnail_name: Mapped[str | None] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class PushSubscription(db.Model):
+    """One device (browser) a member opted in for Web Push: where to deliver and the keys
+    to encrypt for it. Removed when the push service answers 404/410."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 NOTIFY_LEVELS = ("all", "mentions", "mute")

@@ -190,6 +190,10 @@ def register() -> None:
         return []
 
     def message_url(message) -> str | None:
+        if message.thread_root_id is not None:  # a reply is read in its thread
+            return safe_url(
+                "groups.thread", message_id=message.thread_root_id, _anchor=f"m{message.id}"
+            )
         if message.channel_id is not None:
             channel = message.channel
             return safe_url(

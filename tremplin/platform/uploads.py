@@ -55,6 +55,7 @@ RULES = {
     "avatar": ImageRule(max_side=512, square=True),
     "logo": ImageRule(max_side=512, square=True),
     "photo": ImageRule(max_side=1600),
+    "thumbnail": ImageRule(max_side=480),
 }
 
 # A resolver answers for the files its module stored: `resolver(name, viewer)` returns
