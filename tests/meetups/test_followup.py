@@ -265,8 +265,10 @@ def test_working_group_minutes_shared_with_the_group(
     client.post(f"/comptes-rendus/{minutes.id}/publier")
     auth.login_as(bob)
     assert client.get(f"/comptes-rendus/{minutes.id}").status_code == 200
+    assert "CR du Café Projets" in client.get(f"/groupes/{group.slug}").text
     auth.login_as(outsider)
     assert client.get(f"/comptes-rendus/{minutes.id}").status_code == 403
+    assert "CR du Café Projets" not in client.get(f"/groupes/{group.slug}").text
     auth.login_as(bob)
     assert client.get(f"/comptes-rendus/nouveau?groupe={group.id}").status_code == 403
 
