@@ -493,3 +493,40 @@ def test_the_summary_page_loads_in_a_fixed_number_of_statements(
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
     assert counts[1] <= 30, counts
+
+
+def test_editing_minutes_keeps_done_actions_and_edits_the_open_ones(client, auth, db, app, evening):
+    claire, awa, jean = evening["claire"], evening["awa"], evening["jean"]
+    with app.test_request_context():
+        minutes = minutes_services.save(
+            claire,
+            minutes_services.MinutesInput(
+                title="CR",
+                held_at=evening["meetup"].starts_at,
+                actions=[
+                    minutes_services.ActionInput("Déjà faite", awa.id),
+                    minutes_services.ActionInput("Encore ouverte", jean.id),
+                ],
+            ),
+            meetup=evening["meetup"],
+        )
+        minutes_services.mark_done(awa, minutes.actions[0])
+        db.session.commit()
+    auth.login_as(claire)
+    form = client.get(f"/comptes-rendus/{minutes.id}/modifier").text
+    assert 'value="Encore ouverte"' in form and 'value="Déjà faite"' not in form
+    client.post(
+        f"/comptes-rendus/{minutes.id}/modifier",
+        data=_minutes_data(
+            **{
+                "actions-0-description": "Encore ouverte, précisée",
+                "actions-0-owner_id": str(jean.id),
+            }
+        ),
+    )
+    db.session.expire_all()
+    actions = db.session.scalars(select(MinutesAction).order_by(MinutesAction.position)).all()
+    assert [(a.description, a.is_done) for a in actions] == [
+        ("Déjà faite", True),
+        ("Encore ouverte, précisée", False),
+    ]
