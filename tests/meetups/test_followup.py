@@ -265,8 +265,10 @@ def test_working_group_minutes_shared_with_the_group(
     client.post(f"/comptes-rendus/{minutes.id}/publier")
     auth.login_as(bob)
     assert client.get(f"/comptes-rendus/{minutes.id}").status_code == 200
+    assert "CR du Café Projets" in client.get(f"/groupes/{group.slug}").text
     auth.login_as(outsider)
     assert client.get(f"/comptes-rendus/{minutes.id}").status_code == 403
+    assert "CR du Café Projets" not in client.get(f"/groupes/{group.slug}").text
     auth.login_as(bob)
     assert client.get(f"/comptes-rendus/nouveau?groupe={group.id}").status_code == 403
 
@@ -431,3 +433,100 @@ def test_action_owner_check_is_safe_twice(db, app, evening):
         assert minutes_services.mark_done(evening["awa"], action) is True
         assert minutes_services.mark_done(evening["claire"], action) is False
         assert db.session.get(MinutesAction, action.id).done_by_id == evening["awa"].id
+
+
+def test_the_summary_page_loads_in_a_fixed_number_of_statements(
+    client,
+    auth,
+    db,
+    make_organiser,
+    make_member,
+    make_project,
+    make_meetup,
+    register,
+    make_commitment,
+    count_statements,
+):
+    claire = make_organiser("Claire")
+
+    def evening_of(n):
+        project = make_project(make_member())
+        meetup = make_meetup(
+            organiser=claire, projects=[project], starts_in=timedelta(hours=-3), hours=2
+        )
+        table = ProposalTable(meetup_id=meetup.id, number=1)
+        db.session.add(table)
+        db.session.flush()
+        for i in range(n):
+            member = make_member()
+            register(meetup, member, checked_in=True)
+            db.session.add(
+                TableProposal(table_id=table.id, project_id=project.id, body=f"Idée {i}")
+            )
+            make_commitment(
+                project, member, meetup=meetup, kind=("skills", "time", "premises")[i % 3]
+            )
+        db.session.commit()
+        with client.application.test_request_context():
+            survey = surveys.send(claire, meetup)
+            minutes_services.save(
+                claire,
+                minutes_services.MinutesInput(
+                    title="CR",
+                    held_at=meetup.starts_at,
+                    actions=[minutes_services.ActionInput("Suivre", claire.id)],
+                ),
+                meetup=meetup,
+            )
+            db.session.commit()
+        assert survey.invited_count == n
+        return meetup
+
+    small, big = evening_of(2), evening_of(12)
+    auth.login_as(claire)
+    counts = []
+    for meetup in (small, big):
+        client.get(f"/rencontres/{meetup.id}")  # warm up
+        with count_statements() as counter:
+            page = client.get(f"/rencontres/{meetup.id}")
+        assert page.status_code == 200 and "Le bilan de la soirée" in page.text
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 30, counts
+
+
+def test_editing_minutes_keeps_done_actions_and_edits_the_open_ones(client, auth, db, app, evening):
+    claire, awa, jean = evening["claire"], evening["awa"], evening["jean"]
+    with app.test_request_context():
+        minutes = minutes_services.save(
+            claire,
+            minutes_services.MinutesInput(
+                title="CR",
+                held_at=evening["meetup"].starts_at,
+                actions=[
+                    minutes_services.ActionInput("Déjà faite", awa.id),
+                    minutes_services.ActionInput("Encore ouverte", jean.id),
+                ],
+            ),
+            meetup=evening["meetup"],
+        )
+        minutes_services.mark_done(awa, minutes.actions[0])
+        db.session.commit()
+    auth.login_as(claire)
+    form = client.get(f"/comptes-rendus/{minutes.id}/modifier").text
+    assert 'value="Encore ouverte"' in form and 'value="Déjà faite"' not in form
+    client.post(
+        f"/comptes-rendus/{minutes.id}/modifier",
+        data=_minutes_data(
+            **{
+                "actions-0-description": "Encore ouverte, précisée",
+                "actions-0-owner_id": str(jean.id),
+            }
+        ),
+    )
+    db.session.expire_all()
+    actions = db.session.scalars(select(MinutesAction).order_by(MinutesAction.position)).all()
+    assert [(a.description, a.is_done) for a in actions] == [
+        ("Déjà faite", True),
+        ("Encore ouverte, précisée", False),
+    ]

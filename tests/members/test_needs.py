@@ -87,12 +87,15 @@ def test_contact_details_are_shown_only_after_acceptance(client, auth, db, story
     response = client.post(f"/propositions/{stored.id}/accepter")
     assert response.status_code == 302
     team_view = client.get(f"/besoins/{story.need.id}").text
-    assert "jean@exemple.fr" in team_view and "01 99 00 22 22" in team_view
+    assert "jean@exemple.fr" in team_view
+    # Phones are "Moi seulement" by default: the mise en relation honours it (#21).
+    assert "01 99 00 22 22" not in team_view
     assert "jean@exemple.fr" in client.get(f"/membres/{story.jean.id}").text
 
     auth.login_as(story.jean)
     helper_view = client.get(f"/besoins/{story.need.id}").text
-    assert "awa@exemple.fr" in helper_view and "01 99 00 11 11" in helper_view
+    assert "awa@exemple.fr" in helper_view
+    assert "01 99 00 11 11" not in helper_view  # "Moi seulement" holds after the mise en relation
     assert "awa@exemple.fr" in client.get(f"/membres/{story.awa.id}").text
 
     # Nobody else: not a bystander, not even the teammate who did not accept.

@@ -230,7 +230,9 @@ def test_the_address_becomes_free_again(client, db, nadia_world, make_member):
     assert newcomer.id != nadia_world.nadia.id
 
 
-def test_a_lone_owners_project_stays_under_membre_supprime(client, auth, db, make_member):
+def test_a_lone_owners_project_is_hidden_not_left_under_membre_supprime(
+    client, auth, db, make_member
+):
     awa = auth.login_as(make_member("Awa Solitaire", email="awa.seule@exemple.fr"))
     client.post(
         "/projets/nouveau",
@@ -243,8 +245,10 @@ def test_a_lone_owners_project_stays_under_membre_supprime(client, auth, db, mak
     )
     project = db.session.scalar(select(Project))
     client.post("/compte/supprimer", data={"password": DEFAULT_PASSWORD, "confirm": "y"})
-    page = client.get(f"/projets/{project.id}").text
-    assert "Projet d’Awa" in page and "Membre supprimé" in page
-    assert "Awa Solitaire" not in page
+    # Nobody carries it any more: hidden (#21), kept for the organisers to decide.
+    assert client.get(f"/projets/{project.id}").status_code in (302, 403, 404)
+    assert "Projet d’Awa" not in client.get("/projets").text
+    db.session.expire_all()
+    assert db.session.get(Project, project.id).orphaned_at is not None
     assert db.session.scalar(text("select count(*) from project_members")) == 1
     assert awa.id == project.owner_id

@@ -161,6 +161,15 @@ def open_actions_before(group_id: int | None, before: datetime) -> list[MinutesA
     return list(db.session.scalars(_series(stmt, group_id)))
 
 
+def group_minutes(group_id: int, *, drafts: bool = False) -> list[Minutes]:
+    """A group's minutes, latest first: its meetings' and its meetups'; the published ones
+    shared with the group (every one, drafts included, for its organisers)."""
+    stmt = _series(select(Minutes), group_id).order_by(Minutes.held_at.desc()).limit(20)
+    if not drafts:
+        stmt = stmt.where(Minutes.state == MINUTES_PUBLISHED, Minutes.share_with_group)
+    return list(db.session.scalars(stmt))
+
+
 def open_actions_of(user) -> list[MinutesAction]:
     """A member's actions still to do (their dashboard)."""
     return list(

@@ -52,14 +52,27 @@ def my_opportunities(user) -> dict:
 def group_meetups(group, user) -> dict | None:
     meetups = upcoming_meetups(user, limit=3, group_id=group.id, include_cancelled=False)
     can_create = policies.can_create_meetup(user, group)
-    if not meetups and not can_create:
+    minutes = shared_minutes(group, user)
+    if not meetups and not can_create and not minutes:
         return None
     return {
         "meetups": meetups,
         "counts": counts_for([m.id for m in meetups]),
         "can_create": can_create,
+        "can_write_minutes": policies.can_write_minutes(user, None, group),
+        "minutes": minutes,
         "group": group,
     }
+
+
+def shared_minutes(group, user, limit: int = 3):
+    """The group's latest minutes its members may read (published and shared with the
+    group, or all of them for its organisers)."""
+    from tremplin.meetups.minutes import group_minutes
+
+    if not policies.in_group(user, group) and not policies.can_write_minutes(user, None, group):
+        return []
+    return group_minutes(group.id, drafts=policies.can_write_minutes(user, None, group))[:limit]
 
 
 def register() -> None:

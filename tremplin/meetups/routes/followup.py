@@ -113,15 +113,27 @@ def edit_minutes(minutes_id: int):
     minutes = _minutes_or_404(minutes_id)
     if not policies.can_write_minutes(current_user, minutes.meetup, minutes.group):
         abort(403)
-    form = MinutesForm(obj=minutes) if request.method == "GET" else MinutesForm()
-    form.set_owners(minutes_services.owner_choices(minutes.meetup, minutes.group))
     if request.method == "GET":
-        form.held_at.data = in_paris(minutes.held_at).replace(tzinfo=None)
-        open_actions = [a for a in minutes.actions if not a.is_done]
-        for entry, action in zip(form.actions, open_actions, strict=False):
-            entry.form.description.data = action.description
-            entry.form.owner_id.data = action.owner_id or 0
-            entry.form.due_on.data = action.due_on
+        # Only the open actions are edited (done ones stay as they are), plus blank rows.
+        rows = [
+            {"description": a.description, "owner_id": a.owner_id or 0, "due_on": a.due_on}
+            for a in minutes.actions
+            if not a.is_done
+        ]
+        form = MinutesForm(
+            data={
+                "title": minutes.title,
+                "held_at": in_paris(minutes.held_at).replace(tzinfo=None),
+                "attendees": minutes.attendees,
+                "body": minutes.body,
+                "decisions": minutes.decisions,
+                "share_with_group": minutes.share_with_group,
+                "actions": rows + [{}, {}],
+            }
+        )
+    else:
+        form = MinutesForm()
+    form.set_owners(minutes_services.owner_choices(minutes.meetup, minutes.group))
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             minutes_services.save(current_user, _minutes_input(form), minutes=minutes)
