@@ -1,7 +1,7 @@
 """platform: server errors
 
 Revision ID: 0015
-Revises: 0007
+Revises: 0016
 Create Date: 2026-12-03 13:55:10.813783
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0007"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
