@@ -2,6 +2,8 @@
 
 Revision ID: 0015
 Revises: 0014
+
+Revises: 0016
 Create Date: 2026-12-03 13:55:10.813783
 
 """
@@ -13,6 +15,8 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = "0015"
 down_revision = '0014'
+
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

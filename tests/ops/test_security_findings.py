@@ -58,6 +58,18 @@ def test_ids_at_and_beyond_the_largest_key_are_404s_not_500s(client, make_member
     assert client.get("/projets/1").status_code == 404  # small ids reach the view
 
 
+def test_numbers_in_query_and_form_values_beyond_the_largest_key_are_ignored(
+    client, auth, make_member
+):
+    auth.login_as(make_member(site_role="admin"))
+    for path in [
+        f"/rencontres?groupe={HUGE}",
+        f"/messages/nouveau?avec={HUGE}",
+        f"/rencontres?groupe=-{HUGE}",
+    ]:
+        assert client.get(path).status_code in (200, 302, 404), path  # as for "?groupe=abc"
+
+
 @pytest.mark.parametrize("page", [HUGE, "abc", "0", "-1", "1.5", "٣", "2" * 11])
 def test_a_page_number_out_of_range_or_garbage_is_a_400(client, auth, make_member, page):
     auth.login_as(make_member())

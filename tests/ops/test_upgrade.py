@@ -14,10 +14,13 @@ upgrade does. Downgrades are checked step by step on an empty schema.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy.exc import SAWarning
 
 from tests.kit.app import TEST_DATABASE, base_config, ensure_pg_database, pg_sqlalchemy_url
 from tests.ops.snapshot import figures, ledger_balances
@@ -87,7 +90,10 @@ def _copy_rows(source_url: str, target_url: str) -> dict[str, list[str]]:
             dst.exec_driver_sql("PRAGMA foreign_keys=OFF")
         else:
             dst.exec_driver_sql("SET session_replication_role = replica")
-        for table in old.sorted_tables:  # parents first
+        with warnings.catch_warnings():  # the one FK cycle is why the checks are off
+            warnings.simplefilter("ignore", SAWarning)
+            ordered = old.sorted_tables  # parents first
+        for table in ordered:
             if table.name == "alembic_version" or table.name not in new.tables:
                 continue
             columns = [c.name for c in table.columns]

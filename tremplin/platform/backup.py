@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from tremplin.platform.extensions import db
+from tremplin.platform.jobs import periodic
 
 FORMAT = "tremplin-backup"
 VERSION = 1
@@ -401,6 +402,20 @@ def restore_backup(app: Flask | None = None, archive: Path | str = "") -> dict:
     if search is not None:
         search.indexer.rebuild()
     return manifest
+
+
+# --- the daily backup ---------------------------------------------------------------------
+
+
+@periodic(minute="17", hour="3")  # 03:17 UTC, a quiet hour in France
+def daily_backup() -> None:
+    """A backup, then retention (BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY). Safe twice: a
+    second run the same day makes a second archive that retention folds into the day's."""
+    if not current_app.config.get("BACKUP_DAILY", True):
+        return
+    path = create_backup()
+    removed = prune()
+    current_app.logger.info("backup: %s written, %d pruned", path.name, len(removed))
 
 
 # --- `flask backup …` ---------------------------------------------------------------------

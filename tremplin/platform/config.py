@@ -110,6 +110,7 @@ def load_config(instance_path: Path) -> dict:
         "SEARCH_INDEX_IN_RAM": False,
         # Backups (`flask backup …` and the daily job): where, how many kept, when too old.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance_path / "backups")),
+        "BACKUP_DAILY": _bool("BACKUP_DAILY", True),  # the job runner's 03:17 UTC backup
         "BACKUP_KEEP_DAILY": int(os.environ.get("BACKUP_KEEP_DAILY", 7)),
         "BACKUP_KEEP_WEEKLY": int(os.environ.get("BACKUP_KEEP_WEEKLY", 4)),
         "BACKUP_MAX_AGE_HOURS": int(os.environ.get("BACKUP_MAX_AGE_HOURS", 26)),

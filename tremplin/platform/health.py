@@ -27,7 +27,7 @@ from flask import Flask, current_app, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from tremplin.platform import backup, bp
+from tremplin.platform import backup, bp, jobs
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow
 
@@ -107,20 +107,48 @@ def check_backup() -> Check | None:
     return Check(True, "no backup yet (new instance)")
 
 
-# The job runner's heartbeat: a callable answering its age in seconds (None: never seen),
-# installed by the job runner wiring below; None when the instance runs without a runner.
-_heartbeat_age: dict[str, Callable[[], float | None] | None] = {"reader": None}
+# --- the job runner's heartbeat ------------------------------------------------------------
+# Kept in the runner's own storage (SQLite under instance/, or Redis), which every host
+# shares: the runner writes it every minute, and on demand when a probe finds it stale.
+HEARTBEAT_KEY = "tremplin:heartbeat"
+PROBE_KEY = "tremplin:heartbeat-probe"
+
+
+def _beat() -> None:
+    jobs.huey.put(HEARTBEAT_KEY, time.time())
+
+
+@jobs.periodic(minute="*")
+def heartbeat() -> None:
+    """Every minute: the runner is alive."""
+    _beat()
+
+
+@jobs.job(retries=0)
+def heartbeat_probe() -> None:
+    """Queued by a readiness check that found the heartbeat stale: a runner that comes
+    back answers it at once, without waiting for the next minute."""
+    _beat()
+
+
+def heartbeat_age() -> float | None:
+    beat = jobs.huey.get(HEARTBEAT_KEY, peek=True)
+    return None if beat is None else max(0.0, time.time() - float(beat))
 
 
 def check_jobs() -> Check | None:
-    reader = _heartbeat_age["reader"]
-    if reader is None:
-        return None
-    try:
-        age = reader()
-    except Exception as exc:
-        return Check(False, f"job runner unreachable: {exc.__class__.__name__}")
+    if current_app.config.get("JOBS_MODE") != "queue":
+        return None  # jobs run inline (tests): there is no runner to wait for
     limit = current_app.config["HEALTH_HEARTBEAT_MAX_AGE"]
+    try:
+        age = heartbeat_age()
+        if age is None or age > limit:
+            probed = jobs.huey.get(PROBE_KEY, peek=True)  # at most one probe per period
+            if probed is None or time.time() - float(probed) > limit:
+                jobs.huey.put(PROBE_KEY, time.time())
+                heartbeat_probe.enqueue()
+    except Exception as exc:
+        return Check(False, f"job runner storage unreachable: {exc.__class__.__name__}")
     if age is None:
         return Check(False, "job runner: no heartbeat yet")
     if age > limit:

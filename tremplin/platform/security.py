@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Request, Response, abort, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
 
 # The largest id our tables hold: their keys are INTEGER, 32 bits on PostgreSQL (SQLite's
@@ -29,6 +30,22 @@ class BoundedIntegerConverter(IntegerConverter):
         if len(value) > len(str(MAX_ID)):  # also spares int() a 5,000-digit string
             raise ValidationError()
         return super().to_python(value)
+
+
+class BoundedArguments(ImmutableMultiDict):
+    """Query and form values: `get(name, type=int)` treats a number beyond MAX_ID like any
+    value that is not a number (the default), so no view hands one to the database."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002  (Werkzeug's signature)
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and value is not default:
+            if not -MAX_ID <= value <= MAX_ID:
+                return default
+        return value
+
+
+class BoundedRequest(Request):
+    parameter_storage_class = BoundedArguments
 
 
 def check_page_arguments() -> None:
@@ -140,6 +157,7 @@ def socketio_origin_allowed(app: Flask):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = BoundedRequest
     app.before_request(check_page_arguments)
     app.wsgi_app = SocketHeaders(app.wsgi_app, app)
 
