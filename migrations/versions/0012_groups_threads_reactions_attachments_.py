@@ -4,7 +4,6 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03 14:01:43.362754
 
-Revises: 0016
 Create Date: 2026-12-03 14:25:55.056717
 
 """
@@ -16,7 +15,6 @@ import sqlalchemy as sa
 revision = '0012'
 down_revision = '0011'
 
-down_revision = '0016'
 branch_labels = None
 depends_on = None
 

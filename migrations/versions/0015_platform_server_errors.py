@@ -3,7 +3,6 @@
 Revision ID: 0015
 Revises: 0014
 
-Revises: 0016
 Create Date: 2026-12-03 13:55:10.813783
 
 """
@@ -16,7 +15,6 @@ import sqlalchemy as sa
 revision = "0015"
 down_revision = '0014'
 
-down_revision = "0016"
 branch_labels = None
 depends_on = None
 
