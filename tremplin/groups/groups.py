@@ -14,7 +14,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tremplin.groups import live, policies, signals
 from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
-from tremplin.groups.moderation import log, needs_second_organiser, request_confirmation
+from tremplin.groups.moderation import (
+    apply_role,
+    log,
+    needs_second_organiser,
+    request_confirmation,
+)
+from tremplin.groups.roster import group_rooms, organisers  # noqa: F401  (groups' interface)
 from tremplin.platform import accounts
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
@@ -226,20 +232,6 @@ def _require_charter(group: Group, accepted: bool) -> None:
         raise CharterNotAccepted(_("Acceptez la charte du groupe pour le rejoindre."))
 
 
-def organisers(group: Group) -> list[GroupMembership]:
-    return list(
-        db.session.scalars(
-            select(GroupMembership)
-            .options(joinedload(GroupMembership.user))
-            .where(
-                GroupMembership.group_id == group.id,
-                GroupMembership.role == "organiser",
-                GroupMembership.state == "active",
-            )
-        )
-    )
-
-
 def join(user: User, group: Group, *, accept_charter: bool, message: str = "") -> GroupMembership:
     """Join a public group at once; ask to join a private one (its organisers decide)."""
     membership = policies.get_membership(user, group)
@@ -409,10 +401,6 @@ def leave(user: User, group: Group) -> None:
     live.revoke_rooms(db.session, user.id, group_rooms(group))
 
 
-def group_rooms(group: Group) -> list[str]:
-    return [live.group_room(group.id)] + [live.channel_room(c.id) for c in group.channels]
-
-
 def set_role(actor: User, group: Group, target: User, role: str, reason: str = "") -> bool:
     """Make a member an organiser or a resource person, or back to member. Taking the
     role away from an organiser, or making someone organiser when the group already has
@@ -441,26 +429,6 @@ def set_role(actor: User, group: Group, target: User, role: str, reason: str = "
         return False
     apply_role(actor, group, membership, role)
     return True
-
-
-def apply_role(
-    actor: User,
-    group: Group,
-    membership: GroupMembership,
-    role: str,
-    confirmed_by: User | None = None,
-) -> None:
-    previous = membership.role
-    membership.role = role
-    log(
-        group,
-        actor,
-        "role_changed",
-        target=membership.user,
-        confirmed_by=confirmed_by,
-        details={"from": previous, "to": role},
-    )
-    db.session.flush()
 
 
 # --- reading --------------------------------------------------------------------------

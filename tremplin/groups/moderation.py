@@ -23,6 +23,7 @@ from tremplin.groups.models import (
     ModerationLogEntry,
     ModerationRequest,
 )
+from tremplin.groups.roster import group_rooms, organisers
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
@@ -147,7 +148,6 @@ def request_confirmation(
         details={"action": action, "request_id": request.id, **(params or {})},
     )
     url = url_for("groups.moderation", slug=group.slug, _anchor="confirmations")
-    from tremplin.groups.groups import organisers
 
     for organiser in organisers(group):
         if organiser.user_id in (actor.id, target.id):
@@ -225,8 +225,6 @@ def confirm_request(actor: User, group: Group, request_id: int) -> None:
             raise DomainError(_("Ce message n'existe plus."))
         _apply_hide(requester, message, request.reason, actor)
     elif request.action == "role_changed":
-        from tremplin.groups.groups import apply_role
-
         membership = policies.active_membership(target, group)
         if membership is None:
             raise DomainError(_("Cette personne n'est plus membre du groupe."))
@@ -283,7 +281,6 @@ def report(user: User, message: Message, reason: str, details: str = "") -> Mess
     )
     db.session.add(item)
     db.session.flush()
-    from tremplin.groups.groups import organisers
 
     url = url_for("groups.moderation", slug=group.slug, _anchor="signalements")
     for organiser in organisers(group):
@@ -538,7 +535,6 @@ def _apply_ban(
         confirmed_by=confirmed_by,
         details={"days": days, "until": membership.banned_until.isoformat() if days else None},
     )
-    from tremplin.groups.groups import group_rooms
 
     live.revoke_rooms(db.session, target.id, group_rooms(group))
     notify(
@@ -602,3 +598,23 @@ def sanctioned_members(group: Group) -> list[GroupMembership]:
             )
         )
     ]
+
+
+def apply_role(
+    actor: User,
+    group: Group,
+    membership: GroupMembership,
+    role: str,
+    confirmed_by: User | None = None,
+) -> None:
+    previous = membership.role
+    membership.role = role
+    log(
+        group,
+        actor,
+        "role_changed",
+        target=membership.user,
+        confirmed_by=confirmed_by,
+        details={"from": previous, "to": role},
+    )
+    db.session.flush()
