@@ -5,7 +5,7 @@ On PostgreSQL: the `search` schema with its documents and words tables, GIN inde
 pg_trgm extensions (see tremplin/search/pg_schema.py). On SQLite: nothing (Whoosh).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0016
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -16,7 +16,7 @@ from tremplin.search import pg_schema
 
 # revision identifiers, used by Alembic.
 revision = "0010"
-down_revision = "0007"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -52,6 +52,7 @@ __all__ = [
     "Removal",
     "SearchBackend",
     "service",
+    "word_family",
     # what a module's search.py uses to describe its documents
     "ANYONE",
     "MEMBERS",
@@ -109,6 +110,15 @@ def register_type(doc_type: DocumentType) -> None:
     """Make a new kind of object searchable (each module calls it from its own
     `search.py`, in its `init_module`)."""
     registry.register(doc_type)
+
+
+def word_family(text: str) -> set[str]:
+    """The index terms of `text` under the French analysis search uses (accents folded,
+    stemmed, word families joined): two texts share a word family when these sets meet.
+    Other modules match words with it (e.g. a need's words and a member's skills)."""
+    from tremplin.search.analysis import FRENCH
+
+    return {token.text for token in FRENCH(text or "")}
 
 
 def service() -> SearchService:
