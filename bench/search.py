@@ -370,10 +370,12 @@ def main() -> int:
             started = time.perf_counter()
             pg = pg_index(engine, docs)
             pg_build = time.perf_counter() - started
+            print(f"  PostgreSQL indexed in {pg_build:.1f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="tremplin-bench-search-") as tmp:
         started = time.perf_counter()
         backend = whoosh_index(Path(tmp) / "whoosh", docs)
         whoosh_build = time.perf_counter() - started
+        print(f"  Whoosh indexed in {whoosh_build:.1f} s", flush=True)
         started = time.perf_counter()
         conn = fts_index(Path(tmp) / "fts.sqlite3", docs)
         fts_build = time.perf_counter() - started
@@ -404,7 +406,8 @@ def main() -> int:
             print(
                 f"{kind:<8}{w50:>10.1f}ms{w95:>7.1f}ms{p50:>7.1f}ms{p95:>7.1f}ms"
                 f"{f50:>8.2f}ms{f95:>6.2f}ms{w95 / f95:>8.1f}x{p95 / f95:>9.1f}x"
-                f"   {w_found}/{p_found}/{f_found}"
+                f"   {w_found}/{p_found}/{f_found}",
+                flush=True,
             )
         # The first search after a commit opens a new searcher and rebuilds its cached
         # filter sets (acl, facets): what a query pays right after someone writes.

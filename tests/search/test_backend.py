@@ -44,6 +44,7 @@ def backend(request):
     pg = PostgresBackend(engine)
     pg.clear()
     yield pg
+    pg.clear()  # the app tests that follow on this database start from an empty index
     engine.dispose()
 
 

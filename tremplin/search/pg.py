@@ -461,7 +461,6 @@ class PostgresBackend:
             else "score DESC, d.date DESC NULLS LAST, d.uid"
         )
         faceted = bool(spec.facets or spec.date_facets)
-        counted = "" if faceted else ", count(*) OVER () AS total"
         marks = ""
         if spec.highlight:
             # Snippets of the page's hits only, in the same statement (highlighted as
@@ -480,7 +479,7 @@ class PostgresBackend:
                 text(
                     "WITH page AS (SELECT d.uid, d.id, d.type, d.title, d.tags, d.body, "
                     "d.subtitle, d.themes, d.territory, d.stages, d.date, "
-                    f"({rank}) * d.boost AS score{counted}, "
+                    f"({rank}) * d.boost AS score, "
                     "replace(replace(replace(d.title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
                     " AS title_e, replace(replace(replace(left(d.body, "
                     f"{HIGHLIGHT_CHARS}), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') AS body_e, "
@@ -491,7 +490,9 @@ class PostgresBackend:
                 ),
                 params,
             ).all()
-            total = rows[0].total if rows and not faceted else 0
+            # Without facets, the total is what was collected, as Whoosh reports it
+            # (enough to tell "none" or "few"; no count of every match to pay for).
+            total = (page - 1) * spec.per_page + len(rows)
             facets: dict[str, list[tuple[str, int]]] = {}
             if faceted:
                 facets, total = self._facet_counts(conn, spec, where, params)
