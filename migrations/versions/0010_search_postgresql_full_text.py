@@ -7,7 +7,6 @@ pg_trgm extensions (see tremplin/search/pg_schema.py). On SQLite: nothing (Whoos
 Revision ID: 0010
 Revises: 0009
 
-Revises: 0016
 Create Date: 2026-12-03 13:50:00
 
 """
@@ -20,7 +19,6 @@ from tremplin.search import pg_schema
 revision = "0010"
 down_revision = '0009'
 
-down_revision = "0016"
 branch_labels = None
 depends_on = None
 
