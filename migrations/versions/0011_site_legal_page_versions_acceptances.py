@@ -1,7 +1,7 @@
 """site: legal page versions, acceptances
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0016
 Create Date: 2026-12-03 13:36:33.011155
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0007'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

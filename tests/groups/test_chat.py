@@ -113,6 +113,38 @@ def test_mentions_notify_the_member_named(client, auth, db, restaurant, outbox):
     assert '<span class="mention">@Karim Benali</span>' in page.text
 
 
+def test_a_mention_notice_is_written_in_the_language_of_the_member_named(
+    client, auth, db, restaurant, make_member, outbox
+):
+    """Awa writes in French; John reads Tremplin in English: his notice and e-mail are in
+    English, and a French reader named in the same message gets hers in French."""
+    group, claire, awa, karim = restaurant
+    from tremplin.groups.models import GroupMembership
+    from tremplin.platform.notifications import set_consents
+
+    john = make_member("John Smith", locale="en")
+    db.session.add(GroupMembership(group=group, user=john, joined_at=utcnow()))
+    set_consents(john, ["groups_mention"])
+    db.session.commit()
+    auth.login_as(awa)
+    client.post(
+        f"/groupes/{group.slug}/salons/financement",
+        data={"body": "@John Smith et @Karim Benali, une idée pour le local ?"},
+    )
+    notes = dict(db.session.execute(select(Notification.user_id, Notification.text)).all())
+    assert notes[john.id] == "Awa Diallo mentioned you in #Financement"
+    assert notes[karim.id] == "Awa Diallo vous a mentionné dans #Financement"
+    mail = outbox.to(john.email)[-1]
+    assert mail.subject == "Awa Diallo mentioned you in #Financement"
+    opened = open_conversation([awa, john])
+    db.session.commit()
+    client.post(f"/messages/{opened.id}", data={"body": "@John Smith bonjour !"})
+    texts = db.session.scalars(
+        select(Notification.text).where(Notification.user_id == john.id)
+    ).all()
+    assert "New message from Awa Diallo" in texts
+
+
 def test_new_accounts_are_limited_to_a_few_messages_a_minute_with_a_notice(
     client, auth, db, app, restaurant
 ):

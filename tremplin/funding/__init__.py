@@ -60,6 +60,9 @@ _register_hooks()
 
 
 def init_module(app: Flask) -> None:
+    from tremplin.funding import search
+
+    search.register()
     from tremplin.funding import cli, manage_routes, routes, webhooks  # noqa: F401  (attach to bp)
     from tremplin.funding.templating import init_app as init_templating
 

@@ -12,7 +12,6 @@ import functools
 from contextlib import nullcontext
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tremplin.platform import notifications
@@ -61,12 +60,7 @@ def link(endpoint: str, **values) -> str:
 
 
 def _in_app(user, kind: str, text, url: str | None, **email) -> None:
-    if user is None or user.is_deleted:
-        return
-    with force_locale(user.locale or "fr"):
-        message = str(text)
-        subject = str(email.pop("subject", text))
-    notifications.notify(user, kind, message, url, email_subject=subject, **email)
+    notifications.notify(user, kind, text, url, **email)
 
 
 def _mail(user, subject, template: str, **context) -> None:
@@ -288,7 +282,7 @@ def campaign_update(pledge, campaign, item) -> None:
             news=item.title,
         ),
         path("funding.campaign", campaign_id=campaign.id, _anchor=f"actualite-{item.id}"),
-        email_template="email/funding_update.txt",
+        template="email/funding_update.txt",
         update=item,
         campaign=campaign,
     )

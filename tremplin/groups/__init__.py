@@ -25,11 +25,14 @@ from tremplin.groups.chat import (
 )
 from tremplin.groups.groups import groups_of
 from tremplin.groups.policies import (
+    can_moderate,
     can_read_channel,
     can_read_conversation,
     can_read_group,
     can_read_message,
+    is_member,
 )
+from tremplin.groups.search import readable_group_ids
 from tremplin.platform.hooks import (
     DashboardPanel,
     NavItem,
@@ -51,6 +54,9 @@ __all__ = [
     "can_read_conversation",
     "can_read_group",
     "can_read_message",
+    "can_moderate",
+    "is_member",
+    "readable_group_ids",
     "groups_of",
     "unread_counts",
     "GroupPanel",
@@ -131,6 +137,9 @@ DEFAULTS = {
 
 
 def init_module(app: Flask) -> None:
+    from tremplin.groups import search
+
+    search.register()
     from tremplin.groups import account, admin, chat_routes, demo, routes  # noqa: F401  (they register themselves)
 
     admin.register()

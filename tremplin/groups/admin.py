@@ -165,7 +165,7 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
         notify(
             target,
             "groups_membership",
-            _(
+            _l(
                 "Vous animez désormais le groupe « %(group)s ». Relisez et acceptez sa charte "
                 "pour y écrire.",
                 group=group.name,
@@ -176,7 +176,7 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
         notify(
             target,
             "groups_membership",
-            _("Vous animez désormais le groupe « %(group)s ».", group=group.name),
+            _l("Vous animez désormais le groupe « %(group)s ».", group=group.name),
             url_for("groups.group", slug=group.slug),
         )
     db.session.flush()

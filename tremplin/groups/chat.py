@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, g, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -333,7 +334,7 @@ def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) ->
     where = (
         f"#{message.channel.name}"
         if message.channel_id is not None
-        else _("une conversation privée")
+        else _l("une conversation privée")
     )
     for uid in sorted(ids):
         user = by_id.get(uid)
@@ -342,13 +343,13 @@ def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) ->
         notify(
             user,
             "groups_mention",
-            _(
+            _l(
                 "%(name)s vous a mentionné dans %(where)s",
                 name=message.author.public_name,
                 where=where,
             ),
             message_url(message),
-            email_template="email/groups_mention.txt",
+            template="email/groups_mention.txt",
             excerpt=plain_excerpt(message.body, 300),
         )
 
@@ -365,9 +366,9 @@ def _notify_conversation(message: Message, conversation: Conversation, others: l
         notify(
             user,
             "groups_conversation",
-            _("Nouveau message de %(name)s", name=message.author.public_name),
+            _l("Nouveau message de %(name)s", name=message.author.public_name),
             message_url(message),
-            email_template="email/groups_conversation.txt",
+            template="email/groups_conversation.txt",
             excerpt=plain_excerpt(message.body, 300),
         )
 

@@ -8,6 +8,7 @@ import unicodedata
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -162,7 +163,7 @@ def publish_charter(actor: User, group: Group, body: str) -> GroupCharter:
         notify(
             membership.user,
             "groups_membership",
-            _(
+            _l(
                 "La charte du groupe « %(group)s » a changé : relisez-la et acceptez-la pour "
                 "continuer à écrire.",
                 group=group.name,
@@ -263,13 +264,13 @@ def join(user: User, group: Group, *, accept_charter: bool, message: str = "") -
             notify(
                 organiser.user,
                 "groups_membership",
-                _(
+                _l(
                     "%(name)s demande à rejoindre le groupe « %(group)s »",
                     name=user.public_name,
                     group=group.name,
                 ),
                 url,
-                email_template="email/groups_membership.txt",
+                template="email/groups_membership.txt",
                 group_name=group.name,
                 request_message=membership.request_message,
             )
@@ -293,7 +294,9 @@ def approve_request(actor: User, group: Group, membership_id: int) -> GroupMembe
     notify(
         membership.user,
         "groups_membership",
-        _("Bienvenue ! Votre demande pour rejoindre « %(group)s » est acceptée.", group=group.name),
+        _l(
+            "Bienvenue ! Votre demande pour rejoindre « %(group)s » est acceptée.", group=group.name
+        ),
         url_for("groups.group", slug=group.slug),
     )
     db.session.flush()
@@ -310,7 +313,7 @@ def decline_request(actor: User, group: Group, membership_id: int) -> None:
     notify(
         user,
         "groups_membership",
-        _("Votre demande pour rejoindre « %(group)s » n'a pas été retenue.", group=group.name),
+        _l("Votre demande pour rejoindre « %(group)s » n'a pas été retenue.", group=group.name),
         url_for("groups.index"),
     )
     db.session.flush()
@@ -338,13 +341,13 @@ def invite(actor: User, group: Group, email: str) -> None:
     notify(
         user,
         "groups_membership",
-        _(
+        _l(
             "%(name)s vous invite à rejoindre le groupe « %(group)s »",
             name=actor.public_name,
             group=group.name,
         ),
         url_for("groups.group", slug=group.slug),
-        email_template="email/groups_membership.txt",
+        template="email/groups_membership.txt",
         group_name=group.name,
         request_message=None,
     )

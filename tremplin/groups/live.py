@@ -8,15 +8,13 @@ this process's memory. It never decides access: policies do.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tremplin.platform.extensions import socketio
-
-_AFTER_COMMIT = "tremplin_groups_after_commit"
+from tremplin.platform.transactions import after_commit
 
 
 def group_room(group_id: int) -> str:
@@ -29,27 +27,6 @@ def channel_room(channel_id: int) -> str:
 
 def conversation_room(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
-
-
-# --- run something once the transaction is committed ---------------------------------
-
-
-def after_commit(session: Session, func: Callable[[], None]) -> None:
-    session.info.setdefault(_AFTER_COMMIT, []).append(func)
-
-
-@event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
-    for func in session.info.pop(_AFTER_COMMIT, None) or ():
-        try:
-            func()
-        except Exception:  # noqa: BLE001 - the data is committed; a socket hiccup must not fail the request
-            current_app.logger.exception("groups: after-commit callback failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
 
 
 # --- presence -------------------------------------------------------------------------

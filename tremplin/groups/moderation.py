@@ -150,14 +150,14 @@ def request_confirmation(
         notify(
             organiser.user,
             "groups_moderation",
-            _(
+            _l(
                 "%(name)s demande votre confirmation pour une action de modération dans "
                 "« %(group)s »",
                 name=actor.public_name,
                 group=group.name,
             ),
             url,
-            email_template="email/groups_moderation.txt",
+            template="email/groups_moderation.txt",
             group_name=group.name,
         )
     return request
@@ -285,13 +285,13 @@ def report(user: User, message: Message, reason: str, details: str = "") -> Mess
             notify(
                 organiser.user,
                 "groups_moderation",
-                _(
+                _l(
                     "Un message a été signalé dans « %(group)s » (%(reason)s)",
                     group=group.name,
                     reason=REASON_LABELS[reason],
                 ),
                 url,
-                email_template="email/groups_moderation.txt",
+                template="email/groups_moderation.txt",
                 group_name=group.name,
             )
     return item
@@ -474,11 +474,11 @@ def _apply_mute(
     notify(
         target,
         "groups_moderation",
-        _(
+        _l(
             "Vous êtes en sourdine dans « %(group)s » jusqu'au %(date)s. Motif : %(reason)s",
             group=group.name,
             date=local_datetime(membership.muted_until),
-            reason=reason or _("non précisé"),
+            reason=reason or _l("non précisé"),
         ),
         url_for("groups.moderation", slug=group.slug),
     )
@@ -538,10 +538,10 @@ def _apply_ban(
     notify(
         target,
         "groups_moderation",
-        _(
+        _l(
             "Vous avez été exclu du groupe « %(group)s ». Motif : %(reason)s",
             group=group.name,
-            reason=reason or _("non précisé"),
+            reason=reason or _l("non précisé"),
         ),
         url_for("groups.moderation", slug=group.slug),
     )
@@ -559,7 +559,7 @@ def unban(actor: User, group: Group, target: User) -> None:
     notify(
         target,
         "groups_moderation",
-        _(
+        _l(
             "Votre exclusion du groupe « %(group)s » est levée : vous pouvez le rejoindre à "
             "nouveau.",
             group=group.name,

@@ -200,6 +200,9 @@ def _export(user) -> dict:
 
 
 def init_module(app: Flask) -> None:
+    from tremplin.meetups import search
+
+    search.register()
     from tremplin.meetups import admin, cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
 
     admin.register()

@@ -51,10 +51,12 @@ class Digest:
     opportunities: list[Opportunity] = field(default_factory=list)
     meetups: list[Meetup] = field(default_factory=list)
     projects: list = field(default_factory=list)
+    # open needs the member could help with (members' NeedMatch: need, score, reasons)
+    needs: list = field(default_factory=list)
 
     @property
     def item_count(self) -> int:
-        return len(self.opportunities) + len(self.meetups) + len(self.projects)
+        return len(self.opportunities) + len(self.meetups) + len(self.projects) + len(self.needs)
 
     @property
     def is_empty(self) -> bool:
@@ -121,6 +123,9 @@ def build_digest(user: User, since: datetime, now: datetime | None = None) -> Di
                 .limit(10)
             )
         )
+    from tremplin.members import needs_you_could_help
+
+    digest.needs = needs_you_could_help(user, limit=3)
     return digest
 
 
@@ -222,6 +227,7 @@ def _queue(digest: Digest) -> None:
         opportunity_url=lambda o: absolute_url(url_for("meetups.opportunity", opportunity_id=o.id)),
         meetup_url=lambda m: absolute_url(url_for("meetups.meetup", meetup_id=m.id)),
         project_url=_project_url,
+        need_url=lambda n: absolute_url(url_for("members.need", need_id=n.id)),
         place_text=place_text,
         themes_url=absolute_url(url_for("meetups.subscriptions")),
         settings_url=absolute_url(url_for("platform.account_settings")),

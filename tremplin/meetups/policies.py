@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tremplin.groups.policies import can_moderate, can_read_group, is_member
+from tremplin.groups import can_moderate, can_read_group, is_member
 from tremplin.meetups.models import (
     CONFIRMED,
     IN_PROGRESS,
@@ -19,7 +19,7 @@ from tremplin.meetups.models import (
     ProposalTable,
     SupportCommitment,
 )
-from tremplin.members.policies import is_team_member
+from tremplin.members import is_project_team_member as is_team_member
 from tremplin.platform.policies import is_member as is_site_member
 from tremplin.platform.policies import is_organiser
 from tremplin.platform.types import utcnow

@@ -93,12 +93,21 @@ __all__ = [
     "activity_feed",
     "follow_state",
     "followers_of",
+    "needs_you_could_help",
     # labels
     "STAGE_LABELS",
     "NEED_KIND_LABELS",
     "MILESTONE_LABELS",
     "ROLE_LABELS",
 ]
+
+
+def needs_you_could_help(user, *, limit: int = 3) -> list:
+    """Open needs `user` could help with, best first: `NeedMatch(need, score, reasons)`
+    (the digest carries the top three). Empty for a member who opted out."""
+    from tremplin.members.suggestions import needs_for_member
+
+    return needs_for_member(user, limit=limit)
 
 
 def _register_hooks() -> None:
@@ -124,7 +133,10 @@ _register_hooks()
 
 
 def init_module(app: Flask) -> None:
-    from tremplin.members import admin, impact, project_routes, routes  # noqa: F401  (they attach to bp)
+    from tremplin.members import search
+
+    search.register()
+    from tremplin.members import admin, help_routes, impact, project_routes, routes  # noqa: F401  (they attach to bp)
     from tremplin.members.files import resolve_upload
     from tremplin.platform import uploads
 

@@ -34,8 +34,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tremplin.members.labels import (
+    AVAILABILITIES,
     MILESTONES,
     NEED_KINDS,
+    ORGANISATION_KINDS,
     PROJECT_VISIBILITIES,
     ROLES,
     STAGES,
@@ -312,4 +314,30 @@ class ProjectFilterForm(FlaskForm):
         _l("Département"),
         choices=[("", _l("Tous"))] + departement_choices()[1:],
         validators=[Optional()],
+    )
+
+
+class HelpPreferenceForm(FlaskForm):
+    """How (and whether) a member is suggested to project teams for their needs."""
+
+    opted_out = BooleanField(
+        _l("Ne pas me suggérer"),
+        description=_l(
+            "Les équipes projet ne vous verront plus dans « Qui peut aider ? » et ne pourront "
+            "plus vous inviter ; vous ne verrez plus « Vous pourriez aider »."
+        ),
+    )
+    availability = RadioField(
+        _l("Disponibilité"),
+        choices=AVAILABILITIES,
+        default="available",
+    )
+    organisation_kind = SelectField(
+        _l("J’agis aussi pour une organisation"),
+        choices=[("", _l("Non, à titre personnel")), *ORGANISATION_KINDS],
+        default="",
+        description=_l(
+            "Visible des membres connectés, et seulement pour expliquer une suggestion "
+            "(par exemple un bailleur pour un besoin de local)."
+        ),
     )

@@ -87,3 +87,21 @@ OFFER_STATUS_LABELS = {
     "declined": _l("Déclinée"),
     "withdrawn": _l("Retirée"),
 }
+
+# Who could help with a need: the kinds of organisation a member may act for, and how
+# available they are (members/suggestions.py).
+ORGANISATION_KINDS = [
+    ("association", _l("Association")),
+    ("entreprise", _l("Entreprise")),
+    ("collectivite", _l("Collectivité ou service public")),
+    ("financeur", _l("Banque ou financeur")),
+    ("bailleur", _l("Propriétaire ou bailleur de locaux")),
+    ("independant", _l("Indépendant·e ou professionnel·le libéral·e")),
+]
+ORGANISATION_LABELS = dict(ORGANISATION_KINDS)
+AVAILABILITIES = [
+    ("available", _l("Disponible pour aider")),
+    ("occasional", _l("Disponible de temps en temps")),
+    ("unavailable", _l("Pas disponible en ce moment")),
+]
+AVAILABILITY_LABELS = dict(AVAILABILITIES)

@@ -373,3 +373,72 @@ class Follow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     follower: Mapped[User] = relationship(foreign_keys=[follower_id])
+
+
+# Who could help with a need: the member's own settings for suggestions, the invitations a
+# project team sends, and the suggestions a member has set aside.
+AVAILABLE, OCCASIONAL, UNAVAILABLE = "available", "occasional", "unavailable"
+AVAILABILITIES = (AVAILABLE, OCCASIONAL, UNAVAILABLE)
+ORGANISATION_KINDS = (
+    "association",
+    "entreprise",
+    "collectivite",
+    "financeur",
+    "bailleur",
+    "independant",
+)
+INVITATION_SENT, INVITATION_DECLINED, INVITATION_OFFERED = "sent", "declined", "offered"
+
+
+class HelpPreference(db.Model):
+    """How a member wants to be suggested for needs: not at all ("ne pas me suggérer"),
+    how available they are, and the kind of organisation they act for. No row: the
+    defaults (suggested, available, no organisation)."""
+
+    __tablename__ = "help_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    availability: Mapped[str] = mapped_column(String(12), default=AVAILABLE)
+    organisation_kind: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NeedInvitation(db.Model):
+    """A project team asking a suggested member to look at a need: sent once per member and
+    need, declined in one click, marked `offered` when the member offers help. It is also
+    the log of who invited whom, when, and for which reasons."""
+
+    __tablename__ = "need_invitations"
+    __table_args__ = (UniqueConstraint("need_id", "invitee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default=INVITATION_SENT)
+    reasons: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    need: Mapped[Need] = relationship()
+    invitee: Mapped[User] = relationship(foreign_keys=[invitee_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class NeedSuggestionDismissal(db.Model):
+    """A need a member set aside in "Vous pourriez aider": never suggested to them again."""
+
+    __tablename__ = "need_suggestion_dismissals"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,6 @@ consented to that kind), written in the recipient's own language."""
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tremplin.platform import notifications
@@ -12,11 +11,13 @@ from tremplin.platform.hooks import register_email_kind
 OFFERS = "members_offers"
 TEAM = "members_team"
 FOLLOWED = "members_followed"
+INVITATIONS = "members_need_invitations"
 
 EMAIL_KINDS = {
     OFFERS: _l("Propositions d’aide sur mes besoins, et réponses à mes propositions"),
     TEAM: _l("Invitations dans une équipe projet et jalons confirmés"),
     FOLLOWED: _l("Nouveaux besoins et jalons des projets et membres que je suis"),
+    INVITATIONS: _l("Invitations d’une équipe projet à regarder l’un de ses besoins"),
 }
 
 
@@ -25,29 +26,5 @@ def register_kinds() -> None:
         register_email_kind(kind, label)
 
 
-def tell(
-    recipient,
-    kind: str,
-    text,
-    url: str | None,
-    *,
-    subject=None,
-    template: str = "email/notification.txt",
-    **context,
-) -> None:
-    """`text` and `subject` are lazy strings (with their parameters); they are rendered in
-    the recipient's language."""
-    if recipient is None or recipient.is_deleted:
-        return
-    with force_locale(recipient.locale or "fr"):
-        message = str(text)
-        subject_text = str(subject) if subject is not None else message
-    notifications.notify(
-        recipient,
-        kind,
-        message,
-        url,
-        email_subject=subject_text,
-        email_template=template,
-        **context,
-    )
+# Rendered in the recipient's language by the one platform helper.
+tell = notifications.notify

@@ -70,7 +70,19 @@ def projects_seeking_help(_visitor) -> dict | None:
     return {"projects": projects} if projects else None
 
 
+def could_help(user) -> dict | None:
+    """Open needs the member could help with, with the reasons; nothing for a member who
+    opted out of suggestions (the panel then stays away)."""
+    from tremplin.members.suggestions import needs_for_member, preference_of
+
+    preference = preference_of(user)
+    if preference is not None and preference.opted_out:
+        return None
+    return {"matches": needs_for_member(user, limit=5), "form": EmptyForm(formdata=None)}
+
+
 def register() -> None:
+    register_dashboard_panel(DashboardPanel("members/panels/could_help.html", could_help, order=12))
     register_dashboard_panel(
         DashboardPanel("members/panels/my_projects.html", my_projects, order=10)
     )

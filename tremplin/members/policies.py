@@ -162,6 +162,31 @@ def can_see_contact(user, offer: HelpOffer) -> bool:
     return user.id in (offer.helper_id, offer.responded_by_id)
 
 
+# --- who could help: suggestions and invitations ----------------------------------------
+
+
+def can_see_need_suggestions(user, need: Need) -> bool:
+    """The team of a project sees who could help with its open needs."""
+    return need.status == OPEN and can_edit_project(user, need.project)
+
+
+def can_invite_for_need(user, need: Need) -> bool:
+    return can_see_need_suggestions(user, need)
+
+
+def can_answer_need_invitation(user, invitation) -> bool:
+    return _member(user) and invitation.invitee_id == user.id
+
+
+def can_set_help_preferences(user) -> bool:
+    return _member(user)
+
+
+def can_see_unanswered_needs(user) -> bool:
+    """Organisers bring the needs nobody answered to the next evening."""
+    return _member(user) and bool(getattr(user, "is_organiser", False))
+
+
 # --- journal and milestones -------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tremplin.members import bp, journal, needs, policies, projects
+from tremplin.members import bp, journal, needs, policies, projects, suggestions
 from tremplin.members import feed as feeds
 from tremplin.members.forms import (
     InviteForm,
@@ -308,6 +308,7 @@ def need(need_id: int):
         project=need.project,
         offer_form=form,
         form=EmptyForm(formdata=None),
+        invitation=suggestions.invitation_for(current_user, need),
     )
 
 

@@ -3,7 +3,6 @@ when they consented to that kind, written in the recipient's own language."""
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tremplin.platform import notifications
@@ -25,29 +24,5 @@ def register_kinds() -> None:
         register_email_kind(kind, label)
 
 
-def tell(
-    recipient,
-    kind: str,
-    text,
-    url: str | None,
-    *,
-    subject=None,
-    template: str = "email/notification.txt",
-    **context,
-) -> None:
-    """`text` and `subject` are lazy strings (with their parameters), rendered in the
-    recipient's language; so is the e-mail."""
-    if recipient is None or recipient.is_deleted:
-        return
-    with force_locale(recipient.locale or "fr"):
-        message = str(text)
-        subject_text = str(subject) if subject is not None else message
-    notifications.notify(
-        recipient,
-        kind,
-        message,
-        url,
-        email_subject=subject_text,
-        email_template=template,
-        **context,
-    )
+# Rendered in the recipient's language by the one platform helper.
+tell = notifications.notify

@@ -88,6 +88,12 @@ def configure_realtime(app: Flask) -> None:
     realtime.init_app(app, MODULES)
 
 
+def configure_jobs(app: Flask) -> None:
+    from tremplin.platform import jobs
+
+    jobs.init_app(app)
+
+
 def configure_security(app: Flask) -> None:
     from tremplin.platform import security
 
@@ -151,6 +157,7 @@ INIT_STEPS: list[Callable[[Flask], None]] = [
     configure_i18n,
     configure_rate_limits,
     configure_realtime,
+    configure_jobs,
     configure_security,
     configure_templates,
     configure_errors,

@@ -75,29 +75,38 @@ def set_consents(user: User, kinds: Iterable[str]) -> None:
 
 
 def notify(
-    user: User,
+    user: User | None,
     kind: str,
-    text: str,
+    text,
     url: str | None = None,
     *,
-    email_subject: str | None = None,
-    email_template: str = "email/notification.txt",
+    subject=None,
+    template: str = "email/notification.txt",
     **email_context,
 ) -> Notification | None:
-    """Tell a member something happened. `text` is already in the member's language."""
-    if user.is_deleted:
+    """Tell a member something happened: the one helper every module uses.
+
+    `text` and `subject` may be lazy strings (`lazy_gettext` with their parameters): they
+    are rendered here in the RECIPIENT's language, never the sender's; plain strings are
+    stored as they are. Stores the notification, pushes the unread count after commit, and
+    queues an e-mail (rendered from `template` in the same language) when the member
+    consented to `kind`. Nothing for a missing or deleted account. Never commits."""
+    if user is None or user.is_deleted:
         return None
-    notification = Notification(user_id=user.id, kind=kind, text=text, url=url)
+    with force_locale(user.locale or "fr"):
+        message = str(text)
+        subject_text = str(subject) if subject is not None else message
+    notification = Notification(user_id=user.id, kind=kind, text=message, url=url)
     db.session.add(notification)
     db.session.flush()
     _push_unread_count(user.id)
     if has_consented(user, kind) and user.email:
         queue_email(
             user,
-            email_subject or text,
-            email_template,
+            subject_text,
+            template,
             kind=kind,
-            text=text,
+            text=message,
             url=absolute_url(url) if url else None,
             **email_context,
         )

@@ -11,12 +11,10 @@ import importlib
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from tremplin.platform import transactions
 from tremplin.platform.extensions import socketio
-
-_PENDING = "tremplin_pending_emits"
 
 
 def init_app(app: Flask, modules: tuple[str, ...] = ()) -> None:
@@ -52,29 +50,31 @@ def emit_after_commit(
     namespace: str = "/",
     skip_sid: str | None = None,
 ) -> None:
-    session.info.setdefault(_PENDING, []).append((event_name, data, room, namespace, skip_sid))
+    """Emit once the outermost transaction has committed (never if it rolls back). A
+    callable `data` is computed just before that commit, from the state about to be
+    committed (the session cannot query any more once committed)."""
+    message = _Emit(event_name, data, room, namespace, skip_sid)
+    if callable(data):
+        transactions.before_commit(session, message.resolve)
+    transactions.after_commit(session, message.send)
 
 
-@event.listens_for(Session, "before_commit")
-def _resolve_payloads(session: Session) -> None:
-    # Callables compute their payload from the state about to be committed (the session
-    # cannot query any more once committed).
-    pending = session.info.get(_PENDING)
-    if pending:
-        session.flush()
-        session.info[_PENDING] = [
-            (name, data() if callable(data) else data, room, namespace, skip_sid)
-            for name, data, room, namespace, skip_sid in pending
-        ]
+class _Emit:
+    def __init__(self, event_name: str, data: Any, room: str, namespace: str, skip_sid):
+        self.event_name = event_name
+        self.data = data
+        self.room = room
+        self.namespace = namespace
+        self.skip_sid = skip_sid
 
+    def resolve(self) -> None:
+        self.data = self.data()
 
-@event.listens_for(Session, "after_commit")
-def _flush_emits(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    for event_name, payload, room, namespace, skip_sid in pending or ():
-        socketio.emit(event_name, payload, to=room, namespace=namespace, skip_sid=skip_sid)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_emits(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    def send(self) -> None:
+        socketio.emit(
+            self.event_name,
+            self.data,
+            to=self.room,
+            namespace=self.namespace,
+            skip_sid=self.skip_sid,
+        )

@@ -24,11 +24,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
+from tremplin.platform.transactions import after_commit, after_rollback
 
 bp = Blueprint("uploads", __name__)
 
@@ -37,8 +36,6 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}\.(webp|png|jpg)$")
 MIMETYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000  # decoding more would cost too much memory
-_NEW = "tremplin_new_uploads"
-_DOOMED = "tremplin_doomed_uploads"
 
 
 class ImageRejected(DomainError):
@@ -176,7 +173,7 @@ def store_image(file, kind: str = "photo", *, field: str | None = None) -> str:
     temporary = folder / f".{name}.part"
     temporary.write_bytes(encoded)
     os.replace(temporary, folder / name)
-    db.session.info.setdefault(_NEW, []).append(name)
+    after_rollback(db.session, _unlink, folder, name)
     return name
 
 
@@ -196,31 +193,12 @@ def delete_upload(name: str | None) -> None:
 def discard_upload(name: str | None) -> None:
     """Remove a stored file once the current transaction commits (kept if it rolls back)."""
     if name:
-        db.session.info.setdefault(_DOOMED, []).append((name, str(upload_dir())))
+        after_commit(db.session, _unlink, upload_dir(), name)
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    session.info.pop(_NEW, None)
-    for name, folder in session.info.pop(_DOOMED, None) or ():
-        if NAME_PATTERN.match(name):
-            (Path(folder) / name).unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.nested or previous_transaction.parent is not None:
-        return  # a savepoint: the outer transaction, and its files, live on
-    session.info.pop(_DOOMED, None)
-    new = session.info.pop(_NEW, None)
-    if new:
-        try:
-            folder = upload_dir()
-        except RuntimeError:  # pragma: no cover - no app context: nothing we can locate
-            return
-        for name in new:
-            if NAME_PATTERN.match(name):
-                (folder / name).unlink(missing_ok=True)
+def _unlink(folder: Path, name: str) -> None:
+    if NAME_PATTERN.match(name):
+        (folder / name).unlink(missing_ok=True)
 
 
 def is_stored(name: str | None) -> bool:

@@ -12,7 +12,30 @@ from flask import Blueprint, Flask
 
 from tremplin.platform.hooks import on_account_deleted
 from tremplin.search.backend import Document, SearchBackend, WhooshBackend
-from tremplin.search.documents import Cascade, DocumentType, Removal, registry
+from tremplin.search.documents import (
+    ANYONE,
+    MEMBERS,
+    ORGANISERS,
+    READABLE_CACHE,
+    SOME_MEMBER,
+    VISITOR,
+    VISITORS,
+    Cascade,
+    Change,
+    DocumentType,
+    Removal,
+    changed,
+    column,
+    departement_label,
+    join,
+    key,
+    plain,
+    register_stage_labels,
+    registry,
+    safe_url,
+    theme_label,
+    touched,
+)
 from tremplin.search.query import SearchResults, search
 
 bp = Blueprint("search", __name__)
@@ -29,6 +52,27 @@ __all__ = [
     "Removal",
     "SearchBackend",
     "service",
+    "word_family",
+    # what a module's search.py uses to describe its documents
+    "ANYONE",
+    "MEMBERS",
+    "ORGANISERS",
+    "READABLE_CACHE",
+    "SOME_MEMBER",
+    "VISITOR",
+    "VISITORS",
+    "Change",
+    "changed",
+    "column",
+    "departement_label",
+    "join",
+    "key",
+    "plain",
+    "register_stage_labels",
+    "registry",
+    "safe_url",
+    "theme_label",
+    "touched",
 ]
 
 
@@ -43,9 +87,18 @@ class SearchService:
 
 
 def register_type(doc_type: DocumentType) -> None:
-    """Make a new kind of object searchable (a module added later registers its type
-    from here, in `documents.TYPE_PROVIDERS`)."""
+    """Make a new kind of object searchable (each module calls it from its own
+    `search.py`, in its `init_module`)."""
     registry.register(doc_type)
+
+
+def word_family(text: str) -> set[str]:
+    """The index terms of `text` under the French analysis search uses (accents folded,
+    stemmed, word families joined): two texts share a word family when these sets meet.
+    Other modules match words with it (e.g. a need's words and a member's skills)."""
+    from tremplin.search.analysis import FRENCH
+
+    return {token.text for token in FRENCH(text or "")}
 
 
 def service() -> SearchService:
@@ -66,11 +119,8 @@ def _forget_member(user) -> None:
 
 
 def init_module(app: Flask) -> None:
-    from tremplin.platform import MODULES
     from tremplin.search import cli, indexing, routes  # noqa: F401  (routes attach to bp)
-    from tremplin.search.documents import register_available_types
 
-    register_available_types(MODULES)
     indexing.listen()
     app.extensions["search"] = SearchService(app)
     cli.init_app(app)

@@ -2,9 +2,9 @@
 model changes call for a refresh, who may see a hit (the owning module's own policy), and
 where a hit leads.
 
-Search never writes anything but its index. Types are registered for the modules the
-application runs (`register_available_types`), each through that module's public
-functions, policies and models; a module that is absent simply has no type.
+Search never writes anything but its index, and knows no module: each module registers
+its own types from its `search.py` when the application starts (`init_module`), with the
+helpers below; a module that is absent simply has no type.
 """
 
 from __future__ import annotations
@@ -131,13 +131,13 @@ def split_key(value: str) -> tuple[str, int] | None:
 
 def _identity(type_name: str):
     def watcher(obj, state):
-        object_id = _column(obj, "id")
+        object_id = column(obj, "id")
         return [key(type_name, object_id)] if object_id is not None else []
 
     return watcher
 
 
-def _column(obj, name: str):
+def column(obj, name: str):
     """A column value without loading anything (watchers run inside a flush); `obj` may
     also be a plain row of a bulk statement."""
     value = obj.__dict__.get(name)
@@ -207,27 +207,22 @@ VISITOR = Audience(False)
 SOME_MEMBER = Audience(True)
 
 
-# (module that must be running, registration in sources.py) — in dependency order.
-TYPE_PROVIDERS: list[tuple[str, str]] = [
-    ("tremplin.members", "register_members"),
-    ("tremplin.groups", "register_groups"),
-    ("tremplin.meetups", "register_meetups"),
-    ("tremplin.funding", "register_funding"),
-    ("tremplin.funding.clubs", "register_clubs"),
-]
+def theme_label(code: str | None) -> str:
+    from tremplin.platform.vocabulary import THEME_LABELS
+
+    return str(THEME_LABELS.get(code, "")) if code else ""
 
 
-def register_available_types(modules: Iterable[str]) -> list[str]:
-    """Register the types of every module the application runs; skip the others."""
-    from tremplin.search import sources
+def departement_label(code: str | None) -> str:
+    from tremplin.platform.vocabulary import departement_label as label
 
-    running = set(modules)
-    for module_name, provider_name in TYPE_PROVIDERS:
-        provider = getattr(sources, provider_name)
-        if module_name not in running:
-            continue
-        try:
-            provider()
-        except ImportError as exc:  # a module mid-construction: search works without it
-            log.warning("search: %s not indexed (%s)", module_name, exc)
-    return list(registry.types)
+    return label(code)
+
+
+# Labels of the "stage" facet: project stages belong to members, who register them.
+STAGE_LABELS: dict[str, Any] = {}
+
+
+def register_stage_labels(labels: dict[str, Any]) -> None:
+    STAGE_LABELS.clear()
+    STAGE_LABELS.update(labels)

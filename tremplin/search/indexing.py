@@ -22,6 +22,7 @@ from sqlalchemy import event, select, true
 from sqlalchemy.orm import Session
 
 from tremplin.platform.extensions import db
+from tremplin.platform.transactions import after_commit, on_outermost_commit, on_outermost_rollback
 from tremplin.search.backend import Document
 from tremplin.search.documents import Cascade, Change, Removal, key, registry, split_key
 
@@ -255,31 +256,34 @@ def _do_orm_execute(state):
         )
 
 
-def _after_commit(session):
-    # Releasing a savepoint fires after_commit too, while nothing is committed yet.
-    if session.in_nested_transaction():
-        return
+@on_outermost_commit
+def _queue_changes(session):
+    """Just before the outermost commit: what this transaction touched is applied once it
+    has committed (a released savepoint is not a commit; a savepoint rolled back leaves the
+    outer transaction, and what it noted, alive: extra refreshes are harmless since
+    documents are rebuilt from the database)."""
     changes = session.info.pop(PENDING, None)
-    if not changes or not has_app_context():
+    if changes:
+        after_commit(session, _apply, changes)
+
+
+@on_outermost_rollback
+def _forget_changes(session):
+    session.info.pop(PENDING, None)
+
+
+def _apply(changes) -> None:
+    if not has_app_context():
         return
     service = current_app.extensions.get("search")
     if service is not None:
         service.indexer.apply(changes)
 
 
-def _after_soft_rollback(session, previous_transaction):
-    # A savepoint rolled back leaves the outer transaction (and what it noted) alive;
-    # extra refreshes are harmless since documents are rebuilt from the database.
-    if not session.in_transaction():
-        session.info.pop(PENDING, None)
-
-
 _LISTENERS = [
     ("before_flush", _before_flush),
     ("after_flush", _after_flush),
     ("do_orm_execute", _do_orm_execute),
-    ("after_commit", _after_commit),
-    ("after_soft_rollback", _after_soft_rollback),
 ]
 
 

@@ -150,10 +150,8 @@ def periods() -> dict[str, tuple[Any, Any, Any]]:
 
 
 def stage_labels() -> dict[str, Any]:
-    try:
-        from tremplin.members import STAGE_LABELS
-    except ImportError:
-        return {}
+    from tremplin.search.documents import STAGE_LABELS
+
     return dict(STAGE_LABELS)
 
 

@@ -82,6 +82,9 @@ _register_hooks()
 
 
 def init_module(app: Flask) -> None:
+    from tremplin.funding.clubs import search
+
+    search.register()
     from tremplin.funding import webhooks
     from tremplin.funding.clubs import cli, labels, money_routes, routes, vote_routes  # noqa: F401
 

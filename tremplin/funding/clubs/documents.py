@@ -19,19 +19,17 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from tremplin.funding.clubs.errors import DocumentRejected
 from tremplin.funding.clubs.models import ClubDocument
 from tremplin.platform import uploads
 from tremplin.platform.extensions import db
+from tremplin.platform.transactions import after_rollback
 
 PDF = "application/pdf"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 FOLDER = "club-documents"
 PDF_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.pdf$")
-_NEW = "tremplin_new_club_documents"
 # PDF names that carry active content (after #xx escapes are decoded)
 ACTIVE = re.compile(
     rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData)\b"
@@ -128,7 +126,7 @@ def store_document(
         temporary = target / f".{name}.part"
         temporary.write_bytes(data)
         os.replace(temporary, target / name)
-        db.session.info.setdefault(_NEW, []).append(str(target / name))
+        after_rollback(db.session, _remove_new, str(target / name))
         content_type, size = PDF, len(data)
     else:
         import io
@@ -165,13 +163,6 @@ def path_of(document: ClubDocument) -> Path | None:
     return uploads.upload_dir() / document.stored_name
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_new(session: Session) -> None:
-    session.info.pop(_NEW, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _remove_new(session: Session) -> None:
-    for path in session.info.pop(_NEW, None) or ():
-        if PDF_NAME.match(Path(path).name):
-            Path(path).unlink(missing_ok=True)
+def _remove_new(path: str) -> None:
+    if PDF_NAME.match(Path(path).name):
+        Path(path).unlink(missing_ok=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tremplin.platform import notifications
@@ -43,21 +42,14 @@ def register_kinds() -> None:
         register_email_kind(kind, label)
 
 
-def tell(recipient, kind: str, text, url: str | None, *, subject=None, **context) -> None:
-    """`text` and `subject` are lazy strings (with their parameters), rendered in the
-    recipient's language; so is the e-mail."""
-    if recipient is None or recipient.is_deleted:
-        return
-    with force_locale(recipient.locale or "fr"):
-        message = str(text)
-        subject_text = str(subject) if subject is not None else message
+def tell(recipient, kind: str, text, url: str | None, **context) -> None:
+    """`notifications.notify` with the e-mail template of the kind (recipient's language)."""
     notifications.notify(
         recipient,
         kind,
-        message,
+        text,
         url,
-        email_subject=subject_text,
-        email_template=TEMPLATES.get(kind, "email/notification.txt"),
+        template=TEMPLATES.get(kind, "email/notification.txt"),
         **context,
     )
 

@@ -22,8 +22,8 @@ from tremplin.meetups.models import (
     SupportCommitment,
 )
 from tremplin.meetups.registrations import registration_from_token
+from tremplin.members import can_view_project
 from tremplin.members.models import Project
-from tremplin.members.policies import can_view_project
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.spreadsheets import csv_download

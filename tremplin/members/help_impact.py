@@ -1,0 +1,154 @@
+"""How fast the network answers a need: the median time from a need being posted to its
+first offer of help, and to its being fulfilled — two indicators of the impact dashboard,
+with the records behind them (organisers only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from statistics import median
+
+from flask import abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from tremplin.members import bp
+from tremplin.members.models import FULFILLED, HelpOffer, Need, Project
+from tremplin.platform.auth import organiser_required
+from tremplin.platform.extensions import db
+from tremplin.platform.hooks import Indicator, register_indicator
+
+FILTERS = ("territory", "theme")
+RECORDS_PER_PAGE = 50
+
+
+def _first_offers():
+    return (
+        select(HelpOffer.need_id, func.min(HelpOffer.created_at).label("first_offer_at"))
+        .group_by(HelpOffer.need_id)
+        .subquery()
+    )
+
+
+def _scoped(stmt, territory: str | None, theme: str | None):
+    if territory or theme:
+        stmt = stmt.join(Project, Project.id == Need.project_id)
+        if territory:
+            stmt = stmt.where(Project.departement == territory)
+        if theme:
+            stmt = stmt.where(Project.theme == theme)
+    return stmt
+
+
+def _hours(pairs) -> float:
+    """The median of (later - earlier) in hours, one decimal; 0 with nothing to measure."""
+    delays = [(later - earlier).total_seconds() / 3600 for earlier, later in pairs]
+    return round(median(delays), 1) if delays else 0
+
+
+def first_offer_stmt(start_at: datetime, end_at: datetime, territory=None, theme=None):
+    """Needs whose first offer of help came during the period, with that first offer."""
+    first = _first_offers()
+    stmt = (
+        select(Need, first.c.first_offer_at)
+        .join(first, first.c.need_id == Need.id)
+        .where(first.c.first_offer_at >= start_at, first.c.first_offer_at < end_at)
+    )
+    return _scoped(stmt, territory, theme)
+
+
+def fulfilled_stmt(start_at: datetime, end_at: datetime, territory=None, theme=None):
+    stmt = select(Need).where(
+        Need.status == FULFILLED, Need.fulfilled_at >= start_at, Need.fulfilled_at < end_at
+    )
+    return _scoped(stmt, territory, theme)
+
+
+def hours_to_first_offer(start_at, end_at, *, territory=None, theme=None) -> float:
+    rows = db.session.execute(first_offer_stmt(start_at, end_at, territory, theme)).all()
+    return _hours((need.created_at, first_at) for need, first_at in rows)
+
+
+def hours_to_fulfilled(start_at, end_at, *, territory=None, theme=None) -> float:
+    needs = db.session.scalars(fulfilled_stmt(start_at, end_at, territory, theme)).all()
+    return _hours((need.created_at, need.fulfilled_at) for need in needs)
+
+
+def _record_args(filters) -> dict:
+    args = filters.query_args()
+    args.pop("groupe", None)
+    return args
+
+
+def register() -> None:
+    register_indicator(
+        Indicator(
+            key="need_hours_to_first_offer",
+            label=_l("Délai médian avant la première proposition d’aide"),
+            section="parcours",
+            order=61,
+            unit="hours",
+            filters=FILTERS,
+            compute=lambda f: hours_to_first_offer(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            records=lambda f: url_for("members.impact_need_delays", **_record_args(f)),
+            definition=_l(
+                "Pour les besoins qui ont reçu leur première proposition d’aide pendant la "
+                "période : la médiane, en heures, du temps écoulé entre la publication du "
+                "besoin et cette première proposition."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="need_hours_to_fulfilled",
+            label=_l("Délai médian pour pourvoir un besoin"),
+            section="parcours",
+            order=62,
+            unit="hours",
+            filters=FILTERS,
+            compute=lambda f: hours_to_fulfilled(
+                f.start_at, f.end_at, territory=f.territory, theme=f.theme
+            ),
+            records=lambda f: url_for(
+                "members.impact_need_delays", etape="pourvu", **_record_args(f)
+            ),
+            definition=_l(
+                "Pour les besoins marqués comme pourvus pendant la période : la médiane, en "
+                "heures, du temps écoulé entre la publication du besoin et ce moment."
+            ),
+        )
+    )
+
+
+@bp.route("/impact/delais-des-besoins")
+@organiser_required
+def impact_need_delays():
+    from tremplin.platform import impact
+
+    try:
+        filters = impact.parse_filters(request.args)
+    except impact.BadPeriod as exc:
+        abort(400, description=exc.message)
+    step = request.args.get("etape", "premiere-proposition")
+    if step not in ("premiere-proposition", "pourvu"):
+        abort(404)
+    if step == "pourvu":
+        stmt = fulfilled_stmt(filters.start_at, filters.end_at, filters.territory, filters.theme)
+        stmt = stmt.add_columns(Need.fulfilled_at).order_by(Need.fulfilled_at.desc())
+    else:
+        stmt = first_offer_stmt(filters.start_at, filters.end_at, filters.territory, filters.theme)
+        stmt = stmt.order_by(Need.created_at.desc())
+    stmt = stmt.options(joinedload(Need.project)).limit(RECORDS_PER_PAGE * 10)
+    rows = [
+        (need, at, (at - need.created_at).total_seconds() / 3600)
+        for need, at in db.session.execute(stmt)
+    ]
+    return render_template(
+        "members/impact_need_delays.html",
+        rows=rows,
+        step=step,
+        filters=filters,
+        record_args=_record_args(filters),
+    )
