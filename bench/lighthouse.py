@@ -1,6 +1,7 @@
 """Lighthouse accessibility and best-practices scores of the main pages, mobile and desktop.
 
     .venv/bin/python bench/lighthouse.py            # needs `npm ci` (lighthouse 12.2.3)
+    .venv/bin/python bench/lighthouse.py project    # only the pages named
 
 Serves the demo network from a throwaway SQLite database on a free loopback port (as
 scripts/screenshots.py does), logs a demo member in for the pages that need an account,
@@ -121,6 +122,8 @@ def main() -> None:
         print(f"{'page':<12} {'form':<8} {'a11y':>5} {'best':>5}  failed audits")
         try:
             for name, path, member in pages(app):
+                if sys.argv[1:] and name not in sys.argv[1:]:
+                    continue
                 if member and member not in cookies:
                     cookies[member] = session_cookie(base, member)
                 for desktop in (False, True):
