@@ -2,6 +2,8 @@
 
 Revision ID: 0011
 Revises: 0010
+
+Revises: 0016
 Create Date: 2026-12-03 13:36:33.011155
 
 """
@@ -12,6 +14,8 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '0011'
 down_revision = '0010'
+
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

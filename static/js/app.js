@@ -49,7 +49,7 @@
   // A table wider than the screen scrolls inside .table-wrap: keyboard users must reach
   // that scroll too, so the region takes the focus and is named after its table.
   function focusableScroll() {
-    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    document.querySelectorAll(".table-wrap, .chart").forEach(function (wrap) {
       if (wrap.hasAttribute("tabindex") || wrap.scrollWidth <= wrap.clientWidth + 1) { return; }
       wrap.setAttribute("tabindex", "0");
       if (!wrap.hasAttribute("role")) { wrap.setAttribute("role", "region"); }

@@ -145,3 +145,68 @@ def test_door_keeps_arrivals_offline_and_sends_each_once(
     assert all(r.checked_in_at is not None for r in rows)
     assert len(rows) == 2  # nobody doubled
     assert page.locator("[data-present]").first.inner_text() == "2"
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the focus is on `selector` (what a keyboard user does)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} never took the focus with Tab")
+
+
+def log_in_with_keyboard(page, email: str) -> None:
+    page.goto("/connexion")
+    tab_to(page, "input[type=email]")
+    page.keyboard.type(email)
+    tab_to(page, "input[type=password]")
+    page.keyboard.type(DEFAULT_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/")
+
+
+def test_keyboard_only_pledge(new_page, db, make_member, make_campaign):
+    from tremplin.funding.models import Pledge
+
+    campaign = make_campaign(title="Une épicerie solidaire")
+    nathalie = make_member("Nathalie Girard", email="nathalie@exemple.fr")
+    page = new_page(viewport=(390, 844))
+    log_in_with_keyboard(page, "nathalie@exemple.fr")
+    page.goto(f"/collectes/{campaign.id}/soutenir")
+    amount = page.get_by_label("Montant de votre promesse (€)").get_attribute("id")
+    tab_to(page, f"#{amount}")
+    page.keyboard.type("30")
+    tab_to(page, "input[type=checkbox][name=understood]")
+    page.keyboard.press("Space")
+    tab_to(page, "button[type=submit]:not(.button--ghost)")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/collectes/promesses/*")
+    pledges = db.session.scalars(select(Pledge).where(Pledge.backer_id == nathalie.id)).all()
+    assert [p.amount_cents for p in pledges] == [3000]
+
+
+def test_keyboard_only_chat_post(new_page, db, make_member, make_organiser, make_group):
+    from tremplin.groups.models import Message
+
+    awa = make_member("Awa Diallo", email="awa@exemple.fr")
+    group = make_group("Restauration", organiser=make_organiser(), members=[awa])
+    page = new_page()
+    log_in_with_keyboard(page, "awa@exemple.fr")
+    page.goto(f"/groupes/{group.slug}/salons/accueil")
+    tab_to(page, "#composer-body")
+    page.keyboard.type("Bonjour, qui connaît un local à Pantin ?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".messages >> text=qui connaît un local à Pantin")
+    bodies = db.session.scalars(select(Message.body).where(Message.author_id == awa.id)).all()
+    assert bodies == ["Bonjour, qui connaît un local à Pantin ?"]
+
+
+def test_campaign_share_image_renders_in_the_browser(new_page, db, make_campaign):
+    campaign = make_campaign(title="Une épicerie solidaire")
+    page = new_page()
+    page.goto(f"/collectes/{campaign.id}")
+    image = page.locator('meta[property="og:image"]').get_attribute("content")
+    page.goto(image)
+    size = page.evaluate("[document.images[0].naturalWidth, document.images[0].naturalHeight]")
+    assert size == [1200, 630]
