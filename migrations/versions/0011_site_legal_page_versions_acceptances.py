@@ -3,7 +3,6 @@
 Revision ID: 0011
 Revises: 0010
 
-Revises: 0016
 Create Date: 2026-12-03 13:36:33.011155
 
 """
@@ -15,7 +14,6 @@ import sqlalchemy as sa
 revision = '0011'
 down_revision = '0010'
 
-down_revision = '0016'
 branch_labels = None
 depends_on = None
 
