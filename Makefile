@@ -23,7 +23,7 @@ run: deps
 test: deps
 	$(BIN)/python -m tests.run
 
-deps: $(VENV)/.installed static/vendor/socket.io.min.js translations
+deps: $(VENV)/.installed static/vendor/socket.io.min.js translations static/icons/favicon.ico
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ node_modules/.installed: package.json package-lock.json
 static/vendor/socket.io.min.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+
+# The app's icons (favicon, PWA icons) drawn from the SVG logo at build time, never committed.
+static/icons/favicon.ico: static/img/logo.svg scripts/make_icons.py tremplin/site/drawing.py tremplin/site/icons.py $(VENV)/.installed
+	$(BIN)/python scripts/make_icons.py
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
