@@ -103,7 +103,7 @@ def test_both_widgets_render_inside_a_partners_page(
         </body></html>"""
     )
     assert site.url.split(":")[2] != live_server.url.split(":")[2]  # another origin
-    context = browser.new_context(viewport={"width": 900, "height": 800})
+    context = browser.new_context(viewport={"width": 900, "height": 800}, locale="fr-FR")
     page = context.new_page()
     try:
         page.goto(site.url)

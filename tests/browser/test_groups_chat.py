@@ -68,7 +68,9 @@ def test_the_channel_works_without_javascript(
     claire = make_organiser("Claire Dubois")
     awa = make_member("Awa Diallo")
     group = make_group("Restauration", organiser=claire, members=[awa])
-    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server.url, locale="fr-FR"
+    )
     try:
         context.add_cookies(
             [{"name": "session", "value": socket_client.cookie_for(awa), "url": live_server.url}]
