@@ -6,14 +6,17 @@ and year. What a receipt certifies is frozen in it when issued.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tremplin.funding.models import (
     ATTEMPT_SUCCEEDED,
+    COLLECTED,
     PROMISE_MODE,
     Pledge,
     Receipt,
@@ -173,8 +176,50 @@ def _paid_on(pledge: Pledge) -> str:
     )
 
 
+def long_date(value) -> str:
+    """A date as a French document writes it, whatever the reader's language: « 3 décembre
+    2026 » (a datetime is taken in Paris; an ISO string is read first)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    return format_date(value, "d MMMM y", locale="fr_FR")
+
+
+def needs_donor_address(pledge: Pledge) -> bool:
+    """A tax receipt waits for the donor's postal address (a Cerfa 11580 field): asked on
+    the pledge page, never printed as missing."""
+    from tremplin.funding.campaigns import settings_for
+
+    return (
+        pledge.status == COLLECTED
+        and not (pledge.donor_address or "").strip()
+        and settings_for(pledge.campaign.project_id).is_general_interest
+    )
+
+
+def add_donor_address(pledge: Pledge, by, *, name: str | None, address: str) -> list[Receipt]:
+    """The backer gives the postal address their tax receipt needs; the receipt follows."""
+    from tremplin.platform.errors import DomainError, NotAllowed
+
+    if by is None or pledge.backer_id != getattr(by, "id", None):
+        raise NotAllowed()
+    address = (address or "").strip()
+    if len(address) < 10 or not any(ch.isdigit() for ch in address):
+        raise DomainError(
+            _("Indiquez votre adresse postale complète (rue, code postal, ville)."),
+            field="address",
+        )
+    pledge.donor_address = address[:500]
+    if name and name.strip():
+        pledge.donor_name = name.strip()[:140]
+    db.session.flush()
+    return issue_for(pledge)
+
+
 def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
-    """Issue the receipts of a pledge collected in full (once each: unique per kind)."""
+    """Issue the receipts of a pledge collected in full (once each: unique per kind). The
+    tax receipt only once the donor's postal address is known (see `add_donor_address`)."""
     from tremplin.funding.campaigns import settings_for
 
     now = now or utcnow()
@@ -208,7 +253,7 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
             )
         )
     settings = settings_for(project.id)
-    if settings.is_general_interest and TAX not in existing:
+    if settings.is_general_interest and TAX not in existing and common["donor_address"]:
         year = now.astimezone(PARIS).year
         issued.append(
             Receipt(
