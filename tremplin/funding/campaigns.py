@@ -140,10 +140,7 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     if settings is None:
         settings = ProjectFundingSettings(project_id=project.id)
         db.session.add(settings)
-    iban = (fields.pop("iban", None) or "").replace(" ", "").upper() or None
-    if iban is not None and not _iban_is_valid(iban):
-        raise InvalidCampaign(_("Cet IBAN n'est pas valable : vérifiez-le."), field="iban")
-    settings.iban = iban
+    settings.iban = checked_iban(fields.pop("iban", None))
     stripe_account = (fields.pop("stripe_account_id", None) or "").strip() or None
     if stripe_account is not None and not stripe_account.startswith("acct_"):
         raise InvalidCampaign(
@@ -165,12 +162,30 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     return settings
 
 
-def _iban_is_valid(iban: str) -> bool:
-    if not (15 <= len(iban) <= 34) or not iban.isalnum() or not iban[:2].isalpha():
-        return False
-    moved = iban[4:] + iban[:4]
-    digits = "".join(str(int(ch, 36)) for ch in moved)
-    return int(digits) % 97 == 1
+def checked_iban(raw: str | None) -> str | None:
+    """An IBAN in its compact form, checked by schwifty: known country, the country's
+    length and structure, ISO 7064 check digits (and the national check digits where
+    schwifty knows them, as for French RIB keys). Raises InvalidCampaign with the reason."""
+    from schwifty import IBAN
+    from schwifty import exceptions as iban_errors
+
+    compact = (raw or "").replace(" ", "").replace("-", "").upper()
+    if not compact:
+        return None
+    reasons = (
+        (iban_errors.InvalidCountryCode, _("Ce code pays d'IBAN n'existe pas.")),
+        (iban_errors.InvalidLength, _("Cet IBAN n'a pas la longueur prévue pour son pays.")),
+        (iban_errors.InvalidChecksumDigits, _("Les chiffres de contrôle de cet IBAN sont faux.")),
+        (iban_errors.InvalidBBANChecksum, _("La clé RIB de cet IBAN est fausse.")),
+    )
+    try:
+        return IBAN(compact).compact
+    except iban_errors.SchwiftyException as exc:
+        message = next(
+            (text for kind, text in reasons if isinstance(exc, kind)),
+            _("Cet IBAN n'est pas valable : vérifiez-le."),
+        )
+        raise InvalidCampaign(message, field="iban") from None
 
 
 # --- creating and editing -------------------------------------------------------------------
