@@ -217,6 +217,31 @@ def transfer_received(pledge, amount_cents: int) -> None:
 
 
 @in_request
+def transfer_recorded(pledge, amount_cents: int, by) -> None:
+    """The team hears of every transfer recorded (by e-mail too, for those who chose
+    « Promesses et paiements des collectes de mes projets »): a transfer entered by
+    mistake, or by someone else, shows at once."""
+    from tremplin.platform.templating import euros
+
+    text = _l(
+        "Virement de %(amount)s enregistré par %(who)s pour la promesse %(ref)s de %(name)s "
+        "(« %(title)s »).",
+        amount=euros(amount_cents),
+        who=getattr(by, "display_name", "?"),
+        ref=pledge.reference,
+        name=_backer_name(pledge),
+        title=pledge.campaign.title,
+    )
+    for member in _team(pledge.campaign):
+        _in_app(
+            member,
+            TEAM,
+            text,
+            path("funding.manage", campaign_id=pledge.campaign_id, _anchor=f"promesse-{pledge.id}"),
+        )
+
+
+@in_request
 def payment_requires_action(pledge, reminder: bool = False) -> None:
     _mail(
         pledge.backer,
