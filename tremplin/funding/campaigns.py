@@ -334,9 +334,22 @@ def remove_reward(reward: Reward, by) -> None:
     db.session.flush()
 
 
+def takes_cards(project_id: int) -> bool:
+    """The platform never holds backers' money: card payments only when Stripe is configured
+    and the money can go straight to the project's own connected account (Stripe Connect),
+    unless the deployment is itself a registered intermediary
+    (`FUNDING_PLATFORM_IS_INTERMEDIARY`). Otherwise the campaign runs in promise mode."""
+    if not payments.is_enabled():
+        return False
+    if current_app.config.get("FUNDING_PLATFORM_IS_INTERMEDIARY"):
+        return True
+    return bool(settings_for(project_id).stripe_account_id)
+
+
 def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campaign:
-    """Draft → open. The payment mode is fixed now: card payments when Stripe is configured,
-    promises paid by bank transfer otherwise (the project's RIB is then required)."""
+    """Draft → open. The payment mode is fixed now: card payments when the project can
+    receive them (`takes_cards`), promises paid by bank transfer otherwise (the project's
+    RIB is then required)."""
     now = now or utcnow()
     if campaign.status != DRAFT:
         raise InvalidCampaign(_("Seule une collecte en préparation peut être ouverte."))
@@ -348,7 +361,7 @@ def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campai
     )
     if already:
         raise InvalidCampaign(_("Ce projet a déjà une collecte ouverte."))
-    mode = STRIPE_MODE if payments.is_enabled() else PROMISE_MODE
+    mode = STRIPE_MODE if takes_cards(campaign.project_id) else PROMISE_MODE
     if mode == PROMISE_MODE and not settings_for(campaign.project_id).has_bank_details:
         raise InvalidCampaign(
             _(
