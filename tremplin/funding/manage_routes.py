@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies, refunds
+from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies, reconcile, refunds
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.forms import (
     CampaignForm,
@@ -202,6 +202,7 @@ def _render_manage(campaign: Campaign, **forms):
         "refund_form": RefundForm(prefix="refund", formdata=None),
         "form": EmptyForm(formdata=None),
         "errors_for": forms.get("errors_for"),
+        "differences": reconcile.campaign_differences(campaign.id, pledges),
     }
     return render_template("funding/manage.html", **context)
 
