@@ -3,8 +3,10 @@ donor's postal address (asked on the pledge page) instead of printing it as miss
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tremplin.funding import pledges, receipts
@@ -53,6 +55,17 @@ def test_tax_receipt_waits_for_the_donor_address_then_is_issued(
     assert "2026-12-03" not in receipt.text
     payment = client.get(f"/collectes/promesses/{pledge.id}/recu/paiement")
     assert "3 décembre 2026" in payment.text
+    for kind in ("fiscal", "paiement"):
+        pdf = client.get(f"/collectes/promesses/{pledge.id}/recu/{kind}.pdf")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "3 décembre 2026" in text and "50,00" in text
+        assert ("3 rue Haute" in text) == (kind == "fiscal")
+    auth.login_as(make_member("Curieux"))
+    assert client.get(f"/collectes/promesses/{pledge.id}/recu/fiscal.pdf").status_code in (
+        403,
+        404,
+    )
 
 
 def test_only_the_backer_gives_the_address(client, auth, db, make_campaign, make_member):

@@ -290,3 +290,80 @@ def receipts_of(pledge_id: int) -> dict[str, Receipt]:
     return {
         r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge_id))
     }
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def _pdf_rows(receipt: Receipt) -> list[tuple[str, str]]:
+    from tremplin.platform.templating import euros
+
+    d = receipt.details
+    amount = f"{euros(receipt.amount_cents, True)} ({d.get('amount_in_words', '')})"
+    if receipt.kind == PAYMENT:
+        return [
+            (_("Reçu de"), d.get("donor_name", "")),
+            (_("Pour le projet"), d.get("project_title", "")),
+            (_("Collecte"), d.get("campaign_title", "")),
+            (_("Montant"), amount),
+            (_("Payé le"), long_date(d["paid_on"]) if d.get("paid_on") else ""),
+            (_("Mode de paiement"), d.get("payment_method", "")),
+            (_("Référence"), d.get("reference", "")),
+        ]
+    return [
+        (_("Bénéficiaire"), d.get("organisation_name", "")),
+        (_("Adresse"), d.get("organisation_address", "")),
+        (_("Objet"), d.get("organisation_object", "")),
+        (_("Qualité"), d.get("organisation_kind", "")),
+        (_("Donateur"), d.get("donor_name", "")),
+        (_("Adresse"), d.get("donor_address", "")),
+        (_("Somme reçue"), amount),
+        (_("Date du versement"), long_date(d["paid_on"]) if d.get("paid_on") else ""),
+        (_("Article du CGI"), ", ".join(d.get("cgi_articles", []))),
+        (_("Forme du don"), d.get("form", "")),
+        (_("Nature du don"), d.get("nature", "")),
+        (_("Mode de versement"), d.get("payment_method", "")),
+    ]
+
+
+def render_pdf(receipt: Receipt) -> bytes:
+    """The receipt as an A4 PDF: the same fields as its printable page, dates in French."""
+    from tremplin.platform.pdf import new_document
+
+    title = (
+        _("Reçu de paiement n° %(n)s", n=receipt.number)
+        if receipt.kind == PAYMENT
+        else _("Reçu au titre des dons n° %(n)s (Cerfa n° 11580)", n=receipt.number)
+    )
+    pdf, family, clean = new_document(title, receipt.details.get("campaign_title", ""))
+    pdf.set_font(family, "B", 13)
+    pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(0, 8, clean(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    pdf.cell(
+        0,
+        6,
+        clean(_("émis le %(date)s", date=long_date(receipt.issued_at))),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(6)
+    for label, value in _pdf_rows(receipt):
+        pdf.set_font(family, "B", 10)
+        pdf.cell(55, 6, clean(label))
+        pdf.set_font(family, "", 10)
+        pdf.multi_cell(0, 6, clean(value or "—"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(family, "", 9)
+    if receipt.kind == PAYMENT:
+        note = _(
+            "Ce reçu atteste le versement d’un soutien à un projet. Il n’est pas un reçu "
+            "fiscal. Le soutien est un engagement moral et ne donne droit à aucun titre "
+            "financier."
+        )
+    else:
+        note = _("Signataire : %(who)s", who=receipt.details.get("signatory", ""))
+    pdf.multi_cell(0, 5, clean(note), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

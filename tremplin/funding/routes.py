@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import hmac
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -524,3 +533,22 @@ def receipt(pledge_id: int, kind: str):
         "funding/receipt_payment.html" if found.kind == "payment" else "funding/receipt_tax.html"
     )
     return render_template(template, pledge=pledge, receipt=found, campaign=pledge.campaign)
+
+
+@bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>.pdf")
+@login_required
+def receipt_pdf(pledge_id: int, kind: str):
+    pledge = load_pledge(pledge_id)
+    if not policies.can_view_receipt(current_user, pledge):
+        abort(403)
+    found = receipts.receipts_of(pledge.id).get("payment" if kind == "paiement" else "tax")
+    if found is None:
+        abort(404)
+    return Response(
+        receipts.render_pdf(found),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="recu-{kind}-{found.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
