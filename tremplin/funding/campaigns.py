@@ -42,6 +42,7 @@ from tremplin.funding.models import (
     Reward,
     move_pledge,
 )
+from tremplin.platform.admin import log_action
 from tremplin.platform.errors import NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow
@@ -140,7 +141,24 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     if settings is None:
         settings = ProjectFundingSettings(project_id=project.id)
         db.session.add(settings)
-    settings.iban = checked_iban(fields.pop("iban", None))
+    iban = checked_iban(fields.pop("iban", None))
+    if settings.iban and iban != settings.iban and _has_promises(project.id):
+        if iban is None:
+            raise InvalidCampaign(
+                _("Des soutiens paient sur ce compte : remplacez l'IBAN, ne l'effacez pas."),
+                field="iban",
+            )
+        settings.pending_iban, settings.pending_iban_by_id = iban, by.id
+        settings.pending_iban_at = utcnow()
+        log_action(
+            by,
+            "funding_iban_requested",
+            "project",
+            project.id,
+            f"Changement d'IBAN demandé : {_masked(settings.iban)} → {_masked(iban)}",
+        )
+    else:
+        settings.iban = iban
     stripe_account = (fields.pop("stripe_account_id", None) or "").strip() or None
     if stripe_account is not None and not stripe_account.startswith("acct_"):
         raise InvalidCampaign(
@@ -160,6 +178,82 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
         )
     db.session.flush()
     return settings
+
+
+def _masked(iban: str | None) -> str:
+    return f"{iban[:4]}…{iban[-4:]}" if iban else "—"
+
+
+def _has_promises(project_id: int) -> bool:
+    """Pledges exist on one of the project's campaigns (whatever their state): its bank
+    details are now something backers rely on."""
+    return bool(
+        db.session.scalar(
+            select(Pledge.id)
+            .join(Campaign, Pledge.campaign_id == Campaign.id)
+            .where(Campaign.project_id == project_id)
+            .limit(1)
+        )
+    )
+
+
+def confirm_iban_change(project, by) -> ProjectFundingSettings:
+    """A second person (another team member or an organiser, never the one who asked)
+    confirms the new IBAN: it replaces the old one, the backers still to pay by transfer
+    are told, and the change is logged."""
+    settings = db.session.get(ProjectFundingSettings, project.id)
+    if settings is None or not settings.pending_iban:
+        raise InvalidCampaign(_("Aucun changement d'IBAN n'attend de confirmation."))
+    if settings.pending_iban_by_id == getattr(by, "id", None):
+        raise InvalidCampaign(
+            _("Une autre personne de l'équipe (ou un animateur) doit confirmer ce changement.")
+        )
+    moved = db.session.execute(
+        update(ProjectFundingSettings)
+        .where(
+            ProjectFundingSettings.project_id == project.id,
+            ProjectFundingSettings.pending_iban == settings.pending_iban,
+        )
+        .values(
+            iban=settings.pending_iban,
+            pending_iban=None,
+            pending_iban_by_id=None,
+            pending_iban_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        raise InvalidCampaign(_("Ce changement vient d'être traité par quelqu'un d'autre."))
+    old = settings.iban
+    db.session.refresh(settings)
+    log_action(
+        by,
+        "funding_iban_confirmed",
+        "project",
+        project.id,
+        f"Changement d'IBAN confirmé : {_masked(old)} → {_masked(settings.iban)}",
+    )
+    to_pay = db.session.scalars(
+        select(Pledge)
+        .join(Campaign, Pledge.campaign_id == Campaign.id)
+        .where(
+            Campaign.project_id == project.id,
+            Pledge.mode == PROMISE_MODE,
+            Pledge.status.in_((DUE, UNPAID, ACTIVE)),
+        )
+    ).all()
+    for pledge in to_pay:
+        notices.bank_details_changed(pledge)
+    db.session.flush()
+    return settings
+
+
+def cancel_iban_change(project, by) -> None:
+    settings = db.session.get(ProjectFundingSettings, project.id)
+    if settings is not None and settings.pending_iban:
+        log_action(by, "funding_iban_cancelled", "project", project.id, "Changement d'IBAN annulé")
+        settings.pending_iban = settings.pending_iban_by_id = settings.pending_iban_at = None
+        db.session.flush()
 
 
 def checked_iban(raw: str | None) -> str | None:
