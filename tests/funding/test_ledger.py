@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tremplin.funding import ledger
-from tremplin.funding.campaigns import _iban_is_valid
+from tremplin.funding.campaigns import checked_iban
+from tremplin.funding.errors import InvalidCampaign
 from tremplin.funding.forms import parse_euros
 from tremplin.funding.ledger import LedgerError
 from tremplin.funding.pledges import transfer_reference
@@ -119,7 +120,23 @@ def test_transfer_reference_has_a_check_that_catches_typos():
     assert int(transfer_reference(124)[3:]) % 97 == 1 and transfer_reference(124) != reference
 
 
-def test_iban_checksum():
-    assert _iban_is_valid("FR7630006000011234567890189")
-    assert not _iban_is_valid("FR7630006000011234567890188")
-    assert not _iban_is_valid("not an iban")
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("FR76 3000 6000 0112 3456 7890 189", "FR7630006000011234567890189"),
+        ("de89370400440532013000", "DE89370400440532013000"),
+        ("", None),
+        ("FR7630006000011234567890188", "chiffres de contrôle"),
+        ("XX7630006000011234567890189", "code pays"),
+        ("FR763000600001123456789018", "longueur"),
+        ("not an iban", "IBAN"),
+    ],
+)
+def test_iban_checked_for_country_length_and_check_digits(app, raw, expected):
+    with app.test_request_context():
+        if expected is None or expected.startswith(("FR76", "DE89")):
+            assert checked_iban(raw) == expected
+        else:
+            with pytest.raises(InvalidCampaign, match=expected) as caught:
+                checked_iban(raw)
+            assert caught.value.field == "iban"

@@ -126,7 +126,7 @@ def test_settings_refuse_a_wrong_iban(client, auth, db, make_member, make_projec
         f"/projets/{project.id}/collectes/reglages",
         data={"account_holder": "X", "iban": "FR76 3000 6000 0112 3456 7890 188"},
     )
-    assert response.status_code == 200 and "IBAN n" in response.text
+    assert response.status_code == 200 and "chiffres de contrôle de cet IBAN" in response.text
     assert db.session.get(ProjectFundingSettings, project.id) is None
 
 

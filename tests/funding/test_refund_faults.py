@@ -88,3 +88,74 @@ def test_refund_killed_around_the_stripe_call_then_run_again_refunds_once(
     code, out, _err = run_refund(app_config, "settle")
     assert json.loads(out.strip().splitlines()[-1]) == {}
     assert len(localstripe.get(f"/v1/refunds?payment_intent={intent}")["data"]) == 1
+
+
+def test_the_treasurer_sees_a_pending_refund_on_the_campaign_page(
+    client, auth, db, make_campaign, make_pledge, end_campaign, localstripe
+):
+    from tremplin.funding import refunds
+
+    campaign = make_campaign(goal=5_000)
+    pledge = make_pledge(campaign, amount=5_000)
+    end_campaign(campaign)
+    close_ended()
+    db.session.refresh(pledge)
+    refunds.refund(pledge, campaign.project.owner, amount_cents=1_000)
+    db.session.commit()  # reserved, Stripe not asked yet (as after a crash)
+    auth.login_as(campaign.project.owner)
+    page = client.get(f"/collectes/{campaign.id}/gestion")
+    assert "Écarts dans les comptes" in page.text
+    assert f"promesse {pledge.id}" in page.text and "pas encore confirmés" in page.text
+    assert refunds.settle_pending() == {1: "done"}
+    assert "Écarts dans les comptes" not in client.get(f"/collectes/{campaign.id}/gestion").text
+
+
+def test_repair_says_exactly_what_it_changed_and_never_claims_what_it_did_not(
+    app, db, make_campaign, make_pledge, end_campaign, localstripe
+):
+    from tremplin.funding import refunds
+
+    campaign = make_campaign(goal=5_000)
+    pledge = make_pledge(campaign, amount=5_000)
+    end_campaign(campaign)
+    close_ended()
+    db.session.refresh(pledge)
+    intent = pledge.attempts[-1].payment_intent_id
+    refunds.refund(pledge, campaign.project.owner, amount_cents=4_000)  # reserved, pending
+    db.session.commit()
+    localstripe.post("/v1/refunds", {"payment_intent": intent, "amount": "2000"})  # dashboard
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["funding", "reconcile", "--repair"])
+    assert "(réparé)" not in first.output and "Rien modifié." in first.output
+    assert "non enregistré : plus que ce que nous avons reçu" in first.output
+    assert first.exit_code == 1
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).refunded_cents == 4_000  # nothing invented
+    # what can be proved is repaired, said, and gone on the next run
+    assert refunds.settle_pending() == {1: "done"}
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).refunded_cents == 4_000
+    missing = runner.invoke(args=["funding", "reconcile", "--repair"])
+    assert "refund_missing" in missing.output  # the 20 € refund still does not fit: reported
+    assert "1 modification" not in missing.output
+
+
+def test_repair_records_a_proved_refund_prints_it_and_the_next_run_is_clean(
+    app, db, make_campaign, make_pledge, end_campaign, localstripe
+):
+    campaign = make_campaign(goal=5_000)
+    pledge = make_pledge(campaign, amount=5_000)
+    end_campaign(campaign)
+    close_ended()
+    db.session.refresh(pledge)
+    intent = pledge.attempts[-1].payment_intent_id
+    refund = localstripe.post("/v1/refunds", {"payment_intent": intent, "amount": "1500"})
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["funding", "reconcile", "--repair"])
+    assert "1 modification(s) écrite(s) :" in first.output
+    assert f"remboursement {refund['id']} de 1500" in first.output
+    assert first.exit_code == 0
+    second = runner.invoke(args=["funding", "reconcile"])
+    assert second.exit_code == 0 and "0 écart(s)" in second.output
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).refunded_cents == 1_500

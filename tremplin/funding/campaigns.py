@@ -42,6 +42,7 @@ from tremplin.funding.models import (
     Reward,
     move_pledge,
 )
+from tremplin.platform.admin import log_action
 from tremplin.platform.errors import NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow
@@ -140,10 +141,24 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     if settings is None:
         settings = ProjectFundingSettings(project_id=project.id)
         db.session.add(settings)
-    iban = (fields.pop("iban", None) or "").replace(" ", "").upper() or None
-    if iban is not None and not _iban_is_valid(iban):
-        raise InvalidCampaign(_("Cet IBAN n'est pas valable : vérifiez-le."), field="iban")
-    settings.iban = iban
+    iban = checked_iban(fields.pop("iban", None))
+    if settings.iban and iban != settings.iban and _has_promises(project.id):
+        if iban is None:
+            raise InvalidCampaign(
+                _("Des soutiens paient sur ce compte : remplacez l'IBAN, ne l'effacez pas."),
+                field="iban",
+            )
+        settings.pending_iban, settings.pending_iban_by_id = iban, by.id
+        settings.pending_iban_at = utcnow()
+        log_action(
+            by,
+            "funding_iban_requested",
+            "project",
+            project.id,
+            f"Changement d'IBAN demandé : {_masked(settings.iban)} → {_masked(iban)}",
+        )
+    else:
+        settings.iban = iban
     stripe_account = (fields.pop("stripe_account_id", None) or "").strip() or None
     if stripe_account is not None and not stripe_account.startswith("acct_"):
         raise InvalidCampaign(
@@ -165,12 +180,106 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     return settings
 
 
-def _iban_is_valid(iban: str) -> bool:
-    if not (15 <= len(iban) <= 34) or not iban.isalnum() or not iban[:2].isalpha():
-        return False
-    moved = iban[4:] + iban[:4]
-    digits = "".join(str(int(ch, 36)) for ch in moved)
-    return int(digits) % 97 == 1
+def _masked(iban: str | None) -> str:
+    return f"{iban[:4]}…{iban[-4:]}" if iban else "—"
+
+
+def _has_promises(project_id: int) -> bool:
+    """Pledges exist on one of the project's campaigns (whatever their state): its bank
+    details are now something backers rely on."""
+    return bool(
+        db.session.scalar(
+            select(Pledge.id)
+            .join(Campaign, Pledge.campaign_id == Campaign.id)
+            .where(Campaign.project_id == project_id)
+            .limit(1)
+        )
+    )
+
+
+def confirm_iban_change(project, by) -> ProjectFundingSettings:
+    """A second person (another team member or an organiser, never the one who asked)
+    confirms the new IBAN: it replaces the old one, the backers still to pay by transfer
+    are told, and the change is logged."""
+    settings = db.session.get(ProjectFundingSettings, project.id)
+    if settings is None or not settings.pending_iban:
+        raise InvalidCampaign(_("Aucun changement d'IBAN n'attend de confirmation."))
+    if settings.pending_iban_by_id == getattr(by, "id", None):
+        raise InvalidCampaign(
+            _("Une autre personne de l'équipe (ou un animateur) doit confirmer ce changement.")
+        )
+    moved = db.session.execute(
+        update(ProjectFundingSettings)
+        .where(
+            ProjectFundingSettings.project_id == project.id,
+            ProjectFundingSettings.pending_iban == settings.pending_iban,
+        )
+        .values(
+            iban=settings.pending_iban,
+            pending_iban=None,
+            pending_iban_by_id=None,
+            pending_iban_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        raise InvalidCampaign(_("Ce changement vient d'être traité par quelqu'un d'autre."))
+    old = settings.iban
+    db.session.refresh(settings)
+    log_action(
+        by,
+        "funding_iban_confirmed",
+        "project",
+        project.id,
+        f"Changement d'IBAN confirmé : {_masked(old)} → {_masked(settings.iban)}",
+    )
+    to_pay = db.session.scalars(
+        select(Pledge)
+        .join(Campaign, Pledge.campaign_id == Campaign.id)
+        .where(
+            Campaign.project_id == project.id,
+            Pledge.mode == PROMISE_MODE,
+            Pledge.status.in_((DUE, UNPAID, ACTIVE)),
+        )
+    ).all()
+    for pledge in to_pay:
+        notices.bank_details_changed(pledge)
+    db.session.flush()
+    return settings
+
+
+def cancel_iban_change(project, by) -> None:
+    settings = db.session.get(ProjectFundingSettings, project.id)
+    if settings is not None and settings.pending_iban:
+        log_action(by, "funding_iban_cancelled", "project", project.id, "Changement d'IBAN annulé")
+        settings.pending_iban = settings.pending_iban_by_id = settings.pending_iban_at = None
+        db.session.flush()
+
+
+def checked_iban(raw: str | None) -> str | None:
+    """An IBAN in its compact form, checked by schwifty: known country, the country's
+    length and structure, ISO 7064 check digits (and the national check digits where
+    schwifty knows them, as for French RIB keys). Raises InvalidCampaign with the reason."""
+    from schwifty import IBAN
+    from schwifty import exceptions as iban_errors
+
+    compact = (raw or "").replace(" ", "").replace("-", "").upper()
+    if not compact:
+        return None
+    reasons = (
+        (iban_errors.InvalidCountryCode, _("Ce code pays d'IBAN n'existe pas.")),
+        (iban_errors.InvalidLength, _("Cet IBAN n'a pas la longueur prévue pour son pays.")),
+        (iban_errors.InvalidChecksumDigits, _("Les chiffres de contrôle de cet IBAN sont faux.")),
+        (iban_errors.InvalidBBANChecksum, _("La clé RIB de cet IBAN est fausse.")),
+    )
+    try:
+        return IBAN(compact).compact
+    except iban_errors.SchwiftyException as exc:
+        message = next(
+            (text for kind, text in reasons if isinstance(exc, kind)),
+            _("Cet IBAN n'est pas valable : vérifiez-le."),
+        )
+        raise InvalidCampaign(message, field="iban") from None
 
 
 # --- creating and editing -------------------------------------------------------------------
@@ -319,9 +428,22 @@ def remove_reward(reward: Reward, by) -> None:
     db.session.flush()
 
 
+def takes_cards(project_id: int) -> bool:
+    """The platform never holds backers' money: card payments only when Stripe is configured
+    and the money can go straight to the project's own connected account (Stripe Connect),
+    unless the deployment is itself a registered intermediary
+    (`FUNDING_PLATFORM_IS_INTERMEDIARY`). Otherwise the campaign runs in promise mode."""
+    if not payments.is_enabled():
+        return False
+    if current_app.config.get("FUNDING_PLATFORM_IS_INTERMEDIARY"):
+        return True
+    return bool(settings_for(project_id).stripe_account_id)
+
+
 def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campaign:
-    """Draft → open. The payment mode is fixed now: card payments when Stripe is configured,
-    promises paid by bank transfer otherwise (the project's RIB is then required)."""
+    """Draft → open. The payment mode is fixed now: card payments when the project can
+    receive them (`takes_cards`), promises paid by bank transfer otherwise (the project's
+    RIB is then required)."""
     now = now or utcnow()
     if campaign.status != DRAFT:
         raise InvalidCampaign(_("Seule une collecte en préparation peut être ouverte."))
@@ -333,7 +455,7 @@ def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campai
     )
     if already:
         raise InvalidCampaign(_("Ce projet a déjà une collecte ouverte."))
-    mode = STRIPE_MODE if payments.is_enabled() else PROMISE_MODE
+    mode = STRIPE_MODE if takes_cards(campaign.project_id) else PROMISE_MODE
     if mode == PROMISE_MODE and not settings_for(campaign.project_id).has_bank_details:
         raise InvalidCampaign(
             _(

@@ -211,6 +211,17 @@ class RefundForm(FlaskForm):
     once = OnceField()
 
 
+class DonorAddressForm(FlaskForm):
+    name = StringField(_l("Nom et prénom"), validators=[Optional(), Length(max=140)])
+    address = TextAreaField(
+        _l("Adresse postale"),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+        description=_l(
+            "Elle figure sur le reçu fiscal (Cerfa n° 11580) : rue, code postal, ville."
+        ),
+    )
+
+
 class UpdateForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[DataRequired(REQUIRED), Length(max=140)])
     body = TextAreaField(

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies, refunds
+from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies, reconcile, refunds
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.forms import (
     CampaignForm,
@@ -27,6 +27,7 @@ from tremplin.platform import idempotency
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.models import User
 from tremplin.platform.templating import euros
 from tremplin.platform.types import utcnow
 
@@ -202,6 +203,7 @@ def _render_manage(campaign: Campaign, **forms):
         "refund_form": RefundForm(prefix="refund", formdata=None),
         "form": EmptyForm(formdata=None),
         "errors_for": forms.get("errors_for"),
+        "differences": reconcile.campaign_differences(campaign.id, pledges),
     }
     return render_template("funding/manage.html", **context)
 
@@ -380,12 +382,23 @@ def settings(project_id: int):
             )
         if outcome.ok:
             flash(_("Réglages de financement enregistrés."), "success")
+            if current.pending_iban:
+                flash(
+                    _(
+                        "Le nouvel IBAN attend la confirmation d'une autre personne de "
+                        "l'équipe ou d'un animateur : des soutiens ont déjà promis."
+                    ),
+                    "info",
+                )
             then = request.args.get("suite", type=int)
             return redirect(
                 url_for("funding.manage", campaign_id=then)
                 if then
                 else url_for("funding.settings", project_id=project.id)
             )
+    pending_by = (
+        db.session.get(User, current.pending_iban_by_id) if current.pending_iban_by_id else None
+    )
     campaign_list = db.session.scalars(
         select(Campaign)
         .where(Campaign.project_id == project.id)
@@ -397,4 +410,35 @@ def settings(project_id: int):
         project=project,
         campaigns=campaign_list,
         open_status=OPEN,
+        settings=current,
+        pending_by=pending_by,
+        empty_form=EmptyForm(formdata=None),
     )
+
+
+@bp.route(
+    "/projets/<int:project_id>/collectes/reglages/iban/<any(confirmer, annuler):what>",
+    methods=["POST"],
+)
+@login_required
+def bank_change(project_id: int, what: str):
+    project = _project_or_404(project_id)
+    if not policies.can_confirm_bank_change(current_user, project):
+        abort(403)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            if what == "confirmer":
+                campaigns.confirm_iban_change(project, current_user)
+            else:
+                campaigns.cancel_iban_change(project, current_user)
+        if outcome.ok:
+            flash(
+                _("Nouvel IBAN confirmé : les soutiens qui doivent encore payer sont prévenus.")
+                if what == "confirmer"
+                else _("Changement d'IBAN annulé."),
+                "success",
+            )
+        else:
+            flash(outcome.error.message, "error")
+    return redirect(url_for("funding.settings", project_id=project.id), code=303)

@@ -117,6 +117,13 @@ class ProjectFundingSettings(db.Model):
     siren: Mapped[str | None] = mapped_column(String(14))
     signatory: Mapped[str | None] = mapped_column(String(140))  # name and role of the signer
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))  # acct_… (Connect)
+    # A new IBAN asked for once promises exist: applied only when a second person (another
+    # team member or an organiser) confirms it, so bank details cannot be swapped silently.
+    pending_iban: Mapped[str | None] = mapped_column(String(34))
+    pending_iban_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    pending_iban_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property

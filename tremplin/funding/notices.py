@@ -211,6 +211,54 @@ def transfer_received(pledge, amount_cents: int) -> None:
 
 
 @in_request
+def bank_details_changed(pledge) -> None:
+    """A backer still to pay by transfer: the project's IBAN changed (confirmed by two
+    people); the pledge page shows the new details."""
+    text = _l(
+        "Le RIB de « %(title)s » a changé : avant tout virement, reprenez les coordonnées "
+        "bancaires sur la page de votre promesse.",
+        title=pledge.campaign.title,
+    )
+    url = path("funding.pledge_page", pledge_id=pledge.id)
+    _in_app(pledge.backer, BACKER, text, url)
+    if pledge.backer is not None:
+        with force_locale(pledge.backer.locale or "fr"):
+            subject, body = str(_l("Nouvelles coordonnées bancaires")), str(text)
+        _mail(
+            pledge.backer,
+            subject,
+            "email/notification.txt",
+            text=body,
+            url=link("funding.pledge_page", pledge_id=pledge.id),
+        )
+
+
+@in_request
+def transfer_recorded(pledge, amount_cents: int, by) -> None:
+    """The team hears of every transfer recorded (by e-mail too, for those who chose
+    « Promesses et paiements des collectes de mes projets »): a transfer entered by
+    mistake, or by someone else, shows at once."""
+    from tremplin.platform.templating import euros
+
+    text = _l(
+        "Virement de %(amount)s enregistré par %(who)s pour la promesse %(ref)s de %(name)s "
+        "(« %(title)s »).",
+        amount=euros(amount_cents),
+        who=getattr(by, "display_name", "?"),
+        ref=pledge.reference,
+        name=_backer_name(pledge),
+        title=pledge.campaign.title,
+    )
+    for member in _team(pledge.campaign):
+        _in_app(
+            member,
+            TEAM,
+            text,
+            path("funding.manage", campaign_id=pledge.campaign_id, _anchor=f"promesse-{pledge.id}"),
+        )
+
+
+@in_request
 def payment_requires_action(pledge, reminder: bool = False) -> None:
     _mail(
         pledge.backer,

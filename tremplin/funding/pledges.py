@@ -455,6 +455,7 @@ def record_transfer(
             notices.pledge_collected(item)
     else:
         notices.transfer_received(item, amount_cents)
+    notices.transfer_recorded(item, amount_cents, by)
     db.session.flush()
     return transfer
 

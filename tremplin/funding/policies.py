@@ -73,6 +73,12 @@ def can_edit_settings(user, project) -> bool:
     return is_team_member(user, project)
 
 
+def can_confirm_bank_change(user, project) -> bool:
+    """The second person who confirms a new IBAN: a team member or an organiser (the
+    service refuses the one who asked)."""
+    return is_team_member(user, project) or _organiser(user)
+
+
 # --- pledges ------------------------------------------------------------------------------
 
 

@@ -6,14 +6,17 @@ and year. What a receipt certifies is frozen in it when issued.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tremplin.funding.models import (
     ATTEMPT_SUCCEEDED,
+    COLLECTED,
     PROMISE_MODE,
     Pledge,
     Receipt,
@@ -173,8 +176,50 @@ def _paid_on(pledge: Pledge) -> str:
     )
 
 
+def long_date(value) -> str:
+    """A date as a French document writes it, whatever the reader's language: « 3 décembre
+    2026 » (a datetime is taken in Paris; an ISO string is read first)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    return format_date(value, "d MMMM y", locale="fr_FR")
+
+
+def needs_donor_address(pledge: Pledge) -> bool:
+    """A tax receipt waits for the donor's postal address (a Cerfa 11580 field): asked on
+    the pledge page, never printed as missing."""
+    from tremplin.funding.campaigns import settings_for
+
+    return (
+        pledge.status == COLLECTED
+        and not (pledge.donor_address or "").strip()
+        and settings_for(pledge.campaign.project_id).is_general_interest
+    )
+
+
+def add_donor_address(pledge: Pledge, by, *, name: str | None, address: str) -> list[Receipt]:
+    """The backer gives the postal address their tax receipt needs; the receipt follows."""
+    from tremplin.platform.errors import DomainError, NotAllowed
+
+    if by is None or pledge.backer_id != getattr(by, "id", None):
+        raise NotAllowed()
+    address = (address or "").strip()
+    if len(address) < 10 or not any(ch.isdigit() for ch in address):
+        raise DomainError(
+            _("Indiquez votre adresse postale complète (rue, code postal, ville)."),
+            field="address",
+        )
+    pledge.donor_address = address[:500]
+    if name and name.strip():
+        pledge.donor_name = name.strip()[:140]
+    db.session.flush()
+    return issue_for(pledge)
+
+
 def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
-    """Issue the receipts of a pledge collected in full (once each: unique per kind)."""
+    """Issue the receipts of a pledge collected in full (once each: unique per kind). The
+    tax receipt only once the donor's postal address is known (see `add_donor_address`)."""
     from tremplin.funding.campaigns import settings_for
 
     now = now or utcnow()
@@ -208,7 +253,7 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
             )
         )
     settings = settings_for(project.id)
-    if settings.is_general_interest and TAX not in existing:
+    if settings.is_general_interest and TAX not in existing and common["donor_address"]:
         year = now.astimezone(PARIS).year
         issued.append(
             Receipt(
@@ -245,3 +290,80 @@ def receipts_of(pledge_id: int) -> dict[str, Receipt]:
     return {
         r.kind: r for r in db.session.scalars(select(Receipt).where(Receipt.pledge_id == pledge_id))
     }
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def _pdf_rows(receipt: Receipt) -> list[tuple[str, str]]:
+    from tremplin.platform.templating import euros
+
+    d = receipt.details
+    amount = f"{euros(receipt.amount_cents, True)} ({d.get('amount_in_words', '')})"
+    if receipt.kind == PAYMENT:
+        return [
+            (_("Reçu de"), d.get("donor_name", "")),
+            (_("Pour le projet"), d.get("project_title", "")),
+            (_("Collecte"), d.get("campaign_title", "")),
+            (_("Montant"), amount),
+            (_("Payé le"), long_date(d["paid_on"]) if d.get("paid_on") else ""),
+            (_("Mode de paiement"), d.get("payment_method", "")),
+            (_("Référence"), d.get("reference", "")),
+        ]
+    return [
+        (_("Bénéficiaire"), d.get("organisation_name", "")),
+        (_("Adresse"), d.get("organisation_address", "")),
+        (_("Objet"), d.get("organisation_object", "")),
+        (_("Qualité"), d.get("organisation_kind", "")),
+        (_("Donateur"), d.get("donor_name", "")),
+        (_("Adresse"), d.get("donor_address", "")),
+        (_("Somme reçue"), amount),
+        (_("Date du versement"), long_date(d["paid_on"]) if d.get("paid_on") else ""),
+        (_("Article du CGI"), ", ".join(d.get("cgi_articles", []))),
+        (_("Forme du don"), d.get("form", "")),
+        (_("Nature du don"), d.get("nature", "")),
+        (_("Mode de versement"), d.get("payment_method", "")),
+    ]
+
+
+def render_pdf(receipt: Receipt) -> bytes:
+    """The receipt as an A4 PDF: the same fields as its printable page, dates in French."""
+    from tremplin.platform.pdf import new_document
+
+    title = (
+        _("Reçu de paiement n° %(n)s", n=receipt.number)
+        if receipt.kind == PAYMENT
+        else _("Reçu au titre des dons n° %(n)s (Cerfa n° 11580)", n=receipt.number)
+    )
+    pdf, family, clean = new_document(title, receipt.details.get("campaign_title", ""))
+    pdf.set_font(family, "B", 13)
+    pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(0, 8, clean(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    pdf.cell(
+        0,
+        6,
+        clean(_("émis le %(date)s", date=long_date(receipt.issued_at))),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(6)
+    for label, value in _pdf_rows(receipt):
+        pdf.set_font(family, "B", 10)
+        pdf.cell(55, 6, clean(label))
+        pdf.set_font(family, "", 10)
+        pdf.multi_cell(0, 6, clean(value or "—"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(family, "", 9)
+    if receipt.kind == PAYMENT:
+        note = _(
+            "Ce reçu atteste le versement d’un soutien à un projet. Il n’est pas un reçu "
+            "fiscal. Le soutien est un engagement moral et ne donne droit à aucun titre "
+            "financier."
+        )
+    else:
+        note = _("Signataire : %(who)s", who=receipt.details.get("signatory", ""))
+    pdf.multi_cell(0, 5, clean(note), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import hmac
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tremplin.funding import bp, campaigns, charging, payments, policies, receipts
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.errors import CampaignNotOpen
-from tremplin.funding.forms import RULE_LABELS, PledgeForm
+from tremplin.funding.forms import RULE_LABELS, DonorAddressForm, PledgeForm
 from tremplin.funding.models import (
     ATTEMPT_REQUIRES_ACTION,
     CANCELLED,
@@ -265,9 +274,14 @@ def pledge_page(pledge_id: int):
     return _render_pledge(pledge, form)
 
 
-def _render_pledge(pledge: Pledge, form, status: int = 200):
+def _render_pledge(pledge: Pledge, form, status: int = 200, address_form=None):
     campaign = pledge.campaign
     attempt = pledge.latest_attempt
+    if address_form is None and policies.is_backer(current_user, pledge):
+        if receipts.needs_donor_address(pledge):
+            address_form = DonorAddressForm(
+                formdata=None, data={"name": pledge.donor_name or current_user.display_name}
+            )
     return render_template(
         "funding/pledge.html",
         pledge=pledge,
@@ -280,6 +294,7 @@ def _render_pledge(pledge: Pledge, form, status: int = 200):
         sees_bank=policies.can_see_bank_details(current_user, pledge),
         waiting_confirmation=attempt is not None and attempt.status == ATTEMPT_REQUIRES_ACTION,
         empty_form=EmptyForm(formdata=None),
+        address_form=address_form,
     ), status
 
 
@@ -482,6 +497,29 @@ def confirm_return(pledge_id: int, token: str):
 # --- receipts ------------------------------------------------------------------------------------
 
 
+@bp.app_template_filter("long_date")
+def long_date_filter(value) -> str:
+    return receipts.long_date(value) if value else ""
+
+
+@bp.route("/collectes/promesses/<int:pledge_id>/adresse-recu", methods=["POST"])
+@login_required
+def donor_address(pledge_id: int):
+    pledge = load_pledge(pledge_id)
+    if not policies.is_backer(current_user, pledge):
+        abort(403)
+    form = DonorAddressForm()
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            receipts.add_donor_address(
+                pledge, current_user, name=form.name.data, address=form.address.data
+            )
+        if outcome.ok:
+            flash(_("Adresse enregistrée : votre reçu fiscal est prêt."), "success")
+            return redirect(url_for("funding.pledge_page", pledge_id=pledge.id))
+    return _render_pledge(pledge, None, 422, address_form=form)
+
+
 @bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>")
 @login_required
 def receipt(pledge_id: int, kind: str):
@@ -495,3 +533,22 @@ def receipt(pledge_id: int, kind: str):
         "funding/receipt_payment.html" if found.kind == "payment" else "funding/receipt_tax.html"
     )
     return render_template(template, pledge=pledge, receipt=found, campaign=pledge.campaign)
+
+
+@bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>.pdf")
+@login_required
+def receipt_pdf(pledge_id: int, kind: str):
+    pledge = load_pledge(pledge_id)
+    if not policies.can_view_receipt(current_user, pledge):
+        abort(403)
+    found = receipts.receipts_of(pledge.id).get("payment" if kind == "paiement" else "tax")
+    if found is None:
+        abort(404)
+    return Response(
+        receipts.render_pdf(found),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="recu-{kind}-{found.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,8 +21,6 @@ from tremplin.mentoring.pairings import figures
 from tremplin.mentoring.services import paris_today
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
 def format_minutes(minutes: int) -> str:
@@ -140,35 +136,17 @@ def _period(line: CertificateLine) -> str:
 
 def render_pdf(certificate: Certificate) -> bytes:
     """The attestation as an A4 PDF, in the current language."""
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    folder = Path(current_app.config.get("MENTORING_PDF_FONT_DIR") or FONT_DIR)
-    regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-    pdf = FPDF(format="A4")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(True, margin=20)
-    if regular.exists() and bold.exists():
-        pdf.add_font("DejaVu", "", str(regular))
-        pdf.add_font("DejaVu", "B", str(bold))
-        family = "DejaVu"
-
-        def clean(value) -> str:
-            return str(value)
-    else:  # no Unicode font on this machine: the core font, latin-1 only
-        family = "Helvetica"
-
-        def clean(value) -> str:
-            text = str(value).replace("\u2019", "'").replace("\u2013", "-").replace("\u00a0", " ")
-            return text.encode("latin-1", "replace").decode("latin-1")
+    from tremplin.platform.pdf import new_document
 
     mentor = certificate.mentor
     title = _("Attestation de tutorat")
-    pdf.set_title(clean(f"{title} — {mentor.display_name}"))
-    pdf.set_author("Tremplin")
-    pdf.set_creator("Tremplin")
-    pdf.set_subject(clean(_("Heures de parrainage bénévole")))
-    pdf.add_page()
+    pdf, family, clean = new_document(
+        f"{title} — {mentor.display_name}",
+        _("Heures de parrainage bénévole"),
+        font_dir_setting="MENTORING_PDF_FONT_DIR",
+    )
 
     issuer = certificate.issuer
     pdf.set_text_color(15, 93, 99)

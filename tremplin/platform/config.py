@@ -144,4 +144,9 @@ def load_config(instance_path: Path) -> dict:
             for o in os.environ.get("SOCKETIO_CORS_ORIGINS", "").split(",")
             if o.strip()
         ],
+
+        # Only a deployment that is itself a registered payment intermediary may take card
+        # payments for a project without its own Stripe Connect account (README, Payments).
+        "FUNDING_PLATFORM_IS_INTERMEDIARY": _bool("FUNDING_PLATFORM_IS_INTERMEDIARY", False),
+        "SOCKETIO_CORS_ORIGINS": [base_url],
     }
