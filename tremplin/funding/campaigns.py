@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from tremplin.funding import bookkeeping, notices, payments
-from tremplin.funding.errors import CampaignLocked, InvalidAmount, InvalidCampaign
+from tremplin.funding.errors import CampaignLocked, InvalidCampaign
 from tremplin.funding.models import (
     ACTIVE,
     ALL_OR_NOTHING,
@@ -42,6 +42,13 @@ from tremplin.funding.models import (
     Reward,
     move_pledge,
 )
+from tremplin.funding.rules import (  # noqa: E402,F401  (part of campaigns' interface)
+    MIN_PLEDGE_CENTS,
+    accepts_pledges,
+    check_amount,
+    max_pledge_cents,
+    settings_for,
+)
 from tremplin.platform.admin import log_action
 from tremplin.platform.errors import NotAllowed
 from tremplin.platform.extensions import db
@@ -50,42 +57,10 @@ from tremplin.platform.types import utcnow
 PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_DURATION_DAYS = 45
 MAX_DURATION_DAYS = 90
-MIN_PLEDGE_CENTS = 100
 
 
 def max_goal_cents() -> int:
     return int(current_app.config.get("FUNDING_MAX_GOAL_CENTS", 100_000_000))
-
-
-def max_pledge_cents() -> int:
-    return int(current_app.config.get("FUNDING_MAX_PLEDGE_CENTS", 10_000_000))
-
-
-def check_amount(
-    cents: object,
-    *,
-    minimum: int = MIN_PLEDGE_CENTS,
-    maximum: int | None = None,
-    field: str = "amount",
-) -> int:
-    """A money amount from outside: whole positive cents within bounds, or InvalidAmount."""
-    if isinstance(cents, bool) or not isinstance(cents, int):
-        raise InvalidAmount(field=field)
-    if cents < minimum:
-        raise InvalidAmount(
-            _("Le montant minimum est de %(min)s.", min=_euros(minimum)), field=field
-        )
-    if maximum is not None and cents > maximum:
-        raise InvalidAmount(
-            _("Le montant maximum est de %(max)s.", max=_euros(maximum)), field=field
-        )
-    return cents
-
-
-def _euros(cents: int) -> str:
-    from tremplin.platform.templating import euros
-
-    return euros(cents)
 
 
 # --- dates -------------------------------------------------------------------------------
@@ -124,16 +99,7 @@ def days_left(campaign: Campaign, now: datetime | None = None) -> int:
     return math.ceil((campaign.deadline_at - now).total_seconds() / 86400)
 
 
-def accepts_pledges(campaign: Campaign, now: datetime | None = None) -> bool:
-    return campaign.status == OPEN and (now or utcnow()) < campaign.deadline_at
-
-
 # --- settings -----------------------------------------------------------------------------
-
-
-def settings_for(project_id: int) -> ProjectFundingSettings:
-    found = db.session.get(ProjectFundingSettings, project_id)
-    return found or ProjectFundingSettings(project_id=project_id, is_general_interest=False)
 
 
 def update_settings(project, by, **fields) -> ProjectFundingSettings:

@@ -31,7 +31,6 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from tremplin.funding import bookkeeping, notices, payments, receipts
-from tremplin.funding.campaigns import settings_for
 from tremplin.funding.models import (
     ATTEMPT_AUTHORIZED,
     ATTEMPT_CANCELED,
@@ -55,6 +54,7 @@ from tremplin.funding.models import (
     move_pledge,
     new_token,
 )
+from tremplin.funding.rules import settings_for
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow
 

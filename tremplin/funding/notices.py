@@ -74,7 +74,7 @@ def _team(campaign):
 
 
 def _pledge_context(pledge) -> dict:
-    from tremplin.funding.campaigns import settings_for
+    from tremplin.funding.rules import settings_for
 
     campaign = pledge.campaign
     return {

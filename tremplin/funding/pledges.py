@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tremplin.funding import bookkeeping, notices, payments, receipts
-from tremplin.funding.campaigns import accepts_pledges, check_amount, max_pledge_cents
 from tremplin.funding.errors import (
     AlreadyPledged,
     CampaignNotOpen,
@@ -46,6 +45,7 @@ from tremplin.funding.models import (
     StripeCustomer,
     move_pledge,
 )
+from tremplin.funding.rules import accepts_pledges, check_amount, max_pledge_cents
 from tremplin.platform.errors import NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow

@@ -189,7 +189,7 @@ def long_date(value) -> str:
 def needs_donor_address(pledge: Pledge) -> bool:
     """A tax receipt waits for the donor's postal address (a Cerfa 11580 field): asked on
     the pledge page, never printed as missing."""
-    from tremplin.funding.campaigns import settings_for
+    from tremplin.funding.rules import settings_for
 
     return (
         pledge.status == COLLECTED
@@ -220,7 +220,7 @@ def add_donor_address(pledge: Pledge, by, *, name: str | None, address: str) -> 
 def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
     """Issue the receipts of a pledge collected in full (once each: unique per kind). The
     tax receipt only once the donor's postal address is known (see `add_donor_address`)."""
-    from tremplin.funding.campaigns import settings_for
+    from tremplin.funding.rules import settings_for
 
     now = now or utcnow()
     campaign = pledge.campaign

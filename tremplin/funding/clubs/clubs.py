@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tremplin.funding.clubs import notices
@@ -24,6 +24,7 @@ from tremplin.funding.clubs.errors import (
     MembershipError,
     WrongState,
 )
+from tremplin.funding.clubs.locking import lock  # noqa: F401  (part of the clubs' interface)
 from tremplin.funding.clubs.models import (
     ACTIVE,
     CLOSED,
@@ -49,20 +50,6 @@ from tremplin.platform.types import utcnow
 
 def club_url(club: InvestorClub, endpoint: str = "clubs.dashboard", **values) -> str:
     return url_for(endpoint, club_id=club.id, **values)
-
-
-def lock(club: InvestorClub) -> InvestorClub:
-    """Take the club's write lock for the rest of the transaction and reload it: whoever
-    comes second waits, then sees what the first one did."""
-    db.session.flush()
-    db.session.execute(
-        update(InvestorClub)
-        .where(InvestorClub.id == club.id)
-        .values(lock_version=InvestorClub.lock_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(club)
-    return club
 
 
 def active_count(club: InvestorClub) -> int:

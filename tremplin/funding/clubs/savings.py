@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tremplin.funding.clubs import fund, notices
-from tremplin.funding.clubs.clubs import lock
 from tremplin.funding.clubs.dates import add_months, month_start, months_between, paris_today
 from tremplin.funding.clubs.errors import ClubError, FundTooLow, SavingOutOfBounds, WrongState
+from tremplin.funding.clubs.locking import lock
 from tremplin.funding.clubs.models import (
     ACTIVE,
     BY_CARD,
