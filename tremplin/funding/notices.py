@@ -12,6 +12,7 @@ import functools
 from contextlib import nullcontext
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tremplin.platform import notifications
