@@ -66,6 +66,7 @@ def record_payment(
         # an SQL increment: two transfers recorded at once both count
         pledge.collected_cents = Pledge.collected_cents + cents
         db.session.flush()
+    if created:  # counted or not (a guarded transfer counted it already), money came in
         from tremplin.funding import signals
 
         signals.pledge_collected.send(pledge, cents=cents, key=key)

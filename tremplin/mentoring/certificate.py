@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select

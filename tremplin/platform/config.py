@@ -135,18 +135,16 @@ def load_config(instance_path: Path) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
-        # Origins allowed to open a Socket.IO connection (comma-separated); empty: the site's own.
         # Error reporting to a Sentry-compatible service (personal data scrubbed).
         "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
         "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or None,
+        # Origins allowed to open a Socket.IO connection (comma-separated); empty: the site's own.
         "SOCKETIO_CORS_ORIGINS": [
             o.strip().rstrip("/")
             for o in os.environ.get("SOCKETIO_CORS_ORIGINS", "").split(",")
             if o.strip()
         ],
-
         # Only a deployment that is itself a registered payment intermediary may take card
         # payments for a project without its own Stripe Connect account (README, Payments).
         "FUNDING_PLATFORM_IS_INTERMEDIARY": _bool("FUNDING_PLATFORM_IS_INTERMEDIARY", False),
-        "SOCKETIO_CORS_ORIGINS": [base_url],
     }
