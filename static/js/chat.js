@@ -414,7 +414,7 @@
     });
     threadArea.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented &&
-          threadArea.getAttribute("aria-expanded") !== "true") {
+          threadArea.getAttribute("data-expanded") !== "true") {
         event.preventDefault();
         threadComposer.requestSubmit ? threadComposer.requestSubmit() : threadComposer.dispatchEvent(new Event("submit", { cancelable: true }));
       }
@@ -484,7 +484,7 @@
     }, 400);
   });
 
-  // --- @-autocomplete (ARIA combobox on the composers) ----------------------------------
+  // --- @-autocomplete (a listbox of suggestions under the composers) ----------------------------------
   var mentionsUrl = root.getAttribute("data-mentions-url");
   var suggestCount = 0;
   function attachMentions(area) {
@@ -497,9 +497,11 @@
     box.setAttribute("aria-label", label("suggestions"));
     box.hidden = true;
     area.parentNode.insertBefore(box, area.nextSibling);
-    area.setAttribute("role", "combobox");
+    // A textarea keeps its own role (textbox): axe refuses role="combobox" on it; it
+    // announces the list with aria-autocomplete/aria-controls and the active option with
+    // aria-activedescendant, and keeps the open state in data-expanded for the Enter key.
     area.setAttribute("aria-autocomplete", "list");
-    area.setAttribute("aria-expanded", "false");
+    area.setAttribute("data-expanded", "false");
     area.setAttribute("aria-controls", boxId);
     var active = -1, items = [], start = -1, pending = 0;
 
@@ -508,7 +510,7 @@
       box.textContent = "";
       items = [];
       active = -1;
-      area.setAttribute("aria-expanded", "false");
+      area.setAttribute("data-expanded", "false");
       area.removeAttribute("aria-activedescendant");
     }
     function highlight(index) {
@@ -553,7 +555,7 @@
             items.push(li);
           });
           box.hidden = false;
-          area.setAttribute("aria-expanded", "true");
+          area.setAttribute("data-expanded", "true");
           highlight(0);
         })
         .catch(close);
@@ -602,7 +604,7 @@
     });
     textarea.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented &&
-          textarea.getAttribute("aria-expanded") !== "true") {
+          textarea.getAttribute("data-expanded") !== "true") {
         event.preventDefault();
         composer.requestSubmit ? composer.requestSubmit() : composer.dispatchEvent(new Event("submit", { cancelable: true }));
       }
