@@ -25,8 +25,8 @@ def test_project_need_offer_acceptance_and_mise_en_relation(
 ):
     awa = make_member("Awa Diallo", email="awa@exemple.fr")
     jean = make_member("Jean-Pierre Morel", email="jean@exemple.fr")
-    make_profile(awa, phone="01 99 00 11 11")
-    make_profile(jean, phone="01 99 00 22 22")
+    make_profile(awa, phone="01 99 00 11 11", visibility={"phone": "members"})
+    make_profile(jean, phone="01 99 00 22 22", visibility={"phone": "members"})
     porteur, helper = new_page(), new_page()
 
     # Awa presents her project, then says what it needs.
