@@ -47,7 +47,9 @@ def test_a_porteur_finds_a_mentor_who_logs_a_session_and_gets_the_hours_certifie
     porteur.wait_for_url("**/parrainage/demander")  # waits for "load"
     porteur.get_by_label("Pour quel projet ?").select_option(label="Maison de Cosm’éthique")
     porteur.wait_for_url("**projet=*")
-    assert porteur.get_by_label("Recherche de financements").is_checked()  # from the need
+    # the project's open needs are offered, never ticked for the porteur
+    assert not porteur.get_by_label("Recherche de financements").is_checked()
+    porteur.get_by_label("Recherche de financements").check()
     porteur.get_by_label("Gestion, comptabilité et trésorerie").check()
     porteur.get_by_label("Wolof").check()
     porteur.get_by_label("Vos objectifs").fill("Financer le matériel et tenir ma trésorerie.")
