@@ -28,7 +28,12 @@ SCHEDULE = {
     "tremplin.funding.clubs.cli.sync_card_savings_daily": "0 5 * * *",
     "tremplin.mentoring.cli.remind_quiet_weekly": "0 10 * * 1",
     "tremplin.mentoring.cli.expire_hourly": "45 * * * *",
+    "tremplin.api.webhooks.retry_webhooks": "* * * * *",
+    "tremplin.platform.health.heartbeat": "* * * * *",
+    "tremplin.platform.backup.daily_backup": "17 3 * * *",
 }
+# The daily backup writes archives: tests/ops covers it (retention, twice, restore).
+RUN_HERE = sorted(set(SCHEDULE) - {"tremplin.platform.backup.daily_backup"})
 
 
 def test_every_periodic_job_is_scheduled_at_its_cadence(app):
@@ -44,6 +49,8 @@ def test_every_periodic_job_is_scheduled_at_its_cadence(app):
         "tremplin.platform.notifications.deliver_every_minute",
         "tremplin.search.queue.sweep",
         "tremplin.funding.cli.close_hourly",
+        "tremplin.api.webhooks.retry_webhooks",
+        "tremplin.platform.health.heartbeat",
     }
     due = {task.name for task in jobs.huey.read_periodic(datetime(2026, 12, 7, 10, 0))}  # Monday
     assert "tremplin.mentoring.cli.remind_quiet_weekly" in due
@@ -53,7 +60,7 @@ def test_every_periodic_job_is_scheduled_at_its_cadence(app):
 def test_every_periodic_job_runs_twice_and_twice_at_once(app, db, make_member):
     make_member("Awa")
     db.session.commit()
-    names = sorted(SCHEDULE)
+    names = RUN_HERE
     for name in names:
         jobs.registry[name].run_now()
         jobs.registry[name].run_now()
@@ -111,3 +118,19 @@ def test_status_shows_queue_last_runs_and_failures(app, db, client, auth, make_m
     assert "funding.cli.close_hourly" in page.text
     assert "le serveur SMTP ne répond pas" in page.text
     assert "mentoring.cli.expire_hourly" in page.text and "jamais" in page.text
+
+
+def test_a_periodic_slot_is_claimed_once_on_the_embedded_sqlite_queue(tmp_path, monkeypatch):
+    """Huey's SQLite storage takes no ttl: the claim still works once per slot (the
+    embedded default's periodic jobs failed with NotImplementedError), and the claim of
+    the slot an hour earlier is forgotten."""
+    from huey import SqliteHuey
+
+    from tremplin.platform import jobs
+
+    queue = SqliteHuey("claims", filename=str(tmp_path / "jobs.sqlite3"))
+    monkeypatch.setattr(jobs, "huey", queue)
+    assert jobs._claim("periodic:digest:202612031500", ttl=3600) is True
+    assert jobs._claim("periodic:digest:202612031500", ttl=3600) is False
+    assert jobs._claim("periodic:digest:202612031600", ttl=3600) is True
+    assert queue.get("periodic:digest:202612031500", peek=True) is None

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,17 @@ def _claim(key: str, ttl: int) -> bool:
     put_if_empty with a ttl needs hash-field expiry (Redis 7.4+), and Debian 12 ships 7.0."""
     if isinstance(huey.storage, RedisStorage):
         return bool(huey.storage.conn.set(f"{huey.name}.claim.{key}", "1", nx=True, ex=ttl))
-    return huey.put_if_empty(key, "1", ttl=ttl)
+    # Huey's SQLite (and memory) storage takes no ttl: claim without one, and forget the
+    # claim of the slot an hour earlier, so the key-value table stays small.
+    claimed = huey.put_if_empty(key, "1")
+    if claimed:
+        name, _, slot = key.rpartition(":")
+        try:
+            earlier = datetime.strptime(slot, "%Y%m%d%H%M") - timedelta(seconds=ttl)
+            huey.get(f"{name}:{earlier:%Y%m%d%H%M}", peek=False)
+        except ValueError:
+            pass
+    return claimed
 
 
 def run_in_app(app: Flask, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
