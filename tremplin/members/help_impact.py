@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tremplin.members import bp
+from tremplin.members.impact import _record_args
 from tremplin.members.models import FULFILLED, HelpOffer, Need, Project
 from tremplin.platform.auth import organiser_required
 from tremplin.platform.extensions import db
@@ -72,12 +73,6 @@ def hours_to_first_offer(start_at, end_at, *, territory=None, theme=None) -> flo
 def hours_to_fulfilled(start_at, end_at, *, territory=None, theme=None) -> float:
     needs = db.session.scalars(fulfilled_stmt(start_at, end_at, territory, theme)).all()
     return _hours((need.created_at, need.fulfilled_at) for need in needs)
-
-
-def _record_args(filters) -> dict:
-    args = filters.query_args()
-    args.pop("groupe", None)
-    return args
 
 
 def register() -> None:
