@@ -78,8 +78,24 @@ class DangerFinder(HTMLParser):
 
 
 # Browsers read attributes that Python's parser gives up on (`<svg/onload=…>`,
-# unquoted values): inside any tag, an on…= attribute or a javascript: URL is markup.
-IN_TAG = re.compile(r"<[a-zA-Z][^<>]*?(?:[\s/\"']on[a-z]+\s*=|javascript:)", re.IGNORECASE)
+# unquoted values): inside any tag, an on…= attribute or a javascript: URL is markup —
+# outside quoted attribute values, which are text (an escaped title in a <meta content>).
+TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+IN_TAG_DANGER = re.compile(r"[\s/]on[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+class _InTag:
+    @staticmethod
+    def findall(html: str) -> list[str]:
+        return [
+            tag[:60]
+            for tag in TAG.findall(html)
+            if IN_TAG_DANGER.search(QUOTED.sub('""', tag))
+        ]
+
+
+IN_TAG = _InTag()
 
 
 def dangers(html: str) -> list[str]:
