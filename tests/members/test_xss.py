@@ -89,9 +89,7 @@ class _InTag:
     @staticmethod
     def findall(html: str) -> list[str]:
         return [
-            tag[:60]
-            for tag in TAG.findall(html)
-            if IN_TAG_DANGER.search(QUOTED.sub('""', tag))
+            tag[:60] for tag in TAG.findall(html) if IN_TAG_DANGER.search(QUOTED.sub('""', tag))
         ]
 
 

@@ -83,7 +83,7 @@ def test_the_dashboard_shows_my_pairing(client, auth, make_member, make_pairing,
     auth.login_as(pairing.porteur)
     home = client.get("/")
     assert "Mon binôme" in home.text and "Fatou Sow" in home.text
-    assert "1&nbsp;h&nbsp;30" in home.text
+    assert "1\u00a0h\u00a030" in home.text  # the one duration filter
 
 
 def test_the_navigation_badge_counts_what_waits_for_my_answer(
