@@ -183,7 +183,7 @@ def test_logging_a_session_over_http_reads_durations_as_people_write_them(client
     )
     assert response.status_code == 302
     page = client.get(f"/parrainage/binomes/{pair.id}")
-    assert "1&nbsp;h&nbsp;30" in page.text and "Très utile." in page.text
+    assert "1\u00a0h\u00a030" in page.text and "Très utile." in page.text
 
     refused = client.post(
         f"/parrainage/binomes/{pair.id}/seances",

@@ -30,7 +30,7 @@ def test_organisers_see_dates_durations_and_states_but_never_notes(
     auth.login_as(make_organiser("Claire"))
     page = client.get(f"/parrainage/binomes/{pair_with_notes.id}")
     assert page.status_code == 200
-    assert "1&nbsp;h&nbsp;35" in page.text and "En cours" in page.text
+    assert "1\u00a0h\u00a035" in page.text and "En cours" in page.text
     assert SECRET_NOTE not in page.text and SECRET_STEP not in page.text
     assert "réservées au binôme" in page.text
     assert "Noter une séance" not in page.text
