@@ -241,6 +241,10 @@ def count_statements(app):
                 counter.statements.append(statement)
 
         engine = _db.engine
+        # A page is measured from what the database holds, not from what an earlier
+        # request or a factory left in the test's session (its objects expire at commit):
+        # otherwise two measurements on either side of a commit differ by a reload.
+        _db.session.expire_all()
         event.listen(engine, "before_cursor_execute", before)
         try:
             yield counter

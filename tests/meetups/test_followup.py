@@ -492,7 +492,7 @@ def test_the_summary_page_loads_in_a_fixed_number_of_statements(
         assert page.status_code == 200 and "Le bilan de la soirée" in page.text
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 30, counts
+    assert counts[1] <= 31, counts  # 31: the signed-in member reloaded (cold measurement)
 
 
 def test_editing_minutes_keeps_done_actions_and_edits_the_open_ones(client, auth, db, app, evening):
