@@ -98,6 +98,7 @@ def register_writer(server: Server, stop: threading.Event, acked: list[str], nam
                     "email": email,
                     "password": "des galets roulent sous la lune rousse",
                     "accept_charter": "y",
+                    "terms": re.search(r'name="terms" value="([^"]*)"', page.text).group(1),
                 },
                 allow_redirects=False,
                 timeout=30,

@@ -91,6 +91,7 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
                 "email": "nadia@exemple.fr",
                 "password": GOOD_PASSWORD,
                 "accept_charter": "y",
+                "terms": re.search(r'name="terms" value="([^"]*)"', form).group(1),
             },
             allow_redirects=False,
         )

@@ -74,6 +74,7 @@ def register_and_wait_for_mail(url: str, outbox: Path, email: str) -> float:
             "email": email,
             "password": GOOD_PASSWORD,
             "accept_charter": "y",
+            "terms": re.search(r'name="terms" value="([^"]*)"', form).group(1),
         },
         allow_redirects=False,
     )
