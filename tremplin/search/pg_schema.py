@@ -79,6 +79,9 @@ def create(connection) -> None:
     connection.execute(text("SET LOCAL search_path TO search, public"))
     for statement in CREATE:
         connection.execute(text(statement))
+    # Back to the default at once: migrations run in one transaction, and the tables of
+    # the revisions after this one belong in public, not in the search schema.
+    connection.execute(text("SET LOCAL search_path TO DEFAULT"))
 
 
 def drop(connection) -> None:
