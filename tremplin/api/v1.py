@@ -3,6 +3,9 @@ what the caller may not see, 403 for what they may not do), its service, answer.
 
 Reads of public things need no token; with a token carrying `read` they are answered for
 its owner (private groups they belong to…). /me/* and every write need a token.
+
+Over 500 lines: one view per documented operation of the OpenAPI document, kept in one
+file so the document reads in route order; the schemas live in schemas.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """Campaign services: create and edit a *collecte* and its rewards, open it (goal, rule and
 deadline lock), post updates, decide it at the deadline (succeeded / failed) and close it;
 plus the totals every page shows. Services flush, never commit.
+
+Over 500 lines: one campaign lifecycle (draft → open → decided → closed) whose steps share
+its locks and checks; the rules other services read moved to rules.py. Splitting the
+lifecycle further is open work (#20).
 """
 
 from __future__ import annotations

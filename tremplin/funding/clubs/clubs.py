@@ -4,6 +4,9 @@ approved by the gérant, leaving, roles (changed by vote, see votes.py). The lif
 
 Every change that depends on a count (members, money) first takes the club's write lock
 (`lock`), so two approvals at once never make a 21st member. Flushes, never commits.
+
+Over 500 lines: membership and roles share the club lock and the member counts; the lock
+itself is in locking.py. Splitting roles out is open work (#20).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 savings, two investments in demo projects (one partly repaid, one paying a dividend),
 minutes of its past decisions and a vote in progress; and a club forming in Lyon. Every
 name and figure is invented.
+
+Over 500 lines: demo data only (two clubs with two years of history), read once by
+`flask demo load`; no rule lives here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """The club's money: my savings and share, the treasury (payments, late months, fees, the
 fund's statement), investments, the portfolio, the closing distribution, and documents.
+
+Over 500 lines: the views of the club's money pages (treasury, savings, investments,
+documents), each a short load → policy → service → answer; splitting by page is open
+work (#20).
 """
 
 from __future__ import annotations

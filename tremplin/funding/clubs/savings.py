@@ -5,6 +5,9 @@ each member's contributions.
 
 A payment is one ledger movement (saver → fund) keyed by the real-world event: a bank
 transfer for a member and a month, or a Stripe invoice. Flushes, never commits.
+
+Over 500 lines: savings plans, the expected-payment schedule and the payments that settle
+it are one concept with one lock; card collection goes through payments.py.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ opening, frozen with the counts, and the minutes (*procès-verbal*) are written.
 Races are settled by the vote's row: casting and closing both start with a conditional
 UPDATE of it, so a ballot is either counted or refused, never stored after the count.
 Flushes, never commits.
+
+Over 500 lines: the ballot, the close and the minutes share the guarded updates that keep
+a vote and its close from crossing (see cast()); they are one state machine.
 """
 
 from __future__ import annotations
