@@ -5,6 +5,7 @@ Run the database tests on PostgreSQL with TREMPLIN_TEST_DATABASE=postgresql (wha
 """
 
 pytest_plugins = [
+    "tests.kit.speed",
     "tests.kit.app",
     "tests.kit.live",
     "tests.kit.browser",
