@@ -366,10 +366,8 @@ def run_load(opts, hosts: list[str], evening: dict, results_file: str) -> dict:
 
         def on_stop(self):
             if self.sio is not None:
-                try:
-                    self.sio.disconnect()
-                except Exception:  # noqa: BLE001, S110 - the run is over
-                    pass
+                # never wait on it: a socket stuck in a read would hold the end of the run
+                gevent.spawn(self.sio.disconnect)
 
         def cookie_header(self) -> str:
             return "; ".join(f"{c.name}={c.value}" for c in self.client.cookiejar)
@@ -389,10 +387,7 @@ def run_load(opts, hosts: list[str], evening: dict, results_file: str) -> dict:
                     raise RuntimeError(f"channel:join refused: {ack}")
             except Exception as exc:  # noqa: BLE001 - recorded as a failed event
                 fire(self.environment, "socket connect+join", started, exc)
-                try:
-                    sio.disconnect()
-                except Exception:  # noqa: BLE001, S110
-                    pass
+                gevent.spawn(sio.disconnect)
                 return
             fire(self.environment, "socket connect+join", started, None)
             self.sio = sio
@@ -559,7 +554,7 @@ def run_load(opts, hosts: list[str], evening: dict, results_file: str) -> dict:
             gevent.sleep(5)
 
     sampler = gevent.spawn(sample_load)
-    runner.greenlet.join()
+    runner.greenlet.join(timeout=opts.duration + ramp + 90)
     sampler.kill()
     elapsed = time.monotonic() - started
     Path(results_file).write_text(json.dumps(acked))
