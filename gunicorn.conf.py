@@ -28,9 +28,14 @@ gunicorn.http.wsgi.SERVER = "Tremplin"
 
 
 def post_worker_init(worker):
+    import gc
+
     from tremplin.platform import jobs
 
     app = worker.wsgi  # the Flask application (wsgi:app)
+    # The app's long-lived objects (modules, models, templates) out of the collector's
+    # sight: full collections under load no longer walk them again and again.
+    gc.freeze()
     if app.config.get("JOBS_EMBEDDED") and app.config.get("JOBS_MODE") == "queue":
         jobs.start_embedded(app)
 

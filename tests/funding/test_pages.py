@@ -308,3 +308,20 @@ def test_project_block_partial_renders_for_members_pages(app, db, make_campaign,
             is_team=True,
         )
     assert campaign.title in html and "30" in html and "Lancer une collecte" in html
+
+
+def test_campaign_page_pages_its_backers(client, db, make_campaign, make_pledge, monkeypatch):
+    from tremplin.funding import routes
+
+    monkeypatch.setattr(routes, "BACKERS_PER_PAGE", 3)
+    campaign = make_campaign()
+    pledges = [make_pledge(campaign, amount=1_000 + i) for i in range(7)]
+    names = [p.backer.display_name for p in reversed(pledges)]  # newest first
+    first = client.get(f"/collectes/{campaign.id}").text
+    assert "7 soutiens" in first
+    assert [n for n in names if f">{n}<" in first] == names[:3]
+    assert "Page 1 sur 3" in first and "page=2" in first
+    last = client.get(f"/collectes/{campaign.id}?page=3").text
+    assert [n for n in names if f">{n}<" in last] == names[6:]
+    beyond = client.get(f"/collectes/{campaign.id}?page=9").text  # the last page
+    assert [n for n in names if f">{n}<" in beyond] == names[6:]

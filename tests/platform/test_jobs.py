@@ -21,6 +21,7 @@ SCHEDULE = {
     "tremplin.meetups.cli.forget_visitors_daily": "30 3 * * *",
     "tremplin.funding.cli.close_hourly": "5 * * * *",
     "tremplin.funding.cli.retry_hourly": "35 * * * *",
+    "tremplin.funding.cli.refunds_hourly": "50 * * * *",
     "tremplin.funding.cli.remind_daily": "15 9 * * *",
     "tremplin.funding.cli.reconcile_daily": "0 4 * * *",
     "tremplin.funding.clubs.cli.tick_hourly": "10 * * * *",

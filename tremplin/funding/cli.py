@@ -177,6 +177,15 @@ def retry_hourly() -> str:
     return f"{moved} mis à jour, {len(report.charged)} encaissé(s)"
 
 
+@periodic(minute="50")
+def refunds_hourly() -> str:
+    """Hourly (Stripe mode): card refunds left pending by a crash or an unreachable Stripe."""
+    if not payments.is_enabled():
+        return "Stripe non configuré"
+    outcomes = refunds.settle_pending()
+    return f"{len(outcomes)} remboursement(s) en attente traité(s)"
+
+
 @periodic(minute="15", hour="9")
 def remind_daily() -> str:
     """Daily: unpaid promises, card payments waiting for confirmation."""

@@ -6,6 +6,7 @@ Load (404) → policy (403) → service → render/redirect. Team views: manage_
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 
 from flask import (
     Response,
@@ -45,6 +46,7 @@ from tremplin.platform.account_routes import post_limit
 from tremplin.platform.errors import DomainError, form_errors
 from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.paging import PageNumbers
 
 
 def pledge_limit():
@@ -119,15 +121,33 @@ def index():
     )
 
 
-def _backers(campaign: Campaign) -> list[Pledge]:
-    return list(
+BACKERS_PER_PAGE = 30
+
+
+@dataclass
+class BackersPage(PageNumbers):
+    """One page of a campaign's backers, newest first (a popular campaign has thousands)."""
+
+    items: list[Pledge]
+    page: int
+    per_page: int
+    total: int
+
+
+def _backers(campaign: Campaign, total: int) -> BackersPage:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(page, max(1, -(-total // BACKERS_PER_PAGE)))
+    items = list(
         db.session.scalars(
             select(Pledge)
             .where(Pledge.campaign_id == campaign.id, Pledge.status.in_(COUNTED_STATUSES))
             .options(joinedload(Pledge.backer), joinedload(Pledge.reward))
-            .order_by(Pledge.created_at.desc())
+            .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+            .limit(BACKERS_PER_PAGE)
+            .offset((page - 1) * BACKERS_PER_PAGE)
         )
     )
+    return BackersPage(items=items, page=page, per_page=BACKERS_PER_PAGE, total=total)
 
 
 def _my_pledge(campaign: Campaign) -> Pledge | None:
@@ -154,11 +174,12 @@ def campaign(campaign_id: int):
         .options(joinedload(CampaignUpdate.author))
         .order_by(CampaignUpdate.created_at.desc())
     ).all()
+    totals = campaigns.totals([campaign.id])[campaign.id]
     return render_template(
         "funding/campaign.html",
         campaign=campaign,
-        totals=campaigns.totals([campaign.id])[campaign.id],
-        backers=_backers(campaign),
+        totals=totals,
+        backers=_backers(campaign, totals.backers_count),
         updates=updates,
         my_pledge=_my_pledge(campaign),
         rule_text=RULE_LABELS.get(campaign.rule),

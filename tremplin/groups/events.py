@@ -27,6 +27,7 @@ from tremplin.groups.models import (
     GroupMembership,
     Message,
 )
+from tremplin.platform import admission
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db, socketio
 from tremplin.platform.models import User
@@ -47,9 +48,13 @@ def socket_action(handler):
         if data is not None and not isinstance(data, dict):
             return _error(_("Requête incorrecte."))
         try:
-            result = handler(data or {})
-            db.session.commit()
+            with admission.slot():  # a turn among the requests at work (platform/admission.py)
+                result = handler(data or {})
+                db.session.commit()
             return result
+        except admission.Busy:
+            db.session.rollback()
+            return _error(_("Le site est très sollicité : réessayez dans quelques secondes."))
         except DomainError as exc:
             db.session.rollback()
             return _error(exc.message)

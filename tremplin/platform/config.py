@@ -53,6 +53,11 @@ def load_config(instance_path: Path) -> dict:
         # database pool is sized from it (platform/database.py), or set DATABASE_POOL_SIZE.
         "SERVER_THREADS": int(os.environ.get("TREMPLIN_THREADS", 100)),
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", 0)) or None,
+        # Requests at work at once in a process, the others queue (platform/admission.py);
+        # 0: no limit. And how many reverse proxies stand in front (X-Forwarded-For hops).
+        "MAX_ACTIVE_REQUESTS": int(os.environ.get("TREMPLIN_MAX_ACTIVE_REQUESTS", 6)),
+        "ADMISSION_TIMEOUT": float(os.environ.get("TREMPLIN_ADMISSION_TIMEOUT", 30)),
+        "PROXY_COUNT": int(os.environ.get("TREMPLIN_PROXY_COUNT", 0)),
         "REDIS_URL": redis_url,
         # Cookies: always HttpOnly and SameSite=Lax; Secure whenever the site is served over
         # HTTPS (and on demand), since browsers drop Secure cookies on plain-HTTP hosts.

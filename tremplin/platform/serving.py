@@ -76,9 +76,17 @@ def init_app(app: Flask) -> None:
             if version:
                 values["v"] = version
 
-    if not app.config["STATIC_WHITENOISE"]:
-        return
+    if app.config["STATIC_WHITENOISE"]:
+        _whitenoise(app)
+    from tremplin.platform import admission
+
+    admission.init_app(app)  # last: the outermost layers (proxy headers, admission)
+
+
+def _whitenoise(app: Flask) -> None:
     from whitenoise import WhiteNoise
+
+    static = Path(app.static_folder)
 
     target = Path(app.instance_path) / "static-build"
     _build(static, target)
