@@ -4,6 +4,7 @@ working offline and syncing when the network returns (nothing lost, nothing doub
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -210,3 +211,41 @@ def test_campaign_share_image_renders_in_the_browser(new_page, db, make_campaign
     page.goto(image)
     size = page.evaluate("[document.images[0].naturalWidth, document.images[0].naturalHeight]")
     assert size == [1200, 630]
+
+
+def installability(page) -> dict:
+    """What Chromium itself says about installing the app from the current page (the audit
+    Lighthouse 12 dropped): its installability errors and the manifest it parsed."""
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    manifest = cdp.send("Page.getAppManifest")
+    cdp.detach()
+    return {"errors": errors, "manifest": manifest}
+
+
+def test_chromium_finds_the_home_page_installable(browser, live_server, tmp_path):
+    from tests.kit.browser import CHROMIUM, CHROMIUM_ARGS
+
+    # A profile on disk: Chromium never offers to install from an incognito context,
+    # which is what Playwright's ordinary contexts are.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 390, "height": 844},
+        locale="fr-FR",
+        base_url=live_server.url,
+    )
+    try:
+        page = context.new_page()
+        page.goto("/")
+        assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
+        found = installability(page)
+    finally:
+        context.close()
+    assert found["errors"] == [], found["errors"]
+    manifest = found["manifest"]
+    assert manifest["url"].endswith("/manifest.webmanifest")
+    assert manifest.get("errors", []) == [], manifest["errors"]
+    assert json.loads(manifest["data"])["display"] == "standalone"
