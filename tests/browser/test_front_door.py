@@ -249,3 +249,73 @@ def test_chromium_finds_the_home_page_installable(browser, live_server, tmp_path
     assert manifest["url"].endswith("/manifest.webmanifest")
     assert manifest.get("errors", []) == [], manifest["errors"]
     assert json.loads(manifest["data"])["display"] == "standalone"
+
+
+def test_share_buttons_copy_the_link_and_open_the_system_sheet(
+    browser, live_server, db, make_campaign
+):
+    campaign = make_campaign(title="Une épicerie solidaire")
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    # Desktop Chromium on Linux has no Web Share API: give the page one that records calls.
+    context.add_init_script(
+        "navigator.share = data => { (window.shared = window.shared || []).push(data);"
+        " return Promise.resolve(); };"
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/collectes/{campaign.id}")
+        box = page.locator("[data-share]")
+        url = box.get_attribute("data-share-url")
+        assert url.endswith(f"/collectes/{campaign.id}")
+        box.get_by_role("button", name="Partager…").click()
+        assert page.evaluate("window.shared") == [{"title": "Une épicerie solidaire", "url": url}]
+        box.get_by_role("button", name="Copier le lien").click()
+        page.wait_for_selector("[data-share-status]:text('Lien copié')", state="attached")
+        assert page.evaluate("navigator.clipboard.readText()") == url
+        for name in ("WhatsApp", "Facebook", "LinkedIn", "E-mail"):
+            assert box.get_by_role("link", name=name).is_visible()
+    finally:
+        context.close()
+
+
+def test_dark_scheme_and_reduced_motion_are_honoured(browser, live_server, db, make_campaign):
+    from tests.browser.test_a11y import audit, axe_source
+
+    campaign = make_campaign(title="Une épicerie solidaire")
+    # bypass_csp: axe and the probe below are injected by the test, not by the site.
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="fr-FR",
+        base_url=live_server.url,
+        bypass_csp=True,
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/collectes/{campaign.id}")
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert page.evaluate(background) == "rgb(246, 247, 245)"
+        page.emulate_media(color_scheme="dark")
+        assert page.evaluate(background) == "rgb(15, 26, 27)"
+        # Readable in the dark too: every axe rule, contrast included, on dark pages.
+        source = axe_source()
+        found = []
+        paths = ("/", "/collectes", f"/collectes/{campaign.id}", f"/projets/{campaign.project_id}")
+        for path in paths + ("/rencontres", "/groupes", "/inscription", "/aide", "/hors-ligne"):
+            found += audit(page, source, path)
+        assert not found, "\n".join(found)
+
+        page.emulate_media(reduced_motion="reduce")
+        page.goto(f"/collectes/{campaign.id}")
+        page.add_style_tag(
+            content=".probe { transition: opacity 1s; animation: tremplin-spin 1s infinite; }"
+        )
+        page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p class=probe>x</p>')")
+        probe = "getComputedStyle(document.querySelector('.probe'))"
+        assert page.evaluate(f"{probe}.transitionDuration") == "1e-05s"
+        assert page.evaluate(f"{probe}.animationIterationCount") == "1"
+        page.emulate_media(reduced_motion="no-preference")
+        assert page.evaluate(f"{probe}.transitionDuration") == "1s"
+        assert page.evaluate(f"{probe}.animationIterationCount") == "infinite"
+    finally:
+        context.close()
