@@ -144,7 +144,8 @@ def test_door_keeps_arrivals_offline_and_sends_each_once(
     db.session.expire_all()
     rows = db.session.scalars(select(Registration).where(Registration.meetup_id == meetup.id)).all()
     assert all(r.checked_in_at is not None for r in rows)
-    assert len(rows) == 2  # nobody doubled
+    assert len(rows) == 2  # nobody doubled: no walk-in row made from a replayed arrival
+    assert sum(r.attendance for r in rows) == 2  # nor a guest counted twice
     assert page.locator("[data-present]").first.inner_text() == "2"
 
 
@@ -319,3 +320,66 @@ def test_dark_scheme_and_reduced_motion_are_honoured(browser, live_server, db, m
         assert page.evaluate(f"{probe}.animationIterationCount") == "infinite"
     finally:
         context.close()
+
+
+PHONE_LAYOUT = """() => {
+  const vw = document.documentElement.clientWidth;
+  const cut = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width) continue;
+    let p = el.parentElement, scroller = false;
+    for (; p; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) { scroller = true; break; }
+    }
+    if (!scroller && r.right > vw + 1) cut.push(el.tagName + '.' + el.className);
+  }
+  return {width: document.documentElement.scrollWidth, vw, cut: cut.slice(0, 5)};
+}"""
+
+
+def test_dense_pages_fit_a_phone(
+    new_page, db, make_organiser, make_member, make_meetup, register, make_club, make_campaign
+):
+    """At 390 px: nothing wider than the screen on the dense pages, the impact table reads as
+    cards, its chart opens on the latest figures, club amounts are not cut."""
+    claire = make_member("Claire Dubois", email="claire@exemple.fr", site_role="admin")
+    meetup = make_meetup("Café Projets", organiser=claire, starts_in=timedelta(days=-1))
+    for _ in range(3):
+        register(meetup, make_member(), checked_in=True)
+    club = make_club("Cigales du canal", gerant=claire, members=4)
+    campaign = make_campaign(title="Une épicerie solidaire")
+    page = new_page(viewport=(390, 844))
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
+    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+    for path in (
+        "/impact",
+        f"/clubs/{club.id}",
+        f"/clubs/{club.id}/portefeuille",
+        f"/clubs/{club.id}/tresorerie",
+        "/administration/membres",
+        f"/collectes/{campaign.id}",
+        f"/collectes/{campaign.id}/soutenir",
+    ):
+        page.goto(path)
+        layout = page.evaluate(PHONE_LAYOUT)
+        assert layout["width"] <= layout["vw"] and not layout["cut"], (path, layout)
+        if path == "/impact":
+            assert page.locator(".impact-table thead").bounding_box()["height"] <= 1
+            assert (
+                page.locator(".impact-table tbody tr").first.evaluate(
+                    "e => getComputedStyle(e).display"
+                )
+                == "block"
+            )
+            first = page.locator(".impact-table tbody tr").first.bounding_box()
+            assert first["width"] <= 390
+            chart = page.locator(".chart").element_handle()
+            assert page.evaluate("c => c.scrollWidth > c.clientWidth", chart)  # readable size
+            assert page.evaluate("c => c.scrollLeft", chart) > 0  # on the latest month
+        if path == f"/clubs/{club.id}":
+            for amount in page.locator(".fund-figure dd").all():
+                assert page.evaluate("e => e.scrollWidth <= e.clientWidth", amount.element_handle())
