@@ -156,3 +156,11 @@ def test_group_feed_key_stops_when_the_member_leaves_or_changes_password(
 
 def test_meetups_index_links_its_feed(client, db):
     assert alternate(client.get("/rencontres").text).endswith("/rencontres/flux.atom")
+
+
+def test_feed_titles_follow_the_readers_language(client, db, make_campaign):
+    campaign = make_campaign(title="Une épicerie solidaire")
+    answer = client.get(
+        f"/collectes/{campaign.id}/actualites.atom", headers={"Accept-Language": "en"}
+    )
+    assert parse(answer).feed.title == "Une épicerie solidaire · news"
