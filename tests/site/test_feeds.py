@@ -54,11 +54,15 @@ def test_campaign_feed_lists_its_news_and_is_linked_from_the_page(app, client, d
 
 
 def test_campaign_feed_is_hidden_where_the_page_is(
-    client, db, make_campaign, make_project, make_member
+    client, db, auth, make_campaign, make_project, make_member
 ):
     members_only = make_project(make_member("Porteuse"), visibility="members")
     hidden = make_campaign(project=members_only)
     assert client.get(f"/collectes/{hidden.id}/actualites.atom").status_code == 404
+    auth.login_as(make_member("Awa Diallo"))  # a member sees the page, but a feed reader
+    page = client.get(f"/collectes/{hidden.id}")  # could not: no link to a dead feed
+    assert page.status_code == 200 and "actualites.atom" not in page.text
+    client.post("/deconnexion")
     draft = make_campaign(status="draft")
     assert client.get(f"/collectes/{draft.id}/actualites.atom").status_code == 404
     assert client.get("/collectes/999999/actualites.atom").status_code == 404

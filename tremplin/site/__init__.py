@@ -58,7 +58,14 @@ def _context() -> dict:
         "canonical_url": canonical,
         "share_image_url": share_image_url,
         "group_feed_url": _group_feed_url,
+        "campaign_feed_url": _campaign_feed_url,
     }
+
+
+def _campaign_feed_url(campaign) -> str | None:
+    from tremplin.site.feeds import campaign_feed_url
+
+    return campaign_feed_url(campaign)
 
 
 def _group_feed_url(user, group) -> str | None:

@@ -78,6 +78,17 @@ def project_feed(project_id: int):
     )
 
 
+def campaign_feed_url(campaign) -> str | None:
+    """The campaign's news feed, if a feed reader (no account) may read it."""
+    from flask_login import AnonymousUserMixin
+
+    from tremplin.funding import can_view_campaign
+
+    if campaign.status == "draft" or not can_view_campaign(AnonymousUserMixin(), campaign):
+        return None
+    return url_for("site.campaign_feed", campaign_id=campaign.id)
+
+
 @bp.route("/collectes/<int:campaign_id>/actualites.atom")
 def campaign_feed(campaign_id: int):
     """A campaign's news (*actualités*): what its page shows to anyone who may see it."""
