@@ -186,3 +186,21 @@ def test_no_axe_violation_on_the_main_pages(axe_page, network, width):
     for path in member_pages(network):
         found += audit(page, source, path)
     assert not found, "\n".join(found)
+
+
+def test_no_axe_violation_in_the_dark_signed_in(axe_page, network):
+    """`prefers-color-scheme: dark` changes every colour: the signed-in pages, audited again
+    (the anonymous ones are in tests/browser/test_front_door.py)."""
+    source = axe_source()
+    page = axe_page(390)
+    page.emulate_media(color_scheme="dark")
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
+    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 26, 27)"
+    found: list[str] = []
+    for path in member_pages(network):
+        found += audit(page, source, path)
+    assert not found, "\n".join(found)
