@@ -6,8 +6,11 @@
 Serves the demo network from a throwaway SQLite database on a free loopback port (as
 scripts/screenshots.py does), logs a demo member in for the pages that need an account,
 and runs the Lighthouse CLI on Debian's Chromium. Prints one line per page and form factor.
-Lighthouse 12 no longer has a PWA category; the manifest's fields that the browser needs to
-install the app are checked by tests/site/test_front_door.py instead.
+Lighthouse 12 no longer has a PWA category nor the installable-manifest audit: the script
+asks Chromium itself instead (DevTools protocol `Page.getInstallabilityErrors` and
+`Page.getAppManifest` on the home page, from a profile on disk since Chromium never installs
+from an incognito context) and prints its verdict first; `installable` runs only that.
+tests/browser/test_front_door.py asserts the same.
 """
 
 from __future__ import annotations
@@ -113,12 +116,52 @@ def run(url: str, desktop: bool, cookie: str | None) -> dict:
     }
 
 
+def installability(base: str) -> dict:
+    """Chromium's own installability verdict for the home page (no errors: installable)."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROME,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            viewport={"width": 390, "height": 844},
+        )
+        try:
+            page = context.new_page()
+            page.goto(base + "/")
+            page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
+            cdp = context.new_cdp_session(page)
+            errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+            manifest = cdp.send("Page.getAppManifest")
+        finally:
+            context.close()
+    return {
+        "errors": [e["errorId"] for e in errors],
+        "manifest": manifest.get("url"),
+        "manifest_errors": [e.get("message") for e in manifest.get("errors", [])],
+    }
+
+
 def main() -> None:
-    if not LIGHTHOUSE.exists():
+    only = sys.argv[1:]
+    if not LIGHTHOUSE.exists() and only != ["installable"]:
         raise SystemExit(f"Lighthouse is missing at {LIGHTHOUSE}: run npm ci")
     with tempfile.TemporaryDirectory() as folder:
         app, server, base = screenshots.serve(Path(folder))
         cookies: dict[str, str] = {}
+        if not only or "installable" in only:
+            verdict = installability(base)
+            problems = verdict["errors"] + verdict["manifest_errors"]
+            print(
+                f"installable (Chromium, home page): {'yes' if not problems else 'NO'}"
+                f"  manifest {verdict['manifest']}  errors: {', '.join(problems) or '-'}",
+                flush=True,
+            )
+            if only == ["installable"]:
+                server.shutdown()
+                return
         print(f"{'page':<12} {'form':<8} {'a11y':>5} {'best':>5}  failed audits")
         try:
             for name, path, member in pages(app):

@@ -121,7 +121,8 @@
           }
         } else if (payload.walk_in && walkName && row) {
           walkName.value = row.getAttribute("data-display") || "";
-          walkIn.scrollIntoView({ behavior: "smooth", block: "center" });
+          var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+          walkIn.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "center" });
           walkName.focus();
         }
       }).catch(function () {

@@ -31,8 +31,10 @@ def axe_source() -> str:
 
 
 def audit(page, source: str, path: str) -> list[str]:
-    page.goto(path)
+    response = page.goto(path)
     page.wait_for_load_state("load")
+    if response is None or response.status >= 400:  # an error page would pass unnoticed
+        return [f"{path} answered HTTP {response.status if response else '?'}"]
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=source)
     result = page.evaluate(
@@ -47,9 +49,19 @@ def audit(page, source: str, path: str) -> list[str]:
 
 
 @pytest.fixture
-def network(db, make_member, make_campaign, make_meetup, make_group, post_message):
+def network(
+    db,
+    make_member,
+    make_campaign,
+    make_meetup,
+    make_group,
+    post_message,
+    make_club,
+    accepted_application,
+):
     from sqlalchemy import select
 
+    from tremplin.funding.clubs.models import ClubVote
     from tremplin.groups.models import Channel
 
     claire = make_member("Claire Dubois", email="claire@exemple.fr", site_role="admin")
@@ -59,8 +71,14 @@ def network(db, make_member, make_campaign, make_meetup, make_group, post_messag
     group = make_group("Cuisines solidaires", organiser=claire, members=[karim])
     channel = db.session.scalars(select(Channel).where(Channel.group_id == group.id)).first()
     post_message(karim, channel, "Bonjour à toutes et à tous !")
+    club = make_club("Cigales du canal", gerant=claire, members=4)
+    accepted_application(club)
+    vote = db.session.scalar(select(ClubVote.id).where(ClubVote.club_id == club.id))
     return {
         "claire": claire,
+        "karim": karim,
+        "club": club,
+        "vote": vote,
         "campaign": campaign,
         "meetup": meetup,
         "group": group,
@@ -86,6 +104,13 @@ def anonymous_pages(n) -> list[str]:
         "/membres",
         "/parrainage",
         "/clubs",
+        "/mentions-legales",
+        "/confidentialite",
+        "/conditions",
+        "/contact",
+        "/recherche?q=%C3%A9picerie",
+        f"/membres/{n['karim'].id}",
+        "/hors-ligne",
     ]
 
 
@@ -102,6 +127,20 @@ def member_pages(n) -> list[str]:
         "/administration/pages-legales",
         "/mes-soutiens",
         f"/rencontres/{n['meetup'].id}/accueil",
+        f"/rencontres/{n['meetup'].id}/tables",
+        f"/collectes/{n['campaign'].id}",
+        f"/projets/{n['campaign'].project_id}",
+        "/profil/modifier",
+        "/parrainage",
+        "/recherche?q=%C3%A9picerie",
+        "/aide",
+        "/mentions-legales",
+        f"/clubs/{n['club'].id}",
+        f"/clubs/{n['club'].id}/portefeuille",
+        f"/clubs/{n['club'].id}/membres",
+        f"/clubs/{n['club'].id}/votes",
+        f"/clubs/{n['club'].id}/votes/{n['vote']}",
+        f"/clubs/{n['club'].id}/tresorerie",
     ]
     if n["channel"] is not None:
         pages.append(f"/groupes/{n['group'].slug}/salons/{n['channel'].slug}")
@@ -144,6 +183,24 @@ def test_no_axe_violation_on_the_main_pages(axe_page, network, width):
     page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/")
+    for path in member_pages(network):
+        found += audit(page, source, path)
+    assert not found, "\n".join(found)
+
+
+def test_no_axe_violation_in_the_dark_signed_in(axe_page, network):
+    """`prefers-color-scheme: dark` changes every colour: the signed-in pages, audited again
+    (the anonymous ones are in tests/browser/test_front_door.py)."""
+    source = axe_source()
+    page = axe_page(390)
+    page.emulate_media(color_scheme="dark")
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
+    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 26, 27)"
+    found: list[str] = []
     for path in member_pages(network):
         found += audit(page, source, path)
     assert not found, "\n".join(found)

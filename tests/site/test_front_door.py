@@ -195,29 +195,39 @@ def test_shared_pages_carry_open_graph_tags_and_share_links(
 ):
     campaign = make_campaign(title="Une épicerie solidaire")
     meetup = make_meetup("Café Projets de décembre")
-    group = make_group() if make_group else None
+    group = make_group("Cuisines solidaires")
     member = make_member("Awa Diallo")
     pages = {
-        f"/collectes/{campaign.id}": "Une épicerie solidaire",
-        f"/projets/{campaign.project_id}": campaign.project.title,
-        f"/rencontres/{meetup.id}": "Café Projets de décembre",
-        f"/groupes/{group.slug}": group.name,
+        f"/collectes/{campaign.id}": ("Une épicerie solidaire", "article"),
+        f"/projets/{campaign.project_id}": (campaign.project.title, "article"),
+        f"/rencontres/{meetup.id}": ("Café Projets de décembre", "article"),
+        f"/groupes/{group.slug}": ("Cuisines solidaires", "website"),
+        f"/membres/{member.id}": ("Awa Diallo", "profile"),
     }
-    for path, title in pages.items():
+    for path, (title, kind) in pages.items():
         page = client.get(path)
         assert page.status_code == 200, path
         assert og(page.text, "og:title") == title.replace("'", "&#39;"), path
-        assert og(page.text, "og:url") == "http://localhost" + path or og(
-            page.text, "og:url"
-        ).endswith(path)
-        assert og(page.text, "twitter:card") == "summary_large_image"
-        assert '<link rel="canonical" href="' in page.text
-        assert "https://wa.me/?text=" in page.text and "facebook.com/sharer" in page.text
-        assert "linkedin.com/sharing" in page.text and "mailto:?subject=" in page.text
-        assert '<script src="https://' not in page.text  # no third-party script
-    profile = client.get(f"/membres/{member.id}")
-    if profile.status_code == 200:
-        assert og(profile.text, "og:type") == "profile"
+        assert og(page.text, "og:type") == kind, path
+        assert og(page.text, "og:url") == "http://localhost" + path, path
+        assert og(page.text, "og:image").startswith("http"), path
+        assert og(page.text, "og:description"), path
+        assert og(page.text, "twitter:card") == "summary_large_image", path
+        assert f'<link rel="canonical" href="http://localhost{path}">' in page.text, path
+        share = re.search(r'<div class="share" data-share.*?</div>', page.text, re.S)
+        assert share, f"{path}: no share buttons"
+        share = share.group(0)
+        assert "https://wa.me/?text=" in share and "facebook.com/sharer" in share, path
+        assert "linkedin.com/sharing" in share and "mailto:?subject=" in share, path
+        assert "data-share-copy" in share and "data-share-native" in share, path
+        assert not re.search(r'<script[^>]+src="https?://', page.text), path  # no third party
+
+
+def test_canonical_link_drops_filters_but_keeps_the_page_number(client, db):
+    page = client.get("/rencontres?theme=alimentation&page=2").text
+    assert '<link rel="canonical" href="http://localhost/rencontres?page=2">' in page
+    page = client.get("/collectes?utm_source=whatsapp").text
+    assert '<link rel="canonical" href="http://localhost/collectes">' in page
 
 
 def test_campaign_share_image_is_drawn_and_cached(client, db, make_campaign):
@@ -281,3 +291,39 @@ def test_impact_hours_read_as_durations(app, db):
 
     with app.test_request_context():
         assert format_value(23.5, "hours") == "23\u00a0h\u00a030"
+
+
+def test_complex_pages_link_their_help(
+    client, db, auth, make_member, make_campaign, make_club, accepted_application, make_meetup
+):
+    from tremplin.funding.clubs.models import ClubVote
+
+    help_page = client.get("/aide").text
+    campaign = make_campaign(title="Une épicerie solidaire")
+    claire = make_member("Claire Dubois", site_role="organiser")
+    club = make_club("Cigales du canal", gerant=claire, members=4)
+    accepted_application(club)
+    vote = db.session.scalar(select(ClubVote.id).where(ClubVote.club_id == club.id))
+    meetup = make_meetup("Café Projets", organiser=claire)
+    auth.login_as(claire)
+    pages = {
+        f"/collectes/{campaign.id}/soutenir": "promesse",
+        f"/clubs/{club.id}/votes/{vote}": "votes",
+        f"/rencontres/{meetup.id}/tables": "animateur",
+        "/impact": "tableaux",
+    }
+    for path, anchor in pages.items():
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert f'class="help-link" href="/aide#{anchor}"' in page.text, path
+        assert f'id="{anchor}"' in help_page
+
+
+def test_english_browser_gets_english_pages_and_formats(client, db, make_campaign):
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    campaign = make_campaign(title="Une épicerie solidaire", goal=800_000)
+    page = client.get(f"/collectes/{campaign.id}", headers=english).text
+    assert '<html lang="en">' in page
+    assert "€8,000" in page and "8\u202f000\u00a0€" not in page
+    assert "Help" in client.get("/aide", headers=english).text
+    assert 'content="en_GB"' in page  # og:locale follows

@@ -53,7 +53,25 @@ def _context() -> dict:
         # Query strings are filters or pages of the same thing, except ?page= which is kept.
         page = request.args.get("page", type=int)
         canonical = base + request.path + (f"?page={page}" if page and page > 1 else "")
-    return {"site_base_url": base, "canonical_url": canonical, "share_image_url": share_image_url}
+    return {
+        "site_base_url": base,
+        "canonical_url": canonical,
+        "share_image_url": share_image_url,
+        "group_feed_url": _group_feed_url,
+        "campaign_feed_url": _campaign_feed_url,
+    }
+
+
+def _campaign_feed_url(campaign) -> str | None:
+    from tremplin.site.feeds import campaign_feed_url
+
+    return campaign_feed_url(campaign)
+
+
+def _group_feed_url(user, group) -> str | None:
+    from tremplin.site.feeds import group_feed_url
+
+    return group_feed_url(user, group)
 
 
 def init_module(app: Flask) -> None:
