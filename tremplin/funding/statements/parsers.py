@@ -170,7 +170,9 @@ def parse_ofx(data: bytes) -> list[Line]:
         for tx in statement.banktranlist or []:
             posted = tx.dtposted
             booked = posted.astimezone(PARIS).date() if posted.tzinfo else posted.date()
-            label = " ".join(part for part in (tx.name, tx.memo) if part)
+            label = " ".join(
+                part for part in (tx.name, tx.memo if tx.memo != tx.name else None) if part
+            )
             try:
                 cents = to_cents(tx.trnamt)
             except InvalidOperation:
@@ -347,7 +349,7 @@ def _column(wanted: str, headers: list[str], what: str, required: bool) -> int |
             _(
                 "Aucune colonne « %(name)s » dans ce fichier. Colonnes trouvées : %(found)s.",
                 name=wanted,
-                found=" ; ".join(h or "?" for h in headers),
+                found=" ; ".join(h for h in headers if h),
             ),
             field=f"{what}_column",
         )
@@ -359,7 +361,7 @@ def _column(wanted: str, headers: list[str], what: str, required: bool) -> int |
             _(
                 "Indiquez quelle colonne contient cette information (son nom ou son numéro). "
                 "Colonnes trouvées : %(found)s.",
-                found=" ; ".join(h or "?" for h in headers),
+                found=" ; ".join(h for h in headers if h),
             ),
             field=f"{what}_column",
         )
@@ -372,7 +374,13 @@ def parse_csv(data: bytes, mapping: Mapping) -> Parsed:
     if not rows:
         raise StatementError(_("Le fichier est vide."))
     header_index = _header_row(rows, mapping)
-    headers = [cell.strip() for cell in rows[header_index]]
+    width = max(len(row) for row in rows)
+    headers = (
+        [cell.strip() for cell in rows[header_index]]
+        if header_index >= 0
+        else [str(number) for number in range(1, width + 1)]
+    )
+    headers += [""] * (width - len(headers))
     date_col = _column(mapping.date, headers, "date", True)
     label_col = _column(mapping.label, headers, "label", True)
     amount_col = _column(mapping.amount, headers, "amount", False)
@@ -385,7 +393,7 @@ def parse_csv(data: bytes, mapping: Mapping) -> Parsed:
                 _(
                     "Indiquez la colonne du montant (ou celle des crédits). "
                     "Colonnes trouvées : %(found)s.",
-                    found=" ; ".join(h or "?" for h in headers),
+                    found=" ; ".join(h for h in headers if h),
                 ),
                 field="amount_column",
             )
@@ -410,7 +418,7 @@ def parse_csv(data: bytes, mapping: Mapping) -> Parsed:
             _(
                 "Aucune ligne de ce fichier n'a une date et un montant lisibles dans les "
                 "colonnes choisies. Colonnes trouvées : %(found)s.",
-                found=" ; ".join(h or "?" for h in headers),
+                found=" ; ".join(h for h in headers if h),
             ),
             field="date_column",
         )
@@ -440,4 +448,9 @@ def _header_row(rows: list[list[str]], mapping: Mapping) -> int:
             return index
         if not wanted and names & set(_GUESSES["date"]):
             return index
+    if mapping.date.strip().isdigit():  # no header named: the row above the first date
+        column = int(mapping.date) - 1
+        for index, row in enumerate(rows[:30]):
+            if column < len(row) and parse_day(row[column]):
+                return index - 1
     return 0

@@ -41,8 +41,8 @@ class Scope:
     club: object | None = None
     extra: dict = field(default_factory=dict)
 
-    def url(self, what: str = "s", **more) -> str:
-        endpoint = self.prefix + ("s" if what == "s" else f"_{what}")
+    def url(self, page: str = "s", **more) -> str:
+        endpoint = self.prefix + ("s" if page == "s" else f"_{page}")
         return url_for(endpoint, **self.args, **more)
 
 
