@@ -382,6 +382,8 @@ def test_club_treasurer_imports_and_confirms_savings(
     club_call(savings.choose_plan, club, membership_of(club, other), 3_500)
     reference = services.saving_reference(mine.id)
     url = f"/clubs/{club.id}/tresorerie/releves"
+    auth.login_as(saver)  # the member is given the reference to put on her transfers
+    assert reference in client.get(f"/clubs/{club.id}/epargne").text
     auth.login_as(other)  # a member, not the treasurer
     assert client.get(url).status_code == 403
     auth.login_as(gerant)  # acting treasurer: no trésorier designated

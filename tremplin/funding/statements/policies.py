@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import tremplin.funding.clubs.policies as club_policies
 from tremplin.funding import policies as funding_policies
-from tremplin.funding.clubs import policies as club_policies
 
 
 def can_reconcile_campaign(user, campaign) -> bool:

@@ -98,7 +98,7 @@ def _choices(scope: Scope) -> list[tuple[str, str]]:
             )
             for p in services.open_pledges(scope.account)
         ]
-    from tremplin.funding.clubs import savings
+    import tremplin.funding.clubs.savings as savings
     from tremplin.funding.clubs.models import MEMBER_ACTIVE
 
     schedules = savings.club_schedules(scope.club)

@@ -288,7 +288,7 @@ def _propose_pledges(account: Account, credit_lines: list[StatementLine]) -> dic
 
 
 def _first_unpaid_month(club, lines_of_member, today: date | None) -> date | None:
-    from tremplin.funding.clubs import savings
+    import tremplin.funding.clubs.savings as savings
 
     for month_line in lines_of_member:
         if month_line.missing_cents > 0 and not month_line.payments:
@@ -300,7 +300,7 @@ def _first_unpaid_month(club, lines_of_member, today: date | None) -> date | Non
 
 
 def _propose_savings(club, credit_lines: list[StatementLine], today: date | None = None) -> dict:
-    from tremplin.funding.clubs import savings
+    import tremplin.funding.clubs.savings as savings
     from tremplin.funding.clubs.models import MEMBER_ACTIVE
 
     members = {m.id: m for m in club.memberships if m.state == MEMBER_ACTIVE}
@@ -399,7 +399,7 @@ def confirm_pledge(account: Account, line: StatementLine, by, pledge: Pledge):
 def confirm_saving(account: Account, line: StatementLine, by, club, membership, month: date):
     """Record the line's credit as the member's savings for `month` (the club's guarded
     service: bounds, one payment per month, the club locked)."""
-    from tremplin.funding.clubs import savings
+    import tremplin.funding.clubs.savings as savings
 
     _check_line(account, line)
     if membership.club_id != club.id or account.id != club.id:
