@@ -558,3 +558,83 @@ def test_the_same_statement_imported_at_once_twice_stores_each_line_once(app, db
         thread.join(timeout=90)
     assert crashes == []
     assert count(db, StatementLine) == 2
+
+
+def test_club_lines_confirmed_at_once_in_threads_pay_a_month_once(
+    app, db, make_club, membership_of, club_call, pay_in
+):
+    """Two statement lines for the same member confirmed to the same month from two
+    threads, and the same line twice: one savings payment, the others refused."""
+    from tremplin.funding.clubs import savings
+    from tremplin.funding.clubs.dates import add_months, month_start, paris_today
+    from tremplin.funding.clubs.models import InvestorClub
+
+    club = make_club()
+    saver = club.people[1]
+    mine = membership_of(club, saver)
+    club_call(savings.choose_plan, club, mine, 2_000)
+    this_month = month_start(paris_today())
+    pay_in(club, saver, 2_000, this_month)  # this month is paid: the next one is proposed
+    reference = services.saving_reference(mine.id)
+    with app.test_request_context():
+        services.import_statement(
+            services.club_account(club),
+            club.people[0],
+            bank_files.camt053(
+                [
+                    (paris_today(), "20.00", f"EPARGNE {reference}", "K1"),
+                    (paris_today(), "20.00", f"EPARGNE BIS {reference}", "K2"),
+                ]
+            ),
+            "r.xml",
+            None,
+        )
+        db.session.commit()
+        first, second = db.session.scalars(select(StatementLine).order_by(StatementLine.id))
+        club = db.session.get(InvestorClub, club.id)
+        proposals = services.propose(services.club_account(club), [first, second], club=club)
+        # never a month already paid, never one month for two lines
+        assert proposals[first.id].month == add_months(this_month, 1)
+        assert proposals[second.id].ok is False and proposals[second.id].month is None
+    target = f"m:{mine.id}:{add_months(this_month, 1):%Y-%m}"
+    ids = {"club": club.id, "gerant": club.people[0].id}
+    jobs = [first.id, first.id, second.id]
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[str] = []
+
+    def confirm(line_id):
+        with app.test_request_context():
+            try:
+                row = _db.session.get(StatementLine, line_id)
+                the_club = _db.session.get(InvestorClub, ids["club"])
+                by = _db.session.get(User, ids["gerant"])
+                barrier.wait(timeout=30)
+                services.confirm_target(
+                    services.club_account(the_club), row, by, target, club=the_club
+                )
+                _db.session.commit()
+                outcomes.append("done")
+            except DomainError as error:
+                _db.session.rollback()
+                outcomes.append(error.message)
+            except Exception as error:  # a crash is a bug
+                _db.session.rollback()
+                outcomes.append(f"crash {error!r}")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=confirm, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert outcomes.count("done") == 1, outcomes
+    assert not any(o.startswith("crash") for o in outcomes), outcomes
+    db.session.expire_all()
+    live = db.session.scalars(
+        select(SavingsPayment).where(
+            SavingsPayment.membership_id == mine.id, SavingsPayment.cancelled_at.is_(None)
+        )
+    ).all()
+    assert sorted(p.for_month for p in live) == [this_month, add_months(this_month, 1)]
+    assert ledger.unbalanced_transactions() == []

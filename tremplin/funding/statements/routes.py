@@ -126,8 +126,7 @@ def _choices(scope: Scope) -> list[tuple[str, str]]:
 
 
 def _render(scope: Scope, upload_form: UploadForm | None = None, status: int = 200):
-    all_lines = services.lines(scope.account)
-    open_lines = [line for line in all_lines if line.status == LINE_OPEN]
+    open_lines = services.lines(scope.account, LINE_OPEN)
     proposals = services.propose(scope.account, open_lines, club=scope.club)
     ready = [(line, proposals[line.id]) for line in open_lines if proposals.get(line.id, None)]
     confirmable = [(line, p) for line, p in ready if p.ok]
@@ -142,8 +141,8 @@ def _render(scope: Scope, upload_form: UploadForm | None = None, status: int = 2
         open_lines=open_lines,
         proposals=proposals,
         confirmable=confirmable,
-        matched=[line for line in all_lines if line.status == LINE_MATCHED][:30],
-        dismissed=[line for line in all_lines if line.status == LINE_DISMISSED][:30],
+        matched=services.lines(scope.account, LINE_MATCHED, limit=30),
+        dismissed=services.lines(scope.account, LINE_DISMISSED, limit=30),
         debits=services.debit_count(scope.account),
         confirm_form=ConfirmForm(formdata=None),
         all_form=all_form,
@@ -226,8 +225,6 @@ def _confirm(scope: Scope, line_id: int, manual: bool = False):
     done = idempotency.already_done(form.once.data, idem, current_user)
     if done is not None:
         return idempotency.show_done(done, scope.url())
-    if manual:
-        form.target.choices = _choices(scope)
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             claimed = idempotency.claim(form.once.data, idem, current_user)

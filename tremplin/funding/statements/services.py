@@ -141,7 +141,8 @@ def import_statement(
     return ImportResult(row, len(parsed.lines), new, parsed.skipped)
 
 
-def lines(account: Account, status: str | None = None) -> list[StatementLine]:
+def lines(account: Account, status: str, limit: int | None = None) -> list[StatementLine]:
+    """The account's credit lines in this status, the latest first."""
     query = (
         select(StatementLine)
         .where(
@@ -152,8 +153,9 @@ def lines(account: Account, status: str | None = None) -> list[StatementLine]:
         .options(joinedload(StatementLine.decided_by))
         .order_by(StatementLine.booked_on.desc(), StatementLine.id.desc())
     )
-    if status:
-        query = query.where(StatementLine.status == status)
+    query = query.where(StatementLine.status == status)
+    if limit:
+        query = query.limit(limit)
     return list(db.session.scalars(query))
 
 
@@ -287,20 +289,9 @@ def _propose_pledges(account: Account, credit_lines: list[StatementLine]) -> dic
     return found
 
 
-def _first_unpaid_month(club, lines_of_member, today: date | None) -> date | None:
-    import tremplin.funding.clubs.savings as savings
-
-    for month_line in lines_of_member:
-        if month_line.missing_cents > 0 and not month_line.payments:
-            return month_line.month
-    upcoming = savings.first_month_not_due(club, today)
-    if any(m.month == upcoming and m.payments for m in lines_of_member):
-        return None
-    return upcoming
-
-
 def _propose_savings(club, credit_lines: list[StatementLine], today: date | None = None) -> dict:
     import tremplin.funding.clubs.savings as savings
+    from tremplin.funding.clubs.dates import add_months, month_start, paris_today
     from tremplin.funding.clubs.models import MEMBER_ACTIVE
 
     members = {m.id: m for m in club.memberships if m.state == MEMBER_ACTIVE}
@@ -310,13 +301,20 @@ def _propose_savings(club, credit_lines: list[StatementLine], today: date | None
     found: dict[int, Proposal] = {}
 
     def month_for(mid: int) -> date | None:
-        months = [
-            line
-            for line in schedules.get(mid, [])
-            if line.month not in taken.get(mid, set()) or line.payments
-        ]
-        month = _first_unpaid_month(club, months, today)
-        return None if month in taken.get(mid, set()) else month
+        """The member's oldest month with nothing paid (not yet proposed for another
+        line), else the next month to pay that has no payment yet."""
+        used = taken.get(mid, set())
+        months = schedules.get(mid, [])
+        for line in months:
+            if line.missing_cents > 0 and not line.payments and line.month not in used:
+                return line.month
+        paid = {m.month for m in months if m.payments}
+        this_month = month_start(today or paris_today())
+        # ahead of time: the next month to pay, at most next month (what record_payment takes)
+        for month in (savings.first_month_not_due(club, today), add_months(this_month, 1)):
+            if month not in used and month not in paid:
+                return month
+        return None
 
     pending: list[StatementLine] = []
     for line in sorted(credit_lines, key=lambda item: (item.booked_on, item.id)):
