@@ -354,6 +354,28 @@ def test_a_file_over_the_size_limit_is_refused(app, client, auth, db, promises):
     assert count(db, StatementLine) == 0
 
 
+def test_a_long_statement_shows_the_latest_lines_and_confirms_only_those(
+    app, client, auth, db, promises
+):
+    campaign, (awa, jean, lina) = promises
+    app.config["FUNDING_STATEMENT_LINES_SHOWN"] = 2
+    auth.login_as(campaign.project.owner)
+    url = f"/collectes/{campaign.id}/releves"
+    txs = [
+        (DAY - timedelta(days=2), "75.00", f"VIR {lina.reference}", "L1"),
+        (DAY - timedelta(days=1), "30.00", f"VIR {jean.reference}", "L2"),
+        (DAY, "50.00", f"VIR {awa.reference}", "L3"),
+    ]
+    upload(client, url, bank_files.ofx_xml(txs))
+    page = client.get(url).text
+    assert "Les 2 plus récents sont affichés" in page
+    assert "Confirmer les 2 rapprochements proposés" in page
+    client.post(f"{url}/tout", data=read_page_form(page, f"{url}/tout"))
+    assert [fresh(db, p).status for p in (awa, jean, lina)] == ["collected", "collected", "due"]
+    page = client.get(url).text
+    assert "plus récents sont affichés" not in page and lina.reference in page
+
+
 def test_only_the_treasurer_reaches_the_statements(client, auth, db, promises, make_member):
     campaign, _made = promises
     url = f"/collectes/{campaign.id}/releves"

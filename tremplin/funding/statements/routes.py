@@ -27,6 +27,7 @@ from tremplin.platform.forms import EmptyForm
 from tremplin.platform.templating import euros
 
 MAX_BYTES_DEFAULT = 2 * 1024 * 1024
+SHOWN = 200  # open lines on one page (and in its "confirm all")
 
 
 @dataclass
@@ -126,7 +127,10 @@ def _choices(scope: Scope) -> list[tuple[str, str]]:
 
 
 def _render(scope: Scope, upload_form: UploadForm | None = None, status: int = 200):
-    open_lines = services.lines(scope.account, LINE_OPEN)
+    shown = int(current_app.config.get("FUNDING_STATEMENT_LINES_SHOWN", SHOWN))
+    open_lines = services.lines(scope.account, LINE_OPEN, limit=shown + 1)
+    more = len(open_lines) > shown  # the others once these are dealt with
+    open_lines = open_lines[:shown]
     proposals = services.propose(scope.account, open_lines, club=scope.club)
     ready = [(line, proposals[line.id]) for line in open_lines if proposals.get(line.id, None)]
     confirmable = [(line, p) for line, p in ready if p.ok]
@@ -139,6 +143,7 @@ def _render(scope: Scope, upload_form: UploadForm | None = None, status: int = 2
         scope=scope,
         upload_form=upload_form or UploadForm(formdata=None),
         open_lines=open_lines,
+        more=more,
         proposals=proposals,
         confirmable=confirmable,
         matched=services.lines(scope.account, LINE_MATCHED, limit=30),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -90,8 +90,8 @@ def import_statement(
     account: Account, by, data: bytes, filename: str | None, mapping: parsers.Mapping | None
 ) -> ImportResult:
     """Read the file (a StatementError before anything is written), then store the lines
-    this account does not have yet. Two imports of the same file at once: the unique key
-    keeps one copy of each line."""
+    this account does not have yet (the unique key skips the others, also those another
+    upload of the same file stores at the same moment)."""
     parsed = parsers.parse(data, mapping)
     row = StatementImport(
         account_kind=account.kind,
@@ -103,42 +103,52 @@ def import_statement(
     )
     db.session.add(row)
     db.session.flush()
-    keys = [line.key for line in parsed.lines]
-    known: set[str] = set()
-    for start in range(0, len(keys), 500):
-        known.update(
-            db.session.scalars(
-                select(StatementLine.line_key).where(
-                    StatementLine.account_kind == account.kind,
-                    StatementLine.account_id == account.id,
-                    StatementLine.line_key.in_(keys[start : start + 500]),
-                )
-            )
-        )
-    new = 0
-    for line in parsed.lines:
-        if line.key in known:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    StatementLine(
-                        import_id=row.id,
-                        account_kind=account.kind,
-                        account_id=account.id,
-                        line_key=line.key,
-                        booked_on=line.booked_on,
-                        amount_cents=line.amount_cents,
-                        label=line.label,
-                        bank_ref=(line.bank_ref or "")[:120] or None,
-                    )
-                )
-            new += 1
-        except IntegrityError:
-            continue  # imported meanwhile by another upload of the same statement
+    fresh = [
+        {
+            "import_id": row.id,
+            "account_kind": account.kind,
+            "account_id": account.id,
+            "line_key": line.key,
+            "booked_on": line.booked_on,
+            "amount_cents": line.amount_cents,
+            "label": line.label,
+            "bank_ref": (line.bank_ref or "")[:120] or None,
+            "status": LINE_OPEN,
+            "created_at": utcnow(),
+        }
+        for line in parsed.lines
+    ]
+    _insert_new(fresh)
+    new = db.session.scalar(
+        select(func.count(StatementLine.id)).where(StatementLine.import_id == row.id)
+    )
     row.new_count = new
     db.session.flush()
     return ImportResult(row, len(parsed.lines), new, parsed.skipped)
+
+
+def _insert_new(rows: list[dict]) -> None:
+    """One INSERT per 500 lines; a line another upload of the same statement stored
+    meanwhile is skipped by the unique key (ON CONFLICT DO NOTHING: it waits for the
+    other transaction, then skips, never fails)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(StatementLine.__table__).on_conflict_do_nothing(
+            index_elements=["account_kind", "account_id", "line_key"]
+        )
+        for start in range(0, len(rows), 500):
+            db.session.execute(statement, rows[start : start + 500])
+        return
+    for values in rows:  # any other database: one savepoint per line
+        try:
+            with db.session.begin_nested():
+                db.session.add(StatementLine(**values))
+        except IntegrityError:
+            continue
 
 
 def lines(account: Account, status: str, limit: int | None = None) -> list[StatementLine]:
@@ -160,8 +170,6 @@ def lines(account: Account, status: str, limit: int | None = None) -> list[State
 
 
 def debit_count(account: Account) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         select(func.count(StatementLine.id)).where(
             StatementLine.account_kind == account.kind,
