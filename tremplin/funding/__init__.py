@@ -72,6 +72,7 @@ def init_module(app: Flask) -> None:
 
     search.register()
     from tremplin.funding import cli, manage_routes, routes, webhooks  # noqa: F401  (attach to bp)
+    from tremplin.funding.statements import routes as statement_routes  # noqa: F401
     from tremplin.funding.templating import init_app as init_templating
 
     for key, value in CONFIG_DEFAULTS.items():

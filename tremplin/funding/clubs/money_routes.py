@@ -46,6 +46,7 @@ from tremplin.funding.clubs.models import (
     SavingsPayment,
 )
 from tremplin.funding.clubs.routes import club_context, load_club, member_club
+from tremplin.funding.statements.services import saving_reference
 from tremplin.platform import idempotency
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
@@ -75,6 +76,7 @@ def _savings_page(club, form, status=200):
             stop_form=EmptyForm(),
             card_enabled=savings.card_savings_enabled(),
             first_month=savings.first_month_not_due(club),
+            saving_reference=saving_reference(me.id) if me is not None else None,
         ),
     ), status
 
