@@ -49,6 +49,9 @@ CONFIG_DEFAULTS = {
     "FUNDING_MAX_REMINDERS": int(os.environ.get("FUNDING_MAX_REMINDERS", 3)),
     # Stripe Connect: the platform's share of each destination charge, in basis points
     "FUNDING_PLATFORM_FEE_BPS": int(os.environ.get("FUNDING_PLATFORM_FEE_BPS", 0)),
+    # counterparts on tax receipts: the flat amount per donor and year for individuals
+    # (BOI-IR-RICI-250-30-20: 73 € since 2021, indexed every five years)
+    "FUNDING_COUNTERPART_CAP_CENTS": int(os.environ.get("FUNDING_COUNTERPART_CAP_CENTS", 7_300)),
 }
 
 

@@ -365,6 +365,7 @@ def add_reward(
     description: str | None,
     min_amount_cents: int,
     quantity: int | None,
+    value_cents: int | None = None,
 ) -> Reward:
     if campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée."))
@@ -375,8 +376,13 @@ def add_reward(
         raise InvalidCampaign(
             _("Le nombre disponible est un nombre entier positif."), field="quantity"
         )
+    if value_cents is not None and (
+        isinstance(value_cents, bool) or not isinstance(value_cents, int) or value_cents < 0
+    ):
+        raise InvalidCampaign(_("La valeur est un montant positif ou nul."), field="value")
     reward = Reward(
         campaign=campaign,
+        value_cents=value_cents,
         title=title.strip(),
         description=(description or "").strip() or None,
         min_amount_cents=min_amount_cents,

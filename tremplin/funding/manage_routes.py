@@ -147,6 +147,7 @@ def add_reward(campaign_id: int):
                 description=form.description.data,
                 min_amount_cents=form.min_amount.data,
                 quantity=form.quantity.data,
+                value_cents=form.value.data,
             )
         if outcome.ok:
             flash(_("Contrepartie ajoutée."), "success")
