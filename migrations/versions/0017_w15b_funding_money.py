@@ -55,6 +55,9 @@ def upgrade():
             op.f('ck_campaign_rewards_value'), 'value_cents IS NULL OR value_cents >= 0'
         )
 
+    with op.batch_alter_table('pledges', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('yearly_tax_receipt', sa.Boolean(), server_default=sa.false(), nullable=False))
+
     with op.batch_alter_table('funding_project_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stripe_charges_enabled', sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -85,6 +88,9 @@ def downgrade():
 
     with op.batch_alter_table('funding_project_settings', schema=None) as batch_op:
         batch_op.drop_column('stripe_charges_enabled')
+
+    with op.batch_alter_table('pledges', schema=None) as batch_op:
+        batch_op.drop_column('yearly_tax_receipt')
 
     with op.batch_alter_table('campaign_rewards', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_campaign_rewards_value'), type_='check')

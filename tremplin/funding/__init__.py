@@ -74,7 +74,13 @@ def init_module(app: Flask) -> None:
     from tremplin.funding import search
 
     search.register()
-    from tremplin.funding import cli, manage_routes, routes, webhooks  # noqa: F401  (attach to bp)
+    from tremplin.funding import (  # noqa: F401  (attach to bp)
+        cli,
+        manage_routes,
+        routes,
+        summary_routes,
+        webhooks,
+    )
     from tremplin.funding.templating import init_app as init_templating
 
     for key, value in CONFIG_DEFAULTS.items():

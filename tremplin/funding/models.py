@@ -310,6 +310,10 @@ class Pledge(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     amount_cents: Mapped[int] = mapped_column()
+    # the donor prefers one summary tax receipt a year: no individual one for this gift
+    yearly_tax_receipt: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     reward_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign_rewards.id", ondelete="SET NULL"), index=True
     )

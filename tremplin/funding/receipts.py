@@ -326,6 +326,7 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
         and TAX not in existing
         and common["donor_address"]
         and certified > 0
+        and not pledge.yearly_tax_receipt
         and not in_summary(pledge.id)
     ):
         year = now.astimezone(PARIS).year
@@ -361,6 +362,23 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
         db.session.add(receipt)
     db.session.flush()
     return issued
+
+
+def choose_yearly_summary(pledge: Pledge, by, yearly: bool) -> list[Receipt]:
+    """The donor chooses between a tax receipt for this gift and the yearly summary. Only
+    while no tax receipt certifies the gift (individual or in a summary): a gift is never
+    certified twice. Back to individual: the receipt is issued now if the gift is paid."""
+    from tremplin.platform.errors import DomainError, NotAllowed
+
+    if by is None or pledge.backer_id != getattr(by, "id", None):
+        raise NotAllowed()
+    if TAX in receipts_of(pledge.id) or in_summary(pledge.id):
+        raise DomainError(_("Ce don a déjà son reçu fiscal : il ne change plus."))
+    pledge.yearly_tax_receipt = bool(yearly)
+    db.session.flush()
+    if not yearly and pledge.status == COLLECTED:
+        return issue_for(pledge)
+    return []
 
 
 def in_summary(pledge_id: int) -> bool:

@@ -354,7 +354,15 @@ def my_pledges():
         .options(joinedload(Pledge.campaign).joinedload(Campaign.project))
         .order_by(Pledge.created_at.desc())
     ).all()
-    return render_template("funding/my_pledges.html", pledges=pledges)
+    from tremplin.funding import summaries
+
+    return render_template(
+        "funding/my_pledges.html",
+        pledges=pledges,
+        summaries_available=summaries.available_for(current_user),
+        summaries_issued=summaries.summaries_of(current_user),
+        empty_form=EmptyForm(formdata=None),
+    )
 
 
 # --- cards (Stripe mode) -------------------------------------------------------------------------
