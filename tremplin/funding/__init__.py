@@ -76,12 +76,17 @@ def init_module(app: Flask) -> None:
     search.register()
     from tremplin.funding import (  # noqa: F401  (attach to bp)
         cli,
+        connect,
+        connect_routes,
         manage_routes,
         routes,
         summary_routes,
         webhooks,
     )
     from tremplin.funding.templating import init_app as init_templating
+    from tremplin.funding.webhooks import register_handler
+
+    register_handler("account.updated", connect.account_updated)
 
     for key, value in CONFIG_DEFAULTS.items():
         app.config.setdefault(key, value)
