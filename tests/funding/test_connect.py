@@ -5,64 +5,12 @@ with a connected account Stripe lets take charges, promise mode otherwise."""
 
 from __future__ import annotations
 
-import json
-from urllib.parse import parse_qs, urlparse
-
 import pytest
-import stripe
 
-from tremplin.funding import campaigns, payments
+from tremplin.funding import campaigns
 from tremplin.funding.models import ProjectFundingSettings
 
 pytestmark = pytest.mark.offline_stripe
-
-
-class RecordingHTTPClient(stripe.HTTPClient):
-    """Stands in for stripe.RequestsClient: records each request and answers as Stripe
-    would for accounts and account links."""
-
-    name = "recording"
-    calls: list[tuple[str, str, dict, dict]] = []
-    charges_enabled = False
-
-    def __init__(self, *args, timeout=None, **kwargs):
-        super().__init__()
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        path = urlparse(url).path
-        params = parse_qs(post_data or urlparse(url).query or "")
-        type(self).calls.append((method.upper(), path, dict(headers or {}), params))
-        if path == "/v1/accounts" and method.lower() == "post":
-            body = {"id": "acct_1Tremplin", "object": "account", "charges_enabled": False}
-        elif path.startswith("/v1/accounts/"):
-            body = {
-                "id": path.rsplit("/", 1)[-1],
-                "object": "account",
-                "charges_enabled": type(self).charges_enabled,
-                "details_submitted": type(self).charges_enabled,
-            }
-        elif path == "/v1/account_links":
-            body = {
-                "object": "account_link",
-                "url": "https://connect.stripe.com/setup/e/acct_1Tremplin/xyz",
-                "expires_at": 1,
-            }
-        else:
-            return json.dumps({"error": {"message": "unknown"}}), 404, {}
-        return json.dumps(body), 200, {"request-id": "req_test"}
-
-    def close(self):
-        pass
-
-
-@pytest.fixture
-def recording(monkeypatch):
-    RecordingHTTPClient.calls = []
-    RecordingHTTPClient.charges_enabled = False
-    monkeypatch.setattr(stripe, "RequestsClient", RecordingHTTPClient)
-    payments._clients.clear()
-    yield RecordingHTTPClient
-    payments._clients.clear()
 
 
 def test_the_onboarding_link_creates_the_account_once_and_sends_the_team_to_stripe(
