@@ -198,3 +198,24 @@ def test_summaries_and_receipts_issued_at_once_share_one_unbroken_sequence(
     assert db.session.scalar(select(func.count(SummaryReceiptLine.id))) == 12
     numbers = _numbers(db, campaign.project_id)
     assert numbers == [f"{Y}-{n:05d}" for n in range(1, 10)]
+
+
+def test_my_support_page_costs_the_same_queries_for_one_or_many_organisations(
+    client, auth, db, make_campaign, make_member, count_statements
+):
+    backer = make_member("Léa Martin")
+    first = make_campaign(goal=500_000, rule="keep", general_interest=True)
+    _gift(db, first, backer, 1_000, yearly=True)
+    auth.login_as(backer)
+    client.get("/mes-soutiens")
+    with count_statements() as one:
+        page = client.get("/mes-soutiens")
+    assert "Obtenir le reçu récapitulatif" in page.text
+    for _ in range(3):
+        other = make_campaign(goal=500_000, rule="keep", general_interest=True)
+        _gift(db, other, backer, 1_000, yearly=True)
+        _gift(db, other, backer, 2_000, yearly=False)
+    with count_statements() as many:
+        page = client.get("/mes-soutiens")
+    assert page.text.count("Obtenir le reçu récapitulatif") == 4
+    assert many.count == one.count

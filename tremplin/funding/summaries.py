@@ -24,13 +24,14 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tremplin.funding import receipts
 from tremplin.funding.models import (
     COLLECTED,
     Campaign,
     Pledge,
+    ProjectFundingSettings,
     Receipt,
     ReceiptSequence,
     SummaryReceipt,
@@ -57,6 +58,7 @@ def _collected_gifts(backer_id: int, project_id: int | None = None) -> list[Pled
         .join(Campaign, Pledge.campaign_id == Campaign.id)
         .where(Pledge.backer_id == backer_id, Pledge.status == COLLECTED)
         .options(
+            joinedload(Pledge.campaign).joinedload(Campaign.project),
             selectinload(Pledge.transfers),
             selectinload(Pledge.attempts),
             selectinload(Pledge.reward),
@@ -93,11 +95,16 @@ def _with_individual_receipt(pledge_ids: list[int]) -> dict[int, str]:
     }
 
 
-def _split(gifts: list[Pledge]) -> tuple[list[Pledge], list[tuple[Pledge, str]]]:
-    """(gifts a summary certifies, gifts already certified by an individual receipt)."""
+def _split(
+    gifts: list[Pledge],
+    done: set[int] | None = None,
+    individual: dict[int, str] | None = None,
+) -> tuple[list[Pledge], list[tuple[Pledge, str]]]:
+    """(gifts a summary certifies, gifts already certified by an individual receipt).
+    `done` and `individual` may be loaded once for many groups (no query in a loop)."""
     ids = [p.id for p in gifts]
-    done = _summarised(ids)
-    individual = _with_individual_receipt(ids)
+    done = _summarised(ids) if done is None else done
+    individual = _with_individual_receipt(ids) if individual is None else individual
     certify, memo = [], []
     for pledge in gifts:
         if pledge.id in individual:
@@ -117,18 +124,29 @@ def eligible(backer_id: int, project_id: int, year: int) -> list[Pledge]:
 
 
 def available_for(user) -> list[Available]:
-    """The (organisation, year) pairs where the member has gifts a summary would certify."""
+    """The (organisation, year) pairs where the member has gifts a summary would certify.
+    A fixed number of queries, whatever the number of gifts and organisations."""
+    gifts = _collected_gifts(user.id)
+    if not gifts:
+        return []
+    project_ids = {p.campaign.project_id for p in gifts}
+    general = set(
+        db.session.scalars(
+            select(ProjectFundingSettings.project_id).where(
+                ProjectFundingSettings.project_id.in_(project_ids),
+                ProjectFundingSettings.is_general_interest.is_(True),
+            )
+        )
+    )
+    gifts = [p for p in gifts if p.campaign.project_id in general]
+    ids = [p.id for p in gifts]
+    done, individual = _summarised(ids), _with_individual_receipt(ids)
     groups: dict[tuple[int, int], list[Pledge]] = defaultdict(list)
-    general: dict[int, bool] = {}
-    for pledge in _collected_gifts(user.id):
-        project_id = pledge.campaign.project_id
-        if project_id not in general:
-            general[project_id] = settings_for(project_id).is_general_interest
-        if general[project_id]:
-            groups[(project_id, _year_of(pledge))].append(pledge)
+    for pledge in gifts:
+        groups[(pledge.campaign.project_id, _year_of(pledge))].append(pledge)
     found = []
     for (project_id, year), items in sorted(groups.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
-        certify, _memo = _split(items)
+        certify, _memo = _split(items, done, individual)
         if certify:
             found.append(
                 Available(
@@ -136,7 +154,7 @@ def available_for(user) -> list[Available]:
                     project_title=items[0].campaign.project.title,
                     year=year,
                     gifts=len(certify),
-                    amount_cents=sum(receipts.deductible_cents(p) for p in certify),
+                    amount_cents=sum(receipts.deductible_cents(p) for p in items if p in certify),
                 )
             )
     return found
