@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.kit.factories_funding",
     "tests.kit.factories_clubs",
     "tests.kit.localstripe",
+    "tests.kit.stripe_recorder",
     "tests.kit.s3",
     "tests.kit.factories_api",
 ]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0008"
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

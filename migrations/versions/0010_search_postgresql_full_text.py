@@ -16,7 +16,7 @@ from alembic import op
 from tremplin.search import pg_schema
 
 # revision identifiers, used by Alembic.
-revision = "0010"
+revision = '0010'
 down_revision = '0009'
 
 branch_labels = None

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0015"
+revision = '0015'
 down_revision = '0014'
 
 branch_labels = None

@@ -1,7 +1,8 @@
 """`flask funding close` killed anywhere, run again, or run twice at once: nobody is charged
 twice and the books balance. The close runs in its own process (like cron would run it);
-a fault-injection variable makes it die with os._exit at a named point — before or after
-the Stripe call, before or after the commit — as a power cut would."""
+the runner's test-only seam (close_runner.py wraps the Stripe calls and the commits) makes it
+die with os._exit at a named point — before or after the Stripe call, before or after the
+commit — as a power cut would. Production code carries no fault point."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.funding.close_runner import FAULT_POINTS
 from tests.kit.live import wait_for
 from tremplin.funding import bookkeeping, ledger, reconcile
-from tremplin.funding.charging import FAULT_ENV, FAULT_POINTS
 from tremplin.funding.models import Pledge
 
 pytestmark = pytest.mark.stripe
@@ -31,9 +32,9 @@ def run_close(
     if lease is not None:
         config["FUNDING_CHARGE_LEASE_SECONDS"] = lease
     env = {**os.environ, "TREMPLIN_RUNNER_CONFIG": json.dumps(config)}
-    env.pop(FAULT_ENV, None)
+    env.pop("CLOSE_FAULT", None)
     if fault:
-        env[FAULT_ENV] = fault
+        env["CLOSE_FAULT"] = fault
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.funding.close_runner"],
         cwd=ROOT,
@@ -67,6 +68,34 @@ def three_due_pledges(app, db, make_campaign, make_member, make_pledge, end_camp
     return campaign, pledges
 
 
+# Where the run stood when it died, for the first pledge: (the PaymentIntents at the
+# Stripe server, the attempts in our database). Proves each point of the seam is where
+# its name says.
+STATE_AT_DEATH = {
+    "claimed": ([], []),
+    "before_authorize": ([], ["started"]),
+    "after_authorize": (["requires_capture"], ["started"]),
+    "authorized_committed": (["requires_capture"], ["requires_capture"]),
+    "before_capture": (["requires_capture"], ["requires_capture"]),
+    "after_capture": (["succeeded"], ["requires_capture"]),
+    "captured_committed": (["succeeded"], ["succeeded"]),
+}
+
+
+def state_at_death(db, localstripe, pledge):
+    from tremplin.funding.models import PaymentAttempt
+
+    intents = [
+        pi["status"]
+        for pi in localstripe.payment_intents()
+        if pi["metadata"].get("tremplin_pledge") == str(pledge.id)
+    ]
+    attempts = db.session.scalars(
+        select(PaymentAttempt.status).where(PaymentAttempt.pledge_id == pledge.id)
+    ).all()
+    return intents, list(attempts)
+
+
 @pytest.mark.parametrize("point", FAULT_POINTS)
 def test_close_killed_at_any_point_then_run_again_charges_each_pledge_once(
     point, app_config, db, three_due_pledges, localstripe
@@ -75,6 +104,7 @@ def test_close_killed_at_any_point_then_run_again_charges_each_pledge_once(
     code, _out, err = run_close(app_config, fault=point, lease=0)
     assert code == 17, err  # died on the spot
     db.session.expire_all()
+    assert state_at_death(db, localstripe, pledges[0]) == STATE_AT_DEATH[point]
     assert all(count <= 1 for count in succeeded_intents(localstripe).values())
     code, out, err = run_close(app_config)
     assert code == 0, err
@@ -163,3 +193,14 @@ def test_two_close_runs_at_once_charge_nobody_twice(
         db.session.scalars(select(Pledge.status).where(Pledge.campaign_id == campaign.id)).all()
         == ["collected"] * 8
     )
+
+
+def test_production_code_carries_no_fault_point():
+    """The crash points live in the test runners only: no os._exit and no fault variable in
+    the application's code."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tremplin").rglob("*.py")
+        if "os._exit" in (text := path.read_text()) or "_FAULT" in text or "_fault(" in text
+    ]
+    assert offenders == []

@@ -110,7 +110,12 @@ def test_team_creates_a_campaign_and_opens_it(client, auth, db, make_member, mak
     assert campaign.status == "open"
     client.post(
         f"/collectes/{campaign.id}/contreparties",
-        data={"reward-title": "Une fournée", "reward-min_amount": "30", "reward-quantity": "10"},
+        data={
+            "reward-title": "Une fournée",
+            "reward-min_amount": "30",
+            "reward-quantity": "10",
+            "reward-value": "5",
+        },
     )
     db.session.refresh(campaign)
     assert [(r.title, r.min_amount_cents, r.quantity) for r in campaign.rewards] == [

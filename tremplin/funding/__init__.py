@@ -49,6 +49,9 @@ CONFIG_DEFAULTS = {
     "FUNDING_MAX_REMINDERS": int(os.environ.get("FUNDING_MAX_REMINDERS", 3)),
     # Stripe Connect: the platform's share of each destination charge, in basis points
     "FUNDING_PLATFORM_FEE_BPS": int(os.environ.get("FUNDING_PLATFORM_FEE_BPS", 0)),
+    # counterparts on tax receipts: the flat amount per donor and year for individuals
+    # (BOI-IR-RICI-250-30-20: 73 € since 2021, indexed every five years)
+    "FUNDING_COUNTERPART_CAP_CENTS": int(os.environ.get("FUNDING_COUNTERPART_CAP_CENTS", 7_300)),
 }
 
 
@@ -71,9 +74,20 @@ def init_module(app: Flask) -> None:
     from tremplin.funding import search
 
     search.register()
-    from tremplin.funding import cli, manage_routes, routes, webhooks  # noqa: F401  (attach to bp)
+    from tremplin.funding import (  # noqa: F401  (attach to bp)
+        cli,
+        connect,
+        connect_routes,
+        manage_routes,
+        routes,
+        summary_routes,
+        webhooks,
+    )
     from tremplin.funding.statements import routes as statement_routes  # noqa: F401
     from tremplin.funding.templating import init_app as init_templating
+    from tremplin.funding.webhooks import register_handler
+
+    register_handler("account.updated", connect.account_updated)
 
     for key, value in CONFIG_DEFAULTS.items():
         app.config.setdefault(key, value)

@@ -134,6 +134,8 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
         raise InvalidCampaign(
             _("Un compte Stripe Connect commence par « acct_ »."), field="stripe_account_id"
         )
+    if stripe_account != settings.stripe_account_id:
+        settings.stripe_charges_enabled = False  # until Stripe says so (connect.py)
     settings.stripe_account_id = stripe_account
     for name, value in fields.items():
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
@@ -365,6 +367,7 @@ def add_reward(
     description: str | None,
     min_amount_cents: int,
     quantity: int | None,
+    value_cents: int | None = None,
 ) -> Reward:
     if campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée."))
@@ -375,8 +378,13 @@ def add_reward(
         raise InvalidCampaign(
             _("Le nombre disponible est un nombre entier positif."), field="quantity"
         )
+    if value_cents is not None and (
+        isinstance(value_cents, bool) or not isinstance(value_cents, int) or value_cents < 0
+    ):
+        raise InvalidCampaign(_("La valeur est un montant positif ou nul."), field="value")
     reward = Reward(
         campaign=campaign,
+        value_cents=value_cents,
         title=title.strip(),
         description=(description or "").strip() or None,
         min_amount_cents=min_amount_cents,
@@ -402,12 +410,15 @@ def takes_cards(project_id: int) -> bool:
     """The platform never holds backers' money: card payments only when Stripe is configured
     and the money can go straight to the project's own connected account (Stripe Connect),
     unless the deployment is itself a registered intermediary
-    (`FUNDING_PLATFORM_IS_INTERMEDIARY`). Otherwise the campaign runs in promise mode."""
+    (`FUNDING_PLATFORM_IS_INTERMEDIARY`). The account must be one Stripe lets take
+    charges (`charges_enabled`, stored by the Connect onboarding's return, see
+    connect.py). Otherwise the campaign runs in promise mode."""
     if not payments.is_enabled():
         return False
     if current_app.config.get("FUNDING_PLATFORM_IS_INTERMEDIARY"):
         return True
-    return bool(settings_for(project_id).stripe_account_id)
+    settings = settings_for(project_id)
+    return bool(settings.stripe_account_id and settings.stripe_charges_enabled)
 
 
 def open_campaign(campaign: Campaign, by, now: datetime | None = None) -> Campaign:

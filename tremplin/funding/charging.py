@@ -18,12 +18,15 @@ capture (Stripe also replays the same PaymentIntent for the same idempotency key
 money is only ever taken for the PaymentIntent our database knows. `apply_intent` is the
 one fulfilment function: the charge run, the confirm page's return and the webhooks all
 call it; it only moves forward (a late "failed" never undoes a "succeeded").
+
+The crash tests kill a charge run at each of these steps from the outside
+(tests/funding/close_runner.py wraps `payments.authorize`, `payments.capture` and the
+session's commits): this module carries no fault point.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -60,24 +63,7 @@ from tremplin.platform.types import utcnow
 
 log = logging.getLogger(__name__)
 
-FAULT_ENV = "TREMPLIN_FUNDING_FAULT"
-FAULT_POINTS = (
-    "claimed",
-    "before_authorize",
-    "after_authorize",
-    "authorized_committed",
-    "before_capture",
-    "after_capture",
-    "captured_committed",
-)
 DEFAULT_RETRY_HOURS = (24, 72, 168)
-
-
-def _fault(point: str) -> None:
-    """Fault injection for the crash tests: the process dies on the spot, as on a power cut
-    (no cleanup, no rollback, no finally)."""
-    if os.environ.get(FAULT_ENV) == point:
-        os._exit(17)
 
 
 def retry_schedule() -> tuple[int, ...]:
@@ -319,7 +305,6 @@ def collect_pledge(pledge_id: int, now: datetime | None = None) -> str:
     token = _claim(pledge_id, now)
     if token is None:
         return "skipped"
-    _fault("claimed")
     try:
         pledge = db.session.get(Pledge, pledge_id)
         if pledge.mode != STRIPE_MODE or not pledge.payment_method_id:
@@ -330,7 +315,6 @@ def collect_pledge(pledge_id: int, now: datetime | None = None) -> str:
         if attempt.payment_intent_id is None:
             customer = _customer_of(pledge)
             destination = settings_for(pledge.campaign.project_id).stripe_account_id
-            _fault("before_authorize")
             intent = payments.authorize(
                 amount_cents=attempt.amount_cents,
                 customer=customer,
@@ -344,22 +328,17 @@ def collect_pledge(pledge_id: int, now: datetime | None = None) -> str:
                 destination=destination,
                 application_fee_cents=_platform_fee(attempt.amount_cents, destination),
             )
-            _fault("after_authorize")
             apply_intent(attempt, intent, now)
             db.session.commit()
-            _fault("authorized_committed")
         elif attempt.status != ATTEMPT_AUTHORIZED:
             apply_intent(attempt, payments.retrieve_payment_intent(attempt.payment_intent_id), now)
             db.session.commit()
         if attempt.status == ATTEMPT_AUTHORIZED:
-            _fault("before_capture")
             intent = payments.capture(
                 attempt.payment_intent_id, key=attempt.idempotency_key + "-capture"
             )
-            _fault("after_capture")
             apply_intent(attempt, intent, now)
             db.session.commit()
-            _fault("captured_committed")
         return attempt.status
     except payments.ProcessorUnavailable:
         db.session.rollback()

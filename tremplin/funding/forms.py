@@ -158,6 +158,15 @@ class RewardForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=100000, message=_l("Entre 1 et 100 000."))],
         description=_l("Laissez vide si le nombre n'est pas limité."),
     )
+    value = MoneyField(
+        _l("Valeur de la contrepartie (€)"),
+        validators=[InputRequired(REQUIRED)],
+        description=_l(
+            "Ce qu’elle vous coûte, TTC (0 pour un remerciement symbolique). Pour un reçu "
+            "fiscal, une contrepartie de plus d’un quart du don (ou du plafond annuel) est "
+            "déduite du montant du reçu."
+        ),
+    )
 
 
 class PledgeForm(FlaskForm):

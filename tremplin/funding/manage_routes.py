@@ -10,7 +10,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tremplin.funding import bookkeeping, bp, campaigns, ledger, policies, reconcile, refunds
+from tremplin.funding import (
+    bookkeeping,
+    bp,
+    campaigns,
+    ledger,
+    payments,
+    policies,
+    reconcile,
+    refunds,
+)
 from tremplin.funding import pledges as pledge_services
 from tremplin.funding.forms import (
     CampaignForm,
@@ -147,6 +156,7 @@ def add_reward(campaign_id: int):
                 description=form.description.data,
                 min_amount_cents=form.min_amount.data,
                 quantity=form.quantity.data,
+                value_cents=form.value.data,
             )
         if outcome.ok:
             flash(_("Contrepartie ajoutée."), "success")
@@ -413,6 +423,7 @@ def settings(project_id: int):
         settings=current,
         pending_by=pending_by,
         empty_form=EmptyForm(formdata=None),
+        stripe_on=payments.is_enabled(),
     )
 
 

@@ -24,6 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tremplin.members.models import Project  # noqa: F401  (the projects table must be known)
@@ -117,6 +120,10 @@ class ProjectFundingSettings(db.Model):
     siren: Mapped[str | None] = mapped_column(String(14))
     signatory: Mapped[str | None] = mapped_column(String(140))  # name and role of the signer
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))  # acct_… (Connect)
+    # what Stripe last said of that account (Account.charges_enabled): cards only when True
+    stripe_charges_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     # A new IBAN asked for once promises exist: applied only when a second person (another
     # team member or an organiser) confirms it, so bank details cannot be swapped silently.
     pending_iban: Mapped[str | None] = mapped_column(String(34))
@@ -215,6 +222,7 @@ class Reward(db.Model):
     __table_args__ = (
         CheckConstraint("min_amount_cents >= 100", name="min_amount"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
+        CheckConstraint("value_cents IS NULL OR value_cents >= 0", name="value"),
         CheckConstraint(
             "claimed_count >= 0 AND (quantity IS NULL OR claimed_count <= quantity)", name="stock"
         ),
@@ -228,6 +236,9 @@ class Reward(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     min_amount_cents: Mapped[int] = mapped_column()
     quantity: Mapped[int | None] = mapped_column()  # None: unlimited
+    # the reward's value as the team declares it (cost price, VAT included): a tax receipt
+    # applies the counterparts rule to it (see receipts.counterpart_limit_cents)
+    value_cents: Mapped[int | None] = mapped_column()
     claimed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -299,6 +310,10 @@ class Pledge(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     amount_cents: Mapped[int] = mapped_column()
+    # the donor prefers one summary tax receipt a year: no individual one for this gift
+    yearly_tax_receipt: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
     reward_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign_rewards.id", ondelete="SET NULL"), index=True
     )
@@ -498,6 +513,47 @@ class ReceiptSequence(db.Model):
     )
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class SummaryReceipt(db.Model):
+    """A yearly summary tax receipt (*reçu récapitulatif annuel*): one donor's gifts to one
+    organisation in a calendar year, numbered in the organisation's tax-receipt sequence.
+    Each gift appears in one summary at most (unique line per pledge)."""
+
+    __tablename__ = "funding_summary_receipts"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    backer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    year: Mapped[int] = mapped_column()
+    number: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column()
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lines: Mapped[list[SummaryReceiptLine]] = relationship(
+        back_populates="summary", cascade="all, delete-orphan", order_by="SummaryReceiptLine.id"
+    )
+
+
+class SummaryReceiptLine(db.Model):
+    __tablename__ = "funding_summary_receipt_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(
+        ForeignKey("funding_summary_receipts.id", ondelete="CASCADE"), index=True
+    )
+    # a gift is counted in one summary at most
+    pledge_id: Mapped[int] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), unique=True
+    )
+    amount_cents: Mapped[int] = mapped_column()
+
+    summary: Mapped[SummaryReceipt] = relationship(back_populates="lines")
+    pledge: Mapped[Pledge] = relationship()
 
 
 class StripeCustomer(db.Model):

@@ -91,6 +91,13 @@ class RefundInfo:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AccountInfo:
+    id: str
+    charges_enabled: bool = False
+    details_submitted: bool = False
+
+
 # --- configuration ------------------------------------------------------------------------
 
 
@@ -628,5 +635,69 @@ def cancel_subscription(subscription_id: str) -> None:
         client().v1.subscriptions.cancel(subscription_id)
     except stripe.InvalidRequestError:
         return  # already cancelled
+    except stripe.StripeError as exc:
+        raise _unavailable(exc) from exc
+
+
+# --- Stripe Connect: the project's or club's own account -------------------------------------
+
+
+def connected_account_params(*, email: str | None, name: str, metadata: dict[str, str]) -> dict:
+    """An Express connected account in France that takes card payments (destination
+    charges need `card_payments` and `transfers`)."""
+    params: dict[str, Any] = {
+        "type": "express",
+        "country": "FR",
+        "default_currency": CURRENCY,
+        "capabilities": {
+            "card_payments": {"requested": True},
+            "transfers": {"requested": True},
+        },
+        "business_profile": {"name": name[:100]},
+        "metadata": metadata,
+    }
+    if email:
+        params["email"] = email
+    return params
+
+
+def account_from(obj: Any) -> AccountInfo:
+    return AccountInfo(
+        id=_get(obj, "id"),
+        charges_enabled=bool(_get(obj, "charges_enabled", False)),
+        details_submitted=bool(_get(obj, "details_submitted", False)),
+    )
+
+
+def create_connected_account(
+    *, email: str | None, name: str, key: str, metadata: dict[str, str]
+) -> AccountInfo:
+    """Create the connected account (Stripe's Account.create); the idempotency key comes
+    from our own row, so a retry never makes a second account."""
+    params = connected_account_params(email=email, name=name, metadata=metadata)
+    try:
+        return account_from(client().v1.accounts.create(params, _options(key)))
+    except stripe.StripeError as exc:
+        raise _unavailable(exc) from exc
+
+
+def retrieve_account(account_id: str) -> AccountInfo:
+    try:
+        return account_from(client().v1.accounts.retrieve(account_id))
+    except stripe.StripeError as exc:
+        raise _unavailable(exc) from exc
+
+
+def onboarding_link(account_id: str, *, refresh_url: str, return_url: str) -> str:
+    """A one-time Account Link (AccountLink.create) to Stripe's hosted onboarding; it
+    expires within minutes, so it is made on each click and never stored."""
+    params = {
+        "account": account_id,
+        "refresh_url": refresh_url,
+        "return_url": return_url,
+        "type": "account_onboarding",
+    }
+    try:
+        return _get(client().v1.account_links.create(params), "url")
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc

@@ -124,5 +124,10 @@ def can_view_receipt(user, pledge: Pledge) -> bool:
     return can_view_pledge(user, pledge)
 
 
+def can_view_summary_receipt(user, summary) -> bool:
+    """A yearly summary receipt is the donor's own document."""
+    return bool(user.is_authenticated and summary.backer_id == user.id)
+
+
 def can_close_campaign(user, campaign: Campaign) -> bool:
     return campaign.status == SUCCEEDED and can_manage_campaign(user, campaign)

@@ -38,6 +38,72 @@ ORGANISATION_KINDS = {
 }
 
 
+# --- counterparts (contreparties) -----------------------------------------------------------
+#
+# A gift gives a right to a tax reduction only if it is made "without a direct or indirect
+# counterpart" — but the administrative doctrine accepts counterparts that stay in a marked
+# disproportion with the gift:
+# - individuals (CGI art. 200, BOI-IR-RICI-250-30-20, counterparts of small value): the
+#   value of the goods or services a donor receives stays within a ratio of 1 to 4 of the
+#   gift (a quarter of it at most) AND under a flat amount per donor and calendar year,
+#   indexed every five years (65 € from 2011, 69 € from 2016, 73 € since 2021);
+# - companies (CGI art. 238 bis, BOI-BIC-RICI-20-30-10-20): the same 1 to 4 ratio, with
+#   no flat amount.
+# Tremplin's tax receipts are issued to individuals (article 200), so they apply the first
+# rule, with the flat amount in FUNDING_COUNTERPART_CAP_CENTS. Beyond the limit, we deduct:
+# the receipt certifies the gift minus the reward's declared value (and is not issued if
+# nothing is left), and says so; within it, the receipt certifies the whole gift and
+# names the reward.
+
+DEFAULT_COUNTERPART_CAP_CENTS = 7_300  # 73 €, the flat amount for individuals since 2021
+COUNTERPART_DOCTRINE = "BOI-IR-RICI-250-30-20"
+COMPANY_COUNTERPART_DOCTRINE = "BOI-BIC-RICI-20-30-10-20"
+
+
+def counterpart_cap_cents() -> int:
+    from flask import current_app
+
+    return int(
+        current_app.config.get("FUNDING_COUNTERPART_CAP_CENTS", DEFAULT_COUNTERPART_CAP_CENTS)
+    )
+
+
+def counterpart_limit_cents(gift_cents: int, *, company: bool = False) -> int:
+    """The most a counterpart may be worth for a gift of `gift_cents` without reducing what
+    the receipt certifies: a quarter of the gift, and for an individual at most the flat
+    amount."""
+    quarter = max(gift_cents, 0) // 4
+    return quarter if company else min(quarter, counterpart_cap_cents())
+
+
+def counterpart_for(pledge: Pledge, gift_cents: int | None = None) -> dict | None:
+    """How the counterparts rule applies to a pledge's reward: None without a reward of
+    declared value; else its title, value, the limit, whether it is deducted and the
+    amount a tax receipt certifies."""
+    reward = pledge.reward
+    if reward is None or not reward.value_cents:
+        return None
+    gift = pledge.collected_cents if gift_cents is None else gift_cents
+    limit = counterpart_limit_cents(gift)
+    deducted = reward.value_cents > limit
+    return {
+        "title": reward.title,
+        "value_cents": reward.value_cents,
+        "limit_cents": limit,
+        "cap_cents": counterpart_cap_cents(),
+        "gift_cents": gift,
+        "deducted": deducted,
+        "deductible_cents": max(gift - reward.value_cents, 0) if deducted else gift,
+        "doctrine": COUNTERPART_DOCTRINE,
+    }
+
+
+def deductible_cents(pledge: Pledge) -> int:
+    """What a tax receipt may certify for a collected pledge (the counterparts rule)."""
+    rule = counterpart_for(pledge)
+    return pledge.collected_cents if rule is None else rule["deductible_cents"]
+
+
 # --- numbering ------------------------------------------------------------------------------
 
 
@@ -253,7 +319,16 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
             )
         )
     settings = settings_for(project.id)
-    if settings.is_general_interest and TAX not in existing and common["donor_address"]:
+    counterpart = counterpart_for(pledge)
+    certified = deductible_cents(pledge)
+    if (
+        settings.is_general_interest
+        and TAX not in existing
+        and common["donor_address"]
+        and certified > 0
+        and not pledge.yearly_tax_receipt
+        and not in_summary(pledge.id)
+    ):
         year = now.astimezone(PARIS).year
         issued.append(
             Receipt(
@@ -261,10 +336,13 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
                 project_id=project.id,
                 kind=TAX,
                 number=next_tax_number(project.id, year),
-                amount_cents=pledge.collected_cents,
+                amount_cents=certified,
                 issued_at=now,
                 details={
                     **common,
+                    "amount_in_words": amount_in_words(certified),
+                    "gift_cents": pledge.collected_cents,
+                    "counterpart": counterpart,
                     "organisation_name": settings.organisation_name,
                     "organisation_address": settings.organisation_address,
                     "organisation_object": settings.organisation_object or "",
@@ -284,6 +362,64 @@ def issue_for(pledge: Pledge, now: datetime | None = None) -> list[Receipt]:
         db.session.add(receipt)
     db.session.flush()
     return issued
+
+
+def choose_yearly_summary(pledge: Pledge, by, yearly: bool) -> list[Receipt]:
+    """The donor chooses between a tax receipt for this gift and the yearly summary. Only
+    while no tax receipt certifies the gift (individual or in a summary): a gift is never
+    certified twice. Back to individual: the receipt is issued now if the gift is paid."""
+    from tremplin.platform.errors import DomainError, NotAllowed
+
+    if by is None or pledge.backer_id != getattr(by, "id", None):
+        raise NotAllowed()
+    if TAX in receipts_of(pledge.id) or in_summary(pledge.id):
+        raise DomainError(_("Ce don a déjà son reçu fiscal : il ne change plus."))
+    pledge.yearly_tax_receipt = bool(yearly)
+    db.session.flush()
+    if not yearly and pledge.status == COLLECTED:
+        return issue_for(pledge)
+    return []
+
+
+def in_summary(pledge_id: int) -> bool:
+    """The gift is already certified by a yearly summary receipt (never twice)."""
+    from tremplin.funding.models import SummaryReceiptLine
+
+    return bool(
+        db.session.scalar(
+            select(SummaryReceiptLine.id).where(SummaryReceiptLine.pledge_id == pledge_id)
+        )
+    )
+
+
+def counterpart_sentence(rule: dict | None) -> str:
+    """The counterparts rule as a receipt states it."""
+    from tremplin.platform.templating import euros
+
+    if not rule:
+        return ""
+    if rule["deducted"]:
+        return _(
+            "Contrepartie reçue : « %(title)s », d’une valeur de %(value)s, au-delà de la "
+            "limite admise pour ce don (un quart du don, au plus %(cap)s par an : "
+            "%(doctrine)s). Le reçu porte sur le don diminué de cette valeur : %(net)s "
+            "sur %(gift)s versés.",
+            title=rule["title"],
+            value=euros(rule["value_cents"], True),
+            cap=euros(rule["cap_cents"], True),
+            doctrine=rule["doctrine"],
+            net=euros(rule["deductible_cents"], True),
+            gift=euros(rule["gift_cents"], True),
+        )
+    return _(
+        "Contrepartie reçue : « %(title)s », d’une valeur de %(value)s, dans la limite admise "
+        "(un quart du don, au plus %(cap)s par an : %(doctrine)s) ; elle ne réduit pas la "
+        "somme reçue au titre des dons.",
+        title=rule["title"],
+        value=euros(rule["value_cents"], True),
+        cap=euros(rule["cap_cents"], True),
+        doctrine=rule["doctrine"],
+    )
 
 
 def receipts_of(pledge_id: int) -> dict[str, Receipt]:
@@ -365,5 +501,8 @@ def render_pdf(receipt: Receipt) -> bytes:
         )
     else:
         note = _("Signataire : %(who)s", who=receipt.details.get("signatory", ""))
+        rule = counterpart_sentence(receipt.details.get("counterpart"))
+        if rule:
+            note = rule + "\n" + note
     pdf.multi_cell(0, 5, clean(note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

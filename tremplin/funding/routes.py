@@ -303,12 +303,20 @@ def _render_pledge(pledge: Pledge, form, status: int = 200, address_form=None):
             address_form = DonorAddressForm(
                 formdata=None, data={"name": pledge.donor_name or current_user.display_name}
             )
+    settings = campaigns.settings_for(campaign.project_id)
+    counterpart = None
+    if settings.is_general_interest and pledge.reward is not None:
+        counterpart = receipts.counterpart_for(
+            pledge, pledge.collected_cents or pledge.amount_cents
+        )
     return render_template(
         "funding/pledge.html",
         pledge=pledge,
         campaign=campaign,
         form=form,
-        settings=campaigns.settings_for(campaign.project_id),
+        settings=settings,
+        counterpart=counterpart,
+        counterpart_text=receipts.counterpart_sentence(counterpart),
         receipts=receipts.receipts_of(pledge.id),
         is_backer=policies.is_backer(current_user, pledge),
         can_change=policies.can_change_pledge(current_user, pledge),
@@ -367,7 +375,15 @@ def my_pledges():
         .options(joinedload(Pledge.campaign).joinedload(Campaign.project))
         .order_by(Pledge.created_at.desc())
     ).all()
-    return render_template("funding/my_pledges.html", pledges=pledges)
+    from tremplin.funding import summaries
+
+    return render_template(
+        "funding/my_pledges.html",
+        pledges=pledges,
+        summaries_available=summaries.available_for(current_user),
+        summaries_issued=summaries.summaries_of(current_user),
+        empty_form=EmptyForm(formdata=None),
+    )
 
 
 # --- cards (Stripe mode) -------------------------------------------------------------------------
@@ -553,7 +569,13 @@ def receipt(pledge_id: int, kind: str):
     template = (
         "funding/receipt_payment.html" if found.kind == "payment" else "funding/receipt_tax.html"
     )
-    return render_template(template, pledge=pledge, receipt=found, campaign=pledge.campaign)
+    return render_template(
+        template,
+        pledge=pledge,
+        receipt=found,
+        campaign=pledge.campaign,
+        counterpart=receipts.counterpart_sentence(found.details.get("counterpart")),
+    )
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>.pdf")

@@ -81,14 +81,40 @@ def _register_hooks() -> None:
 _register_hooks()
 
 
+def _club_account_updated(account_id: str, charges_enabled: bool) -> int:
+    """`account.updated` for a club's connected account (see funding/connect.py)."""
+    from sqlalchemy import update
+
+    from tremplin.funding.clubs.models import InvestorClub
+    from tremplin.platform.extensions import db
+
+    return db.session.execute(
+        update(InvestorClub)
+        .where(InvestorClub.stripe_account_id == account_id)
+        .values(stripe_charges_enabled=charges_enabled)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def init_module(app: Flask) -> None:
     from tremplin.funding.clubs import search
 
     search.register()
     from tremplin.funding import webhooks
-    from tremplin.funding.clubs import cli, labels, money_routes, routes, vote_routes  # noqa: F401
+    from tremplin.funding.clubs import (  # noqa: F401
+        bank_routes,
+        cli,
+        labels,
+        money_routes,
+        routes,
+        vote_routes,
+    )
 
     webhooks.register_handler("invoice.paid", handle_stripe_invoice)
+    from tremplin.funding import connect
+
+    if _club_account_updated not in connect.ACCOUNT_LISTENERS:
+        connect.ACCOUNT_LISTENERS.append(_club_account_updated)
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)

@@ -234,7 +234,10 @@ def update_club(club: InvestorClub, by, **values) -> InvestorClub:
     rules = {k: values.get(k, getattr(club, k)) for k in RULE_FIELDS}
     check_rules(rules)
     if "stripe_account_id" in values:
-        club.stripe_account_id = _clean_stripe_account(values["stripe_account_id"])
+        account = _clean_stripe_account(values["stripe_account_id"])
+        if account != club.stripe_account_id:
+            club.stripe_charges_enabled = False  # until Stripe says so (connect.py)
+        club.stripe_account_id = account
     for name, value in {**card, **rules}.items():
         setattr(club, name, value)
     db.session.flush()

@@ -410,3 +410,21 @@ class ConfirmForm(FlaskForm):
     confirm = BooleanField(
         _l("Je confirme"), validators=[DataRequired(_l("Cochez la case pour confirmer."))]
     )
+
+
+class ClubBankForm(FlaskForm):
+    """The club's RIB, where members pay their savings by transfer."""
+
+    account_holder = StringField(
+        _l("Titulaire du compte"), validators=[Optional(), Length(max=140)]
+    )
+    iban = StringField(
+        _l("IBAN"),
+        validators=[Optional(), Length(max=42)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    bic = StringField(
+        _l("BIC"),
+        validators=[Optional(), Length(max=11)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

@@ -26,6 +26,9 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tremplin.funding.models import LedgerAccount  # noqa: F401  (the ledger tables must be known)
@@ -173,6 +176,20 @@ class InvestorClub(db.Model):
     # (destination charges), so the platform never holds the club's money. Optional, as for
     # campaigns: without it, card savings are collected on the platform's Stripe account.
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
+    # what Stripe last said of that account (Account.charges_enabled)
+    stripe_charges_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
+    # the club's bank account, where members pay their savings by transfer; once savings
+    # exist a new IBAN waits for a second person's confirmation (pending_iban)
+    account_holder: Mapped[str | None] = mapped_column(String(140))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    pending_iban: Mapped[str | None] = mapped_column(String(34))
+    pending_iban_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    pending_iban_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL")

@@ -20,6 +20,7 @@ from tremplin.funding.clubs.models import (
     MANAGING,
     MEMBER_ACTIVE,
     REQUESTED,
+    SECRETAIRE,
     TRESORIER,
     VOTE_OPEN,
     ClubApplication,
@@ -242,3 +243,16 @@ def can_withdraw_application(user, application: ClubApplication) -> bool:
     from tremplin.funding.clubs.models import SUBMITTED
 
     return application.state == SUBMITTED and is_applicant(user, application)
+
+
+def can_edit_bank_details(user, club: InvestorClub) -> bool:
+    """The club's RIB and Stripe account: the gérance and the trésorier."""
+    return club.state != CLOSED and has_role(user, club, GERANT, CO_GERANT, TRESORIER)
+
+
+def can_confirm_bank_change(user, club: InvestorClub) -> bool:
+    """The second person who confirms a new IBAN: another officer of the club or an
+    organiser (the service refuses the one who asked)."""
+    if getattr(user, "is_authenticated", False) and getattr(user, "is_organiser", False):
+        return True
+    return has_role(user, club, GERANT, CO_GERANT, TRESORIER, SECRETAIRE)

@@ -494,6 +494,22 @@ def card_savings_enabled() -> bool:
     return payments.is_enabled()
 
 
+def club_takes_cards(club: InvestorClub) -> bool:
+    """The platform never holds the club's money: card savings only when the money goes to
+    the club's own connected account and Stripe lets it take charges (Connect onboarding,
+    connect.py), unless the deployment is a registered intermediary
+    (`FUNDING_PLATFORM_IS_INTERMEDIARY`). Otherwise members pay by transfer."""
+    from flask import current_app
+
+    from tremplin.funding import payments
+
+    if not payments.is_enabled():
+        return False
+    if current_app.config.get("FUNDING_PLATFORM_IS_INTERMEDIARY"):
+        return True
+    return bool(club.stripe_account_id and club.stripe_charges_enabled)
+
+
 def prepare_card_saving(club: InvestorClub, membership: ClubMembership, monthly_cents: int):
     """Stripe mode: the SetupIntent the card page confirms with Stripe.js (the card goes
     from the browser to Stripe only)."""
@@ -501,6 +517,13 @@ def prepare_card_saving(club: InvestorClub, membership: ClubMembership, monthly_
     from tremplin.funding.pledges import ensure_customer
 
     _check_saving_allowed(club)
+    if not club_takes_cards(club):
+        raise ClubError(
+            _(
+                "Le club n’a pas encore de compte Stripe qui accepte les paiements : "
+                "versez votre épargne par virement."
+            )
+        )
     check_monthly_amount(club, monthly_cents)
     customer = ensure_customer(membership.user)
     return payments.create_setup_intent(
