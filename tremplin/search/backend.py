@@ -34,13 +34,14 @@ from tremplin.search.analysis import (  # noqa: F401  (fold, MAX_BODY: public he
     make_schema,
     plain_start,
 )
+from tremplin.search.bulk import BulkWriter
 from tremplin.search.storage import FileStore, IndexStore, RamStore
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: an index built by another version is
 # rebuilt by `flask search reindex --if-empty` (which `make run` calls).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # --- the interface ------------------------------------------------------------------------
 
@@ -275,8 +276,8 @@ class WhooshBackend:
         returns (documents, removed ids)), so the site keeps searching and writing."""
         count = 0
         with self.store.rebuilding() as (ix, drain):
-            # One writer, one segment: no merging while building.
-            writer = ix.writer(timeout=self.timeout, limitmb=256)
+            # One writer, one segment, postings kept per term (bulk.py).
+            writer = BulkWriter(ix, timeout=self.timeout)
             try:
                 for doc in docs:
                     writer.add_document(**self._fields(doc))
