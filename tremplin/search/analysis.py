@@ -210,10 +210,19 @@ def french_text(text: str) -> str:
     what the PostgreSQL backend hands to `to_tsvector` (so inclusive writing and word
     families fold as they do in Whoosh)."""
     out = []
-    for match in TOKEN_PATTERN.finditer(text):
-        for part in inclusive_parts(fold(match.group())):
-            out.append(canonical(part) if part not in STOP_WORDS else part)
+    for word in TOKEN_PATTERN.findall(text):
+        found = _TEXT_CACHE.get(word)
+        if found is None:
+            parts = inclusive_parts(fold(word))
+            found = " ".join(canonical(p) if p not in STOP_WORDS else p for p in parts)
+            if len(_TEXT_CACHE) < _CACHE_LIMIT:
+                _TEXT_CACHE[word] = found
+        if found:
+            out.append(found)
     return " ".join(out)
+
+
+_TEXT_CACHE: dict[str, str] = {}  # raw token → its words for to_tsvector
 
 
 # Where a word is found adds to the score: a title or a name most, then skills, themes,
@@ -280,7 +289,9 @@ class MarkFormatter(Formatter):
 
 
 def plain_start(text: str, length: int = 220) -> str:
-    text = " ".join(text.split())
+    head = " ".join(text[: length * 3].split())
+    # Only the beginning is shown: normalise it alone when it is long enough.
+    text = head if len(head) > length + 1 else " ".join(text.split())
     if len(text) <= length:
         return text
     cut = text[:length].rsplit(" ", 1)[0]
