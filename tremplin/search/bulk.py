@@ -23,14 +23,17 @@ from whoosh.writing import SegmentWriter
 
 class _TermPostings:
     """The pool's interface, holding postings per field and term instead of one list to
-    sort: {field: {term bytes: [(document, weight, value bytes)]}}."""
+    sort: {field: {term bytes: ([documents], [weights], [value bytes])}}."""
 
     def __init__(self):
         self.fields: dict[str, dict[bytes, list]] = defaultdict(dict)
 
     def add(self, item) -> None:
         fieldname, btext, docnum, weight, vbytes = item
-        self.fields[fieldname].setdefault(btext, []).append((docnum, weight, vbytes))
+        docnums, weights, values = self.fields[fieldname].setdefault(btext, ([], [], []))
+        docnums.append(docnum)
+        weights.append(weight)
+        values.append(vbytes)
 
     def cleanup(self) -> None:
         self.fields.clear()
@@ -53,6 +56,11 @@ class BulkWriter(SegmentWriter):
     segment, no deletions, no merging."""
 
     def __init__(self, ix, **kwargs):
+        # Posting blocks stored as they are (zlib was a quarter of the commit, for an
+        # index a third larger); one file per part of the segment (no compound file to
+        # copy them into at the end).
+        kwargs.setdefault("codec", W3Codec(compression=0))
+        kwargs.setdefault("compound", False)
         super().__init__(ix, **kwargs)
         self.pool.cleanup()  # the temporary run files Whoosh's pool would have used
         self.pool = _TermPostings()
@@ -86,9 +94,11 @@ class BulkWriter(SegmentWriter):
                             length += freq
                         postings = terms.get(tbytes)
                         if postings is None:
-                            terms[tbytes] = [(docnum, weight * fieldboost, vbytes)]
+                            terms[tbytes] = ([docnum], [weight * fieldboost], [vbytes])
                         else:
-                            postings.append((docnum, weight * fieldboost, vbytes))
+                            postings[0].append(docnum)
+                            postings[1].append(weight * fieldboost)
+                            postings[2].append(vbytes)
                 if field.vector or field.separate_spelling():
                     raise TypeError("BulkWriter: no term vectors nor separate spelling fields")
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -130,20 +140,22 @@ class BulkWriter(SegmentWriter):
         self.pool.cleanup()
 
 
-def _fill_blocks(postwriter, postings: list, lengths: dict[int, int | None], limit: int) -> None:
+def _fill_blocks(postwriter, postings: tuple, lengths: dict[int, int | None], limit: int) -> None:
     """What `W3PostingsWriter.add_posting` leaves in its block buffer, a block at a time
     (every full block written; the last one is written by `finish_postings`)."""
-    total = len(postings)
+    all_docnums, all_weights, all_values = postings
+    total = len(all_docnums)
+    valued = any(all_values)
     for start in range(0, total, limit):
-        chunk = postings[start : start + limit]
-        docnums = [p[0] for p in chunk]
-        weights = [p[1] for p in chunk]
+        end = start + limit
+        docnums = all_docnums[start:end]
+        weights = all_weights[start:end]
         found = [n for n in map(lengths.get, docnums) if n]
         postwriter._ids = array("I", docnums)
         postwriter._weights = array("f", weights)
-        postwriter._values = [p[2] for p in chunk if p[2]]
+        postwriter._values = [v for v in all_values[start:end] if v] if valued else []
         postwriter._minlength = min(found) if found else None
         postwriter._maxlength = max(found) if found else 0
         postwriter._maxweight = max(0, max(weights))
-        if start + limit < total:
+        if end < total:
             postwriter._write_block()
