@@ -378,8 +378,8 @@ def main() -> int:
         whoosh_build = time.perf_counter() - started
         whoosh_cpu = time.process_time() - cpu
         print(
-            f"  Whoosh indexed in {whoosh_build:.1f} s ({whoosh_cpu:.1f} s of CPU: the wall "
-            "time of an idle machine)",
+            f"  Whoosh indexed in {whoosh_build:.1f} s ({whoosh_cpu:.1f} s of CPU in this "
+            "process: about what an idle machine would take)",
             flush=True,
         )
         started = time.perf_counter()
