@@ -357,6 +357,7 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"Corpus: {args.docs} French documents (seed {args.seed}) …", flush=True)
+    print("Load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     docs = corpus(args.docs, args.seed)
     words = sum(len((d.title + " " + d.tags + " " + d.body).split()) for d in docs)
     print(f"  {words:,} words, {len(set(d.type for d in docs))} types".replace(",", " "))
@@ -372,10 +373,15 @@ def main() -> int:
             pg_build = time.perf_counter() - started
             print(f"  PostgreSQL indexed in {pg_build:.1f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="tremplin-bench-search-") as tmp:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         backend = whoosh_index(Path(tmp) / "whoosh", docs)
         whoosh_build = time.perf_counter() - started
-        print(f"  Whoosh indexed in {whoosh_build:.1f} s", flush=True)
+        whoosh_cpu = time.process_time() - cpu
+        print(
+            f"  Whoosh indexed in {whoosh_build:.1f} s ({whoosh_cpu:.1f} s of CPU in this "
+            "process: about what an idle machine would take)",
+            flush=True,
+        )
         started = time.perf_counter()
         conn = fts_index(Path(tmp) / "fts.sqlite3", docs)
         fts_build = time.perf_counter() - started
@@ -439,6 +445,7 @@ def main() -> int:
             "on the results page."
         )
         conn.close()
+    print("Load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     if pg:
         drop_pg()
     return 0

@@ -479,6 +479,45 @@ def test_the_demo_network_indexed_as_it_is_built_equals_a_rebuild(db, app, searc
     assert search_index.documents() == incremental
 
 
+def test_cli_reindex_clears_the_queued_updates_it_superseded(
+    db, app, make_member, make_project, find, visitor, monkeypatch
+):
+    """Updates queued before a reindex (a consumer was down) are done by it: their rows
+    go. A row queued while the rebuild reads the database stays for the drain."""
+    from sqlalchemy import insert, select
+
+    from tremplin.search.queue import SearchQueueEntry
+
+    awa = make_member("Awa")
+    project = make_project(awa, title="Recyclerie")
+    with _db.engine.begin() as conn:  # changed and queued, not drained (no consumer)
+        table = type(project).__table__
+        conn.execute(update(table).where(table.c.id == project.id).values(title="Ressourcerie"))
+        conn.execute(
+            insert(SearchQueueEntry.__table__),
+            [{"key": f"project:{project.id}"}, {"key": "member:0", "action": "remove"}],
+        )
+    assert find.keys(visitor, "ressourcerie") == set()
+    queued_before = set(_db.session.scalars(select(SearchQueueEntry.id)))
+    assert len(queued_before) >= 2
+    indexer = app.extensions["search"].indexer
+    reading = indexer.all_documents
+
+    def all_documents():  # another process queues an update while the rebuild reads
+        with _db.engine.begin() as conn:
+            conn.execute(insert(SearchQueueEntry.__table__), {"key": "project:999999"})
+        yield from reading()
+
+    monkeypatch.setattr(indexer, "all_documents", all_documents)
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    _db.session.rollback()
+    left = _db.session.execute(select(SearchQueueEntry.id, SearchQueueEntry.key)).all()
+    assert [row.key for row in left] == ["project:999999"]
+    assert not {row.id for row in left} & queued_before
+    assert find.keys(visitor, "ressourcerie") == {f"project:{project.id}"}
+
+
 @pytest.fixture
 def on_disk(app_config, tmp_path):
     """The index in a directory, as in production (tests use RAM otherwise)."""

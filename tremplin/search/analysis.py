@@ -11,9 +11,11 @@ import Stemmer
 from markupsafe import escape
 from whoosh import fields as wf
 from whoosh.analysis.acore import Composable, Token
+from whoosh.formats import Frequency, Positions
 from whoosh.highlight import Formatter, get_text
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 from tremplin.search.lexicon import canonical, inclusive_parts
 
@@ -92,6 +94,29 @@ class WordAnalyzer(Composable):
                 cache[word] = found
         return found
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each indexed term of `value` with its positions: what `__call__` yields in
+        index mode (stop words removed but counted), without a token per word."""
+        cache = _CACHES.setdefault(self.kind, {})
+        poses: dict[str, list[int]] = {}
+        pos = 0
+        for word in TOKEN_PATTERN.findall(value):
+            found = cache.get(word)
+            if found is None:
+                found = self.terms(word)
+            terms, stopped = found
+            if stopped:
+                pos += 1
+                continue
+            for term in terms:
+                positions = poses.get(term)
+                if positions is None:
+                    poses[term] = [pos]
+                else:
+                    positions.append(pos)
+                pos += 1
+        return poses
+
     def __call__(
         self,
         value,
@@ -128,6 +153,39 @@ class WordAnalyzer(Composable):
                 yield token
 
 
+class FastPositions(Positions):
+    """Whoosh's positions format, fed by `WordAnalyzer.term_positions` (the same postings,
+    without a Token object per word: indexing spends most of its time analysing)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, WordAnalyzer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for term, positions in analyzer.term_positions(value).items():
+            yield (term, len(positions), len(positions) * boost, self.encode(positions))
+
+
+class FastFrequency(Frequency):
+    """Whoosh's frequency format, fed by `WordAnalyzer.term_positions`."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, WordAnalyzer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for term, positions in analyzer.term_positions(value).items():
+            yield (term, len(positions), len(positions) * boost, pack_uint(len(positions)))
+
+
+def french_field(analyzer: WordAnalyzer, *, phrase: bool = True, **kwargs) -> wf.TEXT:
+    """A TEXT field whose postings come from the fast formats above."""
+    field = wf.TEXT(analyzer=analyzer, phrase=phrase, **kwargs)
+    boost = field.format.field_boost
+    field.format = (FastPositions if phrase else FastFrequency)(field_boost=boost)
+    return field
+
+
 class _Whole:
     def __init__(self, value: str):
         self.value = value
@@ -152,10 +210,19 @@ def french_text(text: str) -> str:
     what the PostgreSQL backend hands to `to_tsvector` (so inclusive writing and word
     families fold as they do in Whoosh)."""
     out = []
-    for match in TOKEN_PATTERN.finditer(text):
-        for part in inclusive_parts(fold(match.group())):
-            out.append(canonical(part) if part not in STOP_WORDS else part)
+    for word in TOKEN_PATTERN.findall(text):
+        found = _TEXT_CACHE.get(word)
+        if found is None:
+            parts = inclusive_parts(fold(word))
+            found = " ".join(canonical(p) if p not in STOP_WORDS else p for p in parts)
+            if len(_TEXT_CACHE) < _CACHE_LIMIT:
+                _TEXT_CACHE[word] = found
+        if found:
+            out.append(found)
     return " ".join(out)
+
+
+_TEXT_CACHE: dict[str, str] = {}  # raw token → its words for to_tsvector
 
 
 # Where a word is found adds to the score: a title or a name most, then skills, themes,
@@ -175,19 +242,26 @@ def make_schema() -> wf.Schema:
         type=wf.ID(stored=True),
         acl=wf.KEYWORD(stored=True),
         parents=wf.KEYWORD(stored=True),
-        title=wf.TEXT(analyzer=FRENCH, stored=True),
-        tags=wf.TEXT(analyzer=FRENCH, stored=True),
+        title=french_field(FRENCH, stored=True),
+        tags=french_field(FRENCH, stored=True),
         body=wf.STORED(),  # shown in snippets; searched through `all`
-        spell=wf.TEXT(analyzer=SPELLING, phrase=False, spelling=True),
-        all=wf.TEXT(analyzer=FRENCH),  # title, tags and text: what must match
-        title_words=wf.TEXT(analyzer=FOLDED, phrase=False),
-        tag_words=wf.TEXT(analyzer=FOLDED, phrase=False),
+        spell=french_field(SPELLING, phrase=False, spelling=True),
+        all=french_field(FRENCH),  # title, tags and text: what must match
+        title_words=french_field(FOLDED, phrase=False),
+        tag_words=french_field(FOLDED, phrase=False),
         theme=wf.KEYWORD(stored=True),
         territory=wf.ID(stored=True),
         stage=wf.KEYWORD(stored=True),
-        date=wf.DATETIME(stored=True, sortable=True),
+        date=_column_only(wf.DATETIME(stored=True, sortable=True)),
         subtitle=wf.STORED(),
     )
+
+
+def _column_only(field):
+    """Stored and kept in a column (sorting, date filters and facets read the column),
+    never searched: no postings (a date is eight terms of a numeric trie otherwise)."""
+    field.indexed = False
+    return field
 
 
 class MarkFormatter(Formatter):
@@ -215,7 +289,9 @@ class MarkFormatter(Formatter):
 
 
 def plain_start(text: str, length: int = 220) -> str:
-    text = " ".join(text.split())
+    head = " ".join(text[: length * 3].split())
+    # Only the beginning is shown: normalise it alone when it is long enough.
+    text = head if len(head) > length + 1 else " ".join(text.split())
     if len(text) <= length:
         return text
     cut = text[:length].rsplit(" ", 1)[0]

@@ -16,11 +16,12 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 from whoosh import query as wq
-from whoosh.highlight import ContextFragmenter, WholeFragmenter
+from whoosh.highlight import ContextFragmenter, WholeFragmenter, highlight
 from whoosh.reading import TermNotFound
 from whoosh.sorting import FieldFacet
 from whoosh.util.times import datetime_to_long
 
+from tremplin.search import fastpath
 from tremplin.search.analysis import (  # noqa: F401  (fold, MAX_BODY: public here too)
     BOOSTS,
     FACET_FIELDS,
@@ -34,13 +35,14 @@ from tremplin.search.analysis import (  # noqa: F401  (fold, MAX_BODY: public he
     make_schema,
     plain_start,
 )
+from tremplin.search.bulk import BulkWriter
 from tremplin.search.storage import FileStore, IndexStore, RamStore
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: an index built by another version is
 # rebuilt by `flask search reindex --if-empty` (which `make run` calls).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # --- the interface ------------------------------------------------------------------------
 
@@ -175,6 +177,8 @@ class WhooshBackend:
     timeout (a second writer waits instead of failing at once, and an error is raised,
     not swallowed as AsyncWriter would)."""
 
+    fast_path = True  # word queries through fastpath.py (False: Whoosh's matchers only)
+
     def __init__(self, store: IndexStore, *, timeout: float = 10.0):
         self.store = store
         self.timeout = timeout
@@ -275,8 +279,8 @@ class WhooshBackend:
         returns (documents, removed ids)), so the site keeps searching and writing."""
         count = 0
         with self.store.rebuilding() as (ix, drain):
-            # One writer, one segment: no merging while building.
-            writer = ix.writer(timeout=self.timeout, limitmb=256)
+            # One writer, one segment, postings kept per term (bulk.py).
+            writer = BulkWriter(ix, timeout=self.timeout)
             try:
                 for doc in docs:
                     writer.add_document(**self._fields(doc))
@@ -515,6 +519,8 @@ class WhooshBackend:
         return [wq.Term(name, stem, boost=BOOSTS[name]) for name in TEXT_FIELDS]
 
     def query(self, spec: QuerySpec) -> ResultSet:
+        if self.fast_path and not spec.phrases and spec.sort != "date":
+            return self._fast_query(spec)
         text_query = self._text_query(spec)
         if text_query is None:
             return ResultSet([], 0, 1, spec.per_page, {}, searchable=False)
@@ -524,13 +530,7 @@ class WhooshBackend:
         facets: dict[str, list[tuple[str, int]]] = {}
         if spec.facets or spec.date_facets:
             matched = allowed.intersection(searcher.docs_for_query(text_query))
-            for name in spec.facets:
-                facets[name] = self._facet_counts(searcher, FACET_FIELDS[name], matched)
-            if spec.date_facets:
-                facets["date"] = [
-                    (key, len(self._in_range(searcher, matched, start, end)))
-                    for key, (start, end) in spec.date_facets.items()
-                ]
+            facets = self._facets(searcher, spec, matched)
         sortedby = FieldFacet("date", reverse=True) if spec.sort == "date" else None
         page = max(1, spec.page)
         results = searcher.search(
@@ -538,28 +538,60 @@ class WhooshBackend:
         )
         # Without facets, the total is what was collected (enough to tell "none" or "few").
         total = len(matched) if matched is not None else results.scored_length()
-        results.fragmenter = ContextFragmenter(maxchars=220, surround=70)
+        results.fragmenter = _context_fragmenter()
         results.formatter = MarkFormatter()
         hits = []
         start = (page - 1) * spec.per_page
         for hit in results[start : start + spec.per_page]:
-            hits.append(self._hit(hit, results, spec.highlight))
+            hits.append(self._hit(hit.fields(), hit.score, _whoosh_marker(hit), spec.highlight))
         return ResultSet(hits, total, page, spec.per_page, facets)
 
-    def _hit(self, hit, results, highlight: bool) -> Hit:
-        stored = hit.fields()
+    def _facets(self, searcher, spec: QuerySpec, matched) -> dict[str, list[tuple[str, int]]]:
+        facets = {}
+        for name in spec.facets:
+            facets[name] = self._facet_counts(searcher, FACET_FIELDS[name], matched)
+        if spec.date_facets:
+            facets["date"] = [
+                (key, len(self._in_range(searcher, matched, start, end)))
+                for key, (start, end) in spec.date_facets.items()
+            ]
+        return facets
+
+    def _fast_query(self, spec: QuerySpec) -> ResultSet:
+        """Words ranked by relevance: fastpath.py (Whoosh's ranking, without its matchers)."""
+        clauses, boosters, marks = fastpath.plan(spec)
+        if not clauses:
+            return ResultSet([], 0, 1, spec.per_page, {}, searchable=False)
+        searcher = self._searcher()
+        allowed = self._allowed(searcher, spec)
+        local = self._local
+        if getattr(local, "fast_of", None) is not searcher:
+            local.fast, local.fast_of = fastpath.FastSearch(self, searcher), searcher
+        fast = local.fast
+        matched, parts = fast.run(clauses, allowed, spec.match_all)
+        faceted = bool(spec.facets or spec.date_facets)
+        facets = self._facets(searcher, spec, matched) if faceted else {}
+        page = max(1, spec.page)
+        best = fastpath.top(fast.scores(matched, parts, boosters), page * spec.per_page)
+        total = len(matched) if faceted else len(best)
+        marker = _words_marker(searcher.schema, marks)
+        hits = [
+            self._hit(searcher.stored_fields(doc), score, marker, spec.highlight)
+            for score, doc in best[(page - 1) * spec.per_page :]
+        ]
+        return ResultSet(hits, total, page, spec.per_page, facets)
+
+    def _hit(self, stored: dict, score, mark, highlight: bool) -> Hit:
+        """`mark(field, text, whole, top)`: the text with the query's words marked."""
         title, body = stored.get("title", ""), stored.get("body", "")
         title_html = snippet = ""
         if highlight:
-            results.fragmenter = WholeFragmenter()
-            title_html = hit.highlights("title", text=title, top=1, minscore=1)
-            results.fragmenter = ContextFragmenter(maxchars=220, surround=70)
+            title_html = mark("title", title, True, 1)
             # The text is matched through `all`: its words (and analysis) mark the text.
-            snippet = hit.highlights("all", text=body[:HIGHLIGHT_CHARS], top=2, minscore=1)
+            snippet = mark("all", body[:HIGHLIGHT_CHARS], False, 2)
             if not snippet and stored.get("tags"):
                 # Matched on a skill, a theme, a kind: show it, then how the text begins.
-                results.fragmenter = WholeFragmenter()
-                tags = hit.highlights("tags", text=stored["tags"], top=1, minscore=1)
+                tags = mark("tags", stored["tags"], True, 1)
                 if tags:
                     start = plain_start(body, 160)
                     snippet = f"{tags} · {escape(start)}" if start else tags
@@ -568,7 +600,7 @@ class WhooshBackend:
             uid=stored["uid"],
             id=stored["id"],
             type=stored["type"],
-            score=hit.score or 0.0,
+            score=score or 0.0,
             title=title,
             title_html=Markup(title_html) if title_html else escape(title),
             snippet_html=Markup(snippet) if snippet else escape(plain_start(body)),
@@ -606,6 +638,39 @@ class WhooshBackend:
         return fixes
 
 
+def _whoosh_marker(hit):
+    results = hit.results
+
+    def mark(field: str, text: str, whole: bool, top: int) -> str:
+        results.fragmenter = WholeFragmenter() if whole else _context_fragmenter()
+        return hit.highlights(field, text=text, top=top, minscore=1)
+
+    return mark
+
+
+def _words_marker(schema, words: dict[str, set[str]]):
+    formatter = MarkFormatter()
+
+    def mark(field: str, text: str, whole: bool, top: int) -> str:
+        fragmenter = WholeFragmenter() if whole else _context_fragmenter()
+        return highlight(
+            text,
+            words.get(field, ()),
+            schema[field].analyzer,
+            fragmenter,
+            formatter,
+            top=top,
+            minscore=1,
+            mode="index",
+        )
+
+    return mark
+
+
+def _context_fragmenter():
+    return ContextFragmenter(maxchars=220, surround=70)
+
+
 class _SegmentCache:
     """What was read from each segment (segment names are unique), shared by the threads
     of the process; segments merged away are forgotten when a new searcher opens."""
@@ -613,6 +678,7 @@ class _SegmentCache:
     def __init__(self):
         self._data: dict[str, dict] = {}
         self._lock = threading.Lock()
+        self._postings = 0  # postings held in ("postings" / "docs", …) entries
 
     def get(self, seg_key: str, item: tuple, read):
         entries = self._data.get(seg_key)
@@ -620,6 +686,13 @@ class _SegmentCache:
             return entries[item]
         value = read()
         with self._lock:
+            if item[0] in ("postings", "docs"):
+                self._postings += len(value)
+                if self._postings > fastpath.POSTINGS_BUDGET:  # start over (rare)
+                    for cached in self._data.values():
+                        for key in [k for k in cached if k[0] in ("postings", "docs")]:
+                            del cached[key]
+                    self._postings = len(value)
             self._data.setdefault(seg_key, {})[item] = value
         return value
 

@@ -163,7 +163,13 @@ class Indexer:
         return docs, gone
 
     def rebuild(self) -> int:
-        return self.backend.rebuild(self.all_documents(), self.catch_up)
+        """Rebuild everything, then drop the queued updates the rebuild superseded: the
+        rows committed before it started reading (it read their objects after them).
+        Rows queued while it runs stay for the drain."""
+        superseded = search_queue.pending_ids()
+        count = self.backend.rebuild(self.all_documents(), self.catch_up)
+        search_queue.forget(superseded)
+        return count
 
 
 @contextmanager

@@ -30,13 +30,13 @@ from sqlalchemy.engine import Connection, Engine
 from tremplin.search import pg_schema
 from tremplin.search.analysis import (
     MAX_BODY,
+    SPELLING,
     TOKEN_PATTERN,
     fold,
     folded_terms,
     french_terms,
     french_text,
     plain_start,
-    spelling_terms,
 )
 from tremplin.search.backend import Document, Hit, QuerySpec, ResultSet, _naive
 
@@ -76,8 +76,8 @@ def _marked(value: str | None) -> str:
 def spelling_words(*texts: str) -> set[str]:
     words: set[str] = set()
     for value in texts:
-        for match in TOKEN_PATTERN.finditer(value or ""):
-            terms, stopped = spelling_terms(match.group())
+        for word in TOKEN_PATTERN.findall(value or ""):
+            terms, stopped = SPELLING.terms(word)  # cached per word
             if not stopped:
                 words.update(t for t in terms if t.isalpha())
     return words
@@ -204,8 +204,7 @@ class PostgresBackend:
             "body_f": french_text(body),
         }
 
-    INSERT = text(
-        f"""INSERT INTO search.documents (uid, id, type, title, tags, body, subtitle, acl,
+    INSERT_INTO = f"""INSERT INTO {{table}} (uid, id, type, title, tags, body, subtitle, acl,
             parents, themes, territory, stages, date, boost, terms, words)
         VALUES (:uid, :id, :type, :title, :tags, :body, :subtitle, :acl, :parents, :themes,
             :territory, :stages, :date, :boost,
@@ -220,22 +219,23 @@ class PostgresBackend:
             themes = excluded.themes, territory = excluded.territory,
             stages = excluded.stages, date = excluded.date, boost = excluded.boost,
             terms = excluded.terms, words = excluded.words"""
-    )
+    INSERT = text(INSERT_INTO.format(table="search.documents"))
+    INSERT_NEW = text(INSERT_INTO.format(table="search.documents_new"))
 
     @staticmethod
-    def _count_words(conn: Connection, delta: Counter) -> None:
+    def _count_words(conn: Connection, delta: Counter, table: str = "search.words") -> None:
         changes = sorted((w, n) for w, n in delta.items() if n)
         if not changes:
             return
         conn.execute(
             text(
-                "INSERT INTO search.words (word, docs) SELECT w, n FROM "
+                f"INSERT INTO {table} AS t (word, docs) SELECT w, n FROM "
                 "unnest(CAST(:w AS text[]), CAST(:n AS integer[])) AS d(w, n) ORDER BY w "
-                "ON CONFLICT (word) DO UPDATE SET docs = search.words.docs + excluded.docs"
+                "ON CONFLICT (word) DO UPDATE SET docs = t.docs + excluded.docs"
             ),
             {"w": [w for w, _n in changes], "n": [n for _w, n in changes]},
         )
-        conn.execute(text("DELETE FROM search.words WHERE docs <= 0"))
+        conn.execute(text(f"DELETE FROM {table} WHERE docs <= 0"))
 
     @staticmethod
     def _words_of(rows) -> Counter:
@@ -289,8 +289,8 @@ class PostgresBackend:
         words: Counter = Counter()
         with self.engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-            conn.execute(text("DELETE FROM search.documents"))
-            conn.execute(text("DELETE FROM search.words"))
+            # Fresh tables, indexed once filled, swapped in at the commit (pg_schema.py).
+            pg_schema.fresh_tables(conn)
             chunk: list[dict] = []
             for doc in docs:
                 row = self._row(doc)
@@ -298,15 +298,17 @@ class PostgresBackend:
                 words.update(spelling_words(row["title"], row["tags"], row["body"]))
                 count += 1
                 if len(chunk) >= 500:
-                    conn.execute(self.INSERT, chunk)
+                    conn.execute(self.INSERT_NEW, chunk)
                     chunk = []
             if chunk:
-                conn.execute(self.INSERT, chunk)
-            self._count_words(conn, words)
+                conn.execute(self.INSERT_NEW, chunk)
+            self._count_words(conn, words, table="search.words_new")
+            pg_schema.swap_tables(conn)
             conn.execute(text(f"COMMENT ON TABLE search.documents IS '{VERSION}'"))
             conn.commit()
         with self.engine.begin() as conn:
             conn.execute(text("ANALYZE search.documents"))
+            conn.execute(text("ANALYZE search.words"))
         return count
 
     def clear(self) -> None:

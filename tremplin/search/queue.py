@@ -117,6 +117,23 @@ def _drain_batches() -> int:
         done += len(changes)
 
 
+def pending_ids() -> list[int]:
+    """The queue rows committed so far (read on a connection of its own)."""
+    with db.engine.connect() as conn:
+        return list(conn.execute(select(SearchQueueEntry.id)).scalars())
+
+
+def forget(ids: list[int]) -> int:
+    """Delete these rows (a full rebuild made them pointless); returns how many went."""
+    gone = 0
+    for start in range(0, len(ids), 1000):
+        with db.engine.begin() as conn:
+            gone += conn.execute(
+                delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(ids[start : start + 1000]))
+            ).rowcount
+    return gone
+
+
 def queued() -> int:
     return db.session.scalar(select(func.count(SearchQueueEntry.id))) or 0
 
