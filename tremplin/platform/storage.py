@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flask import Response, current_app, redirect, request, send_file
 
-KEY = re.compile(r"^(?:[a-z-]+/)?[A-Za-z0-9_-]{20,64}\.[a-z]{2,4}$")
+KEY = re.compile(r"^(?:[a-z-]+/)?[A-Za-z0-9_-]{20,64}\.[a-z0-9]{2,4}$")
 CHUNK = 64 * 1024
 
 
