@@ -9,6 +9,8 @@
   if (!box) { return; }
   var canRecord = window.MediaRecorder && navigator.mediaDevices &&
     navigator.mediaDevices.getUserMedia && window.DataTransfer && window.File;
+  var policy = document.permissionsPolicy || document.featurePolicy;
+  if (policy && policy.allowsFeature && !policy.allowsFeature("microphone")) { canRecord = false; }
   if (!canRecord) { return; }
 
   // MP4/AAC first (Safari makes it, every browser plays it), else WebM/Opus (Chrome,
