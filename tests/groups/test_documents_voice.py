@@ -325,3 +325,27 @@ def test_a_hidden_message_s_files_are_no_longer_served(client, auth, db, place):
     assert db.session.get(Message, message.id).hidden_at is not None
     auth.login_as(awa)  # not even its author fetches them while it is hidden
     assert all(client.get(f"/discussion/pieces-jointes/{i}").status_code == 404 for i in ids)
+
+
+def test_on_s3_a_voice_message_is_served_by_ranges_after_the_check(
+    s3_server, s3_bucket, client, auth, db, place, make_member, tmp_path
+):
+    from tests.kit.s3 import s3_client
+
+    group, channel, awa, nadia = place
+    auth.login_as(awa)
+    assert send(client, group, channel, voice=(WEBM, "m.webm")).status_code == 302
+    attachment = db.session.scalar(select(MessageAttachment))
+    listing = s3_client(s3_server).list_objects_v2(Bucket=s3_bucket)["Contents"]
+    assert [item["Key"] for item in listing] == [attachment.file_name]
+    assert not (tmp_path / "uploads" / "chat-files").exists()
+    url = f"/discussion/pieces-jointes/{attachment.id}"
+    auth.login_as(nadia)
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == WEBM[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(WEBM)}"
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole.data == WEBM
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    auth.login_as(make_member("Curieux"))
+    assert client.get(url, headers={"Range": "bytes=100-199"}).status_code == 404
