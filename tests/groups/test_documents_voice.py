@@ -242,6 +242,7 @@ def test_a_voice_message_is_kept_as_recorded_and_served_with_ranges(
         (WEBM[: len(WEBM) // 2], "incomplet"),
         (MP4[: len(MP4) - 9], "incomplet"),
         (b"RIFF\x00\x00\x00\x00WAVEfmt ", "incomplet ou dans un format non accepté"),
+        (MP4.replace(b"soun", b"vide", 1), "format non accepté"),  # a video track
         (b"", "vide"),
     ],
 )

@@ -17,6 +17,7 @@ sample durations. The length and the size are bounded.
 from __future__ import annotations
 
 import io
+import re
 import struct
 from dataclasses import dataclass
 
@@ -178,6 +179,8 @@ def webm_duration_ms(data: bytes) -> int:
 
 # --- MP4 --------------------------------------------------------------------------------
 
+_VIDEO_TRACK = re.compile(rb"hdlr.{8}vide", re.S)
+
 
 def _boxes(data: bytes, start: int, end: int):
     pos = start
@@ -265,6 +268,9 @@ def _mutagen_length(data: bytes, kind: str) -> float:
             from mutagen.mp4 import MP4
 
             info = MP4(io.BytesIO(data)).info
+            codec = (info.codec or "").lower()
+            if not (codec.startswith("mp4a") or codec == "opus") or _VIDEO_TRACK.search(data):
+                raise _Malformed("not an audio-only MP4")
         else:
             from mutagen.oggopus import OggOpus
 
