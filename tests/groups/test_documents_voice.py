@@ -350,3 +350,14 @@ def test_on_s3_a_voice_message_is_served_by_ranges_after_the_check(
     assert whole.headers["Accept-Ranges"] == "bytes"
     auth.login_as(make_member("Curieux"))
     assert client.get(url, headers={"Range": "bytes=100-199"}).status_code == 404
+
+
+def test_a_document_is_found_by_its_name_by_those_who_read_the_place(
+    client, auth, db, place, make_member, find
+):
+    group, channel, awa, nadia = place
+    auth.login_as(awa)
+    send(client, group, channel, documents=(pdf_bytes(), "Prévisionnel trésorerie 2027.pdf"))
+    message = db.session.scalar(select(Message))
+    assert find.keys(nadia, "prévisionnel trésorerie") == {f"message:{message.id}"}
+    assert find.keys(make_member("Curieux"), "prévisionnel trésorerie") == set()
