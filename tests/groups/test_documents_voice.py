@@ -361,3 +361,37 @@ def test_a_document_is_found_by_its_name_by_those_who_read_the_place(
     message = db.session.scalar(select(Message))
     assert find.keys(nadia, "prévisionnel trésorerie") == {f"message:{message.id}"}
     assert find.keys(make_member("Curieux"), "prévisionnel trésorerie") == set()
+
+
+PREFIXES = [b"%PDF-1.7\n", b"PK\x03\x04", b"\x1a\x45\xdf\xa3", b"\x00\x00\x00\x18ftypmp42", b"OggS"]
+
+
+def test_mangled_files_are_refused_never_a_crash(app):
+    """Cuts and flipped bytes of real files and random bytes behind each magic number: a
+    refusal (DomainError) every time, never another exception (a 500)."""
+    import random
+
+    from tremplin.groups import documents, voice
+
+    rng = random.Random(18)
+    samples = [pdf_bytes(), ooxml(), odt(), WEBM, MP4]
+    cases = []
+    for sample in samples:
+        for _ in range(40):
+            data = bytearray(sample)
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            cases.append(bytes(data[: rng.randint(1, len(data))]))
+    cases += [p + rng.randbytes(rng.randint(0, 400)) for p in PREFIXES for _ in range(40)]
+    refused = 0
+    with app.test_request_context():
+        for data in cases:
+            for check in (
+                lambda d: documents.check_document(d, "x.pdf"),
+                lambda d: voice.check_voice(d),
+            ):
+                try:
+                    check(data)
+                except (documents.DocumentRejected, voice.VoiceRejected):
+                    refused += 1
+    assert refused > len(cases)  # each file is refused by at least one of the two checks
