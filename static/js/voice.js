@@ -69,7 +69,6 @@
       recorder.addEventListener("stop", finish);
       recorder.start();
       startedAt = Date.now();
-      toggle.setAttribute("aria-pressed", "true");
       toggle.textContent = label("stop");
       box.classList.add("voice--recording");
       timer.hidden = false;
@@ -87,7 +86,6 @@
 
   function finish() {
     if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); stream = null; }
-    toggle.setAttribute("aria-pressed", "false");
     toggle.textContent = label("record");
     box.classList.remove("voice--recording");
     var type = (recorder.mimeType || mimeType || "audio/webm").split(";")[0];
