@@ -30,6 +30,7 @@
   var input = box.querySelector("[data-voice-input]");
   var maxSeconds = parseInt(box.getAttribute("data-max-seconds"), 10) || 120;
   var recorder = null, stream = null, chunks = [], startedAt = 0, tick = null, objectUrl = null;
+  var hitLimit = false;
 
   function label(name) { return box.getAttribute("data-label-" + name) || ""; }
   function clock(seconds) {
@@ -40,7 +41,8 @@
     var elapsed = (Date.now() - startedAt) / 1000;
     timer.textContent = clock(elapsed) + " / " + clock(maxSeconds);
     if (elapsed >= maxSeconds) {
-      status.textContent = label("limit");
+      timer.textContent = clock(maxSeconds) + " / " + clock(maxSeconds);
+      hitLimit = true;
       stop();
     }
   }
@@ -98,7 +100,8 @@
     objectUrl = URL.createObjectURL(blob);
     audio.src = objectUrl;
     preview.hidden = false;
-    status.textContent = label("recorded");
+    status.textContent = (hitLimit ? label("limit") + " " : "") + label("recorded");
+    hitLimit = false;
   }
 
   toggle.addEventListener("click", function () {

@@ -81,3 +81,33 @@ def test_a_voice_message_recorded_with_the_keyboard_is_heard_live_by_another_mem
     assert played is True
     expect(a.locator(".msg .msg__voice audio")).to_have_count(1)
     assert not a.errors and not b.errors
+
+
+@pytest.fixture
+def short_voice_limit(app_config):
+    app_config["CHAT_VOICE_MAX_SECONDS"] = 2
+
+
+def test_recording_stops_by_itself_at_the_length_limit(short_voice_limit, two_members):
+    a, _b = two_members
+    a.context.grant_permissions(["microphone"])
+    a.get_by_role("button", name="Enregistrer un message vocal").click()
+    expect(a.locator("[data-voice-status]")).to_contain_text(
+        "Durée maximale atteinte", timeout=10_000
+    )
+    expect(a.locator("[data-voice-timer]")).to_contain_text("0:02 / 0:02")
+    expect(a.get_by_role("button", name="Enregistrer un message vocal")).to_be_visible()
+    expect(a.locator("[data-voice-audio]")).to_be_visible()
+    a.click("button.composer__send")  # the server's limit agrees with the recorder's
+    expect(a.locator(".msg .msg__voice audio")).to_have_count(1)
+    assert not a.errors
+
+
+def test_without_media_recorder_no_record_button_is_shown(new_page, two_members):
+    a, _b = two_members
+    a.add_init_script("delete window.MediaRecorder;")
+    a.reload()
+    a.wait_for_selector("body[data-socket=connected]")
+    expect(a.locator("[data-voice]")).to_be_hidden()
+    expect(a.locator("#composer-documents")).to_be_visible()  # documents need no script
+    assert not a.errors
