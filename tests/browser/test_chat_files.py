@@ -103,7 +103,7 @@ def test_recording_stops_by_itself_at_the_length_limit(short_voice_limit, two_me
     assert not a.errors
 
 
-def test_without_media_recorder_no_record_button_is_shown(new_page, two_members):
+def test_without_media_recorder_no_record_button_is_shown(two_members):
     a, _b = two_members
     a.add_init_script("delete window.MediaRecorder;")
     a.reload()

@@ -293,6 +293,7 @@ def test_documents_and_voice_in_a_conversation_stay_between_its_participants(
     assert len(ids) == 2
     auth.login_as(john)
     assert all(client.get(f"/discussion/pieces-jointes/{i}").status_code == 200 for i in ids)
+    assert "Awa Diallo : <em>pièce jointe</em>" in client.get("/messages").text
     auth.login_as(other)
     assert all(client.get(f"/discussion/pieces-jointes/{i}").status_code == 404 for i in ids)
 
