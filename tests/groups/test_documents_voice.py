@@ -396,3 +396,24 @@ def test_mangled_files_are_refused_never_a_crash(app):
                 except (documents.DocumentRejected, voice.VoiceRejected):
                     refused += 1
     assert refused > len(cases)  # each file is refused by at least one of the two checks
+
+
+def test_a_member_banned_after_the_message_can_no_longer_fetch_its_files(
+    client, auth, db, place, make_member, add_member
+):
+    group, channel, awa, nadia = place
+    rachid = make_member("Rachid")
+    add_member(group, rachid)
+    db.session.commit()
+    auth.login_as(awa)
+    send(client, group, channel, voice=(WEBM, "m.webm"), documents=(pdf_bytes(), "a.pdf"))
+    ids = db.session.scalars(select(MessageAttachment.id)).all()
+    auth.login_as(rachid)
+    assert all(client.get(f"/discussion/pieces-jointes/{i}").status_code == 200 for i in ids)
+    auth.login_as(nadia)
+    client.post(
+        f"/groupes/{group.slug}/moderation/membres/{rachid.id}/exclure",
+        data={"days": "0", "reason": "Insultes"},
+    )
+    auth.login_as(rachid)
+    assert all(client.get(f"/discussion/pieces-jointes/{i}").status_code == 404 for i in ids)
