@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ ACCEPT = ",".join(
 )
 _MACRO_PART = re.compile(r"(^|/)vbaProject\.bin$|(^|/)vbaData\.xml$", re.I)
 _MACRO_TYPE = re.compile(rb"macroEnabled|vbaProject|ms-office\.vbaProject", re.I)
+_PDFIUM_LOCK = threading.Lock()
 _PDF_ACTIVE = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFiles", "/RichMedia", "/XFA")
 
 
@@ -265,16 +267,17 @@ def pdf_first_page_png(data: bytes, max_side: int = 480) -> bytes | None:
     except ImportError:  # pragma: no cover - an icon by type is shown instead
         return None
     try:
-        pdf = pdfium.PdfDocument(data)
-        try:
-            page = pdf[0]
-            width, height = page.get_size()
-            scale = max_side / max(width, height, 1)
-            image = page.render(scale=min(scale, 4)).to_pil()
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "PNG")
-            return out.getvalue()
-        finally:
-            pdf.close()
+        with _PDFIUM_LOCK:  # pdfium is not thread-safe: one render at a time per process
+            pdf = pdfium.PdfDocument(data)
+            try:
+                page = pdf[0]
+                width, height = page.get_size()
+                scale = max_side / max(width, height, 1)
+                image = page.render(scale=min(scale, 4)).to_pil()
+            finally:
+                pdf.close()
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "PNG")
+        return out.getvalue()
     except Exception:  # noqa: BLE001 - a page pdfium cannot draw gets the icon instead
         return None
