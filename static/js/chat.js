@@ -46,6 +46,61 @@
     return data;
   }
 
+  function renderAttachment(a, msg) {
+    var img;
+    if (a.kind === "audio") {
+      var figure = document.createElement("figure");
+      figure.className = "msg__voice";
+      var audio = document.createElement("audio");
+      audio.controls = true;
+      audio.preload = "metadata";
+      audio.src = a.url;
+      audio.setAttribute("aria-label", label("voice-by").replace("{name}", msg.author.name));
+      var caption = document.createElement("figcaption");
+      caption.className = "msg__voice-duration";
+      caption.textContent = label("voice-duration").replace("{duration}", a.duration);
+      figure.appendChild(audio);
+      figure.appendChild(caption);
+      return figure;
+    }
+    var link = document.createElement("a");
+    link.href = a.url;
+    if (a.kind === "document") {
+      link.className = "msg__document";
+      link.setAttribute("download", "");
+      if (a.thumbnail_url) {
+        img = document.createElement("img");
+        img.className = "msg__document-thumb";
+        img.src = a.thumbnail_url;
+        img.alt = "";
+        img.loading = "lazy";
+        link.appendChild(img);
+      } else {
+        var icon = document.createElement("span");
+        icon.className = "msg__document-icon";
+        icon.setAttribute("aria-hidden", "true");
+        icon.textContent = a.type_label;
+        link.appendChild(icon);
+      }
+      var name = document.createElement("span");
+      name.className = "msg__document-name";
+      name.textContent = a.name;
+      var meta = document.createElement("span");
+      meta.className = "msg__document-meta";
+      meta.textContent = label("document").replace("{type}", a.type_label).replace("{size}", a.size);
+      link.appendChild(name);
+      link.appendChild(meta);
+      return link;
+    }
+    link.className = "msg__photo";
+    img = document.createElement("img");
+    img.src = a.thumbnail_url;
+    img.alt = label("photo-by").replace("{name}", msg.author.name);
+    img.loading = "lazy";
+    link.appendChild(img);
+    return link;
+  }
+
   // --- badges -------------------------------------------------------------------------
   var setBadge = T.setBadge, bump = T.bumpBadge, navBadge = T.navBadge;
 
@@ -143,17 +198,7 @@
     else { body.innerHTML = msg.html; }  // sanitised by the server (nh3)
     var photos = li.querySelector("[data-attachments]");
     if (visible && msg.attachments && msg.attachments.length) {
-      msg.attachments.forEach(function (a) {
-        var link = document.createElement("a");
-        link.className = "msg__photo";
-        link.href = a.url;
-        var img = document.createElement("img");
-        img.src = a.thumbnail_url;
-        img.alt = label("photo-by").replace("{name}", msg.author.name);
-        img.loading = "lazy";
-        link.appendChild(img);
-        photos.appendChild(link);
-      });
+      msg.attachments.forEach(function (a) { photos.appendChild(renderAttachment(a, msg)); });
     } else { photos.remove(); }
     var bar = li.querySelector("[data-reactions]");
     if (visible) { renderReactions(bar, msg); } else { bar.remove(); }
@@ -615,8 +660,9 @@
   if (composer) {
     composer.addEventListener("submit", function (event) {
       if (!socket.connected) { return; }  // the form posts as without JavaScript
-      var files = composer.querySelector("[data-composer-photos]");
-      if (files && files.files.length) { return; }  // photos go with the form (multipart)
+      var withFiles = Array.prototype.some.call(composer.querySelectorAll("[data-composer-file]"),
+        function (input) { return input.files && input.files.length; });
+      if (withFiles) { return; }  // photos, documents, voice go with the form (multipart)
       event.preventDefault();
       var body = textarea.value;
       var button = composer.querySelector("button[type=submit]");

@@ -150,6 +150,9 @@ DEFAULTS = {
     "GROUPS_NEW_ACCOUNT_DAYS": 7,
     "GROUPS_NEW_ACCOUNT_MESSAGES_PER_MINUTE": 5,
     "GROUPS_MESSAGES_PER_MINUTE": 30,
+    "CHAT_DOCUMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "CHAT_VOICE_MAX_BYTES": 3 * 1024 * 1024,
+    "CHAT_VOICE_MAX_SECONDS": 120,
 }
 
 
@@ -163,7 +166,9 @@ def init_module(app: Flask) -> None:
         attachments,
         chat_routes,
         demo,
+        documents,
         routes,
+        voice,
     )
 
     admin.register()
@@ -175,6 +180,9 @@ def init_module(app: Flask) -> None:
     app.jinja_env.globals["can_read_moderation_log"] = _can_read_moderation_log
     app.jinja_env.globals["reaction_summary"] = reaction_summary
     app.jinja_env.globals["reaction_palette"] = PALETTE
+    app.jinja_env.globals["chat_attachment"] = attachments.attachment_payload
+    app.jinja_env.globals["chat_documents_accept"] = documents.ACCEPT
+    app.jinja_env.globals["chat_voice_max_seconds"] = lambda: voice.max_seconds()
     app.jinja_env.filters["iso_datetime"] = _iso_datetime
 
 

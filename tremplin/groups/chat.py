@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tremplin.groups import live, policies, preferences, push
 from tremplin.groups.attachments import attachment_payload
+from tremplin.groups.attachments import discard as discard_attachment
 from tremplin.groups.models import (
     Channel,
     Conversation,
@@ -38,7 +39,6 @@ from tremplin.platform.notifications import notify
 from tremplin.platform.realtime import emit_after_commit, user_room
 from tremplin.platform.text import plain_excerpt, render_markdown
 from tremplin.platform.types import utcnow
-from tremplin.platform.uploads import discard_upload
 
 MAX_LENGTH = 4000
 PAGE_SIZE = 50
@@ -552,9 +552,8 @@ def delete_message(user: User, message: Message) -> Message:
     if not policies.can_delete_message(user, message):
         raise NotAllowed(_("Vous ne pouvez supprimer que vos propres messages."))
     message.deleted_at = utcnow()
-    for attachment in message.attachments:  # the photos leave the disk after the commit
-        discard_upload(attachment.file_name)
-        discard_upload(attachment.thumbnail_name)
+    for attachment in message.attachments:  # the files leave the storage after the commit
+        discard_attachment(attachment)
     message.attachments.clear()
     message.body = ""
     message.mentioned_user_ids = None

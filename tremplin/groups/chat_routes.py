@@ -37,6 +37,7 @@ from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
 from tremplin.platform.models import User
+from tremplin.platform.storage import storage
 
 
 def load_channel(slug: str, channel_slug: str) -> tuple[Group, Channel]:
@@ -69,9 +70,46 @@ def _history_json(place):
     return jsonify(messages=[chat.message_payload(m) for m in messages], has_more=has_more)
 
 
-def _photos():
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
-    return attachments.store_photos(files) if files else []
+def _attachments():
+    """Photos, documents and a voice message sent with the composer's form (each kind
+    checked by its content; a refusal names its field)."""
+    photos = [f for f in request.files.getlist("photos") if f and f.filename]
+    docs = [f for f in request.files.getlist("documents") if f and f.filename]
+    recording = request.files.get("voice")
+    stored = attachments.store_photos(photos) if photos else []
+    if docs:
+        stored += attachments.store_documents(docs)
+    if recording and recording.filename:
+        stored.append(attachments.store_voice(recording))
+    return stored
+
+
+@bp.route("/discussion/pieces-jointes/<int:attachment_id>")
+def serve_attachment(attachment_id: int):
+    """A document (as a download) or a voice message (inline, with Range requests), to
+    those who can read its message; 404 otherwise."""
+    attachment = attachments.load_readable(attachment_id, current_user)
+    if attachment is None:
+        abort(404)
+    is_document = attachment.kind == "document"
+    try:
+        response = storage().send(
+            attachment.file_name,
+            mimetype=attachment.content_type or "application/octet-stream",
+            max_age=3600,
+            as_attachment=is_document,
+            download_name=attachment.original_name,
+            conditional=True,
+        )
+    except FileNotFoundError:
+        abort(404)
+    if not is_document:
+        response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
 
 
 # --- channels -------------------------------------------------------------------------
@@ -92,7 +130,7 @@ def channel(slug: str, channel_slug: str):
                     current_user,
                     channel,
                     form.body.data,
-                    attachments=_photos(),
+                    attachments=_attachments(),
                 )
             if outcome.ok:
                 return redirect(
@@ -248,7 +286,7 @@ def conversation(conversation_id: int):
         if form.validate_on_submit():
             with form_errors(form) as outcome:
                 message = chat.post_to_conversation(
-                    current_user, conversation, form.body.data, attachments=_photos()
+                    current_user, conversation, form.body.data, attachments=_attachments()
                 )
             if outcome.ok:
                 return redirect(

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    FileField,
+    MultipleFileField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -121,6 +123,9 @@ class ChannelForm(FlaskForm):
 class MessageForm(FlaskForm):
     # The length is checked by the service too (same message over the socket).
     body = TextAreaField(_l("Message"), render_kw={"maxlength": MAX_LENGTH, "rows": 3})
+    # Read from request.files by the view; declared so a refusal shows next to its field.
+    documents = MultipleFileField(_l("Joindre des documents"))
+    voice = FileField(_l("Message vocal"))
 
 
 class InviteForm(FlaskForm):

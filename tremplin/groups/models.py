@@ -251,8 +251,10 @@ class MessageReaction(db.Model):
 
 
 class MessageAttachment(db.Model):
-    """A photo sent with a message: re-encoded by platform.uploads (full size and a
-    thumbnail), served only to those who can read the message."""
+    """A file sent with a message, served only to those who can read the message:
+    `image` (re-encoded by platform.uploads, full size and a thumbnail), `document` (a
+    PDF, office or text file checked by its content; a PDF has a thumbnail of its first
+    page) or `audio` (a voice message, kept in the container the browser recorded)."""
 
     __tablename__ = "message_attachments"
 
@@ -264,6 +266,10 @@ class MessageAttachment(db.Model):
     file_name: Mapped[str] = mapped_column(String(80), unique=True)
     thumbnail_name: Mapped[str | None] = mapped_column(String(80), unique=True)
     original_name: Mapped[str] = mapped_column(String(200), default="")
+    # Documents and voice messages: the type found in the content, the size, the length.
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size_bytes: Mapped[int | None] = mapped_column()
+    duration_ms: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     message: Mapped[Message] = relationship(back_populates="attachments")

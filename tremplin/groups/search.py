@@ -127,7 +127,12 @@ def register() -> None:
     )
 
     def build_message(message) -> list[Document]:
-        if not message.is_visible or not (message.body or "").strip():
+        # the text, and the names of the documents it carries (found by "budget 2027");
+        # attachments are in memory when a message is posted, loaded here on a reindex
+        # (not in load_options, which the results page shares)
+        names = [a.original_name for a in message.attachments if a.kind == "document"]
+        text = " ".join([plain(message.body or ""), *names]).strip()
+        if not message.is_visible or not text:
             return []
         if message.channel_id is not None:
             channel = message.channel
@@ -139,7 +144,7 @@ def register() -> None:
                     acl=(key("group", group.id),),
                     parents=(key("group", group.id), key("channel", channel.id)),
                     title="",
-                    body=plain(message.body),
+                    body=text,
                     themes=(group.theme,),
                     date=message.created_at,
                     subtitle=f"#{channel.name} · {group.name}",
@@ -154,7 +159,7 @@ def register() -> None:
                 acl=(key("conv", conversation_id),),
                 parents=(key("conv", conversation_id),),
                 title="",
-                body=plain(message.body),
+                body=text,
                 date=message.created_at,
                 subtitle=(message.conversation.title or "") if message.conversation else "",
                 boost=0.8,

@@ -87,6 +87,7 @@ def content_security_policy() -> str:
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
+            "media-src 'self' blob:",  # a voice message is heard (blob:) before it is sent
             f"connect-src {' '.join(connect_src)}",
             f"frame-src {' '.join(frame_src)}",
             "object-src 'none'",
@@ -106,7 +107,8 @@ def common_headers(secure: bool, frameable: bool = False) -> list[tuple[str, str
         headers.append(("X-Frame-Options", "DENY"))
     headers += [
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        # the microphone for this site's own pages only: voice messages in chat
+        ("Permissions-Policy", "camera=(), microphone=(self), geolocation=()"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ]
     if secure:
