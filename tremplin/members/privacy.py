@@ -33,6 +33,7 @@ from tremplin.platform import accounts, uploads
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 
@@ -292,7 +293,7 @@ def _orphan(project: Project) -> None:
         select(User).where(User.site_role.in_(("organiser", "admin")), User.deleted_at.is_(None))
     ).all()
     for organiser in organisers:
-        notices.tell(
+        notify(
             organiser,
             notices.TEAM,
             _l(
