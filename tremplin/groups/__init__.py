@@ -35,6 +35,7 @@ from tremplin.groups.policies import (
     can_read_message,
     can_read_moderation_log,
     is_member,
+    must_accept_charter,
 )
 from tremplin.groups.reactions import PALETTE
 from tremplin.groups.search import readable_group_ids
@@ -175,6 +176,7 @@ def init_module(app: Flask) -> None:
     app.jinja_env.globals["can_read_moderation_log"] = _can_read_moderation_log
     app.jinja_env.globals["reaction_summary"] = reaction_summary
     app.jinja_env.globals["reaction_palette"] = PALETTE
+    app.jinja_env.globals["must_accept_charter"] = must_accept_charter
     app.jinja_env.filters["iso_datetime"] = _iso_datetime
 
 

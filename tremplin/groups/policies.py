@@ -144,6 +144,16 @@ def can_read_channel(user, channel: Channel) -> bool:
     return can_read_group(user, channel.group)
 
 
+def must_accept_charter(membership: GroupMembership | None, group: Group) -> bool:
+    """An active member who has not accepted the group's current charter must (re-)accept
+    it before writing: the one charter rule (policies, pages, templates, admin)."""
+    return bool(
+        membership is not None
+        and membership.state == "active"
+        and membership.accepted_charter_version < group.charter_version
+    )
+
+
 def posting_refusal(user, group: Group) -> str | None:
     """Why this member cannot write in the group's channels (None: they can)."""
     if _user_id(user) is None:
@@ -158,7 +168,7 @@ def posting_refusal(user, group: Group) -> str | None:
             "Vous êtes en sourdine dans ce groupe jusqu'au %(date)s.",
             date=_format(membership.muted_until),
         )
-    if membership.accepted_charter_version < group.charter_version:
+    if must_accept_charter(membership, group):
         return _("La charte du groupe a changé : acceptez-la pour continuer à écrire.")
     return None
 
