@@ -30,13 +30,23 @@ from tremplin.platform.policies import is_member, is_organiser, is_self
 # --- profiles -------------------------------------------------------------------------
 
 
+_MEMBER_LEVELS = frozenset({PUBLIC, MEMBERS})
+
+
 def viewer_levels(viewer, owner) -> frozenset[str]:
     """The visibility levels whose fields `viewer` may read on `owner`'s profile."""
     if is_self(viewer, owner):
         return frozenset({PUBLIC, MEMBERS, PRIVATE})
     if is_member(viewer):
-        return frozenset({PUBLIC, MEMBERS})
+        return _MEMBER_LEVELS
     return frozenset({PUBLIC})
+
+
+def shared_suggestion_levels() -> frozenset[str]:
+    """The levels of a field that may feed what the network suggests to every member (the
+    skills listed most often): what any member may read, never what its member keeps
+    private."""
+    return _MEMBER_LEVELS
 
 
 def can_see_field(viewer, owner, profile: Profile | None, field: str) -> bool:

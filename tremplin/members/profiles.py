@@ -259,7 +259,10 @@ def skill_suggestions(limit: int = 200) -> list[str]:
     rows = db.session.execute(
         select(func.min(ProfileTag.value), func.count(ProfileTag.id).label("n"))
         .join(Profile, Profile.user_id == ProfileTag.user_id)
-        .where(ProfileTag.kind == "skill", Profile.skills_visibility != "private")
+        .where(
+            ProfileTag.kind == "skill",
+            Profile.skills_visibility.in_(sorted(policies.shared_suggestion_levels())),
+        )
         .group_by(ProfileTag.key)
         .order_by(func.count(ProfileTag.id).desc(), ProfileTag.key)
         .limit(limit)
