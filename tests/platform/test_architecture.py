@@ -151,3 +151,38 @@ def test_modules_use_each_other_only_through_their_public_face():
 def test_every_domain_module_is_known_to_these_rules():
     domains = {domain(name) for name in MODULES} - {""}
     assert domains <= set(MAY_IMPORT), sorted(domains - set(MAY_IMPORT))
+
+
+def _top_level_calls(path: Path) -> list[tuple[int, str]]:
+    calls = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            calls.append((node.lineno, getattr(func, "id", None) or getattr(func, "attr", "")))
+    return calls
+
+
+def test_hooks_are_registered_in_init_module_never_at_import():
+    """One phase: a module plugs into the layout from its `init_module(app)` (directly or by
+    importing the submodules whose decorators declare a hook); importing it registers
+    nothing. The job runner's own declarations (`@job`, `register_backlog`…) are not hooks."""
+    at_import = [
+        f"{name}:{line} {call}()"
+        for name, path in MODULES.items()
+        if domain(name) not in ("", "platform")
+        for line, call in _top_level_calls(path)
+        if (call.startswith("register") and call != "register_backlog") or call == "_register_hooks"
+    ]
+    assert at_import == []
+
+
+def test_no_construction_scaffolding_is_left():
+    """Every module is part of the application: no guard for a hook or a module that might
+    be missing."""
+    scaffolding = []
+    for name, path in MODULES.items():
+        source = path.read_text(encoding="utf-8")
+        for needle in ("hasattr(hooks", "except ImportError", "current_app.blueprints"):
+            if needle in source:
+                scaffolding.append(f"{name}: {needle}")
+    assert scaffolding == []

@@ -64,12 +64,10 @@ def _register_hooks() -> None:
     indicators.register()
 
 
-_register_hooks()
-
-
 def init_module(app: Flask) -> None:
     from tremplin.funding import search
 
+    _register_hooks()
     search.register()
     from tremplin.funding import cli, manage_routes, routes, webhooks  # noqa: F401  (attach to bp)
     from tremplin.funding.templating import init_app as init_templating

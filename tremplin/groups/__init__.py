@@ -116,36 +116,6 @@ def _dashboard(user) -> dict:
     }
 
 
-register_nav_item(
-    NavItem(
-        "groups.index", _l("Groupes"), order=20, active_prefix="/groupes", badge=_channels_badge
-    )
-)
-register_nav_item(
-    NavItem(
-        "groups.conversations",
-        _l("Messages"),
-        order=25,
-        members_only=True,
-        active_prefix="/messages",
-        badge=_conversations_badge,
-    )
-)
-register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
-register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
-register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
-register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
-register_email_kind(
-    "groups_channel", _l("Nouveaux messages des salons que je suis (réglage « Tous les messages »)")
-)
-register_email_kind(
-    "groups_membership", _l("Mes groupes : demandes d’adhésion, invitations, changements de charte")
-)
-register_email_kind(
-    "groups_moderation",
-    _l("Modération des groupes : signalements, confirmations, mesures me concernant"),
-)
-
 DEFAULTS = {
     # Anti-spam: accounts younger than this many days post at most N messages a minute.
     "GROUPS_NEW_ACCOUNT_DAYS": 7,
@@ -167,6 +137,7 @@ def init_module(app: Flask) -> None:
         routes,
     )
 
+    _register_hooks()
     admin.register()
     attachments.register()
 
@@ -234,3 +205,38 @@ def get_channel(channel_id: int):
     from tremplin.platform.extensions import db
 
     return db.session.get(Channel, channel_id)
+
+
+def _register_hooks() -> None:
+    """Register this module's hooks (called from init_module)."""
+    register_nav_item(
+        NavItem(
+            "groups.index", _l("Groupes"), order=20, active_prefix="/groupes", badge=_channels_badge
+        )
+    )
+    register_nav_item(
+        NavItem(
+            "groups.conversations",
+            _l("Messages"),
+            order=25,
+            members_only=True,
+            active_prefix="/messages",
+            badge=_conversations_badge,
+        )
+    )
+    register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
+    register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
+    register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
+    register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
+    register_email_kind(
+        "groups_channel",
+        _l("Nouveaux messages des salons que je suis (réglage « Tous les messages »)"),
+    )
+    register_email_kind(
+        "groups_membership",
+        _l("Mes groupes : demandes d’adhésion, invitations, changements de charte"),
+    )
+    register_email_kind(
+        "groups_moderation",
+        _l("Modération des groupes : signalements, confirmations, mesures me concernant"),
+    )

@@ -241,40 +241,12 @@ def _my_opportunities_panel(user):
     return my_opportunities(user)
 
 
-register_nav_item(NavItem("meetups.index", _l("Rencontres"), order=30, active_prefix="/rencontres"))
-register_visitor_panel(DashboardPanel("meetups/_visitor_panel.html", _visitor_panel, order=30))
-register_dashboard_panel(
-    DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel, order=30)
-)
-register_dashboard_panel(
-    DashboardPanel("meetups/_dashboard_opportunities.html", _my_opportunities_panel, order=35)
-)
-register_dashboard_panel(
-    DashboardPanel("meetups/_dashboard_actions.html", _my_actions_panel, order=32)
-)
-register_email_kind(
-    "meetups_registration",
-    _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"),
-)
-register_email_kind("meetups_reminder", _l("Rappel la veille d’une rencontre où je suis inscrit·e"))
-register_email_kind(
-    "meetups_commitments", _l("Soutiens : propositions reçues, réponses, rappels de suivi")
-)
-register_email_kind("meetups_minutes", _l("Comptes rendus publiés et actions qui me sont confiées"))
-register_email_kind("meetups_survey", _l("Questionnaire de satisfaction après une rencontre"))
-register_email_kind(
-    "meetups_digest", _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes")
-)
-
-
-@on_account_deleted
 def _erase(user) -> None:
     from tremplin.meetups.privacy import erase
 
     erase(user)
 
 
-@data_exporter
 def _export(user) -> dict:
     from tremplin.meetups.privacy import export
 
@@ -287,6 +259,9 @@ def init_module(app: Flask) -> None:
     search.register()
     from tremplin.meetups import admin, cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
 
+    _register_hooks()
+    impact.register()
+    panels.register()
     admin.register()
     cli.init_app(app)
     # Days after a meetup before its visitors' names and addresses are forgotten (retention.py).
@@ -316,3 +291,40 @@ def _template_helpers(app: Flask) -> None:
         meetups_unit_label=UNIT_LABELS.get,
         meetups_opportunity_kind_label=KIND_LABELS.get,
     )
+
+
+def _register_hooks() -> None:
+    """Register this module's hooks (called from init_module)."""
+    register_nav_item(
+        NavItem("meetups.index", _l("Rencontres"), order=30, active_prefix="/rencontres")
+    )
+    register_visitor_panel(DashboardPanel("meetups/_visitor_panel.html", _visitor_panel, order=30))
+    register_dashboard_panel(
+        DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel, order=30)
+    )
+    register_dashboard_panel(
+        DashboardPanel("meetups/_dashboard_opportunities.html", _my_opportunities_panel, order=35)
+    )
+    register_dashboard_panel(
+        DashboardPanel("meetups/_dashboard_actions.html", _my_actions_panel, order=32)
+    )
+    register_email_kind(
+        "meetups_registration",
+        _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"),
+    )
+    register_email_kind(
+        "meetups_reminder", _l("Rappel la veille d’une rencontre où je suis inscrit·e")
+    )
+    register_email_kind(
+        "meetups_commitments", _l("Soutiens : propositions reçues, réponses, rappels de suivi")
+    )
+    register_email_kind(
+        "meetups_minutes", _l("Comptes rendus publiés et actions qui me sont confiées")
+    )
+    register_email_kind("meetups_survey", _l("Questionnaire de satisfaction après une rencontre"))
+    register_email_kind(
+        "meetups_digest",
+        _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes"),
+    )
+    on_account_deleted(_erase)
+    data_exporter(_export)

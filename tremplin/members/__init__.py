@@ -137,12 +137,10 @@ def _register_hooks() -> None:
     panels.register()
 
 
-_register_hooks()
-
-
 def init_module(app: Flask) -> None:
     from tremplin.members import search
 
+    _register_hooks()
     search.register()
     from tremplin.members import admin, help_routes, impact, project_routes, routes  # noqa: F401  (they attach to bp)
     from tremplin.members.files import resolve_upload
@@ -150,6 +148,7 @@ def init_module(app: Flask) -> None:
 
     impact.register()
     admin.register()
+    help_routes.register()
     uploads.register_resolver(resolve_upload)
     uploads.init_app(app)
     _template_helpers(app)

@@ -15,8 +15,10 @@ from flask_babel import lazy_gettext as _l
 
 from tremplin.mentoring.reports import PeriodFigure, Totals, figures_per_period, totals
 from tremplin.platform.hooks import (
+    AdminSection,
     DashboardPanel,
     NavItem,
+    register_admin_section,
     register_dashboard_panel,
     register_nav_item,
 )
@@ -98,24 +100,20 @@ def _register_hooks() -> None:
     )
     notices.register_kinds()
     impact.register()
-    from tremplin.platform import hooks
-
-    if hasattr(hooks, "register_admin_section"):  # the organisers' administration menu
-        hooks.register_admin_section(
-            hooks.AdminSection(
-                "mentoring.organisers",
-                _l("Suivi du parrainage"),
-                order=40,
-                count=lambda user: panels.porteurs_waiting(),
-            )
+    register_admin_section(  # the organisers' administration menu
+        AdminSection(
+            "mentoring.organisers",
+            _l("Suivi du parrainage"),
+            order=40,
+            count=lambda user: panels.porteurs_waiting(),
         )
-
-
-_register_hooks()
+    )
 
 
 def init_module(app: Flask) -> None:
     from tremplin.mentoring import cli, labels, routes  # noqa: F401  (routes attach to bp)
+
+    _register_hooks()
 
     app.jinja_env.globals["mentoring_labels"] = labels
 

@@ -127,7 +127,6 @@ def service() -> SearchService:
     return current_app.extensions["search"]
 
 
-@on_account_deleted
 def _forget_member(user) -> None:
     """The erased account leaves the index with the commit that erases it (the session
     events see the change too; this says it outright)."""
@@ -142,5 +141,6 @@ def init_module(app: Flask) -> None:
     from tremplin.search import cli, indexing, routes  # noqa: F401  (routes attach to bp)
 
     indexing.listen()
+    on_account_deleted(_forget_member)
     app.extensions["search"] = SearchService(app)
     cli.init_app(app)

@@ -78,12 +78,10 @@ def _register_hooks() -> None:
     indicators.register()
 
 
-_register_hooks()
-
-
 def init_module(app: Flask) -> None:
     from tremplin.funding.clubs import search
 
+    _register_hooks()
     search.register()
     from tremplin.funding import webhooks
     from tremplin.funding.clubs import cli, labels, money_routes, routes, vote_routes  # noqa: F401
