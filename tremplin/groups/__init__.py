@@ -5,6 +5,12 @@ Other modules use only what this file exports: `open_conversation` (a mentoring 
 an investor club's private channel), the read policies (search filters messages with
 them), `groups_of`, `unread_counts` and `register_group_panel` (meetups add their panel to
 the group page). They never write groups' tables directly.
+
+Rooms: models.py, policies.py (every access rule, the charter rule), roster.py (a leaf);
+services — groups.py (groups, charter, membership), chat.py (messages, unread, notices),
+reactions.py, attachments.py, preferences.py, moderation.py, push.py, live.py (presence);
+events.py (Socket.IO), search.py, account.py (export, erasure); forms.py, routes.py (group
+pages), chat_routes.py (channels and conversations), admin.py (administration); demo.py.
 """
 
 from __future__ import annotations

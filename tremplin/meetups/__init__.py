@@ -4,6 +4,14 @@ delivered — and the opportunity watch (*veille*) with its digest.
 
 Depends on members (projects, profiles) and groups (a meetup may belong to a group);
 neither depends on this module. Other modules use only what this file exports.
+
+Rooms: models.py, policies.py; services by concept — meetups.py, registrations.py,
+checkin.py, tables.py and proposals.py, commitments.py, minutes.py, surveys.py, summary.py,
+opportunities.py and digest.py, reminders.py, retention.py, ics.py; notices.py, panels.py,
+impact.py, search.py, privacy.py, events.py; forms.py, routes.py (meetup pages and the
+loaders every view starts with) and, by concept, checkin_routes.py, registration_routes.py,
+table_routes.py, commitment_routes.py, followup_routes.py, opportunity_routes.py;
+admin.py, cli.py, demo.py.
 """
 
 from __future__ import annotations
@@ -257,7 +265,20 @@ def init_module(app: Flask) -> None:
     from tremplin.meetups import search
 
     search.register()
-    from tremplin.meetups import admin, cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
+    from tremplin.meetups import (  # noqa: F401  (the route files attach to bp)
+        admin,
+        checkin_routes,
+        cli,
+        commitment_routes,
+        demo,
+        followup_routes,
+        impact,
+        opportunity_routes,
+        panels,
+        registration_routes,
+        routes,
+        table_routes,
+    )
 
     _register_hooks()
     impact.register()

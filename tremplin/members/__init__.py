@@ -9,7 +9,9 @@ Where things live: models.py, policies.py (every access rule), the services spli
 concept — profiles.py (and the directory), people.py (what a viewer may see of someone),
 projects.py (pages and teams), needs.py (needs, offers, mise en relation), journal.py
 (news and milestones), feed.py (follows and the feed), privacy.py (export, erasure) —
-then forms.py, routes.py / project_routes.py, panels.py (home page), notices.py
+then forms.py, routes.py (profiles, directory, feed, RGPD) and, by concept,
+project_routes.py (projects, teams, needs, journal) and help_routes.py (who can help),
+panels.py (home page), notices.py
 (notifications and e-mail kinds), files.py (who may see an uploaded file), demo.py.
 """
 

@@ -3,6 +3,12 @@ goals and sessions, hours certified for the mentor, and the organisers' follow-u
 
 Other modules (the impact dashboard) use only the functions below. Session notes never
 leave the pair: nothing exported from here carries them.
+
+Rooms: models.py, rules.py (a leaf), policies.py; services — services.py (offers and
+requests), matching.py (suggestions in words), pairings.py (pairs, goals, sessions),
+reports.py, certificate.py (PDF); notices.py, panels.py, impact.py, privacy.py, labels.py;
+forms.py, routes.py (members' pages), organiser_routes.py (organisers' follow-up);
+cli.py, demo.py.
 """
 
 from __future__ import annotations

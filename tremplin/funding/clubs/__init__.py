@@ -5,6 +5,12 @@ the treasurer records the club's bank transfers (or Stripe collects them).
 
 Other modules use only the functions below. A club's pages, money, votes and minutes are
 for its members; only its public card, if the club publishes it, is shown to others.
+
+Rooms: models.py, policies.py, locking.py (a leaf); services by concept — clubs.py
+(founding, members, roles), lifecycle.py, savings.py, fund.py, votes.py, applications.py,
+investments.py, portfolio.py, documents.py, cards.py (public cards), reminders.py; notices.py,
+panels.py, indicators.py, search.py, privacy.py, labels.py, dates.py; forms.py, routes.py,
+money_routes.py, vote_routes.py; cli.py, demo.py.
 """
 
 from __future__ import annotations
