@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from tests.kit.app import CI
+from tests.kit.factories import DEFAULT_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,6 +55,11 @@ def new_page(browser, live_server):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.console_errors = []  # CSP refusals show up here
+        page.on(
+            "console",
+            lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
         return page
 
     yield make
@@ -64,3 +70,12 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+def log_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Sign in through the login form, as a person would, and wait for the home page."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
