@@ -38,9 +38,6 @@ bp = Blueprint("meetups", __name__)
 __all__ = [
     "bp",
     "init_module",
-    "participations",
-    "meetups_held",
-    "speakers_count",
     "commitment_rate",
     "conversion",
     "commitment_totals",
@@ -75,48 +72,6 @@ from tremplin.meetups.policies import (  # noqa: E402
 )
 
 # --- public functions (impact dashboard, funding, members, search) -----------------------
-
-
-def participations(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
-) -> int:
-    """Check-ins (guests included) at meetups starting in [start, end)."""
-    from tremplin.meetups.checkin import participations as count
-
-    return count(start, end, group_id=group_id, departement=departement, theme=theme)
-
-
-def meetups_held(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
-) -> int:
-    """Published meetups that took place in [start, end) with at least one check-in."""
-    from tremplin.meetups.impact import meetups_held as count
-
-    return count(start, end, group_id=group_id, departement=departement, theme=theme)
-
-
-def speakers_count(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
-) -> int:
-    """Speakers (*intervenants*) at meetups held in [start, end)."""
-    from tremplin.meetups.impact import speakers_count as count
-
-    return count(start, end, group_id=group_id, departement=departement, theme=theme)
 
 
 def commitment_rate(meetup):
