@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from tests.kit.app import CI
-from tests.kit.factories import DEFAULT_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,10 +71,12 @@ def page(new_page):
     return new_page()
 
 
-def log_in(page, email: str, password: str = DEFAULT_PASSWORD) -> None:
+def log_in(page, email: str, password: str | None = None) -> None:
     """Sign in through the login form, as a person would, and wait for the home page."""
+    from tests.kit.factories import DEFAULT_PASSWORD  # (a plugin: imported once registered)
+
     page.goto("/connexion")
     page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Mot de passe").fill(password or DEFAULT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/")
