@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kit.factories import DEFAULT_PASSWORD
+from tests.kit.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -178,11 +178,7 @@ def test_no_axe_violation_on_the_main_pages(axe_page, network, width):
         found += audit(page, source, path)
 
     page = axe_page(width)
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
+    log_in(page, "claire@exemple.fr")
     for path in member_pages(network):
         found += audit(page, source, path)
     assert not found, "\n".join(found)

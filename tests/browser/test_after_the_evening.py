@@ -10,25 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.kit.factories import DEFAULT_PASSWORD
+from tests.kit.browser import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, email):
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
-
-
-def _csp_errors(page):
-    page.console_errors = []
-    page.on(
-        "console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None
-    )
-    return page
 
 
 def test_an_organiser_runs_the_evening_and_reads_its_results(
@@ -64,9 +48,9 @@ def test_an_organiser_runs_the_evening_and_reads_its_results(
         register(meetup, make_member(name), checked_in=True)
 
     # 1. Check-in at the door
-    door = _csp_errors(new_page(viewport=(390, 844)))
+    door = new_page(viewport=(390, 844))
     door.on("dialog", lambda dialog: dialog.accept())
-    _login(door, "claire@exemple.fr")
+    log_in(door, "claire@exemple.fr")
     door.goto(f"/rencontres/{meetup.id}")
     assert "les inscriptions sont closes" in door.content()  # it has started
     door.goto(f"/rencontres/{meetup.id}/accueil")
@@ -91,10 +75,10 @@ def test_an_organiser_runs_the_evening_and_reads_its_results(
     assert "Proposition notée" in door.locator(".flashes").inner_text()
 
     # 3. Two attendees commit support
-    awa_page = _csp_errors(new_page())
-    _login(awa_page, "awa@exemple.fr")
-    jean_page = _csp_errors(new_page())
-    _login(jean_page, "jean@exemple.fr")
+    awa_page = new_page()
+    log_in(awa_page, "awa@exemple.fr")
+    jean_page = new_page()
+    log_in(jean_page, "jean@exemple.fr")
     for page, kind, what, quantity in (
         (awa_page, "Compétences", "Relire le business plan.", "6"),
         (jean_page, "Local", "Prêter l’arrière-boutique le samedi.", "20"),
@@ -145,7 +129,7 @@ def test_an_organiser_runs_the_evening_and_reads_its_results(
         page.locator("input[name=recommend][value='yes']").check()
         page.get_by_role("button", name="Envoyer ma réponse").click()
         assert "Merci pour votre réponse" in page.locator(".flashes").inner_text()
-    visitor = _csp_errors(new_page())
+    visitor = new_page()
     visitor.goto(outbox.last_link("lea@exemple.fr", "/questionnaire/"))
     assert "anonymes" in visitor.content()
     visitor.locator("input[name=satisfaction][value='3']").check()

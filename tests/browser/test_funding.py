@@ -8,20 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.kit.factories import DEFAULT_PASSWORD
+from tests.kit.browser import log_in
 from tests.kit.factories_funding import CARD_3DS_REQUIRED
 from tremplin.funding.cli import close_ended
 from tremplin.funding.models import Pledge
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_backer_pledges_a_promise_and_sees_it_counted(

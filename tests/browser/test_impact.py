@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.kit.factories import DEFAULT_PASSWORD
+from tests.kit.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,7 @@ def test_organiser_filters_by_group_and_month_then_downloads_the_csv(
     register(april, make_member(), checked_in=True)
 
     page = new_page()
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
+    log_in(page, "claire@exemple.fr")
 
     page.goto("/impact")
     page.get_by_label("Période", exact=True).select_option("mois")

@@ -9,25 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.kit.factories import DEFAULT_PASSWORD
+from tests.kit.browser import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, email):
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
-
-
-def _watch_console(page):
-    page.console_errors = []
-    page.on(
-        "console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None
-    )
-    return page
 
 
 def test_a_cafe_projets_evening(
@@ -78,14 +62,14 @@ def test_a_cafe_projets_evening(
         register(meetup, member)
 
     # 1. Awa registers as a member
-    member_page = _watch_console(new_page())
-    _login(member_page, "awa@exemple.fr")
+    member_page = new_page()
+    log_in(member_page, "awa@exemple.fr")
     member_page.goto(f"/rencontres/{meetup.id}")
     member_page.get_by_role("button", name="Je m’inscris").click()
     assert "vous êtes inscrit·e" in member_page.locator(".flashes").inner_text()
 
     # 2. A visitor registers without an account and confirms by e-mail
-    visitor_page = _watch_console(new_page())
+    visitor_page = new_page()
     visitor_page.goto(f"/rencontres/{meetup.id}")
     visitor_page.get_by_label("Votre nom").fill("Mireille Vasseur")
     visitor_page.get_by_label("Votre adresse e-mail").fill("mireille@exemple.fr")
@@ -95,8 +79,8 @@ def test_a_cafe_projets_evening(
     assert "Votre inscription est confirmée." in visitor_page.content()
 
     # 3. The organiser checks people in on a phone
-    door = _watch_console(new_page(viewport=(390, 844)))
-    _login(door, "claire@exemple.fr")
+    door = new_page(viewport=(390, 844))
+    log_in(door, "claire@exemple.fr")
     door.goto(f"/rencontres/{meetup.id}/accueil")
     search = door.get_by_label("Chercher une personne")
     search.fill("awa")
@@ -182,7 +166,7 @@ def test_check_in_page_works_on_a_phone_without_horizontal_scroll(
     for i in range(12):
         register(meetup, make_member(f"Participante avec un nom assez long {i}"), guests=i % 3)
     page = new_page(viewport=(360, 740))
-    _login(page, "claire@exemple.fr")
+    log_in(page, "claire@exemple.fr")
     page.goto(f"/rencontres/{meetup.id}/accueil")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360

@@ -7,17 +7,9 @@ import re
 
 import pytest
 
-from tests.kit.factories import DEFAULT_PASSWORD
+from tests.kit.browser import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_project_need_offer_acceptance_and_mise_en_relation(

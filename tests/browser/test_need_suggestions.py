@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.test_members_journey import log_in
+from tests.kit.browser import log_in
 
 pytestmark = pytest.mark.browser
 

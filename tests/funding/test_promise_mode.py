@@ -117,7 +117,10 @@ def test_reward_needs_its_minimum_amount(db, make_campaign, make_member):
     campaign = make_campaign(rewards=[("Un atelier", 6_000, None)])
     with pytest.raises(InvalidAmount):
         pledges.pledge(
-            campaign, make_member(), amount_cents=5_000, reward_id=campaign.rewards[0].id
+            campaign,
+            make_member(),
+            amount_cents=5_000,
+            choices=pledges.PledgeChoices(reward_id=campaign.rewards[0].id),
         )
 
 

@@ -175,14 +175,20 @@ def test_a_new_charter_version_must_be_accepted_before_writing_again(
     )
 
     auth.login_as(awa)
+    # The one rule (policies.must_accept_charter) speaks on every page that shows it.
     page = client.get(f"/groupes/{group.slug}/salons/accueil")
     assert "La charte du groupe a changé" in page.text
+    assert "Lire et accepter la charte" in page.text
+    assert "Lire la nouvelle charte" in client.get(f"/groupes/{group.slug}").text
+    assert 'id="accepter"' in client.get(f"/groupes/{group.slug}/charte").text
     refused = client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Coucou"})
     assert refused.status_code == 400 and "acceptez-la pour continuer" in refused.text
 
     client.post(f"/groupes/{group.slug}/charte/accepter", data={"accept_charter": "y"})
     sent = client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Coucou"})
     assert sent.status_code == 302
+    assert "Lire la nouvelle charte" not in client.get(f"/groupes/{group.slug}").text
+    assert 'id="accepter"' not in client.get(f"/groupes/{group.slug}/charte").text
     assert "On cite ses sources." in client.get(f"/groupes/{group.slug}/charte").text
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tremplin.groups import chat
 from tremplin.groups.models import Message, ReadMarker
@@ -104,3 +104,37 @@ def test_two_tabs_marking_at_once_keep_the_furthest_message(app, db, evening):
     db.session.expire_all()
     markers = db.session.scalars(select(ReadMarker).where(ReadMarker.user_id == awa_id)).all()
     assert len(markers) == 1 and markers[0].last_read_message_id == ids[-1]
+
+
+def test_one_unread_rule_a_hidden_message_is_never_unread(db, evening, make_member, in_request):
+    """Channel badges, the per-channel fan-out and the conversation notices count with the
+    same rule: a hidden message is not unread anywhere, so a private message that follows a
+    hidden one still tells its reader (one notice per run of unread messages)."""
+    from tremplin.groups import open_conversation
+    from tremplin.platform.models import Notification
+    from tremplin.platform.types import utcnow
+
+    _group, channel, claire, awa, _karim = evening
+    john = make_member("John Smith")
+    with in_request():
+        conversation = open_conversation([claire, john])
+        hidden = chat.post_to_conversation(claire, conversation, "Message masqué ensuite")
+        hidden.hidden_at = utcnow()
+        first_in_channel = db.session.scalar(
+            select(Message).where(Message.channel_id == channel.id).order_by(Message.id)
+        )
+        first_in_channel.hidden_at = utcnow()
+        db.session.flush()
+        told_before = db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == john.id)
+        )
+        chat.post_to_conversation(claire, conversation, "Bonjour John")
+        db.session.commit()
+        told_after = db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == john.id)
+        )
+        assert told_after == told_before + 1
+        assert chat.unread_in_conversation_for([john.id], conversation.id) == {john.id: 1}
+        assert chat.unread_counts_for(john.id).conversations == {conversation.id: 1}
+        assert chat.unread_in_channel_for([awa.id], channel.id) == {awa.id: 2}
+        assert chat.unread_counts_for(awa.id).channels == {channel.id: 2}

@@ -57,6 +57,11 @@ def new_page(browser, live_server):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.console_errors = []  # CSP refusals show up here
+        page.on(
+            "console",
+            lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
         return page
 
     yield make
@@ -67,3 +72,14 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+def log_in(page, email: str, password: str | None = None) -> None:
+    """Sign in through the login form, as a person would, and wait for the home page."""
+    from tests.kit.factories import DEFAULT_PASSWORD  # (a plugin: imported once registered)
+
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password or DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")

@@ -84,7 +84,8 @@ def make_pledge(app, make_member):
         campaign, backer=None, *, amount: int = 5_000, card: str | None = "pm_card_visa", **fields
     ):
         backer = backer or make_member()
-        pledge = pledge_services.pledge(campaign, backer, amount_cents=amount, **fields)
+        choices = pledge_services.PledgeChoices(**fields) if fields else None
+        pledge = pledge_services.pledge(campaign, backer, amount_cents=amount, choices=choices)
         _db.session.commit()
         if pledge.status == "pending" and card:
             save_card(pledge, backer, card)

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-import tremplin.meetups as meetups_api
 from tests.kit.live import wait_for
 from tremplin.meetups import checkin
 from tremplin.meetups.models import Registration
@@ -134,10 +133,12 @@ def test_participations_count_check_ins_with_guests_per_period_and_group(
     register(past, make_member(), checked_in=False)
     register(in_group, make_member(), checked_in=True)
     register(in_group, name="Sur place", walk_in=True, checked_in=True)
-    assert meetups_api.participations() == 5
-    assert meetups_api.participations(now - timedelta(days=10), now) == 2
-    assert meetups_api.participations(group_id=group.id) == 2
-    assert meetups_api.meetups_held() == 2
+    from tremplin.meetups.impact import meetups_held
+
+    assert checkin.participations() == 5
+    assert checkin.participations(now - timedelta(days=10), now) == 2
+    assert checkin.participations(group_id=group.id) == 2
+    assert meetups_held() == 2
     assert checkin.attendance_of(past) == 3
 
 

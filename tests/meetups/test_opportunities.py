@@ -66,7 +66,9 @@ def test_members_cannot_post(client, auth, app, make_member):
     member = auth.login_as(make_member())
     assert client.get("/opportunites/nouvelle").status_code == 403
     with app.test_request_context(), pytest.raises(NotAllowed):
-        services.post_opportunity(member, title="Spam", kind="emploi", themes=["numerique"])
+        services.post_opportunity(
+            member, services.OpportunityFields(title="Spam", kind="emploi", themes=["numerique"])
+        )
 
 
 def test_applied_then_won(client, auth, db, make_member, make_opportunity):
@@ -128,5 +130,6 @@ def test_profile_themes_are_the_default(app, db, make_member, make_profile, make
 def test_service_validates_themes(app, make_organiser):
     with app.test_request_context(), pytest.raises(DomainError, match="thèmes"):
         services.post_opportunity(
-            make_organiser(), title="Sans thème", kind="emploi", themes=["pas-un-theme"]
+            make_organiser(),
+            services.OpportunityFields(title="Sans thème", kind="emploi", themes=["pas-un-theme"]),
         )

@@ -84,7 +84,7 @@ def test_raising_capacity_promotes_the_waiting_list(
     meetup = make_meetup("Soirée", organiser=claire, capacity=1)
     register(meetup, make_member())
     waiting = register(meetup, make_member(), status="waiting")
-    from tremplin.meetups.routes.meetups import services as meetups
+    from tremplin.meetups.routes import services as meetups
 
     with client.application.test_request_context():
         details = meetups.MeetupDetails(

@@ -114,6 +114,35 @@ def test_contact_details_are_shown_only_after_acceptance(client, auth, db, story
     assert "Mise en relation faite par Awa Diallo" in client.get(f"/besoins/{story.need.id}").text
 
 
+def test_a_notice_reaches_an_english_speaking_member_in_english_when_the_actor_is_french(
+    client, app, auth, db, story, outbox
+):
+    """Jean-Pierre browses in French and offers help; Awa reads Tremplin in English: her
+    notice and its e-mail are in English, Fatou's (French) stays in French."""
+    story.awa.locale = "en"
+    with app.test_request_context():
+        notifications.set_consents(story.awa, ["members_offers"])
+    db.session.commit()
+    auth.login_as(story.jean)
+    client.post("/langue", data={"locale": "fr", "next": "/"})
+    offer(client, story.need)
+    texts = dict(
+        db.session.execute(
+            select(Notification.user_id, Notification.text).where(
+                Notification.kind == "members_offers"
+            )
+        ).all()
+    )
+    need = "Le matériel de fabrication"
+    assert texts[story.awa.id] == f"Jean-Pierre Morel offers to help with your need “{need}”."
+    assert texts[story.fatou.id] == (
+        f"Jean-Pierre Morel propose son aide pour votre besoin « {need} »."
+    )
+    mail = outbox.to("awa@exemple.fr")[-1]
+    assert mail.subject == f"Jean-Pierre Morel offers to help with your need “{need}”."
+    assert mail.body_text.startswith("Hello Awa Diallo,")
+
+
 def test_both_sides_are_notified(client, app, auth, db, story, outbox):
     with app.test_request_context():
         notifications.set_consents(story.awa, ["members_offers"])

@@ -69,6 +69,24 @@ def test_emails_only_for_kinds_the_member_opted_into(app, client, auth, db, make
         registry.email_kinds.pop("test-digest", None)
 
 
+def test_a_kind_registered_with_a_template_is_mailed_with_it(app, db, make_member, outbox):
+    """The one `notify` picks the kind's own e-mail template when the caller names none."""
+    register_email_kind("test-vote", "Votes de test", template="email/clubs_vote.txt")
+    try:
+        awa = make_member("Awa", email="awa@exemple.fr")
+        notifications.set_consents(awa, ["test-vote"])
+        with app.test_request_context():
+            notifications.notify(awa, "test-vote", "Un vote est ouvert")
+            notifications.notify(awa, "test-vote", "Un autre", template="email/notification.txt")
+        db.session.commit()
+        first, second = outbox.to("awa@exemple.fr")
+        assert "Un membre, une voix" in first.body_text
+        assert "Un membre, une voix" not in second.body_text
+    finally:
+        registry.email_kinds.pop("test-vote", None)
+        registry.email_templates.pop("test-vote", None)
+
+
 def test_notify_send_writes_the_outbox_to_files_and_never_twice(app, db, make_member):
     awa = make_member("Awa", email="awa@exemple.fr")
     with app.test_request_context():

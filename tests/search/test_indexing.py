@@ -172,7 +172,7 @@ def test_a_deleted_group_takes_its_messages_with_it(db, make_group, post_message
 
 
 def test_a_field_made_private_is_forgotten_at_once(db, make_member, make_profile, find, in_request):
-    from tremplin.members.profiles import update_profile
+    from tremplin.members.profiles import ProfileFields, update_profile
 
     awa, karim = make_member("Awa Diallo"), make_member("Karim")
     make_profile(awa, skills=["Soudure"], bio="Je répare les vélos.")
@@ -181,10 +181,12 @@ def test_a_field_made_private_is_forgotten_at_once(db, make_member, make_profile
     with in_request():
         update_profile(
             awa,
-            display_name="Awa Diallo",
-            bio="Je répare les vélos.",
-            skills=["Soudure"],
-            visibility={"skills": "private", "bio": "private"},
+            ProfileFields(
+                display_name="Awa Diallo",
+                bio="Je répare les vélos.",
+                skills=["Soudure"],
+                visibility={"skills": "private", "bio": "private"},
+            ),
         )
     assert find.keys(karim, "soudure") == set()
     assert find.keys(karim, "vélos") == set()
@@ -194,12 +196,12 @@ def test_a_field_made_private_is_forgotten_at_once(db, make_member, make_profile
 def test_a_new_skill_is_found_and_a_removed_one_forgotten(
     db, make_member, make_profile, find, in_request
 ):
-    from tremplin.members.profiles import update_profile
+    from tremplin.members.profiles import ProfileFields, update_profile
 
     awa, karim = make_member("Awa Diallo"), make_member("Karim")
     make_profile(awa, skills=["Soudure"])
     with in_request():
-        update_profile(awa, display_name="Awa Diallo", skills=["Comptabilité"])
+        update_profile(awa, ProfileFields(display_name="Awa Diallo", skills=["Comptabilité"]))
     assert find.keys(karim, "soudure") == set()
     assert find.keys(karim, "comptabilite") == {f"member:{awa.id}"}
 

@@ -14,6 +14,7 @@ from tremplin.api.models import WebhookDelivery, WebhookSubscription
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.types import stamp
 
 
 def register_hooks() -> None:
@@ -43,8 +44,8 @@ def _export(user) -> dict:
                 "name": t.name,
                 "scopes": t.scope_list,
                 "created_at": t.created_at.isoformat(),
-                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "last_used_at": stamp(t.last_used_at),
+                "revoked_at": stamp(t.revoked_at),
             }
             for t in tokens.tokens_of(user)
         ],

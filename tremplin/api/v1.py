@@ -48,11 +48,19 @@ def _link(endpoint: str, **values) -> str:
 
 
 def _page(stmt, columns, args, dump, *, descending=False):
+    """One page of a list endpoint, or the problem answer for a cursor we did not give."""
     try:
         rows, cursor = paginate(stmt, columns, args, descending=descending)
     except BadCursor:
-        return None
+        return _bad_cursor()
     return page_body(dump(rows), cursor)
+
+
+def _one(item, can_view, dump):
+    """One resource the caller may see; one they may not see does not exist for them."""
+    if item is None or not can_view(viewer(), item):
+        return problem(404)
+    return dump([item])[0]
 
 
 def _bad_cursor():
@@ -102,18 +110,14 @@ def list_meetups(args):
         .where(meetups.visible_meetups_filter(viewer()), meetups.Meetup.ends_at > utcnow())
         .options(selectinload(meetups.Meetup.group))
     )
-    body = _page(stmt, [meetups.Meetup.starts_at, meetups.Meetup.id], args, _meetups_out)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [meetups.Meetup.starts_at, meetups.Meetup.id], args, _meetups_out)
 
 
 @blp.route("/meetups/<int(max=2147483647):meetup_id>")
 @blp.response(200, s.MeetupSchema)
 def get_meetup(meetup_id: int):
     """Une rencontre."""
-    meetup = meetups.load_meetup(meetup_id)
-    if meetup is None or not meetups.can_view_meetup(viewer(), meetup):
-        return problem(404)
-    return _meetups_out([meetup])[0]
+    return _one(meetups.load_meetup(meetup_id), meetups.can_view_meetup, _meetups_out)
 
 
 # --- projects and needs --------------------------------------------------------------------
@@ -164,18 +168,14 @@ def list_projects(args):
     stmt = members.visible_projects(viewer()).options(selectinload(Project.needs))
     if args.get("open_needs"):
         stmt = stmt.where(Project.id.in_(select(Need.project_id).where(Need.status == "open")))
-    body = _page(stmt, [Project.id], args, _projects_out)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [Project.id], args, _projects_out)
 
 
 @blp.route("/projects/<int(max=2147483647):project_id>")
 @blp.response(200, s.ProjectSchema)
 def get_project(project_id: int):
     """Un projet et ses besoins ouverts."""
-    project = members.get_project(project_id)
-    if project is None or not members.can_view_project(viewer(), project):
-        return problem(404)
-    return _projects_out([project])[0]
+    return _one(members.get_project(project_id), members.can_view_project, _projects_out)
 
 
 # --- campaigns -----------------------------------------------------------------------------
@@ -212,18 +212,14 @@ def _campaigns_out(rows):
 def list_campaigns(args):
     """Les collectes (hors brouillons) et leur avancement."""
     stmt = funding.visible_campaigns_stmt(viewer())
-    body = _page(stmt, [stmt.selected_columns[0].table.c.id], args, _campaigns_out)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [stmt.selected_columns[0].table.c.id], args, _campaigns_out)
 
 
 @blp.route("/campaigns/<int(max=2147483647):campaign_id>")
 @blp.response(200, s.CampaignSchema)
 def get_campaign(campaign_id: int):
     """Une collecte et son avancement."""
-    campaign = funding.get_campaign(campaign_id)
-    if campaign is None or not funding.can_view_campaign(viewer(), campaign):
-        return problem(404)
-    return _campaigns_out([campaign])[0]
+    return _one(funding.get_campaign(campaign_id), funding.can_view_campaign, _campaigns_out)
 
 
 # --- groups --------------------------------------------------------------------------------
@@ -257,8 +253,7 @@ def list_groups(args):
     """Les groupes thématiques (ce que la page des groupes montre à l'appelant)."""
     Group = groups.Group
     stmt = select(Group).options(selectinload(Group.channels))
-    body = _page(stmt, [Group.id], args, _groups_out)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [Group.id], args, _groups_out)
 
 
 @blp.route("/groups/<slug>")
@@ -304,8 +299,7 @@ def _opportunities_out(rows):
 def list_opportunities(args):
     """Les opportunités de la veille encore ouvertes."""
     stmt = meetups.opportunities_stmt(viewer()).order_by(None)
-    body = _page(stmt, [meetups.Opportunity.id], args, _opportunities_out)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [meetups.Opportunity.id], args, _opportunities_out)
 
 
 # --- impact --------------------------------------------------------------------------------
@@ -364,8 +358,7 @@ def my_registrations(args):
         ]
 
     stmt = meetups.my_registrations_stmt(api_user())
-    body = _page(stmt, [Registration.id], args, dump, descending=True)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [Registration.id], args, dump, descending=True)
 
 
 @blp.route("/me/pledges")
@@ -389,8 +382,7 @@ def my_pledges(args):
             for p in rows
         ]
 
-    body = _page(stmt, [stmt.selected_columns[0].table.c.id], args, dump, descending=True)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [stmt.selected_columns[0].table.c.id], args, dump, descending=True)
 
 
 @blp.route("/me/pairings")
@@ -419,8 +411,7 @@ def my_pairings(args):
             )
         return out
 
-    body = _page(stmt, [table.c.id], args, dump, descending=True)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [table.c.id], args, dump, descending=True)
 
 
 @blp.route("/me/notifications")
@@ -444,8 +435,7 @@ def my_notifications(args):
             for n in rows
         ]
 
-    body = _page(stmt, [Notification.id], args, dump, descending=True)
-    return body if body is not None else _bad_cursor()
+    return _page(stmt, [Notification.id], args, dump, descending=True)
 
 
 # --- writes --------------------------------------------------------------------------------

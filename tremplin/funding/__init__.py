@@ -3,6 +3,13 @@
 
 Other modules call the functions below (and read `signals`); they never write funding's
 rows themselves. `payments.py` is the only file that talks to Stripe.
+
+Rooms: models.py, rules.py (settings and who may pledge, a leaf), policies.py; services
+by concept — campaigns.py (lifecycle), pledges.py, charging.py (card collection), payments.py
+(Stripe, alone), ledger.py and bookkeeping.py (double entry), refunds.py, receipts.py (tax
+receipts), reconcile.py; notices.py, panels.py, indicators.py, search.py, privacy.py,
+webhooks.py (Stripe events), templating.py; forms.py, routes.py (public and backer pages),
+manage_routes.py (team pages); cli.py, demo.py. Investor clubs: clubs/.
 """
 
 from __future__ import annotations
@@ -67,12 +74,10 @@ def _register_hooks() -> None:
     indicators.register()
 
 
-_register_hooks()
-
-
 def init_module(app: Flask) -> None:
     from tremplin.funding import search
 
+    _register_hooks()
     search.register()
     from tremplin.funding import (  # noqa: F401  (attach to bp)
         cli,

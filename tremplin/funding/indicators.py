@@ -136,10 +136,8 @@ def _records(_filters) -> str:
 
 
 def register() -> None:
-    try:
-        from tremplin.platform.hooks import Indicator, register_indicator
-    except ImportError:  # a platform without the impact dashboard
-        return
+    from tremplin.platform.hooks import Indicator, register_indicator
+
     register_indicator(
         Indicator(
             key="funding_amount_raised",

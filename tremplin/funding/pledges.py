@@ -5,6 +5,7 @@ modes); turn a meetup's money commitment into a pledge. Services flush, never co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -128,25 +129,44 @@ def _euros(cents: int) -> str:
 # --- pledging -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PledgeChoices:
+    """What a backer chooses beside the amount: a reward, a word to the team, what the
+    public list hides, and the name and address for the tax receipt (None: unchanged when
+    changing a pledge)."""
+
+    reward_id: int | None = None
+    message: str | None = None
+    hide_amount: bool = False
+    hide_name: bool = False
+    donor_name: str | None = None
+    donor_address: str | None = None
+
+
+@dataclass(frozen=True)
+class PledgeOrigin:
+    """Where a pledge comes from: the site ("web"), or a meetup commitment ("meetup", with
+    the commitment's reference, unique per pledge)."""
+
+    source: str = "web"
+    ref: str | None = None
+
+
 def pledge(
     campaign: Campaign,
     backer,
     *,
     amount_cents: int,
-    reward_id: int | None = None,
-    message: str | None = None,
-    hide_amount: bool = False,
-    hide_name: bool = False,
-    donor_name: str | None = None,
-    donor_address: str | None = None,
-    source: str = "web",
-    source_ref: str | None = None,
+    choices: PledgeChoices | None = None,
+    origin: PledgeOrigin | None = None,
     now: datetime | None = None,
 ) -> Pledge:
     """A backer promises `amount_cents`. Promise mode: the promise counts at once (and for
     keep-what-you-raise is due at once, by transfer). Stripe mode: the pledge waits for the
     card to be saved (`prepare_card` then `fulfil_setup`)."""
     now = now or utcnow()
+    choices = choices or PledgeChoices()
+    origin = origin or PledgeOrigin()
     if backer is None or not getattr(backer, "is_authenticated", False):
         raise NotAllowed()
     amount_cents = check_amount(amount_cents, maximum=max_pledge_cents())
@@ -166,20 +186,9 @@ def pledge(
         error = AlreadyPledged()
         error.pledge = existing
         raise error
-    reward = _reward_for(campaign, reward_id, amount_cents)
+    reward = _reward_for(campaign, choices.reward_id, amount_cents)
     if existing is not None:  # an unfinished card page: start again from this pledge
-        return change_pledge(
-            existing,
-            backer,
-            amount_cents=amount_cents,
-            reward_id=reward_id,
-            message=message,
-            hide_amount=hide_amount,
-            hide_name=hide_name,
-            donor_name=donor_name,
-            donor_address=donor_address,
-            now=now,
-        )
+        return change_pledge(existing, backer, amount_cents=amount_cents, choices=choices, now=now)
     if reward is not None:
         _claim_reward(reward)
     item = Pledge(
@@ -187,14 +196,14 @@ def pledge(
         backer_id=backer.id,
         amount_cents=amount_cents,
         reward_id=reward.id if reward else None,
-        message=(message or "").strip() or None,
-        is_amount_hidden=bool(hide_amount),
-        is_name_hidden=bool(hide_name),
-        donor_name=(donor_name or "").strip() or None,
-        donor_address=(donor_address or "").strip() or None,
+        message=(choices.message or "").strip() or None,
+        is_amount_hidden=bool(choices.hide_amount),
+        is_name_hidden=bool(choices.hide_name),
+        donor_name=(choices.donor_name or "").strip() or None,
+        donor_address=(choices.donor_address or "").strip() or None,
         mode=campaign.mode or PROMISE_MODE,
-        source=source,
-        source_ref=source_ref,
+        source=origin.source,
+        source_ref=origin.ref,
         status=PENDING if campaign.mode == STRIPE_MODE else ACTIVE,
     )
     item.campaign = campaign
@@ -234,18 +243,14 @@ def change_pledge(
     by,
     *,
     amount_cents: int,
-    reward_id: int | None = None,
-    message: str | None = None,
-    hide_amount: bool = False,
-    hide_name: bool = False,
-    donor_name: str | None = None,
-    donor_address: str | None = None,
+    choices: PledgeChoices | None = None,
     now: datetime | None = None,
 ) -> Pledge:
     now = now or utcnow()
+    choices = choices or PledgeChoices()
     amount_cents = check_amount(amount_cents, maximum=max_pledge_cents())
     campaign = _check_changeable(item, by, now)
-    reward = _reward_for(campaign, reward_id, amount_cents)
+    reward = _reward_for(campaign, choices.reward_id, amount_cents)
     new_reward_id = reward.id if reward else None
     if new_reward_id != item.reward_id:
         if reward is not None:
@@ -253,12 +258,13 @@ def change_pledge(
         _release_reward(item.reward_id)
         item.reward_id = new_reward_id
     item.amount_cents = amount_cents
-    item.message = (message or "").strip() or None
-    item.is_amount_hidden, item.is_name_hidden = bool(hide_amount), bool(hide_name)
-    if donor_name is not None:
-        item.donor_name = donor_name.strip() or None
-    if donor_address is not None:
-        item.donor_address = donor_address.strip() or None
+    item.message = (choices.message or "").strip() or None
+    item.is_amount_hidden = bool(choices.hide_amount)
+    item.is_name_hidden = bool(choices.hide_name)
+    if choices.donor_name is not None:
+        item.donor_name = choices.donor_name.strip() or None
+    if choices.donor_address is not None:
+        item.donor_address = choices.donor_address.strip() or None
     db.session.flush()
     db.session.expire(item, ["reward"])
     return item
@@ -494,9 +500,8 @@ def pledge_from_commitment(
         campaign,
         backer,
         amount_cents=amount_cents,
-        message=message,
-        source="meetup",
-        source_ref=source_ref,
+        choices=PledgeChoices(message=message),
+        origin=PledgeOrigin("meetup", source_ref),
         now=now,
     )
 

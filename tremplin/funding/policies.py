@@ -14,20 +14,17 @@ from tremplin.funding.models import (
     Campaign,
     Pledge,
 )
-
-
-def _member(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
+from tremplin.platform.policies import is_member
 
 
 def _organiser(user) -> bool:
-    return _member(user) and user.is_organiser
+    return is_member(user) and user.is_organiser
 
 
 def is_team_member(user, project) -> bool:
     from tremplin.members import is_project_team_member
 
-    return _member(user) and is_project_team_member(user, project)
+    return is_member(user) and is_project_team_member(user, project)
 
 
 def can_view_project(user, project) -> bool:
@@ -65,7 +62,7 @@ def can_pledge(user, campaign: Campaign) -> bool:
     return (
         campaign.status == OPEN
         and can_view_campaign(user, campaign)
-        and not (_member(user) and is_team_member(user, campaign.project))
+        and not (is_member(user) and is_team_member(user, campaign.project))
     )
 
 
@@ -83,7 +80,7 @@ def can_confirm_bank_change(user, project) -> bool:
 
 
 def is_backer(user, pledge: Pledge) -> bool:
-    return _member(user) and pledge.backer_id == user.id
+    return is_member(user) and pledge.backer_id == user.id
 
 
 def can_view_pledge(user, pledge: Pledge) -> bool:

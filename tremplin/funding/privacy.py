@@ -13,11 +13,7 @@ from sqlalchemy.orm import selectinload
 from tremplin.funding.models import ACTIVE, PENDING, Pledge
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
-from tremplin.platform.types import utcnow
-
-
-def _stamp(value):
-    return value.isoformat() if value else None
+from tremplin.platform.types import stamp, utcnow
 
 
 @data_exporter
@@ -46,13 +42,13 @@ def export_pledges(user) -> dict:
                 "donor_name": p.donor_name,
                 "donor_address": p.donor_address,
                 "reference": p.reference,
-                "created_at": _stamp(p.created_at),
+                "created_at": stamp(p.created_at),
                 "transfers": [
                     {"amount_cents": t.amount_cents, "received_on": t.received_on.isoformat()}
                     for t in p.transfers
                 ],
                 "refunds": [
-                    {"amount_cents": r.amount_cents, "at": _stamp(r.created_at)} for r in p.refunds
+                    {"amount_cents": r.amount_cents, "at": stamp(r.created_at)} for r in p.refunds
                 ],
             }
             for p in pledges

@@ -211,12 +211,14 @@ def _reward_choices(campaign: Campaign) -> list[tuple[str, str]]:
 def _pledge_fields(form: PledgeForm) -> dict:
     return {
         "amount_cents": form.amount.data,
-        "reward_id": form.reward_id.data,
-        "message": form.message.data,
-        "hide_amount": form.hide_amount.data,
-        "hide_name": form.hide_name.data,
-        "donor_name": form.donor_name.data,
-        "donor_address": form.donor_address.data,
+        "choices": pledge_services.PledgeChoices(
+            reward_id=form.reward_id.data,
+            message=form.message.data,
+            hide_amount=form.hide_amount.data,
+            hide_name=form.hide_name.data,
+            donor_name=form.donor_name.data,
+            donor_address=form.donor_address.data,
+        ),
     }
 
 

@@ -5,6 +5,12 @@ Other modules use only what this file exports: `open_conversation` (a mentoring 
 an investor club's private channel), the read policies (search filters messages with
 them), `groups_of`, `unread_counts` and `register_group_panel` (meetups add their panel to
 the group page). They never write groups' tables directly.
+
+Rooms: models.py, policies.py (every access rule, the charter rule), roster.py (a leaf);
+services — groups.py (groups, charter, membership), chat.py (messages, unread, notices),
+reactions.py, attachments.py, preferences.py, moderation.py, push.py, live.py (presence);
+events.py (Socket.IO), search.py, account.py (export, erasure); forms.py, routes.py (group
+pages), chat_routes.py (channels and conversations), admin.py (administration); demo.py.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from tremplin.groups.policies import (
     can_read_message,
     can_read_moderation_log,
     is_member,
+    must_accept_charter,
 )
 from tremplin.groups.reactions import PALETTE
 from tremplin.groups.search import readable_group_ids
@@ -115,36 +122,6 @@ def _dashboard(user) -> dict:
     }
 
 
-register_nav_item(
-    NavItem(
-        "groups.index", _l("Groupes"), order=20, active_prefix="/groupes", badge=_channels_badge
-    )
-)
-register_nav_item(
-    NavItem(
-        "groups.conversations",
-        _l("Messages"),
-        order=25,
-        members_only=True,
-        active_prefix="/messages",
-        badge=_conversations_badge,
-    )
-)
-register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
-register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
-register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
-register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
-register_email_kind(
-    "groups_channel", _l("Nouveaux messages des salons que je suis (réglage « Tous les messages »)")
-)
-register_email_kind(
-    "groups_membership", _l("Mes groupes : demandes d’adhésion, invitations, changements de charte")
-)
-register_email_kind(
-    "groups_moderation",
-    _l("Modération des groupes : signalements, confirmations, mesures me concernant"),
-)
-
 DEFAULTS = {
     # Anti-spam: accounts younger than this many days post at most N messages a minute.
     "GROUPS_NEW_ACCOUNT_DAYS": 7,
@@ -171,6 +148,7 @@ def init_module(app: Flask) -> None:
         voice,
     )
 
+    _register_hooks()
     admin.register()
     attachments.register()
 
@@ -183,6 +161,7 @@ def init_module(app: Flask) -> None:
     app.jinja_env.globals["chat_attachment"] = attachments.attachment_payload
     app.jinja_env.globals["chat_documents_accept"] = documents.ACCEPT
     app.jinja_env.globals["chat_voice_max_seconds"] = lambda: voice.max_seconds()
+    app.jinja_env.globals["must_accept_charter"] = must_accept_charter
     app.jinja_env.filters["iso_datetime"] = _iso_datetime
 
 
@@ -240,3 +219,38 @@ def get_channel(channel_id: int):
     from tremplin.platform.extensions import db
 
     return db.session.get(Channel, channel_id)
+
+
+def _register_hooks() -> None:
+    """Register this module's hooks (called from init_module)."""
+    register_nav_item(
+        NavItem(
+            "groups.index", _l("Groupes"), order=20, active_prefix="/groupes", badge=_channels_badge
+        )
+    )
+    register_nav_item(
+        NavItem(
+            "groups.conversations",
+            _l("Messages"),
+            order=25,
+            members_only=True,
+            active_prefix="/messages",
+            badge=_conversations_badge,
+        )
+    )
+    register_dashboard_panel(DashboardPanel("groups/_dashboard_panel.html", _dashboard, order=20))
+    register_email_kind("groups_mention", _l("Quand quelqu’un me mentionne dans un groupe"))
+    register_email_kind("groups_conversation", _l("Nouveaux messages privés"))
+    register_email_kind("groups_reply", _l("Réponses dans les fils où j’ai écrit"))
+    register_email_kind(
+        "groups_channel",
+        _l("Nouveaux messages des salons que je suis (réglage « Tous les messages »)"),
+    )
+    register_email_kind(
+        "groups_membership",
+        _l("Mes groupes : demandes d’adhésion, invitations, changements de charte"),
+    )
+    register_email_kind(
+        "groups_moderation",
+        _l("Modération des groupes : signalements, confirmations, mesures me concernant"),
+    )

@@ -20,7 +20,7 @@ from tremplin.groups.policies import forget_memberships
 from tremplin.platform.accounts import DELETED_NAME
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
-from tremplin.platform.types import utcnow
+from tremplin.platform.types import stamp, utcnow
 
 
 @on_account_deleted
@@ -73,8 +73,8 @@ def export_member(user) -> dict:
                     "role": m.role,
                     "etat": m.state,
                     "charte_acceptee": m.accepted_charter_version,
-                    "depuis": m.joined_at.isoformat() if m.joined_at else None,
-                    "sourdine_jusqu_au": m.muted_until.isoformat() if m.muted_until else None,
+                    "depuis": stamp(m.joined_at),
+                    "sourdine_jusqu_au": stamp(m.muted_until),
                 }
                 for m in memberships
             ],
@@ -85,9 +85,9 @@ def export_member(user) -> dict:
                     "conversation": m.conversation_id,
                     "texte": m.body,
                     "envoye_le": m.created_at.isoformat(),
-                    "modifie_le": m.edited_at.isoformat() if m.edited_at else None,
-                    "supprime_le": m.deleted_at.isoformat() if m.deleted_at else None,
-                    "masque_le": m.hidden_at.isoformat() if m.hidden_at else None,
+                    "modifie_le": stamp(m.edited_at),
+                    "supprime_le": stamp(m.deleted_at),
+                    "masque_le": stamp(m.hidden_at),
                 }
                 for m in messages
             ],

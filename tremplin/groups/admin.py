@@ -161,7 +161,7 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
         _("%(name)s anime désormais « %(group)s »", name=target.display_name, group=group.name),
         reason,
     )
-    if membership.accepted_charter_version < group.charter_version:
+    if policies.must_accept_charter(membership, group):
         notify(
             target,
             "groups_membership",

@@ -440,10 +440,7 @@ def unread_in_channel_for(user_ids: list[int], channel_id: int) -> dict[int, int
     rows = db.session.execute(
         select(GroupMembership.user_id, func.count(Message.id))
         .join(Channel, Channel.group_id == GroupMembership.group_id)
-        .join(
-            Message,
-            and_(Message.channel_id == Channel.id, Message.author_id != GroupMembership.user_id),
-        )
+        .join(Message, Message.channel_id == Channel.id)
         .outerjoin(
             ReadMarker,
             and_(
@@ -453,23 +450,11 @@ def unread_in_channel_for(user_ids: list[int], channel_id: int) -> dict[int, int
         .where(
             Channel.id == channel_id,
             GroupMembership.user_id.in_(user_ids),
-            *_unread_conditions_for_member(),
+            *_unread_conditions(GroupMembership.user_id, GroupMembership.joined_at),
         )
         .group_by(GroupMembership.user_id)
     )
     return dict(rows.all())
-
-
-def _unread_conditions_for_member():
-    return (
-        Message.thread_root_id.is_(None),
-        Message.deleted_at.is_(None),
-        Message.hidden_at.is_(None),
-        or_(
-            and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
-            and_(ReadMarker.id.is_(None), Message.created_at > GroupMembership.joined_at),
-        ),
-    )
 
 
 def thread_url(root: Message) -> str:
@@ -834,11 +819,14 @@ class UnreadCounts:
         }
 
 
-def _unread_conditions(user_id: int, since_column):
-    # Replies live in their threads (their readers are told by a notice): the place's
-    # unread count is about its own messages, which the read marker follows.
+def _unread_conditions(reader, since_column):
+    """The one unread rule, for a reader (a user id, or the column holding it in a query
+    over several readers) who joined the place at `since_column`: others' top-level
+    messages, neither deleted nor hidden, after the reader's marker (or since they joined).
+    Replies live in their threads (their readers are told by a notice): the place's unread
+    count is about its own messages, which the read marker follows."""
     return (
-        Message.author_id != user_id,
+        Message.author_id != reader,
         Message.thread_root_id.is_(None),
         Message.deleted_at.is_(None),
         Message.hidden_at.is_(None),
@@ -911,17 +899,10 @@ def forget_cached_unread() -> None:
 
 
 def unread_in_conversation_for(user_ids: list[int], conversation_id: int) -> dict[int, int]:
+    """Unread messages of a conversation for these participants (one statement)."""
     rows = db.session.execute(
         select(ConversationParticipant.user_id, func.count(Message.id))
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == ConversationParticipant.conversation_id,
-                Message.author_id != ConversationParticipant.user_id,
-                Message.thread_root_id.is_(None),
-                Message.deleted_at.is_(None),
-            ),
-        )
+        .join(Message, Message.conversation_id == ConversationParticipant.conversation_id)
         .outerjoin(
             ReadMarker,
             and_(
@@ -932,12 +913,7 @@ def unread_in_conversation_for(user_ids: list[int], conversation_id: int) -> dic
         .where(
             ConversationParticipant.conversation_id == conversation_id,
             ConversationParticipant.user_id.in_(user_ids),
-            or_(
-                and_(ReadMarker.id.is_not(None), Message.id > ReadMarker.last_read_message_id),
-                and_(
-                    ReadMarker.id.is_(None), Message.created_at > ConversationParticipant.joined_at
-                ),
-            ),
+            *_unread_conditions(ConversationParticipant.user_id, ConversationParticipant.joined_at),
         )
         .group_by(ConversationParticipant.user_id)
     )

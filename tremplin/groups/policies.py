@@ -22,22 +22,15 @@ from tremplin.groups.models import (
     ModerationRequest,
 )
 from tremplin.platform.extensions import db
+from tremplin.platform.policies import member_id
 from tremplin.platform.types import utcnow
 
 _CACHE = "tremplin_group_memberships"
 
 
-def _user_id(user) -> int | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if getattr(user, "is_deleted", False) or not getattr(user, "is_active", True):
-        return None
-    return user.id
-
-
 def get_membership(user, group: Group) -> GroupMembership | None:
     """The member's membership row in a group, whatever its state (cached per session)."""
-    uid = _user_id(user)
+    uid = member_id(user)
     if uid is None:
         return None
     cache = db.session.info.setdefault(_CACHE, {})
@@ -95,7 +88,7 @@ def is_member(user, group: Group) -> bool:
 
 
 def can_create_group(user) -> bool:
-    return _user_id(user) is not None and user.is_organiser
+    return member_id(user) is not None and user.is_organiser
 
 
 def can_moderate(user, group: Group) -> bool:
@@ -109,7 +102,7 @@ can_manage_group = can_moderate
 def can_read_group(user, group: Group) -> bool:
     """Channels and member list: any signed-in member of the network for a
     public group, the group's members only for a private one; never a banned member."""
-    if _user_id(user) is None:
+    if member_id(user) is None:
         return False
     membership = get_membership(user, group)
     if is_banned(membership):
@@ -131,7 +124,7 @@ def can_read_moderation_log(user, group: Group) -> bool:
 
 def can_join(user, group: Group) -> bool:
     """Join a public group at once, or ask to join a private one."""
-    if _user_id(user) is None:
+    if member_id(user) is None:
         return False
     membership = get_membership(user, group)
     return membership is None or (membership.state == "banned" and not is_banned(membership))
@@ -144,9 +137,19 @@ def can_read_channel(user, channel: Channel) -> bool:
     return can_read_group(user, channel.group)
 
 
+def must_accept_charter(membership: GroupMembership | None, group: Group) -> bool:
+    """An active member who has not accepted the group's current charter must (re-)accept
+    it before writing: the one charter rule (policies, pages, templates, admin)."""
+    return bool(
+        membership is not None
+        and membership.state == "active"
+        and membership.accepted_charter_version < group.charter_version
+    )
+
+
 def posting_refusal(user, group: Group) -> str | None:
     """Why this member cannot write in the group's channels (None: they can)."""
-    if _user_id(user) is None:
+    if member_id(user) is None:
         return _("Connectez-vous pour écrire.")
     membership = get_membership(user, group)
     if is_banned(membership):
@@ -158,7 +161,7 @@ def posting_refusal(user, group: Group) -> str | None:
             "Vous êtes en sourdine dans ce groupe jusqu'au %(date)s.",
             date=_format(membership.muted_until),
         )
-    if membership.accepted_charter_version < group.charter_version:
+    if must_accept_charter(membership, group):
         return _("La charte du groupe a changé : acceptez-la pour continuer à écrire.")
     return None
 
@@ -175,7 +178,7 @@ def can_create_channel(user, group: Group) -> bool:
 
 
 def is_participant(user, conversation: Conversation) -> bool:
-    uid = _user_id(user)
+    uid = member_id(user)
     if uid is None:
         return False
     if "participants" in conversation.__dict__:  # already loaded: no query
@@ -210,7 +213,7 @@ def can_read_message(user, message: Message) -> bool:
 
 
 def can_edit_message(user, message: Message) -> bool:
-    uid = _user_id(user)
+    uid = member_id(user)
     return (
         uid is not None
         and message.author_id == uid
@@ -245,7 +248,7 @@ def can_reply_to_message(user, message: Message) -> bool:
 
 def can_report_message(user, message: Message) -> bool:
     """Reports go to a group's organisers: messages in channels, by someone else."""
-    uid = _user_id(user)
+    uid = member_id(user)
     return (
         uid is not None
         and message.channel_id is not None
@@ -264,7 +267,7 @@ can_pin_message = can_hide_message
 
 def can_confirm_request(user, request: ModerationRequest, group: Group) -> bool:
     """A second organiser: neither the one who asked nor the one it targets."""
-    uid = _user_id(user)
+    uid = member_id(user)
     return (
         request.state == "pending"
         and uid is not None

@@ -166,11 +166,7 @@ def group(slug: str):
         form=EmptyForm(),
         can_moderate=policies.can_moderate(current_user, group),
         is_banned=policies.is_banned(membership),
-        needs_charter=bool(
-            membership
-            and membership.state == "active"
-            and membership.accepted_charter_version < group.charter_version
-        ),
+        needs_charter=policies.must_accept_charter(membership, group),
     )
 
 
@@ -235,11 +231,7 @@ def charter(slug: str):
         versions=versions,
         membership=membership,
         accept_form=AcceptCharterForm(),
-        needs_acceptance=bool(
-            membership
-            and membership.state == "active"
-            and membership.accepted_charter_version < group.charter_version
-        ),
+        needs_acceptance=policies.must_accept_charter(membership, group),
         can_manage=policies.can_manage_group(current_user, group),
     )
 

@@ -4,6 +4,14 @@ delivered — and the opportunity watch (*veille*) with its digest.
 
 Depends on members (projects, profiles) and groups (a meetup may belong to a group);
 neither depends on this module. Other modules use only what this file exports.
+
+Rooms: models.py, policies.py; services by concept — meetups.py, registrations.py,
+checkin.py, tables.py and proposals.py, commitments.py, minutes.py, surveys.py, summary.py,
+opportunities.py and digest.py, reminders.py, retention.py, ics.py; notices.py, panels.py,
+impact.py, search.py, privacy.py, events.py; forms.py, routes.py (meetup pages and the
+loaders every view starts with) and, by concept, checkin_routes.py, registration_routes.py,
+table_routes.py, commitment_routes.py, followup_routes.py, opportunity_routes.py;
+admin.py, cli.py, demo.py.
 """
 
 from __future__ import annotations
@@ -30,9 +38,6 @@ bp = Blueprint("meetups", __name__)
 __all__ = [
     "bp",
     "init_module",
-    "participations",
-    "meetups_held",
-    "speakers_count",
     "commitment_rate",
     "conversion",
     "commitment_totals",
@@ -67,48 +72,6 @@ from tremplin.meetups.policies import (  # noqa: E402
 )
 
 # --- public functions (impact dashboard, funding, members, search) -----------------------
-
-
-def participations(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
-) -> int:
-    """Check-ins (guests included) at meetups starting in [start, end)."""
-    from tremplin.meetups.checkin import participations as count
-
-    return count(start, end, group_id=group_id, departement=departement, theme=theme)
-
-
-def meetups_held(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
-) -> int:
-    """Published meetups that took place in [start, end) with at least one check-in."""
-    from tremplin.meetups.impact import meetups_held as count
-
-    return count(start, end, group_id=group_id, departement=departement, theme=theme)
-
-
-def speakers_count(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
-) -> int:
-    """Speakers (*intervenants*) at meetups held in [start, end)."""
-    from tremplin.meetups.impact import speakers_count as count
-
-    return count(start, end, group_id=group_id, departement=departement, theme=theme)
 
 
 def commitment_rate(meetup):
@@ -241,40 +204,12 @@ def _my_opportunities_panel(user):
     return my_opportunities(user)
 
 
-register_nav_item(NavItem("meetups.index", _l("Rencontres"), order=30, active_prefix="/rencontres"))
-register_visitor_panel(DashboardPanel("meetups/_visitor_panel.html", _visitor_panel, order=30))
-register_dashboard_panel(
-    DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel, order=30)
-)
-register_dashboard_panel(
-    DashboardPanel("meetups/_dashboard_opportunities.html", _my_opportunities_panel, order=35)
-)
-register_dashboard_panel(
-    DashboardPanel("meetups/_dashboard_actions.html", _my_actions_panel, order=32)
-)
-register_email_kind(
-    "meetups_registration",
-    _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"),
-)
-register_email_kind("meetups_reminder", _l("Rappel la veille d’une rencontre où je suis inscrit·e"))
-register_email_kind(
-    "meetups_commitments", _l("Soutiens : propositions reçues, réponses, rappels de suivi")
-)
-register_email_kind("meetups_minutes", _l("Comptes rendus publiés et actions qui me sont confiées"))
-register_email_kind("meetups_survey", _l("Questionnaire de satisfaction après une rencontre"))
-register_email_kind(
-    "meetups_digest", _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes")
-)
-
-
-@on_account_deleted
 def _erase(user) -> None:
     from tremplin.meetups.privacy import erase
 
     erase(user)
 
 
-@data_exporter
 def _export(user) -> dict:
     from tremplin.meetups.privacy import export
 
@@ -285,8 +220,24 @@ def init_module(app: Flask) -> None:
     from tremplin.meetups import search
 
     search.register()
-    from tremplin.meetups import admin, cli, demo, impact, panels, routes  # noqa: F401  (they register themselves)
+    from tremplin.meetups import (  # noqa: F401  (the route files attach to bp)
+        admin,
+        checkin_routes,
+        cli,
+        commitment_routes,
+        demo,
+        followup_routes,
+        impact,
+        opportunity_routes,
+        panels,
+        registration_routes,
+        routes,
+        table_routes,
+    )
 
+    _register_hooks()
+    impact.register()
+    panels.register()
     admin.register()
     cli.init_app(app)
     # Days after a meetup before its visitors' names and addresses are forgotten (retention.py).
@@ -316,3 +267,40 @@ def _template_helpers(app: Flask) -> None:
         meetups_unit_label=UNIT_LABELS.get,
         meetups_opportunity_kind_label=KIND_LABELS.get,
     )
+
+
+def _register_hooks() -> None:
+    """Register this module's hooks (called from init_module)."""
+    register_nav_item(
+        NavItem("meetups.index", _l("Rencontres"), order=30, active_prefix="/rencontres")
+    )
+    register_visitor_panel(DashboardPanel("meetups/_visitor_panel.html", _visitor_panel, order=30))
+    register_dashboard_panel(
+        DashboardPanel("meetups/_dashboard_meetups.html", _my_meetups_panel, order=30)
+    )
+    register_dashboard_panel(
+        DashboardPanel("meetups/_dashboard_opportunities.html", _my_opportunities_panel, order=35)
+    )
+    register_dashboard_panel(
+        DashboardPanel("meetups/_dashboard_actions.html", _my_actions_panel, order=32)
+    )
+    register_email_kind(
+        "meetups_registration",
+        _l("Mes inscriptions aux rencontres : liste d’attente, changements, annulations"),
+    )
+    register_email_kind(
+        "meetups_reminder", _l("Rappel la veille d’une rencontre où je suis inscrit·e")
+    )
+    register_email_kind(
+        "meetups_commitments", _l("Soutiens : propositions reçues, réponses, rappels de suivi")
+    )
+    register_email_kind(
+        "meetups_minutes", _l("Comptes rendus publiés et actions qui me sont confiées")
+    )
+    register_email_kind("meetups_survey", _l("Questionnaire de satisfaction après une rencontre"))
+    register_email_kind(
+        "meetups_digest",
+        _l("Le résumé périodique : opportunités, rencontres et projets de mes thèmes"),
+    )
+    on_account_deleted(_erase)
+    data_exporter(_export)

@@ -214,12 +214,10 @@ def _hand_to_funding(commitment: SupportCommitment) -> None:
     """A member's money promise joins the project's open campaign when the funding module
     runs one (idempotent on the commitment). Otherwise — no campaign, a visitor, funding
     refusing it (own project, amount out of bounds…) — it stays a promise recorded here."""
-    if commitment.supporter is None or "funding" not in current_app.blueprints:
+    if commitment.supporter is None:
         return
-    try:
-        import tremplin.funding as funding
-    except ImportError:  # pragma: no cover - funding is part of the application
-        return
+    import tremplin.funding as funding
+
     if funding.open_campaign_for_project(commitment.project_id) is None:
         return
     try:
@@ -293,7 +291,7 @@ def _move(commitment: SupportCommitment, state: str, actor: User, note: str | No
     elif state == ABANDONED:
         commitment.cancelled_at = now
         commitment.cancel_reason = note
-        if commitment.pledge_id is not None and "funding" in current_app.blueprints:
+        if commitment.pledge_id is not None:
             import tremplin.funding as funding
 
             funding.withdraw_commitment_pledge(f"commitment-{commitment.id}")

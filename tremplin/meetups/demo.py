@@ -645,15 +645,17 @@ def _load(ctx) -> dict:
     for title, kind, organisation, themes, stages, dept, days, text in watch:
         item = opportunities.post_opportunity(
             bernadette,
-            title=title,
-            kind=kind,
-            organisation=organisation,
-            description=text,
-            themes=themes,
-            stages=stages,
-            departement=dept,
-            url="https://exemple.org/veille",
-            deadline=today + timedelta(days=days),
+            opportunities.OpportunityFields(
+                title=title,
+                kind=kind,
+                organisation=organisation,
+                description=text,
+                themes=themes,
+                stages=stages,
+                departement=dept,
+                url="https://exemple.org/veille",
+                deadline=today + timedelta(days=days),
+            ),
             today=today,
         )
         item.created_at = ctx.now - timedelta(days=days % 9)

@@ -189,160 +189,6 @@ def _wins(filters) -> int:
     return wins_count(filters.start_at, filters.end_at)
 
 
-register_indicator(
-    Indicator(
-        key="participations",
-        label=_l("Participations aux rencontres"),
-        section="participation",
-        order=10,
-        compute=_participations,
-        monthly=_participations_monthly,
-        records=_held_meetups_url,
-        definition=_l(
-            "Personnes pointées à l’accueil des rencontres de la période, accompagnants "
-            "compris ; une personne venue à trois rencontres compte trois fois."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="meetups_held",
-        label=_l("Rencontres organisées"),
-        section="participation",
-        order=20,
-        compute=_meetups_held,
-        records=_held_meetups_url,
-        definition=_l(
-            "Rencontres publiées qui ont eu lieu pendant la période (au moins une "
-            "personne pointée)."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="distinct_participants",
-        label=_l("Personnes différentes venues"),
-        section="participation",
-        order=15,
-        compute=_distinct,
-        records=_held_meetups_url,
-        definition=_l(
-            "Personnes pointées à au moins une rencontre de la période, comptées une "
-            "fois : un membre par son compte, un visiteur par son adresse e-mail (une "
-            "personne venue sans inscription compte une fois) ; accompagnants non "
-            "comptés."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="speakers",
-        label=_l("Intervenants mobilisés"),
-        section="participation",
-        order=30,
-        compute=_speakers,
-        records=_held_meetups_url,
-        definition=_l(
-            "Intervenants (membres ou organisations) des rencontres tenues pendant la période."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="meetup_supporters",
-        label=_l("Participants devenus soutiens"),
-        section="participation",
-        order=40,
-        compute=_supporters,
-        filters=("group",),
-        records=_held_meetups_url,
-        definition=_l(
-            "Personnes pointées à une rencontre qui y ont proposé un soutien (argent, "
-            "contacts, partenariat, compétences, local, temps, matériel), hors soutiens "
-            "annulés."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="meetup_conversion",
-        label=_l("Taux d’engagement des participants (%)"),
-        section="participation",
-        order=45,
-        compute=_conversion_percent,
-        filters=("group",),
-        records=_held_meetups_url,
-        definition=_l(
-            "Part des personnes pointées aux rencontres de la période qui y ont proposé "
-            "un soutien, en pourcentage."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="support_hours",
-        label=_l("Heures de soutien bénévole réalisées"),
-        section="accompagnement",
-        order=60,
-        unit="hours",
-        compute=_hours,
-        filters=(),
-        records=lambda f: _fulfilled_support_csv(f),
-        definition=_l(
-            "Heures de compétences et de temps des soutiens proposés pendant la période "
-            "et confirmés comme réalisés par l’équipe du projet."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="support_value",
-        label=_l("Valeur des soutiens en nature réalisés"),
-        section="financement",
-        order=60,
-        unit="cents",
-        compute=_value,
-        filters=(),
-        records=lambda f: _fulfilled_support_csv(f),
-        definition=_l(
-            "Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
-            "en nature proposés pendant la période et confirmés comme réalisés."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="opportunity_applications",
-        label=_l("Candidatures déposées (veille)"),
-        section="parcours",
-        order=65,
-        compute=_applications,
-        filters=(),
-        records=lambda f: url_for("meetups.opportunities"),
-        definition=_l(
-            "Membres qui ont indiqué avoir candidaté à une opportunité de la veille "
-            "(appel à projets, concours, financement…) pendant la période, retenus ou "
-            "non."
-        ),
-    )
-)
-register_indicator(
-    Indicator(
-        key="opportunity_wins",
-        label=_l("Candidatures retenues (veille)"),
-        section="parcours",
-        order=70,
-        compute=_wins,
-        filters=(),
-        records=lambda f: url_for("meetups.opportunities"),
-        definition=_l(
-            "Membres qui ont indiqué avoir été retenus à une opportunité de la veille "
-            "(appel à projets, concours, financement…) pendant la période."
-        ),
-    )
-)
-
-
 # --- satisfaction (the survey after each meetup) -----------------------------------------
 
 
@@ -356,35 +202,189 @@ def _satisfaction_url(filters) -> str:
     return url_for("meetups.satisfaction", **filters.query_args())
 
 
-register_indicator(
-    Indicator(
-        key="meetup_satisfaction",
-        label=_l("Participants satisfaits des rencontres (%)"),
-        section="participation",
-        order=50,
-        compute=lambda f: _survey_results(f).satisfied_percent or 0,
-        filters=("group",),
-        records=_satisfaction_url,
-        definition=_l(
-            "Part des réponses au questionnaire envoyé après les rencontres de la période "
-            "qui donnent 4 ou 5 sur 5 à la satisfaction d’ensemble, en pourcentage. Les "
-            "réponses sont anonymes ; membres et visiteurs sans compte répondent."
-        ),
+def register() -> None:
+    """Register this module's hooks (called from init_module)."""
+    register_indicator(
+        Indicator(
+            key="participations",
+            label=_l("Participations aux rencontres"),
+            section="participation",
+            order=10,
+            compute=_participations,
+            monthly=_participations_monthly,
+            records=_held_meetups_url,
+            definition=_l(
+                "Personnes pointées à l’accueil des rencontres de la période, accompagnants "
+                "compris ; une personne venue à trois rencontres compte trois fois."
+            ),
+        )
     )
-)
-register_indicator(
-    Indicator(
-        key="meetup_survey_response_rate",
-        label=_l("Taux de réponse au questionnaire de satisfaction (%)"),
-        section="participation",
-        order=52,
-        compute=lambda f: _survey_results(f).response_rate or 0,
-        filters=("group",),
-        records=_satisfaction_url,
-        definition=_l(
-            "Réponses reçues divisées par les personnes invitées (pointées à l’accueil) "
-            "des rencontres de la période dont le questionnaire a été envoyé, en "
-            "pourcentage."
-        ),
+    register_indicator(
+        Indicator(
+            key="meetups_held",
+            label=_l("Rencontres organisées"),
+            section="participation",
+            order=20,
+            compute=_meetups_held,
+            records=_held_meetups_url,
+            definition=_l(
+                "Rencontres publiées qui ont eu lieu pendant la période (au moins une "
+                "personne pointée)."
+            ),
+        )
     )
-)
+    register_indicator(
+        Indicator(
+            key="distinct_participants",
+            label=_l("Personnes différentes venues"),
+            section="participation",
+            order=15,
+            compute=_distinct,
+            records=_held_meetups_url,
+            definition=_l(
+                "Personnes pointées à au moins une rencontre de la période, comptées une "
+                "fois : un membre par son compte, un visiteur par son adresse e-mail (une "
+                "personne venue sans inscription compte une fois) ; accompagnants non "
+                "comptés."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="speakers",
+            label=_l("Intervenants mobilisés"),
+            section="participation",
+            order=30,
+            compute=_speakers,
+            records=_held_meetups_url,
+            definition=_l(
+                "Intervenants (membres ou organisations) des rencontres tenues pendant la période."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="meetup_supporters",
+            label=_l("Participants devenus soutiens"),
+            section="participation",
+            order=40,
+            compute=_supporters,
+            filters=("group",),
+            records=_held_meetups_url,
+            definition=_l(
+                "Personnes pointées à une rencontre qui y ont proposé un soutien (argent, "
+                "contacts, partenariat, compétences, local, temps, matériel), hors soutiens "
+                "annulés."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="meetup_conversion",
+            label=_l("Taux d’engagement des participants (%)"),
+            section="participation",
+            order=45,
+            compute=_conversion_percent,
+            filters=("group",),
+            records=_held_meetups_url,
+            definition=_l(
+                "Part des personnes pointées aux rencontres de la période qui y ont proposé "
+                "un soutien, en pourcentage."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="support_hours",
+            label=_l("Heures de soutien bénévole réalisées"),
+            section="accompagnement",
+            order=60,
+            unit="hours",
+            compute=_hours,
+            filters=(),
+            records=lambda f: _fulfilled_support_csv(f),
+            definition=_l(
+                "Heures de compétences et de temps des soutiens proposés pendant la période "
+                "et confirmés comme réalisés par l’équipe du projet."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="support_value",
+            label=_l("Valeur des soutiens en nature réalisés"),
+            section="financement",
+            order=60,
+            unit="cents",
+            compute=_value,
+            filters=(),
+            records=lambda f: _fulfilled_support_csv(f),
+            definition=_l(
+                "Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
+                "en nature proposés pendant la période et confirmés comme réalisés."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="opportunity_applications",
+            label=_l("Candidatures déposées (veille)"),
+            section="parcours",
+            order=65,
+            compute=_applications,
+            filters=(),
+            records=lambda f: url_for("meetups.opportunities"),
+            definition=_l(
+                "Membres qui ont indiqué avoir candidaté à une opportunité de la veille "
+                "(appel à projets, concours, financement…) pendant la période, retenus ou "
+                "non."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="opportunity_wins",
+            label=_l("Candidatures retenues (veille)"),
+            section="parcours",
+            order=70,
+            compute=_wins,
+            filters=(),
+            records=lambda f: url_for("meetups.opportunities"),
+            definition=_l(
+                "Membres qui ont indiqué avoir été retenus à une opportunité de la veille "
+                "(appel à projets, concours, financement…) pendant la période."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="meetup_satisfaction",
+            label=_l("Participants satisfaits des rencontres (%)"),
+            section="participation",
+            order=50,
+            compute=lambda f: _survey_results(f).satisfied_percent or 0,
+            filters=("group",),
+            records=_satisfaction_url,
+            definition=_l(
+                "Part des réponses au questionnaire envoyé après les rencontres de la période "
+                "qui donnent 4 ou 5 sur 5 à la satisfaction d’ensemble, en pourcentage. Les "
+                "réponses sont anonymes ; membres et visiteurs sans compte répondent."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            key="meetup_survey_response_rate",
+            label=_l("Taux de réponse au questionnaire de satisfaction (%)"),
+            section="participation",
+            order=52,
+            compute=lambda f: _survey_results(f).response_rate or 0,
+            filters=("group",),
+            records=_satisfaction_url,
+            definition=_l(
+                "Réponses reçues divisées par les personnes invitées (pointées à l’accueil) "
+                "des rencontres de la période dont le questionnaire a été envoyé, en "
+                "pourcentage."
+            ),
+        )
+    )

@@ -5,6 +5,7 @@ follow themes (their dashboard and the digest)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -46,27 +47,32 @@ def today_in_paris() -> date:
     return datetime.now(PARIS).date()
 
 
-def _validate(
-    *,
-    title: str,
-    kind: str,
-    description: str,
-    url: str | None,
-    themes: list[str],
-    stages: list[str],
-    departement: str | None,
-    deadline: date | None,
-    today: date,
-) -> tuple[dict, list[str]]:
-    title = (title or "").strip()
+@dataclass(frozen=True)
+class OpportunityFields:
+    """What an organiser writes about an opportunity of the watch (*veille*)."""
+
+    title: str
+    kind: str
+    description: str = ""
+    organisation: str | None = None
+    url: str | None = None
+    themes: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    departement: str | None = None
+    deadline: date | None = None
+
+
+def _validate(fields: OpportunityFields, today: date) -> tuple[dict, list[str]]:
+    kind, departement, deadline = fields.kind, fields.departement, fields.deadline
+    title = (fields.title or "").strip()
     if len(title) < 3 or len(title) > 160:
         raise DomainError(_("Donnez un titre de 3 à 160 caractères."), field="title")
     if kind not in OPPORTUNITY_KINDS:
         raise DomainError(_("Choisissez un type d'opportunité de la liste."), field="kind")
-    url = (url or "").strip() or None
+    url = (fields.url or "").strip() or None
     if url and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", url, re.IGNORECASE):
         raise DomainError(_("Le lien doit commencer par https:// (ou http://)."), field="url")
-    themes = list(dict.fromkeys(themes or []))
+    themes = list(dict.fromkeys(fields.themes or []))
     if any(t not in THEME_LABELS for t in themes):
         raise DomainError(_("Choisissez les thèmes dans la liste."), field="themes")
     if not themes:
@@ -77,8 +83,8 @@ def _validate(
             ),
             field="themes",
         )
-    stages = [s for s in STAGE_CODES if s in set(stages or [])]
-    if set(stages or []) - set(STAGE_CODES):
+    stages = [s for s in STAGE_CODES if s in set(fields.stages or [])]
+    if set(fields.stages or []) - set(STAGE_CODES):
         raise DomainError(_("Choisissez les stades dans la liste."), field="stages")
     if departement and departement not in DEPARTEMENT_LABELS:
         raise DomainError(
@@ -98,7 +104,7 @@ def _validate(
     return {
         "title": title,
         "kind": kind,
-        "description": (description or "").strip(),
+        "description": (fields.description or "").strip(),
         "url": url,
         "stages": stages,
         "departement": departement or None,
@@ -107,36 +113,14 @@ def _validate(
 
 
 def post_opportunity(
-    actor: User,
-    *,
-    title: str,
-    kind: str,
-    description: str = "",
-    organisation: str | None = None,
-    url: str | None = None,
-    themes: list[str] | None = None,
-    stages: list[str] | None = None,
-    departement: str | None = None,
-    deadline: date | None = None,
-    group=None,
-    today: date | None = None,
+    actor: User, fields: OpportunityFields, *, group=None, today: date | None = None
 ) -> Opportunity:
     if not policies.can_post_opportunity(actor, group):
         raise NotAllowed(_("Seuls les animateurs publient la veille."))
-    values, themes = _validate(
-        title=title,
-        kind=kind,
-        description=description,
-        url=url,
-        themes=themes or [],
-        stages=stages or [],
-        departement=departement,
-        deadline=deadline,
-        today=today or today_in_paris(),
-    )
+    values, themes = _validate(fields, today or today_in_paris())
     opportunity = Opportunity(
         **values,
-        organisation=(organisation or "").strip() or None,
+        organisation=(fields.organisation or "").strip() or None,
         group=group,
         posted_by_id=actor.id,
     )
@@ -147,36 +131,14 @@ def post_opportunity(
 
 
 def update_opportunity(
-    actor: User,
-    opportunity: Opportunity,
-    *,
-    title: str,
-    kind: str,
-    description: str = "",
-    organisation: str | None = None,
-    url: str | None = None,
-    themes: list[str] | None = None,
-    stages: list[str] | None = None,
-    departement: str | None = None,
-    deadline: date | None = None,
-    today: date | None = None,
+    actor: User, opportunity: Opportunity, fields: OpportunityFields, *, today: date | None = None
 ) -> None:
     if not policies.can_edit_opportunity(actor, opportunity):
         raise NotAllowed()
-    values, themes = _validate(
-        title=title,
-        kind=kind,
-        description=description,
-        url=url,
-        themes=themes or [],
-        stages=stages or [],
-        departement=departement,
-        deadline=deadline,
-        today=today or today_in_paris(),
-    )
+    values, themes = _validate(fields, today or today_in_paris())
     for name, value in values.items():
         setattr(opportunity, name, value)
-    opportunity.organisation = (organisation or "").strip() or None
+    opportunity.organisation = (fields.organisation or "").strip() or None
     current = {row.theme: row for row in opportunity.theme_rows}
     for theme, row in current.items():
         if theme not in themes:

@@ -79,15 +79,15 @@ def register() -> None:
     from flask_babel import lazy_gettext as _l
 
     from tremplin.groups import GroupPanel, register_group_panel
+    from tremplin.platform.hooks import ProjectPanel, register_project_panel
+
+    register_project_panel(ProjectPanel("meetups/_project_panel.html", project_support, order=20))
 
     register_group_panel(
         GroupPanel(
             "meetups/_group_panel.html", group_meetups, order=30, title=_l("Prochaines rencontres")
         )
     )
-
-
-register()
 
 
 def project_support(project, viewer) -> dict | None:
@@ -108,12 +108,3 @@ def project_support(project, viewer) -> dict | None:
         )
         return {"project": project, "can_commit": False, "waiting": waiting}
     return None
-
-
-def _register_project_panel() -> None:
-    from tremplin.platform.hooks import ProjectPanel, register_project_panel
-
-    register_project_panel(ProjectPanel("meetups/_project_panel.html", project_support, order=20))
-
-
-_register_project_panel()

@@ -18,10 +18,7 @@ from tremplin.meetups.models import (
     ThemeSubscription,
 )
 from tremplin.platform.extensions import db
-
-
-def _stamp(value):
-    return value.isoformat() if value else None
+from tremplin.platform.types import stamp
 
 
 def export(user) -> dict:
@@ -53,10 +50,10 @@ def export(user) -> dict:
             "registrations": [
                 {
                     "meetup": r.meetup.title,
-                    "starts_at": _stamp(r.meetup.starts_at),
+                    "starts_at": stamp(r.meetup.starts_at),
                     "status": r.status,
                     "guests": r.guests,
-                    "checked_in_at": _stamp(r.checked_in_at),
+                    "checked_in_at": stamp(r.checked_in_at),
                 }
                 for r in registrations
             ],
@@ -69,18 +66,18 @@ def export(user) -> dict:
                     "unit": c.unit,
                     "amount_cents": c.amount_cents,
                     "state": c.state,
-                    "created_at": _stamp(c.created_at),
+                    "created_at": stamp(c.created_at),
                 }
                 for c in commitments
             ],
             "table_proposals": [
-                {"body": p.body, "created_at": _stamp(p.created_at)} for p in proposals
+                {"body": p.body, "created_at": stamp(p.created_at)} for p in proposals
             ],
             "opportunity_applications": [
                 {
                     "opportunity": a.opportunity.title,
                     "status": a.status,
-                    "created_at": _stamp(a.created_at),
+                    "created_at": stamp(a.created_at),
                 }
                 for a in applications
             ],

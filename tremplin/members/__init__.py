@@ -9,7 +9,9 @@ Where things live: models.py, policies.py (every access rule), the services spli
 concept — profiles.py (and the directory), people.py (what a viewer may see of someone),
 projects.py (pages and teams), needs.py (needs, offers, mise en relation), journal.py
 (news and milestones), feed.py (follows and the feed), privacy.py (export, erasure) —
-then forms.py, routes.py / project_routes.py, panels.py (home page), notices.py
+then forms.py, routes.py (profiles, directory, feed, RGPD) and, by concept,
+project_routes.py (projects, teams, needs, journal) and help_routes.py (who can help),
+panels.py (home page), notices.py
 (notifications and e-mail kinds), files.py (who may see an uploaded file), demo.py.
 """
 
@@ -137,12 +139,10 @@ def _register_hooks() -> None:
     panels.register()
 
 
-_register_hooks()
-
-
 def init_module(app: Flask) -> None:
     from tremplin.members import search
 
+    _register_hooks()
     search.register()
     from tremplin.members import admin, help_routes, impact, project_routes, routes  # noqa: F401  (they attach to bp)
     from tremplin.members.files import resolve_upload
@@ -150,6 +150,7 @@ def init_module(app: Flask) -> None:
 
     impact.register()
     admin.register()
+    help_routes.register()
     uploads.register_resolver(resolve_upload)
     uploads.init_app(app)
     _template_helpers(app)

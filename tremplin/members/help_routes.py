@@ -130,7 +130,9 @@ def unanswered_needs():
     )
 
 
-register_admin_section(
-    AdminSection("members.unanswered_needs", _l("Besoins sans réponse"), order=35)
-)
-help_impact.register()
+def register() -> None:
+    """Register this module's hooks (called from init_module)."""
+    register_admin_section(
+        AdminSection("members.unanswered_needs", _l("Besoins sans réponse"), order=35)
+    )
+    help_impact.register()

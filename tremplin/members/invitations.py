@@ -35,6 +35,7 @@ from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 DEFAULTS = {
@@ -105,7 +106,7 @@ def invite(need: Need, invitee: User, by: User) -> NeedInvitation:
             db.session.flush()
     except IntegrityError as exc:
         raise InvitationRefused(_l("Cette personne est déjà invitée pour ce besoin.")) from exc
-    notices.tell(
+    notify(
         invitee,
         notices.INVITATIONS,
         _l(

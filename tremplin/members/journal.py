@@ -22,6 +22,7 @@ from tremplin.platform.admin import log_action
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.templating import PARIS
 from tremplin.platform.types import utcnow
 
@@ -132,7 +133,7 @@ def confirm_milestone(milestone: Milestone, by: User) -> Milestone:
     )
     signals.milestone_confirmed.send(milestone, by=by)
     declarer = milestone.declared_by
-    notices.tell(
+    notify(
         declarer,
         notices.TEAM,
         _l(
@@ -166,7 +167,7 @@ def reject_milestone(milestone: Milestone, by: User, reason: str) -> None:
         ),
         reason=reason,
     )
-    notices.tell(
+    notify(
         milestone.declared_by,
         notices.TEAM,
         _l(

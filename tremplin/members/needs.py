@@ -31,6 +31,7 @@ from tremplin.members.projects import touch, with_person
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 MAX_QUANTITY = {"eur": 10_000_000, "m2": 100_000, "hours": 100_000}
@@ -154,7 +155,7 @@ def _tell_followers(project: Project, actor: User, text, url: str) -> None:
     team = {m.user_id for m in project.memberships}
     for follower in followers_of(project=project, user=actor):
         if follower.id not in team and follower.id != actor.id:
-            notices.tell(follower, notices.FOLLOWED, text, url)
+            notify(follower, notices.FOLLOWED, text, url)
 
 
 # --- offers of help ---------------------------------------------------------------------
@@ -189,7 +190,7 @@ def offer_help(need: Need, helper: User, message: str) -> HelpOffer:
     signals.help_offered.send(offer)
     url = url_for("members.need", need_id=need.id)
     for membership in need.project.team:
-        notices.tell(
+        notify(
             membership.user,
             notices.OFFERS,
             _l(
@@ -219,7 +220,7 @@ def respond_to_offer(offer: HelpOffer, by: User, accept: bool) -> HelpOffer:
     need, url = offer.need, url_for("members.need", need_id=offer.need_id)
     if accept:
         signals.offer_accepted.send(offer, by=by)
-        notices.tell(
+        notify(
             offer.helper,
             notices.OFFERS,
             _l(
@@ -234,7 +235,7 @@ def respond_to_offer(offer: HelpOffer, by: User, accept: bool) -> HelpOffer:
             need_title=need.title,
             project_title=need.project.title,
         )
-        notices.tell(
+        notify(
             by,
             notices.OFFERS,
             _l(
@@ -250,7 +251,7 @@ def respond_to_offer(offer: HelpOffer, by: User, accept: bool) -> HelpOffer:
             project_title=need.project.title,
         )
     else:
-        notices.tell(
+        notify(
             offer.helper,
             notices.OFFERS,
             _l(

@@ -25,27 +25,28 @@ from tremplin.members.models import (
     Profile,
     Project,
 )
-from tremplin.platform.policies import is_organiser
-
-
-def _member(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def _same(user, other) -> bool:
-    return _member(user) and other is not None and user.id == getattr(other, "id", other)
-
+from tremplin.platform.policies import is_member, is_organiser, is_self
 
 # --- profiles -------------------------------------------------------------------------
 
 
+_MEMBER_LEVELS = frozenset({PUBLIC, MEMBERS})
+
+
 def viewer_levels(viewer, owner) -> frozenset[str]:
     """The visibility levels whose fields `viewer` may read on `owner`'s profile."""
-    if _same(viewer, owner):
+    if is_self(viewer, owner):
         return frozenset({PUBLIC, MEMBERS, PRIVATE})
-    if _member(viewer):
-        return frozenset({PUBLIC, MEMBERS})
+    if is_member(viewer):
+        return _MEMBER_LEVELS
     return frozenset({PUBLIC})
+
+
+def shared_suggestion_levels() -> frozenset[str]:
+    """The levels of a field that may feed what the network suggests to every member (the
+    skills listed most often): what any member may read, never what its member keeps
+    private."""
+    return _MEMBER_LEVELS
 
 
 def can_see_field(viewer, owner, profile: Profile | None, field: str) -> bool:
@@ -59,32 +60,32 @@ def can_view_profile(viewer, owner) -> bool:
     if owner is None or owner.is_deleted:
         return False
     if owner.suspended_at is not None:
-        return _same(viewer, owner) or (_member(viewer) and viewer.is_organiser)
+        return is_self(viewer, owner) or (is_member(viewer) and viewer.is_organiser)
     return True
 
 
 def can_edit_profile(viewer, owner) -> bool:
-    return _same(viewer, owner)
+    return is_self(viewer, owner)
 
 
 def can_view_directory(viewer) -> bool:
     # The list of members is for members: a visitor cannot enumerate the network.
-    return _member(viewer)
+    return is_member(viewer)
 
 
 def can_follow_member(viewer, owner) -> bool:
-    return _member(viewer) and not _same(viewer, owner) and can_view_profile(viewer, owner)
+    return is_member(viewer) and not is_self(viewer, owner) and can_view_profile(viewer, owner)
 
 
 # --- projects -------------------------------------------------------------------------
 
 
 def is_team_member(user, project: Project) -> bool:
-    return _member(user) and project.has_team_member(user)
+    return is_member(user) and project.has_team_member(user)
 
 
 def is_owner(user, project: Project) -> bool:
-    return _member(user) and any(
+    return is_member(user) and any(
         m.user_id == user.id and m.role == OWNER and m.status == ACCEPTED
         for m in project.memberships
     )
@@ -97,11 +98,11 @@ def can_view_project(user, project: Project | None) -> bool:
         return is_organiser(user)
     if project.visibility == PUBLIC:
         return True
-    return _member(user)
+    return is_member(user)
 
 
 def can_create_project(user) -> bool:
-    return _member(user)
+    return is_member(user)
 
 
 def can_edit_project(user, project: Project) -> bool:
@@ -114,7 +115,7 @@ def can_manage_team(user, project: Project) -> bool:
 
 
 def can_answer_invitation(user, project: Project) -> bool:
-    return _member(user) and any(
+    return is_member(user) and any(
         m.user_id == user.id and m.status == INVITED for m in project.memberships
     )
 
@@ -124,7 +125,7 @@ def can_leave_project(user, project: Project) -> bool:
 
 
 def can_follow_project(user, project: Project) -> bool:
-    return _member(user) and can_view_project(user, project) and not is_team_member(user, project)
+    return is_member(user) and can_view_project(user, project) and not is_team_member(user, project)
 
 
 # --- needs and offers -------------------------------------------------------------------
@@ -137,7 +138,7 @@ def can_view_need(user, need: Need) -> bool:
 def can_offer_help(user, need: Need) -> bool:
     """Members outside the team may answer an open need, once."""
     return (
-        _member(user)
+        is_member(user)
         and need.status == OPEN
         and can_view_need(user, need)
         and not is_team_member(user, need.project)
@@ -154,13 +155,13 @@ def can_respond_to_offer(user, offer: HelpOffer) -> bool:
 
 
 def can_withdraw_offer(user, offer: HelpOffer) -> bool:
-    return offer.status == PENDING and _same(user, offer.helper)
+    return offer.status == PENDING and is_self(user, offer.helper)
 
 
 def can_see_contact(user, offer: HelpOffer) -> bool:
     """The mise en relation: once an offer is accepted, the helper and the team member who
     accepted see each other's contact details — nobody else, and never before."""
-    if offer.status != OFFER_ACCEPTED or not _member(user):
+    if offer.status != OFFER_ACCEPTED or not is_member(user):
         return False
     return user.id in (offer.helper_id, offer.responded_by_id)
 
@@ -178,16 +179,16 @@ def can_invite_for_need(user, need: Need) -> bool:
 
 
 def can_answer_need_invitation(user, invitation) -> bool:
-    return _member(user) and invitation.invitee_id == user.id
+    return is_member(user) and invitation.invitee_id == user.id
 
 
 def can_set_help_preferences(user) -> bool:
-    return _member(user)
+    return is_member(user)
 
 
 def can_see_unanswered_needs(user) -> bool:
     """Organisers bring the needs nobody answered to the next evening."""
-    return _member(user) and bool(getattr(user, "is_organiser", False))
+    return is_member(user) and bool(getattr(user, "is_organiser", False))
 
 
 # --- journal and milestones -------------------------------------------------------------
@@ -198,7 +199,7 @@ def can_post_journal(user, project: Project) -> bool:
 
 
 def can_delete_journal_entry(user, entry: JournalEntry) -> bool:
-    return _member(user) and (entry.author_id == user.id or is_owner(user, entry.project))
+    return is_member(user) and (entry.author_id == user.id or is_owner(user, entry.project))
 
 
 def can_declare_milestone(user, project: Project) -> bool:
@@ -209,7 +210,7 @@ def can_confirm_milestone(user, milestone: Milestone) -> bool:
     """Organisers confirm what teams declare — never for a project they are on, so the
     impact figures never rest on anyone's word about their own project."""
     return (
-        _member(user)
+        is_member(user)
         and user.is_organiser
         and not milestone.is_confirmed
         and not is_team_member(user, milestone.project)
@@ -221,4 +222,4 @@ def can_delete_milestone(user, milestone: Milestone) -> bool:
 
 
 def can_view_feed(user) -> bool:
-    return _member(user)
+    return is_member(user)

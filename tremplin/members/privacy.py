@@ -33,11 +33,8 @@ from tremplin.platform import accounts, uploads
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.models import User
-from tremplin.platform.types import utcnow
-
-
-def _stamp(value):
-    return value.isoformat() if value else None
+from tremplin.platform.notifications import notify
+from tremplin.platform.types import stamp, utcnow
 
 
 @data_exporter
@@ -106,7 +103,7 @@ def export_member_data(user: User) -> dict:
                     for name in Profile.__table__.columns.keys()
                     if name.endswith("_visibility")
                 },
-                "updated_at": _stamp(profile.updated_at),
+                "updated_at": stamp(profile.updated_at),
             },
             "projects_created": [
                 {
@@ -119,7 +116,7 @@ def export_member_data(user: User) -> dict:
                     "commune": p.commune,
                     "departement": p.departement,
                     "visibility": p.visibility,
-                    "created_at": _stamp(p.created_at),
+                    "created_at": stamp(p.created_at),
                 }
                 for p in owned
             ],
@@ -130,8 +127,8 @@ def export_member_data(user: User) -> dict:
                     "role": m.role,
                     "title": m.title,
                     "status": m.status,
-                    "since": _stamp(m.created_at),
-                    "responded_at": _stamp(m.responded_at),
+                    "since": stamp(m.created_at),
+                    "responded_at": stamp(m.responded_at),
                 }
                 for m in memberships
             ],
@@ -146,7 +143,7 @@ def export_member_data(user: User) -> dict:
                     "quantity": n.quantity,
                     "quantity_unit": n.quantity_unit,
                     "status": n.status,
-                    "created_at": _stamp(n.created_at),
+                    "created_at": stamp(n.created_at),
                 }
                 for n in needs
             ],
@@ -156,8 +153,8 @@ def export_member_data(user: User) -> dict:
                     "need_title": o.need.title,
                     "message": o.message,
                     "status": o.status,
-                    "created_at": _stamp(o.created_at),
-                    "responded_at": _stamp(o.responded_at),
+                    "created_at": stamp(o.created_at),
+                    "responded_at": stamp(o.responded_at),
                 }
                 for o in offers
             ],
@@ -167,7 +164,7 @@ def export_member_data(user: User) -> dict:
                     "need_id": o.need_id,
                     "need_title": o.need.title,
                     "status": o.status,
-                    "responded_at": _stamp(o.responded_at),
+                    "responded_at": stamp(o.responded_at),
                 }
                 for o in answered
             ],
@@ -177,7 +174,7 @@ def export_member_data(user: User) -> dict:
                     "title": e.title,
                     "body": e.body,
                     "has_image": bool(e.image_file),
-                    "created_at": _stamp(e.created_at),
+                    "created_at": stamp(e.created_at),
                 }
                 for e in entries
             ],
@@ -185,15 +182,15 @@ def export_member_data(user: User) -> dict:
                 {
                     "project_id": m.project_id,
                     "kind": m.kind,
-                    "occurred_on": _stamp(m.occurred_on),
+                    "occurred_on": stamp(m.occurred_on),
                     "note": m.note,
                     "confirmed": m.confirmed_at is not None,
-                    "declared_at": _stamp(m.declared_at),
+                    "declared_at": stamp(m.declared_at),
                 }
                 for m in declared
             ],
             "milestones_confirmed": [
-                {"project_id": m.project_id, "kind": m.kind, "confirmed_at": _stamp(m.confirmed_at)}
+                {"project_id": m.project_id, "kind": m.kind, "confirmed_at": stamp(m.confirmed_at)}
                 for m in confirmed
             ],
             "following": {
@@ -292,7 +289,7 @@ def _orphan(project: Project) -> None:
         select(User).where(User.site_role.in_(("organiser", "admin")), User.deleted_at.is_(None))
     ).all()
     for organiser in organisers:
-        notices.tell(
+        notify(
             organiser,
             notices.TEAM,
             _l(

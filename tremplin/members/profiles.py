@@ -111,27 +111,32 @@ def _set_tags(profile: Profile, kind: str, values: list[str]) -> None:
         profile.tags.append(ProfileTag(kind=kind, value=value, key=key))
 
 
+@dataclass(frozen=True)
+class ProfileFields:
+    """What a member writes on their profile, and who may see each field (`visibility`:
+    field name -> level; a field left out keeps its level)."""
+
+    display_name: str
+    bio: str | None = None
+    commune: str | None = None
+    departement: str | None = None
+    phone: str | None = None
+    links: list | None = None
+    skills: list | None = None
+    themes: list | None = None
+    languages: list | None = None
+    roles: list | None = None
+    visibility: dict[str, str] | None = None
+
+
 def update_profile(
-    user: User,
-    *,
-    display_name: str,
-    bio: str | None = None,
-    commune: str | None = None,
-    departement: str | None = None,
-    phone: str | None = None,
-    links=None,
-    skills=None,
-    themes=None,
-    languages=None,
-    roles=None,
-    visibility: dict[str, str] | None = None,
-    avatar=None,
-    remove_avatar: bool = False,
+    user: User, fields: ProfileFields, *, avatar=None, remove_avatar: bool = False
 ) -> Profile:
-    display_name = " ".join((display_name or "").split())
+    display_name = " ".join((fields.display_name or "").split())
     if not 2 <= len(display_name) <= 80:
         raise InvalidProfile(_("Entre 2 et 80 caractères."), field="display_name")
-    themes, languages, roles = list(themes or []), list(languages or []), list(roles or [])
+    themes = list(fields.themes or [])
+    languages, roles = list(fields.languages or []), list(fields.roles or [])
     for values, vocabulary, name in (
         (themes, THEME_LABELS, "themes"),
         (languages, LANGUAGE_LABELS, "languages"),
@@ -139,14 +144,15 @@ def update_profile(
     ):
         if any(v not in vocabulary for v in values):
             raise InvalidProfile(field=name)
+    departement = fields.departement
     if departement and departement not in DEPARTEMENT_LABELS:
         raise InvalidProfile(_("Choisissez un département de la liste."), field="departement")
-    phone = (phone or "").strip() or None
+    phone = (fields.phone or "").strip() or None
     if phone and not PHONE_PATTERN.match(phone):
         raise InvalidProfile(_("Ce numéro de téléphone n'est pas valide."), field="phone")
-    skills = clean_skills(skills)
-    links = clean_links(links)
-    levels = dict(visibility or {})
+    skills = clean_skills(fields.skills)
+    links = clean_links(fields.links)
+    levels = dict(fields.visibility or {})
     for name, level in levels.items():
         if name not in PROFILE_FIELDS or level not in VISIBILITY_LEVELS:
             raise InvalidProfile(field=f"{name}_visibility")
@@ -160,8 +166,8 @@ def update_profile(
         uploads.discard_upload(profile.avatar_file)
         profile.avatar_file = None
     user.display_name = display_name
-    profile.bio = (bio or "").strip() or None
-    profile.commune = " ".join((commune or "").split())[:120] or None
+    profile.bio = (fields.bio or "").strip() or None
+    profile.commune = " ".join((fields.commune or "").split())[:120] or None
     profile.departement = departement or None
     profile.phone = phone
     profile.links = links
@@ -259,7 +265,10 @@ def skill_suggestions(limit: int = 200) -> list[str]:
     rows = db.session.execute(
         select(func.min(ProfileTag.value), func.count(ProfileTag.id).label("n"))
         .join(Profile, Profile.user_id == ProfileTag.user_id)
-        .where(ProfileTag.kind == "skill", Profile.skills_visibility != "private")
+        .where(
+            ProfileTag.kind == "skill",
+            Profile.skills_visibility.in_(sorted(policies.shared_suggestion_levels())),
+        )
         .group_by(ProfileTag.key)
         .order_by(func.count(ProfileTag.id).desc(), ProfileTag.key)
         .limit(limit)

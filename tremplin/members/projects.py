@@ -36,6 +36,7 @@ from tremplin.platform import uploads
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 from tremplin.platform.vocabulary import DEPARTEMENT_LABELS, THEME_LABELS
 
@@ -180,7 +181,7 @@ def invite_member(
     membership.created_at = utcnow()
     membership.responded_at = None
     db.session.flush()
-    notices.tell(
+    notify(
         invitee,
         notices.TEAM,
         _l(
@@ -218,7 +219,7 @@ def answer_invitation(project: Project, user: User, accept: bool) -> ProjectMemb
                 project=project.title,
             )
         )
-        notices.tell(inviter, notices.TEAM, text, url_for("members.project", project_id=project.id))
+        notify(inviter, notices.TEAM, text, url_for("members.project", project_id=project.id))
     if accept:
         signals.team_changed.send(project, user=user)
     return membership

@@ -112,19 +112,21 @@ def edit_profile():
         with form_errors(form) as outcome:
             profiles.update_profile(
                 current_user,
-                display_name=form.display_name.data,
-                bio=form.bio.data,
-                commune=form.commune.data,
-                departement=form.departement.data,
-                phone=form.phone.data,
-                skills=profiles.split_tags(form.skills.data),
-                themes=form.themes.data,
-                languages=form.languages.data,
-                roles=form.roles.data,
-                links=[entry.data for entry in form.links.entries],
-                visibility={
-                    name: getattr(form, f"{name}_visibility").data for name in PROFILE_FIELDS
-                },
+                profiles.ProfileFields(
+                    display_name=form.display_name.data,
+                    bio=form.bio.data,
+                    commune=form.commune.data,
+                    departement=form.departement.data,
+                    phone=form.phone.data,
+                    skills=profiles.split_tags(form.skills.data),
+                    themes=form.themes.data,
+                    languages=form.languages.data,
+                    roles=form.roles.data,
+                    links=[entry.data for entry in form.links.entries],
+                    visibility={
+                        name: getattr(form, f"{name}_visibility").data for name in PROFILE_FIELDS
+                    },
+                ),
                 avatar=form.avatar.data or None,
                 remove_avatar=form.remove_avatar.data,
             )

@@ -3,6 +3,12 @@ goals and sessions, hours certified for the mentor, and the organisers' follow-u
 
 Other modules (the impact dashboard) use only the functions below. Session notes never
 leave the pair: nothing exported from here carries them.
+
+Rooms: models.py, rules.py (a leaf), policies.py; services — services.py (offers and
+requests), matching.py (suggestions in words), pairings.py (pairs, goals, sessions),
+reports.py, certificate.py (PDF); notices.py, panels.py, impact.py, privacy.py, labels.py;
+forms.py, routes.py (members' pages), organiser_routes.py (organisers' follow-up);
+cli.py, demo.py.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from flask_babel import lazy_gettext as _l
 
 from tremplin.mentoring.reports import PeriodFigure, Totals, figures_per_period, totals
 from tremplin.platform.hooks import (
+    AdminSection,
     DashboardPanel,
     NavItem,
+    register_admin_section,
     register_dashboard_panel,
     register_nav_item,
 )
@@ -98,24 +106,20 @@ def _register_hooks() -> None:
     )
     notices.register_kinds()
     impact.register()
-    from tremplin.platform import hooks
-
-    if hasattr(hooks, "register_admin_section"):  # the organisers' administration menu
-        hooks.register_admin_section(
-            hooks.AdminSection(
-                "mentoring.organisers",
-                _l("Suivi du parrainage"),
-                order=40,
-                count=lambda user: panels.porteurs_waiting(),
-            )
+    register_admin_section(  # the organisers' administration menu
+        AdminSection(
+            "mentoring.organisers",
+            _l("Suivi du parrainage"),
+            order=40,
+            count=lambda user: panels.porteurs_waiting(),
         )
-
-
-_register_hooks()
+    )
 
 
 def init_module(app: Flask) -> None:
     from tremplin.mentoring import cli, labels, routes  # noqa: F401  (routes attach to bp)
+
+    _register_hooks()
 
     app.jinja_env.globals["mentoring_labels"] = labels
 

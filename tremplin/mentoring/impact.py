@@ -101,8 +101,6 @@ def _records(_filters) -> str:
 def register() -> None:
     from tremplin.platform import hooks
 
-    if not hasattr(hooks, "register_indicator"):
-        return
     hooks.register_indicator(
         hooks.Indicator(
             key="mentoring_hours",

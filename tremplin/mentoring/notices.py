@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from tremplin.platform import notifications
 from tremplin.platform.hooks import register_email_kind
 
 REQUESTS = "mentoring_requests"
@@ -22,7 +21,3 @@ EMAIL_KINDS = {
 def register_kinds() -> None:
     for kind, label in EMAIL_KINDS.items():
         register_email_kind(kind, label)
-
-
-# Rendered in the recipient's language by the one platform helper.
-tell = notifications.notify

@@ -50,6 +50,7 @@ from tremplin.mentoring.rules import (
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 NOTES_MAX = 10_000
@@ -68,7 +69,7 @@ def pairing_url(pairing: Pairing) -> str:
 def _tell_partner(actor: User, pairing: Pairing, text, **kwargs) -> None:
     partner = pairing.partner_of(actor)
     if partner is not None:
-        notices.tell(partner, notices.PAIRINGS, text, pairing_url(pairing), **kwargs)
+        notify(partner, notices.PAIRINGS, text, pairing_url(pairing), **kwargs)
 
 
 def _open_channel(pairing: Pairing) -> None:
@@ -175,7 +176,7 @@ def propose_pairing(
         request.expires_at = None
     db.session.flush()
     for person in (mentor, porteur):
-        notices.tell(
+        notify(
             person,
             notices.PAIRINGS,
             _l(
@@ -225,7 +226,7 @@ def decline_pairing(user: User, pairing: Pairing, message: str | None = None) ->
         user, pairing, _l("%(name)s a décliné le binôme proposé.", name=user.display_name)
     )
     if pairing.proposed_by is not None and pairing.proposed_by_id != user.id:
-        notices.tell(
+        notify(
             pairing.proposed_by,
             notices.PAIRINGS,
             _l(
@@ -270,7 +271,7 @@ def complete_pairing(user: User, pairing: Pairing) -> Pairing:
     db.session.flush()
     for person in (pairing.mentor, pairing.porteur):
         if person.id != user.id:
-            notices.tell(
+            notify(
                 person,
                 notices.PAIRINGS,
                 _l(
@@ -585,7 +586,7 @@ def remind_quiet(
     pairing = db.session.get(Pairing, pairing_id, populate_existing=True)
     for person in (pairing.mentor, pairing.porteur):
         partner = pairing.partner_of(person)
-        notices.tell(
+        notify(
             person,
             notices.REMINDERS,
             _l(

@@ -21,12 +21,7 @@ from tremplin.mentoring.models import (
     MentoringSession,
     Pairing,
 )
-from tremplin.platform.policies import is_member, is_organiser
-
-
-def _is(user, user_id: int | None) -> bool:
-    return is_member(user) and user_id is not None and user.id == user_id
-
+from tremplin.platform.policies import is_member, is_organiser, is_self
 
 # --- offers ---------------------------------------------------------------------------
 
@@ -44,34 +39,36 @@ def can_request_mentor(user) -> bool:
 
 
 def can_view_request(user, request: MentoringRequest) -> bool:
-    return _is(user, request.porteur_id) or _is(user, request.mentor_id) or is_organiser(user)
+    return (
+        is_self(user, request.porteur_id) or is_self(user, request.mentor_id) or is_organiser(user)
+    )
 
 
 def can_see_suggestions(user, request: MentoringRequest) -> bool:
     """The ranked mentors: the porteur while looking for one, organisers to propose."""
     if request.state not in (OPEN, PENDING, DECLINED):
         return False
-    return _is(user, request.porteur_id) or is_organiser(user)
+    return is_self(user, request.porteur_id) or is_organiser(user)
 
 
 def can_send_request(user, request: MentoringRequest) -> bool:
     """A request in the pool is sent to a mentor; a declined one is sent again, to another."""
-    return _is(user, request.porteur_id) and request.state in (OPEN, DECLINED)
+    return is_self(user, request.porteur_id) and request.state in (OPEN, DECLINED)
 
 
 def can_answer_request(user, request: MentoringRequest) -> bool:
-    return request.state == PENDING and _is(user, request.mentor_id)
+    return request.state == PENDING and is_self(user, request.mentor_id)
 
 
 def can_withdraw_request(user, request: MentoringRequest) -> bool:
-    return _is(user, request.porteur_id) and request.state in (OPEN, PENDING)
+    return is_self(user, request.porteur_id) and request.state in (OPEN, PENDING)
 
 
 # --- pairings -------------------------------------------------------------------------
 
 
 def is_in_pair(user, pairing: Pairing) -> bool:
-    return _is(user, pairing.mentor_id) or _is(user, pairing.porteur_id)
+    return is_self(user, pairing.mentor_id) or is_self(user, pairing.porteur_id)
 
 
 def can_propose_pairing(user) -> bool:
@@ -93,7 +90,7 @@ def can_read_session_notes(user, session: MentoringSession) -> bool:
 
 
 def can_accept_pairing(user, pairing: Pairing) -> bool:
-    return pairing.state == P_PROPOSED and _is(user, pairing.mentor_id)
+    return pairing.state == P_PROPOSED and is_self(user, pairing.mentor_id)
 
 
 def can_decline_pairing(user, pairing: Pairing) -> bool:
@@ -147,7 +144,7 @@ def can_read_feedback(user, pairing: Pairing) -> bool:
 
 def can_view_certificate(user, mentor) -> bool:
     """The mentor's own attestation; organisers issue it for any mentor."""
-    return _is(user, getattr(mentor, "id", None)) or is_organiser(user)
+    return is_self(user, getattr(mentor, "id", None)) or is_organiser(user)
 
 
 def can_view_organiser_page(user) -> bool:

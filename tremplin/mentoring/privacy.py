@@ -22,7 +22,7 @@ from tremplin.mentoring.models import (
 )
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
-from tremplin.platform.types import utcnow
+from tremplin.platform.types import stamp, utcnow
 
 
 @on_account_deleted
@@ -83,9 +83,6 @@ def export_member(user) -> dict:
         .where(MentoringSession.pairing_id.in_([p.id for p in pairings] or [0]))
         .order_by(MentoringSession.held_on)
     ).all()
-
-    def stamp(value):
-        return value.isoformat() if value else None
 
     return {
         "mentoring": {

@@ -60,6 +60,7 @@ from tremplin.mentoring.rules import (  # noqa: F401  (part of the services' int
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 from tremplin.platform.vocabulary import DEPARTEMENT_LABELS, LANGUAGE_LABELS, THEME_LABELS
 
@@ -436,7 +437,7 @@ def send_request(
             db.session.flush()
     except IntegrityError as exc:  # another tab sent the same request a moment before
         raise DuplicateRequest() from exc
-    notices.tell(
+    notify(
         mentor,
         notices.REQUESTS,
         _l("%(name)s vous demande d’être son parrain ou sa marraine.", name=porteur.display_name),
@@ -461,7 +462,7 @@ def withdraw_request(porteur: User, request: MentoringRequest) -> None:
     request.closed_at = utcnow()
     db.session.flush()
     if mentor is not None:
-        notices.tell(
+        notify(
             mentor,
             notices.REQUESTS,
             _l("%(name)s a retiré sa demande de parrainage.", name=porteur.display_name),
@@ -484,7 +485,7 @@ def accept_request(mentor: User, request: MentoringRequest, message: str | None 
     pairing = pairings.start_pairing(
         mentor=mentor, porteur=request.porteur, request=request, project_id=request.project_id
     )
-    notices.tell(
+    notify(
         request.porteur,
         notices.REQUESTS,
         _l(
@@ -519,7 +520,7 @@ def decline_request(mentor: User, request: MentoringRequest, message: str) -> No
     request.response_message = message
     request.closed_at = now
     db.session.flush()
-    notices.tell(
+    notify(
         request.porteur,
         notices.REQUESTS,
         _l(
@@ -568,7 +569,7 @@ def expire_requests(now: datetime | None = None) -> int:
         expired += 1
         request = db.session.get(MentoringRequest, request_id, populate_existing=True)
         mentor = db.session.get(User, mentor_id) if mentor_id else None
-        notices.tell(
+        notify(
             request.porteur,
             notices.REQUESTS,
             _l(
@@ -580,7 +581,7 @@ def expire_requests(now: datetime | None = None) -> int:
             url_for("mentoring.suggestions", request_id=request.id),
         )
         if mentor is not None:
-            notices.tell(
+            notify(
                 mentor,
                 notices.REQUESTS,
                 _l(

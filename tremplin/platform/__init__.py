@@ -2,6 +2,16 @@
 
 `create_app` reads as the ordered list of steps below. The platform imports domain modules
 only here, to register their blueprints, CLI groups and socket handlers.
+
+Rooms: config.py, extensions.py, database.py, types.py, models.py (accounts,
+notifications, outbox); accounts.py, auth.py, policies.py (site roles, the current member),
+hooks.py (how modules plug into the layout), notifications.py, transactions.py
+(after-commit), jobs.py, realtime.py, events.py, uploads.py, storage.py, pdf.py, backup.py,
+health.py, observability.py, security.py, limits.py, idempotency.py, i18n.py, templating.py,
+text.py, textlimits.py, paging.py, spreadsheets.py, tokens.py, vocabulary.py, impact.py,
+admin.py, errors.py, forms.py; routes.py (home, language, notifications) and, by concept,
+account_routes.py, admin_routes.py, impact_routes.py, jobs_routes.py, ops_routes.py;
+cli.py, demo.py, serving.py.
 """
 
 from __future__ import annotations

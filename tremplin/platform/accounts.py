@@ -22,7 +22,7 @@ from tremplin.platform import notifications, tokens
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User, new_session_stamp
-from tremplin.platform.types import utcnow
+from tremplin.platform.types import stamp, utcnow
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -370,9 +370,6 @@ def export_account_data(user: User) -> dict:
     they quote other members; their kinds and dates are kept."""
     from tremplin.platform.hooks import registry
     from tremplin.platform.models import Notification
-
-    def stamp(value):
-        return value.isoformat() if value else None
 
     notes = db.session.scalars(
         select(Notification)

@@ -89,6 +89,8 @@ class Registry:
     visitor_panels: list[DashboardPanel] = field(default_factory=list)
     # kind -> lazy label, for the per-kind e-mail consent settings
     email_kinds: dict[str, Any] = field(default_factory=dict)
+    # kind -> the e-mail template `notify` renders for it when the caller names none
+    email_templates: dict[str, str] = field(default_factory=dict)
     admin_sections: list[AdminSection] = field(default_factory=list)
     project_panels: list[ProjectPanel] = field(default_factory=list)
     indicators: dict[str, Indicator] = field(default_factory=dict)
@@ -155,8 +157,12 @@ def register_account_section(section: DashboardPanel) -> None:
         registry.account_sections.sort(key=lambda p: p.order)
 
 
-def register_email_kind(kind: str, label: Any) -> None:
+def register_email_kind(kind: str, label: Any, *, template: str | None = None) -> None:
+    """A kind of notice members may receive by e-mail; `template` is the e-mail `notify`
+    renders for it (default `email/notification.txt`)."""
     registry.email_kinds[kind] = label
+    if template is not None:
+        registry.email_templates[kind] = template
 
 
 def on_account_deleted(func: Callable[[Any], None]) -> Callable[[Any], None]:

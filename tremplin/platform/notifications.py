@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from tremplin.platform.extensions import db
+from tremplin.platform.hooks import registry
 from tremplin.platform.jobs import job, on_consumer_start, periodic, register_backlog
 from tremplin.platform.models import EmailConsent, Notification, OutboxEmail, User
 from tremplin.platform.realtime import emit_after_commit, user_room
@@ -85,7 +86,7 @@ def notify(
     url: str | None = None,
     *,
     subject=None,
-    template: str = "email/notification.txt",
+    template: str | None = None,
     **email_context,
 ) -> Notification | None:
     """Tell a member something happened: the one helper every module uses.
@@ -93,8 +94,9 @@ def notify(
     `text` and `subject` may be lazy strings (`lazy_gettext` with their parameters): they
     are rendered here in the RECIPIENT's language, never the sender's; plain strings are
     stored as they are. Stores the notification, pushes the unread count after commit, and
-    queues an e-mail (rendered from `template` in the same language) when the member
-    consented to `kind`. Nothing for a missing or deleted account. Never commits."""
+    queues an e-mail (rendered from `template`, else the kind's registered template, in the
+    same language) when the member consented to `kind`. Nothing for a missing or deleted
+    account. Never commits."""
     if user is None or user.is_deleted:
         return None
     with force_locale(user.locale or "fr"):
@@ -108,7 +110,7 @@ def notify(
         queue_email(
             user,
             subject_text,
-            template,
+            template or registry.email_templates.get(kind, "email/notification.txt"),
             kind=kind,
             text=message,
             url=absolute_url(url) if url else None,

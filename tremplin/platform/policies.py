@@ -14,6 +14,18 @@ def is_member(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
+def member_id(user: Any) -> int | None:
+    """Who is acting: the id of a logged-in, active account (not suspended, not deleted), or
+    None. The one current-member helper every module's policies use."""
+    return user.id if is_member(user) else None
+
+
+def is_self(user: Any, other: Any) -> bool:
+    """`user` is an active member and is `other` (a user, or a user id)."""
+    uid = member_id(user)
+    return uid is not None and other is not None and uid == getattr(other, "id", other)
+
+
 def is_organiser(user: Any) -> bool:
     """Organisers run groups, meetups and the impact dashboard (administrators too)."""
     return is_member(user) and user.site_role in ("organiser", "admin")

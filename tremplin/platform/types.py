@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def stamp(value) -> str | None:
+    """A date or a datetime as ISO 8601 for a data export or a JSON answer; None stays None."""
+    return value.isoformat() if value else None
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in Python, stored as naive UTC (SQLite and PostgreSQL alike)."""
 

@@ -4,6 +4,11 @@ Other modules never call search to index anything: it listens to the database (s
 events) and registers, for each module the application runs, how to turn its rows into
 documents and which of its policies decides who sees a hit. The one function others may
 call is `search()`. Search never shows a hit its module's policy refuses.
+
+Rooms: documents.py (the interface modules register their documents with), indexing.py
+(session events), queue.py (the durable index queue), backend.py (the interface, Whoosh),
+pg.py and pg_schema.py (PostgreSQL), analysis.py and lexicon.py (French text), query.py,
+storage.py; forms.py, routes.py, cli.py.
 """
 
 from __future__ import annotations
@@ -127,7 +132,6 @@ def service() -> SearchService:
     return current_app.extensions["search"]
 
 
-@on_account_deleted
 def _forget_member(user) -> None:
     """The erased account leaves the index with the commit that erases it (the session
     events see the change too; this says it outright)."""
@@ -142,5 +146,6 @@ def init_module(app: Flask) -> None:
     from tremplin.search import cli, indexing, routes  # noqa: F401  (routes attach to bp)
 
     indexing.listen()
+    on_account_deleted(_forget_member)
     app.extensions["search"] = SearchService(app)
     cli.init_app(app)

@@ -5,6 +5,12 @@ the treasurer records the club's bank transfers (or Stripe collects them).
 
 Other modules use only the functions below. A club's pages, money, votes and minutes are
 for its members; only its public card, if the club publishes it, is shown to others.
+
+Rooms: models.py, policies.py, locking.py (a leaf); services by concept — clubs.py
+(founding, members, roles), lifecycle.py, savings.py, fund.py, votes.py, applications.py,
+investments.py, portfolio.py, documents.py, cards.py (public cards), reminders.py; notices.py,
+panels.py, indicators.py, search.py, privacy.py, labels.py, dates.py; forms.py, routes.py,
+money_routes.py, vote_routes.py; cli.py, demo.py.
 """
 
 from __future__ import annotations
@@ -78,9 +84,6 @@ def _register_hooks() -> None:
     indicators.register()
 
 
-_register_hooks()
-
-
 def _club_account_updated(account_id: str, charges_enabled: bool) -> int:
     """`account.updated` for a club's connected account (see funding/connect.py)."""
     from sqlalchemy import update
@@ -99,6 +102,7 @@ def _club_account_updated(account_id: str, charges_enabled: bool) -> int:
 def init_module(app: Flask) -> None:
     from tremplin.funding.clubs import search
 
+    _register_hooks()
     search.register()
     from tremplin.funding import webhooks
     from tremplin.funding.clubs import (  # noqa: F401

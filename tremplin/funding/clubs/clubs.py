@@ -48,6 +48,7 @@ from tremplin.funding.clubs.models import (
     SavingsPlan,
 )
 from tremplin.platform.extensions import db
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 
@@ -320,7 +321,7 @@ def invite(club: InvestorClub, by, invitee, message: str | None = None) -> ClubM
     found.message = (message or "").strip() or None
     found.created_at, found.left_at = utcnow(), None
     db.session.flush()
-    notices.tell(
+    notify(
         invitee,
         notices.MEMBERSHIP,
         _l(
@@ -406,7 +407,7 @@ def approve_request(club: InvestorClub, by, found: ClubMembership) -> ClubMember
     _check_recruiting(club)
     _check_room(club)
     _activate_membership(club, found)
-    notices.tell(
+    notify(
         found.user,
         notices.MEMBERSHIP,
         _l(
@@ -423,7 +424,7 @@ def refuse_request(club: InvestorClub, by, found: ClubMembership) -> ClubMembers
         raise MembershipError(_("Cette demande a déjà reçu une réponse."))
     found.state = DECLINED
     db.session.flush()
-    notices.tell(
+    notify(
         found.user,
         notices.MEMBERSHIP,
         _l("Le club « %(club)s » n’a pas retenu votre demande d’adhésion.", club=club.name),

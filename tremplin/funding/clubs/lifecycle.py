@@ -39,6 +39,7 @@ from tremplin.funding.clubs.models import (
 )
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
+from tremplin.platform.notifications import notify
 
 
 def activate(club: InvestorClub, by) -> InvestorClub:
@@ -186,7 +187,7 @@ def close_club(club: InvestorClub, by) -> list[DistributionLine]:
     for line in lines:
         if line.user_id is not None:
             user = db.session.get(User, line.user_id)
-            notices.tell(
+            notify(
                 user,
                 notices.PORTFOLIO,
                 _l(

@@ -39,25 +39,14 @@ TEMPLATES = {
 
 def register_kinds() -> None:
     for kind, label in EMAIL_KINDS.items():
-        register_email_kind(kind, label)
-
-
-def tell(recipient, kind: str, text, url: str | None, **context) -> None:
-    """`notifications.notify` with the e-mail template of the kind (recipient's language)."""
-    notifications.notify(
-        recipient,
-        kind,
-        text,
-        url,
-        template=TEMPLATES.get(kind, "email/notification.txt"),
-        **context,
-    )
+        register_email_kind(kind, label, template=TEMPLATES[kind])
 
 
 def tell_all(
     recipients: Iterable, kind: str, text, url: str | None, *, but=None, **context
 ) -> None:
+    """`notify` each recipient (in their own language), but the one who acted."""
     skip = getattr(but, "id", None)
     for recipient in recipients:
         if recipient is not None and recipient.id != skip:
-            tell(recipient, kind, text, url, **context)
+            notifications.notify(recipient, kind, text, url, **context)

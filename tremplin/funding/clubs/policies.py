@@ -31,18 +31,13 @@ from tremplin.funding.clubs.models import (
 )
 from tremplin.platform.extensions import db
 from tremplin.platform.policies import is_member as is_site_member
-
-
-def _uid(user) -> int | None:
-    if not is_site_member(user):
-        return None
-    return user.id
+from tremplin.platform.policies import member_id
 
 
 def membership(user, club: InvestorClub) -> ClubMembership | None:
     """The member's row in this club, whatever its state (no query when the club's
     memberships are already loaded)."""
-    uid = _uid(user)
+    uid = member_id(user)
     if uid is None or club is None:
         return None
     if "memberships" in club.__dict__:
@@ -116,7 +111,7 @@ def can_view_application(user, application: ClubApplication) -> bool:
 def is_applicant(user, application: ClubApplication) -> bool:
     from tremplin.members import is_project_team_member
 
-    return _uid(user) is not None and is_project_team_member(user, application.project)
+    return member_id(user) is not None and is_project_team_member(user, application.project)
 
 
 def can_download_document(
@@ -140,7 +135,7 @@ def can_found_club(user) -> bool:
 
 def can_request_to_join(user, club: InvestorClub) -> bool:
     """A member of the network who sees the public card, while the club still recruits."""
-    if _uid(user) is None or club.state not in (FORMING, ACTIVE) or not club.is_public:
+    if member_id(user) is None or club.state not in (FORMING, ACTIVE) or not club.is_public:
         return False
     return membership(user, club) is None or membership(user, club).state not in (
         MEMBER_ACTIVE,
@@ -208,7 +203,7 @@ def can_open_vote(user, club: InvestorClub) -> bool:
 def can_vote(user, vote: ClubVote) -> bool:
     """An elector of an open vote who has not voted yet (the service checks again, under
     a lock, and says why not)."""
-    uid = _uid(user)
+    uid = member_id(user)
     if uid is None or vote.state != VOTE_OPEN:
         return False
     return any(e.user_id == uid and not e.has_voted for e in vote.electors) and is_club_member(
@@ -236,7 +231,7 @@ def can_follow_portfolio(user, club: InvestorClub) -> bool:
 
 def can_apply(user, club: InvestorClub) -> bool:
     """A project's team applies to an active club whose card it can see."""
-    return _uid(user) is not None and club.state == ACTIVE and can_view_club_card(user, club)
+    return member_id(user) is not None and club.state == ACTIVE and can_view_club_card(user, club)
 
 
 def can_withdraw_application(user, application: ClubApplication) -> bool:

@@ -25,7 +25,7 @@ from tremplin.funding.clubs.models import (
 )
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
-from tremplin.platform.types import utcnow
+from tremplin.platform.types import stamp, utcnow
 
 
 @on_account_deleted
@@ -83,9 +83,6 @@ def export_member(user) -> dict:
         .where(ClubApplication.submitted_by_id == user.id)
         .order_by(ClubApplication.id)
     ).all()
-
-    def stamp(value):
-        return value.isoformat() if value else None
 
     return {
         "investor_clubs": {

@@ -33,6 +33,7 @@ from tremplin.funding.clubs.models import (
     InvestorClub,
 )
 from tremplin.platform.extensions import db
+from tremplin.platform.notifications import notify
 from tremplin.platform.templating import euros
 from tremplin.platform.types import utcnow
 
@@ -68,7 +69,7 @@ def remind(today: date | None = None, now: datetime | None = None) -> dict[str, 
         for membership_id, line in late:
             member = members[membership_id]
             if once(club.id, f"late:{membership_id}:{line.month:%Y-%m}"):
-                notices.tell(
+                notify(
                     member.user,
                     notices.SAVINGS,
                     _l(
@@ -152,7 +153,7 @@ def remind(today: date | None = None, now: datetime | None = None) -> dict[str, 
     ).all()
     for vote, elector in soon:
         if once(vote.club_id, f"vote:{vote.id}:{elector.user_id}"):
-            notices.tell(
+            notify(
                 elector.user,
                 notices.VOTES,
                 _l(

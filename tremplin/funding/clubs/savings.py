@@ -38,6 +38,7 @@ from tremplin.funding.clubs.models import (
     SavingsPlan,
 )
 from tremplin.platform.extensions import db
+from tremplin.platform.notifications import notify
 from tremplin.platform.templating import euros
 from tremplin.platform.types import utcnow
 
@@ -429,7 +430,7 @@ def record_payment(
         actor=by,
         memo=f"Épargne {for_month:%m/%Y}",
     )
-    notices.tell(
+    notify(
         membership.user,
         notices.SAVINGS,
         _l(

@@ -68,6 +68,7 @@ from tremplin.funding.clubs.models import (
     InvestorClub,
 )
 from tremplin.platform.extensions import db
+from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 
@@ -452,7 +453,7 @@ def _tell_applicants(club: InvestorClub, application: ClubApplication, vote: Clu
         return
     url = url_for("clubs.application", club_id=club.id, application_id=application.id)
     for member in team:
-        notices.tell(member.user, notices.APPLICATIONS, text, url)
+        notify(member.user, notices.APPLICATIONS, text, url)
 
 
 def write_minutes(club: InvestorClub, vote: ClubVote, decision: str) -> ClubMinutes:

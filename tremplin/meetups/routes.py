@@ -1,5 +1,7 @@
 """Meetup pages: the list, one meetup, creating, editing, publishing, cancelling, speakers,
-and the .ics file."""
+and the .ics file; and the loaders every meetups view starts with. Every view reads as the
+lifecycle: load (404) → policy (403) → service → render/redirect. The other pages, by
+concept, are in `<concept>_routes.py` beside this file."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from tremplin.meetups import bp, ics, policies
 from tremplin.meetups import meetups as services
@@ -19,14 +22,50 @@ from tremplin.meetups.forms import (
     SpeakerForm,
     VisitorRegistrationForm,
 )
-from tremplin.meetups.models import Speaker
+from tremplin.meetups.meetups import load_meetup
+from tremplin.meetups.models import Meetup, Speaker
 from tremplin.meetups.registrations import counts_for, find_registration
-from tremplin.meetups.routes import managed_meetup, meetup_or_404, viewable_meetup
 from tremplin.meetups.summary import agenda_actions, summary_for
 from tremplin.members.models import Project
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
+
+
+def meetup_or_404(meetup_id: int, *, full: bool = False) -> Meetup:
+    if full:
+        meetup = load_meetup(meetup_id)
+    else:
+        meetup = db.session.scalar(
+            select(Meetup)
+            .where(Meetup.id == meetup_id)
+            .options(selectinload(Meetup.group), selectinload(Meetup.presented))
+        )
+    if meetup is None:
+        abort(404)
+    return meetup
+
+
+def viewable_meetup(meetup_id: int, user, *, full: bool = False) -> Meetup:
+    meetup = meetup_or_404(meetup_id, full=full)
+    if not policies.can_view_meetup(user, meetup):
+        abort(404 if meetup.state == "draft" else 403)
+    return meetup
+
+
+def managed_meetup(meetup_id: int, user, *, full: bool = False) -> Meetup:
+    meetup = meetup_or_404(meetup_id, full=full)
+    if not policies.can_manage_meetup(user, meetup):
+        abort(403)
+    return meetup
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 @bp.route("/rencontres")

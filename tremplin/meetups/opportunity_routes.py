@@ -88,18 +88,18 @@ def _group_choices(form: OpportunityForm) -> dict:
     return {g.id: g for g in groups}
 
 
-def _values(form: OpportunityForm) -> dict:
-    return {
-        "title": form.title.data or "",
-        "kind": form.kind.data,
-        "description": form.description.data or "",
-        "organisation": form.organisation.data,
-        "url": form.url.data,
-        "themes": form.themes.data or [],
-        "stages": form.stages.data or [],
-        "departement": form.departement.data or None,
-        "deadline": form.deadline.data,
-    }
+def _values(form: OpportunityForm) -> services.OpportunityFields:
+    return services.OpportunityFields(
+        title=form.title.data or "",
+        kind=form.kind.data,
+        description=form.description.data or "",
+        organisation=form.organisation.data,
+        url=form.url.data,
+        themes=form.themes.data or [],
+        stages=form.stages.data or [],
+        departement=form.departement.data or None,
+        deadline=form.deadline.data,
+    )
 
 
 @bp.route("/opportunites/nouvelle", methods=["GET", "POST"])
@@ -112,7 +112,7 @@ def new_opportunity():
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             item = services.post_opportunity(
-                current_user, **_values(form), group=groups.get(form.group_id.data)
+                current_user, _values(form), group=groups.get(form.group_id.data)
             )
         if outcome.ok:
             flash(
@@ -139,7 +139,7 @@ def edit_opportunity(opportunity_id: int):
         form.group_id.data = item.group_id or 0
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            services.update_opportunity(current_user, item, **_values(form))
+            services.update_opportunity(current_user, item, _values(form))
         if outcome.ok:
             flash(_("Opportunité mise à jour."), "success")
             return redirect(url_for("meetups.opportunity", opportunity_id=item.id))
