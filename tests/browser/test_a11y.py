@@ -190,11 +190,7 @@ def test_no_axe_violation_in_the_dark_signed_in(axe_page, network):
     source = axe_source()
     page = axe_page(390)
     page.emulate_media(color_scheme="dark")
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill("claire@exemple.fr")
-    page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
+    log_in(page, "claire@exemple.fr")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 26, 27)"
     found: list[str] = []
     for path in member_pages(network):

@@ -34,20 +34,22 @@ def _collected_with_reward(db, make_campaign, make_member, *, gift: int, value: 
     reward = campaigns.add_reward(
         campaign,
         campaign.project.owner,
-        title="Tote bag",
-        description=None,
-        min_amount_cents=1_000,
-        quantity=None,
-        value_cents=value,
+        campaigns.RewardFields(
+            title="Tote bag",
+            description=None,
+            min_amount_cents=1_000,
+            quantity=None,
+            value_cents=value,
+        ),
     )
     backer = make_member("Léa Martin")
     pledge = pledges.pledge(
         campaign,
         backer,
         amount_cents=gift,
-        reward_id=reward.id,
-        donor_name="Léa Martin",
-        donor_address=ADDRESS,
+        choices=pledges.PledgeChoices(
+            reward_id=reward.id, donor_name="Léa Martin", donor_address=ADDRESS
+        ),
     )
     pledges.record_transfer(
         pledge, campaign.project.owner, amount_cents=gift, received_on=date(2026, 12, 3)

@@ -27,7 +27,10 @@ Y = utcnow().astimezone(receipts.PARIS).year
 
 def _gift(db, campaign, backer, amount, *, yearly):
     pledge = pledges.pledge(
-        campaign, backer, amount_cents=amount, donor_name="Léa Martin", donor_address=ADDRESS
+        campaign,
+        backer,
+        amount_cents=amount,
+        choices=pledges.PledgeChoices(donor_name="Léa Martin", donor_address=ADDRESS),
     )
     pledge.yearly_tax_receipt = yearly
     pledges.record_transfer(pledge, campaign.project.owner, amount_cents=amount, received_on=DAY)
@@ -54,7 +57,10 @@ def test_a_donor_chooses_the_yearly_summary_and_gets_one_receipt_for_those_gifts
     auth.login_as(backer)
     # the pledge page offers the choice while no tax receipt certifies the gift
     later = pledges.pledge(
-        campaign, backer, amount_cents=2_000, donor_name="Léa Martin", donor_address=ADDRESS
+        campaign,
+        backer,
+        amount_cents=2_000,
+        choices=pledges.PledgeChoices(donor_name="Léa Martin", donor_address=ADDRESS),
     )
     db.session.commit()
     page = client.get(f"/collectes/promesses/{later.id}")
@@ -148,7 +154,12 @@ def test_summaries_and_receipts_issued_at_once_share_one_unbroken_sequence(
         _gift(db, campaign, donor, 1_000, yearly=True)
         _gift(db, campaign, donor, 1_500, yearly=True)
     waiting = [
-        pledges.pledge(campaign, make_member(), amount_cents=2_000, donor_address=ADDRESS)
+        pledges.pledge(
+            campaign,
+            make_member(),
+            amount_cents=2_000,
+            choices=pledges.PledgeChoices(donor_address=ADDRESS),
+        )
         for _ in range(3)
     ]
     db.session.commit()

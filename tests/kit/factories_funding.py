@@ -63,10 +63,12 @@ def make_campaign(app, make_member, make_project):
             campaign_services.add_reward(
                 campaign,
                 owner,
-                title=reward_title,
-                description=None,
-                min_amount_cents=min_cents,
-                quantity=quantity,
+                campaign_services.RewardFields(
+                    title=reward_title,
+                    description=None,
+                    min_amount_cents=min_cents,
+                    quantity=quantity,
+                ),
             )
         if status == "open":
             campaign_services.open_campaign(campaign, owner)

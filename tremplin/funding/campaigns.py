@@ -359,16 +359,25 @@ def update_campaign(
     return campaign
 
 
-def add_reward(
-    campaign: Campaign,
-    by,
-    *,
-    title: str,
-    description: str | None,
-    min_amount_cents: int,
-    quantity: int | None,
-    value_cents: int | None = None,
-) -> Reward:
+@dataclass(frozen=True)
+class RewardFields:
+    """A reward as its team describes it: `value_cents` is its declared value (the
+    counterparts rule of tax receipts), None when not given."""
+
+    title: str
+    description: str | None
+    min_amount_cents: int
+    quantity: int | None
+    value_cents: int | None = None
+
+
+def add_reward(campaign: Campaign, by, fields: RewardFields) -> Reward:
+    title, description = fields.title, fields.description
+    min_amount_cents, quantity, value_cents = (
+        fields.min_amount_cents,
+        fields.quantity,
+        fields.value_cents,
+    )
     if campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée."))
     check_amount(min_amount_cents, maximum=max_pledge_cents(), field="min_amount")

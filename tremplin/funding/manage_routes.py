@@ -152,11 +152,13 @@ def add_reward(campaign_id: int):
             campaigns.add_reward(
                 campaign,
                 current_user,
-                title=form.title.data,
-                description=form.description.data,
-                min_amount_cents=form.min_amount.data,
-                quantity=form.quantity.data,
-                value_cents=form.value.data,
+                campaigns.RewardFields(
+                    title=form.title.data,
+                    description=form.description.data,
+                    min_amount_cents=form.min_amount.data,
+                    quantity=form.quantity.data,
+                    value_cents=form.value.data,
+                ),
             )
         if outcome.ok:
             flash(_("Contrepartie ajoutée."), "success")

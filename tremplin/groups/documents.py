@@ -16,6 +16,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+import pypdfium2 as pdfium
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -262,10 +263,6 @@ def check_document(data: bytes, filename: str | None, field: str | None = None) 
 def pdf_first_page_png(data: bytes, max_side: int = 480) -> bytes | None:
     """The first page rendered (pdfium) as a PNG, or None if it cannot be rendered; the
     caller re-encodes it like any uploaded image."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError:  # pragma: no cover - an icon by type is shown instead
-        return None
     try:
         with _PDFIUM_LOCK:  # pdfium is not thread-safe: one render at a time per process
             pdf = pdfium.PdfDocument(data)
