@@ -92,3 +92,35 @@ def test_the_number_of_processes_comes_from_the_configuration(tmp_path):
     config = {"SEARCH_INDEX_DIR": str(tmp_path), "SEARCH_REINDEX_PROCESSES": 2}
     assert WhooshBackend.from_config(config).processes == 2
     assert WhooshBackend.from_config({"SEARCH_INDEX_DIR": str(tmp_path)}).processes is None
+
+
+@pytest.fixture
+def on_disk_in_two(app_config, tmp_path):
+    """The site's index in a directory, rebuilt by two processes."""
+    app_config.update(
+        SEARCH_BACKEND="whoosh",
+        SEARCH_INDEX_IN_RAM=False,
+        SEARCH_INDEX_DIR=str(tmp_path / "index"),
+        SEARCH_REINDEX_PROCESSES=2,
+    )
+    return tmp_path / "index"
+
+
+def test_the_site_reindexed_by_two_processes_equals_its_incremental_index(
+    on_disk_in_two, db, app, search_world, search_index, visitor, find
+):
+    """The database read once by the parent (its documents then split between the
+    processes): the same documents as the updates indexed after each commit."""
+    from tremplin.platform.extensions import db as _db
+
+    search_world.project.title = "Conserverie marqueur renommée"
+    _db.session.commit()
+    incremental = search_index.documents()
+    found = find.keys(visitor, "conserverie")
+    assert f"project:{search_world.project.id}" in found
+    search_index.DOCS_PER_PROCESS = 1
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert len(search_index.store.current()._segments()) == 2
+    assert search_index.documents() == incremental
+    assert find.keys(visitor, "conserverie") == found
