@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -204,9 +205,9 @@ def queries(kind: str, count: int, seed: int) -> list[list[str]]:
 PRINCIPALS = frozenset({"anyone", "members", "user:1", *MEMBER_GROUPS, "conv:7"})
 
 
-def whoosh_index(folder: Path, docs: list[Document]) -> WhooshBackend:
-    backend = WhooshBackend(FileStore(folder, make_schema, SCHEMA_VERSION))
-    backend.rebuild(iter(docs), None)
+def whoosh_index(folder: Path, docs: list[Document], processes: int = 1) -> WhooshBackend:
+    backend = WhooshBackend(FileStore(folder, make_schema, SCHEMA_VERSION), processes=processes)
+    backend.rebuild(docs, None)
     return backend
 
 
@@ -354,6 +355,11 @@ def main() -> int:
         default=os.environ.get("TREMPLIN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
         help="PostgreSQL server (a database <name>_bench is created beside it); '' to skip",
     )
+    parser.add_argument(
+        "--processes",
+        default="1,2",
+        help="Whoosh rebuilds to time, by number of processes (the queries use the last)",
+    )
     args = parser.parse_args()
 
     print(f"Corpus: {args.docs} French documents (seed {args.seed}) …", flush=True)
@@ -373,21 +379,27 @@ def main() -> int:
             pg_build = time.perf_counter() - started
             print(f"  PostgreSQL indexed in {pg_build:.1f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="tremplin-bench-search-") as tmp:
-        started, cpu = time.perf_counter(), time.process_time()
-        backend = whoosh_index(Path(tmp) / "whoosh", docs)
-        whoosh_build = time.perf_counter() - started
-        whoosh_cpu = time.process_time() - cpu
-        print(
-            f"  Whoosh indexed in {whoosh_build:.1f} s ({whoosh_cpu:.1f} s of CPU in this "
-            "process: about what an idle machine would take)",
-            flush=True,
-        )
+        for processes in [int(n) for n in args.processes.split(",")]:
+            folder = Path(tmp) / f"whoosh-{processes}"
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started, cpu = time.perf_counter(), time.process_time()
+            backend = whoosh_index(folder, docs, processes)
+            whoosh_build = time.perf_counter() - started
+            whoosh_cpu = time.process_time() - cpu
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            child_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+            segments = len(backend.store.current()._segments())
+            print(
+                f"  Whoosh reindex, {processes} process(es), {segments} segment(s): "
+                f"{whoosh_build:.1f} s wall, CPU {whoosh_cpu:.1f} s in this process"
+                + (f" + {child_cpu:.1f} s in {processes - 1} child(ren)" if processes > 1 else "")
+                + " (the longest of these is about what an idle machine's wall time would be)",
+                flush=True,
+            )
         started = time.perf_counter()
         conn = fts_index(Path(tmp) / "fts.sqlite3", docs)
         fts_build = time.perf_counter() - started
-        whoosh_size = sum(
-            p.stat().st_size for p in (Path(tmp) / "whoosh").rglob("*") if p.is_file()
-        )
+        whoosh_size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         fts_size = (Path(tmp) / "fts.sqlite3").stat().st_size
         print(
             f"Indexing: Whoosh {whoosh_build:.1f} s ({whoosh_size / 2**20:.0f} MiB), "

@@ -113,6 +113,8 @@ def load_config(instance_path: Path) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
         "SEARCH_INDEX_IN_RAM": False,
+        # `flask search reindex`: processes building the Whoosh index (default: one per core).
+        "SEARCH_REINDEX_PROCESSES": int(os.environ.get("SEARCH_REINDEX_PROCESSES", 0)) or None,
         # Backups (`flask backup …` and the daily job): where, how many kept, when too old.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance_path / "backups")),
         "BACKUP_DAILY": _bool("BACKUP_DAILY", True),  # the job runner's 03:17 UTC backup

@@ -7,6 +7,7 @@ it filters on the `acl` tokens it is given and the caller re-checks every hit.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from tremplin.search.analysis import (  # noqa: F401  (fold, MAX_BODY: public he
     make_schema,
     plain_start,
 )
-from tremplin.search.bulk import BulkWriter
+from tremplin.search.bulk import BulkWriter, build_segments, processes_for
 from tremplin.search.storage import FileStore, IndexStore, RamStore
 
 log = logging.getLogger(__name__)
@@ -178,10 +179,14 @@ class WhooshBackend:
     not swallowed as AsyncWriter would)."""
 
     fast_path = True  # word queries through fastpath.py (False: Whoosh's matchers only)
+    # A parallel rebuild gives each process at least this many documents (forking and the
+    # extra segment cost more than they save on a small index).
+    DOCS_PER_PROCESS = 2000
 
-    def __init__(self, store: IndexStore, *, timeout: float = 10.0):
+    def __init__(self, store: IndexStore, *, timeout: float = 10.0, processes: int | None = None):
         self.store = store
         self.timeout = timeout
+        self.processes = processes  # for a rebuild, None: one per core (bulk.processes_for)
         self._local = threading.local()
         self._batch: threading.local = threading.local()
         self._segments = _SegmentCache()
@@ -192,7 +197,12 @@ class WhooshBackend:
             store: IndexStore = RamStore(make_schema, SCHEMA_VERSION)
         else:
             store = FileStore(config["SEARCH_INDEX_DIR"], make_schema, SCHEMA_VERSION)
-        return cls(store, timeout=float(config.get("SEARCH_WRITE_TIMEOUT", 10.0)))
+        processes = config.get("SEARCH_REINDEX_PROCESSES")
+        return cls(
+            store,
+            timeout=float(config.get("SEARCH_WRITE_TIMEOUT", 10.0)),
+            processes=int(processes) if processes else None,
+        )
 
     # writing ---------------------------------------------------------------------------
 
@@ -276,19 +286,30 @@ class WhooshBackend:
     def rebuild(self, docs: Iterable[Document], catch_up=None) -> int:
         """Build a fresh index from `docs` beside the live one, then swap it in. Changes
         committed meanwhile are journaled and replayed through `catch_up(keys)` (which
-        returns (documents, removed ids)), so the site keeps searching and writing."""
-        count = 0
+        returns (documents, removed ids)), so the site keeps searching and writing.
+        In a directory, with several cores, the documents are read first, then split
+        between processes (`processes`, SEARCH_REINDEX_PROCESSES; bulk.build_segments)."""
         with self.store.rebuilding() as (ix, drain):
-            # One writer, one segment, postings kept per term (bulk.py).
-            writer = BulkWriter(ix, timeout=self.timeout)
-            try:
-                for doc in docs:
-                    writer.add_document(**self._fields(doc))
-                    count += 1
-                writer.commit()
-            except BaseException:
-                _abandon(writer)
-                raise
+            processes = 1
+            parallel = isinstance(self.store, FileStore) and self.processes != 1
+            if parallel and not multiprocessing.current_process().daemon:
+                docs = docs if isinstance(docs, list) else list(docs)
+                processes = processes_for(self.processes, len(docs), self.DOCS_PER_PROCESS)
+            if processes > 1:
+                # Segments written in parallel by forked processes, one TOC (bulk.py).
+                count = build_segments(ix, self._fields, docs, processes, self.timeout)
+            else:
+                # One writer, one segment, postings kept per term (bulk.py).
+                count = 0
+                writer = BulkWriter(ix, timeout=self.timeout)
+                try:
+                    for doc in docs:
+                        writer.add_document(**self._fields(doc))
+                        count += 1
+                    writer.commit()
+                except BaseException:
+                    _abandon(writer)
+                    raise
             for _round in range(5):  # what changed while building, until it settles
                 keys = drain()
                 if not keys:

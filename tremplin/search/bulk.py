@@ -13,10 +13,14 @@ codec's files are Whoosh's own, so the index is the one Whoosh would have writte
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from array import array
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage, Storage
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -55,7 +59,12 @@ class BulkWriter(SegmentWriter):
     """A writer for a new, empty index (the rebuild's): `add_document` and `commit`, one
     segment, no deletions, no merging."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, *, share: bool = False, **kwargs):
+        # share: one of several writers of a parallel rebuild (`build_segments`): no lock
+        # (the parent holds it), no temporary directory of its own to remove (they share
+        # Whoosh's fixed name; the parent's writer removes it), no TOC (`segment()`).
+        if share:
+            kwargs["_lk"] = False
         # Posting blocks stored as they are (zlib was a quarter of the commit, for an
         # index a third larger); one file per part of the segment (no compound file to
         # copy them into at the end).
@@ -64,6 +73,8 @@ class BulkWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self.pool.cleanup()  # the temporary run files Whoosh's pool would have used
         self.pool = _TermPostings()
+        if share:
+            self._tempstorage = Storage()  # destroy() does nothing
         self._lengths: dict[str, dict[int, int]] = defaultdict(dict)
         if not isinstance(self.codec, W3Codec):  # pragma: no cover - Whoosh 2.7's default
             raise TypeError("BulkWriter writes the whoosh3 codec's files")
@@ -115,6 +126,29 @@ class BulkWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def segment(self):
+        """Finish this writer's segment without publishing it (a parallel rebuild's child:
+        the parent puts every segment in one TOC)."""
+        self._check_state()
+        segment = self._finalize_segment()
+        self._finish()
+        return segment
+
+    def commit_with(self, segments: Sequence) -> None:
+        """Commit this writer's segment, then `segments` (written by `segment()` in other
+        processes, into the same index), in one new TOC generation: readers see all of
+        them or none."""
+        self._check_state()
+        final = [self._finalize_segment()] if self._added else []
+        if not self._added:
+            self._close_segment()
+        final.extend(segments)
+        ids = [s.segment_id() for s in final]
+        if len(set(ids)) != len(ids):  # pragma: no cover - random 16-character names
+            raise RuntimeError(f"search: two segments share an id: {ids}")
+        self._commit_toc(final)
+        self._finish()
+
     def delete_by_term(self, *args, **kwargs):  # pragma: no cover - guarded misuse
         raise TypeError("BulkWriter only adds documents to a new index")
 
@@ -159,3 +193,79 @@ def _fill_blocks(postwriter, postings: tuple, lengths: dict[int, int | None], li
         postwriter._maxweight = max(0, max(weights))
         if end < total:
             postwriter._write_block()
+
+
+def build_segments(ix, fields: Callable, docs: Sequence, processes: int, timeout: float) -> int:
+    """Write `docs` into the new, empty index `ix` (in a directory) as `processes`
+    segments in parallel, then publish them in one TOC.
+
+    Document analysis and posting encoding are pure Python (the GIL): the work is split
+    between processes, forked (they inherit `docs`, nothing is pickled but the returned
+    segment descriptions). The parent holds the index lock and writes the first share
+    (documents keep their order across the segments); child k writes share k. If a child
+    fails or dies, nothing is published and the error is raised: the caller drops the new
+    index, and the live one is untouched."""
+    if processes > 1 and not isinstance(ix.storage, FileStorage):
+        raise ValueError("a parallel rebuild needs an index in a directory")
+    bounds = [len(docs) * k // processes for k in range(processes + 1)]
+    writer = BulkWriter(ix, timeout=timeout)
+    context = multiprocessing.get_context("fork")
+    children = []
+    try:
+        for k in range(1, processes):
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_child,
+                args=(ix, fields, docs, bounds[k], bounds[k + 1], send),
+                name=f"search-reindex-{k}",
+                daemon=True,
+            )
+            child.start()
+            send.close()
+            children.append((child, receive))
+        for n in range(bounds[0], bounds[1]):
+            writer.add_document(**fields(docs[n]))
+        segments = []
+        for child, receive in children:
+            try:
+                segment = receive.recv()
+            except EOFError:  # died without a word (killed, or raised: see its stderr)
+                segment = None
+            child.join()
+            if segment is None or child.exitcode != 0:
+                raise RuntimeError(
+                    f"search: reindex process {child.name} failed (exit code {child.exitcode})"
+                )
+            segments.append(segment)
+        writer.commit_with(segments)
+    except BaseException:
+        for child, _receive in children:
+            if child.is_alive():
+                child.kill()
+        if not writer.is_closed:
+            try:
+                writer.cancel()
+            except Exception:  # noqa: BLE001 - half-closed: the lock at least must go
+                writer.writelock.release()
+        raise
+    finally:
+        for child, receive in children:
+            child.join()
+            receive.close()
+    return len(docs)
+
+
+def _child(ix, fields: Callable, docs: Sequence, start: int, end: int, send) -> None:
+    writer = BulkWriter(ix, share=True)
+    for n in range(start, end):
+        writer.add_document(**fields(docs[n]))
+    send.send(writer.segment())
+    send.close()
+
+
+def processes_for(wanted: int | None, count: int, per_process: int) -> int:
+    """How many processes a rebuild of `count` documents uses: `wanted` (None: one per
+    core), at most the cores, and at least `per_process` documents each."""
+    cores = os.cpu_count() or 1
+    wanted = cores if wanted is None else wanted
+    return max(1, min(wanted, cores, count // max(1, per_process)))
