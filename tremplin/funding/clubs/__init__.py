@@ -78,7 +78,7 @@ def _register_hooks() -> None:
         )
     )
     register_dashboard_panel(
-        DashboardPanel("clubs/_dashboard_panel.html", panels.dashboard, order=35)
+        DashboardPanel("funding/clubs/_dashboard_panel.html", panels.dashboard, order=35)
     )
     notices.register_kinds()
     indicators.register()

@@ -52,7 +52,7 @@ def bank(club_id: int):
         status = 400
     pending_by = db.session.get(User, club.pending_iban_by_id) if club.pending_iban_by_id else None
     return render_template(
-        "clubs/bank.html",
+        "funding/clubs/bank.html",
         **club_context(
             club,
             form=form,

@@ -65,7 +65,7 @@ def _savings_page(club, form, status=200):
     holdings = portfolio.holdings(club)
     position = fund.position(club.id, [h.investment.id for h in holdings])
     return render_template(
-        "clubs/savings.html",
+        "funding/clubs/savings.html",
         **club_context(
             club,
             form=form,
@@ -140,7 +140,7 @@ def card_saving(club_id: int):
     if not outcome.ok:
         return _savings_page(club, form, 400)
     return render_template(
-        "clubs/card_saving.html",
+        "funding/clubs/card_saving.html",
         **club_context(
             club,
             setup=setup,
@@ -207,7 +207,7 @@ def _treasury(club, form=None, expense_form=None, status=200):
             }
         )
     return render_template(
-        "clubs/treasury.html",
+        "funding/clubs/treasury.html",
         **club_context(
             club,
             form=form,
@@ -408,7 +408,7 @@ def new_investment(club_id: int):
             stake_warning = isinstance(outcome.error, StakeNeedsConfirmation)
         status = 400
     return render_template(
-        "clubs/investment_form.html",
+        "funding/clubs/investment_form.html",
         **club_context(
             club,
             form=form,
@@ -431,7 +431,7 @@ def portfolio_page(club_id: int):
     holdings = portfolio.holdings(club)
     position = fund.position(club.id, [h.investment.id for h in holdings])
     return render_template(
-        "clubs/portfolio.html",
+        "funding/clubs/portfolio.html",
         **club_context(
             club,
             holdings=holdings,
@@ -459,7 +459,7 @@ def _investment_page(club, investment, event_form=None, convention_form=None, st
     placed = fund.outstanding([investment.id])[investment.id]
     income = fund.returned([investment.id])[investment.id]
     return render_template(
-        "clubs/investment.html",
+        "funding/clubs/investment.html",
         **club_context(
             club,
             investment=investment,
@@ -548,7 +548,7 @@ def distribution(club_id: int):
         users = {m.user_id: m.user for m in club.memberships}
         preview = [(users.get(s.user_id), s) for s in preview]
     return render_template(
-        "clubs/distribution.html",
+        "funding/clubs/distribution.html",
         **club_context(
             club,
             lines=lines,

@@ -92,7 +92,7 @@ def index():
         applications.applications_by(current_user) if current_user.is_authenticated else []
     )
     return render_template(
-        "clubs/index.html",
+        "funding/clubs/index.html",
         mine=mine,
         invitations=invitations,
         cards=cards,
@@ -109,7 +109,7 @@ def card(club_id: int):
     if not policies.can_view_club_card(current_user, club):
         abort(404)
     return render_template(
-        "clubs/card.html",
+        "funding/clubs/card.html",
         club=club,
         card=club_public_card(club),
         join_form=JoinForm(),
@@ -143,7 +143,7 @@ def found():
             )
             return redirect(url_for("clubs.members", club_id=club.id))
     return render_template(
-        "clubs/club_form.html", form=form, club=None
+        "funding/clubs/club_form.html", form=form, club=None
     ), 400 if form.errors or form.form_errors else 200
 
 
@@ -171,7 +171,7 @@ def dashboard(club_id: int):
     ).all()
     late = savings.late_months(club) if policies.can_keep_accounts(current_user, club) else []
     return render_template(
-        "clubs/dashboard.html",
+        "funding/clubs/dashboard.html",
         **club_context(
             club,
             holdings=holdings,
@@ -198,7 +198,7 @@ def members(club_id: int):
     club = member_club(club_id)
     waiting = [m for m in club.memberships if m.state in (INVITED, REQUESTED)]
     return render_template(
-        "clubs/members.html",
+        "funding/clubs/members.html",
         **club_context(
             club,
             waiting=waiting,
@@ -242,7 +242,7 @@ def invite(club_id: int):
                 return redirect(url_for("clubs.members", club_id=club.id))
     waiting = [m for m in club.memberships if m.state in (INVITED, REQUESTED)]
     return render_template(
-        "clubs/members.html",
+        "funding/clubs/members.html",
         **club_context(
             club,
             waiting=waiting,
@@ -276,7 +276,7 @@ def request_to_join(club_id: int):
     from tremplin.funding.clubs import club_public_card
 
     return render_template(
-        "clubs/card.html",
+        "funding/clubs/card.html",
         club=club,
         card=club_public_card(club),
         join_form=form,
@@ -310,7 +310,7 @@ def invitation(club_id: int):
                 return redirect(url_for("clubs.dashboard", club_id=club.id))
     membership = policies.membership(current_user, club)
     return render_template(
-        "clubs/invitation.html", club=club, membership=membership, form=form, labels=labels
+        "funding/clubs/invitation.html", club=club, membership=membership, form=form, labels=labels
     ), 400 if form.errors or form.form_errors else 200
 
 
@@ -400,7 +400,7 @@ def rules(club_id: int):
                 return redirect(url_for("clubs.rules", club_id=club.id))
         status = 400
     return render_template(
-        "clubs/rules.html", **club_context(club, form=form, can_edit=can_edit)
+        "funding/clubs/rules.html", **club_context(club, form=form, can_edit=can_edit)
     ), status
 
 
@@ -428,7 +428,7 @@ LIFECYCLE_DONE = {
 def lifecycle(club_id: int):
     club = member_club(club_id)
     return render_template(
-        "clubs/lifecycle.html",
+        "funding/clubs/lifecycle.html",
         **club_context(
             club,
             form=ConfirmForm(),
@@ -459,7 +459,7 @@ def change_lifecycle(club_id: int, step: str):
             return redirect(url_for("clubs.distribution", club_id=club.id))
         return redirect(url_for("clubs.dashboard", club_id=club.id))
     return render_template(
-        "clubs/lifecycle.html",
+        "funding/clubs/lifecycle.html",
         **club_context(
             club,
             form=form,

@@ -74,7 +74,7 @@ def apply(club_id: int):
                     url_for("clubs.application", club_id=club.id, application_id=application.id)
                 )
         status = 400
-    return render_template("clubs/apply.html", club=club, form=form, labels=labels), status
+    return render_template("funding/clubs/apply.html", club=club, form=form, labels=labels), status
 
 
 def load_application(club, application_id: int) -> ClubApplication:
@@ -94,7 +94,7 @@ def load_application(club, application_id: int) -> ClubApplication:
 def applications_page(club_id: int):
     club = member_club(club_id)
     return render_template(
-        "clubs/applications.html", **club_context(club, items=applications.applications_of(club))
+        "funding/clubs/applications.html", **club_context(club, items=applications.applications_of(club))
     )
 
 
@@ -136,7 +136,7 @@ def application(club_id: int, application_id: int):
         else {"club": club, "me": None, "labels": labels, "policies": policies, "members": []}
     )
     return render_template(
-        "clubs/application.html",
+        "funding/clubs/application.html",
         **context,
         item=item,
         is_member=is_member,
@@ -161,7 +161,7 @@ def votes_page(club_id: int):
         .order_by(ClubMinutes.number.desc())
     ).all()
     return render_template(
-        "clubs/votes.html",
+        "funding/clubs/votes.html",
         **club_context(
             club,
             items=votes.votes_of(club),
@@ -230,7 +230,7 @@ def new_vote(club_id: int):
                 )
                 return redirect(url_for("clubs.vote", club_id=club.id, vote_id=vote.id))
         status = 400
-    return render_template("clubs/vote_form.html", **club_context(club, form=form)), status
+    return render_template("funding/clubs/vote_form.html", **club_context(club, form=form)), status
 
 
 def load_vote(club, vote_id: int) -> ClubVote:
@@ -249,7 +249,7 @@ def load_vote(club, vote_id: int) -> ClubVote:
 def _vote_page(club, vote, form=None, status=200):
     minutes = db.session.scalar(select(ClubMinutes).where(ClubMinutes.vote_id == vote.id))
     return render_template(
-        "clubs/vote.html",
+        "funding/clubs/vote.html",
         **club_context(
             club,
             vote=vote,
@@ -290,7 +290,7 @@ def minutes(club_id: int, number: int):
     item = db.first_or_404(
         select(ClubMinutes).where(ClubMinutes.club_id == club.id, ClubMinutes.number == number)
     )
-    return render_template("clubs/minutes.html", **club_context(club, minutes=item))
+    return render_template("funding/clubs/minutes.html", **club_context(club, minutes=item))
 
 
 def _when(value) -> str:
