@@ -94,7 +94,8 @@ def load_application(club, application_id: int) -> ClubApplication:
 def applications_page(club_id: int):
     club = member_club(club_id)
     return render_template(
-        "funding/clubs/applications.html", **club_context(club, items=applications.applications_of(club))
+        "funding/clubs/applications.html",
+        **club_context(club, items=applications.applications_of(club)),
     )
 
 
