@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,6 @@ from tremplin.platform import backup
 from tremplin.platform.types import utcnow
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_administrator_reads_backups_and_errors(app, new_page, live_server, make_member, tmp_path):
@@ -34,7 +32,10 @@ def test_administrator_reads_backups_and_errors(app, new_page, live_server, make
     page.goto("/administration/exploitation")
     assert page.get_by_text("Tout va bien : le site est prêt.").is_visible()
     assert page.locator("td code", has_text="tremplin-").count() == 1
-    page.screenshot(path=str(SHOTS / "operations.png"), full_page=True)
+    # Written beside the test, not into docs/: a test run leaves the working tree clean.
+    shot = tmp_path / "operations.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     phone = new_page(viewport=(390, 844))
     phone.context.add_cookies(page.context.cookies())
     phone.goto("/administration/exploitation")
