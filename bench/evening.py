@@ -166,13 +166,15 @@ def build(users: int, out: str) -> None:
         campaign = campaign_services.create_campaign(
             project,
             owner,
-            title="Un atelier pour la Recyclerie",
-            summary="Des établis et des outils.",
-            description="Une **belle** collecte.",
-            goal_cents=500_000,
-            rule="keep",
-            threshold_cents=None,
-            deadline=(now + timedelta(days=30)).date(),
+            campaign_services.CampaignFields(
+                title="Un atelier pour la Recyclerie",
+                summary="Des établis et des outils.",
+                description="Une **belle** collecte.",
+                goal_cents=500_000,
+                rule="keep",
+                threshold_cents=None,
+                deadline=(now + timedelta(days=30)).date(),
+            ),
         )
         campaign_services.open_campaign(campaign, owner)
         meetups = []

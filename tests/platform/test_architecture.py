@@ -196,10 +196,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
     # to convert (form fields, ledger lines), module by module:
-    "tremplin.funding.bookkeeping.record_payment",
-    "tremplin.funding.bookkeeping.record_refund",
-    "tremplin.funding.campaigns.create_campaign",
-    "tremplin.funding.campaigns.update_campaign",
     "tremplin.funding.clubs.applications.submit",
     "tremplin.funding.clubs.demo._event",
     "tremplin.funding.clubs.investments.record_investment",
@@ -207,9 +203,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.funding.clubs.savings.record_payment",
     "tremplin.funding.clubs.votes.outcome",
     "tremplin.funding.clubs.votes.open_vote",
-    "tremplin.funding.ledger.post",
-    "tremplin.funding.payments.payment_intent_params",
-    "tremplin.funding.payments.authorize",
     "tremplin.groups.admin.create_group",
     "tremplin.groups.groups.create_group",
     "tremplin.groups.groups.update_group",

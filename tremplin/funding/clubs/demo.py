@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund
 from tremplin.funding.clubs.dates import PARIS, add_months, add_years, month_start, paris_today
 from tremplin.funding.clubs.models import (
@@ -192,9 +193,11 @@ def load_demo(ctx) -> dict:
                     (fund.fund_account(club.id), monthly * 100),
                 ],
                 subject=f"club_payment:{payment.id}",
-                reference=payment.reference,
-                occurred_at=_at(received),
-                memo=f"Épargne {month:%m/%Y}",
+                about=ledger.PostingRef(
+                    reference=payment.reference,
+                    occurred_at=_at(received),
+                    memo=f"Épargne {month:%m/%Y}",
+                ),
             )
             payments += 1
             month = add_months(month, 1)
@@ -326,8 +329,7 @@ def load_demo(ctx) -> dict:
                 (fund.investee_account(investment.id), amount * 100),
             ],
             subject=f"club_investment:{investment.id}",
-            occurred_at=_at(day),
-            memo=f"Investissement — {project.title}",
+            about=ledger.PostingRef(occurred_at=_at(day), memo=f"Investissement — {project.title}"),
         )
         investments += 1
         invested += amount
@@ -371,8 +373,7 @@ def load_demo(ctx) -> dict:
             fund.EXPENSE,
             [(fund.fund_account(club.id), -2_400), (fund.expenses_account(club.id), 2_400)],
             subject=f"club_expense:{expense.id}",
-            occurred_at=_at(paid_on),
-            memo=expense.label,
+            about=ledger.PostingRef(occurred_at=_at(paid_on), memo=expense.label),
         )
 
     in_progress = 0
@@ -518,6 +519,5 @@ def _event(club, investment, kind, cents, day, by, note) -> None:
         fund.REPAYMENT if kind == REPAYMENT else fund.DIVIDEND,
         [(source, -cents), (fund.fund_account(club.id), cents)],
         subject=f"club_investment:{investment.id}",
-        occurred_at=_at(day),
-        memo=note,
+        about=ledger.PostingRef(occurred_at=_at(day), memo=note),
     )

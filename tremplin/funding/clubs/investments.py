@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import documents, fund, labels, notices
 from tremplin.funding.clubs.clubs import lock, member_users
 from tremplin.funding.clubs.dates import paris_today
@@ -167,8 +168,9 @@ def record_investment(
             (fund.investee_account(investment.id), amount_cents),
         ],
         subject=f"club_investment:{investment.id}",
-        actor=by,
-        memo=f"{labels.INSTRUMENTS[instrument]} — {application.project.title}"[:255],
+        about=ledger.PostingRef(
+            actor=by, memo=f"{labels.INSTRUMENTS[instrument]} — {application.project.title}"[:255]
+        ),
     )
     application.state = FUNDED
     if convention is not None and getattr(convention, "filename", ""):

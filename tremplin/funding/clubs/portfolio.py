@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, notices
 from tremplin.funding.clubs.clubs import lock, member_users
 from tremplin.funding.clubs.dates import add_years, paris_today
@@ -127,8 +128,7 @@ def record_event(
             LEDGER_KINDS[kind],
             legs,
             subject=f"club_investment:{investment.id}",
-            actor=by,
-            memo=event.note,
+            about=ledger.PostingRef(actor=by, memo=event.note),
         )
     ended = {EXIT: INV_EXITED, WRITE_OFF: INV_WRITTEN_OFF}.get(kind)
     if kind == REPAYMENT and principal == placed:
@@ -204,8 +204,7 @@ def record_expense(
             (fund.expenses_account(club.id), amount_cents),
         ],
         subject=f"club_expense:{expense.id}",
-        actor=by,
-        memo=expense.label,
+        about=ledger.PostingRef(actor=by, memo=expense.label),
     )
     return expense
 

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, notices
 from tremplin.funding.clubs.dates import add_months, month_start, months_between, paris_today
 from tremplin.funding.clubs.errors import ClubError, FundTooLow, SavingOutOfBounds, WrongState
@@ -426,9 +427,9 @@ def record_payment(
             (fund.fund_account(club.id), amount_cents),
         ],
         subject=f"club_payment:{payment.id}",
-        reference=payment.reference,
-        actor=by,
-        memo=f"Épargne {for_month:%m/%Y}",
+        about=ledger.PostingRef(
+            reference=payment.reference, actor=by, memo=f"Épargne {for_month:%m/%Y}"
+        ),
     )
     notify(
         membership.user,
@@ -465,8 +466,7 @@ def cancel_payment(club: InvestorClub, by, payment: SavingsPayment, reason: str)
             (fund.saver_account(club.id, payment.user_id), payment.amount_cents),
         ],
         subject=f"club_payment:{payment.id}",
-        actor=by,
-        memo=reason[:255],
+        about=ledger.PostingRef(actor=by, memo=reason[:255]),
     )
     payment.cancelled_at, payment.cancelled_by_id = utcnow(), by.id
     payment.cancel_reason = reason[:255]
