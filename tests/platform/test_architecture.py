@@ -196,13 +196,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
     # to convert (form fields, ledger lines), module by module:
-    "tremplin.funding.clubs.applications.submit",
-    "tremplin.funding.clubs.demo._event",
-    "tremplin.funding.clubs.investments.record_investment",
-    "tremplin.funding.clubs.portfolio.record_event",
-    "tremplin.funding.clubs.savings.record_payment",
-    "tremplin.funding.clubs.votes.outcome",
-    "tremplin.funding.clubs.votes.open_vote",
     "tremplin.groups.admin.create_group",
     "tremplin.groups.groups.create_group",
     "tremplin.groups.groups.update_group",

@@ -54,6 +54,7 @@ from tremplin.funding.clubs.models import (
     SavingsPayment,
     SavingsPlan,
 )
+from tremplin.funding.clubs.portfolio import EventFields
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import demo_loader
 
@@ -337,21 +338,25 @@ def load_demo(ctx) -> dict:
             _event(
                 club,
                 investment,
-                REPAYMENT,
-                40_000,
-                add_months(day, 10),
                 users["jean"],
-                "Premier remboursement de l’apport, comme prévu à la convention.",
+                EventFields(
+                    kind=REPAYMENT,
+                    amount_cents=40_000,
+                    occurred_on=add_months(day, 10),
+                    note="Premier remboursement de l’apport, comme prévu à la convention.",
+                ),
             )
         else:
             _event(
                 club,
                 investment,
-                DIVIDEND,
-                4_500,
-                add_months(day, 6),
                 users["jean"],
-                "Rémunération des parts sociales votée en assemblée générale de la SCIC.",
+                EventFields(
+                    kind=DIVIDEND,
+                    amount_cents=4_500,
+                    occurred_on=add_months(day, 6),
+                    note="Rémunération des parts sociales votée en assemblée générale de la SCIC.",
+                ),
             )
     for years_ago in (1, 0):
         paid_on = add_months(month_start(today), -12 * years_ago - 1).replace(day=20)
@@ -493,7 +498,9 @@ def _euros(amount: int) -> str:
     return f"{amount:,} €".replace(",", "\u202f")
 
 
-def _event(club, investment, kind, cents, day, by, note) -> None:
+def _event(club, investment, by, fields: EventFields) -> None:
+    """A movement of the portfolio as it happened in the past (written directly, dated)."""
+    kind, cents, day, note = fields.kind, fields.amount_cents, fields.occurred_on, fields.note
     key = f"club:{club.id}:event:demo-{investment.id}-{kind}"
     event = PortfolioEvent(
         investment_id=investment.id,

@@ -50,18 +50,23 @@ LEDGER_KINDS = {
 }
 
 
+@dataclass(frozen=True)
+class EventFields:
+    """What came back from a backed project (or was lost): the kind of movement, the amount
+    received, the day (None: today) and a note."""
+
+    kind: str
+    amount_cents: int
+    occurred_on: date | None = None
+    note: str | None = None
+
+
 def record_event(
-    investment: ClubInvestment,
-    by,
-    *,
-    kind: str,
-    amount_cents: int,
-    occurred_on: date | None = None,
-    note: str | None = None,
-    token: str,
+    investment: ClubInvestment, by, fields: EventFields, *, token: str
 ) -> PortfolioEvent:
     """Money back from a project (or its loss). `token` names this submission: sending
     the same form twice records it once."""
+    kind, amount_cents = fields.kind, fields.amount_cents
     club = lock(db.session.get(InvestorClub, investment.club_id))
     if club.state == CLOSED:
         raise WrongState()
@@ -114,8 +119,8 @@ def record_event(
         kind=kind,
         amount_cents=amount_cents,
         principal_cents=principal,
-        occurred_on=occurred_on or paris_today(),
-        note=(note or "").strip()[:255] or None,
+        occurred_on=fields.occurred_on or paris_today(),
+        note=(fields.note or "").strip()[:255] or None,
         ledger_key=key,
         recorded_by_id=by.id,
     )
