@@ -112,10 +112,12 @@ def build(users: int, out: str) -> None:
         db.session.flush()
         group = group_services.create_group(
             organiser,
-            name="Café Projets Montreuil",
-            description="Le groupe des soirées mensuelles.",
-            theme="environnement",
-            visibility="public",
+            group_services.GroupFields(
+                name="Café Projets Montreuil",
+                description="Le groupe des soirées mensuelles.",
+                theme="environnement",
+                visibility="public",
+            ),
             charter="1. Bienveillance.",
         )
         channel = group_services.add_channel(group, "ce-soir")

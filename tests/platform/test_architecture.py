@@ -196,11 +196,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
     # to convert (form fields, ledger lines), module by module:
-    "tremplin.groups.admin.create_group",
-    "tremplin.groups.groups.create_group",
-    "tremplin.groups.groups.update_group",
-    "tremplin.groups.moderation.log",
-    "tremplin.groups.moderation.request_confirmation",
     "tremplin.meetups.meetups.create_meetup",
     "tremplin.members.needs.create_need",
     "tremplin.members.needs.update_need",

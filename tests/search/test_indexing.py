@@ -114,10 +114,12 @@ def test_a_group_becoming_private_hides_its_messages_at_once(
         services.update_group(
             claire,
             group,
-            name=group.name,
-            description=group.description,
-            theme=group.theme,
-            visibility="private",
+            services.GroupFields(
+                name=group.name,
+                description=group.description,
+                theme=group.theme,
+                visibility="private",
+            ),
         )
     assert find.keys(karim, "levain") == set()
     assert find.keys(claire, "levain") == {f"message:{message.id}"}
@@ -135,10 +137,12 @@ def test_renaming_a_group_renames_where_its_messages_say_they_are(
         services.update_group(
             claire,
             group,
-            name="Boulangères et boulangers",
-            description=group.description,
-            theme=group.theme,
-            visibility="public",
+            services.GroupFields(
+                name="Boulangères et boulangers",
+                description=group.description,
+                theme=group.theme,
+                visibility="public",
+            ),
         )
     [doc] = indexed(search_index, f"message:{message.id}")
     assert doc["subtitle"].endswith("Boulangères et boulangers")
@@ -362,10 +366,12 @@ def test_meetups_and_opportunities_follow_their_state_and_group(
         services.update_group(
             claire,
             group,
-            name=group.name,
-            description=group.description,
-            theme=group.theme,
-            visibility="private",
+            services.GroupFields(
+                name=group.name,
+                description=group.description,
+                theme=group.theme,
+                visibility="private",
+            ),
         )
     assert find.keys(visitor, "patisserie") == set()
     opportunity.archived_at = utcnow()
@@ -437,10 +443,12 @@ def test_reindex_builds_the_same_documents_as_the_incremental_updates(
         services.update_group(
             w.claire,
             w.public_group,
-            name="Cuisine ouverte marqueur",
-            description="",
-            theme="restauration",
-            visibility="private",
+            services.GroupFields(
+                name="Cuisine ouverte marqueur",
+                description="",
+                theme="restauration",
+                visibility="private",
+            ),
         )
     incremental = search_index.documents()
     assert incremental
