@@ -196,7 +196,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
     # to convert (form fields, ledger lines), module by module:
-    "tremplin.meetups.meetups.create_meetup",
     "tremplin.members.needs.create_need",
     "tremplin.members.needs.update_need",
     "tremplin.members.projects._clean_fields",
