@@ -196,9 +196,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
     # to convert (form fields, ledger lines), module by module:
-    "tremplin.members.needs.create_need",
-    "tremplin.members.needs.update_need",
-    "tremplin.members.projects._clean_fields",
     "tremplin.mentoring.demo.pairing",
     "tremplin.mentoring.demo.request",
     "tremplin.mentoring.pairings.propose_pairing",

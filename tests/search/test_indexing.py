@@ -45,14 +45,16 @@ def test_editing_a_project_through_its_service_replaces_its_words(
         projects.update_project(
             project,
             awa,
-            title="Ressourcerie solidaire",
-            pitch=project.pitch,
-            description=project.description,
-            theme=project.theme,
-            stage=project.stage,
-            commune=project.commune,
-            departement=project.departement,
-            visibility="public",
+            projects.ProjectFields(
+                title="Ressourcerie solidaire",
+                pitch=project.pitch,
+                description=project.description,
+                theme=project.theme,
+                stage=project.stage,
+                commune=project.commune,
+                departement=project.departement,
+                visibility="public",
+            ),
         )
     assert find.keys(visitor, "friperie") == set()
     assert find.keys(visitor, "ressourcerie") == {f"project:{project.id}"}
