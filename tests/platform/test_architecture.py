@@ -196,12 +196,6 @@ OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
     # to convert (form fields, ledger lines), module by module:
-    "tremplin.mentoring.demo.pairing",
-    "tremplin.mentoring.demo.request",
-    "tremplin.mentoring.pairings.propose_pairing",
-    "tremplin.mentoring.services.save_offer",
-    "tremplin.mentoring.services._clean_request_fields",
-    "tremplin.mentoring.services.create_request",
     "tremplin.search.query.search",
 }
 
