@@ -188,15 +188,14 @@ def test_no_construction_scaffolding_is_left():
     assert scaffolding == []
 
 
-# Functions that still take more than six parameters. The list only shrinks: a new function
-# over six takes a small dataclass instead (`funding.pledges.PledgeChoices`,
-# `members.profiles.ProfileFields`). `platform.jobs.periodic` mirrors crontab's fields and
-# `search.analysis.…__call__` Whoosh's tokenizer protocol: those two are the callbacks kept.
+# A function over six parameters takes a small frozen dataclass instead
+# (`funding.pledges.PledgeChoices`, `members.profiles.ProfileFields`,
+# `funding.campaigns.CampaignFields`…). Only two callbacks keep theirs:
+# `platform.jobs.periodic` mirrors crontab's fields and `search.analysis.…__call__`
+# Whoosh's tokenizer protocol.
 OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
-    # to convert (form fields, ledger lines), module by module:
-    "tremplin.search.query.search",
 }
 
 
