@@ -90,7 +90,7 @@ def build(folder: str, clients: int):
         db.session.add_all(people)
         db.session.flush()
         group = services.create_group(
-            people[0], name="Banc d'essai", description="…", theme="numerique"
+            people[0], services.GroupFields(name="Banc d'essai", description="…", theme="numerique")
         )
         for user in people[1:]:
             db.session.add(GroupMembership(group=group, user=user, state="active", joined_at=old))

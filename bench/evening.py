@@ -112,10 +112,12 @@ def build(users: int, out: str) -> None:
         db.session.flush()
         group = group_services.create_group(
             organiser,
-            name="Café Projets Montreuil",
-            description="Le groupe des soirées mensuelles.",
-            theme="environnement",
-            visibility="public",
+            group_services.GroupFields(
+                name="Café Projets Montreuil",
+                description="Le groupe des soirées mensuelles.",
+                theme="environnement",
+                visibility="public",
+            ),
             charter="1. Bienveillance.",
         )
         channel = group_services.add_channel(group, "ce-soir")
@@ -166,13 +168,15 @@ def build(users: int, out: str) -> None:
         campaign = campaign_services.create_campaign(
             project,
             owner,
-            title="Un atelier pour la Recyclerie",
-            summary="Des établis et des outils.",
-            description="Une **belle** collecte.",
-            goal_cents=500_000,
-            rule="keep",
-            threshold_cents=None,
-            deadline=(now + timedelta(days=30)).date(),
+            campaign_services.CampaignFields(
+                title="Un atelier pour la Recyclerie",
+                summary="Des établis et des outils.",
+                description="Une **belle** collecte.",
+                goal_cents=500_000,
+                rule="keep",
+                threshold_cents=None,
+                deadline=(now + timedelta(days=30)).date(),
+            ),
         )
         campaign_services.open_campaign(campaign, owner)
         meetups = []

@@ -122,10 +122,12 @@ def test_the_club_pages_fit_a_phone(
         club,
         club.people[0],
         application,
-        amount_cents=150_000,
-        instrument="compte_courant",
-        legal_form="sas",
-        companion_ids=[club.people[1].id],
+        investments.InvestmentFields(
+            amount_cents=150_000,
+            instrument="compte_courant",
+            legal_form="sas",
+            companion_ids=[club.people[1].id],
+        ),
     )
     phone = signed_in(new_page, socket_client, live_server, club.people[0], viewport=(360, 740))
     for suffix in [

@@ -61,7 +61,9 @@ def test_remind_warns_of_the_end_of_the_gerants_term_once(db, app, make_club, me
 
 def test_remind_tells_members_who_have_not_voted_before_the_close(db, app, make_club, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     club_call(votes.cast, vote, club.people[1], "pour")
     db.session.get(ClubVote, vote.id).closes_at = vote.opens_at + timedelta(hours=20)
     db.session.commit()
@@ -72,7 +74,9 @@ def test_remind_tells_members_who_have_not_voted_before_the_close(db, app, make_
 
 def test_tick_closes_votes_and_puts_ended_clubs_en_gestion(db, app, make_club, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     db.session.get(ClubVote, vote.id).closes_at = utcnow() - timedelta(seconds=1)
     db.session.get(InvestorClub, club.id).investing_ends_on = date.today() - timedelta(days=1)
     db.session.commit()

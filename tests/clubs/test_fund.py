@@ -92,10 +92,12 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(
         club,
         club.people[0],
         application,
-        amount_cents=8_000,
-        instrument="compte_courant",
-        legal_form="sas",
-        companion_ids=[club.people[1].id],
+        investments.InvestmentFields(
+            amount_cents=8_000,
+            instrument="compte_courant",
+            legal_form="sas",
+            companion_ids=[club.people[1].id],
+        ),
     )
     expected_cash = sum(5_000 + i * 1_111 for i in range(5)) - 8_000
     for n, (kind, who, cents) in enumerate(ops):
@@ -118,8 +120,7 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(
                 portfolio.record_event,
                 investment,
                 club.people[0],
-                kind="dividend",
-                amount_cents=cents,
+                portfolio.EventFields(kind="dividend", amount_cents=cents),
                 token=f"d{n}",
             )
             expected_cash += cents
@@ -130,8 +131,7 @@ def test_the_fund_and_every_members_share_reconcile_to_the_cent(
                 portfolio.record_event,
                 investment,
                 club.people[0],
-                kind="repayment",
-                amount_cents=amount,
+                portfolio.EventFields(kind="repayment", amount_cents=amount),
                 token=f"r{n}",
             )
             expected_cash += amount

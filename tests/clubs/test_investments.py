@@ -14,7 +14,7 @@ from tremplin.funding.clubs.errors import ClubError, FundTooLow, StakeNeedsConfi
 from tremplin.funding.clubs.models import ClubInvestment
 
 
-def invest(club_call, club, application, **kwargs):
+def invest(club_call, club, application, *, convention=None, confirm_stake=False, **kwargs):
     values = {
         "amount_cents": application.amount_cents,
         "instrument": "parts_sociales",
@@ -22,7 +22,15 @@ def invest(club_call, club, application, **kwargs):
         "companion_ids": [club.people[1].id],
     }
     values.update(kwargs)
-    return club_call(investments.record_investment, club, club.people[0], application, **values)
+    return club_call(
+        investments.record_investment,
+        club,
+        club.people[0],
+        application,
+        investments.InvestmentFields(**values),
+        convention=convention,
+        confirm_stake=confirm_stake,
+    )
 
 
 @pytest.fixture
@@ -155,19 +163,59 @@ def test_repayments_dividends_and_exits_come_back_to_the_fund(
     third = invest(club_call, club, accepted_application(club, amount_cents=30_000))
     by = club.people[0]
     assert fund.balance(club.id) == 70_000
-    club_call(portfolio.record_event, first, by, kind="repayment", amount_cents=20_000, token="a")
-    club_call(portfolio.record_event, first, by, kind="repayment", amount_cents=20_000, token="a")
+    club_call(
+        portfolio.record_event,
+        first,
+        by,
+        portfolio.EventFields(kind="repayment", amount_cents=20_000),
+        token="a",
+    )
+    club_call(
+        portfolio.record_event,
+        first,
+        by,
+        portfolio.EventFields(kind="repayment", amount_cents=20_000),
+        token="a",
+    )
     assert fund.balance(club.id) == 90_000  # the same form sent twice counts once
     with pytest.raises(ClubError, match="ne peut pas dépasser"):
         club_call(
-            portfolio.record_event, first, by, kind="repayment", amount_cents=40_001, token="b"
+            portfolio.record_event,
+            first,
+            by,
+            portfolio.EventFields(kind="repayment", amount_cents=40_001),
+            token="b",
         )
-    club_call(portfolio.record_event, first, by, kind="repayment", amount_cents=40_000, token="c")
+    club_call(
+        portfolio.record_event,
+        first,
+        by,
+        portfolio.EventFields(kind="repayment", amount_cents=40_000),
+        token="c",
+    )
     db.session.refresh(first)
     assert first.state == "repaid"
-    club_call(portfolio.record_event, second, by, kind="dividend", amount_cents=1_500, token="d")
-    club_call(portfolio.record_event, second, by, kind="exit", amount_cents=50_000, token="e")
-    club_call(portfolio.record_event, third, by, kind="write_off", amount_cents=0, token="f")
+    club_call(
+        portfolio.record_event,
+        second,
+        by,
+        portfolio.EventFields(kind="dividend", amount_cents=1_500),
+        token="d",
+    )
+    club_call(
+        portfolio.record_event,
+        second,
+        by,
+        portfolio.EventFields(kind="exit", amount_cents=50_000),
+        token="e",
+    )
+    club_call(
+        portfolio.record_event,
+        third,
+        by,
+        portfolio.EventFields(kind="write_off", amount_cents=0),
+        token="f",
+    )
     for item in (second, third):
         db.session.refresh(item)
     assert (second.state, third.state) == ("exited", "written_off")
@@ -180,7 +228,13 @@ def test_repayments_dividends_and_exits_come_back_to_the_fund(
     assert fund.balance(club.id) == 70_000 + 60_000 + 1_500 + 50_000
     assert fund.scope_is_balanced(club.id)
     with pytest.raises(ClubError, match="plus en portefeuille"):
-        club_call(portfolio.record_event, third, by, kind="repayment", amount_cents=1, token="g")
+        club_call(
+            portfolio.record_event,
+            third,
+            by,
+            portfolio.EventFields(kind="repayment", amount_cents=1),
+            token="g",
+        )
 
 
 def test_fees_are_paid_out_of_the_fund_never_beyond_it(db, funded_club, club_call):

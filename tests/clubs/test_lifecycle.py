@@ -270,10 +270,12 @@ def test_impact_figures_count_club_investments(
             club,
             club.people[0],
             application,
-            amount_cents=cents,
-            instrument="pret_honneur",
-            legal_form="ei",
-            companion_ids=[club.people[1].id],
+            investments.InvestmentFields(
+                amount_cents=cents,
+                instrument="pret_honneur",
+                legal_form="ei",
+                companion_ids=[club.people[1].id],
+            ),
         )
     today = paris_today()
     figures = club_investments_per_period(today.replace(day=1), today + timedelta(days=1))

@@ -126,7 +126,12 @@ def test_voting_through_the_page_once_and_only_once(
     db, client, auth, make_club, club_call, make_member
 ):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Nouvelle banque")
+    vote = club_call(
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="motion", title="Nouvelle banque"),
+    )
     auth.login_as(club.people[1])
     page = client.get(f"/clubs/{club.id}/votes/{vote.id}")
     assert "Mon vote" in page.text and 'value="pour"' in page.text
@@ -223,7 +228,12 @@ def test_vote_notifications_reach_members_by_email_when_they_consented(
     club = make_club()
     set_consents(club.people[1], ["clubs_votes"])
     db.session.commit()
-    club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie au musée")
+    club_call(
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="motion", title="Sortie au musée"),
+    )
     mails = outbox.to(club.people[1].email)
     assert len(mails) == 1 and "Sortie au musée" in mails[0].body_text
     assert "Un membre, une voix" in mails[0].body_text
@@ -254,13 +264,20 @@ def test_the_dashboard_loads_in_a_fixed_number_of_statements(
                 club,
                 club.people[0],
                 application,
-                amount_cents=10_000,
-                instrument="pret_honneur",
-                legal_form="ei",
-                companion_ids=[club.people[1].id, club.people[2].id],
+                investments.InvestmentFields(
+                    amount_cents=10_000,
+                    instrument="pret_honneur",
+                    legal_form="ei",
+                    companion_ids=[club.people[1].id, club.people[2].id],
+                ),
             )
         for n in range(votes_count):
-            club_call(votes.open_vote, club, club.people[0], kind="motion", title=f"Vote {n}")
+            club_call(
+                votes.open_vote,
+                club,
+                club.people[0],
+                votes.VoteFields(kind="motion", title=f"Vote {n}"),
+            )
         for _ in range(pending_count):
             make_application(club)
         return club

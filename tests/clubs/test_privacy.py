@@ -36,7 +36,10 @@ def private_club(make_club, pay_in, club_call, accepted_application):
     pay_in(club, club.people[1], 12_345)
     application = accepted_application(club, amount_cents=5_000)
     vote = club_call(
-        votes.open_vote, club, club.people[0], kind="motion", title="Une décision discrète"
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="motion", title="Une décision discrète"),
     )
     club.application, club.vote = application, vote
     return club
@@ -216,7 +219,9 @@ def test_download_my_data_lists_my_clubs_savings_and_open_ballots_only(
     secret = make_club(is_secret_ballot=True)
     member = secret.people[1]
     pay_in(secret, member, 2_000)
-    vote = club_call(votes.open_vote, secret, secret.people[0], kind="motion", title="Secrète")
+    vote = club_call(
+        votes.open_vote, secret, secret.people[0], votes.VoteFields(kind="motion", title="Secrète")
+    )
     club_call(votes.cast, vote, member, "contre")
     exported = export_member(member)["investor_clubs"]
     assert exported["memberships"][0]["club"] == secret.name

@@ -193,10 +193,12 @@ def test_only_the_treasurer_records_payments(db, client, auth, make_club, club_c
         votes.open_vote,
         club,
         club.people[0],
-        kind="role",
-        title="",
-        role="tresorier",
-        candidate_membership=membership_of(club, treasurer),
+        votes.VoteFields(
+            kind="role",
+            title="",
+            role="tresorier",
+            candidate_membership=membership_of(club, treasurer),
+        ),
     )
     for user in club.people:
         club_call(votes.cast, vote, user, "pour")

@@ -72,9 +72,9 @@ def test_the_outcome_follows_quorum_and_majority_for_any_ballots(
         for_count=ballots.count("pour"),
         against_count=ballots.count("contre"),
         abstain_count=ballots.count("abstention"),
-        quorum_percent=quorum,
-        majority=majority,
-        abstention_counts=abstention_counts,
+        rules=votes.VoteRules(
+            quorum_percent=quorum, majority=majority, abstention_counts=abstention_counts
+        ),
     )
     assert result == oracle(electors, ballots, quorum, majority, abstention_counts)
 
@@ -105,9 +105,9 @@ def test_quorum_and_majority_combinations(
             for_count=pour,
             against_count=contre,
             abstain_count=abst,
-            quorum_percent=quorum,
-            majority=majority,
-            abstention_counts=counts,
+            rules=votes.VoteRules(
+                quorum_percent=quorum, majority=majority, abstention_counts=counts
+            ),
         )
         == expected
     )
@@ -135,7 +135,10 @@ def test_votes_cast_through_the_club_give_the_rules_result(
         is_secret_ballot=secret,
     )
     vote = club_call(
-        votes.open_vote, club, club.people[0], kind="motion", title="Adopter la charte"
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="motion", title="Adopter la charte"),
     )
     for user, choice in zip(club.people, ballots, strict=True):
         if choice is not None:
@@ -156,7 +159,10 @@ def test_one_member_one_vote_whatever_they_saved(db, make_club, club_call, pay_i
     pay_in(club, rich, 45_000)
     pay_in(club, modest, 750)
     vote = club_call(
-        votes.open_vote, club, club.people[0], kind="motion", title="Changer de banque"
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="motion", title="Changer de banque"),
     )
     club_call(votes.cast, vote, rich, "pour")
     club_call(votes.cast, vote, modest, "contre")
@@ -171,7 +177,9 @@ def test_one_member_one_vote_whatever_they_saved(db, make_club, club_call, pay_i
 
 def test_a_non_member_cannot_vote(db, make_club, make_member, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     with pytest.raises(NotAMember):
         club_call(votes.cast, vote, make_member("Curieux"), "pour")
     assert db.session.scalar(select(func.count(ClubBallot.id))) == 0
@@ -179,7 +187,9 @@ def test_a_non_member_cannot_vote(db, make_club, make_member, club_call):
 
 def test_a_member_who_joined_after_the_opening_does_not_vote(db, make_club, make_member, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     late = make_member("Arrivée tard")
     club_call(club_services.invite, club, club.people[0], late)
     club_call(club_services.accept_invitation, club, late, declared_natural_person=True)
@@ -189,7 +199,9 @@ def test_a_member_who_joined_after_the_opening_does_not_vote(db, make_club, make
 
 def test_a_vote_after_the_window_is_refused(db, make_club, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     with pytest.raises(VoteClosed) as refused:
         club_call(
             votes.cast, vote, club.people[1], "pour", now=vote.closes_at + timedelta(seconds=1)
@@ -200,14 +212,18 @@ def test_a_vote_after_the_window_is_refused(db, make_club, club_call):
 
 def test_a_bad_choice_is_refused(db, make_club, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     with pytest.raises(VoteError):
         club_call(votes.cast, vote, club.people[1], "peut-être")
 
 
 def test_secret_ballots_keep_no_trace_of_who_voted_what(db, make_club, club_call):
     club = make_club(is_secret_ballot=True)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     club_call(votes.cast, vote, club.people[1], "contre")
     ballot = db.session.scalar(select(ClubBallot))
     assert ballot.voter_id is None and ballot.cast_at is None
@@ -219,7 +235,9 @@ def test_secret_ballots_keep_no_trace_of_who_voted_what(db, make_club, club_call
 
 def test_open_ballots_are_named_in_the_minutes(db, make_club, club_call):
     club = make_club(is_secret_ballot=False)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     club_call(votes.cast, vote, club.people[1], "contre")
     assert db.session.scalar(select(ClubBallot)).voter_id == club.people[1].id
     club_call(votes.close_vote, vote, utcnow() + timedelta(days=8))
@@ -231,7 +249,9 @@ def test_the_result_is_computed_at_the_close_and_never_changes(db, make_club, cl
     from tremplin.funding.clubs.models import InvestorClub
 
     club = make_club(quorum_percent=50)
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     for user in club.people[:3]:
         club_call(votes.cast, vote, user, "pour")
     # changing the rules during the vote changes nothing: they were copied at the opening
@@ -251,7 +271,9 @@ def test_the_result_is_computed_at_the_close_and_never_changes(db, make_club, cl
 
 def test_a_vote_closes_early_once_every_elector_has_voted(db, make_club, club_call):
     club = make_club()
-    vote = club_call(votes.open_vote, club, club.people[0], kind="motion", title="Sortie")
+    vote = club_call(
+        votes.open_vote, club, club.people[0], votes.VoteFields(kind="motion", title="Sortie")
+    )
     for user in club.people[:-1]:
         club_call(votes.cast, vote, user, "pour")
     assert club_call(votes.close_vote, vote) is False  # one elector left, window not over
@@ -269,9 +291,11 @@ def test_minutes_record_participants_result_and_decision_and_are_kept_unchanged(
         votes.open_vote,
         club,
         club.people[0],
-        kind="motion",
-        title="Adhérer à la fédération des Cigales",
-        motion="Cotisation de 30 € par an.",
+        votes.VoteFields(
+            kind="motion",
+            title="Adhérer à la fédération des Cigales",
+            motion="Cotisation de 30 € par an.",
+        ),
     )
     club_call(votes.cast, vote, club.people[0], "pour")
     club_call(votes.cast, vote, club.people[1], "pour")
@@ -312,10 +336,9 @@ def test_a_role_vote_names_the_treasurer_and_a_gerant_vote_starts_a_one_year_ter
             votes.open_vote,
             club,
             club.people[0],
-            kind="role",
-            title="",
-            role=role,
-            candidate_membership=membership_of(club, user),
+            votes.VoteFields(
+                kind="role", title="", role=role, candidate_membership=membership_of(club, user)
+            ),
         )
         for voter in club.people:
             club_call(votes.cast, vote, voter, "pour")
@@ -338,7 +361,10 @@ def test_an_application_vote_without_quorum_leaves_the_application_to_vote_again
     club = make_club(quorum_percent=60)
     application = make_application(club)
     vote = club_call(
-        votes.open_vote, club, club.people[0], kind="application", title="", application=application
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="application", title="", application=application),
     )
     db.session.refresh(application)
     assert application.state == "under_vote"
@@ -347,7 +373,10 @@ def test_an_application_vote_without_quorum_leaves_the_application_to_vote_again
     db.session.refresh(application)
     assert application.state == "submitted"
     again = club_call(
-        votes.open_vote, club, club.people[0], kind="application", title="", application=application
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="application", title="", application=application),
     )
     assert again.id != vote.id
 
@@ -375,7 +404,10 @@ def test_a_member_on_the_applying_projects_team_stands_aside(
     project = make_project(insider, title="Épicerie des Quatre Chemins")
     application = make_application(club, project=project)
     vote = club_call(
-        votes.open_vote, club, club.people[0], kind="application", title="", application=application
+        votes.open_vote,
+        club,
+        club.people[0],
+        votes.VoteFields(kind="application", title="", application=application),
     )
     assert vote.electors_count == len(club.people) - 1
     assert insider.id not in {e.user_id for e in vote.electors}

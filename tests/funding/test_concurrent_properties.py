@@ -57,8 +57,9 @@ def _run(app, action: str, target: int, cents: int, ids: dict, crashes: list) ->
                     club,
                     _db.session.get(User, ids["gerant"]),
                     membership,
-                    amount_cents=min(cents, club.max_saving_cents),
-                    for_month=date.today(),
+                    savings.SavingFields(
+                        amount_cents=min(cents, club.max_saving_cents), for_month=date.today()
+                    ),
                 )
             else:
                 pledge = _db.session.get(Pledge, ids["pledges"][target])  # 3: the card one

@@ -76,12 +76,14 @@ def recorder(app):
 def test_destination_charge_sends_the_money_to_the_projects_account(recorder):
     intent = payments.authorize(
         amount_cents=5_000,
-        customer="cus_1",
-        payment_method="pm_1",
+        payment=payments.PaymentRef(
+            customer="cus_1",
+            payment_method="pm_1",
+            destination="acct_project",
+            application_fee_cents=125,
+        ),
         key="tremplin-pledge-tok-charge-1",
         metadata={"tremplin_pledge": "7"},
-        destination="acct_project",
-        application_fee_cents=125,
     )
     assert intent.id == "pi_rec" and intent.status == payments.AUTHORIZED
     sent = recorder.requests[-1]
@@ -97,7 +99,10 @@ def test_destination_charge_sends_the_money_to_the_projects_account(recorder):
 
 def test_without_connect_no_transfer_is_asked(recorder):
     payments.authorize(
-        amount_cents=5_000, customer="cus_1", payment_method="pm_1", key="k-1", metadata={}
+        amount_cents=5_000,
+        payment=payments.PaymentRef(customer="cus_1", payment_method="pm_1"),
+        key="k-1",
+        metadata={},
     )
     form = recorder.requests[-1]["form"]
     assert not any(
@@ -123,7 +128,9 @@ def test_amounts_must_be_positive_whole_cents():
     for bad in (0, -1, 10.5, "100", True):
         with pytest.raises(ValueError):
             payments.payment_intent_params(
-                amount_cents=bad, customer="c", payment_method="p", metadata={}
+                amount_cents=bad,
+                payment=payments.PaymentRef(customer="c", payment_method="p"),
+                metadata={},
             )
 
 

@@ -37,11 +37,13 @@ def test_cards_only_reach_the_projects_own_account(
 def test_a_card_payment_goes_to_the_connected_account_with_the_platform_fee_only():
     params = payments.payment_intent_params(
         amount_cents=5_000,
-        customer="cus_1",
-        payment_method="pm_card_visa",
+        payment=payments.PaymentRef(
+            customer="cus_1",
+            payment_method="pm_card_visa",
+            destination="acct_projet",
+            application_fee_cents=100,
+        ),
         metadata={"tremplin_pledge": "1"},
-        destination="acct_projet",
-        application_fee_cents=100,
     )
     assert params["transfer_data"] == {"destination": "acct_projet"}
     assert params["on_behalf_of"] == "acct_projet"

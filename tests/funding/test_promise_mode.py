@@ -373,7 +373,9 @@ def test_campaign_lifecycle_locks_goal_rule_and_deadline_once_open(client, auth,
 
     with pytest.raises(CampaignLocked):
         campaigns.update_campaign(
-            campaign, owner, title="x", summary="y", description=None, goal_cents=1_000
+            campaign,
+            owner,
+            campaigns.CampaignFields(title="x", summary="y", description=None, goal_cents=1_000),
         )
 
 
@@ -392,14 +394,18 @@ def test_deadline_is_at_most_90_days(db, make_member, make_project):
         campaigns.create_campaign(
             project,
             owner,
-            title="t",
-            summary="s",
-            description=None,
-            goal_cents=10_000,
-            deadline=(utcnow() + timedelta(days=95)).date(),
+            campaigns.CampaignFields(
+                title="t",
+                summary="s",
+                description=None,
+                goal_cents=10_000,
+                deadline=(utcnow() + timedelta(days=95)).date(),
+            ),
         )
     campaign = campaigns.create_campaign(
-        project, owner, title="t", summary="s", description=None, goal_cents=10_000
+        project,
+        owner,
+        campaigns.CampaignFields(title="t", summary="s", description=None, goal_cents=10_000),
     )
     days = (campaign.deadline_at - utcnow()).days
     assert 44 <= days <= 45
@@ -413,7 +419,9 @@ def test_opening_in_promise_mode_needs_a_rib(db, make_member, make_project):
 
     owner = make_member()
     campaign = campaigns.create_campaign(
-        make_project(owner), owner, title="t", summary="s", description=None, goal_cents=10_000
+        make_project(owner),
+        owner,
+        campaigns.CampaignFields(title="t", summary="s", description=None, goal_cents=10_000),
     )
     with pytest.raises(InvalidCampaign, match="RIB"):
         campaigns.open_campaign(campaign, owner)

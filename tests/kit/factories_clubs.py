@@ -122,8 +122,7 @@ def pay_in(app, club_call, membership_of):
             club,
             by,
             membership_of(club, user),
-            amount_cents=cents,
-            for_month=month or month_start(paris_today()),
+            savings.SavingFields(amount_cents=cents, for_month=month or month_start(paris_today())),
         )
 
     return pay
@@ -152,9 +151,11 @@ def make_application(app, make_member, make_project, club_call):
             club,
             project.owner,
             project,
-            amount_cents=amount_cents,
-            instrument=instrument,
-            plan="Acheter deux machines et embaucher une couturière en insertion.",
+            applications.ApplicationFields(
+                amount_cents=amount_cents,
+                instrument=instrument,
+                plan="Acheter deux machines et embaucher une couturière en insertion.",
+            ),
             files=files,
         )
 
@@ -175,9 +176,11 @@ def accepted_application(app, make_application, club_call):
             votes.open_vote,
             club_obj,
             club.people[0],
-            kind="application",
-            title="",
-            application=_db.session.get(ClubApplication, application.id),
+            votes.VoteFields(
+                kind="application",
+                title="",
+                application=_db.session.get(ClubApplication, application.id),
+            ),
         )
         for user in club.people:
             club_call(votes.cast, vote, user, "pour")

@@ -51,13 +51,15 @@ def make_campaign(app, make_member, make_project):
         campaign = campaign_services.create_campaign(
             project,
             owner,
-            title=title or f"Collecte pour {project.title}",
-            summary="Pour équiper l'atelier.",
-            description="Une **belle** collecte.",
-            goal_cents=goal,
-            rule=rule,
-            threshold_cents=threshold,
-            deadline=(utcnow() + timedelta(days=days)).date(),
+            campaign_services.CampaignFields(
+                title=title or f"Collecte pour {project.title}",
+                summary="Pour équiper l'atelier.",
+                description="Une **belle** collecte.",
+                goal_cents=goal,
+                rule=rule,
+                threshold_cents=threshold,
+                deadline=(utcnow() + timedelta(days=days)).date(),
+            ),
         )
         for reward_title, min_cents, quantity in rewards:
             campaign_services.add_reward(

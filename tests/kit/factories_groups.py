@@ -36,10 +36,12 @@ def make_group(app, make_organiser):
         with app.test_request_context():
             group = services.create_group(
                 organiser,
-                name=name or f"Groupe {next(_counter)}",
-                description="Un groupe pour **s'entraider**.",
-                theme=theme,
-                visibility=visibility,
+                services.GroupFields(
+                    name=name or f"Groupe {next(_counter)}",
+                    description="Un groupe pour **s'entraider**.",
+                    theme=theme,
+                    visibility=visibility,
+                ),
                 charter=charter,
             )
             for channel_name in channels:

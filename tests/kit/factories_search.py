@@ -1,4 +1,4 @@
-"""Search helpers: `find(user, text, **filters)` answers as the results page would, and
+"""Search helpers: `find(user, text, options, **paging)` answers as the results page would, and
 `search_index` is the application's backend (a RAM Whoosh index in tests)."""
 
 from __future__ import annotations
@@ -31,15 +31,16 @@ def search_index(app):
 
 @pytest.fixture
 def find(app):
-    """find(user, text, **kwargs) -> SearchResults (keys: `find.keys(user, text)`)."""
+    """find(user, text, options=None, **kwargs) -> SearchResults, `options` a SearchOptions
+    (keys: `find.keys(user, text)`)."""
     from tremplin.search import search
 
-    def run(user, text, **kwargs):
+    def run(user, text, options=None, **kwargs):
         with app.test_request_context("/recherche"):
-            return search(user, text, **kwargs)
+            return search(user, text, options, **kwargs)
 
-    def keys(user, text, **kwargs) -> set[str]:
-        results = run(user, text, per_page=50, **kwargs)
+    def keys(user, text, options=None, **kwargs) -> set[str]:
+        results = run(user, text, options, per_page=50, **kwargs)
         return {f"{item.type_name}:{item.obj.id}" for item in results.items}
 
     run.keys = keys

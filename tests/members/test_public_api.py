@@ -31,18 +31,22 @@ def test_services_announce_what_they_did(app, db, make_member, make_organiser):
         with recording(signals.project_created) as created:
             project = projects.create_project(
                 karim,
-                title="L’Éco-retoucherie",
-                pitch="Retouches et recyclage textile.",
-                description=None,
-                theme="textile",
-                stage="idee",
-                commune=None,
-                departement=None,
-                visibility="public",
+                projects.ProjectFields(
+                    title="L’Éco-retoucherie",
+                    pitch="Retouches et recyclage textile.",
+                    description=None,
+                    theme="textile",
+                    stage="idee",
+                    commune=None,
+                    departement=None,
+                    visibility="public",
+                ),
             )
         assert created == [(project, {"by": karim})]
         with recording(signals.need_created) as new_needs:
-            need = needs.create_need(project, karim, kind="local", title="Un atelier")
+            need = needs.create_need(
+                project, karim, needs.NeedFields(kind="local", title="Un atelier")
+            )
         assert new_needs[0][0] is need
         with (
             recording(signals.milestone_declared) as declared,

@@ -42,13 +42,15 @@ def test_a_request_starts_in_the_pool_with_its_project_and_needs(
     need = make_need(project, kind="financement", title="Le matériel de fabrication")
     request = services.create_request(
         awa,
-        goals="Ouvrir la boutique.",
-        needs=["financement"],
-        project=project,
-        project_needs=[need],
-        languages=["fr"],
-        departement="93",
-        sector="cosmetique",
+        services.RequestFields(
+            goals="Ouvrir la boutique.",
+            needs=["financement"],
+            project=project,
+            project_needs=[need],
+            languages=["fr"],
+            departement="93",
+            sector="cosmetique",
+        ),
     )
     assert request.state == "open" and request.mentor_id is None
     assert request.project_needs == [need]
@@ -57,12 +59,15 @@ def test_a_request_starts_in_the_pool_with_its_project_and_needs(
 def test_a_request_needs_goals_needs_and_a_project_of_ones_own(app, make_member, make_project):
     awa = make_member("Awa")
     with pytest.raises(DomainError, match="au moins un besoin"):
-        services.create_request(awa, goals="Avancer.", needs=[])
+        services.create_request(awa, services.RequestFields(goals="Avancer.", needs=[]))
     with pytest.raises(DomainError, match="quelques mots"):
-        services.create_request(awa, goals="  ", needs=["financement"])
+        services.create_request(awa, services.RequestFields(goals="  ", needs=["financement"]))
     someone_elses = make_project(make_member("Karim"))
     with pytest.raises(DomainError, match="équipe de ce projet"):
-        services.create_request(awa, goals="Avancer.", needs=["financement"], project=someone_elses)
+        services.create_request(
+            awa,
+            services.RequestFields(goals="Avancer.", needs=["financement"], project=someone_elses),
+        )
 
 
 def test_sent_request_waits_for_the_mentor_who_is_told(
@@ -222,7 +227,7 @@ def test_an_organiser_proposes_a_pairing_from_the_pool(
         mentor=fatou,
         porteur=awa,
         request=request,
-        message="Vous allez bien vous entendre.",
+        terms=pairings.PairingTerms(message="Vous allez bien vous entendre."),
     )
     assert pairing.state == "proposed" and request.state == "proposed"
     pairings.accept_pairing(fatou, pairing)
@@ -307,15 +312,21 @@ def test_a_project_with_a_mentor_needs_a_confirmed_second_and_never_a_third(
     project = make_project(awa)
     make_pairing(fatou, awa, project_id=project.id)
     with pytest.raises(services.AlreadyMentored, match="déjà un parrain ou une marraine"):
-        services.create_request(awa, goals="Encore.", needs=["gestion"], project=project)
+        services.create_request(
+            awa, services.RequestFields(goals="Encore.", needs=["gestion"], project=project)
+        )
     second = services.create_request(
-        awa, goals="Le juridique.", needs=["gestion"], project=project, second_mentor=True
+        awa,
+        services.RequestFields(goals="Le juridique.", needs=["gestion"], project=project),
+        second_mentor=True,
     )
     assert second.state == "open"
     make_pairing(make_member("Mentor 2"), awa, project_id=project.id)
     with pytest.raises(services.AlreadyMentored, match="déjà 2 parrains"):
         services.create_request(
-            awa, goals="Un troisième.", needs=["gestion"], project=project, second_mentor=True
+            awa,
+            services.RequestFields(goals="Un troisième.", needs=["gestion"], project=project),
+            second_mentor=True,
         )
 
 
@@ -323,9 +334,13 @@ def test_two_waiting_requests_for_a_project_are_enough(app, make_member, make_pr
     awa = make_member("Awa")
     project = make_project(awa)
     for _ in range(2):
-        services.create_request(awa, goals="Avancer.", needs=["gestion"], project=project)
+        services.create_request(
+            awa, services.RequestFields(goals="Avancer.", needs=["gestion"], project=project)
+        )
     with pytest.raises(services.DuplicateRequest, match="déjà 2 demandes en cours"):
-        services.create_request(awa, goals="Avancer.", needs=["gestion"], project=project)
+        services.create_request(
+            awa, services.RequestFields(goals="Avancer.", needs=["gestion"], project=project)
+        )
     assert _db.session.scalar(select(func.count(MentoringRequest.id))) == 2
 
 

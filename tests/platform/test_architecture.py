@@ -188,44 +188,14 @@ def test_no_construction_scaffolding_is_left():
     assert scaffolding == []
 
 
-# Functions that still take more than six parameters. The list only shrinks: a new function
-# over six takes a small dataclass instead (`funding.pledges.PledgeChoices`,
-# `members.profiles.ProfileFields`). `platform.jobs.periodic` mirrors crontab's fields and
-# `search.analysis.…__call__` Whoosh's tokenizer protocol: those two are the callbacks kept.
+# A function over six parameters takes a small frozen dataclass instead
+# (`funding.pledges.PledgeChoices`, `members.profiles.ProfileFields`,
+# `funding.campaigns.CampaignFields`…). Only two callbacks keep theirs:
+# `platform.jobs.periodic` mirrors crontab's fields and `search.analysis.…__call__`
+# Whoosh's tokenizer protocol.
 OVER_SIX_PARAMETERS = {
     "tremplin.platform.jobs.periodic",  # crontab fields
     "tremplin.search.analysis.__call__",  # Whoosh's Tokenizer.__call__ signature
-    # to convert (form fields, ledger lines), module by module:
-    "tremplin.funding.bookkeeping.record_payment",
-    "tremplin.funding.bookkeeping.record_refund",
-    "tremplin.funding.campaigns.create_campaign",
-    "tremplin.funding.campaigns.update_campaign",
-    "tremplin.funding.clubs.applications.submit",
-    "tremplin.funding.clubs.demo._event",
-    "tremplin.funding.clubs.investments.record_investment",
-    "tremplin.funding.clubs.portfolio.record_event",
-    "tremplin.funding.clubs.savings.record_payment",
-    "tremplin.funding.clubs.votes.outcome",
-    "tremplin.funding.clubs.votes.open_vote",
-    "tremplin.funding.ledger.post",
-    "tremplin.funding.payments.payment_intent_params",
-    "tremplin.funding.payments.authorize",
-    "tremplin.groups.admin.create_group",
-    "tremplin.groups.groups.create_group",
-    "tremplin.groups.groups.update_group",
-    "tremplin.groups.moderation.log",
-    "tremplin.groups.moderation.request_confirmation",
-    "tremplin.meetups.meetups.create_meetup",
-    "tremplin.members.needs.create_need",
-    "tremplin.members.needs.update_need",
-    "tremplin.members.projects._clean_fields",
-    "tremplin.mentoring.demo.pairing",
-    "tremplin.mentoring.demo.request",
-    "tremplin.mentoring.pairings.propose_pairing",
-    "tremplin.mentoring.services.save_offer",
-    "tremplin.mentoring.services._clean_request_fields",
-    "tremplin.mentoring.services.create_request",
-    "tremplin.search.query.search",
 }
 
 

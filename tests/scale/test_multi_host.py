@@ -141,7 +141,8 @@ def test_two_hosts_share_search_files_permissions_chat_and_jobs(database, s3_ser
         awa = create_member("awa@exemple.fr", PASSWORD, "Awa")
         outsider = create_member("dehors@exemple.fr", PASSWORD, "Dehors")
         group = group_services.create_group(
-            claire, name="Restauration", description="…", theme="restauration"
+            claire,
+            group_services.GroupFields(name="Restauration", description="…", theme="restauration"),
         )
         group_services.join(awa, group, accept_charter=True)
         channel_id = group.channels[0].id

@@ -104,7 +104,8 @@ def test_a_message_sent_to_one_process_reaches_a_client_on_the_other(services, t
         )
         awa = create_member("awa@exemple.fr", "une phrase de passe solide", "Awa")
         group = group_services.create_group(
-            claire, name="Restauration", description="…", theme="restauration"
+            claire,
+            group_services.GroupFields(name="Restauration", description="…", theme="restauration"),
         )
         group_services.join(awa, group, accept_charter=True)
         channel_id = group.channels[0].id

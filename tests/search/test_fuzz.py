@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tremplin.search.query import MAX_QUERY_LENGTH, MAX_WORDS, parse
+from tremplin.search.query import MAX_QUERY_LENGTH, MAX_WORDS, SearchOptions, parse
 
 SYNTAX = [
     "AND",
@@ -101,12 +101,9 @@ def test_search_never_raises(
         results = find(
             user,
             text,
+            SearchOptions(sort=sort, types=types, theme=theme, period=period),
             instant=instant,
-            sort=sort,
             page=page,
-            types=types,
-            theme=theme,
-            period=period,
         )
         assert results.total >= 0 and results.page >= 1
 

@@ -45,14 +45,16 @@ def test_editing_a_project_through_its_service_replaces_its_words(
         projects.update_project(
             project,
             awa,
-            title="Ressourcerie solidaire",
-            pitch=project.pitch,
-            description=project.description,
-            theme=project.theme,
-            stage=project.stage,
-            commune=project.commune,
-            departement=project.departement,
-            visibility="public",
+            projects.ProjectFields(
+                title="Ressourcerie solidaire",
+                pitch=project.pitch,
+                description=project.description,
+                theme=project.theme,
+                stage=project.stage,
+                commune=project.commune,
+                departement=project.departement,
+                visibility="public",
+            ),
         )
     assert find.keys(visitor, "friperie") == set()
     assert find.keys(visitor, "ressourcerie") == {f"project:{project.id}"}
@@ -114,10 +116,12 @@ def test_a_group_becoming_private_hides_its_messages_at_once(
         services.update_group(
             claire,
             group,
-            name=group.name,
-            description=group.description,
-            theme=group.theme,
-            visibility="private",
+            services.GroupFields(
+                name=group.name,
+                description=group.description,
+                theme=group.theme,
+                visibility="private",
+            ),
         )
     assert find.keys(karim, "levain") == set()
     assert find.keys(claire, "levain") == {f"message:{message.id}"}
@@ -135,10 +139,12 @@ def test_renaming_a_group_renames_where_its_messages_say_they_are(
         services.update_group(
             claire,
             group,
-            name="Boulangères et boulangers",
-            description=group.description,
-            theme=group.theme,
-            visibility="public",
+            services.GroupFields(
+                name="Boulangères et boulangers",
+                description=group.description,
+                theme=group.theme,
+                visibility="public",
+            ),
         )
     [doc] = indexed(search_index, f"message:{message.id}")
     assert doc["subtitle"].endswith("Boulangères et boulangers")
@@ -362,10 +368,12 @@ def test_meetups_and_opportunities_follow_their_state_and_group(
         services.update_group(
             claire,
             group,
-            name=group.name,
-            description=group.description,
-            theme=group.theme,
-            visibility="private",
+            services.GroupFields(
+                name=group.name,
+                description=group.description,
+                theme=group.theme,
+                visibility="private",
+            ),
         )
     assert find.keys(visitor, "patisserie") == set()
     opportunity.archived_at = utcnow()
@@ -437,10 +445,12 @@ def test_reindex_builds_the_same_documents_as_the_incremental_updates(
         services.update_group(
             w.claire,
             w.public_group,
-            name="Cuisine ouverte marqueur",
-            description="",
-            theme="restauration",
-            visibility="private",
+            services.GroupFields(
+                name="Cuisine ouverte marqueur",
+                description="",
+                theme="restauration",
+                visibility="private",
+            ),
         )
     incremental = search_index.documents()
     assert incremental

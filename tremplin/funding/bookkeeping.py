@@ -40,15 +40,12 @@ def record_payment(
     *,
     key: str,
     kind: str,
-    reference: str | None,
-    actor=None,
-    memo: str | None = None,
-    occurred_at=None,
+    about: ledger.PostingRef,
     counted: bool = False,
 ) -> bool:
     """Money received for a pledge (a card charge, a bank transfer). True if new.
-    `counted`: the caller already added it to `collected_cents` (in the guarded UPDATE that
-    checked what was owed)."""
+    `about`: its reference, memo, who recorded it and when it arrived. `counted`: the caller
+    already added it to `collected_cents` (in the guarded UPDATE that checked what was owed)."""
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
         key,
@@ -56,10 +53,7 @@ def record_payment(
         backer_account(pledge),
         campaign_account(pledge.campaign_id),
         cents,
-        reference=reference,
-        actor=actor,
-        memo=memo,
-        occurred_at=occurred_at,
+        about=about,
         **_context(pledge),
     )
     if created and not counted:
@@ -78,13 +72,12 @@ def record_refund(
     cents: int,
     *,
     key: str,
-    reference: str | None,
-    actor=None,
-    memo: str | None = None,
+    about: ledger.PostingRef,
     counted: bool = False,
 ) -> bool:
-    """Money given back on a pledge. True if new. `counted`: the amount was already
-    reserved in `refunded_cents` (see `refunds.reserve`)."""
+    """Money given back on a pledge. True if new. `about`: its reference, memo and who
+    recorded it. `counted`: the amount was already reserved in `refunded_cents` (see
+    `refunds.reserve`)."""
     ledger.ensure_cents(cents)
     _txn, created = ledger.transfer(
         key,
@@ -92,9 +85,7 @@ def record_refund(
         campaign_account(pledge.campaign_id),
         backer_account(pledge),
         cents,
-        reference=reference,
-        actor=actor,
-        memo=memo,
+        about=about,
         **_context(pledge),
     )
     if created and not counted:
@@ -115,7 +106,7 @@ def record_fee(
         campaign_account(pledge.campaign_id),
         fees_account(processor),
         cents,
-        reference=reference,
+        about=ledger.PostingRef(reference=reference),
         **_context(pledge),
     )
     return created

@@ -273,33 +273,40 @@ def _check_rule(rule: str, goal_cents: int, threshold_cents: int | None) -> int 
     return threshold_cents
 
 
+@dataclass(frozen=True)
+class CampaignFields:
+    """What a team writes about its campaign. Goal, rule, first threshold and deadline are
+    set in draft only: None leaves them as they are when editing; on creation the goal is
+    required, the rule is all-or-nothing and the deadline the default one unless given."""
+
+    title: str
+    summary: str
+    description: str | None = None
+    goal_cents: int | None = None
+    rule: str | None = None
+    threshold_cents: int | None = None
+    deadline: date | None = None
+
+
 def create_campaign(
-    project,
-    by,
-    *,
-    title: str,
-    summary: str,
-    description: str | None,
-    goal_cents: int,
-    rule: str = ALL_OR_NOTHING,
-    threshold_cents: int | None = None,
-    deadline: date | None = None,
-    now: datetime | None = None,
+    project, by, fields: CampaignFields, *, now: datetime | None = None
 ) -> Campaign:
     from tremplin.funding import policies
 
     now = now or utcnow()
+    rule = ALL_OR_NOTHING if fields.rule is None else fields.rule
+    goal_cents = fields.goal_cents
     if not policies.can_create_campaign(by, project):
         raise NotAllowed()
-    threshold_cents = _check_rule(rule, goal_cents, threshold_cents)
-    deadline_at = deadline_from_date(deadline or default_deadline_date(now))
+    threshold_cents = _check_rule(rule, goal_cents, fields.threshold_cents)
+    deadline_at = deadline_from_date(fields.deadline or default_deadline_date(now))
     _check_deadline(deadline_at, now)
     campaign = Campaign(
         project_id=project.id,
         project=project,
-        title=title.strip(),
-        summary=summary.strip(),
-        description=(description or "").strip() or None,
+        title=fields.title.strip(),
+        summary=fields.summary.strip(),
+        description=(fields.description or "").strip() or None,
         goal_cents=goal_cents,
         rule=rule,
         threshold_cents=threshold_cents,
@@ -313,24 +320,20 @@ def create_campaign(
 
 
 def update_campaign(
-    campaign: Campaign,
-    by,
-    *,
-    title: str,
-    summary: str,
-    description: str | None,
-    goal_cents: int | None = None,
-    rule: str | None = None,
-    threshold_cents: int | None = None,
-    deadline: date | None = None,
-    now: datetime | None = None,
+    campaign: Campaign, by, fields: CampaignFields, *, now: datetime | None = None
 ) -> Campaign:
     """Text can change at any time before the end; goal, rule and deadline only in draft."""
     now = now or utcnow()
     if campaign.status not in (DRAFT, OPEN):
         raise InvalidCampaign(_("Cette collecte est terminée : elle ne se modifie plus."))
-    campaign.title, campaign.summary = title.strip(), summary.strip()
-    campaign.description = (description or "").strip() or None
+    goal_cents, rule, threshold_cents, deadline = (
+        fields.goal_cents,
+        fields.rule,
+        fields.threshold_cents,
+        fields.deadline,
+    )
+    campaign.title, campaign.summary = fields.title.strip(), fields.summary.strip()
+    campaign.description = (fields.description or "").strip() or None
     locked = {
         "goal_cents": goal_cents,
         "rule": rule,

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from tremplin.funding import bookkeeping, notices, payments, receipts
+from tremplin.funding import bookkeeping, ledger, notices, payments, receipts
 from tremplin.funding.models import (
     ATTEMPT_AUTHORIZED,
     ATTEMPT_CANCELED,
@@ -155,8 +155,7 @@ def _succeeded(attempt: PaymentAttempt, intent: payments.Intent, now: datetime) 
         amount,
         key=f"charge:{intent.id}",
         kind="charge",
-        reference=intent.id,
-        memo=f"attempt {attempt.number}",
+        about=ledger.PostingRef(reference=intent.id, memo=f"attempt {attempt.number}"),
     )
     if intent.fee_cents:
         bookkeeping.record_fee(
@@ -317,16 +316,18 @@ def collect_pledge(pledge_id: int, now: datetime | None = None) -> str:
             destination = settings_for(pledge.campaign.project_id).stripe_account_id
             intent = payments.authorize(
                 amount_cents=attempt.amount_cents,
-                customer=customer,
-                payment_method=pledge.payment_method_id,
+                payment=payments.PaymentRef(
+                    customer=customer,
+                    payment_method=pledge.payment_method_id,
+                    destination=destination,
+                    application_fee_cents=_platform_fee(attempt.amount_cents, destination),
+                ),
                 key=attempt.idempotency_key,
                 metadata={
                     "tremplin_pledge": str(pledge.id),
                     "tremplin_attempt": attempt.idempotency_key,
                     "tremplin_campaign": str(pledge.campaign_id),
                 },
-                destination=destination,
-                application_fee_cents=_platform_fee(attempt.amount_cents, destination),
             )
             apply_intent(attempt, intent, now)
             db.session.commit()

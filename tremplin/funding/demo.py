@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tremplin.funding import bookkeeping
+from tremplin.funding import bookkeeping, ledger
 from tremplin.funding.campaigns import deadline_from_date
 from tremplin.funding.models import (
     ALL_OR_NOTHING,
@@ -242,9 +242,11 @@ def _received(pledge: Pledge, recorder_id: int, ended, *, full: bool) -> None:
         amount,
         key=f"transfer:{transfer.id}",
         kind="transfer",
-        reference=pledge.reference,
-        memo=f"virement reçu le {day.isoformat()}",
-        occurred_at=ended + timedelta(days=4),
+        about=ledger.PostingRef(
+            reference=pledge.reference,
+            memo=f"virement reçu le {day.isoformat()}",
+            occurred_at=ended + timedelta(days=4),
+        ),
     )
     db.session.refresh(pledge)
     if full:

@@ -79,6 +79,17 @@ def find(key: str) -> LedgerTransaction | None:
     return db.session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == key))
 
 
+@dataclass(frozen=True)
+class PostingRef:
+    """What a movement refers to beside its accounts: the outside reference (a Stripe id, a
+    transfer reference), a memo, who recorded it and when it happened (None: now)."""
+
+    reference: str | None = None
+    memo: str | None = None
+    actor: object = None
+    occurred_at: datetime | None = None
+
+
 def post(
     key: str,
     kind: str,
@@ -86,15 +97,13 @@ def post(
     *,
     scope: str | None = None,
     subject: str | None = None,
-    reference: str | None = None,
-    memo: str | None = None,
-    actor=None,
-    occurred_at: datetime | None = None,
+    about: PostingRef | None = None,
 ) -> tuple[LedgerTransaction, bool]:
     """Record one movement. `legs` are (account, signed cents) pairs summing to zero.
     Returns (transaction, created): posting a key that exists returns the existing
     transaction untouched (created False) — the caller's real-world event was already
     recorded. Raises LedgerError if the legs do not balance."""
+    about = about or PostingRef()
     legs = [(target, amount) for target, amount in legs if amount != 0]
     if len(legs) < 2:
         raise LedgerError("a movement needs at least two non-zero entries")
@@ -112,10 +121,10 @@ def post(
         kind=kind,
         scope=scope,
         subject=subject,
-        reference=reference,
-        memo=memo,
-        actor_id=getattr(actor, "id", None),
-        occurred_at=occurred_at or utcnow(),
+        reference=about.reference,
+        memo=about.memo,
+        actor_id=getattr(about.actor, "id", None),
+        occurred_at=about.occurred_at or utcnow(),
     )
     transaction.entries = [
         LedgerEntry(account=accounts[target], amount_cents=amount) for target, amount in legs

@@ -57,20 +57,21 @@ def _managed(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _campaign_fields(form) -> dict:
-    fields = {
+def _campaign_fields(form) -> campaigns.CampaignFields:
+    text = {
         "title": form.title.data,
         "summary": form.summary.data,
         "description": form.description.data,
     }
-    if isinstance(form, CampaignForm):
-        fields.update(
-            goal_cents=form.goal.data,
-            rule=form.rule.data,
-            threshold_cents=form.threshold.data if form.rule.data == "threshold" else None,
-            deadline=form.deadline.data,
-        )
-    return fields
+    if not isinstance(form, CampaignForm):
+        return campaigns.CampaignFields(**text)
+    return campaigns.CampaignFields(
+        **text,
+        goal_cents=form.goal.data,
+        rule=form.rule.data,
+        threshold_cents=form.threshold.data if form.rule.data == "threshold" else None,
+        deadline=form.deadline.data,
+    )
 
 
 @bp.route("/projets/<int:project_id>/collectes/nouvelle", methods=["GET", "POST"])
@@ -84,7 +85,7 @@ def new_campaign(project_id: int):
         form.deadline.data = campaigns.default_deadline_date()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            campaign = campaigns.create_campaign(project, current_user, **_campaign_fields(form))
+            campaign = campaigns.create_campaign(project, current_user, _campaign_fields(form))
         if outcome.ok:
             flash(
                 _(
@@ -114,7 +115,7 @@ def edit_campaign(campaign_id: int):
         form.deadline.data = campaign.deadline_at.astimezone(campaigns.PARIS).date()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            campaigns.update_campaign(campaign, current_user, **_campaign_fields(form))
+            campaigns.update_campaign(campaign, current_user, _campaign_fields(form))
         if outcome.ok:
             flash(_("La collecte est à jour."), "success")
             return redirect(url_for("funding.manage", campaign_id=campaign.id))

@@ -298,26 +298,35 @@ def retrieve_setup_intent(setup_intent_id: str) -> Setup:
 # --- charges -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PaymentRef:
+    """Who pays and where the money goes: the backer's Stripe customer and saved card and,
+    with Stripe Connect, the project's own account (`destination`) and the platform's fee."""
+
+    customer: str
+    payment_method: str
+    destination: str | None = None
+    application_fee_cents: int | None = None
+
+
 def payment_intent_params(
     *,
     amount_cents: int,
-    customer: str,
-    payment_method: str,
+    payment: PaymentRef,
     metadata: dict[str, str],
     off_session: bool = True,
-    destination: str | None = None,
-    application_fee_cents: int | None = None,
 ) -> dict[str, Any]:
     """The parameters of an authorisation: confirmed at once, captured separately (the money
     is only taken by `capture`, once our database knows the PaymentIntent). With Stripe
     Connect, a destination charge sends the money to the project's own account."""
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
         raise ValueError("amount must be positive integer cents")
+    destination = payment.destination
     params: dict[str, Any] = {
         "amount": amount_cents,
         "currency": CURRENCY,
-        "customer": customer,
-        "payment_method": payment_method,
+        "customer": payment.customer,
+        "payment_method": payment.payment_method,
         "confirm": True,
         "capture_method": "manual",
         "payment_method_types": ["card"],
@@ -328,32 +337,23 @@ def payment_intent_params(
     if destination:
         params["transfer_data"] = {"destination": destination}
         params["on_behalf_of"] = destination
-        if application_fee_cents:
-            params["application_fee_amount"] = application_fee_cents
+        if payment.application_fee_cents:
+            params["application_fee_amount"] = payment.application_fee_cents
     return params
 
 
 def authorize(
     *,
     amount_cents: int,
-    customer: str,
-    payment_method: str,
+    payment: PaymentRef,
     key: str,
     metadata: dict[str, str],
     off_session: bool = True,
-    destination: str | None = None,
-    application_fee_cents: int | None = None,
 ) -> Intent:
     """Ask the bank to authorise a charge on a saved card. Declines and "authentication
     required" come back as a snapshot (status failed / requires_action), not an error."""
     params = payment_intent_params(
-        amount_cents=amount_cents,
-        customer=customer,
-        payment_method=payment_method,
-        metadata=metadata,
-        off_session=off_session,
-        destination=destination,
-        application_fee_cents=application_fee_cents,
+        amount_cents=amount_cents, payment=payment, metadata=metadata, off_session=off_session
     )
     api = client().v1
     try:

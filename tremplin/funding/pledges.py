@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from tremplin.funding import bookkeeping, notices, payments, receipts
+from tremplin.funding import bookkeeping, ledger, notices, payments, receipts
 from tremplin.funding.errors import (
     AlreadyPledged,
     CampaignNotOpen,
@@ -449,10 +449,12 @@ def record_transfer(
         amount_cents,
         key=f"transfer:{transfer.id}",
         kind="transfer",
-        reference=item.reference,
-        actor=by,
-        occurred_at=arrived,
-        memo=f"virement reçu le {received_on.isoformat()}",
+        about=ledger.PostingRef(
+            reference=item.reference,
+            actor=by,
+            occurred_at=arrived,
+            memo=f"virement reçu le {received_on.isoformat()}",
+        ),
         counted=True,
     )
     if item.collected_cents >= item.amount_cents:

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tremplin.funding import bookkeeping, notices, payments
+from tremplin.funding import bookkeeping, ledger, notices, payments
 from tremplin.funding.campaigns import check_amount, settings_for
 from tremplin.funding.errors import InvalidAmount
 from tremplin.funding.models import (
@@ -107,9 +107,7 @@ def refund(
         item,
         amount_cents,
         key=f"refund:manual:{row.token}",
-        reference=item.reference,
-        actor=by,
-        memo=row.reason,
+        about=ledger.PostingRef(reference=item.reference, actor=by, memo=row.reason),
         counted=True,
     )
     row.status = REFUND_DONE
@@ -140,9 +138,7 @@ def _complete(row: PledgeRefund, info: payments.RefundInfo) -> bool:
         item,
         row.amount_cents,
         key=f"refund:{info.id}",
-        reference=info.id,
-        actor=row.requested_by,
-        memo=row.reason,
+        about=ledger.PostingRef(reference=info.id, actor=row.requested_by, memo=row.reason),
         counted=True,
     )
     _after_refund(item)
@@ -281,7 +277,11 @@ def record_stripe_refund(info: payments.RefundInfo, now: datetime | None = None)
         db.session.flush()
         return "more than collected"
     bookkeeping.record_refund(
-        item, info.amount_cents, key=f"refund:{info.id}", reference=info.id, counted=True
+        item,
+        info.amount_cents,
+        key=f"refund:{info.id}",
+        about=ledger.PostingRef(reference=info.id),
+        counted=True,
     )
     _after_refund(item)
     db.session.flush()

@@ -20,7 +20,7 @@ from tremplin.groups import bp, policies
 from tremplin.groups import groups as group_services
 from tremplin.groups.forms import NewGroupForm
 from tremplin.groups.models import Channel, Group, GroupMembership, Message, MessageReport
-from tremplin.groups.moderation import REASON_LABELS, log, request_confirmation
+from tremplin.groups.moderation import REASON_LABELS, ModerationAct, log, request_confirmation
 from tremplin.platform import accounts
 from tremplin.platform.admin import log_action
 from tremplin.platform.auth import organiser_required
@@ -78,11 +78,8 @@ def _active_member(email: str | None, field: str) -> User:
 
 def create_group(
     actor: User,
+    fields: group_services.GroupFields,
     *,
-    name: str,
-    description: str,
-    theme: str,
-    visibility: str,
     charter: str = "",
     organiser_email: str | None = None,
 ) -> Group:
@@ -91,14 +88,7 @@ def create_group(
     if not policies.can_create_group(actor):
         raise NotAllowed()
     organiser = _active_member(organiser_email, "organiser_email") if organiser_email else None
-    group = group_services.create_group(
-        actor,
-        name=name,
-        description=description,
-        theme=theme,
-        visibility=visibility,
-        charter=charter or "",
-    )
+    group = group_services.create_group(actor, fields, charter=charter or "")
     log_action(
         actor, "group_created", "group", group.id, _("Groupe « %(group)s » créé", group=group.name)
     )
@@ -127,7 +117,10 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
         policies.remember_membership(group.id, target.id, membership)
     if len(group_services.organisers(group)) >= 2:
         request_confirmation(
-            actor, group, "role_changed", target, params={"role": "organiser"}, reason=reason or ""
+            actor,
+            group,
+            ModerationAct("role_changed", target=target, reason=reason or ""),
+            params={"role": "organiser"},
         )
         log_action(
             actor,
@@ -148,9 +141,7 @@ def assign_organiser(actor: User, group: Group, target: User, reason: str | None
     log(
         group,
         actor,
-        "role_changed",
-        target=target,
-        reason=reason or "",
+        ModerationAct("role_changed", target=target, reason=reason or ""),
         details={"from": previous, "to": "organiser"},
     )
     log_action(
@@ -199,7 +190,10 @@ def remove_organiser(actor: User, group: Group, target: User, reason: str | None
             )
         )
     request_confirmation(
-        actor, group, "role_changed", target, params={"role": "member"}, reason=reason or ""
+        actor,
+        group,
+        ModerationAct("role_changed", target=target, reason=reason or ""),
+        params={"role": "member"},
     )
     log_action(
         actor,
@@ -285,10 +279,12 @@ def admin_groups():
             with form_errors(form) as outcome:
                 group = create_group(
                     current_user,
-                    name=form.name.data,
-                    description=form.description.data,
-                    theme=form.theme.data,
-                    visibility=form.visibility.data,
+                    group_services.GroupFields(
+                        name=form.name.data,
+                        description=form.description.data,
+                        theme=form.theme.data,
+                        visibility=form.visibility.data,
+                    ),
                     charter=form.charter.data,
                     organiser_email=form.organiser_email.data,
                 )

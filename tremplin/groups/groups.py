@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tremplin.groups import live, policies, signals
 from tremplin.groups.models import LOG_AUDIENCES, Channel, Group, GroupCharter, GroupMembership
 from tremplin.groups.moderation import (
+    ModerationAct,
     apply_role,
     log,
     needs_second_organiser,
@@ -53,17 +55,24 @@ def _unique_slug(base: str, exists) -> str:
 # --- groups and charter ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class GroupFields:
+    """What an organiser writes about a group: its name, description and theme, who sees
+    it ("public" or "private") and who reads its moderation log (None: the members on
+    creation, unchanged on editing)."""
+
+    name: str
+    description: str
+    theme: str
+    visibility: str = "public"
+    log_audience: str | None = None
+
+
 def create_group(
-    creator: User,
-    *,
-    name: str,
-    description: str,
-    theme: str,
-    visibility: str = "public",
-    log_audience: str = "members",
-    charter: str = "",
-    first_channel: str | None = None,
+    creator: User, fields: GroupFields, *, charter: str = "", first_channel: str | None = None
 ) -> Group:
+    name, description, theme = fields.name, fields.description, fields.theme
+    visibility, log_audience = fields.visibility, fields.log_audience
     if not policies.can_create_group(creator):
         raise NotAllowed(_("Seuls les animateurs et animatrices du réseau créent des groupes."))
     if theme not in THEME_LABELS:
@@ -102,16 +111,9 @@ def create_group(
     return group
 
 
-def update_group(
-    actor: User,
-    group: Group,
-    *,
-    name: str,
-    description: str,
-    theme: str,
-    visibility: str,
-    log_audience: str | None = None,
-) -> None:
+def update_group(actor: User, group: Group, fields: GroupFields) -> None:
+    name, description, theme = fields.name, fields.description, fields.theme
+    visibility, log_audience = fields.visibility, fields.log_audience
     if not policies.can_manage_group(actor, group):
         raise NotAllowed()
     if theme not in THEME_LABELS:
@@ -128,7 +130,7 @@ def update_group(
             changes[attr] = value
             setattr(group, attr, value)
     if changes:
-        log(group, actor, "group_updated", details={"fields": sorted(changes)})
+        log(group, actor, ModerationAct("group_updated"), details={"fields": sorted(changes)})
     db.session.flush()
 
 
@@ -164,7 +166,7 @@ def publish_charter(actor: User, group: Group, body: str) -> GroupCharter:
     charter = _add_charter_version(group, actor, body)
     actor_membership = policies.active_membership(actor, group)
     actor_membership.accepted_charter_version = group.charter_version
-    log(group, actor, "charter_updated", details={"version": group.charter_version})
+    log(group, actor, ModerationAct("charter_updated"), details={"version": group.charter_version})
     members = db.session.scalars(
         select(GroupMembership)
         .options(joinedload(GroupMembership.user))
@@ -220,7 +222,7 @@ def create_channel(actor: User, group: Group, name: str, topic: str = "") -> Cha
     if not policies.can_create_channel(actor, group):
         raise NotAllowed(_("Seuls les animateurs du groupe créent des salons."))
     channel = add_channel(group, name, topic)
-    log(group, actor, "channel_created", details={"channel": channel.name})
+    log(group, actor, ModerationAct("channel_created"), details={"channel": channel.name})
     return channel
 
 
@@ -294,7 +296,7 @@ def approve_request(actor: User, group: Group, membership_id: int) -> GroupMembe
     membership = _pending_request(group, membership_id, "pending")
     membership.state = "active"
     membership.joined_at = utcnow()
-    log(group, actor, "request_approved", target=membership.user)
+    log(group, actor, ModerationAct("request_approved", target=membership.user))
     notify(
         membership.user,
         "groups_membership",
@@ -314,7 +316,7 @@ def decline_request(actor: User, group: Group, membership_id: int) -> None:
     membership = _pending_request(group, membership_id, "pending")
     user = membership.user
     db.session.delete(membership)
-    log(group, actor, "request_declined", target=user)
+    log(group, actor, ModerationAct("request_declined", target=user))
     notify(
         user,
         "groups_membership",
@@ -342,7 +344,7 @@ def invite(actor: User, group: Group, email: str) -> None:
     db.session.add(membership)
     db.session.flush()
     policies.remember_membership(group.id, user.id, membership)
-    log(group, actor, "member_invited", target=user)
+    log(group, actor, ModerationAct("member_invited", target=user))
     notify(
         user,
         "groups_membership",
@@ -424,7 +426,10 @@ def set_role(actor: User, group: Group, target: User, role: str, reason: str = "
         # Taking the role from an organiser, or giving it while others share it (so no one
         # fills the team with allies), waits for a second organiser.
         request_confirmation(
-            actor, group, "role_changed", target, params={"role": role}, reason=reason
+            actor,
+            group,
+            ModerationAct("role_changed", target=target, reason=reason),
+            params={"role": role},
         )
         return False
     apply_role(actor, group, membership, role)

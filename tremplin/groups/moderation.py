@@ -4,6 +4,7 @@ waits for a second organiser's confirmation, so no one captures a group alone.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import url_for
@@ -46,24 +47,32 @@ REASON_LABELS = {
 # --- the log --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ModerationAct:
+    """What an organiser does, or asks a second organiser to confirm: the action, the
+    member it concerns, the message it concerns, and the reason given."""
+
+    action: str
+    target: User | None = None
+    message: Message | None = None
+    reason: str = ""
+
+
 def log(
     group: Group,
     actor: User | None,
-    action: str,
+    act: ModerationAct,
     *,
-    target: User | None = None,
-    message: Message | None = None,
-    reason: str = "",
     details: dict | None = None,
     confirmed_by: User | None = None,
 ) -> ModerationLogEntry:
     entry = ModerationLogEntry(
         group_id=group.id,
         actor=actor,
-        action=action,
-        target_user=target,
-        message_id=message.id if message is not None else None,
-        reason=(reason or "").strip()[:1000],
+        action=act.action,
+        target_user=act.target,
+        message_id=act.message.id if act.message is not None else None,
+        reason=(act.reason or "").strip()[:1000],
         details=details,
         confirmed_by=confirmed_by,
     )
@@ -99,15 +108,10 @@ def needs_second_organiser(group: Group, target: User) -> bool:
 
 
 def request_confirmation(
-    actor: User,
-    group: Group,
-    action: str,
-    target: User,
-    *,
-    message: Message | None = None,
-    params: dict | None = None,
-    reason: str = "",
+    actor: User, group: Group, act: ModerationAct, *, params: dict | None = None
 ) -> ModerationRequest:
+    """Ask a second organiser to confirm `act` (its target is a member, an organiser)."""
+    action, target, message, reason = act.action, act.target, act.message, act.reason
     # The same request is the same action on the same person *and the same message*:
     # hiding a second message of an organiser is a new request, not a duplicate.
     existing = db.session.scalar(
@@ -141,10 +145,7 @@ def request_confirmation(
     log(
         group,
         actor,
-        "confirmation_requested",
-        target=target,
-        message=message,
-        reason=reason,
+        ModerationAct("confirmation_requested", target=target, message=message, reason=reason),
         details={"action": action, "request_id": request.id, **(params or {})},
     )
     url = url_for("groups.moderation", slug=group.slug, _anchor="confirmations")
@@ -249,8 +250,7 @@ def decline_request(actor: User, group: Group, request_id: int) -> None:
     log(
         group,
         actor,
-        action,
-        target=request.target_user,
+        ModerationAct(action, target=request.target_user),
         details={"action": request.action, "request_id": request.id},
     )
     db.session.flush()
@@ -337,10 +337,9 @@ def dismiss_report(actor: User, group: Group, report_id: int, reason: str = "") 
         log(
             group,
             actor,
-            "report_dismissed",
-            target=item.message.author,
-            message=item.message,
-            reason=reason,
+            ModerationAct(
+                "report_dismissed", target=item.message.author, message=item.message, reason=reason
+            ),
         )
     db.session.flush()
 
@@ -362,7 +361,9 @@ def hide_message(actor: User, message: Message, reason: str = "") -> bool:
         return True
     if message.author_id != actor.id and needs_second_organiser(group, message.author):
         request_confirmation(
-            actor, group, "message_hidden", message.author, message=message, reason=reason
+            actor,
+            group,
+            ModerationAct("message_hidden", target=message.author, message=message, reason=reason),
         )
         return False
     _apply_hide(actor, message, reason)
@@ -380,10 +381,7 @@ def _apply_hide(
     log(
         message.channel.group,
         actor,
-        "message_hidden",
-        target=message.author,
-        message=message,
-        reason=reason,
+        ModerationAct("message_hidden", target=message.author, message=message, reason=reason),
         confirmed_by=confirmed_by,
         details={"channel": message.channel.name},
     )
@@ -397,7 +395,7 @@ def unhide_message(actor: User, message: Message) -> None:
         return
     message.hidden_at = None
     message.hidden_by_id = None
-    log(group, actor, "message_unhidden", target=message.author, message=message)
+    log(group, actor, ModerationAct("message_unhidden", target=message.author, message=message))
     announce(message, "message:update")
     db.session.flush()
 
@@ -413,9 +411,11 @@ def pin_message(actor: User, message: Message, pinned: bool = True) -> None:
     log(
         group,
         actor,
-        "message_pinned" if pinned else "message_unpinned",
-        target=message.author,
-        message=message,
+        ModerationAct(
+            "message_pinned" if pinned else "message_unpinned",
+            target=message.author,
+            message=message,
+        ),
         details={"excerpt": message.body[:200], "channel": message.channel.name},
     )
     announce(message, "message:update")
@@ -444,7 +444,10 @@ def mute(actor: User, group: Group, target: User, minutes: int, reason: str = ""
         raise DomainError(_("Cette personne n'est pas membre du groupe."))
     if needs_second_organiser(group, target):
         request_confirmation(
-            actor, group, "member_muted", target, params={"minutes": minutes}, reason=reason
+            actor,
+            group,
+            ModerationAct("member_muted", target=target, reason=reason),
+            params={"minutes": minutes},
         )
         return False
     _apply_mute(actor, group, target, minutes, reason)
@@ -466,9 +469,7 @@ def _apply_mute(
     log(
         group,
         actor,
-        "member_muted",
-        target=target,
-        reason=reason,
+        ModerationAct("member_muted", target=target, reason=reason),
         confirmed_by=confirmed_by,
         details={"until": membership.muted_until.isoformat(), "minutes": minutes},
     )
@@ -493,7 +494,7 @@ def unmute(actor: User, group: Group, target: User) -> None:
     if not policies.is_muted(membership):
         return
     membership.muted_until = None
-    log(group, actor, "member_unmuted", target=target)
+    log(group, actor, ModerationAct("member_unmuted", target=target))
     db.session.flush()
 
 
@@ -505,7 +506,10 @@ def ban(actor: User, group: Group, target: User, days: int = 0, reason: str = ""
         raise DomainError(_("Choisissez une durée."), field="days")
     if needs_second_organiser(group, target):
         request_confirmation(
-            actor, group, "member_banned", target, params={"days": days}, reason=reason
+            actor,
+            group,
+            ModerationAct("member_banned", target=target, reason=reason),
+            params={"days": days},
         )
         return False
     _apply_ban(actor, group, target, days, reason)
@@ -529,9 +533,7 @@ def _apply_ban(
     log(
         group,
         actor,
-        "member_banned",
-        target=target,
-        reason=reason,
+        ModerationAct("member_banned", target=target, reason=reason),
         confirmed_by=confirmed_by,
         details={"days": days, "until": membership.banned_until.isoformat() if days else None},
     )
@@ -571,7 +573,7 @@ def unban(actor: User, group: Group, target: User) -> bool:
         return False
     db.session.refresh(membership)
     policies.remember_membership(group.id, target.id, membership)
-    log(group, actor, "member_unbanned", target=target)
+    log(group, actor, ModerationAct("member_unbanned", target=target))
     notify(
         target,
         "groups_moderation",
@@ -612,8 +614,7 @@ def apply_role(
     log(
         group,
         actor,
-        "role_changed",
-        target=membership.user,
+        ModerationAct("role_changed", target=membership.user),
         confirmed_by=confirmed_by,
         details={"from": previous, "to": role},
     )

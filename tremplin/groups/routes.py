@@ -99,11 +99,13 @@ def new_group():
         with form_errors(form) as outcome:
             group = services.create_group(
                 current_user,
-                name=form.name.data,
-                description=form.description.data,
-                theme=form.theme.data,
-                visibility=form.visibility.data,
-                log_audience=form.log_audience.data,
+                services.GroupFields(
+                    name=form.name.data,
+                    description=form.description.data,
+                    theme=form.theme.data,
+                    visibility=form.visibility.data,
+                    log_audience=form.log_audience.data,
+                ),
                 charter=form.charter.data or "",
             )
         if outcome.ok:
@@ -201,11 +203,13 @@ def edit_group(slug: str):
             services.update_group(
                 current_user,
                 group,
-                name=form.name.data,
-                description=form.description.data,
-                theme=form.theme.data,
-                visibility=form.visibility.data,
-                log_audience=form.log_audience.data,
+                services.GroupFields(
+                    name=form.name.data,
+                    description=form.description.data,
+                    theme=form.theme.data,
+                    visibility=form.visibility.data,
+                    log_audience=form.log_audience.data,
+                ),
             )
         if outcome.ok:
             flash(_("Le groupe est mis à jour."), "success")

@@ -24,7 +24,7 @@ from tremplin.meetups import (
     tables,
 )
 from tremplin.meetups.commitments import Offer
-from tremplin.meetups.meetups import PARIS, MeetupDetails
+from tremplin.meetups.meetups import PARIS, MeetupDetails, MeetupProgramme
 from tremplin.meetups.models import (
     CONFIRMED,
     WAITING,
@@ -151,8 +151,9 @@ def _load(ctx) -> dict:
             departement="75",
             theme="textile",
         ),
-        agenda=CAFE_AGENDA,
-        project_ids=[retoucherie.id] if retoucherie else [],
+        programme=MeetupProgramme(
+            agenda=CAFE_AGENDA, project_ids=[retoucherie.id] if retoucherie else []
+        ),
         publish=True,
         allow_past=True,
     )
@@ -324,8 +325,7 @@ def _load(ctx) -> dict:
             theme="france-afrique",
         ),
         group=club_group,
-        agenda=CLUB_AGENDA,
-        project_ids=[sahel.id] if sahel else [],
+        programme=MeetupProgramme(agenda=CLUB_AGENDA, project_ids=[sahel.id] if sahel else []),
         publish=True,
         allow_past=True,
     )
@@ -408,8 +408,9 @@ def _load(ctx) -> dict:
             departement="75",
             theme="cosmetique",
         ),
-        agenda=CAFE_AGENDA,
-        project_ids=[cosmethique.id] if cosmethique else [],
+        programme=MeetupProgramme(
+            agenda=CAFE_AGENDA, project_ids=[cosmethique.id] if cosmethique else []
+        ),
         publish=True,
     )
     meetups.add_speaker(
@@ -456,7 +457,7 @@ def _load(ctx) -> dict:
             theme="france-afrique",
         ),
         group=club_group,
-        agenda=CLUB_AGENDA,
+        programme=MeetupProgramme(agenda=CLUB_AGENDA),
         publish=True,
     )
     meetups.add_speaker(
@@ -487,8 +488,7 @@ def _load(ctx) -> dict:
             departement="75",
             theme="entreprendre-au-feminin",
         ),
-        agenda=CAFE_AGENDA,
-        project_ids=[tresses.id] if tresses else [],
+        programme=MeetupProgramme(agenda=CAFE_AGENDA, project_ids=[tresses.id] if tresses else []),
         publish=True,
     )
     created.append(tonight)
@@ -550,7 +550,9 @@ def _load(ctx) -> dict:
             theme="entreprendre-au-feminin",
         ),
         group=feminin,
-        agenda=[(20, "Tour de table"), (80, "Pitchs et retours"), (20, "Prochaines étapes")],
+        programme=MeetupProgramme(
+            agenda=[(20, "Tour de table"), (80, "Pitchs et retours"), (20, "Prochaines étapes")]
+        ),
         publish=True,
     )
     created.append(workshop)

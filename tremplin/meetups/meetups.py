@@ -69,6 +69,15 @@ class MeetupDetails:
     table_minutes: int = 20
 
 
+@dataclass(frozen=True)
+class MeetupProgramme:
+    """What a meetup presents: its agenda, (minutes, title) parts in order, and the projects
+    presented (five at most). None: nothing on creation, unchanged on editing."""
+
+    agenda: list[tuple[int, str]] | None = None
+    project_ids: list[int] | None = None
+
+
 PLACE_FIELDS = ("starts_at", "ends_at", "venue_name", "address", "online_url")
 
 
@@ -254,8 +263,7 @@ def create_meetup(
     details: MeetupDetails,
     *,
     group: Group | None = None,
-    agenda: list[tuple[int, str]] | None = None,
-    project_ids: list[int] | None = None,
+    programme: MeetupProgramme | None = None,
     publish: bool = False,
     allow_past: bool = False,
 ) -> Meetup:
@@ -272,8 +280,9 @@ def create_meetup(
         meetup.theme = group.theme
     db.session.add(meetup)
     db.session.flush()
-    _set_agenda(meetup, agenda or [], meetup.duration_minutes)
-    _set_projects(meetup, project_ids or [])
+    programme = programme or MeetupProgramme()
+    _set_agenda(meetup, programme.agenda or [], meetup.duration_minutes)
+    _set_projects(meetup, programme.project_ids or [])
     db.session.flush()
     if publish:
         publish_meetup(actor, meetup, allow_past=allow_past)
@@ -285,10 +294,11 @@ def update_meetup(
     meetup: Meetup,
     details: MeetupDetails,
     *,
-    agenda: list[tuple[int, str]] | None = None,
-    project_ids: list[int] | None = None,
+    programme: MeetupProgramme | None = None,
 ) -> bool:
     """Change a meetup; returns True when registrants were told (time or place changed)."""
+    programme = programme or MeetupProgramme()
+    agenda, project_ids = programme.agenda, programme.project_ids
     if not policies.can_manage_meetup(actor, meetup):
         raise NotAllowed()
     if meetup.state == CANCELLED:

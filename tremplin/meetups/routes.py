@@ -199,8 +199,7 @@ def new_meetup():
                 current_user,
                 _details(form),
                 group=group,
-                agenda=agenda,
-                project_ids=form.projects.data,
+                programme=services.MeetupProgramme(agenda=agenda, project_ids=form.projects.data),
                 publish="publish" in request.form,
             )
         if outcome.ok:
@@ -235,7 +234,10 @@ def edit_meetup(meetup_id: int):
         with form_errors(form) as outcome:
             agenda = services.parse_agenda(form.agenda.data)
             told = services.update_meetup(
-                current_user, meetup, _details(form), agenda=agenda, project_ids=form.projects.data
+                current_user,
+                meetup,
+                _details(form),
+                programme=services.MeetupProgramme(agenda=agenda, project_ids=form.projects.data),
             )
         if outcome.ok:
             flash(

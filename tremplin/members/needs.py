@@ -4,6 +4,8 @@ team member who accepted in touch (*mise en relation*). Writes flush and never c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -60,9 +62,20 @@ class OfferClosed(DomainError):
     default_message = _l("Cette proposition a déjà reçu une réponse.")
 
 
-def _clean(
-    kind: str, title: str, description: str | None, quantity: int | None, unit: str | None
-) -> dict:
+@dataclass(frozen=True)
+class NeedFields:
+    """What a team writes about a need: its kind, a title, a description, and how much
+    (`quantity` in `unit`: "eur", "m2" or "hours"), when it is countable."""
+
+    kind: str
+    title: str
+    description: str | None = None
+    quantity: int | None = None
+    unit: str | None = None
+
+
+def _clean(fields: NeedFields) -> dict:
+    kind, title, quantity, unit = fields.kind, fields.title, fields.quantity, fields.unit
     if kind not in NEED_KINDS:
         raise InvalidNeed(field="kind")
     title = " ".join((title or "").split())
@@ -71,7 +84,7 @@ def _clean(
     values = {
         "kind": kind,
         "title": title,
-        "description": (description or "").strip() or None,
+        "description": (fields.description or "").strip() or None,
         "amount_cents": None,
         "quantity": None,
         "quantity_unit": None,
@@ -91,21 +104,10 @@ def _clean(
     return values
 
 
-def create_need(
-    project: Project,
-    by: User,
-    *,
-    kind: str,
-    title: str,
-    description: str | None = None,
-    quantity: int | None = None,
-    unit: str | None = None,
-) -> Need:
+def create_need(project: Project, by: User, fields: NeedFields) -> Need:
     if not policies.can_edit_project(by, project):
         raise NotAllowed()
-    need = Need(
-        project=project, created_by_id=by.id, **_clean(kind, title, description, quantity, unit)
-    )
+    need = Need(project=project, created_by_id=by.id, **_clean(fields))
     db.session.add(need)
     touch(project)
     db.session.flush()
@@ -121,19 +123,10 @@ def create_need(
     return need
 
 
-def update_need(
-    need: Need,
-    by: User,
-    *,
-    kind: str,
-    title: str,
-    description: str | None = None,
-    quantity: int | None = None,
-    unit: str | None = None,
-) -> Need:
+def update_need(need: Need, by: User, fields: NeedFields) -> Need:
     if not policies.can_edit_project(by, need.project):
         raise NotAllowed()
-    for name, value in _clean(kind, title, description, quantity, unit).items():
+    for name, value in _clean(fields).items():
         setattr(need, name, value)
     db.session.flush()
     signals.need_updated.send(need)

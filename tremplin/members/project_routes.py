@@ -78,7 +78,7 @@ def new_project():
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             project = projects.create_project(
-                current_user, logo=form.logo.data or None, **_project_fields(form)
+                current_user, _project_fields(form), logo=form.logo.data or None
             )
         if outcome.ok:
             flash(_("Votre projet est en ligne. Dites maintenant ce dont il a besoin !"), "success")
@@ -86,20 +86,17 @@ def new_project():
     return render_template("members/project_form.html", form=form, project=None)
 
 
-def _project_fields(form: ProjectForm) -> dict:
-    return {
-        name: getattr(form, name).data
-        for name in (
-            "title",
-            "pitch",
-            "description",
-            "theme",
-            "stage",
-            "commune",
-            "departement",
-            "visibility",
-        )
-    }
+def _project_fields(form: ProjectForm) -> projects.ProjectFields:
+    return projects.ProjectFields(
+        title=form.title.data,
+        pitch=form.pitch.data,
+        stage=form.stage.data,
+        visibility=form.visibility.data,
+        description=form.description.data,
+        theme=form.theme.data,
+        commune=form.commune.data,
+        departement=form.departement.data,
+    )
 
 
 @bp.route("/projets/<int:project_id>")
@@ -137,9 +134,9 @@ def edit_project(project_id: int):
             projects.update_project(
                 project,
                 current_user,
+                _project_fields(form),
                 logo=form.logo.data or None,
                 remove_logo=form.remove_logo.data,
-                **_project_fields(form),
             )
         if outcome.ok:
             flash(_("Le projet est à jour."), "success")
@@ -265,7 +262,7 @@ def new_need(project_id: int):
     form = NeedForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            need = needs.create_need(project, current_user, **_need_fields(form))
+            need = needs.create_need(project, current_user, _need_fields(form))
         if outcome.ok:
             flash(
                 _("Besoin publié : les membres peuvent maintenant proposer leur aide."), "success"
@@ -274,14 +271,14 @@ def new_need(project_id: int):
     return render_template("members/need_form.html", form=form, project=project, need=None)
 
 
-def _need_fields(form: NeedForm) -> dict:
-    return {
-        "kind": form.kind.data,
-        "title": form.title.data,
-        "description": form.description.data,
-        "quantity": form.quantity.data,
-        "unit": form.unit.data or None,
-    }
+def _need_fields(form: NeedForm) -> needs.NeedFields:
+    return needs.NeedFields(
+        kind=form.kind.data,
+        title=form.title.data,
+        description=form.description.data,
+        quantity=form.quantity.data,
+        unit=form.unit.data or None,
+    )
 
 
 @bp.route("/besoins/<int:need_id>", methods=["GET", "POST"])
@@ -335,7 +332,7 @@ def edit_need(need_id: int):
         form = NeedForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            needs.update_need(need, current_user, **_need_fields(form))
+            needs.update_need(need, current_user, _need_fields(form))
         if outcome.ok:
             flash(_("Le besoin est à jour."), "success")
             return redirect(url_for("members.need", need_id=need.id))

@@ -67,19 +67,26 @@ class OwnerStays(DomainError):
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 
 
-def _clean_fields(
-    *,
-    title: str,
-    pitch: str,
-    description: str | None,
-    theme: str | None,
-    stage: str,
-    commune: str | None,
-    departement: str | None,
-    visibility: str,
-) -> dict:
-    title = " ".join((title or "").split())
-    pitch = " ".join((pitch or "").split())
+@dataclass(frozen=True)
+class ProjectFields:
+    """What a team writes about its project: title, one-sentence pitch, stage and who sees
+    it; the description (Markdown), theme and place may stay empty."""
+
+    title: str
+    pitch: str
+    stage: str
+    visibility: str
+    description: str | None = None
+    theme: str | None = None
+    commune: str | None = None
+    departement: str | None = None
+
+
+def _clean_fields(fields: ProjectFields) -> dict:
+    theme, stage, visibility = fields.theme, fields.stage, fields.visibility
+    departement = fields.departement
+    title = " ".join((fields.title or "").split())
+    pitch = " ".join((fields.pitch or "").split())
     if not 3 <= len(title) <= 120:
         raise InvalidProject(_("Le titre doit faire entre 3 et 120 caractères."), field="title")
     if not 10 <= len(pitch) <= 280:
@@ -104,19 +111,19 @@ def _clean_fields(
     return {
         "title": title,
         "pitch": pitch,
-        "description": (description or "").strip() or None,
+        "description": (fields.description or "").strip() or None,
         "theme": theme or None,
         "stage": stage,
-        "commune": " ".join((commune or "").split())[:120] or None,
+        "commune": " ".join((fields.commune or "").split())[:120] or None,
         "departement": departement or None,
         "visibility": visibility,
     }
 
 
-def create_project(owner: User, *, logo=None, **fields) -> Project:
+def create_project(owner: User, fields: ProjectFields, *, logo=None) -> Project:
     if not policies.can_create_project(owner):
         raise NotAllowed()
-    values = _clean_fields(**fields)
+    values = _clean_fields(fields)
     project = Project(owner_id=owner.id, **values)
     if logo is not None:
         project.logo_file = uploads.store_image(logo, "logo", field="logo")
@@ -130,11 +137,11 @@ def create_project(owner: User, *, logo=None, **fields) -> Project:
 
 
 def update_project(
-    project: Project, by: User, *, logo=None, remove_logo: bool = False, **fields
+    project: Project, by: User, fields: ProjectFields, *, logo=None, remove_logo: bool = False
 ) -> Project:
     if not policies.can_edit_project(by, project):
         raise NotAllowed()
-    for name, value in _clean_fields(**fields).items():
+    for name, value in _clean_fields(fields).items():
         setattr(project, name, value)
     if logo is not None:
         new_name = uploads.store_image(logo, "logo", field="logo")

@@ -7,6 +7,8 @@ Uses the projects of the members' demo (`ctx.objects["projects"]`) when they are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from tremplin.mentoring.models import (
@@ -149,6 +151,42 @@ def _offer(user, spec) -> MentorOffer:
     return offer
 
 
+@dataclass(frozen=True)
+class DemoPairing:
+    """A demo pairing: mentor and porteur (user keys), the project (key), started
+    `days_ago`; its state, goals ((title, progress %)), sessions ((days ago, minutes, notes,
+    next steps)), when it completed, and who proposed it with which message."""
+
+    mentor: str
+    porteur: str
+    project_key: str
+    days_ago: int
+    state: str = P_ACTIVE
+    goals: Sequence[tuple[str, int]] = ()
+    sessions: Sequence[tuple[int, int, str, str | None]] = ()
+    completed_days_ago: int | None = None
+    proposed_by: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """A demo request for a mentor: porteur (user key), project (key), needs, goals; the
+    languages, département and sector wished (the project's by default), its state, the
+    mentor it went to, and when it was made."""
+
+    porteur: str
+    project_key: str
+    needs: Sequence[str]
+    goals: str
+    languages: tuple[str, ...] = ("fr",)
+    dept: str | None = None
+    sector: str | None = None
+    state: str = OPEN
+    mentor: str | None = None
+    days_ago: int = 3
+
+
 @demo_loader(50)
 def load(ctx) -> dict:
     from tremplin.mentoring.pairings import _open_channel
@@ -164,19 +202,10 @@ def load(ctx) -> dict:
         _offer(users[key], spec)
     db.session.flush()
 
-    def pairing(
-        mentor,
-        porteur,
-        project_key,
-        *,
-        days_ago,
-        state=P_ACTIVE,
-        goals=(),
-        sessions=(),
-        completed_days_ago=None,
-        proposed_by=None,
-        message=None,
-    ):
+    def pairing(spec: DemoPairing) -> Pairing:
+        mentor, porteur, project_key = spec.mentor, spec.porteur, spec.project_key
+        days_ago, state, message = spec.days_ago, spec.state, spec.message
+        proposed_by, completed_days_ago = spec.proposed_by, spec.completed_days_ago
         started = today - timedelta(days=days_ago)
         p = Pairing(
             mentor_id=users[mentor].id,
@@ -193,7 +222,7 @@ def load(ctx) -> dict:
         if state == P_COMPLETED:
             p.completed_at = now - timedelta(days=completed_days_ago)
             p.ended_by_id = users[mentor].id
-        for title, progress in goals:
+        for title, progress in spec.goals:
             p.goals.append(
                 PairingGoal(
                     title=title,
@@ -204,7 +233,7 @@ def load(ctx) -> dict:
             )
         db.session.add(p)
         db.session.flush()
-        for days, minutes, notes, next_steps in sessions:
+        for days, minutes, notes, next_steps in spec.sessions:
             db.session.add(
                 MentoringSession(
                     pairing_id=p.id,
@@ -221,36 +250,38 @@ def load(ctx) -> dict:
         return p
 
     done = pairing(
-        "fatou",
-        "awa",
-        "cosmethique",
-        days_ago=240,
-        state=P_COMPLETED,
-        completed_days_ago=60,
-        goals=[
-            ("Boucler le dossier d’information produit (DIP)", 100),
-            ("Présenter le projet au jury de la Fondation", 100),
-        ],
-        sessions=[
-            (
-                235,
-                90,
-                "Premier tour du projet. Les recettes sont prêtes, le dossier "
-                "réglementaire fait peur.",
-                "Lister les ingrédients par recette.",
-            ),
-            (205, 120, "Relecture des fiches ingrédients.", "Contacter un évaluateur."),
-            (170, 60, "Point téléphonique : l’évaluateur est trouvé.", None),
-            (
-                140,
-                90,
-                "Préparation du pitch : 3 minutes, pas une de plus.",
-                "Répéter devant le club mardi.",
-            ),
-            (110, 75, "Retour sur le passage devant le club : très bien reçu.", None),
-            (90, 120, "Dossier de candidature à la Fondation.", "Envoyer avant le 15."),
-            (65, 45, "Lauréate ! On prépare la suite.", None),
-        ],
+        DemoPairing(
+            "fatou",
+            "awa",
+            "cosmethique",
+            days_ago=240,
+            state=P_COMPLETED,
+            completed_days_ago=60,
+            goals=[
+                ("Boucler le dossier d’information produit (DIP)", 100),
+                ("Présenter le projet au jury de la Fondation", 100),
+            ],
+            sessions=[
+                (
+                    235,
+                    90,
+                    "Premier tour du projet. Les recettes sont prêtes, le dossier "
+                    "réglementaire fait peur.",
+                    "Lister les ingrédients par recette.",
+                ),
+                (205, 120, "Relecture des fiches ingrédients.", "Contacter un évaluateur."),
+                (170, 60, "Point téléphonique : l’évaluateur est trouvé.", None),
+                (
+                    140,
+                    90,
+                    "Préparation du pitch : 3 minutes, pas une de plus.",
+                    "Répéter devant le club mardi.",
+                ),
+                (110, 75, "Retour sur le passage devant le club : très bien reçu.", None),
+                (90, 120, "Dossier de candidature à la Fondation.", "Envoyer avant le 15."),
+                (65, 45, "Lauréate ! On prépare la suite.", None),
+            ],
+        )
     )
     db.session.add_all(
         [
@@ -273,98 +304,99 @@ def load(ctx) -> dict:
     )
 
     pairing(
-        "sophie",
-        "awa",
-        "cosmethique",
-        days_ago=45,
-        goals=[("Une identité visuelle pour la boutique", 60), ("Lancer la page Instagram", 30)],
-        sessions=[
-            (40, 90, "Atelier marque : valeurs, cibles, ton.", "Trois pistes de nom."),
-            (12, 60, "Choix du logo parmi les trois pistes.", "Brief au graphiste."),
-        ],
+        DemoPairing(
+            "sophie",
+            "awa",
+            "cosmethique",
+            days_ago=45,
+            goals=[
+                ("Une identité visuelle pour la boutique", 60),
+                ("Lancer la page Instagram", 30),
+            ],
+            sessions=[
+                (40, 90, "Atelier marque : valeurs, cibles, ton.", "Trois pistes de nom."),
+                (12, 60, "Choix du logo parmi les trois pistes.", "Brief au graphiste."),
+            ],
+        )
     )
     pairing(
-        "mamadou",
-        "moussa",
-        "sahel",
-        days_ago=95,
-        goals=[
-            ("Dédouaner le premier conteneur sans surprise", 80),
-            ("Trois épiceries partenaires en Île-de-France", 33),
-        ],
-        sessions=[
-            (90, 120, "Les incoterms, sans jargon.", "Devis de deux transitaires."),
-            (60, 90, "Visite à Rungis ensemble.", None),
-            (30, 60, "Préparation du rendez-vous avec l’épicerie de Saint-Ouen.", None),
-            (9, 90, "Bilan du premier conteneur.", "Relancer la coopérative de Kayes."),
-        ],
+        DemoPairing(
+            "mamadou",
+            "moussa",
+            "sahel",
+            days_ago=95,
+            goals=[
+                ("Dédouaner le premier conteneur sans surprise", 80),
+                ("Trois épiceries partenaires en Île-de-France", 33),
+            ],
+            sessions=[
+                (90, 120, "Les incoterms, sans jargon.", "Devis de deux transitaires."),
+                (60, 90, "Visite à Rungis ensemble.", None),
+                (30, 60, "Préparation du rendez-vous avec l’épicerie de Saint-Ouen.", None),
+                (9, 90, "Bilan du premier conteneur.", "Relancer la coopérative de Kayes."),
+            ],
+        )
     )
     pairing(
-        "jean",
-        "karim",
-        "retoucherie",
-        days_ago=70,
-        goals=[("Plan de financement de la surjeteuse", 50)],
-        sessions=[
-            (65, 90, "Tour des financements possibles.", "Dossier France Active."),
-            (20, 60, "Relecture du dossier.", None),
-        ],
+        DemoPairing(
+            "jean",
+            "karim",
+            "retoucherie",
+            days_ago=70,
+            goals=[("Plan de financement de la surjeteuse", 50)],
+            sessions=[
+                (65, 90, "Tour des financements possibles.", "Dossier France Active."),
+                (20, 60, "Relecture du dossier.", None),
+            ],
+        )
     )
     pairing(
-        "julien",
-        "ines",
-        "cafe",
-        days_ago=130,
-        goals=[("Choisir entre licence III et licence restaurant", 40)],
-        sessions=[
-            (120, 90, "Les licences, les horaires, le voisinage.", None),
-            (
-                52,
-                60,
-                "Budget prévisionnel de la première année.",
-                "Revoir les charges de personnel.",
-            ),
-        ],
+        DemoPairing(
+            "julien",
+            "ines",
+            "cafe",
+            days_ago=130,
+            goals=[("Choisir entre licence III et licence restaurant", 40)],
+            sessions=[
+                (120, 90, "Les licences, les horaires, le voisinage.", None),
+                (
+                    52,
+                    60,
+                    "Budget prévisionnel de la première année.",
+                    "Revoir les charges de personnel.",
+                ),
+            ],
+        )
     )
     proposal = pairing(
-        "samuel",
-        "elodie",
-        "clic",
-        days_ago=0,
-        state=P_PROPOSED,
-        proposed_by="lakdar",
-        message="Élodie cherche à lancer son site, Samuel connaît bien le sujet : "
-        "je vous laisse faire connaissance.",
+        DemoPairing(
+            "samuel",
+            "elodie",
+            "clic",
+            days_ago=0,
+            state=P_PROPOSED,
+            proposed_by="lakdar",
+            message="Élodie cherche à lancer son site, Samuel connaît bien le sujet : "
+            "je vous laisse faire connaissance.",
+        )
     )
 
-    def request(
-        porteur,
-        project_key,
-        needs,
-        goals,
-        *,
-        languages=("fr",),
-        dept=None,
-        sector=None,
-        state=OPEN,
-        mentor=None,
-        days_ago=3,
-    ):
-        proj = project(project_key)
+    def request(spec: DemoRequest) -> MentoringRequest:
+        proj = project(spec.project_key)
         req = MentoringRequest(
-            porteur_id=users[porteur].id,
+            porteur_id=users[spec.porteur].id,
             project_id=proj.id if proj else None,
-            goals=goals,
-            needs=list(needs),
-            languages=list(languages),
-            departement=dept or (proj.departement if proj else None),
-            sector=sector or (proj.theme if proj else None),
-            state=state,
-            mentor_id=users[mentor].id if mentor else None,
-            created_at=now - timedelta(days=days_ago),
+            goals=spec.goals,
+            needs=list(spec.needs),
+            languages=list(spec.languages),
+            departement=spec.dept or (proj.departement if proj else None),
+            sector=spec.sector or (proj.theme if proj else None),
+            state=spec.state,
+            mentor_id=users[spec.mentor].id if spec.mentor else None,
+            created_at=now - timedelta(days=spec.days_ago),
         )
-        if state == PENDING:
-            req.sent_at = now - timedelta(days=days_ago)
+        if spec.state == PENDING:
+            req.sent_at = now - timedelta(days=spec.days_ago)
             req.expires_at = req.sent_at + timedelta(days=14)
         if proj is not None:
             req.project_needs = [n for n in proj.needs if n.kind in ("mentorat", "financement")]
@@ -372,52 +404,62 @@ def load(ctx) -> dict:
         return req
 
     request(
-        "awa",
-        "cosmethique",
-        ["financement", "gestion", "business-plan"],
-        "Financer le matériel de fabrication et tenir une trésorerie saine la première "
-        "année de la boutique.",
-        languages=("fr", "wo"),
-        dept="93",
-        days_ago=2,
+        DemoRequest(
+            "awa",
+            "cosmethique",
+            ["financement", "gestion", "business-plan"],
+            "Financer le matériel de fabrication et tenir une trésorerie saine la première "
+            "année de la boutique.",
+            languages=("fr", "wo"),
+            dept="93",
+            days_ago=2,
+        )
     )
     request(
-        "aminata",
-        "tresses",
-        ["business-plan", "financement", "juridique"],
-        "Ouvrir mon salon de coiffure afro à Évry : statut, prévisionnel, premier prêt.",
-        languages=("fr", "wo"),
-        state=PENDING,
-        mentor="fatou",
-        days_ago=4,
+        DemoRequest(
+            "aminata",
+            "tresses",
+            ["business-plan", "financement", "juridique"],
+            "Ouvrir mon salon de coiffure afro à Évry : statut, prévisionnel, premier prêt.",
+            languages=("fr", "wo"),
+            state=PENDING,
+            mentor="fatou",
+            days_ago=4,
+        )
     )
     request(
-        "camille",
-        "panier",
-        ["commercial", "local", "reseau"],
-        "Trouver un point de retrait et mes cinquante premiers abonnés.",
-        days_ago=19,
+        DemoRequest(
+            "camille",
+            "panier",
+            ["commercial", "local", "reseau"],
+            "Trouver un point de retrait et mes cinquante premiers abonnés.",
+            days_ago=19,
+        )
     )
     request(
-        "yasmina",
-        "traiteur",
-        ["financement", "gestion"],
-        "Financer la cuisine du second site et revoir les prix.",
-        languages=("fr", "ar"),
-        state=PENDING,
-        mentor="jean",
-        days_ago=6,
+        DemoRequest(
+            "yasmina",
+            "traiteur",
+            ["financement", "gestion"],
+            "Financer la cuisine du second site et revoir les prix.",
+            languages=("fr", "ar"),
+            state=PENDING,
+            mentor="jean",
+            days_ago=6,
+        )
     )
     db.session.flush()
     # The organiser's proposal came from Élodie's request.
     elodie_request = request(
-        "elodie",
-        "clic",
-        ["numerique", "marketing"],
-        "Un site simple et une présence en ligne pour les ateliers.",
-        state=PROPOSED,
-        mentor="samuel",
-        days_ago=10,
+        DemoRequest(
+            "elodie",
+            "clic",
+            ["numerique", "marketing"],
+            "Un site simple et une présence en ligne pour les ateliers.",
+            state=PROPOSED,
+            mentor="samuel",
+            days_ago=10,
+        )
     )
     db.session.flush()
     proposal.request_id = elodie_request.id

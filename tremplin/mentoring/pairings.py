@@ -116,18 +116,29 @@ def start_pairing(
     return pairing
 
 
+@dataclass(frozen=True)
+class PairingTerms:
+    """What an organiser proposes with a pairing: the start date (None: today; in the past,
+    a tutoring that already runs), its length in weeks (None: the settings' default) and a
+    word to both."""
+
+    started_on: date | None = None
+    length_weeks: int | None = None
+    message: str | None = None
+
+
 def propose_pairing(
     organiser: User,
     *,
     mentor: User,
     porteur: User,
     request: MentoringRequest | None = None,
-    started_on: date | None = None,
-    length_weeks: int | None = None,
-    message: str | None = None,
+    terms: PairingTerms | None = None,
 ) -> Pairing:
     """An organiser puts a mentor and a porteur together; the mentor accepts (the porteur
     may decline). A start date in the past formalises a tutoring that already runs."""
+    terms = terms or PairingTerms()
+    started_on, message = terms.started_on, terms.message
     if not policies.can_propose_pairing(organiser):
         raise NotAllowed()
     if mentor is None or porteur is None or mentor.id == porteur.id:
@@ -154,7 +165,7 @@ def propose_pairing(
         raise InvalidRequest(
             _("Choisissez une date de début dans les trois prochains mois."), field="started_on"
         )
-    weeks = length_weeks or get_settings().default_length_weeks
+    weeks = terms.length_weeks or get_settings().default_length_weeks
     message = (message or "").strip()[:MESSAGE_MAX] or None
     pairing = Pairing(
         mentor=mentor,

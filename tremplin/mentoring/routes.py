@@ -147,15 +147,17 @@ def edit_offer():
         with form_errors(form) as outcome:
             services.save_offer(
                 current_user,
-                skills=form.skills.data,
-                sectors=form.sectors.data,
-                languages=form.languages.data,
-                departements=form.departements.data,
-                format=form.format.data,
-                hours_per_month=form.hours_per_month.data,
-                max_mentees=form.max_mentees.data,
-                is_available=form.is_available.data,
-                presentation=form.presentation.data,
+                services.OfferFields(
+                    skills=form.skills.data,
+                    sectors=form.sectors.data,
+                    languages=form.languages.data,
+                    departements=form.departements.data,
+                    format=form.format.data,
+                    hours_per_month=form.hours_per_month.data,
+                    max_mentees=form.max_mentees.data,
+                    is_available=form.is_available.data,
+                    presentation=form.presentation.data,
+                ),
             )
         if outcome.ok:
             flash(_("Votre proposition de parrainage est enregistrée. Merci !"), "success")
@@ -199,14 +201,16 @@ def new_request():
         with form_errors(form) as outcome:
             created = services.create_request(
                 current_user,
-                goals=form.goals.data,
-                needs=form.needs.data,
-                project=project,
-                project_needs=linked,
-                languages=form.languages.data,
-                departement=form.departement.data or None,
-                sector=form.sector.data or None,
-                format=form.format.data,
+                services.RequestFields(
+                    goals=form.goals.data,
+                    needs=form.needs.data,
+                    project=project,
+                    project_needs=linked,
+                    languages=form.languages.data,
+                    departement=form.departement.data or None,
+                    sector=form.sector.data or None,
+                    format=form.format.data,
+                ),
                 second_mentor=bool(form.second_mentor.data),
             )
         if outcome.ok:
@@ -393,8 +397,7 @@ def propose(request_id: int):
             mentor=mentor,
             porteur=mentoring_request.porteur,
             request=mentoring_request,
-            started_on=form.started_on.data,
-            message=form.message.data,
+            terms=pairings.PairingTerms(started_on=form.started_on.data, message=form.message.data),
         )
     if outcome.ok:
         flash(

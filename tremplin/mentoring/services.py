@@ -8,6 +8,7 @@ DomainError whose message is for people.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
@@ -109,21 +110,31 @@ def _codes(values: Iterable[str] | None, known: dict, what: str, limit: int) -> 
     return codes
 
 
-def save_offer(
-    user: User,
-    *,
-    skills: Iterable[str],
-    sectors: Iterable[str] = (),
-    languages: Iterable[str] = (),
-    departements: Iterable[str] = (),
-    format: str = BOTH,
-    hours_per_month: int = 4,
-    max_mentees: int = 1,
-    is_available: bool = True,
-    presentation: str | None = None,
-) -> MentorOffer:
+@dataclass(frozen=True)
+class OfferFields:
+    """What a mentor offers: the skills they help with, the sectors, languages and
+    départements, the format (in person, online or both), the time they give each month,
+    how many mentees at once, whether they are available now, and a word about themselves."""
+
+    skills: Iterable[str]
+    sectors: Iterable[str] = ()
+    languages: Iterable[str] = ()
+    departements: Iterable[str] = ()
+    format: str = BOTH
+    hours_per_month: int = 4
+    max_mentees: int = 1
+    is_available: bool = True
+    presentation: str | None = None
+
+
+def save_offer(user: User, fields: OfferFields) -> MentorOffer:
     """Create or update the member's mentor offer."""
     from tremplin.mentoring import policies
+
+    skills, sectors, languages = fields.skills, fields.sectors, fields.languages
+    departements, format = fields.departements, fields.format
+    hours_per_month, max_mentees = fields.hours_per_month, fields.max_mentees
+    is_available, presentation = fields.is_available, fields.presentation
 
     if not policies.can_offer_mentoring(user):
         raise NotAllowed()
@@ -195,19 +206,26 @@ def set_availability(user: User, is_available: bool) -> MentorOffer:
 # --- requests -------------------------------------------------------------------------
 
 
-def _clean_request_fields(
-    porteur: User,
-    *,
-    goals: str,
-    needs: Iterable[str],
-    project: Project | None,
-    project_needs: Iterable[Need],
-    languages: Iterable[str],
-    departement: str | None,
-    sector: str | None,
-    format: str,
-) -> dict:
-    goals = (goals or "").strip()
+@dataclass(frozen=True)
+class RequestFields:
+    """What a porteur asks of a mentor: their goals and needs (skill codes), the project
+    and its needs the request is about (if any), the languages, département and sector
+    they would like, and the format (in person, online or both)."""
+
+    goals: str
+    needs: Iterable[str]
+    project: Project | None = None
+    project_needs: Iterable[Need] = ()
+    languages: Iterable[str] = ("fr",)
+    departement: str | None = None
+    sector: str | None = None
+    format: str = BOTH
+
+
+def _clean_request_fields(porteur: User, fields: RequestFields) -> dict:
+    project, departement = fields.project, fields.departement
+    sector, format = fields.sector, fields.format
+    goals = (fields.goals or "").strip()
     if not goals:
         raise InvalidRequest(
             _("Décrivez en quelques mots ce que vous attendez d’un binôme."), field="goals"
@@ -215,7 +233,7 @@ def _clean_request_fields(
     if len(goals) > GOALS_MAX:
         raise InvalidRequest(_("%(max)d caractères au maximum.", max=GOALS_MAX), field="goals")
     need_codes: list[str] = []
-    for code in needs or []:
+    for code in fields.needs or []:
         if code not in SKILL_LABELS:
             raise InvalidRequest(field="needs")
         if code not in need_codes:
@@ -226,12 +244,12 @@ def _clean_request_fields(
         raise InvalidRequest(
             _("Vous ne faites pas partie de l’équipe de ce projet."), field="project"
         )
-    linked = list(project_needs or [])
+    linked = list(fields.project_needs or [])
     if linked and (project is None or any(n.project_id != project.id for n in linked)):
         raise InvalidRequest(
             _("Ces besoins ne sont pas ceux du projet choisi."), field="project_needs"
         )
-    language_codes = [c for c in dict.fromkeys(languages or []) if c]
+    language_codes = [c for c in dict.fromkeys(fields.languages or []) if c]
     if any(c not in LANGUAGE_LABELS for c in language_codes):
         raise InvalidRequest(field="languages")
     if departement and departement not in DEPARTEMENT_LABELS:
@@ -321,17 +339,7 @@ def _check_project_load(project: Project | None, *, second_mentor: bool) -> None
 
 
 def create_request(
-    porteur: User,
-    *,
-    goals: str,
-    needs: Iterable[str],
-    project: Project | None = None,
-    project_needs: Iterable[Need] = (),
-    languages: Iterable[str] = ("fr",),
-    departement: str | None = None,
-    sector: str | None = None,
-    format: str = BOTH,
-    second_mentor: bool = False,
+    porteur: User, fields: RequestFields, *, second_mentor: bool = False
 ) -> MentoringRequest:
     """A request in the pool: the porteur then picks a mentor among the suggestions (or
     the organisers propose one). A project that already has a mentor gets a second only
@@ -340,20 +348,10 @@ def create_request(
 
     if not policies.can_request_mentor(porteur):
         raise NotAllowed()
-    fields = _clean_request_fields(
-        porteur,
-        goals=goals,
-        needs=needs,
-        project=project,
-        project_needs=project_needs,
-        languages=languages,
-        departement=departement,
-        sector=sector,
-        format=format,
-    )
-    if project is not None:
-        _check_project_load(project, second_mentor=second_mentor)
-    request = MentoringRequest(porteur_id=porteur.id, state=OPEN, **fields)
+    values = _clean_request_fields(porteur, fields)
+    if fields.project is not None:
+        _check_project_load(fields.project, second_mentor=second_mentor)
+    request = MentoringRequest(porteur_id=porteur.id, state=OPEN, **values)
     db.session.add(request)
     db.session.flush()
     return request

@@ -41,7 +41,7 @@ from tremplin.search.documents import (
     theme_label,
     touched,
 )
-from tremplin.search.query import SearchResults, search
+from tremplin.search.query import SearchOptions, SearchResults, search
 
 bp = Blueprint("search", __name__)
 
@@ -49,6 +49,7 @@ __all__ = [
     "bp",
     "init_module",
     "search",
+    "SearchOptions",
     "SearchResults",
     "register_type",
     "DocumentType",

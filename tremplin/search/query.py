@@ -166,28 +166,41 @@ def clean_filters(types=(), theme=None, territory=None, stage=None, period=None)
     }
 
 
+@dataclass(frozen=True)
+class SearchOptions:
+    """What the searcher chose beside the words: the filters (types, theme, territory,
+    stage, period; unknown values are dropped), the order ("pertinence" or "date"), and
+    whether a misspelt query that finds nothing may be answered by its correction."""
+
+    types: tuple[str, ...] | list[str] = ()
+    theme: str | None = None
+    territory: str | None = None
+    stage: str | None = None
+    period: str | None = None
+    sort: str = "pertinence"
+    correct: bool = True
+
+
 def search(
     user,
     text: str | None,
+    options: SearchOptions | None = None,
     *,
-    types=(),
-    theme: str | None = None,
-    territory: str | None = None,
-    stage: str | None = None,
-    period: str | None = None,
-    sort: str = "pertinence",
     page: int = 1,
     per_page: int = PER_PAGE,
     instant: bool = False,
-    correct: bool = True,
 ) -> SearchResults:
     """Search everything `user` (a member, or anonymous) may see. Never raises on what
     was typed: an empty or unusable query answers with `too_short`. When nothing matches
-    a misspelt query, the corrected one answers (`corrected_from`) unless `correct` is
-    False; when little matches, a better spelling is suggested (`suggestion`)."""
+    a misspelt query, the corrected one answers (`corrected_from`) unless
+    `options.correct` is False; when little matches, a better spelling is suggested
+    (`suggestion`)."""
+    options = options or SearchOptions()
     parsed = parse(text)
-    filters = clean_filters(types, theme, territory, stage, period)
-    sort = sort if sort in SORTS else "pertinence"
+    filters = clean_filters(
+        options.types, options.theme, options.territory, options.stage, options.period
+    )
+    sort = options.sort if options.sort in SORTS else "pertinence"
     page = min(max(1, int(page or 1)), MAX_PAGE)
     results = SearchResults(
         query=parsed.text, page=page, per_page=per_page, sort=sort, filters=filters
@@ -216,7 +229,7 @@ def search(
     if not found.searchable:
         results.too_short = True
         return results
-    if found.total < 3 and correct:
+    if found.total < 3 and options.correct:
         corrected = _corrected(backend, parsed, spec)
         if corrected is not None:
             text_fixed, spec_fixed, found_fixed = corrected

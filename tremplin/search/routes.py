@@ -9,7 +9,7 @@ from tremplin.platform import limits
 from tremplin.platform.extensions import limiter
 from tremplin.search import bp
 from tremplin.search.forms import SearchForm
-from tremplin.search.query import search
+from tremplin.search.query import SearchOptions, search
 
 # Facet name -> query-string parameter (French URLs).
 PARAMS = {
@@ -43,14 +43,16 @@ def results():
     found = search(
         current_user,
         form.q.data,
-        types=form.type.data or (),
-        theme=form.theme.data or None,
-        territory=form.territoire.data or None,
-        stage=form.stade.data or None,
-        period=form.periode.data or None,
-        sort=form.tri.data or "pertinence",
+        SearchOptions(
+            types=form.type.data or (),
+            theme=form.theme.data or None,
+            territory=form.territoire.data or None,
+            stage=form.stade.data or None,
+            period=form.periode.data or None,
+            sort=form.tri.data or "pertinence",
+            correct=request.args.get("exact") != "1",
+        ),
         page=form.page.data or 1,
-        correct=request.args.get("exact") != "1",
     )
     facet_links = {}
     for facet in found.facets:

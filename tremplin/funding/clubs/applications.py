@@ -5,6 +5,8 @@ and the gérant puts them to a vote (votes.py). Flushes, never commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,10 +37,22 @@ def application_url(application: ClubApplication) -> str:
     return url_for("clubs.application", club_id=application.club_id, application_id=application.id)
 
 
+@dataclass(frozen=True)
+class ApplicationFields:
+    """What a project's team asks of a club: the amount sought, the instrument wished and
+    its plan (what the money is for, how the project will give it back)."""
+
+    amount_cents: int
+    instrument: str
+    plan: str
+
+
 def submit(
-    club: InvestorClub, by, project, *, amount_cents: int, instrument: str, plan: str, files=()
+    club: InvestorClub, by, project, fields: ApplicationFields, *, files=()
 ) -> ClubApplication:
     from tremplin.members import is_project_team_member
+
+    amount_cents, instrument, plan = fields.amount_cents, fields.instrument, fields.plan
 
     if club.state != ACTIVE:
         raise WrongState(_("Ce club ne reçoit pas de candidatures en ce moment."))

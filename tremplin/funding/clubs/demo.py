@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund
 from tremplin.funding.clubs.dates import PARIS, add_months, add_years, month_start, paris_today
 from tremplin.funding.clubs.models import (
@@ -53,6 +54,7 @@ from tremplin.funding.clubs.models import (
     SavingsPayment,
     SavingsPlan,
 )
+from tremplin.funding.clubs.portfolio import EventFields
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import demo_loader
 
@@ -192,9 +194,11 @@ def load_demo(ctx) -> dict:
                     (fund.fund_account(club.id), monthly * 100),
                 ],
                 subject=f"club_payment:{payment.id}",
-                reference=payment.reference,
-                occurred_at=_at(received),
-                memo=f"Épargne {month:%m/%Y}",
+                about=ledger.PostingRef(
+                    reference=payment.reference,
+                    occurred_at=_at(received),
+                    memo=f"Épargne {month:%m/%Y}",
+                ),
             )
             payments += 1
             month = add_months(month, 1)
@@ -326,8 +330,7 @@ def load_demo(ctx) -> dict:
                 (fund.investee_account(investment.id), amount * 100),
             ],
             subject=f"club_investment:{investment.id}",
-            occurred_at=_at(day),
-            memo=f"Investissement — {project.title}",
+            about=ledger.PostingRef(occurred_at=_at(day), memo=f"Investissement — {project.title}"),
         )
         investments += 1
         invested += amount
@@ -335,21 +338,25 @@ def load_demo(ctx) -> dict:
             _event(
                 club,
                 investment,
-                REPAYMENT,
-                40_000,
-                add_months(day, 10),
                 users["jean"],
-                "Premier remboursement de l’apport, comme prévu à la convention.",
+                EventFields(
+                    kind=REPAYMENT,
+                    amount_cents=40_000,
+                    occurred_on=add_months(day, 10),
+                    note="Premier remboursement de l’apport, comme prévu à la convention.",
+                ),
             )
         else:
             _event(
                 club,
                 investment,
-                DIVIDEND,
-                4_500,
-                add_months(day, 6),
                 users["jean"],
-                "Rémunération des parts sociales votée en assemblée générale de la SCIC.",
+                EventFields(
+                    kind=DIVIDEND,
+                    amount_cents=4_500,
+                    occurred_on=add_months(day, 6),
+                    note="Rémunération des parts sociales votée en assemblée générale de la SCIC.",
+                ),
             )
     for years_ago in (1, 0):
         paid_on = add_months(month_start(today), -12 * years_ago - 1).replace(day=20)
@@ -371,8 +378,7 @@ def load_demo(ctx) -> dict:
             fund.EXPENSE,
             [(fund.fund_account(club.id), -2_400), (fund.expenses_account(club.id), 2_400)],
             subject=f"club_expense:{expense.id}",
-            occurred_at=_at(paid_on),
-            memo=expense.label,
+            about=ledger.PostingRef(occurred_at=_at(paid_on), memo=expense.label),
         )
 
     in_progress = 0
@@ -492,7 +498,9 @@ def _euros(amount: int) -> str:
     return f"{amount:,} €".replace(",", "\u202f")
 
 
-def _event(club, investment, kind, cents, day, by, note) -> None:
+def _event(club, investment, by, fields: EventFields) -> None:
+    """A movement of the portfolio as it happened in the past (written directly, dated)."""
+    kind, cents, day, note = fields.kind, fields.amount_cents, fields.occurred_on, fields.note
     key = f"club:{club.id}:event:demo-{investment.id}-{kind}"
     event = PortfolioEvent(
         investment_id=investment.id,
@@ -518,6 +526,5 @@ def _event(club, investment, kind, cents, day, by, note) -> None:
         fund.REPAYMENT if kind == REPAYMENT else fund.DIVIDEND,
         [(source, -cents), (fund.fund_account(club.id), cents)],
         subject=f"club_investment:{investment.id}",
-        occurred_at=_at(day),
-        memo=note,
+        about=ledger.PostingRef(occurred_at=_at(day), memo=note),
     )

@@ -85,9 +85,17 @@ def scope(club_id: int) -> str:
     return f"club:{club_id}"
 
 
-def post(club_id: int, key: str, kind: str, legs, **kwargs):
+def post(
+    club_id: int,
+    key: str,
+    kind: str,
+    legs,
+    *,
+    subject: str | None = None,
+    about: ledger.PostingRef | None = None,
+):
     """A movement of this club's money (see ledger.post)."""
-    return ledger.post(key, kind, legs, scope=scope(club_id), **kwargs)
+    return ledger.post(key, kind, legs, scope=scope(club_id), subject=subject, about=about)
 
 
 def balance(club_id: int) -> int:

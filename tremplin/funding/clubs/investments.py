@@ -7,6 +7,8 @@ and the signed convention. Flushes, never commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
@@ -14,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import documents, fund, labels, notices
 from tremplin.funding.clubs.clubs import lock, member_users
 from tremplin.funding.clubs.dates import paris_today
@@ -77,21 +80,36 @@ def _check_investing(club: InvestorClub) -> None:
         raise WrongState(_("Ce club ne peut plus investir."))
 
 
+@dataclass(frozen=True)
+class InvestmentFields:
+    """What the gérant records of an investment: the amount, the instrument, the company's
+    legal form, the stake (capital shares only, in basis points), the co-investors, the one
+    or two members who follow the project (`companion_ids`) and the date (None: today)."""
+
+    amount_cents: int
+    instrument: str
+    legal_form: str
+    stake_basis_points: int | None = None
+    co_investors: str | None = None
+    companion_ids: Sequence[int] = ()
+    invested_on: date | None = None
+
+
 def record_investment(
     club: InvestorClub,
     by,
     application: ClubApplication,
+    fields: InvestmentFields,
     *,
-    amount_cents: int,
-    instrument: str,
-    legal_form: str,
-    stake_basis_points: int | None = None,
-    co_investors: str | None = None,
-    companion_ids=(),
-    invested_on: date | None = None,
     convention=None,
     confirm_stake: bool = False,
 ) -> ClubInvestment:
+    amount_cents, instrument, legal_form = (
+        fields.amount_cents,
+        fields.instrument,
+        fields.legal_form,
+    )
+    stake_basis_points, co_investors = fields.stake_basis_points, fields.co_investors
     lock(club)
     _check_investing(club)
     if application is None or application.club_id != club.id:
@@ -141,7 +159,7 @@ def record_investment(
                 form=labels.LEGAL_FORMS[legal_form],
             )
         )
-    companions = _companions(club, companion_ids)
+    companions = _companions(club, fields.companion_ids)
     investment = ClubInvestment(
         club_id=club.id,
         application_id=application.id,
@@ -151,7 +169,7 @@ def record_investment(
         legal_form=legal_form,
         stake_basis_points=stake_basis_points,
         co_investors=(co_investors or "").strip()[:255] or None,
-        invested_on=invested_on or paris_today(),
+        invested_on=fields.invested_on or paris_today(),
         created_by_id=by.id,
         ledger_key=f"club:{club.id}:investment:{application.id}",
     )
@@ -167,8 +185,9 @@ def record_investment(
             (fund.investee_account(investment.id), amount_cents),
         ],
         subject=f"club_investment:{investment.id}",
-        actor=by,
-        memo=f"{labels.INSTRUMENTS[instrument]} — {application.project.title}"[:255],
+        about=ledger.PostingRef(
+            actor=by, memo=f"{labels.INSTRUMENTS[instrument]} — {application.project.title}"[:255]
+        ),
     )
     application.state = FUNDED
     if convention is not None and getattr(convention, "filename", ""):

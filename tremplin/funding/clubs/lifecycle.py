@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, notices
 from tremplin.funding.clubs.clubs import (
     active_count,
@@ -163,8 +164,7 @@ def close_club(club: InvestorClub, by) -> list[DistributionLine]:
                 fund.DISTRIBUTION,
                 legs,
                 subject=f"club:{club.id}",
-                actor=by,
-                memo="Répartition à la clôture",
+                about=ledger.PostingRef(actor=by, memo="Répartition à la clôture"),
             )
         for user_id in sorted(parts):
             line = DistributionLine(

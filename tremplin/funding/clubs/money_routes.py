@@ -280,10 +280,12 @@ def record_payment(club_id: int):
                     club,
                     current_user,
                     membership,
-                    amount_cents=form.amount.cents,
-                    for_month=month,
-                    received_on=form.received_on.data,
-                    reference=form.reference.data,
+                    savings.SavingFields(
+                        amount_cents=form.amount.cents,
+                        for_month=month,
+                        received_on=form.received_on.data,
+                        reference=form.reference.data,
+                    ),
                 )
                 idempotency.record(claimed, done_text, treasury_url)
             if isinstance(outcome.error, idempotency.AlreadySubmitted):
@@ -383,13 +385,15 @@ def new_investment(club_id: int):
                     club,
                     current_user,
                     application,
-                    amount_cents=form.amount.cents,
-                    instrument=form.instrument.data,
-                    legal_form=form.legal_form.data,
-                    stake_basis_points=form.stake_basis_points,
-                    co_investors=form.co_investors.data,
-                    companion_ids=form.companions.data,
-                    invested_on=form.invested_on.data,
+                    investments.InvestmentFields(
+                        amount_cents=form.amount.cents,
+                        instrument=form.instrument.data,
+                        legal_form=form.legal_form.data,
+                        stake_basis_points=form.stake_basis_points,
+                        co_investors=form.co_investors.data,
+                        companion_ids=form.companions.data,
+                        invested_on=form.invested_on.data,
+                    ),
                     convention=form.convention.data,
                     confirm_stake=bool(form.confirm_stake.data),
                 )
@@ -495,10 +499,12 @@ def record_event(club_id: int, investment_id: int):
             portfolio.record_event(
                 item,
                 current_user,
-                kind=form.kind.data,
-                amount_cents=form.amount.cents or 0,
-                occurred_on=form.occurred_on.data,
-                note=form.note.data,
+                portfolio.EventFields(
+                    kind=form.kind.data,
+                    amount_cents=form.amount.cents or 0,
+                    occurred_on=form.occurred_on.data,
+                    note=form.note.data,
+                ),
                 token=form.token.data or "",
             )
         if outcome.ok:

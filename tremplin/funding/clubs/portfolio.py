@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, notices
 from tremplin.funding.clubs.clubs import lock, member_users
 from tremplin.funding.clubs.dates import add_years, paris_today
@@ -49,18 +50,23 @@ LEDGER_KINDS = {
 }
 
 
+@dataclass(frozen=True)
+class EventFields:
+    """What came back from a backed project (or was lost): the kind of movement, the amount
+    received, the day (None: today) and a note."""
+
+    kind: str
+    amount_cents: int
+    occurred_on: date | None = None
+    note: str | None = None
+
+
 def record_event(
-    investment: ClubInvestment,
-    by,
-    *,
-    kind: str,
-    amount_cents: int,
-    occurred_on: date | None = None,
-    note: str | None = None,
-    token: str,
+    investment: ClubInvestment, by, fields: EventFields, *, token: str
 ) -> PortfolioEvent:
     """Money back from a project (or its loss). `token` names this submission: sending
     the same form twice records it once."""
+    kind, amount_cents = fields.kind, fields.amount_cents
     club = lock(db.session.get(InvestorClub, investment.club_id))
     if club.state == CLOSED:
         raise WrongState()
@@ -113,8 +119,8 @@ def record_event(
         kind=kind,
         amount_cents=amount_cents,
         principal_cents=principal,
-        occurred_on=occurred_on or paris_today(),
-        note=(note or "").strip()[:255] or None,
+        occurred_on=fields.occurred_on or paris_today(),
+        note=(fields.note or "").strip()[:255] or None,
         ledger_key=key,
         recorded_by_id=by.id,
     )
@@ -127,8 +133,7 @@ def record_event(
             LEDGER_KINDS[kind],
             legs,
             subject=f"club_investment:{investment.id}",
-            actor=by,
-            memo=event.note,
+            about=ledger.PostingRef(actor=by, memo=event.note),
         )
     ended = {EXIT: INV_EXITED, WRITE_OFF: INV_WRITTEN_OFF}.get(kind)
     if kind == REPAYMENT and principal == placed:
@@ -204,8 +209,7 @@ def record_expense(
             (fund.expenses_account(club.id), amount_cents),
         ],
         subject=f"club_expense:{expense.id}",
-        actor=by,
-        memo=expense.label,
+        about=ledger.PostingRef(actor=by, memo=expense.label),
     )
     return expense
 

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from tremplin.funding import ledger
 from tremplin.funding.clubs import fund, notices
 from tremplin.funding.clubs.dates import add_months, month_start, months_between, paris_today
 from tremplin.funding.clubs.errors import ClubError, FundTooLow, SavingOutOfBounds, WrongState
@@ -334,20 +335,30 @@ def _live_payment(membership: ClubMembership, month: date) -> SavingsPayment | N
     )
 
 
+@dataclass(frozen=True)
+class SavingFields:
+    """A member's payment into the fund as the treasurer records it: the amount, the month
+    it pays for, the day it arrived (None: today), the bank reference and how it was paid."""
+
+    amount_cents: int
+    for_month: date
+    received_on: date | None = None
+    reference: str | None = None
+    method: str = BY_TRANSFER
+
+
 def record_payment(
     club: InvestorClub,
     by,
     membership: ClubMembership,
+    saving: SavingFields,
     *,
-    amount_cents: int,
-    for_month: date,
-    received_on: date | None = None,
-    reference: str | None = None,
-    method: str = BY_TRANSFER,
     key: str | None = None,
 ) -> SavingsPayment:
     """Money a member paid into the fund for a month (refused over the monthly maximum or
-    the yearly cap, twice for the same month, or once the club is en gestion)."""
+    the yearly cap, twice for the same month, or once the club is en gestion). `key` names
+    the real-world event in the ledger (by default the member's month and its attempt)."""
+    amount_cents, for_month = saving.amount_cents, saving.for_month
     lock(club)
     _check_saving_allowed(club)
     if membership.club_id != club.id or membership.state != MEMBER_ACTIVE:
@@ -409,9 +420,9 @@ def record_payment(
         user_id=membership.user_id,
         amount_cents=amount_cents,
         for_month=for_month,
-        received_on=received_on or today,
-        method=method,
-        reference=(reference or "").strip()[:120] or None,
+        received_on=saving.received_on or today,
+        method=saving.method,
+        reference=(saving.reference or "").strip()[:120] or None,
         ledger_key=key,
         recorded_by_id=getattr(by, "id", None),
     )
@@ -426,9 +437,9 @@ def record_payment(
             (fund.fund_account(club.id), amount_cents),
         ],
         subject=f"club_payment:{payment.id}",
-        reference=payment.reference,
-        actor=by,
-        memo=f"Épargne {for_month:%m/%Y}",
+        about=ledger.PostingRef(
+            reference=payment.reference, actor=by, memo=f"Épargne {for_month:%m/%Y}"
+        ),
     )
     notify(
         membership.user,
@@ -465,8 +476,7 @@ def cancel_payment(club: InvestorClub, by, payment: SavingsPayment, reason: str)
             (fund.saver_account(club.id, payment.user_id), payment.amount_cents),
         ],
         subject=f"club_payment:{payment.id}",
-        actor=by,
-        memo=reason[:255],
+        about=ledger.PostingRef(actor=by, memo=reason[:255]),
     )
     payment.cancelled_at, payment.cancelled_by_id = utcnow(), by.id
     payment.cancel_reason = reason[:255]
@@ -611,10 +621,12 @@ def record_card_invoice(invoice) -> str:
         club,
         None,
         plan.membership,
-        amount_cents=invoice.amount_paid_cents,
-        for_month=month,
-        reference=invoice.id,
-        method=BY_CARD,
+        SavingFields(
+            amount_cents=invoice.amount_paid_cents,
+            for_month=month,
+            reference=invoice.id,
+            method=BY_CARD,
+        ),
         key=key,
     )
     return "recorded"

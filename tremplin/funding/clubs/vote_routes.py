@@ -56,9 +56,11 @@ def apply(club_id: int):
                     club,
                     current_user,
                     get_project(form.project_id.data),
-                    amount_cents=form.amount.cents,
-                    instrument=form.instrument.data,
-                    plan=form.plan.data,
+                    applications.ApplicationFields(
+                        amount_cents=form.amount.cents,
+                        instrument=form.instrument.data,
+                        plan=form.plan.data,
+                    ),
                     files=request.files.getlist(form.documents.name),
                 )
             if outcome.ok:
@@ -214,12 +216,14 @@ def new_vote(club_id: int):
                 vote = votes.open_vote(
                     club,
                     current_user,
-                    kind=form.kind.data,
-                    title=form.title.data,
-                    motion=form.motion.data,
-                    application=application,
-                    role=form.role.data,
-                    candidate_membership=candidate,
+                    votes.VoteFields(
+                        kind=form.kind.data,
+                        title=form.title.data,
+                        motion=form.motion.data,
+                        application=application,
+                        role=form.role.data,
+                        candidate_membership=candidate,
+                    ),
                 )
             if outcome.ok:
                 flash(

@@ -14,6 +14,7 @@ a vote and its close from crossing (see cast()); they are one state machine.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
@@ -72,15 +73,23 @@ from tremplin.platform.notifications import notify
 from tremplin.platform.types import utcnow
 
 
+@dataclass(frozen=True)
+class VoteRules:
+    """The rules a vote is decided by, copied from the club's at the opening: the quorum
+    (percent of the electors), the majority, and whether abstentions count."""
+
+    quorum_percent: int
+    majority: str
+    abstention_counts: bool
+
+
 def outcome(
     *,
     electors: int,
     for_count: int,
     against_count: int,
     abstain_count: int,
-    quorum_percent: int,
-    majority: str,
-    abstention_counts: bool,
+    rules: VoteRules,
 ) -> str:
     """The result of a vote under a club's rules.
 
@@ -89,6 +98,8 @@ def outcome(
     plus the abstentions when the rules count them, which then weigh like a "contre"):
     simple = more than half; two thirds / three quarters = at least that share; unanimity =
     every vote that counts is "pour". Integer arithmetic only."""
+    quorum_percent, majority = rules.quorum_percent, rules.majority
+    abstention_counts = rules.abstention_counts
     participants = for_count + against_count + abstain_count
     if participants == 0 or participants * 100 < quorum_percent * electors:
         return NO_QUORUM
@@ -115,18 +126,26 @@ def vote_url(vote: ClubVote) -> str:
 # --- opening ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class VoteFields:
+    """What the gérant puts to the vote: its kind, a title (written for a motion, made up
+    for the others when empty) and the motion's text; for an application, the application;
+    for a role, the role and the member proposed."""
+
+    kind: str
+    title: str = ""
+    motion: str | None = None
+    application: ClubApplication | None = None
+    role: str | None = None
+    candidate_membership: ClubMembership | None = None
+
+
 def open_vote(
-    club: InvestorClub,
-    by,
-    *,
-    kind: str,
-    title: str,
-    motion: str | None = None,
-    application: ClubApplication | None = None,
-    role: str | None = None,
-    candidate_membership: ClubMembership | None = None,
-    now: datetime | None = None,
+    club: InvestorClub, by, fields: VoteFields, *, now: datetime | None = None
 ) -> ClubVote:
+    kind, title, motion = fields.kind, fields.title, fields.motion
+    application, role = fields.application, fields.role
+    candidate_membership = fields.candidate_membership
     lock(club)
     now = now or utcnow()
     if club.state == CLOSED:
@@ -339,9 +358,11 @@ def close_vote(vote: ClubVote, now: datetime | None = None, *, force_complete: b
         for_count=vote.for_count,
         against_count=vote.against_count,
         abstain_count=vote.abstain_count,
-        quorum_percent=vote.quorum_percent,
-        majority=vote.majority,
-        abstention_counts=vote.abstention_counts,
+        rules=VoteRules(
+            quorum_percent=vote.quorum_percent,
+            majority=vote.majority,
+            abstention_counts=vote.abstention_counts,
+        ),
     )
     db.session.flush()
     club = lock(db.session.get(InvestorClub, vote.club_id))

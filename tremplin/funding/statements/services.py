@@ -415,10 +415,12 @@ def confirm_saving(account: Account, line: StatementLine, by, club, membership, 
         club,
         by,
         membership,
-        amount_cents=line.amount_cents,
-        for_month=month,
-        received_on=line.booked_on,
-        reference=(line.bank_ref or line.label)[:120],
+        savings.SavingFields(
+            amount_cents=line.amount_cents,
+            for_month=month,
+            received_on=line.booked_on,
+            reference=(line.bank_ref or line.label)[:120],
+        ),
         key=f"club:{club.id}:statement-line:{line.id}",
     )
     line.savings_payment_id = payment.id
