@@ -125,7 +125,7 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
             "funding_iban_requested",
             "project",
             project.id,
-            f"Changement d'IBAN demandé : {_masked(settings.iban)} → {_masked(iban)}",
+            f"Changement d'IBAN demandé : {masked_iban(settings.iban)} → {masked_iban(iban)}",
         )
     else:
         settings.iban = iban
@@ -152,7 +152,8 @@ def update_settings(project, by, **fields) -> ProjectFundingSettings:
     return settings
 
 
-def _masked(iban: str | None) -> str:
+def masked_iban(iban: str | None) -> str:
+    """An IBAN as the action log shows it: its first and last four characters."""
     return f"{iban[:4]}…{iban[-4:]}" if iban else "—"
 
 
@@ -203,7 +204,7 @@ def confirm_iban_change(project, by) -> ProjectFundingSettings:
         "funding_iban_confirmed",
         "project",
         project.id,
-        f"Changement d'IBAN confirmé : {_masked(old)} → {_masked(settings.iban)}",
+        f"Changement d'IBAN confirmé : {masked_iban(old)} → {masked_iban(settings.iban)}",
     )
     to_pay = db.session.scalars(
         select(Pledge)

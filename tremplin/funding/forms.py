@@ -240,7 +240,9 @@ class UpdateForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class BankAccountForm(FlaskForm):
+    """A RIB, where money is paid by transfer: a project's or an investor club's."""
+
     account_holder = StringField(
         _l("Titulaire du compte"), validators=[Optional(), Length(max=140)]
     )
@@ -254,6 +256,9 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), Length(max=11)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+
+
+class SettingsForm(BankAccountForm):
     is_general_interest = BooleanField(
         _l(
             "L'organisme porteur est d'intérêt général et peut délivrer des reçus fiscaux (Cerfa 11580)"

@@ -7,7 +7,6 @@ theme (the project's). The platform calls them through the registered indicators
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String as SqlString
@@ -22,22 +21,15 @@ from tremplin.funding.models import (
     LedgerTransaction,
     Pledge,
 )
-from tremplin.members.models import Project
+from tremplin.members import project_scope
 from tremplin.platform.extensions import db
-
-PARIS = ZoneInfo("Europe/Paris")
+from tremplin.platform.figures import in_period, period_and_place, sum_by_month
 
 
 def _project_filter(stmt, project_ids=None, territory=None, theme=None):
     if project_ids is not None:
         stmt = stmt.where(Campaign.project_id.in_(list(project_ids)))
-    if territory or theme:
-        stmt = stmt.join(Project, Project.id == Campaign.project_id)
-        if territory:
-            stmt = stmt.where(Project.departement == territory)
-        if theme:
-            stmt = stmt.where(Project.theme == theme)
-    return stmt
+    return project_scope(stmt, Campaign.project_id, territory, theme)
 
 
 def amount_raised(
@@ -59,11 +51,9 @@ def amount_raised(
             LedgerTransaction.kind.in_(("charge", "transfer", "refund")),
         )
     )
-    if start is not None:
-        stmt = stmt.where(LedgerTransaction.occurred_at >= start)
-    if end is not None:
-        stmt = stmt.where(LedgerTransaction.occurred_at < end)
-    stmt = _project_filter(stmt, project_ids, territory, theme)
+    stmt = _project_filter(
+        in_period(stmt, LedgerTransaction.occurred_at, start, end), project_ids, territory, theme
+    )
     return int(db.session.scalar(stmt) or 0)
 
 
@@ -78,11 +68,9 @@ def funded_project_count(
     stmt = select(func.count(func.distinct(Campaign.project_id))).where(
         Campaign.outcome == SUCCEEDED
     )
-    if start is not None:
-        stmt = stmt.where(Campaign.ended_at >= start)
-    if end is not None:
-        stmt = stmt.where(Campaign.ended_at < end)
-    stmt = _project_filter(stmt, project_ids, territory, theme)
+    stmt = _project_filter(
+        in_period(stmt, Campaign.ended_at, start, end), project_ids, territory, theme
+    )
     return int(db.session.scalar(stmt) or 0)
 
 
@@ -96,11 +84,7 @@ def backer_count(
         .join(Campaign, Campaign.id == Pledge.campaign_id)
         .where(Pledge.status == COLLECTED, Pledge.collected_at.is_not(None))
     )
-    if start is not None:
-        stmt = stmt.where(Pledge.collected_at >= start)
-    if end is not None:
-        stmt = stmt.where(Pledge.collected_at < end)
-    stmt = _project_filter(stmt, None, territory, theme)
+    stmt = _project_filter(in_period(stmt, Pledge.collected_at, start, end), None, territory, theme)
     return int(db.session.scalar(stmt) or 0)
 
 
@@ -122,11 +106,7 @@ def _monthly_raised(filters) -> dict:
             filters.theme,
         )
     ).all()
-    months: dict = {}
-    for occurred, amount in rows:
-        month = occurred.astimezone(PARIS).date().replace(day=1)
-        months[month] = months.get(month, 0) + int(amount)
-    return months
+    return sum_by_month(rows)
 
 
 def _records(_filters) -> str:
@@ -149,9 +129,7 @@ def register() -> None:
                 "Paiements par carte et virements reçus par les collectes pendant la "
                 "période, remboursements déduits (grand livre)."
             ),
-            compute=lambda f: amount_raised(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(amount_raised),
             monthly=_monthly_raised,
             filters=("territory", "theme"),
             records=_records,
@@ -164,9 +142,7 @@ def register() -> None:
             section="financement",
             order=21,
             definition=_l("Projets dont une collecte a réussi pendant la période."),
-            compute=lambda f: funded_project_count(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(funded_project_count),
             filters=("territory", "theme"),
             records=_records,
         )
@@ -181,9 +157,7 @@ def register() -> None:
                 "Membres dont une promesse a été payée pendant la période ; promesses "
                 "annulées ou remboursées en totalité exclues."
             ),
-            compute=lambda f: backer_count(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(backer_count),
             filters=("territory", "theme"),
             records=_records,
         )

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tremplin.members.models import Project  # noqa: F401  (the projects table must be known)
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
-from tremplin.platform.types import UTCDateTime, utcnow
+from tremplin.platform.types import UTCDateTime, sql_in, utcnow
 
 # --- campaigns ------------------------------------------------------------------------
 DRAFT, OPEN, SUCCEEDED, FAILED, CLOSED = "draft", "open", "succeeded", "failed", "closed"
@@ -94,10 +94,6 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class ProjectFundingSettings(db.Model):
     """What a project tells funding about itself: where promises are paid (RIB), whether it
     may issue tax receipts (organisation of general interest) and its Stripe Connect
@@ -143,8 +139,8 @@ class Campaign(db.Model):
 
     __tablename__ = "campaigns"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(CAMPAIGN_STATUSES)}", name="status"),
-        CheckConstraint(f"rule IN {_in(RULES)}", name="rule"),
+        CheckConstraint(f"status IN {sql_in(CAMPAIGN_STATUSES)}", name="status"),
+        CheckConstraint(f"rule IN {sql_in(RULES)}", name="rule"),
         CheckConstraint("goal_cents > 0", name="goal_positive"),
         Index("ix_campaigns_status_deadline", "status", "deadline_at"),
     )
@@ -281,7 +277,7 @@ class Pledge(db.Model):
 
     __tablename__ = "pledges"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(PLEDGE_STATUSES)}", name="status"),
+        CheckConstraint(f"status IN {sql_in(PLEDGE_STATUSES)}", name="status"),
         CheckConstraint("amount_cents >= 100", name="amount_minimum"),
         CheckConstraint(
             "collected_cents >= 0 AND refunded_cents >= 0 AND refunded_cents <= collected_cents",
@@ -292,8 +288,8 @@ class Pledge(db.Model):
             "campaign_id",
             "backer_id",
             unique=True,
-            sqlite_where=text(f"status IN {_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
-            postgresql_where=text(f"status IN {_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
+            sqlite_where=text(f"status IN {sql_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
+            postgresql_where=text(f"status IN {sql_in(LIVE_STATUSES)} AND backer_id IS NOT NULL"),
         ),
         Index("ix_pledges_campaign_status", "campaign_id", "status"),
         Index("ix_pledges_status_retry", "status", "next_retry_at"),
@@ -401,7 +397,7 @@ class PaymentAttempt(db.Model):
     __tablename__ = "pledge_payment_attempts"
     __table_args__ = (
         UniqueConstraint("pledge_id", "number"),
-        CheckConstraint(f"status IN {_in(ATTEMPT_STATUSES)}", name="status"),
+        CheckConstraint(f"status IN {sql_in(ATTEMPT_STATUSES)}", name="status"),
         # At most one successful charge per pledge, whatever happens.
         Index(
             "uq_pledge_payment_attempts_one_success",
@@ -462,7 +458,7 @@ class PledgeRefund(db.Model):
     __tablename__ = "pledge_refunds"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
-        CheckConstraint(f"status IN {_in(REFUND_STATUSES)}", name="status"),
+        CheckConstraint(f"status IN {sql_in(REFUND_STATUSES)}", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tremplin.funding.models import ACTIVE, PENDING, Pledge
+from tremplin.platform.accounts import rows_of
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.types import stamp, utcnow
@@ -18,16 +19,16 @@ from tremplin.platform.types import stamp, utcnow
 
 @data_exporter
 def export_pledges(user) -> dict:
-    pledges = db.session.scalars(
-        select(Pledge)
-        .where(Pledge.backer_id == user.id)
-        .options(
+    pledges = rows_of(
+        Pledge.backer_id,
+        user.id,
+        order_by=Pledge.created_at,
+        load=[
             selectinload(Pledge.campaign),
             selectinload(Pledge.transfers),
             selectinload(Pledge.refunds),
-        )
-        .order_by(Pledge.created_at)
-    ).all()
+        ],
+    )
     return {
         "funding_pledges": [
             {

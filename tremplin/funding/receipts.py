@@ -447,19 +447,60 @@ def _pdf_rows(receipt: Receipt) -> list[tuple[str, str]]:
             (_("Référence"), d.get("reference", "")),
         ]
     return [
+        *cerfa_parties(d),
+        (_("Somme reçue"), amount),
+        (_("Date du versement"), long_date(d["paid_on"]) if d.get("paid_on") else ""),
+        *cerfa_certification(d),
+        (_("Mode de versement"), d.get("payment_method", "")),
+    ]
+
+
+def cerfa_parties(d: dict) -> list[tuple[str, str]]:
+    """The beneficiary and the donor: the first rows of a Cerfa receipt's PDF (a tax
+    receipt's or a yearly summary's `details`)."""
+    return [
         (_("Bénéficiaire"), d.get("organisation_name", "")),
         (_("Adresse"), d.get("organisation_address", "")),
         (_("Objet"), d.get("organisation_object", "")),
         (_("Qualité"), d.get("organisation_kind", "")),
         (_("Donateur"), d.get("donor_name", "")),
         (_("Adresse"), d.get("donor_address", "")),
-        (_("Somme reçue"), amount),
-        (_("Date du versement"), long_date(d["paid_on"]) if d.get("paid_on") else ""),
+    ]
+
+
+def cerfa_certification(d: dict) -> list[tuple[str, str]]:
+    """What the beneficiary certifies: the CGI article, the form and the nature of the gift."""
+    return [
         (_("Article du CGI"), ", ".join(d.get("cgi_articles", []))),
         (_("Forme du don"), d.get("form", "")),
         (_("Nature du don"), d.get("nature", "")),
-        (_("Mode de versement"), d.get("payment_method", "")),
     ]
+
+
+def pdf_heading(pdf, family: str, clean, title: str, issued_at) -> None:
+    """The top of a receipt's PDF: the brand, the title, the date it was issued."""
+    pdf.set_font(family, "B", 13)
+    pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(0, 8, clean(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    pdf.cell(
+        0,
+        6,
+        clean(_("émis le %(date)s", date=long_date(issued_at))),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def pdf_fields(pdf, family: str, clean, rows: list[tuple[str, str]]) -> None:
+    """`(label, value)` rows, the label in bold; an empty value prints as a dash."""
+    for label, value in rows:
+        pdf.set_font(family, "B", 10)
+        pdf.cell(55, 6, clean(label))
+        pdf.set_font(family, "", 10)
+        pdf.multi_cell(0, 6, clean(value or "—"), new_x="LMARGIN", new_y="NEXT")
 
 
 def render_pdf(receipt: Receipt) -> bytes:
@@ -472,25 +513,9 @@ def render_pdf(receipt: Receipt) -> bytes:
         else _("Reçu au titre des dons n° %(n)s (Cerfa n° 11580)", n=receipt.number)
     )
     pdf, family, clean = new_document(title, receipt.details.get("campaign_title", ""))
-    pdf.set_font(family, "B", 13)
-    pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 8, clean(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 10)
-    pdf.cell(
-        0,
-        6,
-        clean(_("émis le %(date)s", date=long_date(receipt.issued_at))),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf_heading(pdf, family, clean, title, receipt.issued_at)
     pdf.ln(6)
-    for label, value in _pdf_rows(receipt):
-        pdf.set_font(family, "B", 10)
-        pdf.cell(55, 6, clean(label))
-        pdf.set_font(family, "", 10)
-        pdf.multi_cell(0, 6, clean(value or "—"), new_x="LMARGIN", new_y="NEXT")
+    pdf_fields(pdf, family, clean, _pdf_rows(receipt))
     pdf.ln(6)
     pdf.set_font(family, "", 9)
     if receipt.kind == PAYMENT:

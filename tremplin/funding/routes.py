@@ -9,7 +9,6 @@ import hmac
 from dataclasses import dataclass
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -47,6 +46,7 @@ from tremplin.platform.errors import DomainError, form_errors
 from tremplin.platform.extensions import db, login_manager
 from tremplin.platform.forms import EmptyForm
 from tremplin.platform.paging import PageNumbers
+from tremplin.platform.pdf import pdf_response
 
 
 def pledge_limit():
@@ -559,15 +559,22 @@ def donor_address(pledge_id: int):
     return _render_pledge(pledge, None, 422, address_form=form)
 
 
-@bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>")
-@login_required
-def receipt(pledge_id: int, kind: str):
+def _viewable_receipt(pledge_id: int, kind: str):
+    """(pledge, receipt) of the URL's kind ("paiement" or "fiscal"): 403 for whoever may
+    not see the pledge's receipts, 404 when there is none of that kind yet."""
     pledge = load_pledge(pledge_id)
     if not policies.can_view_receipt(current_user, pledge):
         abort(403)
     found = receipts.receipts_of(pledge.id).get("payment" if kind == "paiement" else "tax")
     if found is None:
         abort(404)
+    return pledge, found
+
+
+@bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>")
+@login_required
+def receipt(pledge_id: int, kind: str):
+    pledge, found = _viewable_receipt(pledge_id, kind)
     template = (
         "funding/receipt_payment.html" if found.kind == "payment" else "funding/receipt_tax.html"
     )
@@ -583,17 +590,5 @@ def receipt(pledge_id: int, kind: str):
 @bp.route("/collectes/promesses/<int:pledge_id>/recu/<any(paiement, fiscal):kind>.pdf")
 @login_required
 def receipt_pdf(pledge_id: int, kind: str):
-    pledge = load_pledge(pledge_id)
-    if not policies.can_view_receipt(current_user, pledge):
-        abort(403)
-    found = receipts.receipts_of(pledge.id).get("payment" if kind == "paiement" else "tax")
-    if found is None:
-        abort(404)
-    return Response(
-        receipts.render_pdf(found),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="recu-{kind}-{found.number}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    _pledge, found = _viewable_receipt(pledge_id, kind)
+    return pdf_response(receipts.render_pdf(found), f"recu-{kind}-{found.number}.pdf")

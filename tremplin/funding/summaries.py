@@ -314,41 +314,18 @@ def render_pdf(summary: SummaryReceipt) -> bytes:
     d = summary.details
     title = _("Reçu récapitulatif annuel n° %(n)s (Cerfa n° 11580)", n=summary.number)
     pdf, family, clean = new_document(title, d.get("project_title", ""))
-    pdf.set_font(family, "B", 13)
-    pdf.cell(0, 8, "Tremplin", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 8, clean(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 10)
-    pdf.cell(
-        0,
-        6,
-        clean(_("émis le %(date)s", date=receipts.long_date(summary.issued_at))),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    receipts.pdf_heading(pdf, family, clean, title, summary.issued_at)
     pdf.ln(4)
     rows = [
-        (_("Bénéficiaire"), d.get("organisation_name", "")),
-        (_("Adresse"), d.get("organisation_address", "")),
-        (_("Objet"), d.get("organisation_object", "")),
-        (_("Qualité"), d.get("organisation_kind", "")),
-        (_("Donateur"), d.get("donor_name", "")),
-        (_("Adresse"), d.get("donor_address", "")),
+        *receipts.cerfa_parties(d),
         (_("Année des dons"), str(summary.year)),
         (
             _("Total reçu"),
             f"{euros(summary.amount_cents, True)} ({d.get('amount_in_words', '')})",
         ),
-        (_("Article du CGI"), ", ".join(d.get("cgi_articles", []))),
-        (_("Forme du don"), d.get("form", "")),
-        (_("Nature du don"), d.get("nature", "")),
+        *receipts.cerfa_certification(d),
     ]
-    for label, value in rows:
-        pdf.set_font(family, "B", 10)
-        pdf.cell(55, 6, clean(label))
-        pdf.set_font(family, "", 10)
-        pdf.multi_cell(0, 6, clean(value or "—"), new_x="LMARGIN", new_y="NEXT")
+    receipts.pdf_fields(pdf, family, clean, rows)
     pdf.ln(4)
     pdf.set_font(family, "B", 11)
     pdf.cell(0, 7, clean(_("Dons de l’année")), new_x="LMARGIN", new_y="NEXT")

@@ -3,7 +3,7 @@ page), ask for it (« mes soutiens »), read it as a printable page or a PDF."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +14,7 @@ from tremplin.members.models import Project
 from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
+from tremplin.platform.pdf import pdf_response
 
 
 @bp.route("/collectes/promesses/<int:pledge_id>/recu-annuel", methods=["POST"])
@@ -78,11 +79,4 @@ def summary_receipt(summary_id: int):
 @login_required
 def summary_receipt_pdf(summary_id: int):
     summary = _load_summary(summary_id)
-    return Response(
-        summaries.render_pdf(summary),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="recu-annuel-{summary.number}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return pdf_response(summaries.render_pdf(summary), f"recu-annuel-{summary.number}.pdf")

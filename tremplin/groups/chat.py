@@ -562,21 +562,23 @@ def _channel_members(group: Group) -> list[User]:
     )
 
 
-def message_url(message: Message) -> str:
-    """Where a message is read: in its place, or in its thread for a reply."""
+def message_place(message: Message) -> tuple[str, dict]:
+    """Where a message is read — in its thread for a reply, else in its channel or its
+    conversation — as the endpoint and values of its URL (the chat and search build it)."""
+    anchor = f"m{message.id}"
     if message.thread_root_id is not None:
-        return url_for("groups.thread", message_id=message.thread_root_id, _anchor=f"m{message.id}")
+        return "groups.thread", {"message_id": message.thread_root_id, "_anchor": anchor}
     if message.channel_id is not None:
         channel = message.channel
-        return url_for(
-            "groups.channel",
-            slug=channel.group.slug,
-            channel_slug=channel.slug,
-            _anchor=f"m{message.id}",
-        )
-    return url_for(
-        "groups.conversation", conversation_id=message.conversation_id, _anchor=f"m{message.id}"
-    )
+        values = {"slug": channel.group.slug, "channel_slug": channel.slug, "_anchor": anchor}
+        return "groups.channel", values
+    return "groups.conversation", {"conversation_id": message.conversation_id, "_anchor": anchor}
+
+
+def message_url(message: Message) -> str:
+    """Where a message is read: in its place, or in its thread for a reply."""
+    endpoint, values = message_place(message)
+    return url_for(endpoint, **values)
 
 
 def _notify_mentions(message: Message, candidates: list[User], ids: set[int]) -> None:

@@ -164,32 +164,13 @@ def channel(slug: str, channel_slug: str):
         notify_prefs=preferences.preferences_of(current_user, group) if membership else None,
         level_labels=preferences.LEVEL_LABELS,
         unread=unread,
-        online=_online(group),
+        online=live.online_members(group.id),
         can_moderate=policies.can_moderate(current_user, group),
         is_new_account=chat.is_new_account(current_user),
         rate_limit=chat.rate_limit_for(current_user),
         action_form=EmptyForm(),
         history_url=url_for("groups.channel_history", slug=slug, channel_slug=channel_slug),
     ), status
-
-
-def _online(group: Group, limit: int = 30) -> list[User]:
-    ids = live.online_user_ids()
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(GroupMembership, GroupMembership.user_id == User.id)
-            .where(
-                GroupMembership.group_id == group.id,
-                GroupMembership.state == "active",
-                User.id.in_(ids),
-            )
-            .order_by(User.display_name)
-            .limit(limit)
-        )
-    )
 
 
 @bp.route("/groupes/<slug>/salons/<channel_slug>/historique")

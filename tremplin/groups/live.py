@@ -11,9 +11,12 @@ import threading
 from collections.abc import Iterable
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tremplin.platform.extensions import socketio
+from tremplin.groups.models import GroupMembership
+from tremplin.platform.extensions import db, socketio
+from tremplin.platform.models import User
 from tremplin.platform.transactions import after_commit
 
 
@@ -105,6 +108,26 @@ def online_user_ids() -> set[int]:
     except Exception:  # noqa: BLE001 - Redis away: nobody shows as online, pages still work
         current_app.logger.warning("groups: presence store unavailable", exc_info=True)
         return set()
+
+
+def online_members(group_id: int, limit: int = 30) -> list[User]:
+    """The group's active members online now, by name (at most `limit`)."""
+    ids = online_user_ids()
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(GroupMembership, GroupMembership.user_id == User.id)
+            .where(
+                GroupMembership.group_id == group_id,
+                GroupMembership.state == "active",
+                User.id.in_(ids),
+            )
+            .order_by(User.display_name)
+            .limit(limit)
+        )
+    )
 
 
 def revoke_rooms(session: Session, user_id: int, rooms: Iterable[str]) -> None:

@@ -139,7 +139,7 @@ def group(slug: str):
         .order_by(GroupMembership.joined_at)
     ).all()
     member_count = services.member_counts([group.id]).get(group.id, 0)
-    online = _online_members(group) if can_read else []
+    online = live.online_members(group.id) if can_read else []
     pending_count = 0
     if policies.can_moderate(current_user, group):
         pending_count = db.session.scalar(
@@ -169,25 +169,6 @@ def group(slug: str):
         can_moderate=policies.can_moderate(current_user, group),
         is_banned=policies.is_banned(membership),
         needs_charter=policies.must_accept_charter(membership, group),
-    )
-
-
-def _online_members(group: Group, limit: int = 30) -> list[User]:
-    ids = live.online_user_ids()
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(GroupMembership, GroupMembership.user_id == User.id)
-            .where(
-                GroupMembership.group_id == group.id,
-                GroupMembership.state == "active",
-                User.id.in_(ids),
-            )
-            .order_by(User.display_name)
-            .limit(limit)
-        )
     )
 
 

@@ -195,21 +195,10 @@ def register() -> None:
         return []
 
     def message_url(message) -> str | None:
-        if message.thread_root_id is not None:  # a reply is read in its thread
-            return safe_url(
-                "groups.thread", message_id=message.thread_root_id, _anchor=f"m{message.id}"
-            )
-        if message.channel_id is not None:
-            channel = message.channel
-            return safe_url(
-                "groups.channel",
-                slug=channel.group.slug,
-                channel_slug=channel.slug,
-                _anchor=f"m{message.id}",
-            )
-        return safe_url(
-            "groups.conversation", conversation_id=message.conversation_id, _anchor=f"m{message.id}"
-        )
+        from tremplin.groups.chat import message_place
+
+        endpoint, values = message_place(message)  # a reply is read in its thread
+        return safe_url(endpoint, **values)
 
     def message_title(message) -> str:
         from flask_babel import gettext

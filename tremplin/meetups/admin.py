@@ -52,12 +52,7 @@ def admin_overview():
     when = request.args.get("quand", "a-venir")
     if when not in WHEN:
         abort(404)
-    filters = None
-    if request.args.get("periode"):
-        try:
-            filters = impact.parse_filters(request.args)
-        except impact.BadPeriod as exc:
-            abort(400, description=exc.message)
+    filters = impact.filters_or_400(request.args) if request.args.get("periode") else None
     page = db.paginate(overview_stmt(when, filters), per_page=PER_PAGE, error_out=False)
     counts = counts_for([m.id for m in page.items])
     return render_template(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -24,6 +25,7 @@ from tremplin.meetups.models import (
 )
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import in_period
 from tremplin.platform.models import User
 from tremplin.platform.notifications import absolute_url, queue_email
 from tremplin.platform.templating import local_datetime
@@ -230,13 +232,16 @@ def attendance_of(meetup: Meetup) -> int:
     return counts_for([meetup.id])[meetup.id].checked_in
 
 
+class MeetupScope(TypedDict, total=False):
+    """Which meetups an attendance figure counts, besides its period (absent or None: all)."""
+
+    group_id: int | None
+    departement: str | None
+    theme: str | None
+
+
 def participations(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
+    start: datetime | None = None, end: datetime | None = None, **scope: Unpack[MeetupScope]
 ) -> int:
     """People checked in (guests included) at meetups held in [start, end) — what the
     impact dashboard calls *participations*. A person coming to three meetups counts
@@ -248,15 +253,16 @@ def participations(
         .join(Meetup, Meetup.id == Registration.meetup_id)
         .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
     )
-    stmt = meetup_filters(stmt, start, end, group_id, departement, theme)
-    return int(db.session.scalar(stmt) or 0)
+    return scoped_count(stmt, start, end, **scope)
 
 
-def meetup_filters(stmt, start, end, group_id, departement, theme):
-    if start is not None:
-        stmt = stmt.where(Meetup.starts_at >= start)
-    if end is not None:
-        stmt = stmt.where(Meetup.starts_at < end)
+def scoped_count(stmt, start=None, end=None, **scope: Unpack[MeetupScope]) -> int:
+    """The count `stmt` selects, over meetups starting in [start, end) and in `scope`."""
+    return int(db.session.scalar(meetup_filters(stmt, start, end, **scope)) or 0)
+
+
+def meetup_filters(stmt, start, end, group_id=None, departement=None, theme=None):
+    stmt = in_period(stmt, Meetup.starts_at, start, end)
     if group_id is not None:
         stmt = stmt.where(Meetup.group_id == group_id)
     if departement is not None:

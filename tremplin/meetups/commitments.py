@@ -35,6 +35,7 @@ from tremplin.meetups.models import (
 from tremplin.members.models import Project
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import in_period
 from tremplin.platform.models import User
 from tremplin.platform.notifications import notify
 from tremplin.platform.spreadsheets import cell, csv_text, euros
@@ -506,10 +507,7 @@ def published_meetup_ids(
 ) -> list[int]:
     """Published meetups starting in [start, end) (of one group if given)."""
     stmt = select(Meetup.id).where(Meetup.state == "published")
-    if start is not None:
-        stmt = stmt.where(Meetup.starts_at >= start)
-    if end is not None:
-        stmt = stmt.where(Meetup.starts_at < end)
+    stmt = in_period(stmt, Meetup.starts_at, start, end)
     if group_id is not None:
         stmt = stmt.where(Meetup.group_id == group_id)
     return list(db.session.scalars(stmt))
@@ -562,10 +560,7 @@ def export_csv(
         .options(*_options())
         .order_by(SupportCommitment.created_at, SupportCommitment.id)
     )
-    if start is not None:
-        stmt = stmt.where(SupportCommitment.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(SupportCommitment.created_at < end)
+    stmt = in_period(stmt, SupportCommitment.created_at, start, end)
     if state:
         stmt = stmt.where(SupportCommitment.state == state)
     from tremplin.platform.templating import local_date
@@ -623,9 +618,6 @@ def totals(
         ),
         func.count(SupportCommitment.id),
     ).where(SupportCommitment.state.in_(states))
-    if start is not None:
-        stmt = stmt.where(SupportCommitment.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(SupportCommitment.created_at < end)
+    stmt = in_period(stmt, SupportCommitment.created_at, start, end)
     hours, value, money, count = db.session.execute(stmt).one()
     return Totals(int(hours), int(value), int(money), int(count))

@@ -278,12 +278,7 @@ def satisfaction():
     from tremplin.meetups.models import Meetup, MeetupSurvey
     from tremplin.platform import impact
 
-    filters = None
-    if request.args.get("periode"):
-        try:
-            filters = impact.parse_filters(request.args)
-        except impact.BadPeriod as exc:
-            abort(400, description=exc.message)
+    filters = impact.filters_or_400(request.args) if request.args.get("periode") else None
     stmt = (
         select(Meetup)
         .join(MeetupSurvey, MeetupSurvey.meetup_id == Meetup.id)

@@ -5,15 +5,16 @@ the opportunities members won. Registered as indicators (platform/hooks.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Unpack
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, literal, select
 
-from tremplin.meetups.checkin import meetup_filters
-from tremplin.meetups.meetups import PARIS
+from tremplin.meetups.checkin import MeetupScope, meetup_filters, scoped_count
 from tremplin.meetups.models import Meetup, OpportunityApplication, Registration, Speaker
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import in_period, sum_by_month
 from tremplin.platform.hooks import Indicator, register_indicator
 
 
@@ -26,31 +27,17 @@ def _held(stmt):
 
 
 def meetups_held(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
+    start: datetime | None = None, end: datetime | None = None, **scope: Unpack[MeetupScope]
 ) -> int:
     stmt = _held(select(func.count(Meetup.id)))
-    return int(
-        db.session.scalar(meetup_filters(stmt, start, end, group_id, departement, theme)) or 0
-    )
+    return scoped_count(stmt, start, end, **scope)
 
 
 def speakers_count(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
+    start: datetime | None = None, end: datetime | None = None, **scope: Unpack[MeetupScope]
 ) -> int:
     stmt = _held(select(func.count(Speaker.id)).join(Meetup, Meetup.id == Speaker.meetup_id))
-    return int(
-        db.session.scalar(meetup_filters(stmt, start, end, group_id, departement, theme)) or 0
-    )
+    return scoped_count(stmt, start, end, **scope)
 
 
 def _person_key():
@@ -65,31 +52,21 @@ def _person_key():
 
 
 def distinct_participants(
-    start: datetime | None = None,
-    end: datetime | None = None,
-    *,
-    group_id: int | None = None,
-    departement: str | None = None,
-    theme: str | None = None,
+    start: datetime | None = None, end: datetime | None = None, **scope: Unpack[MeetupScope]
 ) -> int:
     stmt = (
         select(func.count(func.distinct(_person_key())))
         .join(Meetup, Meetup.id == Registration.meetup_id)
         .where(Registration.checked_in_at.is_not(None), Meetup.state == "published")
     )
-    return int(
-        db.session.scalar(meetup_filters(stmt, start, end, group_id, departement, theme)) or 0
-    )
+    return scoped_count(stmt, start, end, **scope)
 
 
 def applications_count(start: datetime | None = None, end: datetime | None = None) -> int:
     """Members who said they applied to an opportunity of the watch in [start, end) (those
     who later won included)."""
     stmt = select(func.count(OpportunityApplication.id))
-    if start is not None:
-        stmt = stmt.where(OpportunityApplication.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(OpportunityApplication.created_at < end)
+    stmt = in_period(stmt, OpportunityApplication.created_at, start, end)
     return int(db.session.scalar(stmt) or 0)
 
 
@@ -116,11 +93,7 @@ def _participations_monthly(filters) -> dict[date, int]:
     stmt = meetup_filters(
         stmt, filters.start_at, filters.end_at, filters.group_id, filters.territory, filters.theme
     )
-    months: dict[date, int] = {}
-    for starts_at, count in db.session.execute(stmt):
-        month = starts_at.astimezone(PARIS).date().replace(day=1)
-        months[month] = months.get(month, 0) + int(count or 0)
-    return months
+    return sum_by_month(db.session.execute(stmt))
 
 
 def _distinct(filters) -> int:
@@ -302,7 +275,7 @@ def register() -> None:
             unit="hours",
             compute=_hours,
             filters=(),
-            records=lambda f: _fulfilled_support_csv(f),
+            records=_fulfilled_support_csv,
             definition=_l(
                 "Heures de compétences et de temps des soutiens proposés pendant la période "
                 "et confirmés comme réalisés par l’équipe du projet."
@@ -318,7 +291,7 @@ def register() -> None:
             unit="cents",
             compute=_value,
             filters=(),
-            records=lambda f: _fulfilled_support_csv(f),
+            records=_fulfilled_support_csv,
             definition=_l(
                 "Valeur estimée par les soutiens (local, matériel, compétences…) des soutiens "
                 "en nature proposés pendant la période et confirmés comme réalisés."

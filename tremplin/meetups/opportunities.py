@@ -28,6 +28,7 @@ from tremplin.meetups.models import (
 )
 from tremplin.platform.errors import DomainError, NotAllowed
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import in_period
 from tremplin.platform.models import User
 from tremplin.platform.types import utcnow
 from tremplin.platform.vocabulary import DEPARTEMENT_LABELS, THEME_LABELS
@@ -247,10 +248,7 @@ def my_applications(user, opportunity_ids: list[int]) -> dict[int, str]:
 def wins_count(start: datetime | None = None, end: datetime | None = None) -> int:
     """Members who said they won (a competition, a call for projects…) in [start, end)."""
     stmt = select(func.count(OpportunityApplication.id)).where(OpportunityApplication.status == WON)
-    if start is not None:
-        stmt = stmt.where(OpportunityApplication.won_at >= start)
-    if end is not None:
-        stmt = stmt.where(OpportunityApplication.won_at < end)
+    stmt = in_period(stmt, OpportunityApplication.won_at, start, end)
     return int(db.session.scalar(stmt) or 0)
 
 

@@ -17,31 +17,30 @@ from tremplin.meetups.models import (
     TableProposal,
     ThemeSubscription,
 )
+from tremplin.platform.accounts import rows_of
 from tremplin.platform.extensions import db
 from tremplin.platform.types import stamp
 
 
 def export(user) -> dict:
-    registrations = db.session.scalars(
-        select(Registration)
-        .where(Registration.user_id == user.id)
-        .options(selectinload(Registration.meetup))
-        .order_by(Registration.id)
-    ).all()
-    commitments = db.session.scalars(
-        select(SupportCommitment)
-        .where(SupportCommitment.supporter_id == user.id)
-        .options(selectinload(SupportCommitment.project))
-        .order_by(SupportCommitment.id)
-    ).all()
-    proposals = db.session.scalars(
-        select(TableProposal).where(TableProposal.author_id == user.id).order_by(TableProposal.id)
-    ).all()
-    applications = db.session.scalars(
-        select(OpportunityApplication)
-        .where(OpportunityApplication.user_id == user.id)
-        .options(selectinload(OpportunityApplication.opportunity))
-    ).all()
+    registrations = rows_of(
+        Registration.user_id,
+        user.id,
+        order_by=Registration.id,
+        load=[selectinload(Registration.meetup)],
+    )
+    commitments = rows_of(
+        SupportCommitment.supporter_id,
+        user.id,
+        order_by=SupportCommitment.id,
+        load=[selectinload(SupportCommitment.project)],
+    )
+    proposals = rows_of(TableProposal.author_id, user.id, order_by=TableProposal.id)
+    applications = rows_of(
+        OpportunityApplication.user_id,
+        user.id,
+        load=[selectinload(OpportunityApplication.opportunity)],
+    )
     themes = db.session.scalars(
         select(ThemeSubscription.theme).where(ThemeSubscription.user_id == user.id)
     ).all()

@@ -56,6 +56,7 @@ from tremplin.members.profiles import get_profile, users_with_role
 from tremplin.members.projects import (
     get_project,
     is_project_team_member,
+    project_scope,
     projects_of,
     visible_projects,
 )
@@ -87,6 +88,7 @@ __all__ = [
     # projects
     "get_project",
     "projects_of",
+    "project_scope",
     "is_project_team_member",
     "visible_projects",
     "can_view_project",

@@ -70,17 +70,26 @@ def _milestone_or_404(milestone_id: int) -> Milestone:
     return milestone
 
 
+def _milestone_to_decide(milestone_id: int, user) -> Milestone | None:
+    """The milestone `user` confirms or refuses; None when it is already confirmed (said in
+    a flash message: the caller goes back to the list); 403 for whoever may not decide."""
+    milestone = _milestone_or_404(milestone_id)
+    if milestone.is_confirmed:
+        flash(_("Ce jalon est déjà confirmé."), "info")
+        return None
+    if not policies.can_confirm_milestone(user, milestone):
+        abort(403)
+    return milestone
+
+
 @bp.route("/administration/jalons/<int:milestone_id>/confirmer", methods=["POST"])
 @organiser_required
 def admin_milestones_confirm(milestone_id: int):
     from flask_login import current_user
 
-    milestone = _milestone_or_404(milestone_id)
-    if milestone.is_confirmed:
-        flash(_("Ce jalon est déjà confirmé."), "info")
+    milestone = _milestone_to_decide(milestone_id, current_user)
+    if milestone is None:
         return redirect(url_for("members.admin_milestones"))
-    if not policies.can_confirm_milestone(current_user, milestone):
-        abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -102,12 +111,9 @@ def admin_milestones_reject(milestone_id: int):
 
     from tremplin.members.forms import RejectMilestoneForm
 
-    milestone = _milestone_or_404(milestone_id)
-    if milestone.is_confirmed:
-        flash(_("Ce jalon est déjà confirmé."), "info")
+    milestone = _milestone_to_decide(milestone_id, current_user)
+    if milestone is None:
         return redirect(url_for("members.admin_milestones"))
-    if not policies.can_confirm_milestone(current_user, milestone):
-        abort(403)
     form = RejectMilestoneForm()
     if form.validate_on_submit():
         journal.reject_milestone(milestone, current_user, form.reason.data)

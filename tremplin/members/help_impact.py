@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tremplin.members import bp
-from tremplin.members.impact import _record_args
-from tremplin.members.models import FULFILLED, HelpOffer, Need, Project
+from tremplin.members.impact import _filters_or_400, _record_args
+from tremplin.members.models import FULFILLED, HelpOffer, Need
+from tremplin.members.projects import project_scope
 from tremplin.platform.auth import organiser_required
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import period_and_place
 from tremplin.platform.hooks import Indicator, register_indicator
 
 FILTERS = ("territory", "theme")
@@ -29,16 +31,6 @@ def _first_offers():
         .group_by(HelpOffer.need_id)
         .subquery()
     )
-
-
-def _scoped(stmt, territory: str | None, theme: str | None):
-    if territory or theme:
-        stmt = stmt.join(Project, Project.id == Need.project_id)
-        if territory:
-            stmt = stmt.where(Project.departement == territory)
-        if theme:
-            stmt = stmt.where(Project.theme == theme)
-    return stmt
 
 
 def _hours(pairs) -> float:
@@ -55,14 +47,14 @@ def first_offer_stmt(start_at: datetime, end_at: datetime, territory=None, theme
         .join(first, first.c.need_id == Need.id)
         .where(first.c.first_offer_at >= start_at, first.c.first_offer_at < end_at)
     )
-    return _scoped(stmt, territory, theme)
+    return project_scope(stmt, Need.project_id, territory, theme)
 
 
 def fulfilled_stmt(start_at: datetime, end_at: datetime, territory=None, theme=None):
     stmt = select(Need).where(
         Need.status == FULFILLED, Need.fulfilled_at >= start_at, Need.fulfilled_at < end_at
     )
-    return _scoped(stmt, territory, theme)
+    return project_scope(stmt, Need.project_id, territory, theme)
 
 
 def hours_to_first_offer(start_at, end_at, *, territory=None, theme=None) -> float:
@@ -84,9 +76,7 @@ def register() -> None:
             order=61,
             unit="hours",
             filters=FILTERS,
-            compute=lambda f: hours_to_first_offer(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(hours_to_first_offer),
             records=lambda f: url_for("members.impact_need_delays", **_record_args(f)),
             definition=_l(
                 "Pour les besoins qui ont reçu leur première proposition d’aide pendant la "
@@ -103,9 +93,7 @@ def register() -> None:
             order=62,
             unit="hours",
             filters=FILTERS,
-            compute=lambda f: hours_to_fulfilled(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(hours_to_fulfilled),
             records=lambda f: url_for(
                 "members.impact_need_delays", etape="pourvu", **_record_args(f)
             ),
@@ -120,12 +108,7 @@ def register() -> None:
 @bp.route("/impact/delais-des-besoins")
 @organiser_required
 def impact_need_delays():
-    from tremplin.platform import impact
-
-    try:
-        filters = impact.parse_filters(request.args)
-    except impact.BadPeriod as exc:
-        abort(400, description=exc.message)
+    filters = _filters_or_400()
     step = request.args.get("etape", "premiere-proposition")
     if step not in ("premiere-proposition", "pourvu"):
         abort(404)

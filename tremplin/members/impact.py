@@ -18,11 +18,12 @@ from sqlalchemy.orm import joinedload
 
 from tremplin.members import bp
 from tremplin.members.labels import MILESTONE_LABELS
-from tremplin.members.models import FULFILLED, Milestone, Need, Project
+from tremplin.members.models import FULFILLED, Milestone, Need
+from tremplin.members.projects import project_scope
 from tremplin.platform.auth import organiser_required
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import count_by_month, period_and_place
 from tremplin.platform.hooks import Indicator, register_indicator
-from tremplin.platform.templating import PARIS
 
 FILTERS = ("territory", "theme")
 RECORDS_PER_PAGE = 50
@@ -83,13 +84,7 @@ COUNTED_MILESTONES = [
 
 
 def _scope(stmt, territory: str | None, theme: str | None):
-    if territory or theme:
-        stmt = stmt.join(Project, Project.id == Milestone.project_id)
-        if territory:
-            stmt = stmt.where(Project.departement == territory)
-        if theme:
-            stmt = stmt.where(Project.theme == theme)
-    return stmt
+    return project_scope(stmt, Milestone.project_id, territory, theme)
 
 
 def milestone_stmt(
@@ -153,24 +148,14 @@ def milestones_monthly(kind: str, start: date, end: date, *, territory=None, the
         territory,
         theme,
     )
-    months: dict[date, int] = {}
-    for occurred_on in db.session.scalars(stmt):
-        month = occurred_on.replace(day=1)
-        months[month] = months.get(month, 0) + 1
-    return months
+    return count_by_month(db.session.scalars(stmt))
 
 
 def _need_scope(stmt, start_at: datetime, end_at: datetime, territory, theme):
     stmt = stmt.where(
         Need.status == FULFILLED, Need.fulfilled_at >= start_at, Need.fulfilled_at < end_at
     )
-    if territory or theme:
-        stmt = stmt.join(Project, Project.id == Need.project_id)
-        if territory:
-            stmt = stmt.where(Project.departement == territory)
-        if theme:
-            stmt = stmt.where(Project.theme == theme)
-    return stmt
+    return project_scope(stmt, Need.project_id, territory, theme)
 
 
 def needs_fulfilled(start_at: datetime, end_at: datetime, *, territory=None, theme=None) -> int:
@@ -185,13 +170,11 @@ def needs_fulfilled(start_at: datetime, end_at: datetime, *, territory=None, the
 def needs_fulfilled_monthly(
     start_at: datetime, end_at: datetime, *, territory=None, theme=None
 ) -> dict:
-    months: dict[date, int] = {}
-    for fulfilled_at in db.session.scalars(
-        _need_scope(select(Need.fulfilled_at), start_at, end_at, territory, theme)
-    ):
-        month = fulfilled_at.astimezone(PARIS).date().replace(day=1)
-        months[month] = months.get(month, 0) + 1
-    return months
+    return count_by_month(
+        db.session.scalars(
+            _need_scope(select(Need.fulfilled_at), start_at, end_at, territory, theme)
+        )
+    )
 
 
 # --- indicators --------------------------------------------------------------------------
@@ -250,12 +233,8 @@ def register() -> None:
             section="parcours",
             order=60,
             filters=FILTERS,
-            compute=lambda f: needs_fulfilled(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
-            monthly=lambda f: needs_fulfilled_monthly(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(needs_fulfilled),
+            monthly=period_and_place(needs_fulfilled_monthly),
             records=lambda f: url_for("members.impact_needs", **_record_args(f)),
             definition=_l(
                 "Besoins (local, compétences, financement, contacts…) que l’équipe du "
@@ -271,10 +250,7 @@ def register() -> None:
 def _filters_or_400():
     from tremplin.platform import impact
 
-    try:
-        return impact.parse_filters(request.args)
-    except impact.BadPeriod as exc:
-        abort(400, description=exc.message)
+    return impact.filters_or_400(request.args)
 
 
 @bp.route("/impact/jalons")

@@ -30,6 +30,7 @@ from tremplin.members.models import (
     ProjectMember,
 )
 from tremplin.platform import accounts, uploads
+from tremplin.platform.accounts import rows_of
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.models import User
@@ -42,43 +43,27 @@ def export_member_data(user: User) -> dict:
     profile = db.session.scalar(
         select(Profile).where(Profile.user_id == user.id).options(selectinload(Profile.tags))
     )
-    memberships = db.session.scalars(
-        select(ProjectMember)
-        .where(ProjectMember.user_id == user.id)
-        .options(selectinload(ProjectMember.project))
-    ).all()
+    memberships = rows_of(
+        ProjectMember.user_id, user.id, load=[selectinload(ProjectMember.project)]
+    )
     owned = [m.project for m in memberships if m.role == OWNER]
-    needs = db.session.scalars(
-        select(Need).where(Need.created_by_id == user.id).order_by(Need.created_at)
-    ).all()
-    offers = db.session.scalars(
-        select(HelpOffer)
-        .where(HelpOffer.helper_id == user.id)
-        .options(selectinload(HelpOffer.need))
-        .order_by(HelpOffer.created_at)
-    ).all()
-    answered = db.session.scalars(
-        select(HelpOffer)
-        .where(HelpOffer.responded_by_id == user.id)
-        .options(selectinload(HelpOffer.need))
-        .order_by(HelpOffer.responded_at)
-    ).all()
-    entries = db.session.scalars(
-        select(JournalEntry)
-        .where(JournalEntry.author_id == user.id)
-        .order_by(JournalEntry.created_at)
-    ).all()
-    declared = db.session.scalars(
-        select(Milestone).where(Milestone.declared_by_id == user.id).order_by(Milestone.declared_at)
-    ).all()
-    confirmed = db.session.scalars(
-        select(Milestone)
-        .where(Milestone.confirmed_by_id == user.id)
-        .order_by(Milestone.confirmed_at)
-    ).all()
-    follows = db.session.scalars(
-        select(Follow).where(Follow.follower_id == user.id).order_by(Follow.created_at)
-    ).all()
+    needs = rows_of(Need.created_by_id, user.id, order_by=Need.created_at)
+    offers = rows_of(
+        HelpOffer.helper_id,
+        user.id,
+        order_by=HelpOffer.created_at,
+        load=[selectinload(HelpOffer.need)],
+    )
+    answered = rows_of(
+        HelpOffer.responded_by_id,
+        user.id,
+        order_by=HelpOffer.responded_at,
+        load=[selectinload(HelpOffer.need)],
+    )
+    entries = rows_of(JournalEntry.author_id, user.id, order_by=JournalEntry.created_at)
+    declared = rows_of(Milestone.declared_by_id, user.id, order_by=Milestone.declared_at)
+    confirmed = rows_of(Milestone.confirmed_by_id, user.id, order_by=Milestone.confirmed_at)
+    follows = rows_of(Follow.follower_id, user.id, order_by=Follow.created_at)
     follower_count = len(
         db.session.scalars(select(Follow.id).where(Follow.user_id == user.id)).all()
     )

@@ -367,6 +367,20 @@ def project_list(viewer, filters: ProjectFilters, page: int = 1, per_page: int =
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
+def project_scope(stmt, project_id, territory: str | None = None, theme: str | None = None):
+    """`stmt` narrowed to rows whose project (joined on `project_id`, the column holding
+    its id) is in the département `territory` and/or has the theme `theme`: what the impact
+    figures mean by territory and theme. Unchanged, with no join, when neither is given."""
+    if not territory and not theme:
+        return stmt
+    stmt = stmt.join(Project, Project.id == project_id)
+    if territory:
+        stmt = stmt.where(Project.departement == territory)
+    if theme:
+        stmt = stmt.where(Project.theme == theme)
+    return stmt
+
+
 def projects_of(user, *, include_invitations: bool = False) -> list[Project]:
     """The projects `user` is on the team of (and, on request, invited to), most recently
     active first, with their needs and memberships loaded."""

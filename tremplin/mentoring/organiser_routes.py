@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from tremplin.platform.errors import form_errors
 from tremplin.platform.extensions import db
 from tremplin.platform.forms import EmptyForm
 from tremplin.platform.models import User
+from tremplin.platform.pdf import pdf_response
 
 # --- certificate ----------------------------------------------------------------------
 
@@ -54,16 +55,8 @@ def certificate_page(user_id: int | None = None):
 def certificate_pdf(user_id: int | None = None):
     mentor = _certificate_mentor(user_id)
     cert = certificate.certificate_for(mentor)
-    body = certificate.render_pdf(cert)
     filename = f"attestation-tutorat-{cert.reference}.pdf"
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return pdf_response(certificate.render_pdf(cert), filename)
 
 
 # --- organisers -----------------------------------------------------------------------

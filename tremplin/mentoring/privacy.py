@@ -20,6 +20,7 @@ from tremplin.mentoring.models import (
     MentorOffer,
     Pairing,
 )
+from tremplin.platform.accounts import rows_of
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.types import stamp, utcnow
@@ -78,11 +79,11 @@ def export_member(user) -> dict:
         .where(or_(Pairing.mentor_id == user.id, Pairing.porteur_id == user.id))
         .order_by(Pairing.id)
     ).all()
-    sessions = db.session.scalars(
-        select(MentoringSession)
-        .where(MentoringSession.pairing_id.in_([p.id for p in pairings] or [0]))
-        .order_by(MentoringSession.held_on)
-    ).all()
+    sessions = rows_of(
+        MentoringSession.pairing_id,
+        [p.id for p in pairings] or [0],
+        order_by=MentoringSession.held_on,
+    )
 
     return {
         "mentoring": {

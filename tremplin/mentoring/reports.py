@@ -14,7 +14,7 @@ from flask_babel import format_date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from tremplin.members.models import Project
+from tremplin.members import project_scope
 from tremplin.mentoring.models import (
     COUNTED_STATES,
     LOAD_STATES,
@@ -85,14 +85,7 @@ class PeriodFigure:
 
 def _project_filter(stmt, departement: str | None, theme: str | None):
     """Pairings about a project of this département and/or theme."""
-    if not departement and not theme:
-        return stmt
-    stmt = stmt.join(Project, Project.id == Pairing.project_id)
-    if departement:
-        stmt = stmt.where(Project.departement == departement)
-    if theme:
-        stmt = stmt.where(Project.theme == theme)
-    return stmt
+    return project_scope(stmt, Pairing.project_id, departement, theme)
 
 
 def figures_per_period(

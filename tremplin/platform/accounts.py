@@ -404,6 +404,17 @@ def export_account_data(user: User) -> dict:
     return data
 
 
+def rows_of(column, value, *, order_by=None, load=()) -> list:
+    """The rows whose `column` is `value` (a list: any of its values), loaded with the
+    `load` options, in `order_by` order: what each module's "download my data" and
+    erasure read of a member."""
+    where = column.in_(value) if isinstance(value, list | tuple) else column == value
+    stmt = select(column.class_).where(where).options(*load)
+    if order_by is not None:
+        stmt = stmt.order_by(order_by)
+    return list(db.session.scalars(stmt))
+
+
 DELETED_NAME = "Membre supprimé"  # what remains in users.display_name (never a person's name)
 
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import url_for
+from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
+from tremplin.platform.figures import count_by_month
 from tremplin.platform.hooks import Indicator, register_indicator, registry
 from tremplin.platform.models import User
 from tremplin.platform.spreadsheets import csv_text, euros
@@ -192,6 +193,15 @@ def parse_filters(args, today: date | None = None) -> ImpactFilters:
     return ImpactFilters(
         start=start, end=end, kind=kind, group_id=group_id, territory=territory, theme=theme
     )
+
+
+def filters_or_400(args) -> ImpactFilters:
+    """`parse_filters` for the pages behind the figures: a period that is not one answers
+    400 with what is wrong."""
+    try:
+        return parse_filters(args)
+    except BadPeriod as exc:
+        abort(400, description=exc.message)
 
 
 def group_choices() -> list[tuple[int, str]]:
@@ -400,11 +410,7 @@ def _new_members_monthly(filters: ImpactFilters) -> dict:
             User.email_confirmed_at.is_not(None),
         )
     ).scalars()
-    counts: dict[date, int] = {}
-    for created in rows:
-        month = created.astimezone(PARIS).date().replace(day=1)
-        counts[month] = counts.get(month, 0) + 1
-    return counts
+    return count_by_month(rows)
 
 
 register_indicator(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -43,3 +43,16 @@ def new_document(title: str, subject: str, font_dir_setting: str = "PDF_FONT_DIR
     pdf.set_subject(clean(subject))
     pdf.add_page()
     return pdf, family, clean
+
+
+def pdf_response(body: bytes, filename: str) -> Response:
+    """A generated PDF shown in the browser; private and never stored by a cache (receipts
+    and attestations name a person)."""
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def sql_in(values: tuple[str, ...]) -> str:
+    """`('a', 'b')`: the right-hand side of an SQL `IN` in a CHECK or an index predicate."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
 def stamp(value) -> str | None:
     """A date or a datetime as ISO 8601 for a data export or a JSON answer; None stays None."""
     return value.isoformat() if value else None

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from tremplin.funding.campaigns import checked_iban
+from tremplin.funding.campaigns import checked_iban, masked_iban
 from tremplin.funding.clubs import locking, notices
 from tremplin.funding.clubs.errors import ClubError
 from tremplin.funding.clubs.models import (
@@ -28,10 +28,6 @@ from tremplin.funding.clubs.models import (
 from tremplin.platform.admin import log_action
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow
-
-
-def _masked(iban: str | None) -> str:
-    return f"{iban[:4]}…{iban[-4:]}" if iban else "—"
 
 
 def has_savings(club: InvestorClub) -> bool:
@@ -65,7 +61,7 @@ def update_bank_details(
             "club_iban_requested",
             "club",
             club.id,
-            f"Changement d'IBAN demandé : {_masked(club.iban)} → {_masked(new_iban)}",
+            f"Changement d'IBAN demandé : {masked_iban(club.iban)} → {masked_iban(new_iban)}",
         )
     elif new_iban != club.iban:
         if club.iban:
@@ -74,7 +70,7 @@ def update_bank_details(
                 "club_iban_changed",
                 "club",
                 club.id,
-                f"IBAN changé (aucune épargne) : {_masked(club.iban)} → {_masked(new_iban)}",
+                f"IBAN changé (aucune épargne) : {masked_iban(club.iban)} → {masked_iban(new_iban)}",
             )
         club.iban = new_iban
     db.session.flush()
@@ -114,7 +110,7 @@ def confirm_iban_change(club: InvestorClub, by) -> InvestorClub:
         "club_iban_confirmed",
         "club",
         club.id,
-        f"Changement d'IBAN confirmé : {_masked(old)} → {_masked(new)}",
+        f"Changement d'IBAN confirmé : {masked_iban(old)} → {masked_iban(new)}",
     )
     payers = db.session.scalars(
         select(ClubMembership)

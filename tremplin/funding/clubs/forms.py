@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tremplin.funding.clubs import labels
 from tremplin.funding.clubs.models import OFFICES
+from tremplin.funding.forms import BankAccountForm
 from tremplin.platform.idempotency import OnceField, new_token
 from tremplin.platform.vocabulary import DEPARTEMENTS, THEMES
 
@@ -412,19 +413,5 @@ class ConfirmForm(FlaskForm):
     )
 
 
-class ClubBankForm(FlaskForm):
+class ClubBankForm(BankAccountForm):
     """The club's RIB, where members pay their savings by transfer."""
-
-    account_holder = StringField(
-        _l("Titulaire du compte"), validators=[Optional(), Length(max=140)]
-    )
-    iban = StringField(
-        _l("IBAN"),
-        validators=[Optional(), Length(max=42)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
-    bic = StringField(
-        _l("BIC"),
-        validators=[Optional(), Length(max=11)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )

@@ -4,7 +4,6 @@ backed (per period, territory and theme of the project), and network-wide totals
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String as SqlString
@@ -20,10 +19,9 @@ from tremplin.funding.clubs.models import (
     InvestorClub,
 )
 from tremplin.funding.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from tremplin.members.models import Project
+from tremplin.members import project_scope
 from tremplin.platform.extensions import db
-
-PARIS = ZoneInfo("Europe/Paris")
+from tremplin.platform.figures import in_period, period_and_place, sum_by_month
 
 
 def _ledger_investments(start: datetime | None, end: datetime | None, territory=None, theme=None):
@@ -33,19 +31,10 @@ def _ledger_investments(start: datetime | None, end: datetime | None, territory=
         .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
         .where(LedgerAccount.kind == fund.INVESTEE, LedgerTransaction.kind == fund.INVESTMENT)
     )
-    if start is not None:
-        stmt = stmt.where(LedgerTransaction.occurred_at >= start)
-    if end is not None:
-        stmt = stmt.where(LedgerTransaction.occurred_at < end)
+    stmt = in_period(stmt, LedgerTransaction.occurred_at, start, end)
     if territory or theme:
-        stmt = stmt.join(
-            ClubInvestment, cast(ClubInvestment.id, SqlString) == LedgerAccount.ref
-        ).join(Project, Project.id == ClubInvestment.project_id)
-        if territory:
-            stmt = stmt.where(Project.departement == territory)
-        if theme:
-            stmt = stmt.where(Project.theme == theme)
-    return stmt
+        stmt = stmt.join(ClubInvestment, cast(ClubInvestment.id, SqlString) == LedgerAccount.ref)
+    return project_scope(stmt, ClubInvestment.project_id, territory, theme)
 
 
 def invested_amount(
@@ -59,27 +48,17 @@ def projects_backed(
     start: datetime | None, end: datetime | None, *, territory=None, theme=None
 ) -> int:
     stmt = select(func.count(func.distinct(ClubInvestment.project_id)))
-    if start is not None:
-        stmt = stmt.where(ClubInvestment.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(ClubInvestment.created_at < end)
-    if territory or theme:
-        stmt = stmt.join(Project, Project.id == ClubInvestment.project_id)
-        if territory:
-            stmt = stmt.where(Project.departement == territory)
-        if theme:
-            stmt = stmt.where(Project.theme == theme)
+    stmt = in_period(stmt, ClubInvestment.created_at, start, end)
+    stmt = project_scope(stmt, ClubInvestment.project_id, territory, theme)
     return int(db.session.scalar(stmt) or 0)
 
 
 def _monthly_invested(filters) -> dict:
-    months: dict = {}
-    for occurred, amount in db.session.execute(
-        _ledger_investments(filters.start_at, filters.end_at, filters.territory, filters.theme)
-    ).all():
-        month = occurred.astimezone(PARIS).date().replace(day=1)
-        months[month] = months.get(month, 0) + int(amount)
-    return months
+    return sum_by_month(
+        db.session.execute(
+            _ledger_investments(filters.start_at, filters.end_at, filters.territory, filters.theme)
+        ).all()
+    )
 
 
 def _period_start(day: date, period: str) -> date:
@@ -174,9 +153,7 @@ def register() -> None:
                 "courants, apports, prêts d’honneur) pendant la période, d’après le grand "
                 "livre des fonds des clubs."
             ),
-            compute=lambda f: invested_amount(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(invested_amount),
             monthly=_monthly_invested,
             filters=("territory", "theme"),
             records=_records,
@@ -189,9 +166,7 @@ def register() -> None:
             section="financement",
             order=26,
             definition=_l("Projets dans lesquels un club a investi pendant la période."),
-            compute=lambda f: projects_backed(
-                f.start_at, f.end_at, territory=f.territory, theme=f.theme
-            ),
+            compute=period_and_place(projects_backed),
             filters=("territory", "theme"),
             records=_records,
         )

@@ -36,7 +36,7 @@ from tremplin.groups import models as _groups_models  # noqa: F401  (conversatio
 from tremplin.members.models import Project
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User
-from tremplin.platform.types import UTCDateTime, utcnow
+from tremplin.platform.types import UTCDateTime, sql_in, utcnow
 
 # --- the club's life --------------------------------------------------------------------
 FORMING, ACTIVE, MANAGING, CLOSED = "forming", "active", "managing", "closed"
@@ -128,17 +128,13 @@ REPAYMENT, DIVIDEND, INTEREST, EXIT, WRITE_OFF = (
 EVENT_KINDS = (REPAYMENT, DIVIDEND, INTEREST, EXIT, WRITE_OFF)
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class InvestorClub(db.Model):
     """A club of 5 to 20 savers who invest together in local projects."""
 
     __tablename__ = "investor_clubs"
     __table_args__ = (
-        CheckConstraint(f"state IN {_in(CLUB_STATES)}", name="state"),
-        CheckConstraint(f"majority IN {_in(MAJORITIES)}", name="majority"),
+        CheckConstraint(f"state IN {sql_in(CLUB_STATES)}", name="state"),
+        CheckConstraint(f"majority IN {sql_in(MAJORITIES)}", name="majority"),
         CheckConstraint("quorum_percent BETWEEN 0 AND 100", name="quorum"),
         CheckConstraint(
             "min_saving_cents > 0 AND max_saving_cents >= min_saving_cents", name="bounds"
@@ -213,8 +209,8 @@ class ClubMembership(db.Model):
     __tablename__ = "club_memberships"
     __table_args__ = (
         UniqueConstraint("club_id", "user_id"),
-        CheckConstraint(f"state IN {_in(MEMBERSHIP_STATES)}", name="state"),
-        CheckConstraint(f"role IN {_in(ROLES)}", name="role"),
+        CheckConstraint(f"state IN {sql_in(MEMBERSHIP_STATES)}", name="state"),
+        CheckConstraint(f"role IN {sql_in(ROLES)}", name="role"),
         # one gérant, one co-gérant, one trésorier, one secrétaire per club
         Index(
             "uq_club_memberships_office",
@@ -364,8 +360,8 @@ class ClubApplication(db.Model):
 
     __tablename__ = "club_applications"
     __table_args__ = (
-        CheckConstraint(f"state IN {_in(APPLICATION_STATES)}", name="state"),
-        CheckConstraint(f"instrument IN {_in(INSTRUMENTS)}", name="instrument"),
+        CheckConstraint(f"state IN {sql_in(APPLICATION_STATES)}", name="state"),
+        CheckConstraint(f"instrument IN {sql_in(INSTRUMENTS)}", name="instrument"),
         CheckConstraint("amount_cents > 0", name="positive"),
     )
 
@@ -401,8 +397,8 @@ class ClubVote(db.Model):
 
     __tablename__ = "club_votes"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(VOTE_KINDS)}", name="kind"),
-        CheckConstraint(f"state IN {_in((VOTE_OPEN, VOTE_CLOSED))}", name="state"),
+        CheckConstraint(f"kind IN {sql_in(VOTE_KINDS)}", name="kind"),
+        CheckConstraint(f"state IN {sql_in((VOTE_OPEN, VOTE_CLOSED))}", name="state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -471,7 +467,7 @@ class ClubBallot(db.Model):
     __tablename__ = "club_ballots"
     __table_args__ = (
         UniqueConstraint("vote_id", "voter_id"),
-        CheckConstraint(f"choice IN {_in(CHOICES)}", name="choice"),
+        CheckConstraint(f"choice IN {sql_in(CHOICES)}", name="choice"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -523,8 +519,8 @@ def _minutes_are_kept(mapper, connection, target):
 class ClubInvestment(db.Model):
     __tablename__ = "club_investments"
     __table_args__ = (
-        CheckConstraint(f"instrument IN {_in(INSTRUMENTS)}", name="instrument"),
-        CheckConstraint(f"state IN {_in(INVESTMENT_STATES)}", name="state"),
+        CheckConstraint(f"instrument IN {sql_in(INSTRUMENTS)}", name="instrument"),
+        CheckConstraint(f"state IN {sql_in(INVESTMENT_STATES)}", name="state"),
         CheckConstraint("amount_cents > 0", name="positive"),
         CheckConstraint(
             "stake_basis_points IS NULL OR stake_basis_points BETWEEN 0 AND 10000", name="stake"
@@ -592,7 +588,7 @@ class PortfolioEvent(db.Model):
 
     __tablename__ = "club_portfolio_events"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(EVENT_KINDS)}", name="kind"),
+        CheckConstraint(f"kind IN {sql_in(EVENT_KINDS)}", name="kind"),
         CheckConstraint("amount_cents >= 0", name="positive"),
     )
 

@@ -23,6 +23,7 @@ from tremplin.funding.clubs.models import (
     SavingsPayment,
     SavingsPlan,
 )
+from tremplin.platform.accounts import rows_of
 from tremplin.platform.extensions import db
 from tremplin.platform.hooks import data_exporter, on_account_deleted
 from tremplin.platform.types import stamp, utcnow
@@ -34,11 +35,7 @@ def forget_member(user) -> None:
     from tremplin.funding.clubs.dates import paris_today
     from tremplin.funding.clubs.savings import first_month_not_due, stop_plan
 
-    memberships = db.session.scalars(
-        select(ClubMembership)
-        .where(ClubMembership.user_id == user.id)
-        .options(joinedload(ClubMembership.club))
-    ).all()
+    memberships = rows_of(ClubMembership.user_id, user.id, load=[joinedload(ClubMembership.club)])
     for found in memberships:
         if found.state in (INVITED, REQUESTED):
             found.state, found.message = LEFT, None
@@ -58,31 +55,17 @@ def forget_member(user) -> None:
 
 @data_exporter
 def export_member(user) -> dict:
-    memberships = db.session.scalars(
-        select(ClubMembership)
-        .where(ClubMembership.user_id == user.id)
-        .options(joinedload(ClubMembership.club))
-        .order_by(ClubMembership.id)
-    ).all()
+    memberships = rows_of(
+        ClubMembership.user_id,
+        user.id,
+        order_by=ClubMembership.id,
+        load=[joinedload(ClubMembership.club)],
+    )
     ids = [m.id for m in memberships] or [0]
-    plans = db.session.scalars(
-        select(SavingsPlan)
-        .where(SavingsPlan.membership_id.in_(ids))
-        .order_by(SavingsPlan.starts_on)
-    ).all()
-    payments = db.session.scalars(
-        select(SavingsPayment)
-        .where(SavingsPayment.membership_id.in_(ids))
-        .order_by(SavingsPayment.for_month)
-    ).all()
-    ballots = db.session.scalars(
-        select(ClubBallot).where(ClubBallot.voter_id == user.id).order_by(ClubBallot.id)
-    ).all()
-    submitted = db.session.scalars(
-        select(ClubApplication)
-        .where(ClubApplication.submitted_by_id == user.id)
-        .order_by(ClubApplication.id)
-    ).all()
+    plans = rows_of(SavingsPlan.membership_id, ids, order_by=SavingsPlan.starts_on)
+    payments = rows_of(SavingsPayment.membership_id, ids, order_by=SavingsPayment.for_month)
+    ballots = rows_of(ClubBallot.voter_id, user.id, order_by=ClubBallot.id)
+    submitted = rows_of(ClubApplication.submitted_by_id, user.id, order_by=ClubApplication.id)
 
     return {
         "investor_clubs": {
