@@ -129,7 +129,11 @@ def app_config(tmp_path, database_template) -> dict:
     if TEST_DATABASE == "postgresql":
         uri = database_template
     else:
-        path = tmp_path / "test.sqlite3"
+        # One path per test process (refilled from the template for each test), so that
+        # every test's app shares one engine and its compiled SQL (tests/kit/speed.py).
+        path = Path(database_template).with_name("test.sqlite3")
+        for stale in (path, path.with_name("test.sqlite3-wal"), path.with_name("test.sqlite3-shm")):
+            stale.unlink(missing_ok=True)  # a new file, never rewritten under an open one
         shutil.copyfile(database_template, path)
         uri = f"sqlite:///{path}"
     return base_config(tmp_path, uri)

@@ -17,6 +17,12 @@ most of that time went to work that is identical from one app to the next:
   (Jinja's own `BytecodeCache` interface, keyed on the template's name and a checksum of
   its source) compiles each template once per test process.
 
+- SQLAlchemy caches each statement's compiled SQL in its engine, and Flask-SQLAlchemy
+  makes a new engine for each app: every test compiled the same queries again. Apps built
+  with the same engine options (the same URL: `tests/kit/app.py` gives each test process
+  one SQLite path, refilled from the template for each test, and one PostgreSQL database)
+  share one engine; the `app` fixture disposes its connections after each test.
+
 All are test-only: the server builds one application. Nothing here changes what an app
 does; `tests/platform/test_architecture.py` and the API tests exercise the result.
 """
@@ -27,6 +33,7 @@ import copy
 
 import flask
 import flask_smorest.blueprint
+from flask_sqlalchemy import SQLAlchemy
 from jinja2 import BytecodeCache
 from marshmallow import Schema
 from werkzeug.routing import rules
@@ -93,6 +100,19 @@ def _jinja_environment_sharing_bytecode(self):
     return env
 
 
+_engines: dict[str, object] = {}
+_make_engine = SQLAlchemy._make_engine
+
+
+def _engine_shared_by_apps_with_the_same_options(self, bind_key, options, app):
+    key = repr(sorted((name, repr(value)) for name, value in options.items()))
+    engine = _engines.get(key)
+    if engine is None:
+        engine = _engines[key] = _make_engine(self, bind_key, options, app)
+    return engine
+
+
 rules.Rule._compile_builder = _cached_compile_builder
+SQLAlchemy._make_engine = _engine_shared_by_apps_with_the_same_options
 flask.Flask.create_jinja_environment = _jinja_environment_sharing_bytecode
 flask_smorest.blueprint.deepcopy = _deepcopy_sharing_schemas
