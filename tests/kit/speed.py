@@ -7,6 +7,9 @@ most of that time went to work that is identical from one app to the next:
   function with `compile`). The function depends only on the rule's text, its parsed
   trace and its defaults (it reads the converters from the rule it is bound to at call
   time), so one compiled function per distinct rule serves every app.
+- Binding a rule to an app's URL map parses it again (its parts, regular expressions and
+  converters): the parts of a rule with the same text, defaults and map settings are kept
+  once and given to each new rule (converters only turn values into URLs and back).
 - flask-smorest deep-copies each API blueprint's documentation when it registers it, to
   allow registering a blueprint in several apps. The copy includes the marshmallow schema
   instances, which documentation generation only reads: the copy here shares them.
@@ -90,6 +93,36 @@ class _SharedBytecodeCache(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
+_compile_rule = rules.Rule.compile
+_rule_parts: dict[tuple, tuple] = {}
+
+
+def _cached_compile_rule(self) -> None:
+    key = (
+        self.rule,
+        self.subdomain,
+        self.host,
+        self.merge_slashes,
+        self.map.host_matching,
+        tuple(sorted((name, id(kind)) for name, kind in self.map.converters.items())),
+        repr(sorted((self.defaults or {}).items())),
+    )
+    parts = _rule_parts.get(key)
+    if parts is None:
+        _compile_rule(self)
+        _rule_parts[key] = (
+            list(self._parts),
+            list(self._trace),
+            dict(self._converters),
+            set(self.arguments),
+        )
+        return
+    self._parts, self._trace = list(parts[0]), list(parts[1])
+    self._converters, self.arguments = dict(parts[2]), set(parts[3])
+    self._build = self._compile_builder(False).__get__(self, None)
+    self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+
 _bytecode = _SharedBytecodeCache()
 _create_jinja_environment = flask.Flask.create_jinja_environment
 
@@ -113,6 +146,7 @@ def _engine_shared_by_apps_with_the_same_options(self, bind_key, options, app):
 
 
 rules.Rule._compile_builder = _cached_compile_builder
+rules.Rule.compile = _cached_compile_rule
 SQLAlchemy._make_engine = _engine_shared_by_apps_with_the_same_options
 flask.Flask.create_jinja_environment = _jinja_environment_sharing_bytecode
 flask_smorest.blueprint.deepcopy = _deepcopy_sharing_schemas

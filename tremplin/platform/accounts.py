@@ -96,8 +96,12 @@ def password_problems(password: str, user_inputs: list[str] | tuple[str, ...] = 
     return problems
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
 def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.password_hash = hash_password(password)
     end_sessions(user)
 
 
@@ -340,14 +344,15 @@ def set_locale(user: User, locale: str) -> None:
 
 def create_member(
     email: str,
-    password: str,
+    password: str | None,
     display_name: str,
     *,
     site_role: str = "member",
     confirmed: bool = True,
     locale: str = "fr",
 ) -> User:
-    """Create a confirmed account directly (demo data, CLI, tests)."""
+    """Create a confirmed account directly (demo data, CLI, tests). Without a password,
+    the account has none until one is set (or chosen through "forgotten password")."""
     user = User(
         email=normalise_email(email),
         display_name=display_name,
@@ -355,7 +360,8 @@ def create_member(
         locale=locale,
         email_confirmed_at=utcnow() if confirmed else None,
     )
-    set_password(user, password)
+    if password is not None:
+        set_password(user, password)
     db.session.add(user)
     db.session.flush()
     return user

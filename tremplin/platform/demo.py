@@ -65,10 +65,12 @@ class DemoContext:
 
 def load() -> dict[str, int]:
     ctx = DemoContext()
+    # Every demo account has the same, published password: hashed once (scrypt is meant
+    # to be slow), not once per account.
+    password_hash = accounts.hash_password(DEMO_PASSWORD)
     for key, name, city, dept, site_role, roles in PEOPLE:
-        user = accounts.create_member(
-            demo_email(key, name), DEMO_PASSWORD, name, site_role=site_role
-        )
+        user = accounts.create_member(demo_email(key, name), None, name, site_role=site_role)
+        user.password_hash = password_hash
         ctx.users[key] = user
         ctx.people[key] = {"city": city, "departement": dept, "roles": roles}
     summary = {"membres": len(ctx.users)}
