@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.funding.close_runner import FAULT_POINTS
+from tests.kit import forked
 from tests.kit.live import wait_for
 from tremplin.funding import bookkeeping, ledger, reconcile
 from tremplin.funding.models import Pledge
@@ -35,14 +34,7 @@ def run_close(
     env.pop("CLOSE_FAULT", None)
     if fault:
         env["CLOSE_FAULT"] = fault
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.funding.close_runner"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = forked.Run("tests.funding.close_runner", [], env)
     if not wait:
         return process
     out, err = process.communicate(timeout=120)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests.funding.refund_runner import FAULT_POINTS
+from tests.kit import forked
 from tremplin.funding import bookkeeping, ledger, reconcile
 from tremplin.funding.cli import close_ended
 from tremplin.funding.models import LedgerTransaction, Pledge, PledgeRefund
@@ -30,15 +29,7 @@ def run_refund(app_config: dict, step: str, *, fault: str | None = None, **value
     if fault:
         env["REFUND_FAULT"] = fault
     env.update({f"REFUND_{k.upper()}": str(v) for k, v in values.items()})
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.funding.refund_runner", step],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode, done.stdout, done.stderr
+    return forked.run("tests.funding.refund_runner", [step], env)
 
 
 @pytest.mark.parametrize("point", FAULT_POINTS)
