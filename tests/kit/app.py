@@ -31,8 +31,12 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"… under pyte
 def pg_sqlalchemy_url(database: str | None = None) -> str:
     """The PostgreSQL test database; each xdist worker gets its own (test_gw0…)."""
     url = "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
-    name = database or (f"{url.rsplit('/', 1)[1]}_{WORKER}" if WORKER else None)
-    return url.rsplit("/", 1)[0] + "/" + name if name else url
+    if database is None:
+        # The SQLite run (whose search-backend tests also use PostgreSQL) runs beside the
+        # PostgreSQL run (tests/run.py): each has its own databases.
+        side = ["sqlite"] if TEST_DATABASE != "postgresql" else []
+        database = "_".join([url.rsplit("/", 1)[1], *side, *([WORKER] if WORKER else [])])
+    return url.rsplit("/", 1)[0] + "/" + database
 
 
 def ensure_pg_database(url: str) -> None:
