@@ -2,9 +2,10 @@
 
 One worker process with threads (Flask-SocketIO in threading mode with simple-websocket:
 every open websocket holds a thread, so size TREMPLIN_THREADS for the expected sockets
-plus requests; the database pool follows it). The job runner's consumer starts inside the
-worker when JOBS_EMBEDDED is on (the default without REDIS_URL); in scale-out it is its own
-process (`flask --app wsgi jobs run`).
+plus requests; the database pool follows it). When JOBS_EMBEDDED is on (the default
+without REDIS_URL) the master also starts the job runner, `flask jobs run`, as a child
+process beside the worker (restarted if it dies, stopped with the server), so the worker
+only serves requests; in scale-out it is its own process (`flask --app wsgi jobs run`).
 """
 
 import os
@@ -27,20 +28,27 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 gunicorn.http.wsgi.SERVER = "Tremplin"
 
 
+_runner = {"process": None}
+
+
+def when_ready(server):
+    # In the master, once it listens: the job runner beside the worker (`make run`).
+    from tremplin.platform.config import jobs_embedded
+    from tremplin.platform.jobs_process import RunnerProcess
+
+    if jobs_embedded():
+        _runner["process"] = RunnerProcess(server.app.app_uri, server.log).start()
+
+
+def on_exit(server):
+    if _runner["process"] is not None:
+        _runner["process"].stop()
+        _runner["process"] = None
+
+
 def post_worker_init(worker):
     import gc
 
-    from tremplin.platform import jobs
-
-    app = worker.wsgi  # the Flask application (wsgi:app)
     # The app's long-lived objects (modules, models, templates) out of the collector's
     # sight: full collections under load no longer walk them again and again.
     gc.freeze()
-    if app.config.get("JOBS_EMBEDDED") and app.config.get("JOBS_MODE") == "queue":
-        jobs.start_embedded(app)
-
-
-def worker_exit(server, worker):
-    from tremplin.platform import jobs
-
-    jobs.stop_embedded()

@@ -22,6 +22,13 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def jobs_embedded() -> bool:
+    """Whether the web server runs the job runner itself (`make run`: gunicorn starts it as
+    a child process): on unless REDIS_URL is set (scale-out runs `flask jobs run`)."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    return _bool("JOBS_EMBEDDED", not os.environ.get("REDIS_URL"))
+
+
 def _secret_key(instance_path: Path) -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
@@ -108,7 +115,7 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_CLAIM_TIMEOUT": int(os.environ.get("MAIL_CLAIM_TIMEOUT", 600)),
         # The job runner (platform/jobs.py): SQLite queue under instance/, Redis with REDIS_URL.
         "JOBS_WORKERS": int(os.environ.get("JOBS_WORKERS", 2)),
-        "JOBS_EMBEDDED": _bool("JOBS_EMBEDDED", not redis_url),
+        "JOBS_EMBEDDED": jobs_embedded(),
         "SEARCH_QUEUE_BATCH": int(os.environ.get("SEARCH_QUEUE_BATCH", 500)),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),
