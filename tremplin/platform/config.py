@@ -64,6 +64,11 @@ def load_config(instance_path: Path) -> dict:
         # 0: no limit. And how many reverse proxies stand in front (X-Forwarded-For hops).
         "MAX_ACTIVE_REQUESTS": int(os.environ.get("TREMPLIN_MAX_ACTIVE_REQUESTS", 6)),
         "ADMISSION_TIMEOUT": float(os.environ.get("TREMPLIN_ADMISSION_TIMEOUT", 30)),
+        # Password hashes (scrypt: a core and 32 MB each) computed at once, outside the
+        # requests' slots.
+        "MAX_PASSWORD_HASHES": int(
+            os.environ.get("TREMPLIN_MAX_PASSWORD_HASHES", min(os.cpu_count() or 1, 4))
+        ),
         "PROXY_COUNT": int(os.environ.get("TREMPLIN_PROXY_COUNT", 0)),
         "REDIS_URL": redis_url,
         # Cookies: always HttpOnly and SameSite=Lax; Secure whenever the site is served over
