@@ -2,7 +2,8 @@
 
 One worker process with threads (Flask-SocketIO in threading mode with simple-websocket:
 every open websocket holds a thread, so size TREMPLIN_THREADS for the expected sockets
-plus requests; the database pool follows it). When JOBS_EMBEDDED is on (the default
+plus requests: at 100, an evening of 120 members left no thread to answer pages; the
+database pool follows it). When JOBS_EMBEDDED is on (the default
 without REDIS_URL) the master also starts the job runner, `flask jobs run`, as a child
 process beside the worker (restarted if it dies, stopped with the server), so the worker
 only serves requests; in scale-out it is its own process (`flask --app wsgi jobs run`).
@@ -15,7 +16,7 @@ import gunicorn.http.wsgi
 bind = os.environ.get("TREMPLIN_BIND", "127.0.0.1:5000")
 worker_class = "gthread"
 workers = 1  # Socket.IO without a message queue needs one process; scale out with REDIS_URL
-threads = int(os.environ.get("TREMPLIN_THREADS", "100"))
+threads = int(os.environ.get("TREMPLIN_THREADS", "250"))
 timeout = 60
 graceful_timeout = 10
 keepalive = 5

@@ -58,7 +58,7 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # gunicorn's threads per process (gunicorn.conf.py reads the same variable); the
         # database pool is sized from it (platform/database.py), or set DATABASE_POOL_SIZE.
-        "SERVER_THREADS": int(os.environ.get("TREMPLIN_THREADS", 100)),
+        "SERVER_THREADS": int(os.environ.get("TREMPLIN_THREADS", 250)),
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", 0)) or None,
         # Requests at work at once in a process, the others queue (platform/admission.py);
         # 0: no limit. And how many reverse proxies stand in front (X-Forwarded-For hops).
