@@ -19,7 +19,12 @@ workers = 1  # Socket.IO without a message queue needs one process; scale out wi
 threads = int(os.environ.get("TREMPLIN_THREADS", "250"))
 timeout = 60
 graceful_timeout = 10
-keepalive = 5
+# An idle keep-alive connection is closed after `keepalive` seconds; a request the client
+# sends on it at that moment fails ("connection closed", seen on an RSVP in the evening
+# benchmark, where members pause 2 to 6 s). 75 s (nginx's default) outlasts a room's pauses;
+# idle connections wait in the poller, not in threads, up to worker_connections - threads.
+keepalive = 75
+worker_connections = 2000
 accesslog = os.environ.get("TREMPLIN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("TREMPLIN_LOG_LEVEL", "info")

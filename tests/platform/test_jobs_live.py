@@ -7,6 +7,7 @@ their own instance folder; nothing is mocked."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import os
 import re
 import signal
@@ -70,6 +71,7 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
     awa = make_member("Awa", email="awa@exemple.fr")
     db.session.commit()
     server, url, instance = start_make_run(app, tmp_path)
+    port = int(url.rsplit(":", 1)[1])
     try:
         wait_http(f"{url}/healthz", server)
         assert wait_for(lambda: STARTED_MESSAGE in server.output()), server.output()
@@ -90,6 +92,16 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
         raw = css.raw.read()
         assert len(raw) < int((ROOT / "static/css/app.css").stat().st_size) / 3
         assert gzip.decompress(raw) == (ROOT / "static/css/app.css").read_bytes()
+
+        # A member who pauses between two actions reuses the connection: the server does
+        # not close it under them (at 5 s of keep-alive, a request sent as it closed failed).
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read()
+        time.sleep(6.5)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().status == 200
+        connection.close()
 
         # Socket.IO through gunicorn's threads (websocket transport).
         client = socketio_client.Client(reconnection=False)
