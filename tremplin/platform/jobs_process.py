@@ -30,7 +30,13 @@ class RunnerProcess:
 
     gunicorn's master also reaps any child of its own (`os.waitpid(-1)`): it may collect
     the runner's exit status before this thread does; either way the thread sees the
-    runner gone and starts a new one."""
+    runner gone and starts a new one.
+
+    The master forks its workers from its main thread while this thread may be starting
+    the runner: a worker forked then would inherit the pipe through which Popen learns
+    that the runner has started (closed by the runner's exec, never by a worker that does
+    not exec), and Popen would wait until that worker exits. So a fork waits for a start
+    in progress to finish (`os.register_at_fork`)."""
 
     def __init__(self, app: str, log, *, command: list[str] | None = None):
         self.command = command or [sys.executable, "-m", "flask", "--app", app, "jobs", "run"]
@@ -38,6 +44,7 @@ class RunnerProcess:
         self.restarts = 0
         self._proc: subprocess.Popen | None = None
         self._lock = threading.Lock()
+        self._spawning = threading.Lock()  # held while Popen starts the runner
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._supervise, name="jobs-runner", daemon=True)
 
@@ -47,6 +54,11 @@ class RunnerProcess:
         return proc.pid if proc is not None else None
 
     def start(self) -> RunnerProcess:
+        os.register_at_fork(
+            before=self._spawning.acquire,
+            after_in_parent=self._spawning.release,
+            after_in_child=self._spawning.release,
+        )
         self._thread.start()
         return self
 
@@ -55,7 +67,8 @@ class RunnerProcess:
             if self._stopping.is_set():
                 return None
             env = {**os.environ, PARENT_ENV: str(os.getpid())}
-            self._proc = subprocess.Popen(self.command, env=env)  # noqa: S603
+            with self._spawning:  # no fork of the master meanwhile (see the class)
+                self._proc = subprocess.Popen(self.command, env=env)  # noqa: S603
             return self._proc
 
     def _supervise(self) -> None:
