@@ -9,8 +9,8 @@ export FLASK_APP := wsgi
 
 .PHONY: run test deps assets translations db demo lint bench clean
 
-# gunicorn with threads, as in production (gunicorn.conf.py); the job runner's consumer
-# starts inside it (mail, search index, periodic jobs) unless REDIS_URL is set.
+# gunicorn with threads, as in production (gunicorn.conf.py); gunicorn starts the job
+# runner (mail, search index, periodic jobs) beside its worker unless REDIS_URL is set.
 run: deps
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty

@@ -6,7 +6,7 @@
         --web-processes 2
 
 The real server, started the way `make run` starts it (`gunicorn -c gunicorn.conf.py
-wsgi:app`, its embedded job runner inside) on a fresh instance folder in a temporary
+wsgi:app`, which starts the job runner beside its worker) on a fresh instance folder in a temporary
 directory: SQLite by default. With --database-url (PostgreSQL) and --redis-url, a throwaway
 database `<name>_bench` is created next to the one named (and dropped afterwards),
 --web-processes gunicorn processes share it (Socket.IO through Redis) and the job runner is
@@ -746,7 +746,7 @@ def main() -> int:
     mode = (
         f"PostgreSQL + Redis, {opts.web_processes} web process(es) + `flask jobs run`"
         if opts.database_url
-        else "embedded default (SQLite, one gunicorn process, embedded job runner)"
+        else "embedded default (SQLite, one gunicorn worker, job runner beside it)"
     )
     processes: list[subprocess.Popen] = []
     logs = []

@@ -93,6 +93,36 @@ def test_markdown_in_messages_is_sanitised(client, auth, restaurant):
     assert "<em>ok</em>" in thread
 
 
+def test_each_message_is_rendered_on_its_own(client, auth, restaurant):
+    """Markdown converters and the reaction palette are reused across a page's messages: a
+    reference link defined in one message never resolves in the next, and each message's
+    palette posts to that message, with the form's CSRF token."""
+    import re
+
+    group, _claire, awa, karim = restaurant
+    auth.login_as(karim)
+    client.post(
+        f"/groupes/{group.slug}/salons/accueil",
+        data={"body": "Voir [le site][ref]\n\n[ref]: https://exemple.fr/secret"},
+    )
+    auth.login_as(awa)
+    client.post(f"/groupes/{group.slug}/salons/accueil", data={"body": "Et [le site][ref] ?"})
+    page = client.get(f"/groupes/{group.slug}/salons/accueil").text
+    items = re.findall(r'<li class="msg[^"]*"\s+id="m(\d+)"(.*?)</li>', page, re.S)
+    assert len(items) == 2
+    (first_id, first), (second_id, second) = items
+    assert 'href="https://exemple.fr/secret"' in first
+    assert "https://exemple.fr/secret" not in second and "[le site][ref]" in second
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    for message_id, html in items:
+        palette = html.split('class="msg__palette"', 1)[1].split("</div>", 1)[0]
+        actions = re.findall(r'<form method="post" action="([^"]+)"', palette)
+        assert actions == [f"/discussion/messages/{message_id}/reactions"] * 6
+        assert palette.count(f'name="csrf_token" type="hidden" value="{token}"') == 6
+    # The palette's labels are in the page's language.
+    assert "Réagir avec 👍" in first
+
+
 def test_mentions_notify_the_member_named(client, auth, db, restaurant, outbox):
     group, _claire, awa, karim = restaurant
     from tremplin.platform.notifications import set_consents

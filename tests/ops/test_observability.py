@@ -35,6 +35,19 @@ def test_one_structured_line_per_request(client, auth, make_member, caplog):
     assert set(first) == {"request_id", "user_id", "method", "route", "status", "duration_ms"}
 
 
+def test_the_log_line_costs_no_query(client, auth, make_member, count_statements, caplog):
+    """The line is written after the commit expired the member: the id comes from the
+    identity map, not from a second SELECT of the member (once per request)."""
+    caplog.set_level(logging.INFO, logger="tremplin.request")
+    member = auth.login_as(make_member())
+    client.get("/notifications")
+    with count_statements() as counter:
+        assert client.get("/notifications").status_code == 200
+    loads = [s for s in counter.statements if s.lstrip().startswith("SELECT users.id")]
+    assert len(loads) == 1  # Flask-Login's, at the start of the request
+    assert _lines(caplog)[-1]["user_id"] == member.id
+
+
 def test_a_proxy_request_id_is_kept_and_a_strange_one_replaced(client):
     sent = "abcd1234-proxy.id"
     assert client.get("/", headers={"X-Request-ID": sent}).headers["X-Request-ID"] == sent

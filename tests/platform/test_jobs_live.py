@@ -1,5 +1,5 @@
-"""The job runner for real: the server `make run` starts (gunicorn with threads, consumer
-embedded), and a consumer killed in the middle of a batch.
+"""The job runner for real: the server `make run` starts (gunicorn with threads, the
+runner its child process), and a consumer killed in the middle of a batch.
 
 The servers run in subprocesses on the test's database (SQLite file or PostgreSQL) with
 their own instance folder; nothing is mocked."""
@@ -7,9 +7,12 @@ their own instance folder; nothing is mocked."""
 from __future__ import annotations
 
 import gzip
+import http.client
+import os
 import re
 import signal
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -22,24 +25,23 @@ from tests.kit.processes import (
     BIN,
     ROOT,
     Process,
+    alive,
+    children,
     csrf_token,
     free_port,
     server_env,
     wait_http,
 )
 from tremplin.platform import notifications
+from tremplin.platform.jobs_process import STARTED_MESSAGE
 from tremplin.platform.models import OutboxEmail
 from tremplin.search.queue import SearchQueueEntry
 
 GOOD_PASSWORD = "la marmite bout sous le tilleul"
 
 
-def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_member, tmp_path):
-    """`make run`'s server command: gunicorn with threads, no version banner, compressed
-    and cacheable static files, Socket.IO over websockets, and the consumer embedded: a
-    new member's confirmation e-mail is in the outbox within 5 s of registering."""
-    awa = make_member("Awa", email="awa@exemple.fr")
-    db.session.commit()
+def start_make_run(app, tmp_path, name="server") -> tuple[Process, str, Path]:
+    """The server as `make run` starts it (its gunicorn command, read from the Makefile)."""
     instance = tmp_path / "instance"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -49,11 +51,34 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
     server = Process(
         [str(BIN / "gunicorn"), *command.group(1).split()],
         server_env(app.config, instance, TREMPLIN_BIND=f"127.0.0.1:{port}", TREMPLIN_BASE_URL=url),
-        tmp_path / "server.log",
+        tmp_path / f"{name}.log",
     )
+    return server, url, instance
+
+
+def runner_of(server: Process) -> int | None:
+    """The job runner started by the server's master (`flask … jobs run`), if one runs."""
+    found = [pid for pid, cmd in children(server.proc.pid).items() if cmd.endswith("jobs run")]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_member, tmp_path):
+    """`make run`'s server command: gunicorn with threads, no version banner, compressed
+    and cacheable static files, Socket.IO over websockets, and the job runner beside the
+    worker, in a process of its own: a new member's confirmation e-mail is in the outbox
+    within 5 s of registering. Stopping the server stops the runner."""
+    awa = make_member("Awa", email="awa@exemple.fr")
+    db.session.commit()
+    server, url, instance = start_make_run(app, tmp_path)
+    port = int(url.rsplit(":", 1)[1])
     try:
         wait_http(f"{url}/healthz", server)
-        assert wait_for(lambda: "embedded consumer started" in server.output())
+        assert wait_for(lambda: STARTED_MESSAGE in server.output()), server.output()
+        # The master's children: one gunicorn worker (serving only), one runner.
+        processes = children(server.proc.pid)
+        runner = runner_of(server)
+        assert runner is not None and len(processes) == 2, processes
         home = requests.get(url, headers={"Accept-Encoding": "gzip"})
         assert home.headers["Server"] == "Tremplin"  # no software, no version
         assert "Werkzeug" not in str(home.headers)
@@ -67,6 +92,16 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
         raw = css.raw.read()
         assert len(raw) < int((ROOT / "static/css/app.css").stat().st_size) / 3
         assert gzip.decompress(raw) == (ROOT / "static/css/app.css").read_bytes()
+
+        # A member who pauses between two actions reuses the connection: the server does
+        # not close it under them (at 5 s of keep-alive, a request sent as it closed failed).
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read()
+        time.sleep(6.5)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().status == 200
+        connection.close()
 
         # Socket.IO through gunicorn's threads (websocket transport).
         client = socketio_client.Client(reconnection=False)
@@ -108,6 +143,56 @@ def test_make_run_serves_like_production_and_mails_within_seconds(app, db, make_
 
         assert wait_for(confirmation, timeout=5.0), server.output()
         assert time.monotonic() - registered <= 5.0
+
+        # Stopping the server (SIGTERM to the master alone, as `make run`'s Ctrl-C or a
+        # service manager would) stops the runner with it.
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=30)
+        assert wait_for(lambda: not alive(runner), timeout=10), server.output()
+    finally:
+        server.stop()
+
+
+def test_the_runner_is_restarted_if_it_dies_and_never_outlives_the_server(app, db, tmp_path):
+    """A runner that dies is started again by the server (and does its work: a mail
+    queued afterwards is delivered); a server killed outright (SIGKILL, no chance to stop
+    anything) leaves no runner behind."""
+    server, url, instance = start_make_run(app, tmp_path)
+    try:
+        wait_http(f"{url}/healthz", server)
+        assert wait_for(lambda: runner_of(server) is not None)
+        first = runner_of(server)
+        os.kill(first, signal.SIGKILL)
+        assert wait_for(lambda: runner_of(server) not in (None, first), timeout=15)
+        second = runner_of(server)
+
+        browser = requests.Session()
+        form = browser.get(f"{url}/inscription").text
+        answer = browser.post(
+            f"{url}/inscription",
+            data={
+                "csrf_token": csrf_token(form),
+                "display_name": "Nadia Ferhat",
+                "email": "nadia@exemple.fr",
+                "password": GOOD_PASSWORD,
+                "accept_charter": "y",
+                "terms": terms_signature(form),
+            },
+            allow_redirects=False,
+        )
+        assert answer.status_code == 302
+        outbox = instance / "outbox"
+        assert wait_for(
+            lambda: (
+                outbox.exists()
+                and any("nadia@exemple.fr" in p.read_text() for p in outbox.glob("*.eml"))
+            ),
+            timeout=15,
+        ), server.output()
+
+        server.proc.send_signal(signal.SIGKILL)  # the master only
+        server.proc.wait(timeout=10)
+        assert wait_for(lambda: not alive(second), timeout=10), server.output()
     finally:
         server.stop()
 

@@ -20,7 +20,16 @@ from sqlalchemy import create_engine, text
 
 from tests.kit.app import CI, PG_URL, SECRET
 from tests.kit.live import wait_for
-from tests.kit.processes import ROOT, Process, csrf_token, free_port, server_env, wait_http
+from tests.kit.processes import (
+    ROOT,
+    Process,
+    children,
+    csrf_token,
+    free_port,
+    server_env,
+    wait_http,
+)
+from tremplin.platform.jobs_process import STARTED_MESSAGE
 
 pytestmark = pytest.mark.scale
 
@@ -100,6 +109,8 @@ def test_the_production_commands_run_verbatim(tmp_path):
         assert len(servers) == 1 and len(urls) == 1
         wait_http(f"{urls[0]}/healthz", servers[0])
         assert register_and_wait_for_mail(urls[0], instance / "outbox", "nadia@exemple.fr") <= 5
+        # delivered by the runner gunicorn started beside its worker
+        assert any(c.endswith("jobs run") for c in children(servers[0].proc.pid).values())
     finally:
         for server in servers:
             server.stop()
@@ -152,7 +163,8 @@ def test_the_scale_out_commands_run_verbatim(scale_services, tmp_path):
         assert register_and_wait_for_mail(urls[0], instance / "outbox", "nadia@exemple.fr") <= 5
         assert register_and_wait_for_mail(urls[1], instance / "outbox", "awa@exemple.fr") <= 5
         for server in servers[:2]:  # web processes run no consumer in scale-out
-            assert "embedded consumer started" not in server.output()
+            assert STARTED_MESSAGE not in server.output()
+            assert not any(c.endswith("jobs run") for c in children(server.proc.pid).values())
     finally:
         for server in servers:
             server.stop()

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, get_template_attribute, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from tremplin.groups import signals
 from tremplin.groups.chat import (
@@ -158,6 +159,7 @@ def init_module(app: Flask) -> None:
     app.jinja_env.globals["can_read_moderation_log"] = _can_read_moderation_log
     app.jinja_env.globals["reaction_summary"] = reaction_summary
     app.jinja_env.globals["reaction_palette"] = PALETTE
+    app.jinja_env.globals["message_palette"] = message_palette
     app.jinja_env.globals["chat_attachment"] = attachments.attachment_payload
     app.jinja_env.globals["chat_documents_accept"] = documents.ACCEPT
     app.jinja_env.globals["chat_voice_max_seconds"] = lambda: voice.max_seconds()
@@ -169,6 +171,24 @@ def chat_render_body(message):
     from tremplin.groups.chat import render_body
 
     return render_body(message)
+
+
+def message_palette(message, form) -> Markup:
+    """The reaction palette of one message (`react_palette` in groups/_macros.html). It is
+    the same markup on every message of a page but for the message's id in the forms'
+    address: rendered once per form (so per page, in one language), then the id put in."""
+    cached = form.__dict__.get("_palette_html")
+    if cached is None:
+        macro = get_template_attribute("groups/_macros.html", "react_palette")
+        cached = form.__dict__["_palette_html"] = (
+            str(macro(None, form)),
+            'action="{}"'.format(url_for("groups.react", message_id=0)),
+        )
+    html, placeholder = cached
+    if message is None:
+        return Markup(html)
+    action = 'action="{}"'.format(url_for("groups.react", message_id=message.id))
+    return Markup(html.replace(placeholder, action))
 
 
 def _can_read_moderation_log(group) -> bool:

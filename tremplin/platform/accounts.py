@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from tremplin.platform import notifications, tokens
+from tremplin.platform import admission, notifications, tokens
 from tremplin.platform.errors import DomainError
 from tremplin.platform.extensions import db
 from tremplin.platform.models import User, new_session_stamp
@@ -101,7 +101,8 @@ def hash_password(password: str) -> str:
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+    with admission.set_aside():  # no GIL needed: the request's slot goes to another
+        user.password_hash = hash_password(password)
     end_sessions(user)
 
 
@@ -110,8 +111,13 @@ def end_sessions(user: User) -> None:
     user.session_stamp = new_session_stamp()
 
 
+def _check_hash(password_hash: str, password: str) -> bool:
+    with admission.set_aside():  # no GIL needed: the request's slot goes to another
+        return check_password_hash(password_hash, password)
+
+
 def check_password(user: User, password: str) -> bool:
-    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+    return bool(user.password_hash) and _check_hash(user.password_hash, password)
 
 
 # --- registration and confirmation -------------------------------------------------
@@ -182,11 +188,11 @@ def authenticate(email: str, password: str) -> User:
     password (its owner is told by e-mail), so the screen reveals nothing."""
     user = find_by_email(email)
     if user is None or not user.is_active:
-        check_password_hash(_DUMMY_HASH, password)
+        _check_hash(_DUMMY_HASH, password)
         raise InvalidCredentials()
     now = utcnow()
     if user.locked_until and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password)
+        _check_hash(_DUMMY_HASH, password)
         raise InvalidCredentials()
     if not check_password(user, password):
         _record_failure(user)

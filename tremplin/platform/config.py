@@ -22,6 +22,13 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def jobs_embedded() -> bool:
+    """Whether the web server runs the job runner itself (`make run`: gunicorn starts it as
+    a child process): on unless REDIS_URL is set (scale-out runs `flask jobs run`)."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    return _bool("JOBS_EMBEDDED", not os.environ.get("REDIS_URL"))
+
+
 def _secret_key(instance_path: Path) -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
@@ -51,12 +58,17 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # gunicorn's threads per process (gunicorn.conf.py reads the same variable); the
         # database pool is sized from it (platform/database.py), or set DATABASE_POOL_SIZE.
-        "SERVER_THREADS": int(os.environ.get("TREMPLIN_THREADS", 100)),
+        "SERVER_THREADS": int(os.environ.get("TREMPLIN_THREADS", 250)),
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", 0)) or None,
         # Requests at work at once in a process, the others queue (platform/admission.py);
         # 0: no limit. And how many reverse proxies stand in front (X-Forwarded-For hops).
         "MAX_ACTIVE_REQUESTS": int(os.environ.get("TREMPLIN_MAX_ACTIVE_REQUESTS", 6)),
         "ADMISSION_TIMEOUT": float(os.environ.get("TREMPLIN_ADMISSION_TIMEOUT", 30)),
+        # Password hashes (scrypt: a core and 32 MB each) computed at once, outside the
+        # requests' slots.
+        "MAX_PASSWORD_HASHES": int(
+            os.environ.get("TREMPLIN_MAX_PASSWORD_HASHES", min(os.cpu_count() or 1, 4))
+        ),
         "PROXY_COUNT": int(os.environ.get("TREMPLIN_PROXY_COUNT", 0)),
         "REDIS_URL": redis_url,
         # Cookies: always HttpOnly and SameSite=Lax; Secure whenever the site is served over
@@ -108,7 +120,7 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_CLAIM_TIMEOUT": int(os.environ.get("MAIL_CLAIM_TIMEOUT", 600)),
         # The job runner (platform/jobs.py): SQLite queue under instance/, Redis with REDIS_URL.
         "JOBS_WORKERS": int(os.environ.get("JOBS_WORKERS", 2)),
-        "JOBS_EMBEDDED": _bool("JOBS_EMBEDDED", not redis_url),
+        "JOBS_EMBEDDED": jobs_embedded(),
         "SEARCH_QUEUE_BATCH": int(os.environ.get("SEARCH_QUEUE_BATCH", 500)),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search-index")),

@@ -17,14 +17,17 @@ kept in the database and swept by a periodic job.
 
 Modes (`JOBS_MODE`): "queue" (the default: Huey storage, run by a consumer) and "sync"
 (tests: a job runs right after the commit, in a fresh app context and session, in the
-thread that committed). `make run` starts a consumer inside the web process
-(`JOBS_EMBEDDED`, on unless REDIS_URL is set); in scale-out `flask jobs run` is its own
-process.
+thread that committed). `make run`'s gunicorn starts `flask jobs run` as a child process
+beside its worker (`JOBS_EMBEDDED`, on unless REDIS_URL is set; jobs_process.py); in
+scale-out `flask jobs run` is its own process. `start_embedded` (a consumer in this
+process's threads) remains for test servers that are not gunicorn.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -41,7 +44,7 @@ from sqlalchemy import Boolean, Integer, String, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tremplin.platform import transactions
+from tremplin.platform import jobs_process, transactions
 from tremplin.platform.extensions import db
 from tremplin.platform.types import UTCDateTime, utcnow
 
@@ -374,10 +377,14 @@ jobs_cli = AppGroup("jobs", help="Tâches de fond : exécuteur, état.")
 @jobs_cli.command("run")
 @click.option("--workers", type=click.IntRange(1, 32), default=None)
 def run_command(workers: int | None) -> None:
-    """Run the job runner's consumer (scale-out: its own process; `make run` embeds it)."""
+    """Run the job runner's consumer (`make run`: gunicorn starts it; scale-out: run it)."""
     app = current_app._get_current_object()
     app.config["JOBS_MODE"] = "queue"
     consumer = consumer_for(app, embedded=False, workers=workers)
+    # Started by the web server (`make run`, jobs_process.py): stop with it, even if it
+    # dies without saying so (a graceful stop, as on Ctrl-C).
+    if jobs_process.watch_parent(lambda: os.kill(os.getpid(), signal.SIGINT)):
+        log.info("%s (%s)", jobs_process.STARTED_MESSAGE, type(huey.storage).__name__)
     consumer.run()
 
 

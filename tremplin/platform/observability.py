@@ -22,7 +22,8 @@ import traceback
 import uuid
 
 from flask import Flask, g, request
-from sqlalchemy import delete, insert, select
+from flask_login import AnonymousUserMixin
+from sqlalchemy import delete, insert, inspect, select
 
 from tremplin.platform.extensions import db
 from tremplin.platform.models import ServerError
@@ -43,7 +44,14 @@ def _user_id(load: bool = False) -> int | None:
             user = current_user._get_current_object()
         except Exception:  # the database may be what failed
             user = None
-    return user.id if user is not None and user.is_authenticated else None
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    # The line is written after the request's commit has expired the member's attributes:
+    # its identity key gives the id without reloading the row (user.id would).
+    state = inspect(user, raiseerr=False)
+    if state is not None and state.identity:
+        return state.identity[0]
+    return user.id
 
 
 def _route() -> str | None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from tremplin.platform.text import plain_excerpt, render_markdown
@@ -102,8 +103,19 @@ def member_url(user) -> str | None:
         return None
 
 
+def csrf_field(form) -> Markup:
+    """The form's hidden CSRF input, rendered once per form: a page of chat messages repeats
+    it on every message's buttons (hundreds of times), and WTForms renders it anew each time."""
+    html = form.__dict__.get("_csrf_field_html")
+    if html is None:
+        field = getattr(form, "csrf_token", None)  # none when CSRF is switched off
+        html = form.__dict__["_csrf_field_html"] = Markup(field() if field else "")
+    return html
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        csrf_field=csrf_field,
         member_url=member_url,
         now=lambda: datetime.now(PARIS),
         theme_label=THEME_LABELS.get,
