@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tremplin.funding import campaigns
+from tremplin.funding import campaigns, project_settings
 from tremplin.funding.models import ProjectFundingSettings
 
 pytestmark = pytest.mark.offline_stripe
@@ -98,7 +98,9 @@ def test_changing_the_account_by_hand_waits_for_stripe_again(db, make_campaign):
     draft = make_campaign(status="draft")
     settings = db.session.get(ProjectFundingSettings, draft.project_id)
     settings.stripe_account_id, settings.stripe_charges_enabled = "acct_old", True
-    campaigns.update_settings(draft.project, draft.project.owner, stripe_account_id="acct_new")
+    project_settings.update_settings(
+        draft.project, draft.project.owner, stripe_account_id="acct_new"
+    )
     assert settings.stripe_charges_enabled is False
 
 

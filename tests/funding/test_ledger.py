@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tremplin.funding import ledger
-from tremplin.funding.campaigns import checked_iban
 from tremplin.funding.errors import InvalidCampaign
 from tremplin.funding.forms import parse_euros
 from tremplin.funding.ledger import LedgerError
 from tremplin.funding.pledges import transfer_reference
+from tremplin.funding.project_settings import checked_iban
 from tremplin.funding.receipts import amount_in_words, number_in_words
 
 CLUB = ledger.ref("club", 3)

@@ -5,7 +5,8 @@ Other modules call the functions below (and read `signals`); they never write fu
 rows themselves. `payments.py` is the only file that talks to Stripe.
 
 Rooms: models.py, rules.py (settings and who may pledge, a leaf), policies.py; services
-by concept — campaigns.py (lifecycle), pledges.py, charging.py (card collection), payments.py
+by concept — campaigns.py (lifecycle), project_settings.py (bank details,
+Stripe account, receipt issuer), pledges.py, charging.py (card collection), payments.py
 (Stripe, alone), ledger.py and bookkeeping.py (double entry), refunds.py, receipts.py (tax
 receipts), reconcile.py; notices.py, panels.py, indicators.py, search.py, privacy.py,
 webhooks.py (Stripe events), templating.py; forms.py, routes.py (public and backer pages),

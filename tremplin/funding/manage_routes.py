@@ -17,6 +17,7 @@ from tremplin.funding import (
     ledger,
     payments,
     policies,
+    project_settings,
     reconcile,
     refunds,
 )
@@ -373,7 +374,7 @@ def settings(project_id: int):
     form = SettingsForm(obj=current) if request.method == "GET" else SettingsForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
-            campaigns.update_settings(
+            project_settings.update_settings(
                 project,
                 current_user,
                 **{
@@ -443,9 +444,9 @@ def bank_change(project_id: int, what: str):
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             if what == "confirmer":
-                campaigns.confirm_iban_change(project, current_user)
+                project_settings.confirm_iban_change(project, current_user)
             else:
-                campaigns.cancel_iban_change(project, current_user)
+                project_settings.cancel_iban_change(project, current_user)
         if outcome.ok:
             flash(
                 _("Nouvel IBAN confirmé : les soutiens qui doivent encore payer sont prévenus.")

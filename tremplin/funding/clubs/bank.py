@@ -5,7 +5,7 @@ Bank details cannot be swapped silently: once savings exist, a new IBAN waits fo
 person's confirmation (another officer of the club — gérant, co-gérant, trésorier,
 secrétaire — or an organiser, never the one who asked); on confirmation the members still
 paying by transfer are told, and every step is logged. IBANs are checked by schwifty
-(`campaigns.checked_iban`: country, length, check digits, RIB key)."""
+(`project_settings.checked_iban`: country, length, check digits, RIB key)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from tremplin.funding.campaigns import checked_iban, masked_iban
 from tremplin.funding.clubs import locking, notices
 from tremplin.funding.clubs.errors import ClubError
 from tremplin.funding.clubs.models import (
@@ -25,6 +24,7 @@ from tremplin.funding.clubs.models import (
     SavingsPayment,
     SavingsPlan,
 )
+from tremplin.funding.project_settings import checked_iban, masked_iban
 from tremplin.platform.admin import log_action
 from tremplin.platform.extensions import db
 from tremplin.platform.types import utcnow
