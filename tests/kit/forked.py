@@ -15,6 +15,7 @@ import importlib
 import multiprocessing
 import os
 import pkgutil
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -73,10 +74,9 @@ class Run:
             self.process.join(10)
             raise TimeoutError(f"the runner did not finish within {timeout} s")
         self.returncode = self.process.exitcode
-        return (
-            self._out.read_text(errors="replace"),
-            self._err.read_text(errors="replace"),
-        )
+        output = self._out.read_text(errors="replace"), self._err.read_text(errors="replace")
+        shutil.rmtree(self._out.parent, ignore_errors=True)
+        return output
 
 
 def run(module: str, argv: list[str], env: dict, timeout: float = 120) -> tuple[int, str, str]:
