@@ -114,6 +114,10 @@ def register_writer(server: Server, stop: threading.Event, acked: list[str], nam
 
 
 def check_database(folder: Path, acked: list[str], ledger_keys: list[str]) -> dict:
+    # What was acknowledged before the database is read: with the last server still
+    # writing, a key printed after our read (and appended to the live list meanwhile)
+    # would look lost.
+    acked, ledger_keys = list(acked), list(ledger_keys)
     connection = sqlite3.connect(folder / "tremplin.sqlite3")
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
